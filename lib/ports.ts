@@ -1,0 +1,110 @@
+/**
+ * Ports: the interfaces the pure core needs from the outside world. Adapters in lib/adapters implement them
+ * (DynamoDB / dynalite store, EventBridge, IAM/EKS/Bedrock readers, GitHub, Kubernetes).
+ */
+import type { AttrValue, Layer, Observation, Reject, SourceName } from './core/observation.ts';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Store
+
+/** One stored aggregate: all observations of one behavior key of one subject in one hourly window. */
+export interface AggregateRow {
+  subject: string;
+  key: string;
+  /** Window start, ISO UTC (see windowStart in core/observation). */
+  window: string;
+  layer: Layer;
+  kind: string;
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
+  sources: SourceName[];
+  /** Attributes of the first observation that created the aggregate (bounded; e.g. size of a model file, bytes). */
+  attrs: Record<string, AttrValue>;
+  /** Summed numeric attributes over the window (e.g. bytes, records, inputTokens). */
+  sums: Record<string, number>;
+}
+
+/** A subject as the store knows it. */
+export interface SubjectRecord {
+  subject: string;
+  firstSeen: string;
+  lastSeen: string;
+  observations: number;
+  /** Labels/annotations known for the subject (e.g. `warden.dev/agent-class`, `warden.dev/data-class`). */
+  labels: Record<string, string>;
+}
+
+export interface QuarantineRow extends Reject {
+  id: string;
+  time: string;
+}
+
+/** What one ingest batch wrote. */
+export interface WriteReport {
+  observations: number;
+  /** Aggregates that changed (new or incremented). */
+  stored: number;
+  /** Aggregates skipped because this exact contribution was already stored (replay). */
+  duplicates: number;
+  quarantined: number;
+  /** DynamoDB write requests issued (UpdateItem/PutItem, and each item of a BatchWriteItem). */
+  writeRequests: number;
+}
+
+export interface AggregateQuery {
+  from?: string;
+  to?: string;
+  kinds?: string[];
+  layers?: Layer[];
+}
+
+/** A stored document (baselines, inventory snapshots, findings, artifacts, rollouts, drift, audit entries ...). */
+export interface Doc<T = unknown> {
+  kind: string;
+  /** Partition: usually a subject id, or `global`. */
+  scope: string;
+  /** Sort id within kind+scope; ISO times sort chronologically. */
+  id: string;
+  body: T;
+  updatedAt: string;
+  /** Optimistic concurrency version, incremented on each put. */
+  version: number;
+}
+
+export interface Store {
+  readonly description: string;
+  /**
+   * Writes observations aggregated per (subject, key, window) and keeps evidence rows for correlation, plus rejects.
+   * Idempotent: replaying the same observations (same ids) changes nothing.
+   */
+  write(observations: Observation[], rejects: Reject[]): Promise<WriteReport>;
+  aggregates(subject: string, query?: AggregateQuery): Promise<AggregateRow[]>;
+  /** Individual observations kept as evidence (application, tool, cloud-api, network layers) for the audit trail. */
+  evidence(subject: string, from: string, to: string): Promise<Observation[]>;
+  subjects(): Promise<SubjectRecord[]>;
+  setLabels(subject: string, labels: Record<string, string>): Promise<void>;
+  quarantine(limit?: number): Promise<QuarantineRow[]>;
+  putDoc<T>(kind: string, scope: string, id: string, body: T, opts?: { expectVersion?: number }): Promise<Doc<T>>;
+  getDoc<T>(kind: string, scope: string, id: string): Promise<Doc<T> | undefined>;
+  listDocs<T>(
+    kind: string,
+    scope: string,
+    opts?: { fromId?: string; toId?: string; limit?: number },
+  ): Promise<Doc<T>[]>;
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Events
+
+export interface WardenEvent<D = unknown> {
+  source: 'warden';
+  detailType: string;
+  detail: D;
+  time: string;
+}
+
+export interface EventSink {
+  publish(events: WardenEvent[]): Promise<void>;
+}
