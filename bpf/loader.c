@@ -1,0 +1,803 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * warden-loader: loads the Warden eBPF programs, drains the ring buffer and prints one JSON record per line on
+ * stdout (contract: node-agent/loader-protocol.ts). Reads line commands on stdin (watch/unwatch/count/flush/quit).
+ * Diagnostics go to stderr. Exit status: 0 on quit/EOF/SIGTERM, 1 on a start-up failure (message on stderr).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <linux/types.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "warden.h"
+#include "warden.skel.h"
+#include "probe.skel.h"
+
+#define PROTO_V 1
+#define AT_FDCWD_ (-100)
+
+static const char *syscall_names[WARDEN_NR_MAX] = {
+#include "syscall_names.h"
+};
+
+static const char *drop_names[WARDEN_DROP__COUNT] = {
+	[WARDEN_DROP_RINGBUF_EXEC] = "ringbuf_exec",
+	[WARDEN_DROP_RINGBUF_EXIT] = "ringbuf_exit",
+	[WARDEN_DROP_RINGBUF_OPEN] = "ringbuf_open",
+	[WARDEN_DROP_RINGBUF_CONNECT] = "ringbuf_connect",
+	[WARDEN_DROP_RINGBUF_DNS] = "ringbuf_dns",
+	[WARDEN_DROP_OPEN_PENDING_FULL] = "open_pending_full",
+	[WARDEN_DROP_SYSCALL_SLOT] = "syscall_map_full",
+};
+
+struct options {
+	const char *cgroup_root;
+	unsigned dedup_ms;
+	unsigned interval_ms;
+	unsigned ringbuf_mb;
+	unsigned max_slots;
+	unsigned dns_port;
+	bool no_cgroup_progs;
+};
+
+static struct options opt = {
+	.cgroup_root = "/sys/fs/cgroup/unified",
+	.dedup_ms = 5000,
+	.interval_ms = 1000,
+	.ringbuf_mb = 8,
+	.max_slots = 64,
+	.dns_port = 53,
+};
+
+static struct warden_bpf *skel;
+static struct bpf_link *count_link; /* attached only while some cgroup has counting on */
+static int ncpus;
+static __u64 *percpu_buf;
+static __u64 *slot_owner;  /* cgroup id per syscall slot, 0 = free */
+static __u64 *slot_last;   /* last totals per slot * WARDEN_NR_MAX */
+static __u64 emitted;
+static __u64 user_decode_drops;
+static __u64 last_drops[WARDEN_DROP__COUNT + 1];
+static bool drops_dirty = true;
+static long long boot_to_real_ns;
+static volatile sig_atomic_t stop;
+
+/* ---------------------------------------------------------------- output helpers */
+
+static long long ns_of(clockid_t c)
+{
+	struct timespec t;
+	clock_gettime(c, &t);
+	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static void refresh_clock(void)
+{
+	boot_to_real_ns = ns_of(CLOCK_REALTIME) - ns_of(CLOCK_BOOTTIME);
+}
+
+static double ts_ms(__u64 boot_ns)
+{
+	return (double)((long long)boot_ns + boot_to_real_ns) / 1e6;
+}
+
+static double now_ms(void)
+{
+	return (double)ns_of(CLOCK_REALTIME) / 1e6;
+}
+
+/* JSON string from at most `n` bytes (stops at NUL). Bytes >= 0x80 pass through (UTF-8 paths stay readable). */
+static void json_str_n(const char *s, size_t n)
+{
+	putchar('"');
+	for (size_t i = 0; i < n && s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			putchar('\\');
+			putchar(c);
+		} else if (c < 0x20 || c == 0x7f) {
+			printf("\\u%04x", c);
+		} else {
+			putchar(c);
+		}
+	}
+	putchar('"');
+}
+
+static void json_str(const char *s)
+{
+	json_str_n(s, strlen(s));
+}
+
+static void rec_begin(const char *type, double ts)
+{
+	printf("{\"type\":\"%s\",\"v\":%d,\"ts\":%.3f", type, PROTO_V, ts);
+}
+
+static void rec_end(void)
+{
+	fputs("}\n", stdout);
+	emitted++;
+}
+
+static void warn_rec(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	rec_begin("warn", now_ms());
+	fputs(",\"message\":", stdout);
+	json_str(buf);
+	rec_end();
+}
+
+static void ack(const char *cmd, int err, const char *why)
+{
+	rec_begin("ack", now_ms());
+	fputs(",\"cmd\":", stdout);
+	json_str(cmd);
+	printf(",\"ok\":%s", err ? "false" : "true");
+	if (err) {
+		fputs(",\"error\":", stdout);
+		json_str(why);
+	}
+	rec_end();
+}
+
+static void addr_str(__u16 family, const __u8 *a, char *out, size_t n)
+{
+	if (!inet_ntop(family == 10 ? AF_INET6 : AF_INET, a, out, n))
+		snprintf(out, n, "?");
+}
+
+/* ---------------------------------------------------------------- event decoding */
+
+static void print_exec(const struct warden_exec *e)
+{
+	rec_begin("exec", ts_ms(e->h.ts_boot_ns));
+	printf(",\"pid\":%u,\"ppid\":%u,\"uid\":%u,\"cgroupId\":\"%llu\",\"comm\":", e->h.pid, e->ppid, e->uid,
+	       (unsigned long long)e->h.cgroup_id);
+	json_str_n(e->comm, sizeof(e->comm));
+	fputs(",\"filename\":", stdout);
+	json_str_n(e->filename, sizeof(e->filename));
+	fputs(",\"argv\":[", stdout);
+	size_t len = e->args_len > WARDEN_ARGS_MAX ? WARDEN_ARGS_MAX : e->args_len;
+	size_t i = 0;
+	bool first = true;
+	/* argv is NUL separated; a cut buffer may end mid-string, which is then still printed (and flagged). */
+	while (i < len) {
+		size_t j = i;
+		while (j < len && e->args[j])
+			j++;
+		if (!first)
+			putchar(',');
+		json_str_n(e->args + i, j - i);
+		first = false;
+		i = j + 1;
+	}
+	printf("],\"argvTruncated\":%s", e->args_truncated ? "true" : "false");
+	rec_end();
+}
+
+static void print_exit(const struct warden_exit *e)
+{
+	rec_begin("exit", ts_ms(e->h.ts_boot_ns));
+	printf(",\"pid\":%u,\"ppid\":%u,\"cgroupId\":\"%llu\",\"comm\":", e->h.pid, e->ppid,
+	       (unsigned long long)e->h.cgroup_id);
+	json_str_n(e->comm, sizeof(e->comm));
+	printf(",\"exitCode\":%d", e->exit_code);
+	rec_end();
+}
+
+/* Joins a relative openat path with the directory it was relative to, read from /proc right after the event.
+ * Racy by nature (the process may have exited or changed directory); the result says where it came from. */
+static const char *resolve_open(const struct warden_open *e, char *out, size_t n)
+{
+	char raw[WARDEN_PATH_MAX + 1];
+	memcpy(raw, e->path, WARDEN_PATH_MAX);
+	raw[WARDEN_PATH_MAX] = 0;
+	if (raw[0] == '/') {
+		snprintf(out, n, "%s", raw);
+		return "absolute";
+	}
+	char link[64], dir[PATH_MAX];
+	bool cwd = e->dirfd == AT_FDCWD_;
+	if (cwd)
+		snprintf(link, sizeof(link), "/proc/%u/cwd", e->h.pid);
+	else
+		snprintf(link, sizeof(link), "/proc/%u/fd/%d", e->h.pid, e->dirfd);
+	ssize_t k = readlink(link, dir, sizeof(dir) - 1);
+	if (k <= 0 || dir[0] != '/') {
+		snprintf(out, n, "%s", raw);
+		return "unresolved";
+	}
+	dir[k] = 0;
+	snprintf(out, n, "%s%s%s", dir, (k == 1 || !raw[0]) ? "" : "/", raw);
+	return cwd ? "cwd" : "dirfd";
+}
+
+static void print_open(const struct warden_open *e)
+{
+	char path[PATH_MAX + WARDEN_PATH_MAX + 2];
+	const char *src = resolve_open(e, path, sizeof(path));
+	rec_begin("open", ts_ms(e->h.ts_boot_ns));
+	printf(",\"pid\":%u,\"cgroupId\":\"%llu\",\"comm\":", e->h.pid, (unsigned long long)e->h.cgroup_id);
+	json_str_n(e->comm, sizeof(e->comm));
+	fputs(",\"path\":", stdout);
+	json_str(path);
+	printf(",\"pathSource\":\"%s\",\"dirfd\":%d,\"flags\":%u,\"ret\":%lld", src, e->dirfd, e->flags,
+	       (long long)e->ret);
+	rec_end();
+}
+
+static void print_connect(const struct warden_connect *e)
+{
+	char a[INET6_ADDRSTRLEN];
+	addr_str(e->k.family, e->k.daddr, a, sizeof(a));
+	const char *proto = e->k.proto == 6 ? "tcp" : e->k.proto == 17 ? "udp" : "other";
+	rec_begin("connect", ts_ms(e->h.ts_boot_ns));
+	printf(",\"pid\":%u,\"cgroupId\":\"%llu\",\"comm\":", e->h.pid, (unsigned long long)e->h.cgroup_id);
+	json_str_n(e->comm, sizeof(e->comm));
+	printf(",\"family\":\"%s\",\"protocol\":\"%s\",\"daddr\":\"%s\",\"dport\":%u",
+	       e->k.family == 10 ? "inet6" : "inet", proto, a, e->k.dport);
+	rec_end();
+}
+
+/* Decodes the question's qname (length-prefixed labels) and qtype; false when malformed or cut. */
+static bool decode_question(const __u8 *q, size_t n, char *name, size_t name_n, unsigned *qtype)
+{
+	size_t i = 0, o = 0;
+	while (i < n) {
+		unsigned l = q[i++];
+		if (l == 0)
+			break;
+		if (l > 63 || i + l > n || o + l + 2 > name_n)
+			return false; /* compression pointers never appear in a query's first question */
+		if (o)
+			name[o++] = '.';
+		for (unsigned j = 0; j < l; j++) {
+			unsigned char c = q[i + j];
+			name[o++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : (char)c;
+		}
+		i += l;
+	}
+	if (i + 2 > n)
+		return false;
+	name[o] = 0;
+	*qtype = (unsigned)q[i] << 8 | q[i + 1];
+	return true;
+}
+
+static void print_dns(const struct warden_dns *e)
+{
+	char a[INET6_ADDRSTRLEN], name[WARDEN_DNSQ_MAX + 2];
+	unsigned qtype = 0;
+	size_t qlen = e->qlen > WARDEN_DNSQ_MAX ? WARDEN_DNSQ_MAX : e->qlen;
+	if (!decode_question(e->q, qlen, name, sizeof(name), &qtype)) {
+		snprintf(name, sizeof(name), "<malformed>");
+		qtype = 0;
+	}
+	addr_str(e->family, e->daddr, a, sizeof(a));
+	rec_begin("dns", ts_ms(e->h.ts_boot_ns));
+	printf(",\"pid\":%u,\"cgroupId\":\"%llu\",\"family\":\"%s\",\"daddr\":\"%s\",\"dport\":%u,\"qname\":", e->h.pid,
+	       (unsigned long long)e->h.cgroup_id, e->family == 10 ? "inet6" : "inet", a, e->dport);
+	json_str(name);
+	printf(",\"qtype\":%u,\"txid\":%u", qtype, e->txid);
+	rec_end();
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	const struct warden_hdr *h = data;
+	if (size < sizeof(*h) || h->version != WARDEN_EVENT_VERSION) {
+		user_decode_drops++;
+		drops_dirty = true;
+		return 0;
+	}
+#define NEED(T)                          \
+	if (size < sizeof(T)) {          \
+		user_decode_drops++;     \
+		drops_dirty = true;      \
+		return 0;                \
+	}
+	switch (h->type) {
+	case WARDEN_EV_EXEC:
+		NEED(struct warden_exec);
+		print_exec(data);
+		break;
+	case WARDEN_EV_EXIT:
+		NEED(struct warden_exit);
+		print_exit(data);
+		break;
+	case WARDEN_EV_OPEN:
+		NEED(struct warden_open);
+		print_open(data);
+		break;
+	case WARDEN_EV_CONNECT:
+		NEED(struct warden_connect);
+		print_connect(data);
+		break;
+	case WARDEN_EV_DNS:
+		NEED(struct warden_dns);
+		print_dns(data);
+		break;
+	default:
+		user_decode_drops++;
+		drops_dirty = true;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- drops and syscall counts */
+
+static __u64 percpu_sum(int fd, __u32 key)
+{
+	if (bpf_map_lookup_elem(fd, &key, percpu_buf))
+		return 0;
+	__u64 s = 0;
+	for (int c = 0; c < ncpus; c++)
+		s += percpu_buf[c];
+	return s;
+}
+
+static void emit_drops(bool force)
+{
+	int fd = bpf_map__fd(skel->maps.drops);
+	__u64 cur[WARDEN_DROP__COUNT + 1];
+	bool changed = false;
+	for (__u32 r = 0; r < WARDEN_DROP__COUNT; r++) {
+		cur[r] = percpu_sum(fd, r);
+		changed |= cur[r] != last_drops[r];
+	}
+	cur[WARDEN_DROP__COUNT] = user_decode_drops;
+	changed |= cur[WARDEN_DROP__COUNT] != last_drops[WARDEN_DROP__COUNT];
+	if (!changed && !force && !drops_dirty)
+		return;
+	memcpy(last_drops, cur, sizeof(cur));
+	drops_dirty = false;
+	rec_begin("drops", now_ms());
+	fputs(",\"counts\":{", stdout);
+	bool first = true;
+	for (__u32 r = 0; r < WARDEN_DROP__COUNT; r++) {
+		if (!drop_names[r])
+			continue;
+		printf("%s\"%s\":%llu", first ? "" : ",", drop_names[r], (unsigned long long)cur[r]);
+		first = false;
+	}
+	printf(",\"user_decode\":%llu},\"suppressed\":{\"open\":%llu,\"connect\":%llu},\"emitted\":%llu",
+	       (unsigned long long)cur[WARDEN_DROP__COUNT], (unsigned long long)cur[WARDEN_SUPPRESSED_OPEN],
+	       (unsigned long long)cur[WARDEN_SUPPRESSED_CONNECT], (unsigned long long)emitted + 1);
+	rec_end();
+}
+
+/* Reads a slot's totals; with `emit`, prints the deltas since the last read as a `syscalls` record. */
+static void read_slot(unsigned slot, bool emit)
+{
+	int fd = bpf_map__fd(skel->maps.syscall_counts);
+	__u64 *last = slot_last + (size_t)slot * WARDEN_NR_MAX;
+	bool any = false;
+	for (__u32 nr = 0; nr < WARDEN_NR_MAX; nr++) {
+		__u64 total = percpu_sum(fd, slot * WARDEN_NR_MAX + nr);
+		__u64 d = total - last[nr];
+		last[nr] = total;
+		if (!emit || d == 0)
+			continue;
+		if (!any) {
+			rec_begin("syscalls", now_ms());
+			printf(",\"cgroupId\":\"%llu\",\"counts\":[", (unsigned long long)slot_owner[slot]);
+		}
+		char nrname[24];
+		const char *name = syscall_names[nr];
+		if (!name) {
+			snprintf(nrname, sizeof(nrname), "nr:%u", nr);
+			name = nrname;
+		}
+		printf("%s{\"nr\":%u,\"name\":\"%s\",\"count\":%llu}", any ? "," : "", nr, name, (unsigned long long)d);
+		any = true;
+	}
+	if (any) {
+		fputs("]", stdout);
+		rec_end();
+	}
+}
+
+static void flush_counts(void)
+{
+	for (unsigned s = 0; s < opt.max_slots; s++)
+		if (slot_owner[s])
+			read_slot(s, true);
+}
+
+static int update_count_link(void)
+{
+	bool need = false;
+	for (unsigned s = 0; s < opt.max_slots; s++)
+		need |= slot_owner[s] != 0;
+	if (need && !count_link) {
+		count_link = bpf_program__attach(skel->progs.count_syscall);
+		if (!count_link) {
+			int err = -errno;
+			count_link = NULL;
+			return err;
+		}
+	} else if (!need && count_link) {
+		bpf_link__destroy(count_link);
+		count_link = NULL;
+	}
+	return 0;
+}
+
+static int find_slot(__u64 cg)
+{
+	for (unsigned s = 0; s < opt.max_slots; s++)
+		if (slot_owner[s] == cg)
+			return (int)s;
+	return -1;
+}
+
+/* Switches syscall counting for a watched cgroup; returns 0 or a negative errno. */
+static int set_counting(__u64 cg, bool on)
+{
+	int fd = bpf_map__fd(skel->maps.watched);
+	struct warden_watch w;
+	if (bpf_map_lookup_elem(fd, &cg, &w))
+		return -ENOENT;
+	int slot = find_slot(cg);
+	if (on && slot < 0) {
+		slot = find_slot(0);
+		if (slot < 0)
+			return -ENOSPC;
+		slot_owner[slot] = cg;
+		read_slot((unsigned)slot, false); /* baseline: counts left by a previous owner are not this cgroup's */
+		w.slot = (__u32)slot;
+		w.flags |= WARDEN_WATCH_COUNT;
+	} else if (!on && slot >= 0) {
+		w.flags &= ~WARDEN_WATCH_COUNT;
+	}
+	if (bpf_map_update_elem(fd, &cg, &w, BPF_EXIST))
+		return -errno;
+	if (!on && slot >= 0) {
+		read_slot((unsigned)slot, true);
+		slot_owner[slot] = 0;
+	}
+	return update_count_link();
+}
+
+static int watch(__u64 cg, bool count)
+{
+	int fd = bpf_map__fd(skel->maps.watched);
+	struct warden_watch w = {0};
+	if (bpf_map_update_elem(fd, &cg, &w, BPF_NOEXIST) && errno != EEXIST)
+		return -errno;
+	return count ? set_counting(cg, true) : 0;
+}
+
+static int unwatch(__u64 cg)
+{
+	if (find_slot(cg) >= 0)
+		set_counting(cg, false);
+	if (bpf_map_delete_elem(bpf_map__fd(skel->maps.watched), &cg))
+		return -errno;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- commands */
+
+static bool parse_cg(const char *s, __u64 *out)
+{
+	if (!s || !*s)
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v == 0)
+		return false;
+	*out = v;
+	return true;
+}
+
+static void command(char *line)
+{
+	char copy[256];
+	snprintf(copy, sizeof(copy), "%s", line);
+	char *save, *verb = strtok_r(line, " \t", &save);
+	char *a1 = verb ? strtok_r(NULL, " \t", &save) : NULL;
+	char *a2 = a1 ? strtok_r(NULL, " \t", &save) : NULL;
+	__u64 cg;
+	int err;
+	if (!verb)
+		return;
+	if (!strcmp(verb, "watch")) {
+		if (!parse_cg(a1, &cg) || (a2 && strcmp(a2, "count")))
+			return ack(copy, EINVAL, "usage: watch <cgroupId> [count]");
+		err = watch(cg, a2 != NULL);
+	} else if (!strcmp(verb, "unwatch")) {
+		if (!parse_cg(a1, &cg))
+			return ack(copy, EINVAL, "usage: unwatch <cgroupId>");
+		err = unwatch(cg);
+	} else if (!strcmp(verb, "count")) {
+		if (!parse_cg(a1, &cg) || !a2 || (strcmp(a2, "on") && strcmp(a2, "off")))
+			return ack(copy, EINVAL, "usage: count <cgroupId> on|off");
+		err = set_counting(cg, !strcmp(a2, "on"));
+	} else if (!strcmp(verb, "flush")) {
+		flush_counts();
+		emit_drops(true);
+		err = 0;
+	} else if (!strcmp(verb, "quit")) {
+		stop = 1;
+		err = 0;
+	} else {
+		return ack(copy, EINVAL, "unknown command");
+	}
+	ack(copy, err, err ? strerror(-err) : NULL);
+}
+
+/* ---------------------------------------------------------------- start-up */
+
+static int silent_print(enum libbpf_print_level l, const char *fmt, va_list ap)
+{
+	return 0;
+}
+
+static int stderr_print(enum libbpf_print_level l, const char *fmt, va_list ap)
+{
+	if (l == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* Loads and attaches one probe program alone; true when the kernel accepts both. */
+static bool probe_one(const char *name)
+{
+	struct probe_bpf *p = probe_bpf__open();
+	if (!p)
+		return false;
+	struct bpf_program *prog;
+	bpf_object__for_each_program(prog, p->obj) bpf_program__set_autoload(prog, !strcmp(bpf_program__name(prog), name));
+	bool ok = false;
+	if (!probe_bpf__load(p)) {
+		struct bpf_program *target = bpf_object__find_program_by_name(p->obj, name);
+		struct bpf_link *l = target ? bpf_program__attach(target) : NULL;
+		ok = l != NULL;
+		bpf_link__destroy(l);
+	}
+	probe_bpf__destroy(p);
+	return ok;
+}
+
+static void usage(const char *argv0)
+{
+	fprintf(stderr,
+		"usage: %s [--cgroup-root DIR] [--watch CGID]... [--count CGID]... [--dedup-ms N]\n"
+		"          [--interval-ms N] [--ringbuf-mb N] [--max-slots N] [--dns-port N] [--no-cgroup-progs]\n",
+		argv0);
+}
+
+static void on_signal(int s)
+{
+	stop = 1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "cgroup-root", required_argument, 0, 'r' }, { "watch", required_argument, 0, 'w' },
+		{ "count", required_argument, 0, 'c' },	      { "dedup-ms", required_argument, 0, 'd' },
+		{ "interval-ms", required_argument, 0, 'i' }, { "ringbuf-mb", required_argument, 0, 'b' },
+		{ "max-slots", required_argument, 0, 's' },   { "dns-port", required_argument, 0, 'p' },
+		{ "no-cgroup-progs", no_argument, 0, 'n' },   { "help", no_argument, 0, 'h' },
+		{ 0 }
+	};
+	__u64 initial[256];
+	bool initial_count[256];
+	int ninitial = 0, c;
+	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		__u64 cg;
+		switch (c) {
+		case 'r': opt.cgroup_root = optarg; break;
+		case 'w':
+		case 'c':
+			if (!parse_cg(optarg, &cg) || ninitial >= 256) {
+				fprintf(stderr, "warden-loader: bad cgroup id: %s\n", optarg);
+				return 2;
+			}
+			initial[ninitial] = cg;
+			initial_count[ninitial++] = c == 'c';
+			break;
+		case 'd': opt.dedup_ms = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'i': opt.interval_ms = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'b': opt.ringbuf_mb = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 's': opt.max_slots = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'p': opt.dns_port = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'n': opt.no_cgroup_progs = true; break;
+		default: usage(argv[0]); return 2;
+		}
+	}
+	if (opt.interval_ms == 0 || opt.max_slots == 0 || opt.max_slots > 4096 || opt.ringbuf_mb == 0 ||
+	    (opt.ringbuf_mb & (opt.ringbuf_mb - 1)) || opt.dns_port > 65535) {
+		fprintf(stderr, "warden-loader: --interval-ms and --max-slots (<= 4096) must be > 0, "
+				"--ringbuf-mb a power of two, --dns-port <= 65535\n");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	refresh_clock();
+
+	ncpus = libbpf_num_possible_cpus();
+	percpu_buf = calloc((size_t)(ncpus > 0 ? ncpus : 1), sizeof(__u64));
+	slot_owner = calloc(opt.max_slots, sizeof(__u64));
+	slot_last = calloc((size_t)opt.max_slots * WARDEN_NR_MAX, sizeof(__u64));
+	if (ncpus <= 0 || !percpu_buf || !slot_owner || !slot_last) {
+		fprintf(stderr, "warden-loader: out of memory or cannot count CPUs\n");
+		return 1;
+	}
+
+	libbpf_set_print(silent_print);
+	bool f_fentry = probe_one("probe_fentry"), f_lsm = probe_one("probe_lsm"), f_tp_btf = probe_one("probe_tp_btf");
+	libbpf_set_print(stderr_print);
+
+	skel = warden_bpf__open();
+	if (!skel) {
+		fprintf(stderr, "warden-loader: cannot open the BPF object: %s\n", strerror(errno));
+		return 1;
+	}
+	skel->rodata->dedup_window_ns = (__u64)opt.dedup_ms * 1000000ULL;
+	skel->rodata->dns_port = (__u16)opt.dns_port;
+	skel->rodata->max_slots = opt.max_slots;
+	bpf_map__set_max_entries(skel->maps.syscall_counts, opt.max_slots * WARDEN_NR_MAX);
+	bpf_map__set_max_entries(skel->maps.events, opt.ringbuf_mb << 20);
+	if (opt.no_cgroup_progs) {
+		bpf_program__set_autoload(skel->progs.connect4, false);
+		bpf_program__set_autoload(skel->progs.connect6, false);
+		bpf_program__set_autoload(skel->progs.sendmsg4, false);
+		bpf_program__set_autoload(skel->progs.sendmsg6, false);
+		bpf_program__set_autoload(skel->progs.dns_egress, false);
+	}
+	int err = warden_bpf__load(skel);
+	if (err) {
+		fprintf(stderr,
+			"warden-loader: the kernel refused to load the BPF programs (%s); needs root or CAP_BPF+CAP_PERFMON+"
+			"CAP_NET_ADMIN, a kernel with BTF (/sys/kernel/btf/vmlinux) and tracefs mounted at /sys/kernel/tracing\n",
+			strerror(-err));
+		return 1;
+	}
+
+	char programs[512] = "";
+	struct {
+		struct bpf_program *p;
+		struct bpf_link **l;
+	} tps[] = {
+		{ skel->progs.handle_exec, &skel->links.handle_exec },
+		{ skel->progs.handle_exit, &skel->links.handle_exit },
+		{ skel->progs.handle_openat_enter, &skel->links.handle_openat_enter },
+		{ skel->progs.handle_openat_exit, &skel->links.handle_openat_exit },
+	};
+	for (size_t i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
+		*tps[i].l = bpf_program__attach(tps[i].p);
+		if (!*tps[i].l) {
+			fprintf(stderr, "warden-loader: cannot attach %s: %s (is tracefs mounted at /sys/kernel/tracing?)\n",
+				bpf_program__name(tps[i].p), strerror(errno));
+			return 1;
+		}
+		snprintf(programs + strlen(programs), sizeof(programs) - strlen(programs), "%s\"%s\"", i ? "," : "",
+			 bpf_program__name(tps[i].p));
+	}
+	if (!opt.no_cgroup_progs) {
+		int cgfd = open(opt.cgroup_root, O_RDONLY | O_DIRECTORY);
+		if (cgfd < 0) {
+			fprintf(stderr, "warden-loader: cannot open cgroup2 root %s: %s (mount cgroup2 there or pass --cgroup-root)\n",
+				opt.cgroup_root, strerror(errno));
+			return 1;
+		}
+		struct {
+			struct bpf_program *p;
+			struct bpf_link **l;
+		} cgs[] = {
+			{ skel->progs.connect4, &skel->links.connect4 },   { skel->progs.connect6, &skel->links.connect6 },
+			{ skel->progs.sendmsg4, &skel->links.sendmsg4 },   { skel->progs.sendmsg6, &skel->links.sendmsg6 },
+			{ skel->progs.dns_egress, &skel->links.dns_egress },
+		};
+		for (size_t i = 0; i < sizeof(cgs) / sizeof(cgs[0]); i++) {
+			*cgs[i].l = bpf_program__attach_cgroup(cgs[i].p, cgfd);
+			if (!*cgs[i].l) {
+				fprintf(stderr, "warden-loader: cannot attach %s to %s: %s\n", bpf_program__name(cgs[i].p),
+					opt.cgroup_root, strerror(errno));
+				return 1;
+			}
+			snprintf(programs + strlen(programs), sizeof(programs) - strlen(programs), ",\"%s\"",
+				 bpf_program__name(cgs[i].p));
+		}
+		close(cgfd);
+	}
+	/* count_syscall is attached on demand: no hot-path hook at all while nobody is counted. */
+	snprintf(programs + strlen(programs), sizeof(programs) - strlen(programs), ",\"count_syscall\"");
+
+	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
+	if (!rb) {
+		fprintf(stderr, "warden-loader: cannot create the ring buffer reader: %s\n", strerror(errno));
+		return 1;
+	}
+	for (int i = 0; i < ninitial; i++) {
+		int e = watch(initial[i], initial_count[i]);
+		if (e)
+			warn_rec("cannot watch %llu: %s", (unsigned long long)initial[i], strerror(-e));
+	}
+
+	rec_begin("ready", now_ms());
+	printf(",\"pid\":%d,\"features\":{\"fentry\":%s,\"lsm\":%s,\"tpBtf\":%s},\"programs\":[%s],\"cgroupRoot\":",
+	       getpid(), f_fentry ? "true" : "false", f_lsm ? "true" : "false", f_tp_btf ? "true" : "false", programs);
+	json_str(opt.no_cgroup_progs ? "" : opt.cgroup_root);
+	printf(",\"dedupWindowMs\":%u,\"syscallIntervalMs\":%u", opt.dedup_ms, opt.interval_ms);
+	rec_end();
+	fflush(stdout);
+
+	struct pollfd pfd[2] = { { .fd = ring_buffer__epoll_fd(rb), .events = POLLIN }, { .fd = 0, .events = POLLIN } };
+	char line[512];
+	size_t line_len = 0;
+	bool stdin_open = true;
+	long long next_tick = ns_of(CLOCK_MONOTONIC) + (long long)opt.interval_ms * 1000000LL;
+	while (!stop) {
+		long long wait_ms = (next_tick - ns_of(CLOCK_MONOTONIC)) / 1000000LL;
+		int n = poll(pfd, stdin_open ? 2 : 1, wait_ms < 0 ? 0 : (int)wait_ms);
+		if (n < 0 && errno != EINTR) {
+			fprintf(stderr, "warden-loader: poll: %s\n", strerror(errno));
+			break;
+		}
+		ring_buffer__consume(rb);
+		if (stdin_open && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+			ssize_t r = read(0, line + line_len, sizeof(line) - 1 - line_len);
+			if (r <= 0) {
+				stdin_open = false; /* EOF: the supervisor is gone or asked us to stop */
+				stop = 1;
+			} else {
+				line_len += (size_t)r;
+				char *nl;
+				while ((nl = memchr(line, '\n', line_len))) {
+					*nl = 0;
+					command(line);
+					size_t used = (size_t)(nl - line) + 1;
+					memmove(line, nl + 1, line_len - used);
+					line_len -= used;
+				}
+				if (line_len == sizeof(line) - 1)
+					line_len = 0; /* an over-long line is not a command */
+			}
+		}
+		if (ns_of(CLOCK_MONOTONIC) >= next_tick) {
+			refresh_clock();
+			flush_counts();
+			emit_drops(false);
+			next_tick += (long long)opt.interval_ms * 1000000LL;
+		}
+		if (fflush(stdout) == EOF && errno == EPIPE)
+			break;
+	}
+	ring_buffer__consume(rb);
+	flush_counts();
+	emit_drops(true);
+	fflush(stdout);
+	ring_buffer__free(rb);
+	bpf_link__destroy(count_link);
+	warden_bpf__destroy(skel);
+	return 0;
+}

@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Warden kernel programs: exec/exit, openat, connect (cgroup sock_addr), DNS questions (cgroup_skb egress) and
+ * per-cgroup syscall counts. Everything is filtered in the kernel to the watched cgroups before any ring-buffer
+ * space is reserved; repeat opens/connects of a cgroup within the de-dup window are suppressed (and counted);
+ * every ring-buffer reservation failure is counted in `drops`.
+ *
+ * Only program types that load on locked-down kernels are used (tracepoints, raw tracepoints, cgroup programs);
+ * the loader probes fentry/LSM separately and never requires them.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "warden.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define AF_INET 2
+#define AF_INET6 10
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+#define IPPROTO_UDP_ 17
+
+/* Options, fixed before load by the loader. */
+const volatile __u64 dedup_window_ns = 5ULL * 1000 * 1000 * 1000;
+const volatile __u16 dns_port = 53;
+const volatile __u32 max_slots = 64;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct warden_watch);
+} watched SEC(".maps");
+
+/* Row `slot`, column `nr`: index slot * WARDEN_NR_MAX + nr. Per-CPU array: the cheapest increment there is
+ * (inlined lookup, no hashing, no lock, no shared cache line). Sized by the loader: max_slots * WARDEN_NR_MAX. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 64 * WARDEN_NR_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} syscall_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, WARDEN_DROP__COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32); /* tid */
+	__type(value, struct warden_open_pending);
+} open_pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct warden_open_pending);
+} open_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct warden_open_key);
+	__type(value, __u64);
+} open_seen SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct warden_conn_key);
+	__type(value, __u64);
+} conn_seen SEC(".maps");
+
+static __always_inline void count_drop(__u32 reason)
+{
+	__u64 *v = bpf_map_lookup_elem(&drops, &reason);
+	if (v)
+		*v += 1;
+}
+
+static __always_inline void fill_hdr(struct warden_hdr *h, __u8 type, __u32 pid, __u64 cg)
+{
+	h->type = type;
+	h->version = WARDEN_EVENT_VERSION;
+	h->_pad = 0;
+	h->pid = pid;
+	h->ts_boot_ns = bpf_ktime_get_boot_ns();
+	h->cgroup_id = cg;
+}
+
+/* True when `key` was seen within the window (suppress); otherwise records it as seen now. */
+static __always_inline bool seen_recently(void *map, void *key, __u64 now)
+{
+	__u64 *last = bpf_map_lookup_elem(map, key);
+	if (last && now - *last < dedup_window_ns)
+		return true;
+	bpf_map_update_elem(map, key, &now, BPF_ANY);
+	return false;
+}
+
+/* ---------------------------------------------------------------- syscall counts (hot path) */
+
+SEC("raw_tp/sys_enter")
+int count_syscall(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u64 cg = bpf_get_current_cgroup_id();
+	struct warden_watch *w = bpf_map_lookup_elem(&watched, &cg);
+	if (!w || !(w->flags & WARDEN_WATCH_COUNT))
+		return 0;
+	__u64 nr = ctx->args[1];
+	__u32 slot = w->slot;
+	if (nr >= WARDEN_NR_MAX || slot >= max_slots) {
+		count_drop(WARDEN_DROP_SYSCALL_SLOT);
+		return 0;
+	}
+	__u32 idx = slot * WARDEN_NR_MAX + (__u32)nr;
+	__u64 *c = bpf_map_lookup_elem(&syscall_counts, &idx);
+	if (c)
+		*c += 1;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- exec / exit */
+
+SEC("tp/sched/sched_process_exec")
+int handle_exec(struct trace_event_raw_sched_process_exec *ctx)
+{
+	__u64 cg = bpf_get_current_cgroup_id();
+	if (!bpf_map_lookup_elem(&watched, &cg))
+		return 0;
+	struct warden_exec *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop(WARDEN_DROP_RINGBUF_EXEC);
+		return 0;
+	}
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	fill_hdr(&e->h, WARDEN_EV_EXEC, bpf_get_current_pid_tgid() >> 32, cg);
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	unsigned int off = ctx->__data_loc_filename & 0xFFFF;
+	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), (void *)ctx + off);
+
+	unsigned long start = BPF_CORE_READ(task, mm, arg_start);
+	unsigned long end = BPF_CORE_READ(task, mm, arg_end);
+	unsigned long len = end > start ? end - start : 0;
+	e->args_truncated = len > WARDEN_ARGS_MAX;
+	if (len > WARDEN_ARGS_MAX)
+		len = WARDEN_ARGS_MAX;
+	e->args_len = 0;
+	if (len > 0 && bpf_probe_read_user(e->args, len & (WARDEN_ARGS_MAX * 2 - 1) & 0x7ff, (void *)start) == 0)
+		e->args_len = len;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp/sched/sched_process_exit")
+int handle_exit(void *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	if ((__u32)id != (__u32)(id >> 32)) /* threads: only the process (thread-group leader) exit */
+		return 0;
+	__u64 cg = bpf_get_current_cgroup_id();
+	if (!bpf_map_lookup_elem(&watched, &cg))
+		return 0;
+	struct warden_exit *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop(WARDEN_DROP_RINGBUF_EXIT);
+		return 0;
+	}
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	fill_hdr(&e->h, WARDEN_EV_EXIT, id >> 32, cg);
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->exit_code = BPF_CORE_READ(task, exit_code);
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- openat: stash at entry, emit at exit */
+
+SEC("tp/syscalls/sys_enter_openat")
+int handle_openat_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 cg = bpf_get_current_cgroup_id();
+	if (!bpf_map_lookup_elem(&watched, &cg))
+		return 0;
+	__u32 zero = 0;
+	struct warden_open_pending *p = bpf_map_lookup_elem(&open_scratch, &zero);
+	if (!p)
+		return 0;
+	/* The whole key is hashed for de-dup: bytes after the string's NUL must be zero. */
+	__builtin_memset(p->k.path, 0, sizeof(p->k.path));
+	p->k.cgroup_id = cg;
+	p->dirfd = (__s32)ctx->args[0];
+	p->flags = (__u32)ctx->args[2];
+	bpf_probe_read_user_str(p->k.path, sizeof(p->k.path), (const char *)ctx->args[1]);
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	if (bpf_map_update_elem(&open_pending, &tid, p, BPF_ANY) != 0)
+		count_drop(WARDEN_DROP_OPEN_PENDING_FULL);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_openat")
+int handle_openat_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct warden_open_pending *p = bpf_map_lookup_elem(&open_pending, &tid);
+	if (!p)
+		return 0;
+	if (seen_recently(&open_seen, &p->k, bpf_ktime_get_boot_ns())) {
+		count_drop(WARDEN_SUPPRESSED_OPEN);
+		goto out;
+	}
+	struct warden_open *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop(WARDEN_DROP_RINGBUF_OPEN);
+		goto out;
+	}
+	fill_hdr(&e->h, WARDEN_EV_OPEN, id >> 32, p->k.cgroup_id);
+	e->dirfd = p->dirfd;
+	e->flags = p->flags;
+	e->ret = ctx->ret;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	__builtin_memcpy(e->path, p->k.path, sizeof(e->path));
+	bpf_ringbuf_submit(e, 0);
+out:
+	bpf_map_delete_elem(&open_pending, &tid);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- connect / sendmsg (cgroup sock_addr) */
+
+static __always_inline void emit_connect(struct bpf_sock_addr *ctx, __u16 family)
+{
+	__u64 cg = bpf_get_current_cgroup_id();
+	if (!bpf_map_lookup_elem(&watched, &cg))
+		return;
+	struct warden_conn_key k = {};
+	k.cgroup_id = cg;
+	k.family = family;
+	k.proto = (__u8)ctx->protocol;
+	k.dport = bpf_ntohs((__u16)ctx->user_port);
+	if (family == AF_INET) {
+		__u32 a = ctx->user_ip4;
+		__builtin_memcpy(k.daddr, &a, 4);
+	} else {
+		__u32 a0 = ctx->user_ip6[0], a1 = ctx->user_ip6[1], a2 = ctx->user_ip6[2], a3 = ctx->user_ip6[3];
+		__builtin_memcpy(k.daddr, &a0, 4);
+		__builtin_memcpy(k.daddr + 4, &a1, 4);
+		__builtin_memcpy(k.daddr + 8, &a2, 4);
+		__builtin_memcpy(k.daddr + 12, &a3, 4);
+	}
+	if (seen_recently(&conn_seen, &k, bpf_ktime_get_boot_ns())) {
+		count_drop(WARDEN_SUPPRESSED_CONNECT);
+		return;
+	}
+	struct warden_connect *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop(WARDEN_DROP_RINGBUF_CONNECT);
+		return;
+	}
+	fill_hdr(&e->h, WARDEN_EV_CONNECT, bpf_get_current_pid_tgid() >> 32, cg);
+	e->k = k;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+}
+
+SEC("cgroup/connect4")
+int connect4(struct bpf_sock_addr *ctx)
+{
+	emit_connect(ctx, AF_INET);
+	return 1;
+}
+
+SEC("cgroup/connect6")
+int connect6(struct bpf_sock_addr *ctx)
+{
+	emit_connect(ctx, AF_INET6);
+	return 1;
+}
+
+/* Unconnected UDP (sendto with an address) never calls connect: resolvers do this. */
+SEC("cgroup/sendmsg4")
+int sendmsg4(struct bpf_sock_addr *ctx)
+{
+	emit_connect(ctx, AF_INET);
+	return 1;
+}
+
+SEC("cgroup/sendmsg6")
+int sendmsg6(struct bpf_sock_addr *ctx)
+{
+	emit_connect(ctx, AF_INET6);
+	return 1;
+}
+
+/* ---------------------------------------------------------------- DNS questions (cgroup_skb egress) */
+
+SEC("cgroup_skb/egress")
+int dns_egress(struct __sk_buff *skb)
+{
+	__u64 cg = bpf_skb_cgroup_id(skb);
+	if (!bpf_map_lookup_elem(&watched, &cg))
+		return 1;
+	__u8 daddr[16] = {};
+	__u16 family;
+	__u32 l4;
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		__u8 vihl, proto;
+		if (bpf_skb_load_bytes(skb, 0, &vihl, 1) || bpf_skb_load_bytes(skb, 9, &proto, 1))
+			return 1;
+		if ((vihl >> 4) != 4 || proto != IPPROTO_UDP_)
+			return 1;
+		l4 = (vihl & 0xF) * 4;
+		if (bpf_skb_load_bytes(skb, 16, daddr, 4))
+			return 1;
+		family = AF_INET;
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		__u8 nexthdr;
+		if (bpf_skb_load_bytes(skb, 6, &nexthdr, 1) || nexthdr != IPPROTO_UDP_)
+			return 1;
+		if (bpf_skb_load_bytes(skb, 24, daddr, 16))
+			return 1;
+		l4 = 40;
+		family = AF_INET6;
+	} else {
+		return 1;
+	}
+	__u16 udp[4];
+	if (bpf_skb_load_bytes(skb, l4, udp, sizeof(udp)))
+		return 1;
+	if (bpf_ntohs(udp[1]) != dns_port)
+		return 1;
+	__u16 dnsh[6];
+	__u32 p = l4 + 8;
+	if (bpf_skb_load_bytes(skb, p, dnsh, sizeof(dnsh)))
+		return 1;
+	/* Queries only (QR bit clear) with at least one question. */
+	if ((bpf_ntohs(dnsh[1]) & 0x8000) || bpf_ntohs(dnsh[2]) == 0)
+		return 1;
+	__u32 q = p + 12;
+	if (skb->len <= q + 4)
+		return 1;
+	__u32 qlen = skb->len - q;
+	if (qlen > WARDEN_DNSQ_MAX)
+		qlen = WARDEN_DNSQ_MAX;
+	struct warden_dns *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop(WARDEN_DROP_RINGBUF_DNS);
+		return 1;
+	}
+	fill_hdr(&e->h, WARDEN_EV_DNS, 0, cg);
+	e->family = family;
+	e->dport = dns_port;
+	e->txid = bpf_ntohs(dnsh[0]);
+	__builtin_memcpy(e->daddr, daddr, 16);
+	e->qlen = 0;
+	/* clang drops a plain mask it can prove redundant; the asm keeps it so the verifier sees the bound.
+	 * qlen is in [5, 256] here, so (qlen - 1) & 0xff + 1 keeps it and is provably in [1, 256]. */
+	__u32 n = qlen - 1;
+	asm volatile("%0 &= 0xff" : "+r"(n));
+	n += 1;
+	if (bpf_skb_load_bytes(skb, q, e->q, n) == 0)
+		e->qlen = n;
+	bpf_ringbuf_submit(e, 0);
+	return 1;
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Records shared by the kernel programs (warden.bpf.c) and the loader (loader.c). Fixed-width fields, a leading
+ * type and version, like libbpf-bootstrap. The includer provides the __u8..__u64 types (vmlinux.h in BPF,
+ * <linux/types.h> in user space).
+ */
+#ifndef WARDEN_H
+#define WARDEN_H
+
+#define WARDEN_EVENT_VERSION 1
+
+#define WARDEN_COMM_LEN 16
+#define WARDEN_PATH_MAX 256   /* filename / open path bytes copied; longer paths are cut (NUL-terminated) */
+#define WARDEN_ARGS_MAX 1024  /* argv bytes copied (NUL separated); power of two for the verifier */
+#define WARDEN_DNSQ_MAX 256   /* DNS question bytes copied (qname labels + qtype) */
+#define WARDEN_NR_MAX 512     /* syscall numbers counted per cgroup (x86_64 uses < 512) */
+
+enum warden_event_type {
+	WARDEN_EV_EXEC = 1,
+	WARDEN_EV_EXIT = 2,
+	WARDEN_EV_OPEN = 3,
+	WARDEN_EV_CONNECT = 4,
+	WARDEN_EV_DNS = 5,
+};
+
+/* Index into the drops map; the loader prints the same names (node-agent/loader-protocol.ts DROP_REASONS). */
+enum warden_drop_reason {
+	WARDEN_DROP_RINGBUF_EXEC = 0,
+	WARDEN_DROP_RINGBUF_EXIT,
+	WARDEN_DROP_RINGBUF_OPEN,
+	WARDEN_DROP_RINGBUF_CONNECT,
+	WARDEN_DROP_RINGBUF_DNS,
+	WARDEN_DROP_OPEN_PENDING_FULL,
+	WARDEN_DROP_SYSCALL_SLOT, /* counting on but the cgroup has no valid slot */
+	WARDEN_SUPPRESSED_OPEN,   /* de-duplicated, not a loss */
+	WARDEN_SUPPRESSED_CONNECT,
+	WARDEN_DROP__COUNT,
+};
+
+/* Value of the watched-cgroups map (key: cgroup id). */
+#define WARDEN_WATCH_COUNT 1u /* syscall counting on */
+struct warden_watch {
+	__u32 flags;
+	__u32 slot; /* row in the syscall_counts array when counting */
+};
+
+struct warden_hdr {
+	__u8 type;
+	__u8 version;
+	__u16 _pad;
+	__u32 pid; /* tgid */
+	__u64 ts_boot_ns;
+	__u64 cgroup_id;
+};
+
+struct warden_exec {
+	struct warden_hdr h;
+	__u32 ppid;
+	__u32 uid;
+	__u32 args_len;
+	__u8 args_truncated;
+	__u8 _pad[3];
+	char comm[WARDEN_COMM_LEN];
+	char filename[WARDEN_PATH_MAX];
+	char args[WARDEN_ARGS_MAX];
+};
+
+struct warden_exit {
+	struct warden_hdr h;
+	__u32 ppid;
+	__s32 exit_code;
+	char comm[WARDEN_COMM_LEN];
+};
+
+/* Key of the open de-duplication map; also the head of the pending-open stash so it can be used as the key as is. */
+struct warden_open_key {
+	__u64 cgroup_id;
+	char path[WARDEN_PATH_MAX];
+};
+
+struct warden_open_pending {
+	struct warden_open_key k;
+	__s32 dirfd;
+	__u32 flags;
+};
+
+struct warden_open {
+	struct warden_hdr h;
+	__s32 dirfd;
+	__u32 flags;
+	__s64 ret;
+	char comm[WARDEN_COMM_LEN];
+	char path[WARDEN_PATH_MAX];
+};
+
+struct warden_conn_key {
+	__u64 cgroup_id;
+	__u8 daddr[16];
+	__u16 dport; /* host order */
+	__u16 family; /* AF_INET 2, AF_INET6 10 */
+	__u8 proto; /* IPPROTO_TCP 6, IPPROTO_UDP 17 */
+	__u8 _pad[3];
+};
+
+struct warden_connect {
+	struct warden_hdr h;
+	struct warden_conn_key k;
+	char comm[WARDEN_COMM_LEN];
+};
+
+struct warden_dns {
+	struct warden_hdr h;
+	__u16 family;
+	__u16 dport;
+	__u16 txid;
+	__u16 qlen; /* bytes valid in q */
+	__u8 daddr[16];
+	__u8 q[WARDEN_DNSQ_MAX];
+};
+
+#endif
