@@ -1,0 +1,675 @@
+/**
+ * The Store port over one DynamoDB table (single-table design, docs/data-model.md), via @aws-sdk/lib-dynamodb.
+ * Runs unchanged against AWS, moto_server and the embedded dynalite: no transactions, no reliance on TTL deletion
+ * (readers drop items whose `expiresAt` has passed), only UpdateItem / PutItem / GetItem / Query.
+ *
+ * Idempotency: every aggregate item keeps a string set `contrib` of contribution digests (the digest of the sorted
+ * observation ids a batch folds into it); the update is conditional on the digest being absent, so replaying the
+ * same input changes nothing. Limit: the same events re-delivered in a *different* batching produce different
+ * digests and would be counted again; the ingest pipeline therefore batches deterministically per input (same file
+ * -> same batches), and evidence readers drop repeated observation ids.
+ */
+
+import { gunzipSync, gzipSync } from 'node:zlib';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  type DynamoDBClientConfig,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { type Observation, type Reject, type SourceName, WINDOW_MS } from '../core/observation.ts';
+import type { AggregateQuery, AggregateRow, Doc, QuarantineRow, Store, SubjectRecord, WriteReport } from '../ports.ts';
+import { aggregateBatch, contributionDigest, type PendingAggregate } from './store-aggregate.ts';
+import { packEvidence, unpackEvidence } from './store-evidence.ts';
+import { digest, expiryAfter, isConditionalCheckFailed, isResourceNotFound, mapLimit } from './store-util.ts';
+import { createTableInput, GSI1 } from './table-schema.ts';
+
+export interface DynamoStoreOptions {
+  tableName: string;
+  /** SDK client config (endpoint, region, credentials); ignored when `client` is given. */
+  clientConfig?: DynamoDBClientConfig;
+  client?: DynamoDBClient;
+  /** Create the table when it does not exist (local endpoints, or `create=1`). */
+  createTable?: boolean;
+  description?: string;
+  /** Days aggregates and evidence are kept (TTL and read filter); default 400, so a year can be reconstructed. */
+  retentionDays?: number;
+  quarantineDays?: number;
+  /** Parallel write requests; default 16. */
+  concurrency?: number;
+  now?: () => Date;
+  /** Called on close (e.g. to stop the embedded endpoint). */
+  onClose?: () => Promise<void>;
+}
+
+/** Raised by putDoc when `expectVersion` does not match the stored version. */
+export class VersionConflictError extends Error {
+  constructor(
+    readonly kind: string,
+    readonly scope: string,
+    readonly id: string,
+    readonly expected: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`document ${kind}/${scope}/${id} is not at version ${expected}`, options);
+    this.name = 'VersionConflictError';
+  }
+}
+
+const SUBJECT_SK = '#META';
+const QUARANTINE_SK = '#Q';
+/** Documents larger than this are stored gzipped. */
+const DOC_INLINE_MAX = 300 * 1024;
+const MAX_OPTIMISTIC_RETRIES = 8;
+
+export const itemKeys = {
+  subjectPk: (subject: string) => `S#${subject}`,
+  aggregateSk: (window: string, key: string) => `A#${window}#${key}`,
+  evidenceSk: (window: string, chunkId: string) => `E#${window}#${chunkId}`,
+  quarantinePk: (id: string) => `Q#${id}`,
+  docPk: (kind: string, scope: string) => `D#${kind}#${scope}`,
+} as const;
+
+type Item = Record<string, unknown>;
+
+export class DynamoStore implements Store {
+  readonly description: string;
+  private readonly doc: DynamoDBDocumentClient;
+  private readonly raw: DynamoDBClient;
+  private readonly table: string;
+  private readonly retentionDays: number;
+  private readonly quarantineDays: number;
+  private readonly concurrency: number;
+  private readonly now: () => Date;
+  private ready: Promise<void> | undefined;
+
+  constructor(private readonly opts: DynamoStoreOptions) {
+    this.table = opts.tableName;
+    this.raw = opts.client ?? new DynamoDBClient(opts.clientConfig ?? {});
+    this.doc = DynamoDBDocumentClient.from(this.raw, {
+      marshallOptions: { removeUndefinedValues: true },
+      unmarshallOptions: { wrapNumbers: false },
+    });
+    this.description = opts.description ?? `dynamodb://${opts.tableName}`;
+    this.retentionDays = opts.retentionDays ?? 400;
+    this.quarantineDays = opts.quarantineDays ?? 90;
+    this.concurrency = opts.concurrency ?? 16;
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  /** Makes sure the table exists (creating it when allowed); called lazily by every operation. */
+  init(): Promise<void> {
+    this.ready ??= this.ensureTable();
+    return this.ready;
+  }
+
+  private async ensureTable(): Promise<void> {
+    try {
+      const d = await this.raw.send(new DescribeTableCommand({ TableName: this.table }));
+      if (d.Table?.TableStatus === 'ACTIVE') return;
+    } catch (err) {
+      if (!isResourceNotFound(err)) throw err;
+      if (!this.opts.createTable) {
+        throw new Error(`table ${this.table} does not exist (deploy the stack, or pass create=1 to create it)`, {
+          cause: err,
+        });
+      }
+      try {
+        await this.raw.send(new CreateTableCommand(createTableInput(this.table)));
+      } catch (e) {
+        // Another process created it first.
+        if ((e as { name?: string }).name !== 'ResourceInUseException') throw e;
+      }
+    }
+    for (let i = 0; i < 600; i++) {
+      const d = await this.raw.send(new DescribeTableCommand({ TableName: this.table }));
+      if (d.Table?.TableStatus === 'ACTIVE') return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`table ${this.table} did not become ACTIVE`);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Writes
+
+  async write(observations: Observation[], rejects: Reject[]): Promise<WriteReport> {
+    await this.init();
+    const report: WriteReport = {
+      observations: observations.length,
+      stored: 0,
+      duplicates: 0,
+      quarantined: 0,
+      writeRequests: 0,
+    };
+    const batch = aggregateBatch(observations);
+    const perSubject = new Map<string, { observations: number; firstSeen: string; lastSeen: string }>();
+
+    await mapLimit(batch.aggregates, this.concurrency, async (a) => {
+      const r = await this.writeAggregate(a);
+      report.writeRequests += r.requests;
+      if (r.duplicate) {
+        report.duplicates++;
+        return;
+      }
+      report.stored++;
+      const s = perSubject.get(a.subject);
+      if (!s) perSubject.set(a.subject, { observations: a.observations, firstSeen: a.firstSeen, lastSeen: a.lastSeen });
+      else {
+        s.observations += a.observations;
+        if (a.firstSeen < s.firstSeen) s.firstSeen = a.firstSeen;
+        if (a.lastSeen > s.lastSeen) s.lastSeen = a.lastSeen;
+      }
+    });
+
+    const chunks = [...batch.evidence.values()].flatMap((e) =>
+      packEvidence(e.observations).map((c) => ({ subject: e.subject, window: e.window, chunk: c })),
+    );
+    await mapLimit(chunks, this.concurrency, async ({ subject, window, chunk }) => {
+      report.writeRequests++;
+      await this.putIfAbsent({
+        pk: itemKeys.subjectPk(subject),
+        sk: itemKeys.evidenceSk(window, chunk.id),
+        type: 'evidence',
+        subject,
+        window,
+        count: chunk.count,
+        firstTime: chunk.firstTime,
+        lastTime: chunk.lastTime,
+        data: chunk.data,
+        expiresAt: expiryAfter(window, this.retentionDays),
+      });
+    });
+
+    // Subject counters move only with aggregates that were actually stored, so a replay leaves them unchanged.
+    await mapLimit([...perSubject], this.concurrency, async ([subject, s]) => {
+      report.writeRequests += await this.touchSubject(subject, s);
+    });
+
+    const nowIso = this.now().toISOString();
+    await mapLimit(rejects, this.concurrency, async (r) => {
+      report.writeRequests++;
+      if (await this.putQuarantine(r, nowIso)) report.quarantined++;
+    });
+    return report;
+  }
+
+  /** One UpdateItem per aggregate in the common case; a read and a second update when times arrive out of order. */
+  private async writeAggregate(a: PendingAggregate): Promise<{ requests: number; duplicate: boolean }> {
+    const d = contributionDigest(a);
+    const names: Record<string, string> = {
+      '#count': 'count',
+      '#obs': 'observations',
+      '#layer': 'layer',
+      '#kind': 'kind',
+      '#subject': 'subject',
+      '#key': 'key',
+      '#window': 'window',
+      '#type': 'type',
+    };
+    const values: Record<string, unknown> = {
+      ':c': a.count,
+      ':n': a.observations,
+      ':dset': new Set([d]),
+      ':d': d,
+      ':src': new Set<string>(a.sources),
+      ':layer': a.layer,
+      ':kind': a.kind,
+      ':subject': a.subject,
+      ':key': a.key,
+      ':window': a.window,
+      ':type': 'aggregate',
+      ':attrs': a.attrs,
+      ':exp': expiryAfter(a.window, this.retentionDays),
+      ':fs': a.firstSeen,
+      ':ls': a.lastSeen,
+    };
+    const adds = ['#count :c', '#obs :n', 'contrib :dset', 'sources :src'];
+    Object.entries(a.sums).forEach(([name, v], i) => {
+      names[`#s${i}`] = `sum.${name}`;
+      values[`:s${i}`] = v;
+      adds.push(`#s${i} :s${i}`);
+    });
+    const sets = [
+      '#type = :type',
+      '#subject = :subject',
+      '#key = :key',
+      '#window = :window',
+      '#layer = if_not_exists(#layer, :layer)',
+      '#kind = if_not_exists(#kind, :kind)',
+      'attrs = if_not_exists(attrs, :attrs)',
+      'expiresAt = :exp',
+    ];
+    const key = { pk: itemKeys.subjectPk(a.subject), sk: itemKeys.aggregateSk(a.window, a.key) };
+    const notSeen = '(attribute_not_exists(contrib) OR NOT contains(contrib, :d))';
+
+    // Fast path: new aggregate, or this contribution is not earlier than what is stored (the usual arrival order).
+    let requests = 1;
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: `SET ${[...sets, 'firstSeen = if_not_exists(firstSeen, :fs)', 'lastSeen = :ls'].join(', ')} ADD ${adds.join(', ')}`,
+          ConditionExpression: `${notSeen} AND (attribute_not_exists(firstSeen) OR firstSeen <= :fs) AND (attribute_not_exists(lastSeen) OR lastSeen <= :ls)`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return { requests, duplicate: false };
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+    }
+
+    // Slow path: read, then set exact min/max conditional on nothing having changed in between.
+    for (let attempt = 0; attempt < MAX_OPTIMISTIC_RETRIES; attempt++) {
+      const cur = (await this.doc.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }))).Item;
+      const contrib = cur?.contrib as Set<string> | undefined;
+      if (contrib?.has(d)) return { requests, duplicate: true };
+      const oldFs = cur?.firstSeen as string | undefined;
+      const oldLs = cur?.lastSeen as string | undefined;
+      const v = {
+        ...values,
+        ':nfs': oldFs ? minStr(oldFs, a.firstSeen) : a.firstSeen,
+        ':nls': oldLs ? maxStr(oldLs, a.lastSeen) : a.lastSeen,
+      } as Record<string, unknown>;
+      let cond = `${notSeen} AND attribute_not_exists(firstSeen)`;
+      if (oldFs !== undefined && oldLs !== undefined) {
+        v[':ofs'] = oldFs;
+        v[':ols'] = oldLs;
+        cond = `${notSeen} AND firstSeen = :ofs AND lastSeen = :ols`;
+      }
+      delete v[':fs'];
+      delete v[':ls'];
+      requests++;
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: key,
+            UpdateExpression: `SET ${[...sets, 'firstSeen = :nfs', 'lastSeen = :nls'].join(', ')} ADD ${adds.join(', ')}`,
+            ConditionExpression: cond,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: v,
+          }),
+        );
+        return { requests, duplicate: false };
+      } catch (err) {
+        if (!isConditionalCheckFailed(err)) throw err;
+      }
+    }
+    throw new Error(`aggregate ${a.subject} ${a.key} ${a.window}: too much concurrent contention`);
+  }
+
+  /** Adds to the subject registry item with min/max first/last seen; returns the write requests used. */
+  private async touchSubject(
+    subject: string,
+    s: { observations: number; firstSeen: string; lastSeen: string },
+  ): Promise<number> {
+    const key = { pk: itemKeys.subjectPk(subject), sk: SUBJECT_SK };
+    const base = {
+      ':subject': subject,
+      ':g': 'SUBJECT',
+      ':n': s.observations,
+      ':empty': {},
+      ':type': 'subject',
+    };
+    const sets =
+      '#type = :type, subject = :subject, gsi1pk = :g, gsi1sk = :subject, labels = if_not_exists(labels, :empty)';
+    let requests = 1;
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: `SET ${sets}, firstSeen = if_not_exists(firstSeen, :fs), lastSeen = :ls ADD observations :n`,
+          ConditionExpression:
+            '(attribute_not_exists(firstSeen) OR firstSeen <= :fs) AND (attribute_not_exists(lastSeen) OR lastSeen <= :ls)',
+          ExpressionAttributeNames: { '#type': 'type' },
+          ExpressionAttributeValues: { ...base, ':fs': s.firstSeen, ':ls': s.lastSeen },
+        }),
+      );
+      return requests;
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+    }
+    for (let attempt = 0; attempt < MAX_OPTIMISTIC_RETRIES; attempt++) {
+      const cur = (await this.doc.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true })))
+        .Item as Item | undefined;
+      const oldFs = cur?.firstSeen as string;
+      const oldLs = cur?.lastSeen as string;
+      requests++;
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: key,
+            UpdateExpression: `SET ${sets}, firstSeen = :nfs, lastSeen = :nls ADD observations :n`,
+            ConditionExpression: 'firstSeen = :ofs AND lastSeen = :ols',
+            ExpressionAttributeNames: { '#type': 'type' },
+            ExpressionAttributeValues: {
+              ...base,
+              ':nfs': minStr(oldFs, s.firstSeen),
+              ':nls': maxStr(oldLs, s.lastSeen),
+              ':ofs': oldFs,
+              ':ols': oldLs,
+            },
+          }),
+        );
+        return requests;
+      } catch (err) {
+        if (!isConditionalCheckFailed(err)) throw err;
+      }
+    }
+    throw new Error(`subject ${subject}: too much concurrent contention`);
+  }
+
+  /** Stores a reject once (its id is a digest of where and what it was); returns false when already stored. */
+  private async putQuarantine(r: Reject, nowIso: string): Promise<boolean> {
+    const id = digest([
+      r.source,
+      r.reason,
+      r.location.file ?? '',
+      String(r.location.line ?? ''),
+      String(r.location.record ?? ''),
+      r.excerpt,
+    ]);
+    return this.putIfAbsent({
+      pk: itemKeys.quarantinePk(id),
+      sk: QUARANTINE_SK,
+      type: 'quarantine',
+      gsi1pk: 'QUARANTINE',
+      gsi1sk: `${nowIso}#${id}`,
+      id,
+      time: nowIso,
+      source: r.source,
+      reason: r.reason,
+      detail: r.detail.slice(0, 1024),
+      location: r.location,
+      excerpt: r.excerpt.slice(0, 2048),
+      expiresAt: expiryAfter(nowIso, this.quarantineDays),
+    });
+  }
+
+  private async putIfAbsent(item: Item): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Reads
+
+  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>, limit = Number.POSITIVE_INFINITY) {
+    await this.init();
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.doc.send(new QueryCommand({ TableName: this.table, ...input, ExclusiveStartKey: start }));
+      for (const it of res.Items ?? []) {
+        if (this.expired(it)) continue;
+        items.push(it);
+        if (items.length >= limit) return items;
+      }
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  private expired(item: Item): boolean {
+    const e = item.expiresAt;
+    return typeof e === 'number' && e * 1000 <= this.now().getTime();
+  }
+
+  async aggregates(subject: string, query: AggregateQuery = {}): Promise<AggregateRow[]> {
+    const from = query.from ? windowOf(query.from) : '';
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
+      ExpressionAttributeValues: {
+        ':pk': itemKeys.subjectPk(subject),
+        ':a': `A#${from}`,
+        ':b': `A#${query.to ?? '9999'}~`,
+      },
+    });
+    const kinds = query.kinds && new Set(query.kinds);
+    const layers = query.layers && new Set<string>(query.layers);
+    return items
+      .filter((it) => (!kinds || kinds.has(it.kind as string)) && (!layers || layers.has(it.layer as string)))
+      .filter((it) => !query.to || (it.window as string) <= query.to)
+      .map(toAggregateRow);
+  }
+
+  async evidence(subject: string, from: string, to: string): Promise<Observation[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
+      ExpressionAttributeValues: { ':pk': itemKeys.subjectPk(subject), ':a': `E#${windowOf(from)}`, ':b': `E#${to}~` },
+    });
+    const byId = new Map<string, Observation>();
+    for (const it of items) {
+      for (const o of unpackEvidence(it.data as Uint8Array)) {
+        if (o.time >= from && o.time <= to && !byId.has(o.id)) byId.set(o.id, o);
+      }
+    }
+    return [...byId.values()].sort((x, y) => (x.time < y.time ? -1 : x.time > y.time ? 1 : x.id < y.id ? -1 : 1));
+  }
+
+  async subjects(): Promise<SubjectRecord[]> {
+    const items = await this.queryAll({
+      IndexName: GSI1.indexName,
+      KeyConditionExpression: 'gsi1pk = :g',
+      ExpressionAttributeValues: { ':g': 'SUBJECT' },
+    });
+    return items.map((it) => ({
+      subject: it.subject as string,
+      firstSeen: (it.firstSeen as string | undefined) ?? '',
+      lastSeen: (it.lastSeen as string | undefined) ?? '',
+      observations: (it.observations as number | undefined) ?? 0,
+      labels: (it.labels as Record<string, string> | undefined) ?? {},
+    }));
+  }
+
+  async setLabels(subject: string, labels: Record<string, string>): Promise<void> {
+    await this.init();
+    const key = { pk: itemKeys.subjectPk(subject), sk: SUBJECT_SK };
+    // Make sure the item and its labels map exist first: a nested SET on a missing map fails.
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: key,
+        UpdateExpression:
+          'SET #type = :type, subject = :subject, gsi1pk = :g, gsi1sk = :subject, labels = if_not_exists(labels, :empty)',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: { ':subject': subject, ':g': 'SUBJECT', ':type': 'subject', ':empty': {} },
+      }),
+    );
+    const entries = Object.entries(labels);
+    if (entries.length === 0) return;
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    entries.forEach(([k, v], i) => {
+      names[`#l${i}`] = k;
+      values[`:l${i}`] = v;
+    });
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: key,
+        UpdateExpression: `SET ${entries.map((_, i) => `labels.#l${i} = :l${i}`).join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  async quarantine(limit = 100): Promise<QuarantineRow[]> {
+    const items = await this.queryAll(
+      {
+        IndexName: GSI1.indexName,
+        KeyConditionExpression: 'gsi1pk = :g',
+        ExpressionAttributeValues: { ':g': 'QUARANTINE' },
+        ScanIndexForward: false,
+      },
+      limit,
+    );
+    return items.map((it) => ({
+      id: it.id as string,
+      time: it.time as string,
+      source: it.source as QuarantineRow['source'],
+      reason: it.reason as string,
+      detail: it.detail as string,
+      location: (it.location as QuarantineRow['location']) ?? {},
+      excerpt: it.excerpt as string,
+    }));
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Documents
+
+  async putDoc<T>(kind: string, scope: string, id: string, body: T, opts: { expectVersion?: number } = {}) {
+    await this.init();
+    const json = JSON.stringify(body ?? null);
+    // Bodies are stored as JSON text (exact round trip, no DynamoDB type quirks), gzipped when large.
+    const stored = json.length > DOC_INLINE_MAX ? gzipSync(Buffer.from(json)) : json;
+    const names = { '#kind': 'kind', '#scope': 'scope', '#id': 'id', '#body': 'body' };
+    const values: Record<string, unknown> = {
+      ':kind': kind,
+      ':scope': scope,
+      ':id': id,
+      ':u': this.now().toISOString(),
+      ':b': stored,
+    };
+    const set = 'SET #kind = :kind, #scope = :scope, #id = :id, updatedAt = :u, #body = :b';
+    let update: string;
+    let condition: string | undefined;
+    if (opts.expectVersion === undefined) {
+      update = `${set} ADD version :one`;
+      values[':one'] = 1;
+    } else {
+      update = `${set}, version = :next`;
+      values[':next'] = opts.expectVersion + 1;
+      if (opts.expectVersion === 0) condition = 'attribute_not_exists(pk)';
+      else {
+        condition = 'version = :expected';
+        values[':expected'] = opts.expectVersion;
+      }
+    }
+    try {
+      const res = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: itemKeys.docPk(kind, scope), sk: id },
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toDoc<T>(res.Attributes as Item);
+    } catch (err) {
+      if (isConditionalCheckFailed(err) && opts.expectVersion !== undefined) {
+        throw new VersionConflictError(kind, scope, id, opts.expectVersion, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  async getDoc<T>(kind: string, scope: string, id: string): Promise<Doc<T> | undefined> {
+    await this.init();
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: itemKeys.docPk(kind, scope), sk: id }, ConsistentRead: true }),
+    );
+    return res.Item ? toDoc<T>(res.Item) : undefined;
+  }
+
+  async listDocs<T>(
+    kind: string,
+    scope: string,
+    opts: { fromId?: string; toId?: string; limit?: number } = {},
+  ): Promise<Doc<T>[]> {
+    const values: Record<string, unknown> = { ':pk': itemKeys.docPk(kind, scope) };
+    let cond = 'pk = :pk';
+    if (opts.fromId !== undefined && opts.toId !== undefined) {
+      cond += ' AND sk BETWEEN :a AND :b';
+      values[':a'] = opts.fromId;
+      values[':b'] = opts.toId;
+    } else if (opts.fromId !== undefined) {
+      cond += ' AND sk >= :a';
+      values[':a'] = opts.fromId;
+    } else if (opts.toId !== undefined) {
+      cond += ' AND sk <= :b';
+      values[':b'] = opts.toId;
+    }
+    const items = await this.queryAll(
+      { KeyConditionExpression: cond, ExpressionAttributeValues: values },
+      opts.limit ?? Number.POSITIVE_INFINITY,
+    );
+    return items.map((it) => toDoc<T>(it));
+  }
+
+  async close(): Promise<void> {
+    this.doc.destroy();
+    this.raw.destroy();
+    await this.opts.onClose?.();
+  }
+}
+
+/** ISO-8601 UTC strings of one format order like their times. */
+function minStr(a: string, b: string): string {
+  return a <= b ? a : b;
+}
+
+function maxStr(a: string, b: string): string {
+  return a >= b ? a : b;
+}
+
+function toDoc<T>(it: Item): Doc<T> {
+  const text = it.body instanceof Uint8Array ? gunzipSync(it.body).toString('utf8') : ((it.body as string) ?? 'null');
+  return {
+    kind: it.kind as string,
+    scope: it.scope as string,
+    id: it.id as string,
+    body: JSON.parse(text) as T,
+    updatedAt: it.updatedAt as string,
+    version: (it.version as number | undefined) ?? 1,
+  };
+}
+
+function toAggregateRow(it: Item): AggregateRow {
+  const sums: Record<string, number> = {};
+  for (const [k, v] of Object.entries(it)) {
+    if (k.startsWith('sum.') && typeof v === 'number') sums[k.slice(4)] = v;
+  }
+  return {
+    subject: it.subject as string,
+    key: it.key as string,
+    window: it.window as string,
+    layer: it.layer as AggregateRow['layer'],
+    kind: it.kind as string,
+    count: it.count as number,
+    firstSeen: it.firstSeen as string,
+    lastSeen: it.lastSeen as string,
+    sources: [...((it.sources as Set<SourceName> | undefined) ?? [])].sort(),
+    attrs: (it.attrs as AggregateRow['attrs']) ?? {},
+    sums,
+  };
+}
+
+/** The window an ISO time falls in, for range queries over window-prefixed sort keys. */
+function windowOf(iso: string): string {
+  const t = new Date(iso).getTime();
+  return Number.isNaN(t) ? iso : new Date(Math.floor(t / WINDOW_MS) * WINDOW_MS).toISOString();
+}

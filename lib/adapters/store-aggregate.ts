@@ -1,0 +1,134 @@
+/**
+ * In-memory aggregation of one write batch: observations folded per (subject, key, hourly window), evidence grouped
+ * per (subject, window). Pure; the DynamoDB store turns the result into one UpdateItem per aggregate.
+ */
+import type { AttrValue, Layer, Observation, SourceName } from '../core/observation.ts';
+import { windowStart } from '../core/observation.ts';
+import { digest } from './store-util.ts';
+
+/** Numeric attributes summed into an aggregate's `sums` (volumes, not identifiers like ports or pids). */
+export const SUMMED_ATTR = /bytes|packets|tokens?|records|count$|duration|latency/i;
+/** At most this many summed attributes per aggregate, so items stay small whatever a source emits. */
+export const MAX_SUMS = 16;
+/** The first observation's attrs are kept on the aggregate only up to this serialized size. */
+export const MAX_ATTRS_BYTES = 4096;
+
+export interface PendingAggregate {
+  subject: string;
+  key: string;
+  window: string;
+  layer: Layer;
+  kind: string;
+  count: number;
+  /** Number of observations folded in (count is the behavior count, which a record may carry > 1). */
+  observations: number;
+  firstSeen: string;
+  lastSeen: string;
+  sources: Set<SourceName>;
+  attrs: Record<string, AttrValue>;
+  /** Time and id of the observation whose attrs are kept (earliest, ties by id, so batching does not matter). */
+  attrsFrom: { time: string; id: string };
+  sums: Record<string, number>;
+  ids: string[];
+}
+
+export interface BatchAggregation {
+  aggregates: PendingAggregate[];
+  /** Evidence per `${subject}\u0000${window}`: distinct observations, sorted by time then id. */
+  evidence: Map<string, { subject: string; window: string; observations: Observation[] }>;
+  /** Observations dropped because their id repeated inside the batch. */
+  repeated: number;
+}
+
+/** Layers kept as individual evidence; kernel events are too many and are kept only as aggregates. */
+export const EVIDENCE_LAYERS: ReadonlySet<Layer> = new Set<Layer>(['application', 'tool', 'cloud-api', 'network']);
+
+export function aggregateBatch(observations: readonly Observation[]): BatchAggregation {
+  const aggs = new Map<string, PendingAggregate>();
+  const evidence: BatchAggregation['evidence'] = new Map();
+  const seen = new Set<string>();
+  let repeated = 0;
+  for (let o of observations) {
+    // The same id twice in one batch is one event delivered twice (e.g. overlapping S3 and EventBridge copies).
+    if (seen.has(o.id)) {
+      repeated++;
+      continue;
+    }
+    seen.add(o.id);
+    // First/last seen are compared as strings, which needs one ISO format (the pipeline validated the time).
+    if (o.time.length !== 24 || o.time[23] !== 'Z') o = { ...o, time: new Date(o.time).toISOString() };
+    const window = windowStart(o.time);
+    const k = `${o.subject}\u0000${o.key}\u0000${window}`;
+    let a = aggs.get(k);
+    if (!a) {
+      a = {
+        subject: o.subject,
+        key: o.key,
+        window,
+        layer: o.layer,
+        kind: o.kind,
+        count: 0,
+        observations: 0,
+        firstSeen: o.time,
+        lastSeen: o.time,
+        sources: new Set(),
+        attrs: boundedAttrs(o.attrs),
+        attrsFrom: { time: o.time, id: o.id },
+        sums: {},
+        ids: [],
+      };
+      aggs.set(k, a);
+    }
+    a.count += o.count;
+    a.observations++;
+    if (o.time < a.firstSeen) a.firstSeen = o.time;
+    if (o.time > a.lastSeen) a.lastSeen = o.time;
+    a.sources.add(o.source);
+    if (o.time < a.attrsFrom.time || (o.time === a.attrsFrom.time && o.id < a.attrsFrom.id)) {
+      a.attrs = boundedAttrs(o.attrs);
+      a.attrsFrom = { time: o.time, id: o.id };
+    }
+    for (const [name, v] of Object.entries(o.attrs)) {
+      if (typeof v !== 'number' || !Number.isFinite(v) || !SUMMED_ATTR.test(name)) continue;
+      if (!(name in a.sums) && Object.keys(a.sums).length >= MAX_SUMS) continue;
+      a.sums[name] = (a.sums[name] ?? 0) + v;
+    }
+    a.ids.push(o.id);
+    if (EVIDENCE_LAYERS.has(o.layer)) {
+      const ek = `${o.subject}\u0000${window}`;
+      let e = evidence.get(ek);
+      if (!e) {
+        e = { subject: o.subject, window, observations: [] };
+        evidence.set(ek, e);
+      }
+      e.observations.push(o);
+    }
+  }
+  for (const e of evidence.values()) {
+    e.observations.sort((x, y) => (x.time < y.time ? -1 : x.time > y.time ? 1 : x.id < y.id ? -1 : 1));
+  }
+  return { aggregates: [...aggs.values()], evidence, repeated };
+}
+
+/**
+ * The contribution digest of an aggregate: the same set of observation ids always gives the same digest, so a
+ * replayed batch is recognised whatever the order of its records.
+ */
+export function contributionDigest(a: Pick<PendingAggregate, 'ids'>): string {
+  return digest([...a.ids].sort());
+}
+
+/** Keeps attrs whole when small; otherwise only the scalar ones that fit, so one odd record cannot bloat an item. */
+export function boundedAttrs(attrs: Record<string, AttrValue>): Record<string, AttrValue> {
+  if (JSON.stringify(attrs).length <= MAX_ATTRS_BYTES) return attrs;
+  const out: Record<string, AttrValue> = {};
+  let size = 2;
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v !== null && typeof v === 'object') continue;
+    const s = JSON.stringify(v).length + k.length + 4;
+    if (size + s > MAX_ATTRS_BYTES) continue;
+    out[k] = v;
+    size += s;
+  }
+  return out;
+}
