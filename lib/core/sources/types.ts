@@ -2,7 +2,15 @@
  * The parser contract shared by every source in lib/core/sources. A parser is pure: it receives one record's text
  * (a JSON object, a JSON line, or a flow-log line) with its location, and returns observations and rejects. It never
  * throws on data. File reading, decompression of whole objects and splitting into records happen before it
- * (lib/ingest), with bounded memory.
+ * (lib/ingest, using {@link RecordSplitter} from ./splitter.ts), with bounded memory.
+ *
+ * Extensions (all optional, backwards compatible):
+ * - `RecordResult.skipped`: records deliberately not turned into observations and not errors (VPC flow NODATA /
+ *   SKIPDATA, CloudWatch Logs CONTROL_MESSAGE), counted by reason.
+ * - `SourceParser.parseValue`: the same as `parse` for an already-parsed JSON value (auto-detection parses once).
+ * - `SourceParser.forFile`: a per-file stateful parser (VPC flow logs: a header line defines the field order for the
+ *   lines after it; Bedrock Agent traces: tool-call sequence numbers per session). Ingest should create one per file
+ *   and feed it that file's records in order; when absent, `parse` is used.
  */
 import type { IdentityResolver } from '../identity/types.ts';
 import type { Observation, Reject, SourceName } from '../observation.ts';
@@ -17,6 +25,8 @@ export interface ParseContext {
   excerptChars: number;
   /** File or object the record came from. */
   file?: string;
+  /** AWS region assumed when a record does not name one (e.g. a Bedrock Agent trace without an alias ARN). */
+  defaultRegion?: string;
 }
 
 export interface RecordInput {
@@ -30,10 +40,21 @@ export interface RecordInput {
 export interface RecordResult {
   observations: Observation[];
   rejects: Reject[];
+  /** Records seen and intentionally ignored (not observations, not errors), by reason, e.g. `{"NODATA": 2}`. */
+  skipped?: Record<string, number>;
+}
+
+/** A parser holding state across the records of one file, fed in file order. */
+export interface FileParser {
+  parse(input: RecordInput): RecordResult;
 }
 
 export interface SourceParser {
   source: SourceName;
   /** Parses one record. Never throws. */
   parse(input: RecordInput, ctx: ParseContext): RecordResult;
+  /** Parses a record whose JSON text was already parsed into `value` (`input.text` is kept for rejects/ids). */
+  parseValue?(value: unknown, input: RecordInput, ctx: ParseContext): RecordResult;
+  /** A stateful parser for one file; prefer it over `parse` when present. */
+  forFile?(ctx: ParseContext): FileParser;
 }

@@ -1,0 +1,153 @@
+/**
+ * Source parsers: registry (source name -> parser), auto-detection and the record splitter.
+ *
+ * Usage (lib/ingest), one file at a time:
+ * ```ts
+ * const splitter = new RecordSplitter();
+ * const parser = createRecordParser(ctx, 'auto');         // or a fixed SourceName
+ * for (const item of [...splitter.push(text), ...splitter.end()]) {
+ *   const r = item.kind === 'record'
+ *     ? parser.parse({ text: item.text, line: item.line, record: item.record })
+ *     : { observations: [], rejects: [splitItemReject(item, 'unknown', ctx.file)] };
+ * }
+ * ```
+ * or `parseText(text, ctx)` for an in-memory text.
+ */
+import type { ParseResult, Reject, SourceName } from '../observation.ts';
+import { cloudTrailParser } from './cloudtrail.ts';
+import { merge } from './cloudwatch.ts';
+import { detectLine, detectValue, unsupportedKind } from './detect.ts';
+import { RecordSplitter, type SplitFormat, type SplitterOptions, splitItemReject } from './splitter.ts';
+import type { FileParser, ParseContext, RecordInput, RecordResult, SourceParser } from './types.ts';
+import { parseJson, reject } from './util.ts';
+import { vpcFlowParser } from './vpc-flow.ts';
+
+export { cloudTrailParser, iamAction, parseCloudTrailValue, servicePrefix } from './cloudtrail.ts';
+export { decodeCloudWatchPayload, isCloudWatchPayload } from './cloudwatch.ts';
+export { detectLine, detectSource, detectValue, NODE_AGENT_SCHEMA_ID, unsupportedKind } from './detect.ts';
+export type { SplitFormat, SplitItem, SplitterOptions } from './splitter.ts';
+export { DEFAULT_MAX_RECORD_CHARS, RecordSplitter, splitItemReject, splitText } from './splitter.ts';
+export * from './types.ts';
+export { normalizeTime } from './util.ts';
+export { createVpcFlowFileParser, vpcFlowParser } from './vpc-flow.ts';
+
+const registry = new Map<SourceName, SourceParser>([
+  ['cloudtrail', cloudTrailParser],
+  ['vpc-flow', vpcFlowParser],
+]);
+
+/** Adds or replaces the parser of a source (the node-agent parser registers itself through this). */
+export function registerParser(parser: SourceParser): void {
+  registry.set(parser.source, parser);
+}
+
+export function getParser(source: SourceName): SourceParser | undefined {
+  return registry.get(source);
+}
+
+/** Sources with a registered parser. */
+export function registeredSources(): SourceName[] {
+  return [...registry.keys()];
+}
+
+/**
+ * A parser for one file. With a fixed source every record goes to that source's parser; with `auto` each JSON record
+ * is detected on its own (mixed files work) and text lines go to the VPC flow parser once the file looks like one.
+ * Stateful per-file parsers (`forFile`) are created lazily, one per source.
+ */
+export function createRecordParser(ctx: ParseContext, source: SourceName | 'auto' = 'auto'): FileParser {
+  const fileParsers = new Map<SourceName, FileParser | undefined>();
+  const fileParser = (s: SourceName) => {
+    if (!fileParsers.has(s)) fileParsers.set(s, registry.get(s)?.forFile?.(ctx));
+    return fileParsers.get(s);
+  };
+  let sawFlowLines = false;
+  const noParser = (s: SourceName, input: RecordInput): RecordResult => ({
+    observations: [],
+    rejects: [reject(s, 'no-parser', `no parser registered for source ${s}`, input, ctx.file)],
+  });
+  return {
+    parse(input: RecordInput): RecordResult {
+      if (source !== 'auto') {
+        const p = registry.get(source);
+        if (!p) return noParser(source, input);
+        return (fileParser(source) ?? { parse: (i: RecordInput) => p.parse(i, ctx) }).parse(input);
+      }
+      const t = input.text.trimStart();
+      let detected: SourceName | undefined;
+      let value: unknown;
+      let parsed = false;
+      if (t.startsWith('{') || t.startsWith('[') || t.startsWith('"')) {
+        const p = parseJson(t);
+        if (!p.ok) return { observations: [], rejects: [reject('unknown', 'invalid-json', p.error, input, ctx.file)] };
+        value = p.value;
+        parsed = true;
+        detected = detectValue(value);
+        if (!detected && typeof value === 'string' && sawFlowLines) detected = 'vpc-flow';
+      } else {
+        detected = detectLine(t) ?? (sawFlowLines ? 'vpc-flow' : undefined);
+      }
+      if (detected === 'vpc-flow' && !parsed) sawFlowLines = true;
+      if (!detected) {
+        const kind = unsupportedKind(parsed ? value : t);
+        return {
+          observations: [],
+          rejects: [
+            kind
+              ? reject(
+                  'unknown',
+                  `unsupported-source:${kind}`,
+                  `${kind} records are not a Warden source`,
+                  input,
+                  ctx.file,
+                )
+              : reject('unknown', 'unknown-source', 'record matches no known source format', input, ctx.file),
+          ],
+        };
+      }
+      const p = registry.get(detected);
+      if (!p) return noParser(detected, input);
+      const fp = fileParser(detected);
+      if (fp) return fp.parse(input);
+      if (parsed && p.parseValue) return p.parseValue(value, input, ctx);
+      return p.parse(input, ctx);
+    },
+  };
+}
+
+export interface TextParseResult extends ParseResult {
+  skipped: Record<string, number>;
+  format: SplitFormat;
+}
+
+/** Splits and parses a whole in-memory text (tests, small inputs). */
+export function parseText(
+  text: string,
+  ctx: ParseContext,
+  opts: { source?: SourceName | 'auto' } & SplitterOptions = {},
+): TextParseResult {
+  const splitter = new RecordSplitter(opts);
+  const parser = createRecordParser(ctx, opts.source ?? 'auto');
+  const acc: RecordResult = { observations: [], rejects: [], skipped: {} };
+  let records = 0;
+  for (const item of [...splitter.push(text), ...splitter.end()]) {
+    records++;
+    if (item.kind === 'too-large') {
+      const rej: Reject = splitItemReject(
+        item,
+        opts.source && opts.source !== 'auto' ? opts.source : 'unknown',
+        ctx.file,
+      );
+      acc.rejects.push(rej);
+      continue;
+    }
+    merge(acc, parser.parse({ text: item.text, line: item.line, record: item.record }));
+  }
+  return {
+    observations: acc.observations,
+    rejects: acc.rejects,
+    records,
+    skipped: acc.skipped ?? {},
+    format: splitter.format,
+  };
+}

@@ -1,0 +1,385 @@
+/**
+ * Bounded-memory record splitter: feed decoded text chunks, get record texts with their locations.
+ *
+ * Usage (lib/ingest):
+ * ```ts
+ * const splitter = new RecordSplitter({ maxRecordChars: 5 * 1024 * 1024 });
+ * for await (const chunk of decodedTextStream) for (const item of splitter.push(chunk)) handle(item);
+ * for (const item of splitter.end()) handle(item);
+ * // item.kind === 'record'    -> item.text is one record (JSON value text or one text line)
+ * // item.kind === 'too-large' -> turn into a reject with splitItemReject(item, source, file)
+ * ```
+ *
+ * Formats, recognized from the first non-blank character and the shape of what follows:
+ * - `{"Records":[ ... ]}` CloudTrail trail files: each element of `Records` is a record; the wrapper is never
+ *   parsed as a whole. (CloudTrail writes `Records` as the first key; a wrapper whose first key is not `Records`
+ *   is handled as a single JSON object record.)
+ * - `[ ... ]` bare JSON arrays: each element is a record.
+ * - one or more JSON values (a single object, pretty-printed or concatenated objects): each top-level value.
+ * - NDJSON / JSONL: when the first top-level object fits on one line and the next starts on a later line, the
+ *   rest of the input is split on newlines, so a malformed line cannot swallow the lines after it.
+ * - anything else (VPC flow logs, header lines): one record per non-blank line.
+ *
+ * Memory: at most one record (up to `maxRecordChars`, measured in UTF-16 characters of decoded text, which equals
+ * bytes for ASCII JSON) plus the current chunk is held. A longer record is scanned to its end without being kept
+ * and reported as a `too-large` item. A truncated input yields its partial last record as text (the parser rejects
+ * it as invalid JSON).
+ */
+import type { Reject, SourceName } from '../observation.ts';
+import { EXCERPT_MAX } from './util.ts';
+
+export const DEFAULT_MAX_RECORD_CHARS = 5 * 1024 * 1024;
+
+export type SplitItem =
+  | { kind: 'record'; text: string; line: number; record: number }
+  | { kind: 'too-large'; size: number; line: number; record: number; excerpt: string };
+
+export type SplitFormat = 'unknown' | 'json-values' | 'json-array' | 'cloudtrail-records' | 'ndjson' | 'lines';
+
+export interface SplitterOptions {
+  /** Records longer than this (characters) become `too-large` items. Default 5 MiB. */
+  maxRecordChars?: number;
+}
+
+const RECORDS_PREFIX = /^\{\s*"Records"\s*:\s*\[/;
+const STRUCTURAL = /["{}[\]\n]/g;
+const IN_STRING = /["\\]/g;
+const VALUE_START = /[^\s,:]/g;
+const SCALAR_END = /[\s,\]}]/g;
+
+export class RecordSplitter {
+  private readonly max: number;
+  private buf = '';
+  private pos = 0;
+  private mode: 'detect' | 'json' | 'lines' = 'detect';
+  private fmt: SplitFormat = 'unknown';
+  private line = 1;
+  private records = 0;
+  // JSON scanning state
+  private depth = 0;
+  private elementDepth = 0;
+  private inString = false;
+  private recStart = -1;
+  private recLine = 1;
+  private recNewline = false;
+  private recKind: 'container' | 'string' | 'scalar' | 'junk' = 'container';
+  private lastSingleLine = false;
+  private newlineSince = false;
+  // oversize state: the current record is being scanned but not kept
+  private oversize = false;
+  private oversizeChars = 0;
+  private oversizeExcerpt = '';
+
+  constructor(opts: SplitterOptions = {}) {
+    this.max = opts.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
+  }
+
+  /** The input format recognized so far. */
+  get format(): SplitFormat {
+    return this.fmt;
+  }
+
+  push(chunk: string): SplitItem[] {
+    this.buf += chunk;
+    const out: SplitItem[] = [];
+    this.scan(out, false);
+    this.compact();
+    return out;
+  }
+
+  end(): SplitItem[] {
+    const out: SplitItem[] = [];
+    this.scan(out, true);
+    if (this.mode === 'lines') {
+      if (this.oversize) this.emitTooLarge(out, this.oversizeChars + (this.buf.length - this.pos));
+      else {
+        const rest = this.buf.slice(this.pos).replace(/\r$/, '');
+        if (rest.trim() !== '') this.emitRecord(out, rest, this.line);
+      }
+    } else if (this.mode === 'json' && this.recStart >= 0) {
+      if (this.oversize) this.emitTooLarge(out, this.oversizeChars + (this.buf.length - this.recStart));
+      else {
+        const rest = this.buf.slice(this.recStart);
+        if (rest.trim() !== '') this.emitRecord(out, rest, this.recLine);
+      }
+      this.recStart = -1;
+    }
+    this.buf = '';
+    this.pos = 0;
+    return out;
+  }
+
+  private emitRecord(out: SplitItem[], text: string, line: number): void {
+    this.records++;
+    out.push({ kind: 'record', text, line, record: this.records });
+  }
+
+  private emitTooLarge(out: SplitItem[], size: number): void {
+    this.records++;
+    out.push({ kind: 'too-large', size, line: this.recLine, record: this.records, excerpt: this.oversizeExcerpt });
+    this.oversize = false;
+    this.oversizeChars = 0;
+    this.oversizeExcerpt = '';
+  }
+
+  /** Drops consumed text; while a record is open keeps it, unless it is already too large. */
+  private compact(): void {
+    if (this.mode === 'lines') {
+      if (!this.oversize && this.buf.length - this.pos > this.max) {
+        this.oversize = true;
+        this.recLine = this.line;
+        this.oversizeExcerpt = this.buf.slice(this.pos, this.pos + EXCERPT_MAX);
+      }
+      if (this.oversize) {
+        this.oversizeChars += this.buf.length - this.pos;
+        this.buf = '';
+        this.pos = 0;
+        return;
+      }
+      this.buf = this.buf.slice(this.pos);
+      this.pos = 0;
+      return;
+    }
+    if (this.mode !== 'json') return;
+    if (this.recStart < 0) {
+      this.buf = this.buf.slice(this.pos);
+      this.pos = 0;
+      return;
+    }
+    if (!this.oversize && this.pos - this.recStart > this.max) {
+      this.oversize = true;
+      this.oversizeExcerpt = this.buf.slice(this.recStart, this.recStart + EXCERPT_MAX);
+    }
+    if (this.oversize) {
+      this.oversizeChars += this.pos - this.recStart;
+      this.buf = this.buf.slice(this.pos);
+      this.recStart = 0;
+      this.pos = 0;
+      return;
+    }
+    this.buf = this.buf.slice(this.recStart);
+    this.pos -= this.recStart;
+    this.recStart = 0;
+  }
+
+  private scan(out: SplitItem[], ended: boolean): void {
+    if (this.mode === 'detect') {
+      const m = /[^\s\uFEFF]/.exec(this.buf.slice(this.pos));
+      if (!m) return;
+      this.line += countNewlines(this.buf, this.pos, this.pos + m.index);
+      this.pos += m.index;
+      const c = m[0];
+      this.mode = c === '{' || c === '[' ? 'json' : 'lines';
+      if (this.mode === 'lines') this.fmt = 'lines';
+    }
+    if (this.mode === 'json') this.scanJson(out, ended);
+    if (this.mode === 'lines') this.scanLines(out);
+  }
+
+  private scanLines(out: SplitItem[]): void {
+    const buf = this.buf;
+    for (;;) {
+      const nl = buf.indexOf('\n', this.pos);
+      if (nl < 0) return;
+      if (this.oversize) {
+        this.emitTooLarge(out, this.oversizeChars + (nl - this.pos));
+      } else if (nl - this.pos > this.max) {
+        this.recLine = this.line;
+        this.oversizeExcerpt = buf.slice(this.pos, this.pos + EXCERPT_MAX);
+        this.emitTooLarge(out, nl - this.pos);
+      } else {
+        const text = buf.slice(this.pos, nl).replace(/\r$/, '');
+        if (text.trim() !== '') this.emitRecord(out, text, this.line);
+      }
+      this.line++;
+      this.pos = nl + 1;
+    }
+  }
+
+  private scanJson(out: SplitItem[], ended: boolean): void {
+    const buf = this.buf;
+    while (this.pos < buf.length) {
+      if (this.inString) {
+        IN_STRING.lastIndex = this.pos;
+        const m = IN_STRING.exec(buf);
+        if (!m) {
+          this.pos = buf.length;
+          return;
+        }
+        if (m[0] === '\\') {
+          if (m.index + 1 >= buf.length && !ended) {
+            this.pos = m.index;
+            return;
+          }
+          this.pos = m.index + 2;
+          continue;
+        }
+        this.inString = false;
+        this.pos = m.index + 1;
+        if (this.recStart >= 0 && this.recKind === 'string') this.closeRecord(out, this.pos);
+        continue;
+      }
+      if (this.recStart >= 0 && this.recKind === 'junk') {
+        const nl = buf.indexOf('\n', this.pos);
+        if (nl < 0) {
+          this.pos = buf.length;
+          return;
+        }
+        this.pos = nl;
+        this.closeRecord(out, nl);
+        continue;
+      }
+      if (this.recStart >= 0 && this.recKind === 'scalar') {
+        SCALAR_END.lastIndex = this.pos;
+        const m = SCALAR_END.exec(buf);
+        if (!m) {
+          this.pos = buf.length;
+          return;
+        }
+        this.pos = m.index;
+        this.closeRecord(out, this.pos);
+        continue;
+      }
+      if (this.recStart < 0 && this.depth === this.elementDepth) {
+        // Between records: find where the next value starts.
+        VALUE_START.lastIndex = this.pos;
+        const m = VALUE_START.exec(buf);
+        const stop = m ? m.index : buf.length;
+        const nls = countNewlines(buf, this.pos, stop);
+        if (nls > 0) {
+          this.line += nls;
+          this.newlineSince = true;
+        }
+        this.pos = stop;
+        if (!m) return;
+        const c = m[0];
+        if (
+          this.elementDepth === 0 &&
+          this.fmt === 'json-values' &&
+          this.records > 0 &&
+          this.lastSingleLine &&
+          this.newlineSince
+        ) {
+          this.mode = 'lines';
+          this.fmt = 'ndjson';
+          this.scanLines(out);
+          return;
+        }
+        if (c === '{' && this.elementDepth === 0) {
+          if (buf.length - this.pos < 64 && !ended) return; // wait for enough text to see a Records wrapper
+          const w = RECORDS_PREFIX.exec(buf.slice(this.pos, this.pos + 256));
+          if (w) {
+            this.fmt = 'cloudtrail-records';
+            this.line += countNewlines(w[0], 0, w[0].length);
+            this.depth = 2;
+            this.elementDepth = 2;
+            this.pos += w[0].length;
+            continue;
+          }
+        }
+        if (c === '[' && this.elementDepth === 0 && this.fmt === 'unknown') {
+          this.fmt = 'json-array';
+          this.depth = 1;
+          this.elementDepth = 1;
+          this.pos++;
+          continue;
+        }
+        if ((c === ']' || c === '}') && this.elementDepth > 0) {
+          // The wrapper array closes; skip the rest of the wrapper (depth > elementDepth below) until depth 0.
+          this.depth--;
+          this.elementDepth = 0;
+          this.pos++;
+          continue;
+        }
+        if (this.fmt === 'unknown') this.fmt = 'json-values';
+        this.recStart = this.pos;
+        this.recLine = this.line;
+        this.recNewline = false;
+        if (c === '{' || c === '[') {
+          this.recKind = 'container';
+          this.depth++;
+          this.pos++;
+        } else if (c === '"') {
+          this.recKind = 'string';
+          this.inString = true;
+          this.pos++;
+        } else if (c === '}' || c === ']') {
+          // A stray closer at top level: the rest of the line is junk for the parser to reject.
+          this.recKind = 'junk';
+          this.pos++;
+        } else {
+          this.recKind = 'scalar';
+        }
+        continue;
+      }
+      // Inside a record, or in the tail of a wrapper being skipped.
+      STRUCTURAL.lastIndex = this.pos;
+      const m = STRUCTURAL.exec(buf);
+      if (!m) {
+        this.pos = buf.length;
+        return;
+      }
+      this.pos = m.index + 1;
+      switch (m[0]) {
+        case '\n':
+          this.line++;
+          this.recNewline = true;
+          break;
+        case '"':
+          this.inString = true;
+          break;
+        case '{':
+        case '[':
+          this.depth++;
+          break;
+        default:
+          this.depth--;
+          if (this.recStart >= 0 && this.depth <= this.elementDepth) {
+            this.depth = this.elementDepth;
+            this.closeRecord(out, this.pos);
+          } else if (this.depth < 0) this.depth = 0;
+      }
+    }
+  }
+
+  private closeRecord(out: SplitItem[], end: number): void {
+    if (this.oversize) this.emitTooLarge(out, this.oversizeChars + (end - this.recStart));
+    else if (end - this.recStart > this.max) {
+      this.oversizeExcerpt = this.buf.slice(this.recStart, Math.min(end, this.recStart + EXCERPT_MAX));
+      this.emitTooLarge(out, end - this.recStart);
+    } else this.emitRecord(out, this.buf.slice(this.recStart, end), this.recLine);
+    this.lastSingleLine = !this.recNewline;
+    this.newlineSince = false;
+    this.recStart = -1;
+  }
+}
+
+function countNewlines(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = s.indexOf('\n', from); i >= 0 && i < to; i = s.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/** Splits a whole text in memory (small inputs, tests). */
+export function splitText(text: string, opts?: SplitterOptions): { items: SplitItem[]; format: SplitFormat } {
+  const s = new RecordSplitter(opts);
+  const items = [...s.push(text), ...s.end()];
+  return { items, format: s.format };
+}
+
+/** The reject for a `too-large` split item. */
+export function splitItemReject(
+  item: Extract<SplitItem, { kind: 'too-large' }>,
+  source: SourceName | 'unknown',
+  file?: string,
+): Reject {
+  const location: Reject['location'] = { line: item.line, record: item.record };
+  if (file !== undefined) location.file = file;
+  return {
+    source,
+    reason: 'record-too-large',
+    detail: `record of ${item.size} characters exceeds the limit`,
+    location,
+    excerpt: item.excerpt,
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * Small helpers shared by the source parsers: JSON access that never throws, time normalization, stable ids and
+ * reject construction. Pure (node:crypto only).
+ */
+import { createHash } from 'node:crypto';
+import type { Reject, SourceName } from '../observation.ts';
+import type { RecordInput } from './types.ts';
+
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export type JsonObject = { [k: string]: Json };
+
+/** Max characters of raw record kept in a reject (the Reject contract says 2 KiB). */
+export const EXCERPT_MAX = 2048;
+
+export function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A non-empty string field, else undefined (wrong types are treated as absent, never coerced). */
+export function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v.length > 0 ? v : undefined;
+}
+
+/** A finite number, or a numeric string (flow logs and some loggers write numbers as strings). */
+export function num(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim())) {
+    const n = Number(v);
+    return Number.isFinite(n) ? n : undefined;
+  }
+  return undefined;
+}
+
+export function bool(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  return undefined;
+}
+
+export function obj(v: unknown): JsonObject | undefined {
+  return isObject(v) ? v : undefined;
+}
+
+/** JSON.parse that returns a value or an error message instead of throwing. */
+export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (e) {
+    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+export function sha256(text: string | Uint8Array): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** A short stable id: `<prefix>:<first 32 hex of sha256(text)>`. */
+export function hashId(prefix: string, text: string): string {
+  return `${prefix}:${sha256(text).slice(0, 32)}`;
+}
+
+/**
+ * Normalizes the timestamp shapes AWS sources write into ISO-8601 UTC with milliseconds:
+ * `2024-10-17T20:09:52Z`, `...52.123456Z`, `...52+02:00`, `2025-03-26 16:43:57.000000000` (Bedrock; UTC, no zone),
+ * epoch seconds or milliseconds (numbers or digit strings). Returns undefined for anything else.
+ */
+export function normalizeTime(v: unknown): string | undefined {
+  if (typeof v === 'number' || (typeof v === 'string' && /^\d{9,13}(\.\d+)?$/.test(v))) {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) return undefined;
+    const ms = n >= 1e12 ? n : n * 1000;
+    const d = new Date(ms);
+    return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+  }
+  if (typeof v !== 'string') return undefined;
+  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(?:[.,](\d+))?\s*(Z|z|UTC|[+-]\d{2}(?::?\d{2})?)?$/.exec(
+    v.trim(),
+  );
+  if (!m) return undefined;
+  const frac = (m[3] ?? '').slice(0, 3).padEnd(3, '0');
+  let zone = m[4] ?? 'Z';
+  if (zone === 'z' || zone === 'UTC') zone = 'Z';
+  if (/^[+-]\d{2}$/.test(zone)) zone = `${zone}:00`;
+  if (/^[+-]\d{4}$/.test(zone)) zone = `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  const secs = m[2]!.length === 5 ? `${m[2]}:00` : m[2];
+  const d = new Date(`${m[1]}T${secs}.${frac}${zone}`);
+  if (Number.isNaN(d.getTime())) return undefined;
+  return d.toISOString();
+}
+
+/** Builds a Reject for one record. */
+export function reject(
+  source: SourceName | 'unknown',
+  reason: string,
+  detail: string,
+  input: RecordInput,
+  file?: string,
+): Reject {
+  const location: Reject['location'] = {};
+  if (file !== undefined) location.file = file;
+  if (input.line !== undefined) location.line = input.line;
+  if (input.record !== undefined) location.record = input.record;
+  return { source, reason, detail: detail.slice(0, 300), location, excerpt: input.text.slice(0, EXCERPT_MAX) };
+}
+
+/** Type name used in `wrong-type:<field>` details. */
+export function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}
