@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { generateNetworkPolicies, MAX_PORTS_PER_RULE } from '../../../lib/core/artifacts/network-policy.ts';
+import { retrievalBaseline, supportBaseline } from './fixtures.ts';
+
+const golden = (name: string) => readFileSync(join(import.meta.dirname, 'golden', name), 'utf8');
+
+describe('generateNetworkPolicies', () => {
+  const { files, warnings } = generateNetworkPolicies(supportBaseline);
+  const np = parse(files[0]!.content);
+
+  it('matches the golden file', () => {
+    expect(files[0]!.content).toBe(golden('support-agent.networkpolicy.yaml'));
+    expect(files[1]!.content).toBe(golden('support-agent.cilium-fqdn.yaml'));
+  });
+
+  it('validates against the Kubernetes schema', () => {
+    expect(() => new NetworkPolicy(np).validate()).not.toThrow();
+  });
+
+  it('aggregates sibling /32s and widens S3 IPs to the published prefix', () => {
+    const cidrs = np.spec.egress.flatMap((r: { to: { ipBlock?: { cidr: string } }[] }) =>
+      r.to.map((t) => t.ipBlock?.cidr).filter(Boolean),
+    );
+    expect(cidrs).toContain('13.110.54.10/31');
+    expect(cidrs).toContain('52.216.0.0/15');
+    expect(cidrs).not.toContain('52.217.10.4/32');
+    expect(cidrs).not.toContain('10.0.0.9/32'); // aged out of the active envelope
+  });
+
+  it('allows DNS to kube-dns and never IMDS unless observed', () => {
+    expect(np.spec.egress[0].ports).toEqual([
+      { protocol: 'UDP', port: 53 },
+      { protocol: 'TCP', port: 53 },
+    ]);
+    expect(files[0]!.content).not.toContain('169.254.169.254');
+  });
+
+  it('carries provenance for every rule', () => {
+    const rules = files[0]!.rules;
+    // one entry for the DNS rule, then one per destination block
+    const blocks = np.spec.egress.slice(1).reduce((n: number, r: { to: unknown[] }) => n + r.to.length, 0);
+    expect(rules).toHaveLength(1 + blocks);
+    expect(rules.find((r) => r.allows.includes('13.110.54.10/31'))!.derivedFrom.map((k) => k.key)).toEqual([
+      'net:egress:13.110.54.10/32:443',
+      'net:egress:13.110.54.11/32:443',
+    ]);
+    const s3 = rules.find((r) => r.allows.includes('52.216.0.0/15'))!;
+    expect(s3.derivedFrom.map((k) => k.key).sort()).toEqual([
+      'net:egress:52.217.10.4/32:443',
+      'net:egress:52.217.99.7/32:443',
+    ]);
+    expect(s3.baselineVersion).toBe(7);
+    expect(s3.notes?.[0]).toContain('published service prefix');
+  });
+
+  it('puts DNS-named destinations in a Cilium toFQDNs policy, without cluster-local names', () => {
+    const cnp = parse(files[1]!.content);
+    expect(cnp.spec.egress[1].toFQDNs.map((f: { matchName: string }) => f.matchName)).toEqual([
+      'acme.my.salesforce.com',
+      'acme.zendesk.com',
+      'bedrock-runtime.us-east-1.amazonaws.com',
+    ]);
+    expect(files[1]!.rules.find((r) => r.rule.includes('bedrock'))!.notes![0]).toContain('interface VPC endpoint');
+    expect(warnings).toEqual([]);
+  });
+
+  it('splits rules beyond the VPC CNI port limit', () => {
+    const many = {
+      subject: 'k8s:prod/ns/scanner',
+      version: 1,
+      entries: Array.from({ length: 30 }, (_, i) => ({
+        key: `net:egress:10.1.0.1/32:${1000 + i}`,
+        count: 1,
+        firstSeen: '2026-01-01T00:00:00.000Z',
+        lastSeen: '2026-01-01T00:00:00.000Z',
+        active: true,
+      })),
+    };
+    const out = parse(generateNetworkPolicies(many).files[0]!.content);
+    const portRules = out.spec.egress.slice(1);
+    expect(portRules).toHaveLength(2);
+    expect(portRules[0].ports).toHaveLength(MAX_PORTS_PER_RULE);
+    expect(portRules[1].ports).toHaveLength(30 - MAX_PORTS_PER_RULE);
+    expect(() => new NetworkPolicy(out).validate()).not.toThrow();
+  });
+
+  it('allows IMDS only when observed, with a warning, and not when the class forbids it', () => {
+    const b = {
+      ...retrievalBaseline,
+      entries: [
+        ...retrievalBaseline.entries,
+        { ...retrievalBaseline.entries[0]!, key: 'net:egress:169.254.169.254/32:80' },
+      ],
+    };
+    const allowed = generateNetworkPolicies(b);
+    expect(allowed.files[0]!.content).toContain('169.254.169.254/32');
+    expect(allowed.warnings.join()).toContain('IMDS');
+    const denied = generateNetworkPolicies(b, { allowImds: false });
+    expect(denied.files[0]!.content).not.toContain('169.254.169.254');
+  });
+
+  it('gives two agents in one namespace two different policies', () => {
+    const a = parse(generateNetworkPolicies(supportBaseline).files[0]!.content);
+    const b = parse(generateNetworkPolicies(retrievalBaseline).files[0]!.content);
+    expect(a.metadata.namespace).toBe(b.metadata.namespace);
+    expect(a.spec.podSelector).not.toEqual(b.spec.podSelector);
+    expect(a.spec.egress).not.toEqual(b.spec.egress);
+    expect(b.metadata.annotations['warden.dev/baseline-version']).toBe('3');
+  });
+});
