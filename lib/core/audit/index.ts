@@ -1,0 +1,5 @@
+export * from './chain.ts';
+export * from './correlate.ts';
+export * from './hash.ts';
+export * from './ids.ts';
+export * from './types.ts';

@@ -1,0 +1,2 @@
+export * from './extract.ts';
+export * from './types.ts';
