@@ -80,12 +80,18 @@ export interface BaselineConfig {
   unstableRate: number;
   /** A key unseen for this long leaves the active envelope (default 14 days). */
   agingMs: number;
-  /** Most keys with a rate envelope (volume-type kinds only); later keys get none (default 400). */
+  /** Most keys with a rate envelope (volume-type kinds only); later keys get none (default 150; bounds the doc: ~9 KB per series before gzip). */
   maxRateKeys: number;
   /** Key kinds that get rate envelopes (volume-type behavior). */
   rateKinds: string[];
   /** Most convergence points kept in the doc (oldest dropped), so the doc stays bounded (default 120). */
   maxPoints: number;
+  /**
+   * An hourly window is folded in only once `settleMs` has passed after its end (default 1 hour), so aggregates still
+   * receiving late records (CloudTrail delivers in ~5-15 min) are complete. Records arriving later than that for an
+   * already folded window stay in the store but are not added to the baseline (counted as `late` by the update).
+   */
+  settleMs: number;
 }
 
 export const DEFAULT_BASELINE_CONFIG: BaselineConfig = {
@@ -95,9 +101,10 @@ export const DEFAULT_BASELINE_CONFIG: BaselineConfig = {
   stableRate: 0.02,
   unstableRate: 0.25,
   agingMs: 14 * 86_400_000,
-  maxRateKeys: 400,
+  maxRateKeys: 150,
   rateKinds: ['api', 'model', 'tool', 'net', 'dns', 'kb', 'agent'],
   maxPoints: 120,
+  settleMs: 3_600_000,
 };
 
 /** The baseline document of one subject, stored as Doc kind `baseline`, scope = subject, id = `current`. */
