@@ -1,0 +1,195 @@
+/**
+ * Loads the Warden eBPF programs into the running kernel (through the supervised libbpf loader) and observes a
+ * real workload in its own cgroup2 directory. No mocks: if the kernel cannot load BPF, these tests fail and say
+ * what is missing.
+ */
+import { createServer, type Server } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type {
+  ConnectRecord,
+  DnsRecord,
+  DropsRecord,
+  ExecRecord,
+  ExitRecord,
+  OpenRecord,
+  ReadyRecord,
+  StreamRecord,
+  SyscallsRecord,
+} from '../../../node-agent/loader-protocol.ts';
+import { type DnsServer, startDnsServer } from './dns-server.ts';
+import { assertKernelPrerequisites, type Collected, collect, makeCgroup, runInCgroup } from './harness.ts';
+
+const WORKLOAD = fileURLToPath(new URL('./workload.mjs', import.meta.url));
+const KNOWN_FILE = fileURLToPath(new URL('./fixtures/known-file.txt', import.meta.url));
+const QNAME = 'warden-kernel-test.example';
+
+const is =
+  <T extends StreamRecord['type']>(type: T, pred: (r: Extract<StreamRecord, { type: T }>) => boolean = () => true) =>
+  (r: StreamRecord): r is Extract<StreamRecord, { type: T }> =>
+    r.type === type && pred(r as Extract<StreamRecord, { type: T }>);
+
+describe('eBPF programs in the kernel', () => {
+  let watchedCg: ReturnType<typeof makeCgroup>;
+  let otherCg: ReturnType<typeof makeCgroup>;
+  let c: Collected;
+  let dns: DnsServer;
+  let tcp: Server;
+  let tcpPort: number;
+  let ready: ReadyRecord;
+
+  const workload = (cgPath: string) =>
+    runInCgroup(cgPath, [process.execPath, WORKLOAD, KNOWN_FILE, String(tcpPort), String(dns.port), QNAME]);
+
+  beforeAll(async () => {
+    assertKernelPrerequisites();
+    watchedCg = makeCgroup('warden-bpf-test');
+    otherCg = makeCgroup('warden-bpf-other');
+    dns = await startDnsServer();
+    tcp = createServer((s) => s.end());
+    await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
+    tcpPort = (tcp.address() as { port: number }).port;
+    c = collect({
+      watch: [{ cgroupId: watchedCg.id, countSyscalls: true }],
+      dnsPort: dns.port,
+      dedupMs: 60_000,
+      intervalMs: 200,
+      restart: { initialMs: 50, maxMs: 500 },
+    });
+    ready = await c.loader.ready();
+  });
+
+  afterAll(async () => {
+    await c?.close();
+    await dns?.close();
+    await new Promise((r) => (tcp ? tcp.close(r) : r(undefined)));
+    watchedCg?.remove();
+    otherCg?.remove();
+  });
+
+  it('loads every program and reports the optional kernel features it probed', () => {
+    expect(ready.programs).toEqual(
+      expect.arrayContaining(['handle_exec', 'handle_openat_enter', 'connect4', 'dns_egress', 'count_syscall']),
+    );
+    expect(typeof ready.features.fentry).toBe('boolean');
+    expect(typeof ready.features.lsm).toBe('boolean');
+  });
+
+  it('sees exec, open, connect and DNS of a process in a watched cgroup, attributed to that cgroup', async () => {
+    // An unwatched cgroup first: the ring buffer is ordered, so once the watched run shows up, anything of the
+    // unwatched run would already be there.
+    const other = await workload(otherCg.path);
+    expect(other.code, other.stderr).toBe(0);
+    const run = await workload(watchedCg.path);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ addrs: ['10.11.12.13'] });
+    const cg = watchedCg.id;
+
+    const exec = await c.waitFor<ExecRecord>(
+      'exec of /bin/cat',
+      is('exec', (r) => r.cgroupId === cg && r.filename === '/bin/cat'),
+    );
+    expect(exec.argv).toEqual(['/bin/cat', KNOWN_FILE]);
+    expect(exec.argvTruncated).toBe(false);
+
+    const open = await c.waitFor<OpenRecord>(
+      'open of the known file',
+      is('open', (r) => r.path === KNOWN_FILE),
+    );
+    expect(open).toMatchObject({ cgroupId: cg, pathSource: 'absolute', flags: expect.any(Number) });
+    expect(open.ret).toBeGreaterThanOrEqual(0);
+
+    const conn = await c.waitFor<ConnectRecord>(
+      'connect',
+      is('connect', (r) => r.dport === tcpPort),
+    );
+    expect(conn).toMatchObject({ cgroupId: cg, family: 'inet', protocol: 'tcp', daddr: '127.0.0.1' });
+
+    const q = await c.waitFor<DnsRecord>(
+      'dns',
+      is('dns', (r) => r.qname === QNAME),
+    );
+    expect(q).toMatchObject({ cgroupId: cg, qtype: 1, daddr: '127.0.0.1', dport: dns.port });
+    expect(dns.queries).toContain(QNAME);
+
+    const exit = await c.waitFor<ExitRecord>(
+      'exit of cat',
+      is('exit', (r) => r.pid === exec.pid),
+    );
+    expect(exit).toMatchObject({ cgroupId: cg, exitCode: 0 });
+
+    const behavior = c.records.filter((r) => ['exec', 'exit', 'open', 'connect', 'dns'].includes(r.type));
+    expect(behavior.filter((r) => 'cgroupId' in r && r.cgroupId === otherCg.id)).toEqual([]);
+    expect(behavior.every((r) => 'cgroupId' in r && r.cgroupId === cg)).toBe(true);
+    expect(c.records.filter((r) => r.type === 'protocol-error')).toEqual([]);
+  });
+
+  it('de-duplicates repeat opens in the kernel and ships the suppression count', async () => {
+    const opens = c.records.filter(is('open', (r) => r.path === KNOWN_FILE));
+    // cat opens it once, node twice more: one record (the window is 60 s), the rest suppressed and counted.
+    expect(opens).toHaveLength(1);
+    await c.loader.flush();
+    const drops = await c.waitFor<DropsRecord>(
+      'drops',
+      is('drops', (r) => r.suppressed.open > 0),
+    );
+    expect(drops.counts.ringbuf_open).toBe(0);
+  });
+
+  it('counts syscalls per cgroup in the kernel and switches counting off at run time', async () => {
+    await c.loader.flush();
+    const cg = watchedCg.id;
+    const sys = await c.waitFor<SyscallsRecord>(
+      'syscalls',
+      is('syscalls', (r) => r.cgroupId === cg),
+    );
+    const all = c.records.filter(is('syscalls', (r) => r.cgroupId === cg)).flatMap((r) => r.counts);
+    const names = new Set(all.map((x) => x.name));
+    for (const n of ['execve', 'openat', 'connect', 'read']) expect(names, n).toContain(n);
+    expect(sys.counts.every((x) => x.count > 0)).toBe(true);
+
+    const ack = await c.loader.setCounting(cg, false);
+    expect(ack.ok).toBe(true);
+    const mark = c.records.length;
+    expect((await workload(watchedCg.path)).code).toBe(0);
+    await c.loader.flush();
+    await c.waitFor('drops after flush', (r): r is DropsRecord => r.type === 'drops' && c.records.indexOf(r) >= mark);
+    // Still watched (events flow), but no counts any more.
+    expect(c.records.slice(mark).some(is('exec', (r) => r.cgroupId === cg))).toBe(true);
+    expect(c.records.slice(mark).filter(is('syscalls', (r) => r.cgroupId === cg))).toEqual([]);
+    expect((await c.loader.setCounting(cg, true)).ok).toBe(true);
+  });
+
+  it('rejects a command for a cgroup that is not watched, as a value', async () => {
+    const ack = await c.loader.setCounting('987654321', true);
+    expect(ack).toMatchObject({ ok: false, error: expect.stringMatching(/No such file/) });
+  });
+
+  it('restarts a killed loader with backoff and re-applies the watched cgroups', async () => {
+    const start = c.records.findLast(is('loader-start'));
+    expect(start).toBeDefined();
+    const mark = c.records.length;
+    process.kill(start!.pid, 'SIGKILL');
+    const exit = await c.waitFor('loader-exit', (r): r is Extract<StreamRecord, { type: 'loader-exit' }> => {
+      return r.type === 'loader-exit' && c.records.indexOf(r) >= mark;
+    });
+    expect(exit).toMatchObject({ signal: 'SIGKILL', restartInMs: 50 });
+    await c.waitFor('ready after restart', (r): r is ReadyRecord => r.type === 'ready' && c.records.indexOf(r) >= mark);
+    expect(c.loader.watchedCgroups()).toEqual([{ cgroupId: watchedCg.id, countSyscalls: true }]);
+    expect((await workload(watchedCg.path)).code).toBe(0);
+    await c.waitFor<ExecRecord>(
+      'exec after restart',
+      (r): r is ExecRecord => r.type === 'exec' && r.cgroupId === watchedCg.id && c.records.indexOf(r) >= mark,
+    );
+  });
+
+  it('stops observing a cgroup after unwatch', async () => {
+    expect((await c.loader.unwatch(watchedCg.id)).ok).toBe(true);
+    const mark = c.records.length;
+    expect((await workload(watchedCg.path)).code).toBe(0);
+    await c.loader.flush();
+    await c.waitFor('drops after flush', (r): r is DropsRecord => r.type === 'drops' && c.records.indexOf(r) >= mark);
+    const after = c.records.slice(mark).filter((r) => 'cgroupId' in r && r.cgroupId === watchedCg.id);
+    expect(after).toEqual([]);
+  });
+});
