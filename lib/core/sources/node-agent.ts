@@ -67,6 +67,8 @@ export const openRecordSchema = z
     ...base,
     path: shortStr,
     flags: z.number().int().nonnegative().optional(),
+    /** errno of a failed open (EACCES=13, ENOENT=2 ...): attempts are behavior too. */
+    errno: z.number().int().positive().optional(),
     /** File size in bytes, reported for model weight files. */
     size: z.number().int().nonnegative().optional(),
     pid: z.number().int().nonnegative().optional(),
@@ -79,7 +81,7 @@ export const connectRecordSchema = z
     ...base,
     daddr: z.string().ip(),
     dport: z.number().int().min(0).max(65535),
-    proto: z.enum(['tcp', 'udp']).default('tcp'),
+    proto: z.enum(['tcp', 'udp', 'other']).default('tcp'),
     pid: z.number().int().nonnegative().optional(),
   })
   .strict();
@@ -146,13 +148,25 @@ export const promptFileSchema = z
   .object({ path: shortStr, sha256: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().optional() })
   .strict();
 
+/** An MCP server process spawned (stdio transport) or connected to (remote), seen after startup. */
+export const mcpSpawnRecordSchema = z
+  .object({
+    type: z.literal('mcp-spawn'),
+    ...base,
+    transport: z.enum(['stdio', 'remote']),
+    name: z.string().min(1).max(512),
+    command: z.array(z.string().max(4096)).max(256).optional(),
+  })
+  .strict();
+
 /** What a container had at start: image, packages, model files, MCP servers spawned, prompt files. */
 export const containerStartRecordSchema = z
   .object({
     type: z.literal('container-start'),
     time: isoTime,
     attribution: attributionSchema.default({}),
-    image: z.string().min(1).max(1024),
+    /** Container image reference; absent in local mode (`warden agent watch`). */
+    image: z.string().min(1).max(1024).optional(),
     digest: z
       .string()
       .regex(/^sha256:[0-9a-f]{64}$/)
@@ -177,6 +191,7 @@ export const nodeAgentRecordSchema = z.discriminatedUnion('type', [
   syscallsRecordSchema,
   leaseRecordSchema,
   containerStartRecordSchema,
+  mcpSpawnRecordSchema,
 ]);
 export type NodeAgentRecord = z.infer<typeof nodeAgentRecordSchema>;
 /** The record as the agent writes it (defaults not yet applied). */
@@ -307,6 +322,7 @@ function mapRecord(rec: NodeAgentRecord, cluster: string | undefined, emit: Emit
     case 'open': {
       const attrs: Record<string, AttrValue> = {};
       if (rec.flags !== undefined) attrs.flags = rec.flags;
+      if (rec.errno !== undefined) attrs.errno = rec.errno;
       if (rec.size !== undefined) attrs.size = rec.size;
       const correlation = correlationOf(rec.attribution, rec.pid);
       emit({ key: keys.open(rec.path), layer: 'kernel', count: rec.count, attrs, correlation });
@@ -372,15 +388,27 @@ function mapRecord(rec: NodeAgentRecord, cluster: string | undefined, emit: Emit
       });
       return;
     }
+    case 'mcp-spawn':
+      emit({
+        key: keys.mcp(rec.transport, rec.name),
+        layer: 'tool',
+        count: rec.count,
+        attrs: rec.command ? { command: rec.command } : {},
+        correlation: correlationOf(rec.attribution),
+      });
+      return;
     case 'container-start': {
       const correlation = correlationOf(rec.attribution);
-      const ref = rec.digest ? `${rec.image.replace(/@sha256:[0-9a-f]+$/, '')}@${rec.digest}` : rec.image;
-      const deployEvent =
-        rec.previousDigest !== undefined && rec.digest !== undefined && rec.previousDigest !== rec.digest;
-      const imageAttrs: Record<string, AttrValue> = { image: rec.image, deployEvent };
-      if (rec.digest) imageAttrs.digest = rec.digest;
-      if (rec.previousDigest) imageAttrs.previousDigest = rec.previousDigest;
-      emit({ key: `image:${ref}`, layer: 'application', attrs: imageAttrs, correlation, part: 'image' });
+      if (rec.image) {
+        const ref = rec.digest ? `${rec.image.replace(/@sha256:[0-9a-f]+$/, '')}@${rec.digest}` : rec.image;
+        // A digest different from the one this Deployment ran before is a rollout: drift correlates with it.
+        const deployEvent =
+          rec.previousDigest !== undefined && rec.digest !== undefined && rec.previousDigest !== rec.digest;
+        const imageAttrs: Record<string, AttrValue> = { image: rec.image, deployEvent };
+        if (rec.digest) imageAttrs.digest = rec.digest;
+        if (rec.previousDigest) imageAttrs.previousDigest = rec.previousDigest;
+        emit({ key: `image:${ref}`, layer: 'application', attrs: imageAttrs, correlation, part: 'image' });
+      }
       for (const p of rec.packages) {
         emit({
           key: keys.pkg(p.ecosystem, p.name.toLowerCase(), p.version),
