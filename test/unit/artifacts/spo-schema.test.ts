@@ -4,7 +4,7 @@
  * as JSON Schema: enums for actions and architectures, required `defaultAction`, and `names` + `action` required
  * on every syscalls entry; unknown spec fields are rejected, as the API server's structural pruning would drop them.
  */
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { generateSeccomp } from '../../../lib/core/artifacts/seccomp.ts';
