@@ -1,0 +1,57 @@
+/**
+ * S3 object-created notifications (via SQS) -> read the object -> ingest pipeline -> table. One SQS message is one
+ * unit of retry: a message whose object cannot be read now (throttling, network) is reported as a batch item failure
+ * and redelivered (then parked in the DLQ); a message that can never be ingested is quarantined and acknowledged.
+ * Bad records inside a file are quarantined by the pipeline, never failing the message.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
+import middy from '@middy/core';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { ingestStream } from '../shared/ingest.ts';
+import { poisonMessage } from '../shared/quarantine.ts';
+import { config, logger, metrics, store, tracer } from '../shared/runtime.ts';
+import { parseS3Notification } from '../shared/s3-event.ts';
+
+const s3 = tracer.captureAWSv3Client(new S3Client({}));
+const processor = new BatchProcessor(EventType.SQS);
+
+async function onMessage(record: SQSRecord): Promise<void> {
+  const where = `sqs:${record.messageId}`;
+  const parsed = parseS3Notification(record.body);
+  if (!parsed.ok) {
+    await store.write([], [poisonMessage(where, parsed.reason, parsed.detail, record.body)]);
+    metrics.addMetric('PoisonMessages', MetricUnit.Count, 1);
+    return;
+  }
+  for (const obj of parsed.objects) {
+    const name = `s3://${obj.bucket}/${obj.key}`;
+    let body: NodeJS.ReadableStream;
+    try {
+      const out = await s3.send(new GetObjectCommand({ Bucket: obj.bucket, Key: obj.key }));
+      body = out.Body as NodeJS.ReadableStream;
+    } catch (err) {
+      // Deleted before we got to it (lifecycle, a re-written trail file): nothing to retry.
+      if (err instanceof NoSuchKey) {
+        await store.write([], [poisonMessage(name, 'object-missing', 'object no longer exists', record.body)]);
+        continue;
+      }
+      throw err;
+    }
+    const report = await ingestStream(store, name, body, { promptContent: config.WARDEN_PROMPT_CONTENT });
+    logger.info('ingested object', { object: name, ...report });
+    metrics.addMetric('Observations', MetricUnit.Count, report.observations);
+    metrics.addMetric('Quarantined', MetricUnit.Count, report.quarantined);
+  }
+}
+
+export const handler = middy((event: SQSEvent, context: Context) =>
+  processPartialResponse(event, onMessage, processor, { context }),
+)
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));

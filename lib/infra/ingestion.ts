@@ -1,0 +1,217 @@
+/**
+ * `Ingestion`: every source the way AWS delivers it, into the one table.
+ * - S3 object-created notifications (trail files and data events, Bedrock invocation logs, VPC flow logs)
+ *   -> `Objects` queue -> `IngestObjects` (batches, partial batch responses).
+ * - CloudTrail management events from EventBridge -> `CloudTrail` queue -> `IngestEvents`.
+ * - Node-agent batches and Bedrock Agent traces -> `IngestHttp` function URL with AWS_IAM auth (SigV4).
+ * - Optional: Bedrock invocation logs in CloudWatch Logs -> subscription -> `IngestLogs`.
+ * - `Backfill`: up to 90 days of management events from CloudTrail LookupEvents, invoked on demand.
+ * Bad records never fail a batch: the pipeline quarantines them in the table with their reason.
+ */
+import { CfnOutput, type CfnResource, Duration, Stack } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as logsDestinations from 'aws-cdk-lib/aws-logs-destinations';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import { Construct, type IDependable } from 'constructs';
+import { bucketBase, LogBucket } from './buckets.ts';
+import { WardenFunction } from './function.ts';
+import { acknowledge, acknowledgeBucketRead, acknowledgeNotificationsHandler, acknowledgeTableGrant } from './nag.ts';
+import { BUCKET_SOURCES, type BucketSource, type BucketWatch } from './props.ts';
+import { QueueWithDlq } from './queue.ts';
+
+export interface IngestionProps {
+  table: dynamodb.ITable;
+  /** The table's CloudFormation resource (for naming its ARN in nag acknowledgements). */
+  tableResource: CfnResource;
+  buckets: Partial<Record<BucketSource, BucketWatch>>;
+  retentionDays: number;
+  retainData: boolean;
+  promptContent: string;
+  maxPayloadBytes: number;
+  bedrockInvocationLogGroupName?: string;
+  /** Environment every Warden function gets (table name, policies). */
+  environment: Record<string, string>;
+}
+
+/** Construct IDs of the functions (stable: they are part of the deployed contract). */
+export const FUNCTION_IDS = ['IngestObjects', 'IngestEvents', 'IngestHttp', 'Backfill', 'IngestLogs'] as const;
+
+export class Ingestion extends Construct {
+  readonly objects: QueueWithDlq;
+  readonly cloudTrail: QueueWithDlq;
+  readonly ingestObjects: WardenFunction;
+  readonly ingestEvents: WardenFunction;
+  readonly ingestHttp: WardenFunction;
+  readonly backfill: WardenFunction;
+  readonly ingestLogs?: WardenFunction;
+  readonly httpUrl: lambda.FunctionUrl;
+  /** Watched buckets by source (created or imported). */
+  readonly buckets: Partial<Record<BucketSource, s3.IBucket>> = {};
+  readonly accessLogs?: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: IngestionProps) {
+    super(scope, id);
+    const env = props.environment;
+    const common = { retentionDays: props.retentionDays, environment: env };
+
+    this.ingestObjects = new WardenFunction(this, 'IngestObjects', {
+      ...common,
+      name: 'ingest-objects',
+      description: 'Warden: ingest log files announced by S3 notifications',
+      timeout: Duration.minutes(5),
+      memorySize: 1024,
+    });
+    this.ingestEvents = new WardenFunction(this, 'IngestEvents', {
+      ...common,
+      name: 'ingest-events',
+      description: 'Warden: ingest CloudTrail management events from EventBridge',
+      timeout: Duration.minutes(1),
+    });
+    this.ingestHttp = new WardenFunction(this, 'IngestHttp', {
+      ...common,
+      name: 'ingest-http',
+      description: 'Warden: ingest node-agent batches and Bedrock Agent traces (IAM-authenticated HTTPS)',
+      timeout: Duration.seconds(30),
+      environment: { ...env, MAX_PAYLOAD_BYTES: String(props.maxPayloadBytes) },
+    });
+    this.backfill = new WardenFunction(this, 'Backfill', {
+      ...common,
+      name: 'backfill',
+      description: 'Warden: backfill up to 90 days of CloudTrail management events (LookupEvents)',
+      timeout: Duration.minutes(15),
+      // LookupEvents allows 2 requests per second per account and region: one backfill at a time.
+      reservedConcurrentExecutions: 1,
+    });
+    for (const f of [this.ingestObjects, this.ingestEvents, this.ingestHttp, this.backfill]) {
+      props.table.grantReadWriteData(f.fn);
+      acknowledgeTableGrant(f, props.tableResource);
+    }
+    // LookupEvents has no resource-level permissions: `*` is the only resource it accepts.
+    this.backfill.fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['cloudtrail:LookupEvents'], resources: ['*'] }),
+    );
+
+    // S3 notifications -> SQS -> IngestObjects.
+    this.objects = new QueueWithDlq(this, 'Objects', { visibilityTimeout: Duration.minutes(30) });
+    this.ingestObjects.fn.addEventSource(
+      new SqsEventSource(this.objects.queue, { batchSize: 10, reportBatchItemFailures: true }),
+    );
+    let s3Delivery: IDependable | undefined;
+    const created = BUCKET_SOURCES.filter((s) => props.buckets[s] !== false && !watchOf(props.buckets[s]).bucketName);
+    if (created.length > 0) {
+      this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
+        ...bucketBase(props.retainData),
+        // Server access log delivery writes with the log-delivery ACL unless the app opts into bucket-policy delivery.
+        objectOwnership: s3.ObjectOwnership.OBJECT_WRITER,
+        lifecycleRules: [{ expiration: Duration.days(props.retentionDays) }],
+      });
+      // S3 delivers notifications to SQS as this service principal; limited to this account's buckets.
+      s3Delivery = this.objects.queue.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
+          actions: ['sqs:SendMessage'],
+          resources: [this.objects.queue.queueArn],
+          conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+        }),
+      ).policyDependable;
+    }
+    for (const source of BUCKET_SOURCES) {
+      const w = props.buckets[source];
+      if (w === false) continue;
+      const { bucketName, prefix } = watchOf(w);
+      const bucketId = `${pascal(source)}Bucket`;
+      let bucket: s3.IBucket;
+      if (bucketName) {
+        bucket = s3.Bucket.fromBucketName(this, bucketId, bucketName);
+        // An existing bucket's notification is merged in by CDK's BucketNotifications custom resource.
+        bucket.addEventNotification(
+          s3.EventType.OBJECT_CREATED,
+          new s3n.SqsDestination(this.objects.queue),
+          ...(prefix ? [{ prefix }] : []),
+        );
+      } else {
+        const lb = new LogBucket(this, bucketId, {
+          source,
+          accessLogs: this.accessLogs!,
+          retentionDays: props.retentionDays,
+          retainData: props.retainData,
+        });
+        bucket = lb.bucket;
+        // A created bucket declares its notification directly (no custom resource, no extra Lambda); S3 checks the
+        // queue policy when the bucket is created, so the bucket waits for it.
+        const cfn = lb.bucket.node.defaultChild as s3.CfnBucket;
+        cfn.notificationConfiguration = {
+          queueConfigurations: [
+            {
+              event: 's3:ObjectCreated:*',
+              queue: this.objects.queue.queueArn,
+              ...(prefix ? { filter: { s3Key: { rules: [{ name: 'prefix', value: prefix }] } } } : {}),
+            },
+          ],
+        };
+        if (s3Delivery) cfn.node.addDependency(s3Delivery);
+        new CfnOutput(this, `${bucketId}Name`, { value: lb.bucket.bucketName });
+      }
+      bucket.grantRead(this.ingestObjects.fn, prefix ? `${prefix}*` : '*');
+      if (bucketName) {
+        acknowledgeBucketRead(this.ingestObjects);
+        acknowledge(
+          this.ingestObjects,
+          `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucketName}/${prefix ?? ''}*]`,
+          'Log files arrive under keys chosen by the delivering service; every object under the prefix is input.',
+        );
+        acknowledgeNotificationsHandler(this);
+      } else {
+        acknowledgeBucketRead(this.ingestObjects, bucket.node.defaultChild as CfnResource);
+      }
+      this.buckets[source] = bucket;
+    }
+
+    // EventBridge (CloudTrail management events) -> SQS -> IngestEvents. The rule lives in Events.
+    this.cloudTrail = new QueueWithDlq(this, 'CloudTrail', { visibilityTimeout: Duration.minutes(6) });
+    this.ingestEvents.fn.addEventSource(
+      new SqsEventSource(this.cloudTrail.queue, {
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(10),
+        reportBatchItemFailures: true,
+      }),
+    );
+
+    // HTTPS with SigV4: the node agent signs with its IRSA / Pod Identity role, which needs lambda:InvokeFunctionUrl.
+    this.httpUrl = this.ingestHttp.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
+    new CfnOutput(this, 'IngestUrl', { value: this.httpUrl.url });
+
+    if (props.bedrockInvocationLogGroupName) {
+      this.ingestLogs = new WardenFunction(this, 'IngestLogs', {
+        ...common,
+        name: 'ingest-logs',
+        description: 'Warden: ingest Bedrock invocation logs from a CloudWatch Logs subscription',
+        timeout: Duration.minutes(2),
+      });
+      props.table.grantReadWriteData(this.ingestLogs.fn);
+      acknowledgeTableGrant(this.ingestLogs, props.tableResource);
+      const group = logs.LogGroup.fromLogGroupName(this, 'BedrockInvocationLogs', props.bedrockInvocationLogGroupName);
+      new logs.SubscriptionFilter(this, 'BedrockInvocationSubscription', {
+        logGroup: group,
+        destination: new logsDestinations.LambdaDestination(this.ingestLogs.fn),
+        filterPattern: logs.FilterPattern.allEvents(),
+      });
+    }
+  }
+}
+
+function watchOf(w: BucketWatch | undefined): { bucketName?: string; prefix?: string } {
+  return w === false || w === undefined ? {} : w;
+}
+
+function pascal(s: string): string {
+  return s
+    .split('-')
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join('');
+}

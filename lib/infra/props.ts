@@ -1,0 +1,107 @@
+/**
+ * Configuration of a Warden deployment: the props of the `Warden` construct, and how `bin/app.ts` reads them from
+ * CDK context (`cdk.json` or `-c warden:<name>=...`). Context is outside data, so it goes through zod.
+ */
+import { z } from 'zod';
+import type { PromptContentPolicy } from '../core/sources/types.ts';
+
+/** The log sources Warden reads from S3, each as AWS delivers it into a bucket. */
+export const BUCKET_SOURCES = ['cloudtrail', 'bedrock-invocation', 'vpc-flow'] as const;
+export type BucketSource = (typeof BUCKET_SOURCES)[number];
+
+/**
+ * Where one source's log files land. `bucketName` watches an existing bucket (a CDK custom resource adds the
+ * notification to it); without it Warden creates the bucket, with the delivery policy for that AWS service.
+ * `false` turns the source off.
+ */
+export type BucketWatch = { bucketName?: string; prefix?: string } | false;
+
+export interface WardenProps {
+  /** EKS clusters whose agents Warden watches (coverage checks their VPC flow logs and node agents). */
+  clusterNames?: string[];
+  /** Per source: watch an existing bucket, create one (default) or turn it off. */
+  buckets?: Partial<Record<BucketSource, BucketWatch>>;
+  /** Days observations, quarantine and Lambda logs are kept. Default 400 (13 months: year-over-year audits). */
+  retentionDays?: number;
+  /** How prompt and completion text is kept: never raw unless chosen. Default `hash-and-excerpt`. */
+  promptContent?: PromptContentPolicy;
+  /** Bedrock invocation logs delivered to CloudWatch Logs: subscribe Warden to this log group. */
+  bedrockInvocationLogGroupName?: string;
+  /** Largest accepted body on the HTTPS ingest endpoint (node-agent batches, Bedrock Agent traces). Default 1 MiB. */
+  maxPayloadBytes?: number;
+  /** Keep the table, key and created buckets when the stack is deleted. Default true (evidence outlives a stack). */
+  retainData?: boolean;
+}
+
+export const DEFAULTS = {
+  retentionDays: 400,
+  promptContent: 'hash-and-excerpt' as PromptContentPolicy,
+  maxPayloadBytes: 1024 * 1024,
+  retainData: true,
+} as const;
+
+const bucketWatch = z.union([
+  z.literal(false),
+  z.object({ bucketName: z.string().min(3).max(63).optional(), prefix: z.string().optional() }).strict(),
+]);
+
+const contextSchema = z
+  .object({
+    clusterNames: z.array(z.string().min(1)).default([]),
+    buckets: z
+      .object({ cloudtrail: bucketWatch, 'bedrock-invocation': bucketWatch, 'vpc-flow': bucketWatch })
+      .partial()
+      .strict()
+      .default({}),
+    retentionDays: z.coerce.number().int().min(1).max(3653).default(DEFAULTS.retentionDays),
+    promptContent: z.enum(['hash-only', 'hash-and-excerpt', 'raw']).default(DEFAULTS.promptContent),
+    bedrockInvocationLogGroupName: z.string().min(1).optional(),
+    maxPayloadBytes: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(6 * 1024 * 1024)
+      .default(DEFAULTS.maxPayloadBytes),
+    retainData: z.union([z.boolean(), z.enum(['true', 'false']).transform((s) => s === 'true')]).default(true),
+  })
+  .strict();
+
+/** Context keys, all prefixed `warden:` (e.g. `-c warden:retentionDays=90`). */
+export const CONTEXT_KEYS = [
+  'clusterNames',
+  'buckets',
+  'retentionDays',
+  'promptContent',
+  'bedrockInvocationLogGroupName',
+  'maxPayloadBytes',
+  'retainData',
+] as const;
+
+/**
+ * Reads WardenProps from CDK context via `get(key)`. Values given on the command line arrive as strings, so JSON
+ * strings are parsed for the list and object settings. Throws with every problem listed on bad input.
+ */
+export function propsFromContext(
+  get: (key: string) => unknown,
+): Required<Omit<WardenProps, 'bedrockInvocationLogGroupName'>> & Pick<WardenProps, 'bedrockInvocationLogGroupName'> {
+  const raw: Record<string, unknown> = {};
+  for (const k of CONTEXT_KEYS) {
+    let v = get(`warden:${k}`);
+    const text = v;
+    if (typeof text === 'string' && (k === 'clusterNames' || k === 'buckets')) {
+      try {
+        v = JSON.parse(text);
+      } catch {
+        // A bare cluster name list: "a,b".
+        v = k === 'clusterNames' ? text.split(',').filter(Boolean) : text;
+      }
+    }
+    if (v !== undefined) raw[k] = v;
+  }
+  const parsed = contextSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `warden:${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid Warden context: ${problems}`);
+  }
+  return parsed.data;
+}

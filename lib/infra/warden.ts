@@ -1,0 +1,72 @@
+/**
+ * `Warden`: the whole control plane as one construct, usable in a user's own CDK app:
+ *
+ * @example
+ *   new Warden(stack, 'Warden', { clusterNames: ['prod'], buckets: { cloudtrail: { bucketName: 'org-trail' } } });
+ *
+ * It wires `Store` (table + key), `Ingestion` (queues, buckets, functions) and `Events` (bus + CloudTrail rule).
+ * Later capabilities add their Lambdas with {@link Warden.addFunction}, which gives them the table and the bus.
+ */
+import { CfnOutput, type CfnResource } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { Events } from './events.ts';
+import { WardenFunction, type WardenFunctionProps } from './function.ts';
+import { Ingestion } from './ingestion.ts';
+import { acknowledgeTableGrant } from './nag.ts';
+import { DEFAULTS, type WardenProps } from './props.ts';
+import { Store } from './store.ts';
+
+export class Warden extends Construct {
+  readonly store: Store;
+  readonly ingestion: Ingestion;
+  readonly events: Events;
+  readonly retentionDays: number;
+  /** Environment every Warden function gets: where the table and bus are, and the content policy. */
+  readonly environment: Record<string, string>;
+
+  constructor(scope: Construct, id: string, props: WardenProps = {}) {
+    super(scope, id);
+    this.retentionDays = props.retentionDays ?? DEFAULTS.retentionDays;
+    const retainData = props.retainData ?? DEFAULTS.retainData;
+    this.store = new Store(this, 'Store', { retainData });
+    this.environment = {
+      WARDEN_TABLE_NAME: this.store.table.tableName,
+      WARDEN_PROMPT_CONTENT: props.promptContent ?? DEFAULTS.promptContent,
+      WARDEN_RETENTION_DAYS: String(this.retentionDays),
+      WARDEN_CLUSTERS: (props.clusterNames ?? []).join(','),
+    };
+    this.ingestion = new Ingestion(this, 'Ingestion', {
+      table: this.store.table,
+      tableResource: this.store.table.node.defaultChild as CfnResource,
+      buckets: props.buckets ?? {},
+      retentionDays: this.retentionDays,
+      retainData,
+      promptContent: props.promptContent ?? DEFAULTS.promptContent,
+      maxPayloadBytes: props.maxPayloadBytes ?? DEFAULTS.maxPayloadBytes,
+      bedrockInvocationLogGroupName: props.bedrockInvocationLogGroupName,
+      environment: this.environment,
+    });
+    this.events = new Events(this, 'Events', { cloudTrailQueue: this.ingestion.cloudTrail.queue });
+    new CfnOutput(this, 'TableName', { value: this.store.table.tableName });
+    new CfnOutput(this, 'BusName', { value: this.events.bus.eventBusName });
+  }
+
+  /**
+   * Adds a capability's Lambda (code in `lambdas/<name>/handler.ts`) with the table (read/write), the bus (put)
+   * and the Warden environment, e.g. `warden.addFunction('Baseline', { name: 'baseline', description: '...' })`.
+   */
+  addFunction(
+    id: string,
+    props: Omit<WardenFunctionProps, 'retentionDays'> & { retentionDays?: number },
+  ): WardenFunction {
+    const f = new WardenFunction(this, id, {
+      retentionDays: this.retentionDays,
+      ...props,
+      environment: { ...this.environment, WARDEN_BUS_NAME: this.events.bus.eventBusName, ...props.environment },
+    });
+    this.store.table.grantReadWriteData(f.fn);
+    acknowledgeTableGrant(f, this.store.table.node.defaultChild as CfnResource);
+    this.events.bus.grantPutEventsTo(f.fn);
+    return f;
+  }
+}
