@@ -296,7 +296,7 @@ export class LoaderSupervisor implements AsyncIterable<StreamRecord> {
       this.push({ type: 'loader-exit', ts: Date.now(), code, signal, stderrTail: this.stderrTail, restartInMs: null });
       this.giveUp(
         new LoaderError(
-          `warden-loader exited (code ${code}, signal ${signal}) ${this.attempt - 1} times; giving up: ${this.stderrTail.trim().split('\n').slice(-3).join(' | ')}`,
+          `warden-loader exited (code ${code}, signal ${signal}) ${this.attempt} times; giving up: ${this.stderrTail.trim().split('\n').slice(-3).join(' | ')}`,
         ),
       );
       return;
