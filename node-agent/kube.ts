@@ -137,6 +137,11 @@ export function summarizePod(raw: unknown): PodSummary | undefined {
     summary.startTime = (status?.startTime ?? md.creationTimestamp) as string;
   if (owner) summary.owner = { kind: owner.kind, name: owner.name };
   if (owner?.kind === 'Deployment') summary.deployment = owner.name;
+  // A Deployment names its ReplicaSets `<deployment>-<pod-template-hash>`: exact when the label is there.
+  if (owner?.kind === 'ReplicaSet') {
+    const d = deploymentFromReplicaSetName(owner.name, labels['pod-template-hash']);
+    if (d) summary.deployment = d;
+  }
   return summary;
 }
 
@@ -160,27 +165,30 @@ export interface PodSource {
   listPods(): Promise<{ pods: PodSummary[]; skipped: number }>;
 }
 
-/** ReplicaSet -> Deployment: via the API when we can read ReplicaSets, else by the pod-template-hash naming rule. */
+/**
+ * ReplicaSet -> Deployment through the API (authoritative, cached); pods keep the naming-rule answer from
+ * {@link summarizePod} when the API cannot be asked or fails.
+ */
 async function resolveDeployments(
   pods: PodSummary[],
-  readRsOwner?: (ns: string, name: string) => Promise<{ kind: string; name: string } | undefined>,
-  cache?: Map<string, string | null>,
+  readRsOwner: (ns: string, name: string) => Promise<{ kind: string; name: string } | undefined>,
+  cache: Map<string, string | null>,
 ): Promise<void> {
   for (const p of pods) {
     if (p.owner?.kind !== 'ReplicaSet') continue;
     const key = `${p.namespace}/${p.owner.name}`;
-    let d = cache?.get(key);
-    if (d === undefined && readRsOwner) {
+    let d = cache.get(key);
+    if (d === undefined) {
       try {
         const o = await readRsOwner(p.namespace, p.owner.name);
         d = o?.kind === 'Deployment' ? o.name : null;
-        cache?.set(key, d);
+        cache.set(key, d);
       } catch {
-        d = undefined; // API hiccup: fall back to the naming rule this time, ask again next time
+        continue; // API hiccup: keep the naming rule's answer this time, ask again next time
       }
     }
-    if (d === undefined) d = deploymentFromReplicaSetName(p.owner.name, p.labels['pod-template-hash']) ?? null;
     if (d) p.deployment = d;
+    else delete p.deployment;
   }
 }
 
@@ -227,15 +235,13 @@ function getJson(url: string, opts: { token?: string; ca?: string; timeoutMs?: n
   });
 }
 
-/** Pods from the kubelet's `/pods` endpoint (this node only; no ReplicaSet access, so the naming rule resolves owners). */
+/** Pods from the kubelet's `/pods` endpoint (this node only; no ReplicaSet access: owners by the naming rule). */
 export function kubeletPodSource(opts: KubeletOptions): PodSource {
   return {
     kind: 'kubelet',
     async listPods() {
       const body = await getJson(`${opts.url.replace(/\/$/, '')}/pods`, opts);
-      const r = summarizePodList(body);
-      await resolveDeployments(r.pods);
-      return r;
+      return summarizePodList(body);
     },
   };
 }
