@@ -1,0 +1,52 @@
+/**
+ * `warden baseline SUBJECT [--chart FILE] [--at T] [--no-refresh] [--json]`: brings the subject's baseline up to date
+ * from the store (only aggregates after its watermark are read), prints status, envelope and convergence, and writes
+ * the convergence chart as SVG.
+ */
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { loadBaseline, refreshBaseline } from '../../baselines/service.ts';
+import { baselineText, baselineView } from '../../baselines/view.ts';
+import { parseTime, withStore } from '../../baselines/with-store.ts';
+import { renderConvergenceChart } from '../../charts/convergence.ts';
+import { parseSubject } from '../../core/observation.ts';
+import { CliError, emit, globalOpts } from '../output.ts';
+import { addSubjectColumns } from './subjects.ts';
+
+addSubjectColumns(async (store, subjects) => {
+  const out = new Map<string, Record<string, unknown>>();
+  for (const s of subjects) {
+    const b = await loadBaseline(store, s.subject).catch(() => undefined);
+    out.set(s.subject, { baseline: b ? b.baseline.status : 'none' });
+  }
+  return out;
+});
+
+export function register(program: Command): void {
+  program
+    .command('baseline')
+    .description('show (and update) the behavior baseline of a subject, with its convergence')
+    .argument('<subject>', 'subject id, e.g. k8s:prod/support/support-agent or bedrock:us-east-1/AGENTID')
+    .option('--chart <file>', 'write the convergence chart (SVG) to FILE')
+    .option('--at <time>', 'fold aggregates up to this time (ISO-8601; default now)')
+    .option('--no-refresh', 'show the stored baseline without folding new aggregates')
+    .action(async function (this: Command, subject: string, opts: { chart?: string; at?: string; refresh: boolean }) {
+      if (!parseSubject(subject)) throw new CliError(`not a subject id: ${subject}`);
+      const at = parseTime(opts.at, '--at');
+      const b = await withStore(globalOpts(this).store, async (store) => {
+        const known = (await store.subjects()).some((s) => s.subject === subject);
+        if (!known) throw new CliError(`unknown subject: ${subject} (see \`warden subjects\`)`, 3);
+        const found = opts.refresh
+          ? (await refreshBaseline(store, subject, at)).baseline
+          : (await loadBaseline(store, subject))?.baseline;
+        if (!found) throw new CliError(`no baseline stored for ${subject} yet (run without --no-refresh)`, 3);
+        return found;
+      });
+      const view = baselineView(b);
+      if (opts.chart) {
+        await writeFile(opts.chart, await renderConvergenceChart(b));
+        view.chart = opts.chart;
+      }
+      emit(this, view, () => baselineText(view));
+    });
+}
