@@ -26,6 +26,7 @@ import {
   obj,
   parseJson,
   reject,
+  schemaReason,
   str,
   typeName,
 } from './util.ts';
@@ -108,8 +109,8 @@ const recordSchema = z
     requestID: strOpt,
     eventType: strOpt,
     eventCategory: strOpt,
-    readOnly: z.union([z.boolean(), z.enum(['true', 'false'])]).nullish(),
-    managementEvent: z.boolean().nullish(),
+    readOnly: z.union([z.boolean(), z.string().regex(/^(true|false)$/i)]).nullish(),
+    managementEvent: z.union([z.boolean(), z.string().regex(/^(true|false)$/i)]).nullish(),
     sourceIPAddress: strOpt,
     userAgent: strOpt,
     recipientAccountId: strOpt,
@@ -171,13 +172,12 @@ export function parseCloudTrailValue(value: unknown, input: RecordInput, ctx: Pa
     rec = value.detail;
     envelopeTime = str(value.time);
   }
+  if (isObject(rec) && rec.eventName === undefined && rec.eventSource === undefined) rec = canonicalCase(rec);
   if (isObject(rec) && rec.eventTime === undefined && envelopeTime) rec = { ...rec, eventTime: envelopeTime };
   const r = recordSchema.safeParse(rec);
   if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const path = issue.path.join('.');
-    const missing = issue.code === 'invalid_type' && issue.received === 'undefined';
-    return fail(`${missing ? 'missing-field' : 'wrong-type'}:${path}`, issue.message);
+    const { reason, detail } = schemaReason(r.error.issues, rec);
+    return fail(reason, detail);
   }
   const ct = r.data;
   const time = normalizeTime(ct.eventTime);
@@ -231,11 +231,13 @@ function toObservation(ct: CloudTrailRecord, time: string, input: RecordInput, c
   subject ??= subjectIds.unattributed(principalArn ?? ui?.invokedBy ?? ui?.principalId ?? account ?? 'unknown');
 
   const attrs: Record<string, AttrValue> = { eventName: ct.eventName, eventSource: ct.eventSource };
-  const readOnly = ct.readOnly === undefined || ct.readOnly === null ? undefined : String(ct.readOnly) === 'true';
+  const readOnly =
+    ct.readOnly === undefined || ct.readOnly === null ? undefined : String(ct.readOnly).toLowerCase() === 'true';
   if (readOnly !== undefined) attrs.readOnly = readOnly;
   if (ct.eventType) attrs.eventType = ct.eventType;
   if (ct.eventCategory) attrs.eventCategory = ct.eventCategory;
-  if (typeof ct.managementEvent === 'boolean') attrs.managementEvent = ct.managementEvent;
+  if (ct.managementEvent !== undefined && ct.managementEvent !== null)
+    attrs.managementEvent = String(ct.managementEvent).toLowerCase() === 'true';
   if (ct.sourceIPAddress) attrs.sourceIPAddress = ct.sourceIPAddress;
   if (ct.userAgent) attrs.userAgent = ct.userAgent.slice(0, 256);
   if (ct.recipientAccountId) attrs.recipientAccountId = ct.recipientAccountId;
@@ -267,6 +269,19 @@ function toObservation(ct: CloudTrailRecord, time: string, input: RecordInput, c
     correlation,
     attrs,
   };
+}
+
+const TOP_LEVEL_FIELDS = Object.keys(recordSchema.shape);
+const BY_LOWER = new Map(TOP_LEVEL_FIELDS.map((k) => [k.toLowerCase(), k]));
+
+/** Data-lake exports (Athena, Snowflake) lower-case column names: map top-level keys back to CloudTrail's case. */
+function canonicalCase(rec: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(rec)) {
+    const c = BY_LOWER.get(k.toLowerCase()) ?? k;
+    if (!(c in out) || c === k) out[c] = v;
+  }
+  return out;
 }
 
 function isDeployEvent(service: string, eventName: string, action: string, readOnly: boolean | undefined): boolean {

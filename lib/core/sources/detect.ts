@@ -5,12 +5,13 @@
  * Rules, first match wins:
  * - `schema: "warden.node-agent/v1"` at top level -> node-agent
  * - EventBridge `detail-type: "AWS API Call via CloudTrail"` (or any envelope whose detail is a CloudTrail record),
- *   or `eventVersion` + `eventSource` + `eventName` -> cloudtrail
+ *   or `eventSource` + `eventName` strings -> cloudtrail
  * - `schemaType: "ModelInvocationLog"` -> bedrock-invocation
  * - a Bedrock Agent TracePart (`trace` object with orchestrationTrace / preProcessingTrace / ... and agent ids), or
  *   an InvokeAgent stream event `{"trace": TracePart}` -> bedrock-trace
  * - CloudWatch Logs subscription payloads (`awslogs.data`, or decoded `messageType` + `logEvents`): by the first log
  *   event's message (see cloudwatch.ts); a payload with no DATA events -> the `hint` or bedrock-invocation
+ * - a log-pipeline tag `p_log_type` of AWS.CloudTrail / AWS.VPCFlow / AWS.BedrockModelInvocation -> that source
  * - a VPC flow log line (v2 default format, or a header line naming flow-log fields), a JSON string holding one, or
  *   a JSON object with flow-log field names (srcaddr / srcAddr ...) -> vpc-flow
  * Anything else: undefined, with {@link unsupportedKind} naming well-known AWS formats Warden does not ingest.
@@ -71,13 +72,25 @@ export function detectValue(v: unknown, depth = 0): SourceName | undefined {
     }
     return decoded.payload.messageType === 'CONTROL_MESSAGE' ? 'bedrock-invocation' : undefined;
   }
+  const tagged = PIPELINE_TYPES[String(v.p_log_type)];
+  if (tagged) return tagged;
+  if (unsupportedKind(v)) return undefined;
   if (isFlowJson(v)) return 'vpc-flow';
   return undefined;
 }
 
+/** A CloudTrail record: eventSource and eventName (any key case, as data-lake exports lower-case columns). */
 export function isCloudTrailRecord(v: Record<string, unknown>): boolean {
-  return typeof v.eventSource === 'string' && typeof v.eventName === 'string' && 'eventVersion' in v;
+  if (typeof v.eventSource === 'string' && typeof v.eventName === 'string') return true;
+  return typeof v.eventsource === 'string' && typeof v.eventname === 'string';
 }
+
+/** Log-pipeline type tags (Panther `p_log_type`) that name a Warden source. */
+const PIPELINE_TYPES: Readonly<Record<string, SourceName>> = {
+  'AWS.CloudTrail': 'cloudtrail',
+  'AWS.VPCFlow': 'vpc-flow',
+  'AWS.BedrockModelInvocation': 'bedrock-invocation',
+};
 
 export function isTracePart(v: Record<string, unknown>): boolean {
   if (!isObject(v.trace)) return false;
@@ -103,6 +116,6 @@ export function unsupportedKind(v: unknown): string | undefined {
   if (logType === 'AWS.VPCDns' || ('query_name' in v && 'query_type' in v)) return 'route53-resolver-query-log';
   if (logType === 'AWS.S3ServerAccess' || ('bucket' in v && ('remoteip' in v || 'operation' in v)))
     return 's3-server-access-log';
-  if (logType) return logType;
+  if (logType && !(logType in PIPELINE_TYPES)) return logType;
   return undefined;
 }

@@ -14,6 +14,8 @@
  * or `parseText(text, ctx)` for an in-memory text.
  */
 import type { ParseResult, Reject, SourceName } from '../observation.ts';
+import { bedrockInvocationParser } from './bedrock-invocation.ts';
+import { bedrockTraceParser } from './bedrock-trace.ts';
 import { cloudTrailParser } from './cloudtrail.ts';
 import { merge } from './cloudwatch.ts';
 import { detectLine, detectValue, unsupportedKind } from './detect.ts';
@@ -22,9 +24,12 @@ import type { FileParser, ParseContext, RecordInput, RecordResult, SourceParser 
 import { parseJson, reject } from './util.ts';
 import { vpcFlowParser } from './vpc-flow.ts';
 
+export { bedrockInvocationParser, foundationModelOf, parseInvocationValue } from './bedrock-invocation.ts';
+export { bedrockTraceParser, createBedrockTraceFileParser } from './bedrock-trace.ts';
 export { cloudTrailParser, iamAction, parseCloudTrailValue, servicePrefix } from './cloudtrail.ts';
-export { decodeCloudWatchPayload, isCloudWatchPayload } from './cloudwatch.ts';
+export { decodeCloudWatchPayload, isCloudWatchPayload, merge as mergeResults } from './cloudwatch.ts';
 export { detectLine, detectSource, detectValue, NODE_AGENT_SCHEMA_ID, unsupportedKind } from './detect.ts';
+export { contentAttrs, findTicket, redact } from './redact.ts';
 export type { SplitFormat, SplitItem, SplitterOptions } from './splitter.ts';
 export { DEFAULT_MAX_RECORD_CHARS, RecordSplitter, splitItemReject, splitText } from './splitter.ts';
 export * from './types.ts';
@@ -34,6 +39,8 @@ export { createVpcFlowFileParser, vpcFlowParser } from './vpc-flow.ts';
 const registry = new Map<SourceName, SourceParser>([
   ['cloudtrail', cloudTrailParser],
   ['vpc-flow', vpcFlowParser],
+  ['bedrock-invocation', bedrockInvocationParser],
+  ['bedrock-trace', bedrockTraceParser],
 ]);
 
 /** Adds or replaces the parser of a source (the node-agent parser registers itself through this). */

@@ -110,3 +110,18 @@ export function typeName(v: unknown): string {
   if (Array.isArray(v)) return 'array';
   return typeof v;
 }
+
+/** `missing-field:<path>` or `wrong-type:<path>` for the first schema issue (zod), looked up in the input value. */
+export function schemaReason(
+  issues: readonly { path: (string | number)[]; message: string }[],
+  value: unknown,
+): { reason: string; detail: string } {
+  const issue = issues[0];
+  if (!issue) return { reason: 'invalid-record', detail: 'schema validation failed' };
+  let cur: unknown = value;
+  for (const p of issue.path)
+    cur = typeof cur === 'object' && cur !== null ? (cur as Record<string, unknown>)[p] : undefined;
+  const path = issue.path.join('.');
+  if (cur === undefined) return { reason: `missing-field:${path}`, detail: issue.message };
+  return { reason: `wrong-type:${path}`, detail: `${issue.message} (got ${typeName(cur)})` };
+}
