@@ -52,6 +52,16 @@ export interface WriteReport {
   writeRequests: number;
 }
 
+/** Optional idempotency units for a write (added by the store engineer; optional, so every caller stays valid). */
+export interface WriteOptions {
+  /**
+   * `segments[i]` names the idempotency unit of `observations[i]` (the ingest pipeline uses one per input file
+   * slice). The store recognises a replayed unit whatever other units share its batch, so inputs can be batched
+   * together freely. Without it the whole batch is one unit.
+   */
+  segments?: number[];
+}
+
 export interface AggregateQuery {
   from?: string;
   to?: string;
@@ -78,7 +88,7 @@ export interface Store {
    * Writes observations aggregated per (subject, key, window) and keeps evidence rows for correlation, plus rejects.
    * Idempotent: replaying the same observations (same ids) changes nothing.
    */
-  write(observations: Observation[], rejects: Reject[]): Promise<WriteReport>;
+  write(observations: Observation[], rejects: Reject[], opts?: WriteOptions): Promise<WriteReport>;
   aggregates(subject: string, query?: AggregateQuery): Promise<AggregateRow[]>;
   /** Individual observations kept as evidence (application, tool, cloud-api, network layers) for the audit trail. */
   evidence(subject: string, from: string, to: string): Promise<Observation[]>;
@@ -107,4 +117,45 @@ export interface WardenEvent<D = unknown> {
 
 export interface EventSink {
   publish(events: WardenEvent[]): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Enforcement
+
+/** A Kubernetes manifest to apply (NetworkPolicy, CiliumNetworkPolicy, SeccompProfile ...). */
+export interface Manifest {
+  /** File name the manifest came from. */
+  path: string;
+  /** YAML or JSON text. */
+  content: string;
+}
+
+export type EnforcementMode = 'monitor' | 'enforce';
+
+/** Applies generated Kubernetes resources (EKS API, or a pull request to a GitOps repository). */
+export interface ClusterApplier {
+  readonly description: string;
+  apply(subject: string, mode: EnforcementMode, manifests: Manifest[]): Promise<{ applied: string[] }>;
+  /** Restores what was applied before the last apply for the subject (or removes Warden's resources). */
+  rollback(subject: string): Promise<{ restored: string[] }>;
+}
+
+export interface PullRequestRequest {
+  /** Branch to create. */
+  branch: string;
+  title: string;
+  body: string;
+  /** Files to commit, path relative to the repository root. */
+  files: { path: string; content: string }[];
+}
+
+export interface PullRequestRef {
+  number: number;
+  url: string;
+  branch: string;
+}
+
+/** Opens pull requests (IAM tightenings, GitOps manifests). Nothing is applied to IAM directly. */
+export interface PullRequests {
+  open(req: PullRequestRequest): Promise<PullRequestRef>;
 }

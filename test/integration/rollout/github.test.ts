@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GitHubPullRequests } from '../../../lib/adapters/github.ts';
+import { type FakeGitHub, startFakeGitHub } from '../../support/fake-github.ts';
+
+let gh: FakeGitHub;
+beforeAll(async () => {
+  gh = await startFakeGitHub('acme', 'infra');
+});
+afterAll(async () => {
+  await gh.close();
+});
+
+describe('GitHub pull requests (local server speaking the REST endpoints)', () => {
+  it('creates the branch, commits the policy file and opens the PR with the diff in the body', async () => {
+    const prs = new GitHubPullRequests({ owner: 'acme', repo: 'infra', baseUrl: gh.baseUrl, token: 'test-token' });
+    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [] });
+    const ref = await prs.open({
+      branch: 'warden/tighten-support-agent',
+      title: 'Tighten IAM for support-agent',
+      body: '| agent/Secrets | removed |',
+      files: [{ path: 'iam/support-agent/warden-tightened.json', content: policy }],
+    });
+    expect(ref.number).toBe(1);
+    expect(gh.refs.get('heads/warden/tighten-support-agent')).toBe('a'.repeat(40));
+    const f = gh.files.get('iam/support-agent/warden-tightened.json')!;
+    expect(f.branch).toBe('warden/tighten-support-agent');
+    expect(f.content).toBe(policy);
+    expect(gh.pulls[0]).toMatchObject({
+      head: 'warden/tighten-support-agent',
+      base: 'main',
+      body: '| agent/Secrets | removed |',
+    });
+  });
+
+  it('fails clearly when the branch already exists', async () => {
+    const prs = new GitHubPullRequests({ owner: 'acme', repo: 'infra', baseUrl: gh.baseUrl });
+    await expect(
+      prs.open({ branch: 'warden/tighten-support-agent', title: 't', body: 'b', files: [] }),
+    ).rejects.toThrow(/already exists/);
+  });
+});
