@@ -78,7 +78,12 @@ describe('NodeAgent wiring', () => {
     let pods = podList;
     const podSource: PodSource = { kind: 'kubelet', listPods: async () => summarizePodList(pods) };
     const sent: unknown[] = [];
-    const sink: BatchSink = { send: async (b) => (sent.push(b), { status: 'ok' }) };
+    const sink: BatchSink = {
+      send: async (b) => {
+        sent.push(b);
+        return { status: 'ok' };
+      },
+    };
     const loader = new FakeLoader();
     let now = Date.parse('2026-11-28T10:00:00Z');
     const agent = new NodeAgent({
