@@ -3,11 +3,13 @@
  * Runs unchanged against AWS, moto_server and the embedded dynalite: no transactions, no reliance on TTL deletion
  * (readers drop items whose `expiresAt` has passed), only UpdateItem / PutItem / GetItem / Query.
  *
- * Idempotency: every aggregate item keeps a string set `contrib` of contribution digests (the digest of the sorted
- * observation ids a batch folds into it); the update is conditional on the digest being absent, so replaying the
- * same input changes nothing. Limit: the same events re-delivered in a *different* batching produce different
- * digests and would be counted again; the ingest pipeline therefore batches deterministically per input (same file
- * -> same batches), and evidence readers drop repeated observation ids.
+ * Idempotency: a write's observations are grouped into idempotency units (`WriteOptions.segments`; the ingest
+ * pipeline uses one per slice of an input file, cut independently of how inputs are batched together). Every
+ * aggregate item keeps a string set `contrib` with the digest of each unit's contribution (the sorted observation
+ * ids the unit folds into it), and the update is conditional on those digests being absent; when some are present
+ * the store reads the item and adds only the missing units. So replaying an input, alone or batched with other
+ * inputs, changes nothing. Limit: the same event arriving in two *different* units (e.g. one CloudTrail event in two
+ * trail files, or via both EventBridge and S3) is counted twice in aggregates; evidence readers drop repeated ids.
  */
 
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -26,8 +28,23 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type Observation, type Reject, type SourceName, WINDOW_MS } from '../core/observation.ts';
-import type { AggregateQuery, AggregateRow, Doc, QuarantineRow, Store, SubjectRecord, WriteReport } from '../ports.ts';
-import { aggregateBatch, contributionDigest, type PendingAggregate } from './store-aggregate.ts';
+import type {
+  AggregateQuery,
+  AggregateRow,
+  Doc,
+  QuarantineRow,
+  Store,
+  SubjectRecord,
+  WriteOptions,
+  WriteReport,
+} from '../ports.ts';
+import {
+  aggregateBatch,
+  type Contribution,
+  combine,
+  contributionDigest,
+  type PendingAggregate,
+} from './store-aggregate.ts';
 import { packEvidence, unpackEvidence } from './store-evidence.ts';
 import { digest, expiryAfter, isConditionalCheckFailed, isResourceNotFound, mapLimit } from './store-util.ts';
 import { createTableInput, GSI1 } from './table-schema.ts';
@@ -69,6 +86,15 @@ const QUARANTINE_SK = '#Q';
 /** Documents larger than this are stored gzipped. */
 const DOC_INLINE_MAX = 300 * 1024;
 const MAX_OPTIMISTIC_RETRIES = 8;
+/** Contributions per UpdateItem: keeps the condition expression well under DynamoDB's 4 KB limit. */
+const MAX_DIGESTS_PER_UPDATE = 20;
+
+/** What a stored contribution adds to its subject's registry item. */
+interface StoredPart {
+  observations: number;
+  firstSeen: string;
+  lastSeen: string;
+}
 
 export const itemKeys = {
   subjectPk: (subject: string) => `S#${subject}`,
@@ -140,7 +166,7 @@ export class DynamoStore implements Store {
   // -------------------------------------------------------------------------------------------------------------
   // Writes
 
-  async write(observations: Observation[], rejects: Reject[]): Promise<WriteReport> {
+  async write(observations: Observation[], rejects: Reject[], opts: WriteOptions = {}): Promise<WriteReport> {
     await this.init();
     const report: WriteReport = {
       observations: observations.length,
@@ -149,23 +175,23 @@ export class DynamoStore implements Store {
       quarantined: 0,
       writeRequests: 0,
     };
-    const batch = aggregateBatch(observations);
+    const batch = aggregateBatch(observations, opts.segments);
     const perSubject = new Map<string, { observations: number; firstSeen: string; lastSeen: string }>();
 
     await mapLimit(batch.aggregates, this.concurrency, async (a) => {
       const r = await this.writeAggregate(a);
       report.writeRequests += r.requests;
-      if (r.duplicate) {
+      if (!r.stored) {
         report.duplicates++;
         return;
       }
       report.stored++;
       const s = perSubject.get(a.subject);
-      if (!s) perSubject.set(a.subject, { observations: a.observations, firstSeen: a.firstSeen, lastSeen: a.lastSeen });
+      if (!s) perSubject.set(a.subject, { ...r.stored });
       else {
-        s.observations += a.observations;
-        if (a.firstSeen < s.firstSeen) s.firstSeen = a.firstSeen;
-        if (a.lastSeen > s.lastSeen) s.lastSeen = a.lastSeen;
+        s.observations += r.stored.observations;
+        s.firstSeen = minStr(s.firstSeen, r.stored.firstSeen);
+        s.lastSeen = maxStr(s.lastSeen, r.stored.lastSeen);
       }
     });
 
@@ -188,7 +214,7 @@ export class DynamoStore implements Store {
       });
     });
 
-    // Subject counters move only with aggregates that were actually stored, so a replay leaves them unchanged.
+    // Subject counters move only with contributions that were actually stored, so a replay leaves them unchanged.
     await mapLimit([...perSubject], this.concurrency, async ([subject, s]) => {
       report.writeRequests += await this.touchSubject(subject, s);
     });
@@ -201,106 +227,134 @@ export class DynamoStore implements Store {
     return report;
   }
 
-  /** One UpdateItem per aggregate in the common case; a read and a second update when times arrive out of order. */
-  private async writeAggregate(a: PendingAggregate): Promise<{ requests: number; duplicate: boolean }> {
-    const d = contributionDigest(a);
-    const names: Record<string, string> = {
-      '#count': 'count',
-      '#obs': 'observations',
-      '#layer': 'layer',
-      '#kind': 'kind',
-      '#subject': 'subject',
-      '#key': 'key',
-      '#window': 'window',
-      '#type': 'type',
-    };
-    const values: Record<string, unknown> = {
-      ':c': a.count,
-      ':n': a.observations,
-      ':dset': new Set([d]),
-      ':d': d,
-      ':src': new Set<string>(a.sources),
-      ':layer': a.layer,
-      ':kind': a.kind,
-      ':subject': a.subject,
-      ':key': a.key,
-      ':window': a.window,
-      ':type': 'aggregate',
-      ':attrs': a.attrs,
-      ':exp': expiryAfter(a.window, this.retentionDays),
-      ':fs': a.firstSeen,
-      ':ls': a.lastSeen,
-    };
-    const adds = ['#count :c', '#obs :n', 'contrib :dset', 'sources :src'];
-    Object.entries(a.sums).forEach(([name, v], i) => {
-      names[`#s${i}`] = `sum.${name}`;
-      values[`:s${i}`] = v;
-      adds.push(`#s${i} :s${i}`);
-    });
-    const sets = [
-      '#type = :type',
-      '#subject = :subject',
-      '#key = :key',
-      '#window = :window',
-      '#layer = if_not_exists(#layer, :layer)',
-      '#kind = if_not_exists(#kind, :kind)',
-      'attrs = if_not_exists(attrs, :attrs)',
-      'expiresAt = :exp',
-    ];
-    const key = { pk: itemKeys.subjectPk(a.subject), sk: itemKeys.aggregateSk(a.window, a.key) };
-    const notSeen = '(attribute_not_exists(contrib) OR NOT contains(contrib, :d))';
+  /**
+   * Stores the contributions of one aggregate not stored before: one UpdateItem in the common case (new aggregate,
+   * or contributions not earlier than what is stored); otherwise a read, then an exact conditional update.
+   */
+  private async writeAggregate(a: PendingAggregate): Promise<{ requests: number; stored?: StoredPart }> {
+    const parts = [...a.parts.values()].map((c) => ({ c, d: contributionDigest(c) }));
+    let requests = 0;
+    let stored: StoredPart | undefined;
+    for (let i = 0; i < parts.length; i += MAX_DIGESTS_PER_UPDATE) {
+      const r = await this.writeParts(a, parts.slice(i, i + MAX_DIGESTS_PER_UPDATE));
+      requests += r.requests;
+      if (r.stored) {
+        stored = stored
+          ? {
+              observations: stored.observations + r.stored.observations,
+              firstSeen: minStr(stored.firstSeen, r.stored.firstSeen),
+              lastSeen: maxStr(stored.lastSeen, r.stored.lastSeen),
+            }
+          : r.stored;
+      }
+    }
+    return { requests, stored };
+  }
 
-    // Fast path: new aggregate, or this contribution is not earlier than what is stored (the usual arrival order).
-    let requests = 1;
-    try {
-      await this.doc.send(
-        new UpdateCommand({
+  private async writeParts(
+    a: PendingAggregate,
+    parts: { c: Contribution; d: string }[],
+  ): Promise<{ requests: number; stored?: StoredPart }> {
+    const key = { pk: itemKeys.subjectPk(a.subject), sk: itemKeys.aggregateSk(a.window, a.key) };
+    const update = (todo: { c: Contribution; d: string }[], exact?: { oldFs?: string; oldLs?: string }) => {
+      const c = combine(todo.map((p) => p.c));
+      const names: Record<string, string> = {
+        '#count': 'count',
+        '#obs': 'observations',
+        '#layer': 'layer',
+        '#kind': 'kind',
+        '#subject': 'subject',
+        '#key': 'key',
+        '#window': 'window',
+        '#type': 'type',
+      };
+      const values: Record<string, unknown> = {
+        ':c': c.count,
+        ':n': c.observations,
+        ':dset': new Set(todo.map((p) => p.d)),
+        ':src': new Set<string>(c.sources),
+        ':layer': a.layer,
+        ':kind': a.kind,
+        ':subject': a.subject,
+        ':key': a.key,
+        ':window': a.window,
+        ':type': 'aggregate',
+        ':attrs': a.attrs,
+        ':exp': expiryAfter(a.window, this.retentionDays),
+      };
+      const adds = ['#count :c', '#obs :n', 'contrib :dset', 'sources :src'];
+      Object.entries(c.sums).forEach(([name, v], i) => {
+        names[`#s${i}`] = `sum.${name}`;
+        values[`:s${i}`] = v;
+        adds.push(`#s${i} :s${i}`);
+      });
+      const conds = todo.map((p, i) => {
+        values[`:d${i}`] = p.d;
+        return `NOT contains(contrib, :d${i})`;
+      });
+      const sets = [
+        '#type = :type',
+        '#subject = :subject',
+        '#key = :key',
+        '#window = :window',
+        '#layer = if_not_exists(#layer, :layer)',
+        '#kind = if_not_exists(#kind, :kind)',
+        'attrs = if_not_exists(attrs, :attrs)',
+        'expiresAt = :exp',
+      ];
+      let cond = `(attribute_not_exists(contrib) OR (${conds.join(' AND ')}))`;
+      if (!exact) {
+        sets.push('firstSeen = if_not_exists(firstSeen, :fs)', 'lastSeen = :ls');
+        values[':fs'] = c.firstSeen;
+        values[':ls'] = c.lastSeen;
+        cond +=
+          ' AND (attribute_not_exists(firstSeen) OR firstSeen <= :fs) AND (attribute_not_exists(lastSeen) OR lastSeen <= :ls)';
+      } else {
+        sets.push('firstSeen = :nfs', 'lastSeen = :nls');
+        values[':nfs'] = exact.oldFs ? minStr(exact.oldFs, c.firstSeen) : c.firstSeen;
+        values[':nls'] = exact.oldLs ? maxStr(exact.oldLs, c.lastSeen) : c.lastSeen;
+        if (exact.oldFs !== undefined && exact.oldLs !== undefined) {
+          values[':ofs'] = exact.oldFs;
+          values[':ols'] = exact.oldLs;
+          cond += ' AND firstSeen = :ofs AND lastSeen = :ols';
+        } else cond += ' AND attribute_not_exists(firstSeen)';
+      }
+      const stored: StoredPart = { observations: c.observations, firstSeen: c.firstSeen, lastSeen: c.lastSeen };
+      return {
+        stored,
+        cmd: new UpdateCommand({
           TableName: this.table,
           Key: key,
-          UpdateExpression: `SET ${[...sets, 'firstSeen = if_not_exists(firstSeen, :fs)', 'lastSeen = :ls'].join(', ')} ADD ${adds.join(', ')}`,
-          ConditionExpression: `${notSeen} AND (attribute_not_exists(firstSeen) OR firstSeen <= :fs) AND (attribute_not_exists(lastSeen) OR lastSeen <= :ls)`,
+          UpdateExpression: `SET ${sets.join(', ')} ADD ${adds.join(', ')}`,
+          ConditionExpression: cond,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
-      );
-      return { requests, duplicate: false };
+      };
+    };
+
+    let requests = 1;
+    const fast = update(parts);
+    try {
+      await this.doc.send(fast.cmd);
+      return { requests, stored: fast.stored };
     } catch (err) {
       if (!isConditionalCheckFailed(err)) throw err;
     }
-
-    // Slow path: read, then set exact min/max conditional on nothing having changed in between.
+    // Slow path: some contributions may be stored already, or times arrived out of order.
     for (let attempt = 0; attempt < MAX_OPTIMISTIC_RETRIES; attempt++) {
       const cur = (await this.doc.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }))).Item;
-      const contrib = cur?.contrib as Set<string> | undefined;
-      if (contrib?.has(d)) return { requests, duplicate: true };
-      const oldFs = cur?.firstSeen as string | undefined;
-      const oldLs = cur?.lastSeen as string | undefined;
-      const v = {
-        ...values,
-        ':nfs': oldFs ? minStr(oldFs, a.firstSeen) : a.firstSeen,
-        ':nls': oldLs ? maxStr(oldLs, a.lastSeen) : a.lastSeen,
-      } as Record<string, unknown>;
-      let cond = `${notSeen} AND attribute_not_exists(firstSeen)`;
-      if (oldFs !== undefined && oldLs !== undefined) {
-        v[':ofs'] = oldFs;
-        v[':ols'] = oldLs;
-        cond = `${notSeen} AND firstSeen = :ofs AND lastSeen = :ols`;
-      }
-      delete v[':fs'];
-      delete v[':ls'];
+      const contrib = (cur?.contrib as Set<string> | undefined) ?? new Set<string>();
+      const todo = parts.filter((p) => !contrib.has(p.d));
+      if (todo.length === 0) return { requests };
+      const u = update(todo, {
+        oldFs: cur?.firstSeen as string | undefined,
+        oldLs: cur?.lastSeen as string | undefined,
+      });
       requests++;
       try {
-        await this.doc.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: key,
-            UpdateExpression: `SET ${[...sets, 'firstSeen = :nfs', 'lastSeen = :nls'].join(', ')} ADD ${adds.join(', ')}`,
-            ConditionExpression: cond,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: v,
-          }),
-        );
-        return { requests, duplicate: false };
+        await this.doc.send(u.cmd);
+        return { requests, stored: u.stored };
       } catch (err) {
         if (!isConditionalCheckFailed(err)) throw err;
       }

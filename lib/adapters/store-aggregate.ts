@@ -13,23 +13,29 @@ export const MAX_SUMS = 16;
 /** The first observation's attrs are kept on the aggregate only up to this serialized size. */
 export const MAX_ATTRS_BYTES = 4096;
 
-export interface PendingAggregate {
-  subject: string;
-  key: string;
-  window: string;
-  layer: Layer;
-  kind: string;
+/** What one idempotency unit (segment) contributes to one aggregate. */
+export interface Contribution {
   count: number;
   /** Number of observations folded in (count is the behavior count, which a record may carry > 1). */
   observations: number;
   firstSeen: string;
   lastSeen: string;
   sources: Set<SourceName>;
+  sums: Record<string, number>;
+  ids: string[];
+}
+
+export interface PendingAggregate {
+  subject: string;
+  key: string;
+  window: string;
+  layer: Layer;
+  kind: string;
+  /** Contributions by segment; each is stored (or recognised as already stored) as a whole. */
+  parts: Map<number, Contribution>;
   attrs: Record<string, AttrValue>;
   /** Time and id of the observation whose attrs are kept (earliest, ties by id, so batching does not matter). */
   attrsFrom: { time: string; id: string };
-  sums: Record<string, number>;
-  ids: string[];
 }
 
 export interface BatchAggregation {
@@ -43,12 +49,17 @@ export interface BatchAggregation {
 /** Layers kept as individual evidence; kernel events are too many and are kept only as aggregates. */
 export const EVIDENCE_LAYERS: ReadonlySet<Layer> = new Set<Layer>(['application', 'tool', 'cloud-api', 'network']);
 
-export function aggregateBatch(observations: readonly Observation[]): BatchAggregation {
+/**
+ * Folds a batch per (subject, key, window), keeping each segment's contribution apart.
+ * @param segments `segments[i]` is the idempotency unit of `observations[i]`; absent = one unit for the batch.
+ */
+export function aggregateBatch(observations: readonly Observation[], segments?: readonly number[]): BatchAggregation {
   const aggs = new Map<string, PendingAggregate>();
   const evidence: BatchAggregation['evidence'] = new Map();
   const seen = new Set<string>();
   let repeated = 0;
-  for (let o of observations) {
+  for (let i = 0; i < observations.length; i++) {
+    let o = observations[i] as Observation;
     // The same id twice in one batch is one event delivered twice (e.g. overlapping S3 and EventBridge copies).
     if (seen.has(o.id)) {
       repeated++;
@@ -67,33 +78,32 @@ export function aggregateBatch(observations: readonly Observation[]): BatchAggre
         window,
         layer: o.layer,
         kind: o.kind,
-        count: 0,
-        observations: 0,
-        firstSeen: o.time,
-        lastSeen: o.time,
-        sources: new Set(),
+        parts: new Map(),
         attrs: boundedAttrs(o.attrs),
         attrsFrom: { time: o.time, id: o.id },
-        sums: {},
-        ids: [],
       };
       aggs.set(k, a);
-    }
-    a.count += o.count;
-    a.observations++;
-    if (o.time < a.firstSeen) a.firstSeen = o.time;
-    if (o.time > a.lastSeen) a.lastSeen = o.time;
-    a.sources.add(o.source);
-    if (o.time < a.attrsFrom.time || (o.time === a.attrsFrom.time && o.id < a.attrsFrom.id)) {
+    } else if (o.time < a.attrsFrom.time || (o.time === a.attrsFrom.time && o.id < a.attrsFrom.id)) {
       a.attrs = boundedAttrs(o.attrs);
       a.attrsFrom = { time: o.time, id: o.id };
     }
+    const seg = segments?.[i] ?? 0;
+    let c = a.parts.get(seg);
+    if (!c) {
+      c = { count: 0, observations: 0, firstSeen: o.time, lastSeen: o.time, sources: new Set(), sums: {}, ids: [] };
+      a.parts.set(seg, c);
+    }
+    c.count += o.count;
+    c.observations++;
+    if (o.time < c.firstSeen) c.firstSeen = o.time;
+    if (o.time > c.lastSeen) c.lastSeen = o.time;
+    c.sources.add(o.source);
     for (const [name, v] of Object.entries(o.attrs)) {
       if (typeof v !== 'number' || !Number.isFinite(v) || !SUMMED_ATTR.test(name)) continue;
-      if (!(name in a.sums) && Object.keys(a.sums).length >= MAX_SUMS) continue;
-      a.sums[name] = (a.sums[name] ?? 0) + v;
+      if (!(name in c.sums) && Object.keys(c.sums).length >= MAX_SUMS) continue;
+      c.sums[name] = (c.sums[name] ?? 0) + v;
     }
-    a.ids.push(o.id);
+    c.ids.push(o.id);
     if (EVIDENCE_LAYERS.has(o.layer)) {
       const ek = `${o.subject}\u0000${window}`;
       let e = evidence.get(ek);
@@ -111,11 +121,36 @@ export function aggregateBatch(observations: readonly Observation[]): BatchAggre
 }
 
 /**
- * The contribution digest of an aggregate: the same set of observation ids always gives the same digest, so a
- * replayed batch is recognised whatever the order of its records.
+ * The digest of a contribution: the same set of observation ids always gives the same digest, so a replayed
+ * segment is recognised whatever the order of its records and whatever else shares its batch.
  */
-export function contributionDigest(a: Pick<PendingAggregate, 'ids'>): string {
-  return digest([...a.ids].sort());
+export function contributionDigest(c: Pick<Contribution, 'ids'>): string {
+  return digest([...c.ids].sort());
+}
+
+/** Sum of several contributions (for one UpdateItem). */
+export function combine(parts: readonly Contribution[]): Contribution {
+  const out: Contribution = {
+    count: 0,
+    observations: 0,
+    firstSeen: '\uffff',
+    lastSeen: '',
+    sources: new Set(),
+    sums: {},
+    ids: [],
+  };
+  for (const c of parts) {
+    out.count += c.count;
+    out.observations += c.observations;
+    if (c.firstSeen < out.firstSeen) out.firstSeen = c.firstSeen;
+    if (c.lastSeen > out.lastSeen) out.lastSeen = c.lastSeen;
+    for (const s of c.sources) out.sources.add(s);
+    for (const [k, v] of Object.entries(c.sums)) {
+      if (!(k in out.sums) && Object.keys(out.sums).length >= MAX_SUMS) continue;
+      out.sums[k] = (out.sums[k] ?? 0) + v;
+    }
+  }
+  return out;
 }
 
 /** Keeps attrs whole when small; otherwise only the scalar ones that fit, so one odd record cannot bloat an item. */

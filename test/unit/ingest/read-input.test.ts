@@ -1,0 +1,129 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeBytes, expandInputs, globRegex, InputError } from '../../../lib/adapters/read-input.ts';
+
+async function* chunksOf(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
+
+async function decodeAll(bytes: Uint8Array, size = 7) {
+  const d = decodeBytes(chunksOf(bytes, size));
+  let text = '';
+  for await (const c of d.chunks) text += c;
+  return { text, problem: d.problem(), read: d.bytesRead() };
+}
+
+const sample = '{"Records":[{"eventID":"1"},{"eventID":"2"}]}\nline two ünïcödé €\n';
+
+describe('decodeBytes', () => {
+  it('passes plain text through, whatever the chunking (multi-byte characters split across chunks)', async () => {
+    for (const size of [1, 2, 3, 64 * 1024]) {
+      const r = await decodeAll(Buffer.from(sample), size);
+      expect(r).toEqual({ text: sample, problem: undefined, read: Buffer.byteLength(sample) });
+    }
+  });
+
+  it('gunzips by magic bytes, not by name, also when the magic arrives one byte at a time', async () => {
+    for (const size of [1, 5, 1 << 16]) {
+      const r = await decodeAll(gzipSync(sample), size);
+      expect(r.text).toBe(sample);
+      expect(r.problem).toBeUndefined();
+    }
+  });
+
+  it('reads concatenated gzip members (as some S3 writers produce)', async () => {
+    const r = await decodeAll(Buffer.concat([gzipSync('a\n'), gzipSync('b\n')]));
+    expect(r.text).toBe('a\nb\n');
+  });
+
+  it('property: a gzip truncated anywhere yields a prefix of the text and a truncated-gzip problem', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ minLength: 1, maxLength: 3000 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        async (s, f) => {
+          const gz = gzipSync(s);
+          const cut = 2 + Math.floor(f * (gz.length - 3));
+          const r = await decodeAll(gz.subarray(0, cut), 13);
+          expect(s.startsWith(r.text.replace(/\ufffd$/, ''))).toBe(true);
+          expect(r.problem?.reason).toBe('truncated-gzip');
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('reports corrupt gzip data as corrupt-gzip, keeping what decoded before', async () => {
+    const gz = Buffer.from(gzipSync('x'.repeat(10_000)));
+    gz.fill(0xff, 12, 40);
+    const r = await decodeAll(gz);
+    expect(r.problem?.reason).toBe('corrupt-gzip');
+  });
+
+  it('property: arbitrary bytes never throw; only gzip-looking input can report a gzip problem', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 2000 }), fc.boolean(), async (bytes, magic) => {
+        const input = magic ? Buffer.concat([Buffer.from([0x1f, 0x8b]), bytes]) : Buffer.from(bytes);
+        const r = await decodeAll(input, 11);
+        const gz = input[0] === 0x1f && input[1] === 0x8b;
+        if (!gz) expect(r.problem).toBeUndefined();
+        else expect(['truncated-gzip', 'corrupt-gzip', undefined]).toContain(r.problem?.reason);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('reports a failing byte source as read-error', async () => {
+    async function* failing(): AsyncGenerator<Uint8Array> {
+      yield Buffer.from('abc\n');
+      throw new Error('connection reset');
+    }
+    const d = decodeBytes(failing());
+    let text = '';
+    for await (const c of d.chunks) text += c;
+    expect(text).toBe('abc\n');
+    expect(d.problem()).toEqual({ reason: 'read-error', detail: 'connection reset' });
+  });
+});
+
+describe('globRegex', () => {
+  it.each([
+    ['*.json', 'a.json', true],
+    ['*.json', 'dir/a.json', false],
+    ['**/*.json', 'dir/sub/a.json', true],
+    ['**/*.json', 'a.json', true],
+    ['logs/**', 'logs/x/y.gz', true],
+    ['file?.log', 'file1.log', true],
+    ['file?.log', 'file12.log', false],
+    ['[ab].txt', 'b.txt', true],
+    ['[!ab].txt', 'c.txt', true],
+    ['a.b', 'axb', false],
+  ])('%s matches %s: %s', (glob, path, expected) => {
+    expect(globRegex(glob).test(path)).toBe(expected);
+  });
+});
+
+describe('expandInputs', () => {
+  const root = mkdtempSync(join(tmpdir(), 'warden-inputs-'));
+  mkdirSync(join(root, 'd', 'sub'), { recursive: true });
+  for (const f of ['d/b.json', 'd/a.json', 'd/sub/c.log.gz', 'd/.hidden', 'top.json'])
+    writeFileSync(join(root, f), 'x');
+
+  it('walks directories recursively in sorted order, skipping dot files', async () => {
+    const files = await expandInputs(['d'], root);
+    expect(files.map((f) => f.path.slice(root.length + 1))).toEqual(['d/a.json', 'd/b.json', 'd/sub/c.log.gz']);
+  });
+
+  it('expands globs and drops duplicates', async () => {
+    const files = await expandInputs(['d/*.json', 'd/a.json', 'top.json'], root);
+    expect(files.map((f) => f.path.slice(root.length + 1))).toEqual(['d/a.json', 'd/b.json', 'top.json']);
+  });
+
+  it.each([[['missing.json']], [['d/*.csv']], [[]]])('rejects %j with an InputError', async (paths) => {
+    await expect(expandInputs(paths, root)).rejects.toBeInstanceOf(InputError);
+  });
+});

@@ -1,0 +1,125 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  aggregateBatch,
+  boundedAttrs,
+  combine,
+  contributionDigest,
+  MAX_ATTRS_BYTES,
+} from '../../../lib/adapters/store-aggregate.ts';
+import { MAX_CHUNK_BYTES, packEvidence, unpackEvidence } from '../../../lib/adapters/store-evidence.ts';
+import type { Observation } from '../../../lib/core/observation.ts';
+import { obs } from '../../integration/store/fixtures.ts';
+
+const K = 'net:egress:10.0.0.1/32:443';
+
+describe('aggregateBatch', () => {
+  it('folds per (subject, key, hour) and keeps each segment contribution apart', () => {
+    const b = aggregateBatch(
+      [
+        obs('1', '2026-10-05T08:10:00.000Z', K, { attrs: { bytes: 10, dstport: 443 } }),
+        obs('2', '2026-10-05T08:20:00.000Z', K, { attrs: { bytes: 5, dstport: 443 }, count: 2 }),
+        obs('3', '2026-10-05T08:30:00.000Z', K, { attrs: { bytes: 1 } }),
+        obs('4', '2026-10-05T09:00:00.000Z', K),
+        obs('5', '2026-10-05T08:40:00.000Z', K, { subject: 'k8s:prod/x/other' }),
+      ],
+      [0, 0, 1, 1, 1],
+    );
+    expect(b.aggregates.map((a) => [a.subject.split('/').pop(), a.window.slice(11, 13), [...a.parts.keys()]])).toEqual([
+      ['support-agent', '08', [0, 1]],
+      ['support-agent', '09', [1]],
+      ['other', '08', [1]],
+    ]);
+    const first = b.aggregates[0];
+    expect(first?.parts.get(0)).toMatchObject({
+      count: 3,
+      observations: 2,
+      firstSeen: '2026-10-05T08:10:00.000Z',
+      lastSeen: '2026-10-05T08:20:00.000Z',
+      sums: { bytes: 15 },
+      ids: ['1', '2'],
+    });
+    // Ports are identifiers, not volumes: never summed.
+    expect(first?.parts.get(0)?.sums).not.toHaveProperty('dstport');
+    expect(combine([...(first?.parts.values() ?? [])])).toMatchObject({ count: 4, sums: { bytes: 16 } });
+  });
+
+  it('drops an id repeated in the batch and normalizes time formats before comparing', () => {
+    const b = aggregateBatch([
+      obs('1', '2026-10-05T08:10:00Z', K),
+      obs('1', '2026-10-05T08:10:00Z', K),
+      obs('2', '2026-10-05T10:05:00+02:00', K),
+    ]);
+    expect(b.repeated).toBe(1);
+    expect(b.aggregates).toHaveLength(1);
+    expect(b.aggregates[0]?.parts.get(0)).toMatchObject({
+      count: 2,
+      firstSeen: '2026-10-05T08:05:00.000Z',
+      lastSeen: '2026-10-05T08:10:00.000Z',
+    });
+  });
+
+  it('keeps attrs of the earliest observation whatever the arrival order', () => {
+    const a = obs('a', '2026-10-05T08:30:00.000Z', K, { attrs: { n: 'later' } });
+    const b = obs('b', '2026-10-05T08:10:00.000Z', K, { attrs: { n: 'earliest' } });
+    expect(aggregateBatch([a, b]).aggregates[0]?.attrs).toEqual({ n: 'earliest' });
+    expect(aggregateBatch([b, a]).aggregates[0]?.attrs).toEqual({ n: 'earliest' });
+  });
+
+  it('keeps evidence for every layer but kernel', () => {
+    const b = aggregateBatch([
+      obs('1', '2026-10-05T08:10:00.000Z', 'syscall:openat', { layer: 'kernel' }),
+      obs('2', '2026-10-05T08:11:00.000Z', K),
+      obs('3', '2026-10-05T08:09:00.000Z', 'api:s3:GetObject:*'),
+    ]);
+    const ev = [...b.evidence.values()].flatMap((e) => e.observations.map((o) => o.id));
+    expect(ev).toEqual(['3', '2']);
+  });
+
+  it('property: the contribution digest ignores order and changes with the id set', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.string({ minLength: 1 }), { minLength: 1, maxLength: 40 }), (ids) => {
+        const reversed = [...ids].reverse();
+        expect(contributionDigest({ ids })).toBe(contributionDigest({ ids: reversed }));
+        expect(contributionDigest({ ids: ids.slice(1) })).not.toBe(contributionDigest({ ids }));
+      }),
+    );
+  });
+
+  it('bounds attrs kept on an aggregate', () => {
+    const big = { a: 'x'.repeat(5000), b: 1, c: ['y'], d: 'short' };
+    const out = boundedAttrs(big);
+    expect(out).toEqual({ b: 1, d: 'short' });
+    expect(JSON.stringify(out).length).toBeLessThanOrEqual(MAX_ATTRS_BYTES);
+  });
+});
+
+describe('evidence chunks', () => {
+  const many = (n: number, pad: number): Observation[] =>
+    Array.from({ length: n }, (_, i) =>
+      obs(`id-${i}`, new Date(Date.UTC(2026, 9, 5, 8, 0, i % 3600)).toISOString(), K, {
+        attrs: { note: `${i}-${Math.random().toString(36).repeat(pad)}` },
+      }),
+    );
+
+  it('round-trips and keeps every chunk under the item budget, even for incompressible data', () => {
+    const input = many(4000, 40);
+    const chunks = packEvidence(input);
+    expect(chunks.length).toBeGreaterThan(1);
+    for (const c of chunks) expect(c.data.length).toBeLessThanOrEqual(MAX_CHUNK_BYTES);
+    expect(chunks.flatMap((c) => unpackEvidence(c.data))).toEqual(input);
+  });
+
+  it('is deterministic: the same observations give the same chunk ids', () => {
+    const input = many(50, 1);
+    expect(packEvidence(input).map((c) => c.id)).toEqual(packEvidence(structuredClone(input)).map((c) => c.id));
+  });
+
+  it('keeps a single huge observation, with its attrs dropped', () => {
+    const huge = obs('huge', '2026-10-05T08:00:00.000Z', K, {
+      attrs: { blob: Array.from({ length: 600_000 }, () => Math.random().toString(36)[2]).join('') },
+    });
+    const [c] = packEvidence([huge]);
+    expect(unpackEvidence(c?.data as Uint8Array)[0]).toMatchObject({ id: 'huge', attrs: { truncated: true } });
+  });
+});
