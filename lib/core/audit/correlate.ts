@@ -23,8 +23,12 @@ const KEPT_ATTRS = [
   'modelId',
   'inputTokens',
   'outputTokens',
-  'promptSha256',
-  'promptExcerpt',
+  'inputSha256',
+  'inputExcerpt',
+  'outputSha256',
+  'outputExcerpt',
+  'text',
+  'textSha256',
   'sha256',
   'excerpt',
   'bytes',
@@ -212,10 +216,10 @@ export function buildAuditEntry(
     });
   }
   events.sort((a, b) => a.time.localeCompare(b.time) || a.ref.localeCompare(b.ref));
-  const promptObs = direct.find((o) => o.attrs.promptSha256 !== undefined || o.attrs.sha256 !== undefined) ?? direct[0];
+  const promptObs = direct.find((o) => o.attrs.inputSha256 !== undefined) ?? direct[0];
   const prompt: Record<string, AttrValue> = {};
   if (promptObs) {
-    for (const k of ['promptSha256', 'promptExcerpt', 'sha256', 'excerpt', 'promptContent', 'redaction'])
+    for (const k of ['inputSha256', 'inputExcerpt', 'input', 'modelId'])
       if (promptObs.attrs[k] !== undefined) prompt[k] = promptObs.attrs[k]!;
   }
   const times = events.map((e) => e.time);

@@ -35,7 +35,8 @@ export interface ChangeCluster {
 export const MIN_VOLUME_EXCESS = 2;
 
 /**
- * Detects change clusters of one subject with windows in [fromMs, toMs).
+ * Detects change clusters of one subject with windows in [fromMs, toMs). `deployTimes` (ms) of the subject's deploys
+ * let the volume envelope move to the post-deploy regime once it has settled.
  * @example detectChanges(timelineFromAggregates(s, rows), evidence, Date.parse(since), now, DEFAULT_DRIFT_OPTIONS)
  */
 export function detectChanges(
@@ -44,8 +45,18 @@ export function detectChanges(
   fromMs: number,
   toMs: number,
   opts: DriftOptions,
+  deployTimes: number[] = [],
 ): ChangeCluster[] {
   if (!Number.isFinite(tl.firstWindow)) return [];
+  const deploysSorted = [...deployTimes].sort((a, b) => a - b);
+  const lastDeployBefore = (w: number) => {
+    let last: number | undefined;
+    for (const t of deploysSorted) {
+      if (t >= w) break;
+      last = t;
+    }
+    return last;
+  };
   const sessions = buildSessions(
     evidence.filter((o) => o.subject === tl.subject),
     undefined,
@@ -76,7 +87,7 @@ export function detectChanges(
         changes.push({ type: 'new-key', key, layer: s.layer, window: iso, observed, expectedUpper: 0 });
         continue;
       }
-      const b = boundAt(tl, key, w, opts.lookbackMs);
+      const b = boundAt(tl, key, w, opts.lookbackMs, lastDeployBefore(w));
       if (b && observed > b.upper && observed - b.upper >= MIN_VOLUME_EXCESS) {
         changes.push({ type: 'volume', key, layer: s.layer, window: iso, observed, expectedUpper: b.upper });
       }

@@ -1,7 +1,7 @@
 /**
  * Combination of the signals into `evolution | risky`. A change is risky only when no consistent deploy explains
  * it; how risky depends on how far it breaks continuity or bounds:
- *   change score = deploymentCorrelation(c) x (0.3 + 0.7 x max(patternContinuity(c), resourceBounds(c)))
+ *   change score = deploymentCorrelation(c) x max(patternContinuity(c), resourceBounds(c))
  * and the cluster's score is its worst change. So an attack hidden among the changes of a real deploy is not
  * diluted by them, and a deploy never explains a burst far beyond its envelope or a destination it did not bring.
  */
@@ -46,7 +46,7 @@ function combine(outputs: Record<SignalName, SignalOutput>, n: number): { score:
   for (let i = 0; i < n; i++) {
     const dc = outputs.deploymentCorrelation.byChange[i]!;
     const mag = Math.max(outputs.patternContinuity.byChange[i]!, outputs.resourceBounds.byChange[i]!);
-    const s = dc * (0.3 + 0.7 * mag);
+    const s = dc * mag;
     if (s > score) {
       score = s;
       worst = i;
@@ -124,6 +124,7 @@ export function classifyDrift(input: DriftInput): DriftObject[] {
   const options = { ...DEFAULT_DRIFT_OPTIONS, ...input.options };
   const tl = timelineFromAggregates(input.subject, input.aggregates);
   const evidence = input.evidence.filter((o) => o.subject === input.subject);
-  const clusters = detectChanges(tl, evidence, Date.parse(input.from), Date.parse(input.to), options);
+  const deployTimes = input.deploys.filter((d) => d.subject === input.subject).map((d) => Date.parse(d.time));
+  const clusters = detectChanges(tl, evidence, Date.parse(input.from), Date.parse(input.to), options, deployTimes);
   return clusters.map((c) => classifyCluster(c, input.deploys, evidence, options));
 }

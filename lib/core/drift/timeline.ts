@@ -5,7 +5,14 @@
  * baseline that already contains the change.
  */
 import type { AggregateRow } from '../../ports.ts';
-import { bounds, emptySketch, hourOfWeek, type RateEnvelopeSet, sketchAdd } from '../baseline/rate-envelope.ts';
+import {
+  bounds,
+  emptySketch,
+  hourOfWeek,
+  type RateEnvelopeSet,
+  type Sketch,
+  sketchAdd,
+} from '../baseline/rate-envelope.ts';
 import { DEFAULT_BASELINE_CONFIG } from '../baseline/types.ts';
 import type { Layer, Observation } from '../observation.ts';
 import { keyKind, WINDOW_MS, windowStart } from '../observation.ts';
@@ -111,16 +118,40 @@ export const MIN_BOUND_SAMPLES = 2;
 
 const DAY_MS = 86_400_000;
 
+/** How long after a deploy the post-deploy regime takes over the envelope: two days, so hour-of-day has 2 samples. */
+export const REGIME_SETTLE_MS = 2 * DAY_MS;
+
+/** With fewer than 4 samples, the bound is at least this multiple of the largest sample. */
+export const SMALL_SAMPLE_HEADROOM = 1.5;
+
 /**
  * Hour-of-week bounds of `key` at window `w` from the lookback [w - lookbackMs, w), computed with the baselines'
  * rate-envelope rules (lib/core/baseline/rate-envelope.ts): hour-of-week sketch when it has enough samples, else
  * hour-of-day, else all hours; hours without the key count as 0 from its first appearance in the lookback.
- * Undefined when the key is new (not seen in the lookback) or the kind carries no rate envelope.
+ * Undefined when the key is new (not seen in the lookback) or the kind carries no rate envelope. `regimeStart` is the
+ * time of the last deploy before `w`, if any.
  */
-export function boundAt(tl: Timeline, key: string, w: number, lookbackMs: number): RateBound | undefined {
+export function boundAt(
+  tl: Timeline,
+  key: string,
+  w: number,
+  lookbackMs: number,
+  regimeStart?: number,
+): RateBound | undefined {
   const s = tl.series.get(key);
   if (!s || !DEFAULT_BASELINE_CONFIG.rateKinds.includes(keyKind(key))) return undefined;
-  const from = w - lookbackMs;
+  const full = boundFrom(s, w, w - lookbackMs);
+  // Once a deploy has settled (REGIME_SETTLE_MS), the post-deploy regime is accepted too: an intended change moves
+  // the envelope, and the old one alone would flag the new normal for weeks. The union keeps weekly patterns (the
+  // post-deploy regime is too short to know them) and the new level.
+  if (regimeStart === undefined || w - regimeStart < REGIME_SETTLE_MS || regimeStart <= w - lookbackMs) return full;
+  const regime = boundFrom(s, w, regimeStart);
+  if (!full || !regime) return full ?? regime;
+  return regime.upper > full.upper ? regime : full;
+}
+
+function boundFrom(s: KeySeries, w: number, from: number): RateBound | undefined {
+  const key = s.key;
   const firstIdx = s.windows.findIndex((x) => x >= from && x < w);
   if (firstIdx < 0) return undefined;
   const since = s.windows[firstIdx]!;
@@ -129,14 +160,53 @@ export function boundAt(tl: Timeline, key: string, w: number, lookbackMs: number
   const how = emptySketch();
   const hod = emptySketch();
   const all = emptySketch();
+  let maxHow = 0;
+  let maxHod = 0;
+  let maxAll = 0;
   // Same hour of day: step back in days from w; every 7th day is the same hour of week.
   for (let t = w - DAY_MS, d = 1; t >= since; t -= DAY_MS, d++) {
     const v = s.counts.get(t) ?? 0;
     sketchAdd(hod, v);
-    if (d % 7 === 0) sketchAdd(how, v);
+    maxHod = Math.max(maxHod, v);
+    if (d % 7 === 0) {
+      sketchAdd(how, v);
+      maxHow = Math.max(maxHow, v);
+    }
   }
-  // All hours only matter when the same-hour sketches are too thin.
-  if (hod.n < MIN_BOUND_SAMPLES) for (let t = since; t < w; t += WINDOW_MS) sketchAdd(all, s.counts.get(t) ?? 0);
+  // Two envelopes, and the wider wins: hour-of-week knows weekly jobs after two weeks but is noisy on two or
+  // three samples; hour-of-day (>= 4 days) is robust to noise but blind to weekly rhythm. Hours-of-any-kind only
+  // when neither has enough samples.
+  const candidates: { basis: 'hour-of-week' | 'hour-of-day' | 'all'; sketch: typeof how; max: number; min: number }[] =
+    [
+      { basis: 'hour-of-week', sketch: how, max: maxHow, min: MIN_BOUND_SAMPLES },
+      { basis: 'hour-of-day', sketch: hod, max: maxHod, min: 4 },
+    ];
+  let best: RateBound | undefined;
+  for (const c of candidates) {
+    const b = boundOf(key, since, w, c.basis, c.sketch, c.min, c.max);
+    if (b && (!best || b.upper > best.upper)) best = b;
+  }
+  if (best) return best;
+  if (all.n === 0)
+    for (let t = since; t < w; t += WINDOW_MS) {
+      const v = s.counts.get(t) ?? 0;
+      sketchAdd(all, v);
+      maxAll = Math.max(maxAll, v);
+    }
+  return boundOf(key, since, w, 'all', all, MIN_BOUND_SAMPLES, maxAll);
+}
+
+function boundOf(
+  key: string,
+  since: number,
+  w: number,
+  basis: 'hour-of-week' | 'hour-of-day' | 'all',
+  sketch: Sketch,
+  minSamples: number,
+  max: number,
+): RateBound | undefined {
+  if (sketch.n < minSamples) return undefined;
+  const empty = emptySketch();
   const set: RateEnvelopeSet = {
     alpha: 0.02,
     series: {
@@ -144,13 +214,19 @@ export function boundAt(tl: Timeline, key: string, w: number, lookbackMs: number
         key,
         field: 'count',
         since: new Date(since).toISOString(),
-        hours: all.n,
-        all,
-        hod: { [String(targetHod)]: hod },
-        how: { [String(targetHow)]: how },
+        hours: sketch.n,
+        all: basis === 'all' ? sketch : empty,
+        hod: basis === 'hour-of-day' ? { [String(new Date(w).getUTCHours())]: sketch } : {},
+        how: basis === 'hour-of-week' ? { [String(hourOfWeek(w))]: sketch } : {},
       },
     },
   };
-  const b = bounds(set, key, w, { minSamples: MIN_BOUND_SAMPLES });
-  return b ? { upper: b.high, typical: b.expected, samples: b.samples } : undefined;
+  const b = bounds(set, key, w, { minSamples });
+  if (!b) return undefined;
+  // Quartiles of two or three samples are the samples themselves: the IQR fence is meaningless there, so a thin
+  // basis also accepts up to SMALL_SAMPLE_HEADROOM x the largest value it saw.
+  const thin = b.samples < 4 ? Math.max(b.high, SMALL_SAMPLE_HEADROOM * max) : b.high;
+  // Counts are Poisson-like: never tighter than 3 standard deviations above the typical count.
+  const upper = Math.max(thin, b.expected + 3 * Math.sqrt(Math.max(b.expected, 1)));
+  return { upper, typical: b.expected, samples: b.samples };
 }

@@ -14,7 +14,7 @@ import type { Signal, SignalContext, SignalOutput } from './types.ts';
 export const LAYER_SEVERITY: Record<Layer, number> = {
   'cloud-api': 1,
   network: 1,
-  tool: 0.9,
+  tool: 1,
   application: 0.8,
   kernel: 0.8,
 };
