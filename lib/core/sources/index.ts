@@ -17,7 +17,7 @@ import type { ParseResult, Reject, SourceName } from '../observation.ts';
 import { bedrockInvocationParser } from './bedrock-invocation.ts';
 import { bedrockTraceParser } from './bedrock-trace.ts';
 import { cloudTrailParser } from './cloudtrail.ts';
-import { merge } from './cloudwatch.ts';
+import { decodeCloudWatchPayload, isCloudWatchPayload, merge } from './cloudwatch.ts';
 import { detectLine, detectValue, unsupportedKind } from './detect.ts';
 import { RecordSplitter, type SplitFormat, type SplitterOptions, splitItemReject } from './splitter.ts';
 import type { FileParser, ParseContext, RecordInput, RecordResult, SourceParser } from './types.ts';
@@ -95,6 +95,13 @@ export function createRecordParser(ctx: ParseContext, source: SourceName | 'auto
         detected = detectLine(t) ?? (sawFlowLines ? 'vpc-flow' : undefined);
       }
       if (detected === 'vpc-flow' && !parsed) sawFlowLines = true;
+      if (!detected && parsed && isCloudWatchPayload(value)) {
+        const d = decodeCloudWatchPayload(value);
+        const [reason, detail] = d.ok
+          ? ['unknown-source', 'CloudWatch payload whose log events match no known source']
+          : [d.reason, d.detail];
+        return { observations: [], rejects: [reject('unknown', reason, detail, input, ctx.file)] };
+      }
       if (!detected) {
         const kind = unsupportedKind(parsed ? value : t);
         return {

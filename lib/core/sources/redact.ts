@@ -35,7 +35,7 @@ const REDACTIONS: [RegExp, string][] = [
   // Card numbers: 13-19 digits, optionally grouped by spaces or dashes.
   [/\b\d(?:[ -]?\d){12,18}\b/g, '[card]'],
   // Phone numbers: optional +country, 9-15 digits with common separators.
-  [/(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?)?\d{2,4}[\s.-]\d{3,4}[\s.-]\d{3,4}\b/g, '[phone]'],
+  [/(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?\d{3,4}|\d{2,4}[\s.-]\d{3,4})[\s.-]\d{3,4}\b/g, '[phone]'],
 ];
 
 /** Masks emails, phone numbers, card numbers and AWS keys. */
