@@ -37,7 +37,7 @@ describe('deploy/node-agent manifests', () => {
   });
 
   it('the validation really rejects a broken DaemonSet', () => {
-    const ds = structuredClone(docs.find((d) => d.kind === 'DaemonSet')) as {
+    const ds = structuredClone(docs.find((d) => d.kind === 'DaemonSet')) as unknown as {
       spec: { template: { spec: { containers: unknown } } };
     };
     ds.spec.template.spec.containers = 'agent';
@@ -67,12 +67,12 @@ describe('deploy/node-agent manifests', () => {
   });
 
   it('runs as the service account with an IRSA role, allowed to read only pods and ReplicaSets', () => {
-    const sa = docs.find((d) => d.kind === 'ServiceAccount') as {
+    const sa = docs.find((d) => d.kind === 'ServiceAccount') as unknown as {
       metadata: { name: string; annotations: Record<string, string> };
     };
     expect(pod.serviceAccountName).toBe(sa.metadata.name);
     expect(sa.metadata.annotations['eks.amazonaws.com/role-arn']).toMatch(/^arn:aws:iam::\d{12}:role\//);
-    const role = docs.find((d) => d.kind === 'ClusterRole') as {
+    const role = docs.find((d) => d.kind === 'ClusterRole') as unknown as {
       rules: Array<{ resources: string[]; verbs: string[] }>;
     };
     expect(role.rules.flatMap((r) => r.resources).sort()).toEqual(['pods', 'replicasets']);
