@@ -1,0 +1,335 @@
+/**
+ * The rollout steps: what each Task state of the rollout definition (lib/core/rollout/definition.ts) does. The
+ * same handlers run in the AWS worker Lambda, in the local runner (aws-local-stepfunctions) and in tests; all I/O
+ * goes through the ports in {@link RolloutDeps}.
+ *
+ * Safety rules enforced here, not only by the state machine's shape:
+ * - `enforce` refuses a class whose monitor phase did not complete with a measured blast radius within threshold
+ *   (pre-enforced classes: measured against the staging baseline's window);
+ * - a rollout takes a per-class lock (a store document with optimistic versioning); a second rollout for a class
+ *   that is running is refused;
+ * - every transition is written to the store (`rollout-transition` documents) before the step returns.
+ */
+import type { ArtifactFile } from '../core/artifacts/types.ts';
+import type { ObservedBehavior } from '../core/reconcile/types.ts';
+import {
+  type BlastRadius,
+  blastRadius,
+  DEFAULT_THRESHOLD,
+  type MonitoredArtifacts,
+  type Threshold,
+  withinThreshold,
+} from '../core/rollout/blast-radius.ts';
+import type { RolloutStep } from '../core/rollout/definition.ts';
+import { planClasses, type RolloutSubject } from '../core/rollout/plan.ts';
+import type { ClusterApplier, EventSink, PullRequestRef, PullRequests, Store } from '../ports.ts';
+
+export interface GeneratedArtifacts {
+  subject: string;
+  baselineVersion: number;
+  files: ArtifactFile[];
+  monitored: MonitoredArtifacts;
+}
+
+/** Where artifacts and monitor windows come from (lib/artifacts in production; tables in tests). */
+export interface ArtifactProvider {
+  generate(subject: string, source: 'production' | 'staging'): Promise<GeneratedArtifacts>;
+  /** Observations of the monitor window for the subject (for pre-enforced: the staging subject's window). */
+  window(subject: string, source: 'production' | 'staging'): Promise<ObservedBehavior[]>;
+}
+
+/** Waits for the review of an IAM pull request: merged or closed. In AWS the webhook answers the task token. */
+export interface ReviewGate {
+  awaitReview(pr: PullRequestRef): Promise<{ merged: boolean; by?: string }>;
+}
+
+export interface RolloutDeps {
+  store: Store;
+  artifacts: ArtifactProvider;
+  applier: ClusterApplier;
+  pullRequests: PullRequests;
+  reviews: ReviewGate;
+  events: EventSink;
+  now: () => string;
+}
+
+export interface RolloutInput {
+  rolloutId: string;
+  subjects: RolloutSubject[];
+  observationSeconds: number;
+  threshold?: Threshold;
+}
+
+export interface ClassInput {
+  rolloutId: string;
+  class: string;
+  track: 'observe-in-production' | 'pre-enforced';
+  subjects: string[];
+  observationSeconds: number;
+  threshold?: Threshold;
+  artifacts?: {
+    subjects: { subject: string; baselineVersion: number; files: string[] }[];
+    source: 'production' | 'staging';
+  };
+  monitor?: { applied: string[] };
+  blast?: BlastSummary;
+  error?: unknown;
+}
+
+export interface BlastSummary extends Omit<BlastRadius, 'wouldDeny'> {
+  withinThreshold: boolean;
+  threshold: Threshold;
+  source: 'production' | 'staging';
+}
+
+export class RolloutRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Warden.RolloutRefused';
+  }
+}
+
+const TRANSITION_KIND = 'rollout-transition';
+export const ROLLOUT_KIND = 'rollout';
+const LOCK_KIND = 'rollout-lock';
+
+async function transition(
+  deps: RolloutDeps,
+  rolloutId: string,
+  step: string,
+  detail: Record<string, unknown>,
+): Promise<void> {
+  const time = deps.now();
+  const seq = String(process.hrtime.bigint()).padStart(24, '0');
+  await deps.store.putDoc(TRANSITION_KIND, rolloutId, `${time}#${seq}`, { rolloutId, step, time, ...detail });
+}
+
+/** Transitions recorded for a rollout, oldest first. */
+export async function transitions(store: Store, rolloutId: string): Promise<Record<string, unknown>[]> {
+  return (await store.listDocs<Record<string, unknown>>(TRANSITION_KIND, rolloutId)).map((d) => d.body);
+}
+
+async function lockClass(deps: RolloutDeps, cls: string, rolloutId: string): Promise<void> {
+  const cur = await deps.store.getDoc<{ rolloutId: string; state: string }>(LOCK_KIND, cls, 'lock');
+  if (cur && cur.body.state === 'running' && cur.body.rolloutId !== rolloutId) {
+    throw new RolloutRefused(`class ${cls} already has a running rollout (${cur.body.rolloutId})`);
+  }
+  await deps.store.putDoc(
+    LOCK_KIND,
+    cls,
+    'lock',
+    { rolloutId, state: 'running', since: deps.now() },
+    {
+      expectVersion: cur?.version ?? 0,
+    },
+  );
+}
+
+async function unlockClass(deps: RolloutDeps, cls: string, rolloutId: string, state: string): Promise<void> {
+  const cur = await deps.store.getDoc<{ rolloutId: string }>(LOCK_KIND, cls, 'lock');
+  if (cur && cur.body.rolloutId === rolloutId) {
+    await deps.store.putDoc(
+      LOCK_KIND,
+      cls,
+      'lock',
+      { rolloutId, state, since: deps.now() },
+      { expectVersion: cur.version },
+    );
+  }
+}
+
+const generated = new Map<string, GeneratedArtifacts>();
+const genKey = (rolloutId: string, subject: string) => `${rolloutId}\u0000${subject}`;
+
+async function loadGenerated(deps: RolloutDeps, rolloutId: string, subject: string): Promise<GeneratedArtifacts> {
+  const cached = generated.get(genKey(rolloutId, subject));
+  if (cached) return cached;
+  const doc = await deps.store.getDoc<GeneratedArtifacts>('rollout-artifacts', rolloutId, subject);
+  if (!doc) throw new Error(`no generated artifacts for ${subject} in rollout ${rolloutId}`);
+  return doc.body;
+}
+
+const manifestsOf = (g: GeneratedArtifacts, mode: 'monitor' | 'enforce') =>
+  g.files
+    .filter((f) =>
+      f.kind === 'network-policy' || f.kind === 'cilium-network-policy'
+        ? true
+        : f.kind === 'seccomp-profile-crd'
+          ? f.path.includes(`.${mode}.`)
+          : false,
+    )
+    .map((f) => ({ path: f.path, content: f.content }));
+
+/** Runs one rollout step. `input` is the state's input (the MessageBody `input` in AWS). */
+export async function runStep(step: RolloutStep, input: Record<string, unknown>, deps: RolloutDeps): Promise<unknown> {
+  switch (step) {
+    case 'plan': {
+      const ri = input as unknown as RolloutInput;
+      const classes = planClasses(ri.subjects);
+      for (const c of classes) await lockClass(deps, c.class, ri.rolloutId);
+      await deps.store.putDoc(ROLLOUT_KIND, 'global', ri.rolloutId, {
+        rolloutId: ri.rolloutId,
+        state: 'running',
+        startedAt: deps.now(),
+        classes: classes.map((c) => ({ ...c, state: 'pending' })),
+      });
+      await transition(deps, ri.rolloutId, 'plan', { classes: classes.map((c) => c.class) });
+      return { classes };
+    }
+    case 'generate':
+    case 'generate-from-staging': {
+      const ci = input as unknown as ClassInput;
+      const source = step === 'generate' ? 'production' : 'staging';
+      const out: NonNullable<ClassInput['artifacts']>['subjects'] = [];
+      for (const s of ci.subjects) {
+        const g = await deps.artifacts.generate(s, source);
+        generated.set(genKey(ci.rolloutId, s), g);
+        await deps.store.putDoc('rollout-artifacts', ci.rolloutId, s, g);
+        out.push({ subject: s, baselineVersion: g.baselineVersion, files: g.files.map((f) => f.path) });
+      }
+      await transition(deps, ci.rolloutId, step, { class: ci.class, subjects: out });
+      return { subjects: out, source };
+    }
+    case 'apply-monitor': {
+      const ci = input as unknown as ClassInput;
+      const applied: string[] = [];
+      for (const s of ci.subjects) {
+        const g = await loadGenerated(deps, ci.rolloutId, s);
+        applied.push(...(await deps.applier.apply(s, 'monitor', manifestsOf(g, 'monitor'))).applied);
+      }
+      await transition(deps, ci.rolloutId, step, { class: ci.class, applied });
+      return { applied, completedAt: deps.now() };
+    }
+    case 'measure-blast-radius': {
+      const ci = input as unknown as ClassInput;
+      const source = ci.artifacts?.source ?? 'production';
+      const inputs = [];
+      for (const s of ci.subjects) {
+        const g = await loadGenerated(deps, ci.rolloutId, s);
+        inputs.push({ artifacts: g.monitored, window: await deps.artifacts.window(s, source) });
+      }
+      const b = blastRadius(inputs);
+      const threshold = ci.threshold ?? DEFAULT_THRESHOLD;
+      const { wouldDeny: _all, ...rest } = b;
+      const summary: BlastSummary = { ...rest, withinThreshold: withinThreshold(b, threshold), threshold, source };
+      await transition(deps, ci.rolloutId, step, { class: ci.class, blast: summary });
+      return summary;
+    }
+    case 'enforce': {
+      const ci = input as unknown as ClassInput;
+      if (!ci.blast) throw new RolloutRefused(`class ${ci.class}: no measured blast radius; refusing to enforce`);
+      if (!ci.blast.withinThreshold)
+        throw new RolloutRefused(`class ${ci.class}: blast radius over threshold; refusing to enforce`);
+      if (ci.track !== 'pre-enforced' && !ci.monitor) {
+        throw new RolloutRefused(`class ${ci.class}: monitor phase did not complete; refusing to enforce`);
+      }
+      const applied: string[] = [];
+      for (const s of ci.subjects) {
+        const g = await loadGenerated(deps, ci.rolloutId, s);
+        applied.push(...(await deps.applier.apply(s, 'enforce', manifestsOf(g, 'enforce'))).applied);
+      }
+      await transition(deps, ci.rolloutId, step, { class: ci.class, applied });
+      return { applied };
+    }
+    case 'iam-pull-request': {
+      const ci = input as unknown as ClassInput;
+      const prs: { subject: string; pr?: PullRequestRef; merged?: boolean; skipped?: string }[] = [];
+      for (const s of ci.subjects) {
+        const g = await loadGenerated(deps, ci.rolloutId, s);
+        const policies = g.files.filter((f) => f.kind === 'iam-policy');
+        const diff = g.files.find((f) => f.kind === 'iam-diff');
+        if (policies.length === 0) {
+          prs.push({ subject: s, skipped: 'no IAM tightening for this subject' });
+          continue;
+        }
+        const name = s.replace(/[^A-Za-z0-9-]+/g, '-');
+        const pr = await deps.pullRequests.open({
+          branch: `warden/${ci.rolloutId}/${name}`,
+          title: `Warden: tighten IAM for ${s}`,
+          body: [
+            diff?.content ?? '',
+            '',
+            `Blast radius (monitor phase, ${ci.blast?.source ?? 'production'} window): ${ci.blast?.perArtifact.iam.wouldDenyEvents ?? 0} would-be-denied IAM events.`,
+            `Baseline version ${g.baselineVersion}. Generated by Warden rollout ${ci.rolloutId}.`,
+          ].join('\n'),
+          files: policies.map((p) => ({ path: `iam/${name}/${p.path}`, content: p.content })),
+        });
+        await transition(deps, ci.rolloutId, 'iam-pull-request-opened', { class: ci.class, subject: s, pr });
+        const review = await deps.reviews.awaitReview(pr);
+        await transition(deps, ci.rolloutId, 'iam-pull-request-reviewed', {
+          class: ci.class,
+          subject: s,
+          pr,
+          ...review,
+        });
+        prs.push({ subject: s, pr, merged: review.merged });
+      }
+      await unlockClass(deps, ci.class, ci.rolloutId, 'enforced');
+      return { pullRequests: prs };
+    }
+    case 'rollback': {
+      const ci = input as unknown as ClassInput;
+      const restored: string[] = [];
+      for (const s of ci.subjects) restored.push(...(await deps.applier.rollback(s)).restored);
+      await transition(deps, ci.rolloutId, step, { class: ci.class, restored });
+      await unlockClass(deps, ci.class, ci.rolloutId, 'rolled-back');
+      return { restored };
+    }
+    case 'emit-rolled-back': {
+      const ci = input as unknown as ClassInput;
+      const inputs = [];
+      for (const s of ci.subjects) {
+        const g = await loadGenerated(deps, ci.rolloutId, s);
+        inputs.push({
+          artifacts: g.monitored,
+          window: await deps.artifacts.window(s, ci.artifacts?.source ?? 'production'),
+        });
+      }
+      const denied = blastRadius(inputs).wouldDeny;
+      const detail = {
+        rolloutId: ci.rolloutId,
+        class: ci.class,
+        subjects: ci.subjects,
+        wouldDenyEvents: ci.blast?.wouldDenyEvents ?? 0,
+        threshold: ci.threshold ?? DEFAULT_THRESHOLD,
+        wouldBeDenied: denied.map((d) => ({
+          subject: d.subject,
+          kind: d.kind,
+          key: d.key,
+          count: d.count,
+          reason: d.reason,
+        })),
+      };
+      await deps.events.publish([
+        { source: 'warden', detailType: 'Warden Rollout Rolled Back', detail, time: deps.now() },
+      ]);
+      await transition(deps, ci.rolloutId, step, { class: ci.class, wouldBeDenied: detail.wouldBeDenied.length });
+      return { published: true, wouldBeDenied: detail.wouldBeDenied.length };
+    }
+    case 'record-stop':
+    case 'record-done': {
+      const id = String(input.rolloutId);
+      const doc = await deps.store.getDoc<Record<string, unknown>>(ROLLOUT_KIND, 'global', id);
+      const state = step === 'record-done' ? 'completed' : 'stopped';
+      const classes = (input.classes as unknown[] | undefined) ?? [];
+      const body = {
+        ...(doc?.body ?? { rolloutId: id }),
+        state,
+        finishedAt: deps.now(),
+        ...(input.error ? { error: input.error } : {}),
+        classResults: classes,
+      };
+      await deps.store.putDoc(ROLLOUT_KIND, 'global', id, body, doc ? { expectVersion: doc.version } : undefined);
+      // A stop leaves no class locked.
+      const planned = ((input.plan as { classes?: { class: string }[] } | undefined)?.classes ?? []).map(
+        (c) => c.class,
+      );
+      for (const c of planned) {
+        const lock = await deps.store.getDoc<{ rolloutId: string; state: string }>(LOCK_KIND, c, 'lock');
+        if (lock?.body.rolloutId === id && lock.body.state === 'running') await unlockClass(deps, c, id, state);
+      }
+      await transition(deps, id, step, { state });
+      return { state };
+    }
+  }
+}

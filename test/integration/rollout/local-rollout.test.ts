@@ -1,0 +1,160 @@
+/**
+ * The rollout definition executed locally end to end (aws-local-stepfunctions, the same ASL CDK deploys) for two
+ * agent classes: the retrieval class stays within its blast radius and ends enforced with its IAM pull request
+ * merged; the code-execution class would deny legitimate calls in its monitor window, is rolled back, and the run
+ * stops with an event naming those calls.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../../lib/adapters/open-store.ts';
+import { generateNetworkPolicies } from '../../../lib/core/artifacts/network-policy.ts';
+import { generateSeccomp } from '../../../lib/core/artifacts/seccomp.ts';
+import type { ArtifactBaseline } from '../../../lib/core/artifacts/types.ts';
+import type { ObservedBehavior } from '../../../lib/core/reconcile/types.ts';
+import type { Store, WardenEvent } from '../../../lib/ports.ts';
+import { runRolloutLocal } from '../../../lib/rollout/local.ts';
+import { DirectoryApplier, DirectoryPullRequests, FixedReviewGate } from '../../../lib/rollout/local-adapters.ts';
+import { type ArtifactProvider, type RolloutDeps, runStep, transitions } from '../../../lib/rollout/steps.ts';
+
+const T = '2026-11-20T10:00:00.000Z';
+const entry = (key: string, count = 50) => ({ key, count, firstSeen: T, lastSeen: T, active: true });
+const RETRIEVER = 'k8s:prod/agents/kb-retriever';
+const CODER = 'k8s:prod/agents/code-runner';
+
+const baselines: Record<string, ArtifactBaseline> = {
+  [RETRIEVER]: {
+    subject: RETRIEVER,
+    version: 5,
+    entries: [entry('net:egress:52.217.10.4/32:443'), entry('syscall:read'), entry('syscall:openat')],
+  },
+  [CODER]: {
+    subject: CODER,
+    version: 9,
+    entries: [entry('net:egress:140.82.112.3/32:443'), entry('syscall:read'), entry('syscall:clone')],
+  },
+};
+const behavior = (key: string, count: number): ObservedBehavior => ({
+  key,
+  count,
+  firstSeen: T,
+  lastSeen: T,
+  attrs: { podName: 'code-runner-7d9f-abcde' },
+});
+// Monitor windows: the retriever does what its baseline holds; the code runner starts reaching PyPI and ptrace.
+const windows: Record<string, ObservedBehavior[]> = {
+  [RETRIEVER]: [behavior('net:egress:52.217.10.4/32:443', 40), behavior('syscall:read', 900)],
+  [CODER]: [
+    behavior('net:egress:140.82.112.3/32:443', 30),
+    behavior('net:egress:151.101.0.223/32:443', 12),
+    behavior('syscall:ptrace', 3),
+  ],
+};
+
+const provider: ArtifactProvider = {
+  async generate(subject) {
+    const b = baselines[subject]!;
+    const np = generateNetworkPolicies(b);
+    const sc = generateSeccomp(b);
+    return {
+      subject,
+      baselineVersion: b.version,
+      files: [...np.files, ...sc.files],
+      monitored: { subject, networkPolicy: np.files[0]!.content, seccompAllowed: sc.envelope.allowed },
+    };
+  },
+  async window(subject) {
+    return windows[subject]!;
+  },
+};
+
+let store: Store;
+let dir: string;
+const events: WardenEvent[] = [];
+let deps: RolloutDeps;
+
+beforeAll(async () => {
+  store = await openStore('embedded:memory');
+  dir = mkdtempSync(join(tmpdir(), 'warden-rollout-'));
+  deps = {
+    store,
+    artifacts: provider,
+    applier: new DirectoryApplier(join(dir, 'cluster')),
+    pullRequests: new DirectoryPullRequests(join(dir, 'prs')),
+    reviews: new FixedReviewGate(true),
+    events: { publish: async (e) => void events.push(...e) },
+    now: () => new Date().toISOString(),
+  };
+});
+afterAll(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('local rollout of two agent classes', () => {
+  it('enforces the class within threshold, rolls back the one over it and stops with an event', async () => {
+    const r = await runRolloutLocal(deps, {
+      rolloutId: 'r-1',
+      observationSeconds: 3600,
+      subjects: [
+        { subject: CODER, class: 'code-execution', track: 'observe-in-production' },
+        { subject: RETRIEVER, class: 'retrieval', track: 'observe-in-production' },
+      ],
+    });
+    expect(r.status).toBe("FAILED");
+    expect(r.error).toBe('Warden.RolloutStopped');
+    // ascending risk: retrieval first, monitor before enforce, then code-execution rolled back
+    expect(r.path).toEqual([
+      'Plan',
+      'Generate(retrieval)',
+      'ApplyMonitor(retrieval)',
+      'MeasureBlastRadius(retrieval)',
+      'Enforce(retrieval)',
+      'IamPullRequest(retrieval)',
+      'Generate(code-execution)',
+      'ApplyMonitor(code-execution)',
+      'MeasureBlastRadius(code-execution)',
+      'Rollback(code-execution)',
+      'EmitRolledBack(code-execution)',
+      'RecordStop',
+    ]);
+    expect(readFileSync(join(dir, 'cluster', 'k8s_prod_agents_kb-retriever', 'current', 'MODE'), 'utf8').trim()).toBe(
+      'enforce',
+    );
+    expect(existsSync(join(dir, 'cluster', 'k8s_prod_agents_code-runner', 'current'))).toBe(false);
+
+    const ev = events.find((e) => e.detailType === 'Warden Rollout Rolled Back')!;
+    const denied = (ev.detail as { wouldBeDenied: { key: string; kind: string }[] }).wouldBeDenied;
+    expect(denied.map((d) => d.key).sort()).toEqual(['net:egress:151.101.0.223/32:443', 'syscall:ptrace']);
+
+    const steps = (await transitions(store, 'r-1')).map((t) => t.step);
+    expect(steps[0]).toBe('plan');
+    expect(steps).toContain('rollback');
+    expect(steps.at(-1)).toBe('record-stop');
+    const doc = await store.getDoc<{ state: string }>('rollout', 'global', 'r-1');
+    expect(doc!.body.state).toBe('stopped');
+  });
+
+  it('never enforces without a measured blast radius, and refuses a concurrent rollout of a class', async () => {
+    await expect(
+      runStep(
+        'enforce',
+        { rolloutId: 'r-x', class: 'retrieval', track: 'observe-in-production', subjects: [RETRIEVER] },
+        deps,
+      ),
+    ).rejects.toThrow(/no measured blast radius/);
+    await runStep(
+      'plan',
+      { rolloutId: 'r-2', subjects: [{ subject: RETRIEVER, class: 'retrieval', track: 'observe-in-production' }] },
+      deps,
+    );
+    await expect(
+      runStep(
+        'plan',
+        { rolloutId: 'r-3', subjects: [{ subject: RETRIEVER, class: 'retrieval', track: 'observe-in-production' }] },
+        deps,
+      ),
+    ).rejects.toThrow(/already has a running rollout \(r-2\)/);
+  });
+});
