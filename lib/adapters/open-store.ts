@@ -56,7 +56,7 @@ function isLoopback(endpoint: string): boolean {
 
 /** Opens (and for embedded, starts) the store; call `close()` when done. */
 export async function openStore(spec?: string, opts: { cwd?: string } = {}): Promise<DynamoStore> {
-  const s = parseStoreSpec(spec ?? process.env.WARDEN_STORE ?? 'embedded', opts.cwd);
+  const s = parseStoreSpec(spec || process.env.WARDEN_STORE || 'embedded', opts.cwd);
   if (s.kind === 'embedded') {
     const ep = await startEmbedded(s.path);
     const store = new DynamoStore({

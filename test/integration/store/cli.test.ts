@@ -1,0 +1,91 @@
+/** Runs the real `warden` CLI (via tsx) against an on-disk embedded store in a temp directory. */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const stratus = resolve(repo, '..', 'shared', 'data', 'public', 'stratus-red-team', 'detonation-logs');
+const tsx = join(repo, 'node_modules', '.bin', 'tsx');
+
+/** Async on purpose: a blocking spawn would starve the test worker's own RPC on a busy machine. */
+function warden(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(tsx, [join(repo, 'bin', 'warden.ts'), ...args], {
+      cwd,
+      env: { ...process.env, WARDEN_STORE: '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+describe('warden CLI: ingest, subjects, demo', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'warden-cli-'));
+
+  it('ingest --json of the Stratus Red Team detonation logs prints exactly the summary keys; a second run stores nothing', async () => {
+    const files = readdirSync(stratus)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => join(stratus, f));
+    expect(files.length, `expected the public data under ${stratus}`).toBeGreaterThan(30);
+    const first = await warden(['ingest', '--json', ...files], cwd);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    const summary = JSON.parse(first.stdout);
+    expect(Object.keys(summary)).toEqual(['records', 'observations', 'stored', 'quarantined', 'byReason', 'bySource']);
+    expect(summary.records).toBeGreaterThan(300);
+    expect(summary.observations + summary.quarantined).toBeGreaterThanOrEqual(summary.records);
+    expect(summary.stored).toBeGreaterThan(0);
+    expect(summary.bySource.cloudtrail).toBe(summary.observations);
+
+    const again = JSON.parse((await warden(['ingest', '--json', ...files], cwd)).stdout);
+    expect(again).toMatchObject({
+      records: summary.records,
+      observations: summary.observations,
+      stored: 0,
+      quarantined: 0,
+    });
+
+    const subjects = JSON.parse((await warden(['subjects', '--json'], cwd)).stdout);
+    expect(subjects.length).toBeGreaterThan(5);
+    expect(subjects.reduce((n: number, s: { observations: number }) => n + s.observations, 0)).toBe(
+      summary.observations,
+    );
+    expect(subjects[0]).toHaveProperty('firstSeen');
+  });
+
+  it.each([
+    [['ingest', join(cwd, 'no-such-file.json')], /cannot read .*no-such-file\.json: ENOENT/],
+    [['--store', 'mysql://x', 'subjects'], /invalid store spec/],
+  ])('fails with a one-line reason: %j', async (args, message) => {
+    const r = await warden(args, cwd);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('demo --json generates, ingests and names the store, files and subjects', async () => {
+    const out = join(cwd, 'demo-data');
+    const r = await warden(['demo', '--json', '--out', out, '--store', `embedded:${join(cwd, 'demo-store')}`], cwd);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.store).toBe(`embedded:${join(cwd, 'demo-store')}`);
+    expect(s.files.length).toBe(12);
+    expect(s.ingest.quarantined).toBe(0);
+    expect(s.subjects.map((x: { subject: string }) => x.subject)).toEqual([
+      'k8s:prod/analytics/code-runner',
+      'k8s:prod/support/support-agent',
+    ]);
+  });
+});
