@@ -98,54 +98,55 @@ export function iamAction(service: string, eventName: string): string {
 }
 
 const strOpt = z.string().nullish();
-const recordSchema = z
-  .object({
-    eventVersion: z.string().nullish(),
-    eventTime: z.union([z.string(), z.number()]),
-    eventSource: z.string().min(1),
-    eventName: z.string().min(1),
-    awsRegion: strOpt,
-    eventID: strOpt,
-    requestID: strOpt,
-    eventType: strOpt,
-    eventCategory: strOpt,
-    readOnly: z.union([z.boolean(), z.string().regex(/^(true|false)$/i)]).nullish(),
-    managementEvent: z.union([z.boolean(), z.string().regex(/^(true|false)$/i)]).nullish(),
-    sourceIPAddress: strOpt,
-    userAgent: strOpt,
-    recipientAccountId: strOpt,
-    errorCode: strOpt,
-    errorMessage: strOpt,
-    sharedEventID: strOpt,
-    vpcEndpointId: strOpt,
-    userIdentity: z
-      .object({
-        type: strOpt,
-        principalId: strOpt,
-        arn: strOpt,
-        accountId: strOpt,
-        accessKeyId: strOpt,
-        userName: strOpt,
-        invokedBy: strOpt,
-        sessionContext: z
-          .object({
-            sessionIssuer: z
-              .object({ type: strOpt, arn: strOpt, userName: strOpt, accountId: strOpt })
-              .passthrough()
-              .nullish(),
-            webIdFederationData: z.object({}).passthrough().nullish(),
-            sourceIdentity: strOpt,
-          })
-          .passthrough()
-          .nullish(),
-      })
-      .passthrough()
-      .nullish(),
-    requestParameters: z.record(z.unknown()).nullish(),
-    additionalEventData: z.record(z.unknown()).nullish(),
-    resources: z.array(z.object({ ARN: strOpt, type: strOpt, accountId: strOpt }).passthrough()).nullish(),
-  })
-  .passthrough();
+/** A JSON object kept as is: validated by shape, not copied key by key (request parameters can be large). */
+const jsonObject = z.custom<Record<string, unknown>>(isObject, { message: 'Expected object' });
+const boolish = z.union([z.boolean(), z.string().regex(/^(true|false)$/i)]).nullish();
+// Only the fields the parser reads are declared; the rest of the record is not copied (zod strips unknown keys from
+// its output, the input stays intact for the excerpt).
+const recordSchema = z.object({
+  eventVersion: z.string().nullish(),
+  eventTime: z.union([z.string(), z.number()]),
+  eventSource: z.string().min(1),
+  eventName: z.string().min(1),
+  awsRegion: strOpt,
+  eventID: strOpt,
+  requestID: strOpt,
+  eventType: strOpt,
+  eventCategory: strOpt,
+  readOnly: boolish,
+  managementEvent: boolish,
+  sourceIPAddress: strOpt,
+  userAgent: strOpt,
+  recipientAccountId: strOpt,
+  errorCode: strOpt,
+  errorMessage: strOpt,
+  sharedEventID: strOpt,
+  vpcEndpointId: strOpt,
+  userIdentity: z
+    .object({
+      type: strOpt,
+      principalId: strOpt,
+      arn: strOpt,
+      accountId: strOpt,
+      accessKeyId: strOpt,
+      userName: strOpt,
+      invokedBy: strOpt,
+      sessionContext: z
+        .object({
+          sessionIssuer: z.object({ type: strOpt, arn: strOpt, userName: strOpt, accountId: strOpt }).nullish(),
+          webIdFederationData: jsonObject.nullish(),
+          sourceIdentity: strOpt,
+          sessionTags: jsonObject.nullish(),
+          principalTags: jsonObject.nullish(),
+        })
+        .nullish(),
+    })
+    .nullish(),
+  requestParameters: jsonObject.nullish(),
+  responseElements: z.unknown().optional(),
+  additionalEventData: jsonObject.nullish(),
+  resources: z.array(z.object({ ARN: strOpt, type: strOpt, accountId: strOpt })).nullish(),
+});
 type CloudTrailRecord = z.infer<typeof recordSchema>;
 
 export const cloudTrailParser: SourceParser = {
@@ -346,7 +347,7 @@ function sessionTagsOf(ct: CloudTrailRecord): Record<string, string> | undefined
     for (const t of params.tags)
       if (isObject(t) && typeof t.key === 'string' && typeof t.value === 'string') out[t.key] = t.value;
   if (ct.eventName === 'AssumeRoleForPodIdentity') {
-    const resp = obj((ct as JsonObject).responseElements);
+    const resp = obj(ct.responseElements);
     const subj = obj(resp?.subject);
     if (typeof subj?.namespace === 'string') out['kubernetes-namespace'] = subj.namespace;
     if (typeof subj?.serviceAccount === 'string') out['kubernetes-service-account'] = subj.serviceAccount;

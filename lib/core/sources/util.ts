@@ -60,6 +60,8 @@ export function hashId(prefix: string, text: string): string {
   return `${prefix}:${sha256(text).slice(0, 32)}`;
 }
 
+const FAST_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
 /**
  * Normalizes the timestamp shapes AWS sources write into ISO-8601 UTC with milliseconds:
  * `2024-10-17T20:09:52Z`, `...52.123456Z`, `...52+02:00`, `2025-03-26 16:43:57.000000000` (Bedrock; UTC, no zone),
@@ -74,6 +76,10 @@ export function normalizeTime(v: unknown): string | undefined {
     return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
   }
   if (typeof v !== 'string') return undefined;
+  // Fast path for CloudTrail's usual `2026-03-02T14:05:10Z`.
+  if (v.length === 20 && FAST_ISO.test(v)) {
+    return Number.isNaN(Date.parse(v)) ? undefined : `${v.slice(0, 19)}.000Z`;
+  }
   const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(?:[.,](\d+))?\s*(Z|z|UTC|[+-]\d{2}(?::?\d{2})?)?$/.exec(
     v.trim(),
   );
