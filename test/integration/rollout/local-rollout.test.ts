@@ -9,65 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../lib/adapters/open-store.ts';
-import { generateNetworkPolicies } from '../../../lib/core/artifacts/network-policy.ts';
-import { generateSeccomp } from '../../../lib/core/artifacts/seccomp.ts';
-import type { ArtifactBaseline } from '../../../lib/core/artifacts/types.ts';
-import type { ObservedBehavior } from '../../../lib/core/reconcile/types.ts';
 import type { Store, WardenEvent } from '../../../lib/ports.ts';
 import { runRolloutLocal } from '../../../lib/rollout/local.ts';
 import { DirectoryApplier, DirectoryPullRequests, FixedReviewGate } from '../../../lib/rollout/local-adapters.ts';
-import { type ArtifactProvider, type RolloutDeps, runStep, transitions } from '../../../lib/rollout/steps.ts';
-
-const T = '2026-11-20T10:00:00.000Z';
-const entry = (key: string, count = 50) => ({ key, count, firstSeen: T, lastSeen: T, active: true });
-const RETRIEVER = 'k8s:prod/agents/kb-retriever';
-const CODER = 'k8s:prod/agents/code-runner';
-
-const baselines: Record<string, ArtifactBaseline> = {
-  [RETRIEVER]: {
-    subject: RETRIEVER,
-    version: 5,
-    entries: [entry('net:egress:52.217.10.4/32:443'), entry('syscall:read'), entry('syscall:openat')],
-  },
-  [CODER]: {
-    subject: CODER,
-    version: 9,
-    entries: [entry('net:egress:140.82.112.3/32:443'), entry('syscall:read'), entry('syscall:clone')],
-  },
-};
-const behavior = (key: string, count: number): ObservedBehavior => ({
-  key,
-  count,
-  firstSeen: T,
-  lastSeen: T,
-  attrs: { podName: 'code-runner-7d9f-abcde' },
-});
-// Monitor windows: the retriever does what its baseline holds; the code runner starts reaching PyPI and ptrace.
-const windows: Record<string, ObservedBehavior[]> = {
-  [RETRIEVER]: [behavior('net:egress:52.217.10.4/32:443', 40), behavior('syscall:read', 900)],
-  [CODER]: [
-    behavior('net:egress:140.82.112.3/32:443', 30),
-    behavior('net:egress:151.101.0.223/32:443', 12),
-    behavior('syscall:ptrace', 3),
-  ],
-};
-
-const provider: ArtifactProvider = {
-  async generate(subject) {
-    const b = baselines[subject]!;
-    const np = generateNetworkPolicies(b);
-    const sc = generateSeccomp(b);
-    return {
-      subject,
-      baselineVersion: b.version,
-      files: [...np.files, ...sc.files],
-      monitored: { subject, networkPolicy: np.files[0]!.content, seccompAllowed: sc.envelope.allowed },
-    };
-  },
-  async window(subject) {
-    return windows[subject]!;
-  },
-};
+import { type RolloutDeps, runStep, transitions } from '../../../lib/rollout/steps.ts';
+import { CODER, rolloutProvider as provider, RETRIEVER } from '../../support/rollout-fixtures.ts';
 
 let store: Store;
 let dir: string;
@@ -102,7 +48,7 @@ describe('local rollout of two agent classes', () => {
         { subject: RETRIEVER, class: 'retrieval', track: 'observe-in-production' },
       ],
     });
-    expect(r.status).toBe("FAILED");
+    expect(r.status).toBe('FAILED');
     expect(r.error).toBe('Warden.RolloutStopped');
     // ascending risk: retrieval first, monitor before enforce, then code-execution rolled back
     expect(r.path).toEqual([

@@ -1,0 +1,140 @@
+/**
+ * The same rollout definition executed by moto_server's Step Functions (real execution mode): every step goes to
+ * the worker queue with a task token (moto implements sqs:sendMessage.waitForTaskToken), the worker runs in-process
+ * with its SDK clients pointed at moto, the IAM pull request is opened against a local server speaking the GitHub
+ * REST endpoints, and a simulated merge webhook completes the task token.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GitHubPullRequests } from '../../../lib/adapters/github.ts';
+import { openStore } from '../../../lib/adapters/open-store.ts';
+import { rolloutDefinition } from '../../../lib/core/rollout/definition.ts';
+import type { Store, WardenEvent } from '../../../lib/ports.ts';
+import { DirectoryApplier, FixedReviewGate } from '../../../lib/rollout/local-adapters.ts';
+import { handleReviewWebhook, handleWorkerMessage, type WorkerDeps } from '../../../lib/rollout/worker.ts';
+import { type FakeGitHub, startFakeGitHub } from '../../support/fake-github.ts';
+import { type MotoServer, startMoto } from '../../support/moto.ts';
+import { CODER, RETRIEVER, rolloutProvider } from '../../support/rollout-fixtures.ts';
+
+let moto: MotoServer;
+let gh: FakeGitHub;
+let store: Store;
+let dir: string;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  gh = await startFakeGitHub('acme', 'infra');
+  store = await openStore('embedded:memory');
+  dir = mkdtempSync(join(tmpdir(), 'warden-sfn-'));
+  const res = await fetch(`${moto.endpoint}/moto-api/config`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ stepfunctions: { execute_state_machine: true } }),
+  });
+  expect(res.ok).toBe(true);
+});
+afterAll(async () => {
+  await store?.close();
+  await gh?.close();
+  await moto?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('rollout state machine in moto Step Functions', () => {
+  it('runs the deployed definition: retrieval enforced after the merged IAM PR, code-execution rolled back', async () => {
+    const sqs = new SQSClient(moto.clientConfig);
+    const sfn = new SFNClient(moto.clientConfig);
+    const queue = await sqs.send(new CreateQueueCommand({ QueueName: 'warden-rollout-worker' }));
+    const sm = await sfn.send(
+      new CreateStateMachineCommand({
+        name: 'warden-rollout',
+        definition: JSON.stringify(rolloutDefinition({ workerQueueUrl: queue.QueueUrl! })),
+        roleArn: 'arn:aws:iam::123456789012:role/warden-rollout',
+      }),
+    );
+    const events: WardenEvent[] = [];
+    const deps: WorkerDeps = {
+      store,
+      artifacts: rolloutProvider,
+      applier: new DirectoryApplier(join(dir, 'cluster')),
+      pullRequests: new GitHubPullRequests({ owner: 'acme', repo: 'infra', baseUrl: gh.baseUrl }),
+      reviews: new FixedReviewGate(false), // unused by the worker: the webhook answers the review
+      events: { publish: async (e) => void events.push(...e) },
+      now: () => new Date().toISOString(),
+      sfn,
+    };
+    const exec = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: sm.stateMachineArn,
+        name: 'rollout-e2e-1',
+        input: JSON.stringify({
+          rolloutId: 'r-moto',
+          observationSeconds: 0,
+          threshold: { maxWouldDenyEvents: 0, maxWouldDenyRatio: 0 },
+          subjects: [
+            { subject: CODER, class: 'code-execution', track: 'observe-in-production' },
+            { subject: RETRIEVER, class: 'retrieval', track: 'observe-in-production' },
+          ],
+        }),
+      }),
+    );
+    const steps: string[] = [];
+    let status = 'RUNNING';
+    let described: Awaited<ReturnType<typeof sfn.send<DescribeExecutionCommand>>> | undefined;
+    for (let i = 0; i < 120 && status === 'RUNNING'; i++) {
+      const got = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queue.QueueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }),
+      );
+      for (const m of got.Messages ?? []) {
+        steps.push(JSON.parse(m.Body!).step);
+        const r = await handleWorkerMessage(m.Body!, deps);
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: queue.QueueUrl, ReceiptHandle: m.ReceiptHandle }));
+        if (r === 'awaiting-review') {
+          // the reviewer merges; GitHub sends the pull_request webhook
+          const answered = await handleReviewWebhook(
+            {
+              action: 'closed',
+              pull_request: { number: gh.pulls.at(-1)!.number, merged: true, merged_by: { login: 'alice' } },
+            },
+            deps,
+          );
+          expect(answered).toBe('answered');
+        }
+      }
+      described = await sfn.send(new DescribeExecutionCommand({ executionArn: exec.executionArn }));
+      status = described.status!;
+    }
+    expect(status).toBe('FAILED');
+    expect(described!.error).toBe('Warden.RolloutStopped');
+    expect(steps).toEqual([
+      'plan',
+      'generate',
+      'apply-monitor',
+      'measure-blast-radius',
+      'enforce',
+      'iam-pull-request',
+      'generate',
+      'apply-monitor',
+      'measure-blast-radius',
+      'rollback',
+      'emit-rolled-back',
+      'record-stop',
+    ]);
+    expect(gh.pulls).toHaveLength(1);
+    expect(gh.pulls[0]!.body).toContain('kept-narrowed');
+    expect([...gh.files.keys()]).toEqual([
+      'iam/k8s-prod-agents-kb-retriever/warden-kb-retriever-tightened.iam-policy.json',
+    ]);
+    const rolledBack = events.find((e) => e.detailType === 'Warden Rollout Rolled Back')!;
+    expect(JSON.stringify(rolledBack.detail)).toContain('syscall:ptrace');
+  });
+});
