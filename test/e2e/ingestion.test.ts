@@ -1,0 +1,236 @@
+/**
+ * Emulator end to end: the synthesized Warden stack deployed into moto_server, driven the way AWS delivers data.
+ * moto stores and routes (CloudFormation, S3 notifications to SQS, EventBridge rules to SQS, DynamoDB); it cannot
+ * run Lambdas without Docker, so the test is the Lambda poller: it takes the message AWS would deliver from the
+ * deployed queue and runs the bundled handler code from the cloud assembly in-process, its SDK clients pointed at
+ * moto through AWS_ENDPOINT_URL. What moto's CloudFormation lacks is listed in support/deploy.ts and docs/deploy.md.
+ */
+import { gzipSync } from 'node:zlib';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoStore } from '../../lib/adapters/dynamo-store.ts';
+import type { AggregateRow } from '../../lib/ports.ts';
+import { type MotoServer, startMoto } from '../support/moto.ts';
+import {
+  bundleOf,
+  type Deployed,
+  deploy,
+  emulatorTemplate,
+  MOTO_UNSUPPORTED_TYPES,
+  REGION,
+  type Synthesized,
+  synthesize,
+} from './support/deploy.ts';
+import { type Handler, lambdaContext, loadHandler, pollOnce } from './support/lambda-poller.ts';
+
+const ACCOUNT = '123456789012';
+const ROLE_SESSION = `arn:aws:sts::${ACCOUNT}:assumed-role/support-agent/pod-7f9c`;
+const SUBJECT = `unattributed:${ROLE_SESSION}`;
+
+let moto: MotoServer;
+let synth: Synthesized;
+let stack: Deployed;
+let store: DynamoStore;
+let sqs: SQSClient;
+let s3: S3Client;
+const handlers: Record<string, Handler> = {};
+
+/** A CloudTrail S3 data event record, as in a trail file. */
+function putObjectRecord(i: number, extra: Record<string, unknown> = {}) {
+  return {
+    eventVersion: '1.10',
+    userIdentity: {
+      type: 'AssumedRole',
+      arn: ROLE_SESSION,
+      accountId: ACCOUNT,
+      sessionContext: { sessionIssuer: { type: 'Role', arn: `arn:aws:iam::${ACCOUNT}:role/support-agent` } },
+    },
+    eventTime: `2026-11-20T10:0${i}:00Z`,
+    eventSource: 's3.amazonaws.com',
+    eventName: 'PutObject',
+    awsRegion: REGION,
+    sourceIPAddress: '10.0.3.17',
+    userAgent: 'aws-sdk-js/3',
+    requestParameters: { bucketName: 'export-bucket', key: `customers/part-${i}.csv` },
+    requestID: `REQ${i}`,
+    eventID: `0000000${i}-aaaa-bbbb-cccc-dddddddddddd`,
+    readOnly: false,
+    eventType: 'AwsApiCall',
+    recipientAccountId: ACCOUNT,
+    eventCategory: 'Data',
+    ...extra,
+  };
+}
+
+function trailFile(records: unknown[]): Buffer {
+  return gzipSync(JSON.stringify({ Records: records }));
+}
+
+async function queueUrl(logicalFragment: string): Promise<string> {
+  const physical = stack.find('AWS::SQS::Queue', logicalFragment);
+  const out = await sqs.send(new GetQueueUrlCommand({ QueueName: physical.split('/').pop()! }));
+  return out.QueueUrl!;
+}
+
+async function aggregates(): Promise<AggregateRow[]> {
+  return store.aggregates(SUBJECT);
+}
+
+beforeAll(async () => {
+  synth = await synthesize();
+  moto = await startMoto({ region: REGION });
+  stack = await deploy(synth, moto);
+  const table = stack.find('AWS::DynamoDB::Table', '/Store/Table');
+  // The bundled handlers read their configuration and endpoint from the environment, as in Lambda.
+  Object.assign(process.env, {
+    WARDEN_TABLE_NAME: table,
+    WARDEN_PROMPT_CONTENT: 'hash-and-excerpt',
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    POWERTOOLS_LOG_LEVEL: 'WARN',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+  });
+  for (const name of ['IngestObjects', 'IngestEvents', 'IngestHttp'])
+    handlers[name] = await loadHandler(bundleOf(synth, name));
+  store = new DynamoStore({ tableName: table, clientConfig: moto.clientConfig });
+  sqs = new SQSClient(moto.clientConfig);
+  s3 = new S3Client(moto.clientConfig);
+});
+
+afterAll(async () => {
+  await store?.close();
+  await moto?.stop();
+});
+
+describe('deployment into moto_server', () => {
+  it('creates every resource of the template except the types moto does not implement', () => {
+    const { removed } = emulatorTemplate(synth.template);
+    const expected = Object.entries(synth.template.Resources)
+      .filter(([, r]) => !(MOTO_UNSUPPORTED_TYPES as readonly string[]).includes(r.Type))
+      .map(([id]) => id)
+      .sort();
+    expect(stack.logicalIds.sort()).toEqual(expected);
+    expect(removed.length).toBeGreaterThan(0);
+  });
+});
+
+describe('CloudTrail management events: EventBridge rule -> SQS -> IngestEvents -> table', () => {
+  it('stores the observation of an event put on the default bus', async () => {
+    const eb = new EventBridgeClient(moto.clientConfig);
+    const detail = {
+      ...putObjectRecord(0),
+      eventSource: 'iam.amazonaws.com',
+      eventName: 'ListRoles',
+      eventCategory: 'Management',
+      readOnly: true,
+      requestParameters: null,
+    };
+    await eb.send(
+      new PutEventsCommand({
+        Entries: [{ Source: 'aws.iam', DetailType: 'AWS API Call via CloudTrail', Detail: JSON.stringify(detail) }],
+      }),
+    );
+    const poll = await pollOnce(sqs, await queueUrl('/CloudTrail/Queue'), handlers.IngestEvents!, 1);
+    expect(poll).toEqual({ messages: 1, failures: [] });
+    const rows = await aggregates();
+    expect(rows.map((r) => r.key)).toContain('api:iam:ListRoles:*');
+  });
+});
+
+describe('trail files: S3 notification -> SQS -> IngestObjects -> table', () => {
+  it('acknowledges the s3:TestEvent S3 sends to the queue when each bucket notification is configured', async () => {
+    const before = await store.quarantine();
+    const poll = await pollOnce(sqs, await queueUrl('/Objects/Queue'), handlers.IngestObjects!, 3);
+    expect(poll).toEqual({ messages: 3, failures: [] });
+    expect(await store.quarantine()).toEqual(before);
+  });
+
+  const key = `AWSLogs/${ACCOUNT}/CloudTrail/${REGION}/2026/11/20/${ACCOUNT}_CloudTrail_${REGION}_20261120T1005Z_a.json.gz`;
+
+  it('stores the observations of a trail file put into the deployed bucket', async () => {
+    const bucket = stack.find('AWS::S3::Bucket', '/CloudtrailBucket/');
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: trailFile([1, 2, 3].map((i) => putObjectRecord(i))) }),
+    );
+    const poll = await pollOnce(sqs, await queueUrl('/Objects/Queue'), handlers.IngestObjects!, 1);
+    expect(poll).toEqual({ messages: 1, failures: [] });
+    const row = (await aggregates()).find((r) => r.key === 'api:s3:PutObject:arn:aws:s3:::export-bucket/*');
+    expect(row?.count).toBe(3);
+  });
+
+  it('stores nothing new when the same trail file is delivered again', async () => {
+    const before = await aggregates();
+    const bucket = stack.find('AWS::S3::Bucket', '/CloudtrailBucket/');
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: trailFile([1, 2, 3].map((i) => putObjectRecord(i))) }),
+    );
+    const poll = await pollOnce(sqs, await queueUrl('/Objects/Queue'), handlers.IngestObjects!, 1);
+    expect(poll).toEqual({ messages: 1, failures: [] });
+    const after = await aggregates();
+    expect(after.map((r) => [r.key, r.window, r.count])).toEqual(before.map((r) => [r.key, r.window, r.count]));
+  });
+
+  it('stores the good records of a file with one corrupt record and quarantines that one', async () => {
+    const bucket = stack.find('AWS::S3::Bucket', '/CloudtrailBucket/');
+    const badKey = key.replace('_a.json.gz', '_bad.json.gz');
+    const records = [putObjectRecord(4), putObjectRecord(5, { eventTime: 'yesterday at noon' }), putObjectRecord(6)];
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: badKey, Body: trailFile(records) }));
+    const poll = await pollOnce(sqs, await queueUrl('/Objects/Queue'), handlers.IngestObjects!, 1);
+    expect(poll).toEqual({ messages: 1, failures: [] });
+    const row = (await aggregates()).find((r) => r.key === 'api:s3:PutObject:arn:aws:s3:::export-bucket/*');
+    expect(row?.count).toBe(5);
+    const q = (await store.quarantine()).filter((x) => x.location.file === `s3://${bucket}/${badKey}`);
+    expect(q).toHaveLength(1);
+    expect(q[0]!.reason).toMatch(/eventTime/);
+  });
+
+  it('quarantines an SQS message that is not an S3 notification instead of retrying it forever', async () => {
+    const { SendMessageCommand } = await import('@aws-sdk/client-sqs');
+    const url = await queueUrl('/Objects/Queue');
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: '{"hello":"world"}' }));
+    const poll = await pollOnce(sqs, url, handlers.IngestObjects!, 1);
+    expect(poll).toEqual({ messages: 1, failures: [] });
+    const q = await store.quarantine();
+    expect(q.some((x) => x.reason === 'not-an-s3-notification')).toBe(true);
+  });
+});
+
+describe('HTTPS ingest: IngestHttp (function URL payload)', () => {
+  function request(body: string) {
+    return {
+      version: '2.0',
+      rawPath: '/',
+      body,
+      isBase64Encoded: false,
+      headers: { 'content-type': 'application/json' },
+      requestContext: {
+        requestId: 'r-1',
+        http: { method: 'POST' },
+        authorizer: { iam: { userArn: `arn:aws:iam::${ACCOUNT}:role/node-agent` } },
+      },
+    };
+  }
+
+  it('ingests a posted batch and answers with the report', async () => {
+    const body = JSON.stringify(putObjectRecord(7, { eventName: 'GetObject', eventID: 'http-1' }));
+    const res = (await handlers.IngestHttp!(request(body), lambdaContext('http'))) as {
+      statusCode: number;
+      body: string;
+    };
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({ observations: 1, quarantined: 0 });
+    expect((await aggregates()).map((r) => r.key)).toContain('api:s3:GetObject:arn:aws:s3:::export-bucket/*');
+  });
+
+  it('refuses a body over the payload limit with 413', async () => {
+    const res = (await handlers.IngestHttp!(request('x'.repeat(1024 * 1024 + 1)), lambdaContext('http'))) as {
+      statusCode: number;
+    };
+    expect(res.statusCode).toBe(413);
+  });
+});

@@ -1,0 +1,251 @@
+/**
+ * Synthesizes the Warden stack once and deploys it into moto_server the way `cdk deploy` does without change sets:
+ * upload the file assets (zipped Lambda bundles) to the assets bucket, then CloudFormation CreateStack with the
+ * synthesized template. Then it completes what moto's CloudFormation does not do (see docs/deploy.md):
+ * - S3 bucket NotificationConfiguration is ignored by moto's CloudFormation: the template's notification is applied
+ *   with PutBucketNotificationConfiguration, resolved to the deployed queue ARN;
+ * - moto cannot run Lambdas without Docker but would try to on each SQS message: the SQS event source mappings are
+ *   disabled, and the test plays the Lambda poller (receive, invoke the bundled handler in-process, delete).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  CloudFormationClient,
+  CreateStackCommand,
+  DescribeStackEventsCommand,
+  DescribeStackResourcesCommand,
+  DescribeStacksCommand,
+} from '@aws-sdk/client-cloudformation';
+import {
+  CreateBucketCommand,
+  PutBucketNotificationConfigurationCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { App, DefaultStackSynthesizer } from 'aws-cdk-lib';
+import { WardenStack } from '../../../lib/infra/stack.ts';
+import type { MotoServer } from '../../support/moto.ts';
+import { zipDirectory } from './zip.ts';
+
+export const ACCOUNT = '123456789012';
+export const REGION = 'us-east-1';
+export const STACK_NAME = 'WardenE2e';
+const ASSETS_BUCKET = 'warden-e2e-assets';
+
+type CfnResource = { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> };
+export interface Synthesized {
+  outdir: string;
+  template: { Resources: Record<string, CfnResource> };
+}
+
+/** Synthesizes the default stack (every bucket created, data not retained) into `outdir`. */
+export function synthesizeInto(outdir: string): void {
+  // Path metadata lets the tests find resources by construct path, as `cdk synth` records it.
+  const app = new App({
+    outdir,
+    context: { 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': true },
+  });
+  new WardenStack(app, STACK_NAME, {
+    env: { account: ACCOUNT, region: REGION },
+    // No bootstrap stack in the emulator: assets go to a plain bucket, and no bootstrap version check.
+    synthesizer: new DefaultStackSynthesizer({
+      generateBootstrapVersionRule: false,
+      fileAssetsBucketName: ASSETS_BUCKET,
+    }),
+    warden: { retainData: false },
+  });
+  app.synth();
+}
+
+/**
+ * Synthesizes in a child process: bundling runs esbuild synchronously, which would block the test worker for the
+ * whole synth.
+ */
+export async function synthesize(): Promise<Synthesized> {
+  const outdir = mkdtempSync(join(tmpdir(), 'warden-e2e-cdk-'));
+  const main = join(dirname(fileURLToPath(import.meta.url)), 'synth-main.ts');
+  await run(process.execPath, ['--import', 'tsx', main, outdir]);
+  const template = JSON.parse(readFileSync(join(outdir, `${STACK_NAME}.template.json`), 'utf8'));
+  return { outdir, template };
+}
+
+function run(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => {
+      err = (err + d.toString()).slice(-4000);
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`synth failed (${code}): ${err}`))));
+  });
+}
+
+/** The asset directory holding a function's bundle, by the construct path fragment (e.g. `IngestObjects`). */
+export function bundleOf(s: Synthesized, fragment: string): string {
+  for (const r of Object.values(s.template.Resources)) {
+    const path = String(r.Metadata?.['aws:cdk:path'] ?? '');
+    if (r.Type === 'AWS::Lambda::Function' && path.includes(`/${fragment}/Function/`)) {
+      return join(s.outdir, String(r.Metadata?.['aws:asset:path']), 'index.mjs');
+    }
+  }
+  throw new Error(`no function ${fragment} in the template`);
+}
+
+export interface Deployed {
+  /** Logical ids of every resource the stack reports. */
+  logicalIds: string[];
+  /** Logical id -> physical id. */
+  physical: Record<string, string>;
+  /** Physical id of the first resource whose construct path contains `fragment` and has `type`. */
+  find(type: string, fragment: string): string;
+}
+
+async function uploadAssets(s: Synthesized, s3: S3Client): Promise<void> {
+  await s3.send(new CreateBucketCommand({ Bucket: ASSETS_BUCKET }));
+  const manifest = JSON.parse(readFileSync(join(s.outdir, `${STACK_NAME}.assets.json`), 'utf8')) as {
+    files: Record<
+      string,
+      { source: { path: string; packaging: string }; destinations: Record<string, { objectKey: string }> }
+    >;
+  };
+  for (const asset of Object.values(manifest.files)) {
+    const src = join(s.outdir, asset.source.path);
+    const body = asset.source.packaging === 'zip' ? zipDirectory(src) : readFileSync(src);
+    for (const d of Object.values(asset.destinations)) {
+      await s3.send(new PutObjectCommand({ Bucket: ASSETS_BUCKET, Key: d.objectKey, Body: body }));
+    }
+  }
+}
+
+/**
+ * Resource types moto's CloudFormation does not implement (moto 5.2.1). moto skips them with a warning, but fails
+ * the stack when an output or attribute refers to one, so they are removed together with what refers to them.
+ * Their behavior is covered elsewhere: SigV4 auth of the function URL and the queue/bucket policies are AWS's to
+ * enforce (asserted in the construct tests); the handler behind the URL is exercised directly.
+ */
+export const MOTO_UNSUPPORTED_TYPES = ['AWS::Lambda::Url', 'AWS::SQS::QueuePolicy', 'AWS::S3::BucketPolicy'] as const;
+
+/** The template moto can create, and the logical ids that were removed. */
+export function emulatorTemplate(template: Synthesized['template']): { body: string; removed: string[] } {
+  const t = JSON.parse(JSON.stringify(template)) as {
+    Resources: Record<string, CfnResource & { DependsOn?: string | string[] }>;
+    Outputs?: Record<string, unknown>;
+  };
+  const removed = Object.entries(t.Resources)
+    .filter(([, r]) => (MOTO_UNSUPPORTED_TYPES as readonly string[]).includes(r.Type))
+    .map(([id]) => id);
+  const refersTo = (v: unknown) => removed.some((id) => JSON.stringify(v).includes(`"${id}"`));
+  for (const id of removed) delete t.Resources[id];
+  for (const r of Object.values(t.Resources)) {
+    if (r.DependsOn) {
+      const deps = (Array.isArray(r.DependsOn) ? r.DependsOn : [r.DependsOn]).filter((d) => !removed.includes(d));
+      r.DependsOn = deps;
+    }
+  }
+  for (const [id, o] of Object.entries(t.Outputs ?? {})) if (refersTo(o)) delete t.Outputs![id];
+  return { body: JSON.stringify(t), removed };
+}
+
+export async function deploy(s: Synthesized, moto: MotoServer): Promise<Deployed> {
+  const cfg = moto.clientConfig;
+  const s3 = new S3Client(cfg);
+  const cfn = new CloudFormationClient(cfg);
+  await uploadAssets(s, s3);
+  await cfn.send(
+    new CreateStackCommand({
+      StackName: STACK_NAME,
+      TemplateBody: emulatorTemplate(s.template).body,
+      Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
+    }),
+  );
+  for (let i = 0; ; i++) {
+    const st = (await cfn.send(new DescribeStacksCommand({ StackName: STACK_NAME }))).Stacks?.[0]?.StackStatus;
+    if (st === 'CREATE_COMPLETE') break;
+    if (!st?.endsWith('IN_PROGRESS') || i > 600) {
+      const ev = await cfn.send(new DescribeStackEventsCommand({ StackName: STACK_NAME }));
+      const failed = (ev.StackEvents ?? []).filter((e) => e.ResourceStatus?.endsWith('FAILED'));
+      throw new Error(
+        `stack ${st}: ${failed.map((e) => `${e.LogicalResourceId}: ${e.ResourceStatusReason}`).join('; ')}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const res = await cfn.send(new DescribeStackResourcesCommand({ StackName: STACK_NAME }));
+  const physical: Record<string, string> = {};
+  const logicalIds = (res.StackResources ?? []).map((r) => r.LogicalResourceId ?? '');
+  for (const r of res.StackResources ?? []) {
+    if (r.LogicalResourceId && r.PhysicalResourceId) physical[r.LogicalResourceId] = r.PhysicalResourceId;
+  }
+  const find = (type: string, fragment: string): string => {
+    for (const [id, r] of Object.entries(s.template.Resources)) {
+      if (r.Type === type && String(r.Metadata?.['aws:cdk:path'] ?? '').includes(fragment) && physical[id])
+        return physical[id]!;
+    }
+    throw new Error(`no deployed ${type} at ${fragment}`);
+  };
+  await disableEventSourceMappings(s, physical, moto.endpoint);
+  await applyBucketNotifications(s, physical, s3, new SQSClient(cfg));
+  return { logicalIds, physical, find };
+}
+
+/** Applies each bucket's NotificationConfiguration from the template (moto's CloudFormation skips it). */
+async function applyBucketNotifications(
+  s: Synthesized,
+  physical: Record<string, string>,
+  s3: S3Client,
+  sqs: SQSClient,
+): Promise<void> {
+  for (const [id, r] of Object.entries(s.template.Resources)) {
+    const nc = r.Properties?.NotificationConfiguration as
+      | { QueueConfigurations?: { Event: string; Queue: { 'Fn::GetAtt': [string, string] } }[] }
+      | undefined;
+    if (r.Type !== 'AWS::S3::Bucket' || !nc?.QueueConfigurations) continue;
+    const configs = [];
+    for (const q of nc.QueueConfigurations) {
+      const queueLogical = q.Queue['Fn::GetAtt'][0];
+      const url = physical[queueLogical]!;
+      const name = url.split('/').pop()!;
+      const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
+      const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+      configs.push({ QueueArn: attrs.Attributes!.QueueArn!, Events: [q.Event as 's3:ObjectCreated:*'] });
+    }
+    await s3.send(
+      new PutBucketNotificationConfigurationCommand({
+        Bucket: physical[id]!,
+        NotificationConfiguration: { QueueConfigurations: configs },
+      }),
+    );
+  }
+}
+
+/**
+ * moto would try to run the function (in Docker) for every message reaching a queue with an event source mapping,
+ * and fail; the mappings are disabled so messages stay in the queue for the test's poller. moto's Lambda API does
+ * not check signatures, so a plain request does (the repository has no Lambda SDK client).
+ */
+async function disableEventSourceMappings(
+  s: Synthesized,
+  physical: Record<string, string>,
+  endpoint: string,
+): Promise<void> {
+  for (const [id, r] of Object.entries(s.template.Resources)) {
+    if (r.Type !== 'AWS::Lambda::EventSourceMapping') continue;
+    const res = await fetch(`${endpoint}/2015-03-31/event-source-mappings/${physical[id]}`, {
+      method: 'PUT',
+      headers: {
+        'content-type': 'application/json',
+        // moto routes a request to a service by the credential scope of its Authorization header.
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      body: JSON.stringify({ Enabled: false }),
+    });
+    if (!res.ok)
+      throw new Error(`could not disable event source mapping ${id}: HTTP ${res.status} ${await res.text()}`);
+  }
+}
