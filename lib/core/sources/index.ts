@@ -19,6 +19,7 @@ import { bedrockTraceParser } from './bedrock-trace.ts';
 import { cloudTrailParser } from './cloudtrail.ts';
 import { decodeCloudWatchPayload, isCloudWatchPayload, merge } from './cloudwatch.ts';
 import { detectLine, detectValue, unsupportedKind } from './detect.ts';
+import { nodeAgentParser } from './node-agent.ts';
 import { RecordSplitter, type SplitFormat, type SplitterOptions, splitItemReject } from './splitter.ts';
 import type { FileParser, ParseContext, RecordInput, RecordResult, SourceParser } from './types.ts';
 import { parseJson, reject } from './util.ts';
@@ -41,9 +42,10 @@ const registry = new Map<SourceName, SourceParser>([
   ['vpc-flow', vpcFlowParser],
   ['bedrock-invocation', bedrockInvocationParser],
   ['bedrock-trace', bedrockTraceParser],
+  ['node-agent', nodeAgentParser],
 ]);
 
-/** Adds or replaces the parser of a source (the node-agent parser registers itself through this). */
+/** Adds or replaces the parser of a source (tests, or a replacement parser). */
 export function registerParser(parser: SourceParser): void {
   registry.set(parser.source, parser);
 }
