@@ -53,6 +53,8 @@ export class RecordSplitter {
   private mode: 'detect' | 'json' | 'lines' = 'detect';
   private fmt: SplitFormat = 'unknown';
   private line = 1;
+  /** Lines mode: buffer index up to which no newline was found (relative to the current buffer). */
+  private lineScanned = 0;
   private records = 0;
   // JSON scanning state
   private depth = 0;
@@ -133,8 +135,10 @@ export class RecordSplitter {
         this.oversizeChars += this.buf.length - this.pos;
         this.buf = '';
         this.pos = 0;
+        this.lineScanned = 0;
         return;
       }
+      this.lineScanned = Math.max(0, this.lineScanned - this.pos);
       this.buf = this.buf.slice(this.pos);
       this.pos = 0;
       return;
@@ -178,8 +182,13 @@ export class RecordSplitter {
   private scanLines(out: SplitItem[]): void {
     const buf = this.buf;
     for (;;) {
-      const nl = buf.indexOf('\n', this.pos);
-      if (nl < 0) return;
+      // Resume the newline search where the previous chunk ended, not at the line start (long lines, small chunks).
+      const nl = buf.indexOf('\n', Math.max(this.pos, this.lineScanned));
+      if (nl < 0) {
+        this.lineScanned = buf.length;
+        return;
+      }
+      this.lineScanned = 0;
       if (this.oversize) {
         this.emitTooLarge(out, this.oversizeChars + (nl - this.pos));
       } else if (nl - this.pos > this.max) {
