@@ -110,6 +110,8 @@ export const declaredScopeSchema = z.object({
   resourcePolicies: z.array(resourcePolicyScopeSchema).default([]),
   network: declaredNetworkSchema.optional(),
   tools: z.array(declaredToolSchema).default([]),
+  /** Tags of resources read with the scope (S3 buckets), by ARN: data classification for the track. */
+  resourceTags: z.record(z.string(), z.record(z.string(), z.string())).default({}),
   workload: workloadSchema.optional(),
   labels: z.record(z.string(), z.string()).default({}),
   /** What the reader could not read (access denied, not found): reported, never silently dropped. */

@@ -1,0 +1,118 @@
+/**
+ * Reconcile and track services: load the declared scope (from a reader, or the last stored one) and the observations
+ * of the window from the Store, run the pure core, and save the results as documents:
+ * `declared-scope` / `reconcile` / `track`, scope = subject, id = `latest` and the generation time.
+ */
+import { loadIamCatalog } from '../adapters/iam-scope.ts';
+import type { IamCatalog } from '../core/iam/catalog.ts';
+import type { ReconcileResult } from '../core/reconcile/findings.ts';
+import { behaviorsFromAggregates, reconcile, servicesInvolved } from '../core/reconcile/reconcile.ts';
+import { type DeclaredScope, type DeclaredScopeReader, declaredScopeSchema } from '../core/reconcile/types.ts';
+import { classifyTrack, type TrackDecision } from '../core/track/classify.ts';
+import { grantedAccessLevels } from '../core/track/privilege.ts';
+import type { Store } from '../ports.ts';
+
+export const DOC_SCOPE = 'declared-scope';
+export const DOC_RECONCILE = 'reconcile';
+export const DOC_TRACK = 'track';
+export const DEFAULT_WINDOW_DAYS = 14;
+
+export class DeclaredScopeMissingError extends Error {
+  constructor(subject: string) {
+    super(`no declared scope for ${subject}: pass --scope FILE or --aws (or store one first)`);
+    this.name = 'DeclaredScopeMissingError';
+  }
+}
+
+export interface ServiceDeps {
+  store: Store;
+  /** Reads the live declared scope; without it the last stored scope is used. */
+  reader?: DeclaredScopeReader;
+  /** A scope given directly (e.g. a `--scope` file), validated. Wins over reader and store. */
+  scope?: unknown;
+  loadCatalog?: (services: string[]) => Promise<IamCatalog>;
+  now: string;
+  windowDays?: number;
+}
+
+async function putLatest<T>(store: Store, kind: string, subject: string, id: string, body: T): Promise<void> {
+  await store.putDoc(kind, subject, id, body);
+  const prev = await store.getDoc(kind, subject, 'latest');
+  await store.putDoc(kind, subject, 'latest', body, prev ? { expectVersion: prev.version } : {});
+}
+
+/** The declared scope for a subject: given > read live (and stored) > last stored. */
+export async function declaredScope(deps: ServiceDeps, subject: string): Promise<DeclaredScope> {
+  if (deps.scope !== undefined) {
+    const r = declaredScopeSchema.safeParse(deps.scope);
+    if (!r.success)
+      throw new Error(`invalid declared scope: ${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}`);
+    if (r.data.subject !== subject) throw new Error(`declared scope is for ${r.data.subject}, not ${subject}`);
+    await putLatest(deps.store, DOC_SCOPE, subject, deps.now, r.data);
+    return r.data;
+  }
+  if (deps.reader) {
+    const s = await deps.reader.read(subject);
+    await putLatest(deps.store, DOC_SCOPE, subject, deps.now, s);
+    return s;
+  }
+  const doc = await deps.store.getDoc<unknown>(DOC_SCOPE, subject, 'latest');
+  if (!doc) throw new DeclaredScopeMissingError(subject);
+  return declaredScopeSchema.parse(doc.body);
+}
+
+function windowOf(deps: ServiceDeps): { from: string; to: string } {
+  const days = deps.windowDays ?? DEFAULT_WINDOW_DAYS;
+  return { from: new Date(Date.parse(deps.now) - days * 86_400_000).toISOString(), to: deps.now };
+}
+
+/** Reconciles one subject over the window and saves the result. */
+export async function runReconcile(deps: ServiceDeps, subject: string): Promise<ReconcileResult> {
+  const scope = await declaredScope(deps, subject);
+  const window = windowOf(deps);
+  const rows = await deps.store.aggregates(subject, { from: window.from, to: window.to });
+  const observed = behaviorsFromAggregates(rows, window);
+  const catalog = await (deps.loadCatalog ?? loadIamCatalog)(servicesInvolved(scope, observed));
+  const result = reconcile(scope, observed, catalog, window, deps.now);
+  await putLatest(deps.store, DOC_RECONCILE, subject, deps.now, result);
+  return result;
+}
+
+/** Classifies one subject's track and saves the decision. The declared scope is optional here (labels may suffice). */
+export async function runTrack(deps: ServiceDeps, subject: string): Promise<TrackDecision> {
+  const scope = await declaredScope(deps, subject).catch((err: unknown) => {
+    if (err instanceof DeclaredScopeMissingError) return undefined;
+    throw err;
+  });
+  const window = windowOf(deps);
+  const subjects = await deps.store.subjects();
+  const me = subjects.find((s) => s.subject === subject);
+  const observed = behaviorsFromAggregates(await deps.store.aggregates(subject, window), window);
+  const keys = observed.map((b) => b.key);
+  const catalog = scope ? await (deps.loadCatalog ?? loadIamCatalog)(servicesInvolved(scope, [])) : undefined;
+  const labels = { ...(scope?.labels ?? {}), ...(me?.labels ?? {}) };
+  const touched = new Set(keys.filter((k) => k.startsWith('api:')).map((k) => k.split(':').slice(3).join(':')));
+  // Resources the agent touched, or can reach through an account-wide policy, with their tags.
+  const reachable = new Set((scope?.resourcePolicies ?? []).filter((r) => r.accountWide).map((r) => r.resourceArn));
+  const resources = Object.entries(scope?.resourceTags ?? {})
+    .filter(([arn]) => reachable.has(arn) || [...touched].some((t) => t === arn || t.startsWith(`${arn}/`)))
+    .map(([arn, tags]) => ({ arn, tags }));
+  const input = {
+    subject,
+    labels,
+    resources,
+    observedKeys: keys,
+    declaredTools: scope?.tools.map((t) => t.key) ?? [],
+    grantedAccessLevels: scope && catalog ? grantedAccessLevels(scope, catalog) : [],
+    subjects: subjects.map((s) => ({ subject: s.subject, labels: s.labels })),
+  };
+  let decision = classifyTrack(input);
+  const staging = decision.preEnforced?.stagingSubject;
+  if (staging) {
+    // The staging envelope: every key the staging subject showed (its whole history, not only this window).
+    const stagingKeys = behaviorsFromAggregates(await deps.store.aggregates(staging)).map((b) => b.key);
+    decision = classifyTrack({ ...input, stagingKeys });
+  }
+  await putLatest(deps.store, DOC_TRACK, subject, deps.now, decision);
+  return decision;
+}
