@@ -34,6 +34,8 @@ export interface IamTighteningInput {
   /** Reconciliation findings for the subject, used to explain every removed grant. */
   findings: Finding[];
   catalog: IamCatalog;
+  /** Class baseline expects read-only IAM (retrieval, code-execution): write-level actions are not granted. */
+  readOnly?: boolean;
 }
 
 export interface GeneratedStatement {
@@ -126,6 +128,14 @@ export function generateIamTightening(input: IamTighteningInput): IamTightening 
           continue;
         }
         warnings.push(`${action}: service not in the loaded catalog; granted without validation`);
+      }
+      const level = info?.accessLevel;
+      if (input.readOnly && level && level !== 'read' && level !== 'list') {
+        warnings.push(
+          `${action} (${level}) was exercised, but the class baseline is read-only; not granted: review the agent`,
+        );
+        notGranted.push({ key: b.key, reason: `${action} is a ${level} action in a read-only class` });
+        continue;
       }
       let resource = call.resource;
       if (info?.wildcardOnly) resource = '*';

@@ -30,6 +30,8 @@ export interface NetworkPolicyOptions {
   classNotes?: string[];
   /** When false, IMDS is dropped even if observed (class baseline forbids it). Default: allowed only if observed. */
   allowImds?: boolean;
+  /** Class posture `deny-all` (code-execution): observed egress is reported, not allowed; only DNS stays open. */
+  denyEgress?: boolean;
 }
 
 interface Dest {
@@ -93,6 +95,10 @@ export function generateNetworkPolicies(
         warnings.push(`${e.key}: IMDS was used but the class baseline forbids it; not allowed`);
         continue;
       }
+    }
+    if (opts.denyEgress) {
+      warnings.push(`${e.key}: observed, but the class posture is deny-all egress; not allowed`);
+      continue;
     }
     const via = prefixes.find((x) => cidrContains(x.c, cidr));
     dests.push({ cidr: via ? via.c : cidr, port: parsed.port, evidence: evidenceOf(e), via: via?.p });
