@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { GitHubPullRequests } from '../../adapters/github.ts';
+import { openStore } from '../../adapters/open-store.ts';
+import { planClasses } from '../../core/rollout/plan.ts';
+import type { EventSink } from '../../ports.ts';
+import { runRolloutLocal } from '../../rollout/local.ts';
+import { DirectoryApplier, DirectoryPullRequests, FixedReviewGate } from '../../rollout/local-adapters.ts';
+import { ROLLOUT_KIND, transitions } from '../../rollout/steps.ts';
+import { rolloutSubjects, storeArtifactProvider } from '../../rollout/store-provider.ts';
+import { CliError, emit, globalOpts } from '../output.ts';
+
+const stdoutEvents = (json: boolean): EventSink => ({
+  async publish(events) {
+    if (json) return;
+    for (const e of events) process.stderr.write(`event: ${e.detailType} ${JSON.stringify(e.detail).slice(0, 400)}\n`);
+  },
+});
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('rollout')
+    .description('roll artifacts out per agent class: monitor, measure, enforce or roll back');
+
+  cmd
+    .command('plan')
+    .description('the classes in rollout order with their subjects and tracks')
+    .option('--subject <id...>', 'only these subjects')
+    .action(async function (this: Command) {
+      const store = await openStore(globalOpts(this).store);
+      try {
+        const subjects = await rolloutSubjects(store, this.opts<{ subject?: string[] }>().subject);
+        if (subjects.length === 0)
+          throw new CliError('no subject with a baseline: ingest and run `warden baseline` first');
+        const plan = planClasses(subjects);
+        emit(this, plan, () =>
+          plan.map((c, i) => `${i + 1}. ${c.class} [${c.track}] risk ${c.risk}: ${c.subjects.join(', ')}`).join('\n'),
+        );
+      } finally {
+        await store.close();
+      }
+    });
+
+  cmd
+    .command('start')
+    .description('run the rollout state machine locally (aws-local-stepfunctions) against the store')
+    .option('--subject <id...>', 'only these subjects')
+    .option('--apply-dir <dir>', 'GitOps directory the manifests are applied to', join('.warden', 'cluster'))
+    .option('--github <owner/repo>', 'open IAM pull requests on GitHub (token from GITHUB_TOKEN)')
+    .option('--github-url <url>', 'GitHub API base URL (GitHub Enterprise)')
+    .option('--pr-dir <dir>', 'without --github: write pull request branches here', join('.warden', 'pull-requests'))
+    .option('--review <outcome>', 'local review outcome of IAM pull requests: merge|close', 'merge')
+    .option('--threshold-events <n>', 'most would-be-denied events tolerated per class', '0')
+    .option('--threshold-ratio <r>', 'most would-be-denied share of events per class', '0')
+    .option('--window-days <n>', 'monitor window read from the store', '7')
+    .action(async function (this: Command) {
+      const o = this.opts<{
+        subject?: string[];
+        applyDir: string;
+        github?: string;
+        githubUrl?: string;
+        prDir: string;
+        review: string;
+        thresholdEvents: string;
+        thresholdRatio: string;
+        windowDays: string;
+      }>();
+      if (o.review !== 'merge' && o.review !== 'close') throw new CliError('--review must be merge or close');
+      const maxWouldDenyEvents = Number(o.thresholdEvents);
+      const maxWouldDenyRatio = Number(o.thresholdRatio);
+      if (!Number.isFinite(maxWouldDenyEvents) || maxWouldDenyEvents < 0)
+        throw new CliError('--threshold-events must be a number >= 0');
+      if (!Number.isFinite(maxWouldDenyRatio) || maxWouldDenyRatio < 0 || maxWouldDenyRatio > 1)
+        throw new CliError('--threshold-ratio must be in [0, 1]');
+      let pullRequests: DirectoryPullRequests | GitHubPullRequests = new DirectoryPullRequests(o.prDir);
+      if (o.github) {
+        const [owner, repo] = o.github.split('/');
+        if (!owner || !repo) throw new CliError('--github must be owner/repo');
+        pullRequests = new GitHubPullRequests({
+          owner,
+          repo,
+          token: process.env.GITHUB_TOKEN,
+          ...(o.githubUrl ? { baseUrl: o.githubUrl } : {}),
+        });
+      }
+      const g = globalOpts(this);
+      const store = await openStore(g.store);
+      try {
+        const subjects = await rolloutSubjects(store, o.subject);
+        if (subjects.length === 0)
+          throw new CliError('no subject with a baseline: ingest and run `warden baseline` first');
+        const now = () => new Date().toISOString();
+        const rolloutId = `r-${now().slice(0, 10)}-${randomUUID().slice(0, 8)}`;
+        const result = await runRolloutLocal(
+          {
+            store,
+            artifacts: storeArtifactProvider({ store, now, windowDays: Number(o.windowDays) }),
+            applier: new DirectoryApplier(o.applyDir),
+            pullRequests,
+            reviews: new FixedReviewGate(o.review === 'merge'),
+            events: stdoutEvents(g.json),
+            now,
+          },
+          { rolloutId, subjects, observationSeconds: 0, threshold: { maxWouldDenyEvents, maxWouldDenyRatio } },
+        );
+        emit(this, { rolloutId, ...result }, () =>
+          [
+            `rollout ${rolloutId}: ${result.status}${result.error ? ` (${result.error})` : ''}`,
+            ...result.path.map((p) => `  ${p}`),
+          ].join('\n'),
+        );
+        if (result.status !== 'SUCCEEDED') process.exitCode = 3;
+      } finally {
+        await store.close();
+      }
+    });
+
+  cmd
+    .command('status')
+    .description('rollouts and their transitions')
+    .argument('[rolloutId]', 'one rollout (default: all)')
+    .action(async function (this: Command, rolloutId: string | undefined) {
+      const store = await openStore(globalOpts(this).store);
+      try {
+        const docs = await store.listDocs<Record<string, unknown>>(ROLLOUT_KIND, 'global');
+        const chosen = rolloutId ? docs.filter((d) => d.id === rolloutId) : docs;
+        if (rolloutId && chosen.length === 0) throw new CliError(`no rollout ${rolloutId}`);
+        const out = [];
+        for (const d of chosen) out.push({ ...d.body, transitions: await transitions(store, d.id) });
+        emit(this, out, () =>
+          out.length === 0
+            ? 'no rollouts'
+            : out
+                .map((r) =>
+                  [
+                    `${String(r.rolloutId)}: ${String(r.state)} (started ${String(r.startedAt)})`,
+                    ...(r.transitions as { time: string; step: string; class?: string }[]).map(
+                      (t) => `  ${t.time} ${t.step}${t.class ? ` ${t.class}` : ''}`,
+                    ),
+                  ].join('\n'),
+                )
+                .join('\n'),
+        );
+      } finally {
+        await store.close();
+      }
+    });
+}
