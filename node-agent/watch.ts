@@ -12,7 +12,7 @@ import type { NodeAgentBatch } from '../lib/core/sources/node-agent.ts';
 import { WindowAggregator } from './aggregate.ts';
 import { Attributor } from './attribution.ts';
 import { type InventoryOptions, scanInventory } from './inventory.ts';
-import { DEFAULT_LOADER_BINARY, type LoaderSupervisor, startLoader } from './loader.ts';
+import { DEFAULT_LOADER_BINARY, type LoaderOptions, type LoaderSupervisor, startLoader } from './loader.ts';
 import type { ReadyRecord } from './loader-protocol.ts';
 
 /** An expected failure of local mode (missing loader, no cgroup2): one line for the CLI. */
@@ -53,6 +53,8 @@ export interface WatchOptions {
   inventory?: InventoryOptions | false;
   cwd?: string;
   loaderBinary?: string;
+  /** Loader tuning (DNS port parsed, de-duplication window, count interval, ring buffer size). */
+  loader?: Pick<LoaderOptions, 'dnsPort' | 'dedupMs' | 'intervalMs' | 'ringbufMb'>;
   cgroupRoot?: string;
   /** Called with each closed batch (also the last one). */
   onBatch?: (b: NodeAgentBatch) => Promise<void> | void;
@@ -119,6 +121,7 @@ export async function watchCommand(opts: WatchOptions): Promise<WatchResult> {
   let loader: LoaderSupervisor | undefined;
   try {
     loader = startLoader({
+      ...opts.loader,
       binary,
       cgroupRoot: root,
       watch: [{ cgroupId, countSyscalls: opts.countSyscalls ?? true }],
