@@ -148,6 +148,65 @@ const recordSchema = z.object({
   resources: z.array(z.object({ ARN: strOpt, type: strOpt, accountId: strOpt })).nullish(),
 });
 type CloudTrailRecord = z.infer<typeof recordSchema>;
+export const cloudTrailRecordSchema = recordSchema;
+
+const isStrOpt = (v: unknown) => v === undefined || v === null || typeof v === 'string';
+const isBoolish = (v: unknown) =>
+  v === undefined || v === null || typeof v === 'boolean' || (typeof v === 'string' && /^(true|false)$/i.test(v));
+const isObjOpt = (v: unknown) => v === undefined || v === null || isObject(v);
+const allStrOpt = (o: Record<string, unknown>, ks: readonly string[]) => ks.every((k) => isStrOpt(o[k]));
+const TOP_STRINGS = [
+  'eventVersion',
+  'awsRegion',
+  'eventID',
+  'requestID',
+  'eventType',
+  'eventCategory',
+  'sourceIPAddress',
+  'userAgent',
+  'recipientAccountId',
+  'errorCode',
+  'errorMessage',
+  'sharedEventID',
+  'vpcEndpointId',
+] as const;
+const IDENTITY_STRINGS = ['type', 'principalId', 'arn', 'accountId', 'accessKeyId', 'userName', 'invokedBy'] as const;
+
+/**
+ * The same constraints as {@link cloudTrailRecordSchema}, checked without building zod's output object: the hot path
+ * for well-formed records (a trail file is thousands of them). A test asserts it agrees with the schema.
+ */
+export function matchesRecordSchema(v: unknown): v is CloudTrailRecord {
+  if (!isObject(v)) return false;
+  const t = v.eventTime;
+  if (typeof t !== 'string' && typeof t !== 'number') return false;
+  if (typeof v.eventSource !== 'string' || v.eventSource === '') return false;
+  if (typeof v.eventName !== 'string' || v.eventName === '') return false;
+  if (!allStrOpt(v, TOP_STRINGS) || !isBoolish(v.readOnly) || !isBoolish(v.managementEvent)) return false;
+  if (!isObjOpt(v.requestParameters) || !isObjOpt(v.additionalEventData)) return false;
+  const ui = v.userIdentity;
+  if (ui !== undefined && ui !== null) {
+    if (!isObject(ui) || !allStrOpt(ui, IDENTITY_STRINGS)) return false;
+    const sc = ui.sessionContext;
+    if (sc !== undefined && sc !== null) {
+      if (!isObject(sc) || !isStrOpt(sc.sourceIdentity)) return false;
+      if (!isObjOpt(sc.webIdFederationData) || !isObjOpt(sc.sessionTags) || !isObjOpt(sc.principalTags)) return false;
+      const si = sc.sessionIssuer;
+      if (
+        si !== undefined &&
+        si !== null &&
+        (!isObject(si) || !allStrOpt(si, ['type', 'arn', 'userName', 'accountId']))
+      )
+        return false;
+    }
+  }
+  const res = v.resources;
+  if (res !== undefined && res !== null) {
+    if (!Array.isArray(res)) return false;
+    for (const r of res) if (!isObject(r) || !allStrOpt(r, ['ARN', 'type', 'accountId'])) return false;
+  }
+  return true;
+}
 
 export const cloudTrailParser: SourceParser = {
   source: 'cloudtrail',
@@ -175,12 +234,17 @@ export function parseCloudTrailValue(value: unknown, input: RecordInput, ctx: Pa
   }
   if (isObject(rec) && rec.eventName === undefined && rec.eventSource === undefined) rec = canonicalCase(rec);
   if (isObject(rec) && rec.eventTime === undefined && envelopeTime) rec = { ...rec, eventTime: envelopeTime };
-  const r = recordSchema.safeParse(rec);
-  if (!r.success) {
-    const { reason, detail } = schemaReason(r.error.issues, rec);
-    return fail(reason, detail);
+  let ct: CloudTrailRecord;
+  if (matchesRecordSchema(rec)) ct = rec;
+  else {
+    // The schema is the contract; it runs in full only for records the fast check refuses, to name the reason.
+    const r = recordSchema.safeParse(rec);
+    if (!r.success) {
+      const { reason, detail } = schemaReason(r.error.issues, rec);
+      return fail(reason, detail);
+    }
+    ct = r.data;
   }
-  const ct = r.data;
   const time = normalizeTime(ct.eventTime);
   if (!time)
     return fail('invalid-time:eventTime', `unrecognized eventTime ${JSON.stringify(ct.eventTime).slice(0, 60)}`);

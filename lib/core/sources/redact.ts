@@ -10,6 +10,9 @@ import type { AttrValue } from '../observation.ts';
 import type { ParseContext } from './types.ts';
 import { sha256 } from './util.ts';
 
+/** Upper bound for ctx.excerptChars. */
+export const MAX_EXCERPT_CHARS = 4096;
+
 const TICKET_PATTERNS: [RegExp, (m: RegExpExecArray) => string][] = [
   [/\b(ZD|SF|TICKET|CASE|INC|JIRA)-(\d{2,12})\b/i, (m) => `${m[1]!.toUpperCase()}-${m[2]}`],
   [/\bzendesk\s*(?:ticket\s*)?#\s*(\d{2,12})\b/i, (m) => `ZD-${m[1]}`],
@@ -80,7 +83,9 @@ export function contentAttrs(prefix: string, body: unknown, ctx: ParseContext): 
   const text = typeof body === 'string' ? body : bodyText(body);
   if (ctx.promptContent === 'hash-and-excerpt' && text) {
     // Redact a margin past the cut so an email or card number straddling it is masked whole, not half-kept.
-    out[`${prefix}Excerpt`] = redact(text.slice(0, ctx.excerptChars + 256)).slice(0, ctx.excerptChars);
+    // Capped at MAX_EXCERPT_CHARS: the redaction patterns are superlinear on long runs of word characters.
+    const n = Math.max(0, Math.min(ctx.excerptChars, MAX_EXCERPT_CHARS));
+    out[`${prefix}Excerpt`] = redact(text.slice(0, n + 256)).slice(0, n);
   } else if (ctx.promptContent === 'raw' && text) out[`${prefix}Text`] = text.slice(0, 16 * 1024);
   return out;
 }

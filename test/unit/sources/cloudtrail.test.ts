@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { cloudTrailRecordSchema, matchesRecordSchema } from '../../../lib/core/sources/cloudtrail.ts';
 import { cloudTrailParser, iamAction, parseText, servicePrefix } from '../../../lib/core/sources/index.ts';
 import { ctx, fixtures, tableIdentity } from './helpers.ts';
 
@@ -299,4 +301,40 @@ describe('cloudtrail rejects', () => {
       expect(r.rejects[0]).toMatchObject({ source: 'cloudtrail', reason, location: { file: 'f.json', line: 3 } });
     });
   }
+});
+
+describe('cloudtrail fast shape check', () => {
+  const sample = JSON.parse(readFileSync(path.join(fixtures, 'cloudtrail-eventbridge-putobject.json'), 'utf8')).detail;
+  const fieldPaths = (v: unknown, prefix: (string | number)[] = []): (string | number)[][] =>
+    Array.isArray(v)
+      ? v.flatMap((x, i) => [[...prefix, i], ...fieldPaths(x, [...prefix, i])])
+      : typeof v === 'object' && v !== null
+        ? Object.entries(v).flatMap(([k, x]) => [[...prefix, k], ...fieldPaths(x, [...prefix, k])])
+        : [];
+  const all = [
+    ...fieldPaths(sample),
+    ['readOnly'],
+    ['userIdentity', 'sessionContext', 'sessionTags'],
+    ['resources', 5],
+  ];
+
+  it('agrees with the zod schema on any single-field change', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...all),
+        fc.oneof(fc.jsonValue(), fc.constant(undefined), fc.constantFrom('True', 'false', '')),
+        (p, value) => {
+          const copy = structuredClone(sample) as Record<string | number, unknown>;
+          let cur = copy;
+          for (const k of p.slice(0, -1)) {
+            if (typeof cur[k] !== 'object' || cur[k] === null) return;
+            cur = cur[k] as Record<string | number, unknown>;
+          }
+          cur[p[p.length - 1]!] = value;
+          expect(matchesRecordSchema(copy)).toBe(cloudTrailRecordSchema.safeParse(copy).success);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
 });
