@@ -126,7 +126,7 @@ export function register(program: Command): void {
         const docs = await store.listDocs<Record<string, unknown>>(ROLLOUT_KIND, 'global');
         const chosen = rolloutId ? docs.filter((d) => d.id === rolloutId) : docs;
         if (rolloutId && chosen.length === 0) throw new CliError(`no rollout ${rolloutId}`);
-        const out = [];
+        const out: Record<string, unknown>[] = [];
         for (const d of chosen) out.push({ ...d.body, transitions: await transitions(store, d.id) });
         emit(this, out, () =>
           out.length === 0

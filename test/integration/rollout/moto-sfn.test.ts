@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
@@ -89,7 +90,7 @@ describe('rollout state machine in moto Step Functions', () => {
     );
     const steps: string[] = [];
     let status = 'RUNNING';
-    let described: Awaited<ReturnType<typeof sfn.send<DescribeExecutionCommand>>> | undefined;
+    let described: DescribeExecutionCommandOutput | undefined;
     for (let i = 0; i < 120 && status === 'RUNNING'; i++) {
       const got = await sqs.send(
         new ReceiveMessageCommand({ QueueUrl: queue.QueueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }),
