@@ -138,6 +138,34 @@ describe('node-agent batch parser', () => {
     }
   });
 
+  it('MCP spawn, failed open with errno, local container start without an image', () => {
+    const r = parse(
+      batch([
+        {
+          type: 'mcp-spawn',
+          transport: 'stdio',
+          name: 'mcp-server-fetch',
+          command: ['uvx', 'mcp-server-fetch'],
+          attribution: support,
+        },
+        { type: 'open', path: '/etc/shadow', flags: 0, errno: 13, attribution: support },
+        {
+          type: 'container-start',
+          time: '2026-11-28T10:00:01Z',
+          attribution: { local: 'dev' },
+          prompts: [{ path: '/home/me/agent/prompts/system.md', sha256: 'd'.repeat(64) }],
+        },
+      ]),
+    );
+    expect(r.rejects).toEqual([]);
+    expect(r.observations.map(brief)).toEqual([
+      ['k8s:prod/support/support-agent', 'tool', 'mcp:stdio:mcp-server-fetch', 1],
+      ['k8s:prod/support/support-agent', 'kernel', 'open:/etc/shadow', 1],
+      ['local:dev', 'application', 'prompt:/home/me/agent/prompts/system.md', 1],
+    ]);
+    expect(r.observations[1]?.attrs.errno).toBe(13);
+  });
+
   it('container start yields image, packages, models, MCP servers and prompts', () => {
     const r = parse(
       batch([
