@@ -2,12 +2,21 @@
  * In-memory aggregation of one write batch: observations folded per (subject, key, hourly window), evidence grouped
  * per (subject, window). Pure; the DynamoDB store turns the result into one UpdateItem per aggregate.
  */
-import type { AttrValue, Layer, Observation, SourceName } from '../core/observation.ts';
-import { windowStart } from '../core/observation.ts';
+import { type AttrValue, type Layer, type Observation, type SourceName, windowStart } from '../core/observation.ts';
 import { digest } from './store-util.ts';
 
 /** Numeric attributes summed into an aggregate's `sums` (volumes, not identifiers like ports or pids). */
 export const SUMMED_ATTR = /bytes|packets|tokens?|records|count$|duration|latency/i;
+const summedNames = new Map<string, boolean>();
+function isSummed(name: string): boolean {
+  let r = summedNames.get(name);
+  if (r === undefined) {
+    r = SUMMED_ATTR.test(name);
+    if (summedNames.size < 10_000) summedNames.set(name, r);
+  }
+  return r;
+}
+
 /** At most this many summed attributes per aggregate, so items stay small whatever a source emits. */
 export const MAX_SUMS = 16;
 /** The first observation's attrs are kept on the aggregate only up to this serialized size. */
@@ -68,7 +77,8 @@ export function aggregateBatch(observations: readonly Observation[], segments?: 
     seen.add(o.id);
     // First/last seen are compared as strings, which needs one ISO format (the pipeline validated the time).
     if (o.time.length !== 24 || o.time[23] !== 'Z') o = { ...o, time: new Date(o.time).toISOString() };
-    const window = windowStart(o.time);
+    // Times are normalized `YYYY-MM-DDTHH:mm:ss.sssZ` here, so the hour window is a string prefix (hot path).
+    const window = o.time.length === 24 ? `${o.time.slice(0, 13)}:00:00.000Z` : windowStart(o.time);
     const k = `${o.subject}\u0000${o.key}\u0000${window}`;
     let a = aggs.get(k);
     if (!a) {
@@ -98,8 +108,9 @@ export function aggregateBatch(observations: readonly Observation[], segments?: 
     if (o.time < c.firstSeen) c.firstSeen = o.time;
     if (o.time > c.lastSeen) c.lastSeen = o.time;
     c.sources.add(o.source);
-    for (const [name, v] of Object.entries(o.attrs)) {
-      if (typeof v !== 'number' || !Number.isFinite(v) || !SUMMED_ATTR.test(name)) continue;
+    for (const name in o.attrs) {
+      const v = o.attrs[name];
+      if (typeof v !== 'number' || !Number.isFinite(v) || !isSummed(name)) continue;
       if (!(name in c.sums) && Object.keys(c.sums).length >= MAX_SUMS) continue;
       c.sums[name] = (c.sums[name] ?? 0) + v;
     }
