@@ -185,8 +185,25 @@ function scan(policies: NamedPolicy[], req: EvalRequest, withPrincipal: boolean)
   return out;
 }
 
+/**
+ * Global keys IAM always puts in the request context, derived from the principal when the caller did not set them:
+ * `aws:PrincipalAccount`, and `aws:PrincipalArn` (the role ARN for a role session, as IAM does).
+ */
+function withPrincipalKeys(req: EvalRequest): EvalRequest {
+  const p = req.principal;
+  if (!p) return req;
+  const ctx: RequestContext = {};
+  if (p.account) ctx['aws:PrincipalAccount'] = p.account;
+  const arn = p.roleArn ?? p.arn;
+  if (arn) ctx['aws:PrincipalArn'] = arn;
+  const given = new Set(Object.keys(req.context ?? {}).map((k) => k.toLowerCase()));
+  for (const k of Object.keys(ctx)) if (given.has(k.toLowerCase())) delete ctx[k];
+  return Object.keys(ctx).length ? { ...req, context: { ...ctx, ...(req.context ?? {}) } } : req;
+}
+
 /** Evaluates one request against a policy set. */
-export function evaluate(set: PolicySet, req: EvalRequest): Decision {
+export function evaluate(set: PolicySet, request: EvalRequest): Decision {
+  const req = withPrincipalKeys(request);
   const id = scan(set.identity, req, false);
   const bd = set.boundary ? scan(set.boundary, req, false) : undefined;
   const rs = scan(set.resource ?? [], req, true);

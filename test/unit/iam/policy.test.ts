@@ -91,3 +91,31 @@ describe('policy variables', () => {
     );
   });
 });
+
+describe('principal context keys', () => {
+  it('aws:PrincipalAccount and aws:PrincipalArn come from the principal unless given', () => {
+    const policy = {
+      id: 'b',
+      name: 'b',
+      kind: 'resource' as const,
+      document: {
+        Statement: [
+          {
+            Effect: 'Allow' as const,
+            Principal: '*' as const,
+            Action: 's3:GetObject',
+            Resource: 'arn:aws:s3:::b/*',
+            Condition: { StringEquals: { 'aws:PrincipalAccount': '111122223333' } },
+          },
+        ],
+      },
+    };
+    const req = (account: string) => ({
+      action: 's3:GetObject',
+      resource: 'arn:aws:s3:::b/k',
+      principal: { roleArn: `arn:aws:iam::${account}:role/r`, account },
+    });
+    expect(evaluate({ identity: [], resource: [policy] }, req('111122223333')).decision).toBe('allow');
+    expect(evaluate({ identity: [], resource: [policy] }, req('999999999999')).decision).toBe('implicit-deny');
+  });
+});

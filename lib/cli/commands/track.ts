@@ -1,0 +1,49 @@
+/** `warden track SUBJECT [--scope FILE | --aws] [--json]`: the observation track with its reasons. */
+import type { Command } from 'commander';
+import { parseTime, withStore } from '../../baselines/with-store.ts';
+import { parseSubject } from '../../core/observation.ts';
+import type { TrackDecision } from '../../core/track/classify.ts';
+import { runTrack } from '../../reconcile/service.ts';
+import { CliError, emit, globalOpts } from '../output.ts';
+import { type ScopeOptions, scopeSource, windowDays } from './reconcile.ts';
+
+export function trackText(d: TrackDecision): string {
+  const lines = [`${d.subject}: ${d.track} (${d.rule})`, ...d.reasons.map((r) => `  - ${r}`)];
+  lines.push(`  required window: ${d.requiredWindow.description}`);
+  if (d.preEnforced) {
+    const p = d.preEnforced;
+    lines.push(`  staging: ${p.stagingSubject ?? 'none'} (${p.status})`);
+    if (p.promotionKey)
+      lines.push(
+        `  promotion key (${p.promotionKey.kind}): production ${p.promotionKey.production ?? '?'}, staging ${p.promotionKey.staging ?? '?'}`,
+      );
+    for (const k of p.deviations) lines.push(`  deviation for review: ${k}`);
+  }
+  return lines.join('\n');
+}
+
+export function register(program: Command): void {
+  program
+    .command('track')
+    .description('observation track (observe-in-production or pre-enforced) with reasons')
+    .argument('<subject>', 'subject id')
+    .option('--scope <file>', 'declared scope as JSON (for privilege and resource tags)')
+    .option('--aws', 'read the declared scope live from AWS')
+    .option('--kube-context <ctx>', 'kubeconfig context for --aws on k8s subjects')
+    .option('--window <days>', 'observation window', '14d')
+    .option('--at <time>', 'end of the window (ISO-8601; default now)')
+    .action(async function (this: Command, subject: string, opts: ScopeOptions) {
+      if (!parseSubject(subject)) throw new CliError(`not a subject id: ${subject}`);
+      const days = windowDays(opts.window);
+      const now = parseTime(opts.at, '--at');
+      const source = await scopeSource(subject, opts);
+      const d = await withStore(globalOpts(this).store, async (store) => {
+        const known = (await store.subjects()).some((s) => s.subject === subject);
+        if (!known && source.scope === undefined && !source.reader) {
+          throw new CliError(`unknown subject: ${subject} (see \`warden subjects\`)`, 3);
+        }
+        return runTrack({ store, ...source, now, windowDays: days }, subject);
+      });
+      emit(this, d, () => trackText(d));
+    });
+}
