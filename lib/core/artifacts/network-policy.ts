@@ -59,7 +59,7 @@ export function parseEgressKey(key: string): { cidr: string; port: string } | un
 
 function subjectParts(subject: string): ParsedSubject {
   const p = parseSubject(subject);
-  if (!p || p.kind !== 'k8s') throw new TypeError(`network policies need a k8s subject, got ${subject}`);
+  if (p?.kind !== 'k8s') throw new TypeError(`network policies need a k8s subject, got ${subject}`);
   return p;
 }
 

@@ -30,7 +30,12 @@ export function planClasses(subjects: RolloutSubject[]): PlannedClass[] {
   const groups = new Map<string, PlannedClass>();
   for (const s of subjects) {
     const k = `${s.class}\u0000${s.track}`;
-    const g = groups.get(k) ?? { class: s.class, track: s.track, risk: CLASS_RISK[s.class] ?? UNKNOWN_RISK, subjects: [] };
+    const g = groups.get(k) ?? {
+      class: s.class,
+      track: s.track,
+      risk: CLASS_RISK[s.class] ?? UNKNOWN_RISK,
+      subjects: [],
+    };
     g.subjects.push(s.subject);
     groups.set(k, g);
   }
