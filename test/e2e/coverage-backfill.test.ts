@@ -123,3 +123,24 @@ describe('backfill (LookupEvents mocked: moto does not implement it) into a tabl
     mock.restore();
   });
 });
+
+describe('warden coverage (CLI) against moto_server', () => {
+  it('prints the report as JSON with the gaps', async () => {
+    const { execFile } = await import('node:child_process');
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'bin/warden.ts', 'coverage', '--json', '--region', REGION, '--endpoint', moto.endpoint],
+        { env: { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' } },
+        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+      ),
+    );
+    const report = JSON.parse(out) as { gaps: { check: string; status: string }[] };
+    expect(report.gaps).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ check: 'bedrock-data-events', status: 'missing' }),
+        expect.objectContaining({ check: 'bedrock-invocation-logging', status: 'missing' }),
+      ]),
+    );
+  });
+});
