@@ -9,6 +9,8 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { openStore, StoreSpecError } from '../../adapters/open-store.ts';
 import { expandInputs, InputError } from '../../adapters/read-input.ts';
+import { createIdentityResolver } from '../../core/identity/resolver.ts';
+import { IdentityFileError, loadIdentityMaps } from '../../ingest/identity-file.ts';
 import { ingestPaths, SOURCE_CHOICES, type SourceChoice } from '../../ingest/pipeline.ts';
 import { cliSummary, type IngestReport } from '../../ingest/report.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
@@ -26,9 +28,22 @@ export function register(program: Command): void {
         .choices([...SOURCE_CHOICES])
         .default('auto'),
     )
+    .option(
+      '--identity <file>',
+      'JSON identity maps (workloads, irsa, podIdentity, bedrockAgents, leases) to attribute subjects',
+    )
     .action(async function (this: Command, paths: string[]) {
       const { json, store: spec } = globalOpts(this);
-      const source = this.opts<{ source: SourceChoice }>().source;
+      const { source, identity: identityFile } = this.opts<{ source: SourceChoice; identity?: string }>();
+      let identity: ReturnType<typeof createIdentityResolver> | undefined;
+      if (identityFile) {
+        try {
+          identity = createIdentityResolver(await loadIdentityMaps(identityFile));
+        } catch (err) {
+          if (err instanceof IdentityFileError) throw new CliError(err.message, 2, { cause: err });
+          throw err;
+        }
+      }
       let files: Awaited<ReturnType<typeof expandInputs>>;
       try {
         files = await expandInputs(paths);
@@ -59,6 +74,7 @@ export function register(program: Command): void {
           files.map((f) => f.path),
           {
             source,
+            identity,
             onProgress: (p) => {
               if (!bar) return;
               if (p.input !== current) {
