@@ -42,7 +42,6 @@ export interface SplitterOptions {
 }
 
 const RECORDS_PREFIX = /^\{\s*"Records"\s*:\s*\[/;
-const STRUCTURAL = /["{}[\]\n]/g;
 const VALUE_START = /[^\s,:]/g;
 const SCALAR_END = /[\s,\]}]/g;
 
@@ -316,23 +315,29 @@ export class RecordSplitter {
         continue;
       }
       // Inside a record, or in the tail of a wrapper being skipped.
-      STRUCTURAL.lastIndex = this.pos;
-      const m = STRUCTURAL.exec(buf);
-      if (!m) {
-        this.pos = buf.length;
+      // A charCodeAt loop beats a regex exec here: the gaps between structural characters are short.
+      let i = this.pos;
+      const n = buf.length;
+      let c = 0;
+      for (; i < n; i++) {
+        c = buf.charCodeAt(i);
+        if (c === 34 || c === 123 || c === 125 || c === 91 || c === 93 || c === 10) break;
+      }
+      if (i >= n) {
+        this.pos = n;
         return;
       }
-      this.pos = m.index + 1;
-      switch (m[0]) {
-        case '\n':
+      this.pos = i + 1;
+      switch (c) {
+        case 10:
           this.line++;
           this.recNewline = true;
           break;
-        case '"':
+        case 34:
           this.inString = true;
           break;
-        case '{':
-        case '[':
+        case 123:
+        case 91:
           this.depth++;
           break;
         default:
