@@ -93,3 +93,30 @@ export function normalizeIp(ip: string): string {
   const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(s);
   return m ? m[1]! : s;
 }
+
+/** A pod IP lease as the node agent ships it (lib/core/sources/node-agent.ts `lease` records). */
+export interface LeaseRecordLike {
+  ip: string;
+  pod: string;
+  namespace: string;
+  deployment?: string;
+  from: string;
+  to?: string | null;
+  cluster?: string;
+}
+
+/**
+ * Node-agent lease records -> leases for {@link LeaseIndex} / createIdentityResolver, with the Deployment subject when
+ * the agent resolved one.
+ * @example createIdentityResolver({ leases: podIpLeases(leasesFromBatch(batch)) })
+ */
+export function podIpLeases(records: Iterable<LeaseRecordLike>): PodIpLease[] {
+  const out: PodIpLease[] = [];
+  for (const r of records) {
+    const lease: PodIpLease = { ip: r.ip, namespace: r.namespace, pod: r.pod, from: r.from, to: r.to ?? null };
+    if (r.cluster) lease.cluster = r.cluster;
+    if (r.cluster && r.deployment) lease.subject = `k8s:${r.cluster}/${r.namespace}/${r.deployment}`;
+    out.push(lease);
+  }
+  return out;
+}

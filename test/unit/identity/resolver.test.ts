@@ -249,3 +249,30 @@ describe('names', () => {
     expect(roleKey(arn)).toBe(k);
   });
 });
+
+describe('leases from node-agent batches', () => {
+  it('a batch lease feeds the resolver (pod IP -> Deployment)', async () => {
+    const { leasesFromBatch, NODE_AGENT_SCHEMA } = await import('../../../lib/core/sources/node-agent.ts');
+    const { podIpLeases } = await import('../../../lib/core/identity/leases.ts');
+    const batch = {
+      schema: NODE_AGENT_SCHEMA,
+      agent: { node: 'n1', cluster: 'prod', version: '0.1.0' },
+      window: { start: T(10), end: T(10, 1) },
+      records: [
+        {
+          type: 'lease',
+          ip: '10.0.9.9',
+          pod: 'support-agent-7d9f8b6c5d-x2x9q',
+          namespace: 'support',
+          deployment: 'support-agent',
+          from: T(9),
+          to: null,
+        },
+        { type: 'lease', ip: '10.0.9.10', pod: 'debug', namespace: 'default', from: T(9) },
+      ],
+    };
+    const r = createIdentityResolver({ leases: podIpLeases(leasesFromBatch(batch)) });
+    expect(r.byIp('10.0.9.9', T(12))).toBe('k8s:prod/support/support-agent');
+    expect(r.explainIp('10.0.9.10', T(12))).toEqual({ reason: 'lease-without-deployment' });
+  });
+});
