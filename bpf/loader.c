@@ -54,6 +54,7 @@ struct options {
 	unsigned max_slots;
 	unsigned dns_port;
 	bool no_cgroup_progs;
+	bool compat_count;
 };
 
 static struct options opt = {
@@ -66,6 +67,8 @@ static struct options opt = {
 };
 
 static struct warden_bpf *skel;
+static bool fast_count;      /* count_syscall (tp_btf + cgroup storage) loaded, else count_syscall_compat */
+static int cgroup_root_fd = -1;
 static struct bpf_link *count_link; /* attached only while some cgroup has counting on */
 static int ncpus;
 static __u64 *percpu_buf;
@@ -432,7 +435,7 @@ static int update_count_link(void)
 	for (unsigned s = 0; s < opt.max_slots; s++)
 		need |= slot_owner[s] != 0;
 	if (need && !count_link) {
-		count_link = bpf_program__attach(skel->progs.count_syscall);
+		count_link = bpf_program__attach(fast_count ? skel->progs.count_syscall : skel->progs.count_syscall_compat);
 		if (!count_link) {
 			int err = -errno;
 			count_link = NULL;
@@ -453,6 +456,38 @@ static int find_slot(__u64 cg)
 	return -1;
 }
 
+/* An fd of the cgroup2 directory with this id (kernfs file handles are the 64-bit id), or a negative errno. */
+static int cgroup_fd_by_id(__u64 id)
+{
+	union {
+		struct file_handle fh;
+		char buf[sizeof(struct file_handle) + sizeof(__u64)];
+	} h;
+	h.fh.handle_bytes = sizeof(__u64);
+	h.fh.handle_type = 0xfe; /* FILEID_KERNFS */
+	memcpy(h.fh.f_handle, &id, sizeof(id));
+	int fd = open_by_handle_at(cgroup_root_fd, &h.fh, O_RDONLY);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Mirrors a cgroup's counting state into the cgroup storage the fast counting program reads. */
+static int set_count_storage(__u64 cg, const struct warden_watch *w)
+{
+	if (!fast_count)
+		return 0;
+	int cfd = cgroup_fd_by_id(cg);
+	if (cfd < 0)
+		return cfd;
+	int sfd = bpf_map__fd(skel->maps.count_storage);
+	int err = 0;
+	if (w->flags & WARDEN_WATCH_COUNT)
+		err = bpf_map_update_elem(sfd, &cfd, w, BPF_ANY) ? -errno : 0;
+	else if (bpf_map_delete_elem(sfd, &cfd) && errno != ENOENT)
+		err = -errno;
+	close(cfd);
+	return err;
+}
+
 /* Switches syscall counting for a watched cgroup; returns 0 or a negative errno. */
 static int set_counting(__u64 cg, bool on)
 {
@@ -465,12 +500,16 @@ static int set_counting(__u64 cg, bool on)
 		slot = find_slot(0);
 		if (slot < 0)
 			return -ENOSPC;
-		slot_owner[slot] = cg;
 		read_slot((unsigned)slot, false); /* baseline: counts left by a previous owner are not this cgroup's */
 		w.slot = (__u32)slot;
 		w.flags |= WARDEN_WATCH_COUNT;
+		int err = set_count_storage(cg, &w);
+		if (err)
+			return err;
+		slot_owner[slot] = cg;
 	} else if (!on && slot >= 0) {
 		w.flags &= ~WARDEN_WATCH_COUNT;
+		set_count_storage(cg, &w); /* fails only when the cgroup is gone, and its storage with it */
 	}
 	if (bpf_map_update_elem(fd, &cg, &w, BPF_EXIST))
 		return -errno;
@@ -583,11 +622,39 @@ static bool probe_one(const char *name)
 	return ok;
 }
 
+/* Opens the object with the options applied and loads it; with `fast`, the tp_btf/cgroup-storage counter. */
+static int open_and_load(bool fast)
+{
+	if (skel)
+		warden_bpf__destroy(skel);
+	skel = warden_bpf__open();
+	if (!skel)
+		return -errno;
+	skel->rodata->dedup_window_ns = (__u64)opt.dedup_ms * 1000000ULL;
+	skel->rodata->dns_port = (__u16)opt.dns_port;
+	skel->rodata->max_slots = opt.max_slots;
+	bpf_map__set_max_entries(skel->maps.syscall_counts, opt.max_slots * WARDEN_NR_MAX);
+	bpf_map__set_max_entries(skel->maps.events, opt.ringbuf_mb << 20);
+	if (opt.no_cgroup_progs) {
+		bpf_program__set_autoload(skel->progs.connect4, false);
+		bpf_program__set_autoload(skel->progs.connect6, false);
+		bpf_program__set_autoload(skel->progs.sendmsg4, false);
+		bpf_program__set_autoload(skel->progs.sendmsg6, false);
+		bpf_program__set_autoload(skel->progs.dns_egress, false);
+	}
+	bpf_program__set_autoload(fast ? skel->progs.count_syscall_compat : skel->progs.count_syscall, false);
+	if (!fast)
+		bpf_map__set_autocreate(skel->maps.count_storage, false);
+	fast_count = fast;
+	return warden_bpf__load(skel);
+}
+
 static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s [--cgroup-root DIR] [--watch CGID]... [--count CGID]... [--dedup-ms N]\n"
-		"          [--interval-ms N] [--ringbuf-mb N] [--max-slots N] [--dns-port N] [--no-cgroup-progs]\n",
+		"          [--interval-ms N] [--ringbuf-mb N] [--max-slots N] [--dns-port N] [--no-cgroup-progs]\n"
+		"          [--compat-count]   (count syscalls with the raw_tp + hash program even where tp_btf works)\n",
 		argv0);
 }
 
@@ -604,6 +671,7 @@ int main(int argc, char **argv)
 		{ "interval-ms", required_argument, 0, 'i' }, { "ringbuf-mb", required_argument, 0, 'b' },
 		{ "max-slots", required_argument, 0, 's' },   { "dns-port", required_argument, 0, 'p' },
 		{ "no-cgroup-progs", no_argument, 0, 'n' },   { "help", no_argument, 0, 'h' },
+		{ "compat-count", no_argument, 0, 'C' },
 		{ 0 }
 	};
 	__u64 initial[256];
@@ -628,6 +696,7 @@ int main(int argc, char **argv)
 		case 's': opt.max_slots = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'p': opt.dns_port = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'n': opt.no_cgroup_progs = true; break;
+		case 'C': opt.compat_count = true; break;
 		default: usage(argv[0]); return 2;
 		}
 	}
@@ -656,24 +725,18 @@ int main(int argc, char **argv)
 	bool f_fentry = probe_one("probe_fentry"), f_lsm = probe_one("probe_lsm"), f_tp_btf = probe_one("probe_tp_btf");
 	libbpf_set_print(stderr_print);
 
-	skel = warden_bpf__open();
-	if (!skel) {
-		fprintf(stderr, "warden-loader: cannot open the BPF object: %s\n", strerror(errno));
+	cgroup_root_fd = open(opt.cgroup_root, O_RDONLY | O_DIRECTORY);
+	if (cgroup_root_fd < 0) {
+		fprintf(stderr, "warden-loader: cannot open cgroup2 root %s: %s (mount cgroup2 there or pass --cgroup-root)\n",
+			opt.cgroup_root, strerror(errno));
 		return 1;
 	}
-	skel->rodata->dedup_window_ns = (__u64)opt.dedup_ms * 1000000ULL;
-	skel->rodata->dns_port = (__u16)opt.dns_port;
-	skel->rodata->max_slots = opt.max_slots;
-	bpf_map__set_max_entries(skel->maps.syscall_counts, opt.max_slots * WARDEN_NR_MAX);
-	bpf_map__set_max_entries(skel->maps.events, opt.ringbuf_mb << 20);
-	if (opt.no_cgroup_progs) {
-		bpf_program__set_autoload(skel->progs.connect4, false);
-		bpf_program__set_autoload(skel->progs.connect6, false);
-		bpf_program__set_autoload(skel->progs.sendmsg4, false);
-		bpf_program__set_autoload(skel->progs.sendmsg6, false);
-		bpf_program__set_autoload(skel->progs.dns_egress, false);
-	}
-	int err = warden_bpf__load(skel);
+	/* The fast counting program needs tp_btf and cgroup storage (6.2+); otherwise load the compatible one. */
+	libbpf_set_print(silent_print);
+	int err = opt.compat_count ? -1 : open_and_load(true);
+	libbpf_set_print(stderr_print);
+	if (err)
+		err = open_and_load(false);
 	if (err) {
 		fprintf(stderr,
 			"warden-loader: the kernel refused to load the BPF programs (%s); needs root or CAP_BPF+CAP_PERFMON+"
@@ -703,12 +766,7 @@ int main(int argc, char **argv)
 			 bpf_program__name(tps[i].p));
 	}
 	if (!opt.no_cgroup_progs) {
-		int cgfd = open(opt.cgroup_root, O_RDONLY | O_DIRECTORY);
-		if (cgfd < 0) {
-			fprintf(stderr, "warden-loader: cannot open cgroup2 root %s: %s (mount cgroup2 there or pass --cgroup-root)\n",
-				opt.cgroup_root, strerror(errno));
-			return 1;
-		}
+		int cgfd = cgroup_root_fd;
 		struct {
 			struct bpf_program *p;
 			struct bpf_link **l;
@@ -727,10 +785,10 @@ int main(int argc, char **argv)
 			snprintf(programs + strlen(programs), sizeof(programs) - strlen(programs), ",\"%s\"",
 				 bpf_program__name(cgs[i].p));
 		}
-		close(cgfd);
 	}
 	/* count_syscall is attached on demand: no hot-path hook at all while nobody is counted. */
-	snprintf(programs + strlen(programs), sizeof(programs) - strlen(programs), ",\"count_syscall\"");
+	snprintf(programs + strlen(programs), sizeof(programs) - strlen(programs), ",\"%s\"",
+		 fast_count ? "count_syscall" : "count_syscall_compat");
 
 	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
 	if (!rb) {

@@ -65,6 +65,8 @@ export interface LoaderOptions {
   restart?: { initialMs?: number; maxMs?: number; stableMs?: number; maxAttempts?: number };
   /** Records buffered for the consumer before stdout reading pauses (default 10000). */
   queueHighWater?: number;
+  /** Count syscalls with the raw_tp + hash program even where the faster tp_btf/cgroup-storage one loads. */
+  compatCount?: boolean;
   /** Extra environment for the loader process. */
   env?: NodeJS.ProcessEnv;
 }
@@ -195,7 +197,9 @@ export class LoaderSupervisor implements AsyncIterable<StreamRecord> {
     const child = this.child;
     if (!child || !this.lastReady || child.stdin.destroyed) {
       // Not running (restarting): the watched set is applied as arguments when it comes back.
-      return Promise.resolve({ type: 'ack', v: 1, ts: Date.now(), cmd: loaderCommand(c).trim(), ok: true });
+      const ack: AckRecord = { type: 'ack', v: 1, ts: Date.now(), cmd: loaderCommand(c).trim(), ok: true };
+      this.push(ack);
+      return Promise.resolve(ack);
     }
     return new Promise((resolve, reject) => {
       this.pendingAcks.push({ resolve, reject });
@@ -213,6 +217,7 @@ export class LoaderSupervisor implements AsyncIterable<StreamRecord> {
     if (o.ringbufMb !== undefined) a.push('--ringbuf-mb', String(o.ringbufMb));
     if (o.maxSlots !== undefined) a.push('--max-slots', String(o.maxSlots));
     if (o.dnsPort !== undefined) a.push('--dns-port', String(o.dnsPort));
+    if (o.compatCount) a.push('--compat-count');
     return a;
   }
 
@@ -263,10 +268,9 @@ export class LoaderSupervisor implements AsyncIterable<StreamRecord> {
         continue;
       }
       const r = p.record;
-      if (r.type === 'ack') {
-        this.pendingAcks.shift()?.resolve(r);
-        continue;
-      }
+      // Acks are resolved for the caller and also stay in the stream, so a consumer can tell which records came
+      // before a command took effect and which after.
+      if (r.type === 'ack') this.pendingAcks.shift()?.resolve(r);
       if (r.type === 'ready') {
         this.lastReady = r;
         for (const w of this.readyWaiters.splice(0)) w.resolve(r);

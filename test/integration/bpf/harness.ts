@@ -11,7 +11,7 @@ import {
   type LoaderSupervisor,
   startLoader,
 } from '../../../node-agent/loader.ts';
-import type { StreamRecord } from '../../../node-agent/loader-protocol.ts';
+import type { AckRecord, StreamRecord } from '../../../node-agent/loader-protocol.ts';
 
 export const CGROUP2_ROOT = process.env.WARDEN_CGROUP2_ROOT ?? '/sys/fs/cgroup/unified';
 
@@ -118,6 +118,13 @@ export class Collected {
       };
       this.waiters.push(w);
     });
+  }
+
+  /** Index in `records` just after the stream position of this command's ack (records after it follow the command). */
+  async after(ack: Promise<AckRecord>): Promise<number> {
+    const a = await ack;
+    await this.waitFor('ack in stream', (r): r is AckRecord => r === a);
+    return this.records.indexOf(a) + 1;
   }
 
   async close(): Promise<void> {

@@ -148,9 +148,9 @@ describe('eBPF programs in the kernel', () => {
     for (const n of ['execve', 'openat', 'connect', 'read']) expect(names, n).toContain(n);
     expect(sys.counts.every((x) => x.count > 0)).toBe(true);
 
-    const ack = await c.loader.setCounting(cg, false);
-    expect(ack.ok).toBe(true);
-    const mark = c.records.length;
+    const off = c.loader.setCounting(cg, false);
+    expect((await off).ok).toBe(true);
+    const mark = await c.after(off);
     expect((await workload(watchedCg.path)).code).toBe(0);
     await c.loader.flush();
     await c.waitFor('drops after flush', (r): r is DropsRecord => r.type === 'drops' && c.records.indexOf(r) >= mark);
@@ -184,12 +184,36 @@ describe('eBPF programs in the kernel', () => {
   });
 
   it('stops observing a cgroup after unwatch', async () => {
-    expect((await c.loader.unwatch(watchedCg.id)).ok).toBe(true);
-    const mark = c.records.length;
+    const unwatch = c.loader.unwatch(watchedCg.id);
+    expect((await unwatch).ok).toBe(true);
+    const mark = await c.after(unwatch);
     expect((await workload(watchedCg.path)).code).toBe(0);
     await c.loader.flush();
     await c.waitFor('drops after flush', (r): r is DropsRecord => r.type === 'drops' && c.records.indexOf(r) >= mark);
     const after = c.records.slice(mark).filter((r) => 'cgroupId' in r && r.cgroupId === watchedCg.id);
     expect(after).toEqual([]);
+  });
+});
+
+describe('compatible syscall counter (raw_tp + hash, for kernels without tp_btf or cgroup storage)', () => {
+  it('counts the syscalls of a watched cgroup', async () => {
+    assertKernelPrerequisites();
+    const cg = makeCgroup('warden-bpf-compat');
+    const c = collect({ watch: [{ cgroupId: cg.id, countSyscalls: true }], compatCount: true, intervalMs: 200 });
+    try {
+      const ready = await c.loader.ready();
+      expect(ready.programs).toContain('count_syscall_compat');
+      expect(ready.programs).not.toContain('count_syscall');
+      expect((await runInCgroup(cg.path, ['/bin/true'])).code).toBe(0);
+      await c.loader.flush();
+      const sys = await c.waitFor<SyscallsRecord>(
+        'syscalls with execve',
+        is('syscalls', (r) => r.cgroupId === cg.id && r.counts.some((x) => x.name === 'execve')),
+      );
+      expect(sys.counts.find((x) => x.name === 'execve')!.count).toBeGreaterThan(0);
+    } finally {
+      await c.close();
+      cg.remove();
+    }
   });
 });
