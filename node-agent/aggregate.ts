@@ -66,32 +66,34 @@ export class WindowAggregator {
   /** Adds one loader record attributed to `attribution`. Records without behavior (ready, ack ...) are ignored. */
   add(r: LoaderRecord, attribution: Attribution): void {
     const subject = subjectOf(attribution, this.opts.cluster);
-    const time = new Date(r.ts).toISOString();
+    const iso = () => new Date(r.ts).toISOString();
     switch (r.type) {
       case 'exec': {
         this.#events++;
         const path = r.filename;
-        const { argv, redacted } =
-          this.opts.redactArgv === false ? { argv: r.argv, redacted: false } : redactArgv(r.argv);
-        this.#upsert(`${subject}\u0000exec\u0000${path}`, () => ({
-          type: 'exec',
-          time,
-          path,
-          argv,
-          ...(redacted ? { argvRedacted: true } : {}),
-          pid: r.pid,
-          ppid: r.ppid,
-          uid: r.uid,
-          attribution,
-        }));
+        // Redaction runs once per distinct behavior in the window, not per event.
+        this.#upsert(`${subject}\u0000exec\u0000${path}`, () => {
+          const red = this.opts.redactArgv === false ? { argv: r.argv, redacted: false } : redactArgv(r.argv);
+          return {
+            type: 'exec',
+            time: iso(),
+            path,
+            argv: red.argv,
+            ...(red.redacted ? { argvRedacted: true } : {}),
+            pid: r.pid,
+            ppid: r.ppid,
+            uid: r.uid,
+            attribution,
+          };
+        });
         const mcp = mcpServerFromArgv(r.filename, r.argv);
         if (mcp) {
           this.#upsert(`${subject}\u0000mcp\u0000${mcp.name}`, () => ({
             type: 'mcp-spawn',
-            time,
+            time: iso(),
             transport: mcp.transport,
             name: mcp.name,
-            command: argv,
+            command: this.opts.redactArgv === false ? r.argv : redactArgv(r.argv).argv,
             attribution,
           }));
         }
@@ -108,7 +110,7 @@ export class WindowAggregator {
         const path = keys.open(r.path).slice('open:'.length);
         this.#upsert(`${subject}\u0000open\u0000${path}\u0000${errno ?? ''}`, () => ({
           type: 'open',
-          time,
+          time: iso(),
           path: r.path,
           flags: r.flags,
           ...(errno ? { errno } : {}),
@@ -122,7 +124,7 @@ export class WindowAggregator {
         const key = keys.egress(r.daddr, r.dport);
         this.#upsert(`${subject}\u0000${key}\u0000${r.protocol}`, () => ({
           type: 'connect',
-          time,
+          time: iso(),
           daddr: r.daddr,
           dport: r.dport,
           proto: r.protocol,
@@ -139,7 +141,7 @@ export class WindowAggregator {
         }
         this.#upsert(`${subject}\u0000dns\u0000${r.qname.toLowerCase()}\u0000${r.qtype}`, () => ({
           type: 'dns',
-          time,
+          time: iso(),
           qname: r.qname,
           qtype: r.qtype,
           attribution,
@@ -148,7 +150,7 @@ export class WindowAggregator {
       }
       case 'syscalls': {
         this.#events++;
-        const s = this.#syscalls.get(subject) ?? { attribution, time, counts: {} };
+        const s = this.#syscalls.get(subject) ?? { attribution, time: iso(), counts: {} };
         for (const c of r.counts) {
           const name = /^[a-z0-9_]{1,64}$/.test(c.name) ? c.name : `nr:${c.nr}`;
           s.counts[name] = (s.counts[name] ?? 0) + c.count;
