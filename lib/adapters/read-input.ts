@@ -7,6 +7,7 @@ import { createReadStream, type Stats, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 
 export class InputError extends Error {
@@ -66,12 +67,13 @@ export function decodeBytes(source: AsyncIterable<Uint8Array>): DecodedText {
     }
     const first = Buffer.concat(head.map((h) => Buffer.from(h.buffer, h.byteOffset, h.byteLength)));
     const gz = first.length >= 2 && first[0] === GZIP_MAGIC[0] && first[1] === GZIP_MAGIC[1];
-    const decoder = new TextDecoder('utf-8');
+    // StringDecoder keeps a multi-byte character split across chunks whole, and is faster than TextDecoder here.
+    const decoder = new StringDecoder('utf8');
     const bytes: AsyncIterable<Uint8Array> = counted(it, first.length ? [first] : []);
     try {
       if (!gz) {
         for await (const c of bytes) {
-          const s = decoder.decode(c, { stream: true });
+          const s = decoder.write(c as Buffer);
           if (s) yield s;
         }
       } else {
@@ -80,7 +82,7 @@ export function decodeBytes(source: AsyncIterable<Uint8Array>): DecodedText {
         src.on('error', (err) => gunzip.destroy(err));
         src.pipe(gunzip);
         for await (const c of gunzip as AsyncIterable<Buffer>) {
-          const s = decoder.decode(c, { stream: true });
+          const s = decoder.write(c as Buffer);
           if (s) yield s;
         }
       }
@@ -94,7 +96,7 @@ export function decodeBytes(source: AsyncIterable<Uint8Array>): DecodedText {
         problem = { reason: 'read-error', detail: e.message };
       }
     }
-    const tail = decoder.decode();
+    const tail = decoder.end();
     if (tail) yield tail;
   }
   return { chunks: text(), problem: () => problem, bytesRead: () => read };
