@@ -2,6 +2,7 @@
  * End-to-end ingest into a real DynamoDB endpoint: the same inputs ingested twice (the second time batched
  * differently: one file at a time, in reverse order) leave every aggregate, subject and evidence item identical.
  */
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdentityResolver } from '../../../lib/core/identity/resolver.ts';
 import { ingestStreams, type NamedStream } from '../../../lib/ingest/pipeline.ts';
@@ -85,6 +86,39 @@ export function ingestContract(name: string, open: () => Promise<{ store: Store;
       const after = (await store.subjects()).reduce((n, s) => n + s.observations, 0);
       expect(after - before).toBe(more.reduce((n, f) => n + f.records, 0));
       expect(r.stored).toBeGreaterThan(0);
+    });
+
+    it('quarantines bad records with reason and location while the rest of the input is stored', async () => {
+      const flow = (i: number) =>
+        `2 111122223333 eni-0abc 10.9.9.${i} 52.216.1.2 40000 443 6 3 900 1790000000 1790000060 ACCEPT OK`;
+      const text = [flow(1), flow(2), 'this line is not a flow log', flow(3)].join('\n');
+      const gz = gzipSync(Array.from({ length: 50 }, (_, i) => flow(10 + i)).join('\n'));
+      const r = await ingestStreams(store, [
+        {
+          name: 'flows/bad-line.log',
+          stream: (async function* () {
+            yield Buffer.from(text);
+          })(),
+        },
+        {
+          name: 'flows/cut.log.gz',
+          stream: (async function* () {
+            yield gz.subarray(0, gz.length - 30);
+          })(),
+        },
+      ]);
+      expect(r.byReason['truncated-gzip']).toBe(1);
+      expect(r.observations).toBeGreaterThanOrEqual(3);
+      const q = await store.quarantine(1000);
+      const cut = q.find((x) => x.location.file === 'flows/cut.log.gz' && x.reason === 'truncated-gzip');
+      expect(cut).toBeDefined();
+      const bad = q.filter((x) => x.location.file === 'flows/bad-line.log');
+      expect(bad).toHaveLength(1);
+      expect(bad[0]?.location.line).toBe(3);
+      expect(bad[0]?.excerpt).toContain('not a flow log');
+      for (const ip of ['10.9.9.1', '10.9.9.2', '10.9.9.3']) {
+        expect((await store.aggregates(`unattributed:${ip}`)).length).toBe(1);
+      }
     });
   });
 }
