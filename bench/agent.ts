@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DEFAULT_LOADER_BINARY, type LoaderSupervisor, startLoader } from '../node-agent/loader.ts';
 import type { DropsRecord, StreamRecord } from '../node-agent/loader-protocol.ts';
+import type { BenchRow } from './run.ts';
 
 export interface AgentBenchOptions {
   cgroupRoot?: string;
@@ -264,8 +265,50 @@ export async function runAgentBench(opts: AgentBenchOptions = {}): Promise<Agent
   }
 }
 
-/** Entry for bench/run.ts and direct runs. */
-export default runAgentBench;
+/** Rows for bench/run.ts (`npm run bench -- agent`): medians of the with-agent runs against the without-agent ones. */
+export async function bench(): Promise<BenchRow[]> {
+  const r = await runAgentBench();
+  const rows: BenchRow[] = [];
+  for (const [label, x, target, what] of [
+    ['syscall storm', r.storm, '<= 1.3', `dd bs=1 count=${r.storm.count}, counting on`],
+    [
+      'realistic HTTP loop',
+      r.realistic,
+      '<= 1.05',
+      `${r.realistic.requests} requests, new connection + file read each`,
+    ],
+  ] as const) {
+    const note = `${what}; ${x.rounds} alternating rounds; median of per-round ratios: cpu ${x.cpuRatio.toFixed(3)}, wall ${x.wallRatio.toFixed(3)}`;
+    rows.push(
+      {
+        name: `${label} cpu`,
+        value: median(x.withMs.cpu),
+        unit: 'ms',
+        baseline: { name: 'no agent', value: median(x.withoutMs.cpu) },
+        target,
+        note,
+      },
+      {
+        name: `${label} wall`,
+        value: median(x.withMs.wall),
+        unit: 'ms',
+        baseline: { name: 'no agent', value: median(x.withoutMs.wall) },
+        target,
+      },
+    );
+  }
+  const dropped = Object.values(r.delivery.drops).reduce((a, b) => a + b, 0);
+  rows.push(
+    {
+      name: 'records delivered',
+      value: r.delivery.deliveredPerSec,
+      unit: 'records/s',
+      note: `${r.delivery.delivered}/${r.delivery.offered} distinct opens delivered, offered at ${r.delivery.offeredPerSec}/s`,
+    },
+    { name: 'records dropped (counted)', value: dropped, unit: 'records', target: '<= 0' },
+  );
+  return rows;
+}
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const r = await runAgentBench();
