@@ -51,6 +51,11 @@ export interface NodeAgentOptions {
   cgroupRoot?: string;
   procRoot?: string;
   windowMs?: number;
+  /**
+   * How often pods and cgroups are re-read between windows (default 5 s). A new container is watched from the next
+   * refresh on: what it does before that is not observed (the loader watches cgroup ids, not subtrees).
+   */
+  refreshMs?: number;
   countSyscalls?: (pod: PodSummary) => boolean;
   /** Startup inventory settings, or false to skip it. */
   inventory?: InventoryOptions | false;
@@ -83,6 +88,8 @@ export class NodeAgent {
   #timer: NodeJS.Timeout | undefined;
   #ticking: Promise<void> | undefined;
   #stopped = false;
+  #refreshTimer: NodeJS.Timeout | undefined;
+  #refreshing: Promise<void> | undefined;
 
   constructor(readonly opts: NodeAgentOptions) {
     this.aggregator = new WindowAggregator({
@@ -146,7 +153,15 @@ export class NodeAgent {
   }
 
   /** Refreshes pods and cgroups: leases, new containers (inventory), watch/unwatch and counting switches. */
-  async refresh(): Promise<void> {
+  refresh(): Promise<void> {
+    // One refresh at a time: the periodic refresh and the window tick share it.
+    this.#refreshing ??= this.#refresh().finally(() => {
+      this.#refreshing = undefined;
+    });
+    return this.#refreshing;
+  }
+
+  async #refresh(): Promise<void> {
     const nowIso = new Date(this.#now()).toISOString();
     if (this.opts.podSource) {
       try {
@@ -209,6 +224,7 @@ export class NodeAgent {
       packages: inv?.packages ?? [],
       models: inv?.models ?? [],
       prompts: inv?.prompts ?? [],
+      // MCP servers are reported as `mcp-spawn` records when their exec is seen (at startup or later).
       mcpServers: [],
     } satisfies ContainerStartRecord | NodeAgentRecordInput;
     this.aggregator.addRecord(rec);
@@ -259,12 +275,17 @@ export class NodeAgent {
         });
     };
     this.#timer = setTimeout(loop, 0);
+    this.#refreshTimer = setInterval(() => {
+      this.refresh().catch((e) => this.#log('refresh failed', { error: e instanceof Error ? e.message : String(e) }));
+    }, this.opts.refreshMs ?? 5000);
   }
 
   /** Stops: closes the loader (it flushes), ships the last window. */
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
+    if (this.#refreshTimer) clearInterval(this.#refreshTimer);
+    await this.#refreshing;
     await this.#ticking;
     await this.opts.loader.close();
     await this.#pump;
