@@ -1,0 +1,136 @@
+/**
+ * KubernetesApplier against a local server speaking the Kubernetes API endpoints it uses (API discovery, server-side
+ * apply PATCH, DELETE): monitor mode applies only the SCMP_ACT_LOG SeccompProfile (and a Calico staged policy when
+ * configured), enforce applies the NetworkPolicy and the enforcing profile, rollback deletes what the last apply
+ * added. No cluster or network needed (plain HTTP on loopback, so TLS verification is off for this server only).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { eksKubeConfig, eksToken, KubernetesApplier } from '../../../lib/adapters/kubernetes-applier.ts';
+import { generateNetworkPolicies } from '../../../lib/core/artifacts/network-policy.ts';
+import { generateSeccomp } from '../../../lib/core/artifacts/seccomp.ts';
+import { supportBaseline } from '../../unit/artifacts/fixtures.ts';
+
+const RESOURCES: Record<string, { name: string; kind: string }[]> = {
+  '/apis/networking.k8s.io/v1': [{ name: 'networkpolicies', kind: 'NetworkPolicy' }],
+  '/apis/cilium.io/v2': [{ name: 'ciliumnetworkpolicies', kind: 'CiliumNetworkPolicy' }],
+  '/apis/security-profiles-operator.x-k8s.io/v1beta1': [{ name: 'seccompprofiles', kind: 'SeccompProfile' }],
+  '/apis/projectcalico.org/v3': [{ name: 'stagedkubernetesnetworkpolicies', kind: 'StagedKubernetesNetworkPolicy' }],
+};
+
+let server: Server;
+let url: string;
+const calls: { method: string; path: string; contentType?: string; auth?: string; body?: Record<string, unknown> }[] =
+  [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => {
+      raw += c;
+    });
+    req.on('end', () => {
+      const u = new URL(req.url ?? '/', 'http://x');
+      const send = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      const group = RESOURCES[u.pathname];
+      if (req.method === 'GET' && group) {
+        return send(200, {
+          kind: 'APIResourceList',
+          groupVersion: u.pathname.replace(/^\/apis\//, ''),
+          resources: group.map((r) => ({
+            ...r,
+            namespaced: true,
+            singularName: '',
+            verbs: ['get', 'patch', 'delete'],
+          })),
+        });
+      }
+      const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined;
+      calls.push({
+        method: req.method ?? '',
+        path: u.pathname,
+        contentType: req.headers['content-type'],
+        auth: req.headers.authorization,
+        ...(body ? { body } : {}),
+      });
+      if (req.method === 'PATCH') return send(200, body);
+      if (req.method === 'DELETE') return send(200, { kind: 'Status', status: 'Success' });
+      return send(404, { kind: 'Status', message: `unhandled ${req.method} ${u.pathname}` });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise<void>((r) => server.close(() => r()));
+});
+
+const manifests = () =>
+  [...generateNetworkPolicies(supportBaseline).files, ...generateSeccomp(supportBaseline).files]
+    .filter((f) => f.path.endsWith('.yaml'))
+    .map((f) => ({ path: f.path, content: f.content }));
+
+describe('KubernetesApplier', () => {
+  it('monitor applies the logging SeccompProfile and a Calico staged policy, with server-side apply', async () => {
+    calls.length = 0;
+    const a = new KubernetesApplier({
+      kubeConfig: eksKubeConfig(url, undefined, 'tok-1', true),
+      networkPolicyAudit: 'calico-staged',
+    });
+    const r = await a.apply(supportBaseline.subject, 'monitor', manifests());
+    expect(r.applied.sort()).toEqual([
+      'monitor:SeccompProfile/support/warden-support-agent-monitor',
+      'monitor:StagedKubernetesNetworkPolicy/support/warden-support-agent',
+    ]);
+    const patches = calls.filter((c) => c.method === 'PATCH');
+    expect(patches.map((c) => c.path).sort()).toEqual([
+      '/apis/projectcalico.org/v3/namespaces/support/stagedkubernetesnetworkpolicies/warden-support-agent',
+      '/apis/security-profiles-operator.x-k8s.io/v1beta1/namespaces/support/seccompprofiles/warden-support-agent-monitor',
+    ]);
+    expect(patches[0]!.contentType).toBe('application/apply-patch+yaml');
+    expect(patches[0]!.auth).toBe('Bearer tok-1');
+    const profile = patches.find((p) => p.path.includes('seccompprofiles'))!.body as {
+      spec: { defaultAction: string };
+    };
+    expect(profile.spec.defaultAction).toBe('SCMP_ACT_LOG');
+  });
+
+  it('enforce applies the NetworkPolicy, the Cilium policy and the enforcing profile; rollback removes them', async () => {
+    calls.length = 0;
+    const a = new KubernetesApplier({ kubeConfig: eksKubeConfig(url, undefined, 'tok-2', true) });
+    const r = await a.apply(supportBaseline.subject, 'enforce', manifests());
+    expect(r.applied.sort()).toEqual([
+      'enforce:CiliumNetworkPolicy/support/warden-support-agent-fqdn',
+      'enforce:NetworkPolicy/support/warden-support-agent',
+      'enforce:SeccompProfile/support/warden-support-agent-enforce',
+    ]);
+    const np = calls.find((c) => c.path.endsWith('/networkpolicies/warden-support-agent'))!.body as {
+      metadata: { annotations: Record<string, string> };
+    };
+    expect(np.metadata.annotations['warden.dev/mode']).toBe('enforce');
+    calls.length = 0;
+    await a.rollback(supportBaseline.subject);
+    expect(calls.filter((c) => c.method === 'DELETE')).toHaveLength(3);
+  });
+
+  it('makes an EKS token the way aws eks get-token does', async () => {
+    const token = await eksToken(
+      'prod',
+      'us-east-1',
+      { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      new Date('2026-11-28T00:00:00Z'),
+    );
+    expect(token.startsWith('k8s-aws-v1.')).toBe(true);
+    const decoded = Buffer.from(token.slice('k8s-aws-v1.'.length), 'base64url').toString('utf8');
+    const u = new URL(decoded);
+    expect(u.host).toBe('sts.us-east-1.amazonaws.com');
+    expect(u.searchParams.get('Action')).toBe('GetCallerIdentity');
+    expect(u.searchParams.get('X-Amz-SignedHeaders')).toBe('host;x-k8s-aws-id');
+    expect(u.searchParams.get('X-Amz-Expires')).toBe('60');
+  });
+});
