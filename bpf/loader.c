@@ -555,7 +555,7 @@ static bool parse_cg(const char *s, __u64 *out)
 
 static void command(char *line)
 {
-	char copy[256];
+	char copy[512];
 	snprintf(copy, sizeof(copy), "%s", line);
 	char *save, *verb = strtok_r(line, " \t", &save);
 	char *a1 = verb ? strtok_r(NULL, " \t", &save) : NULL;
