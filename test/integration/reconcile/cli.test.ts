@@ -1,0 +1,131 @@
+/** `warden reconcile` / `warden track` end to end on an embedded (dynalite, on-disk) store. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../../lib/adapters/open-store.ts';
+import { scopeSource, windowDays } from '../../../lib/cli/commands/reconcile.ts';
+import { CliError } from '../../../lib/cli/output.ts';
+import { runReconcile } from '../../../lib/reconcile/service.ts';
+
+const SUBJECT = 'k8s:prod/support/support-agent';
+const dir = mkdtempSync(join(tmpdir(), 'warden-reconcile-cli-'));
+const spec = `embedded:${join(dir, 'store')}`;
+const scopeFile = join(dir, 'scope.json');
+
+/** Runs the CLI asynchronously (a blocking spawnSync would starve vitest's worker RPC). */
+function warden(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const argv = ['--import', 'tsx', 'bin/warden.ts', '--store', spec, ...args];
+    execFile(process.execPath, argv, { encoding: 'utf8' }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('warden reconcile / track', () => {
+  beforeAll(async () => {
+    const store = await openStore(spec);
+    await store.write(
+      [
+        {
+          v: 1,
+          id: 'ct-1',
+          time: new Date(Date.now() - 3_600_000).toISOString(),
+          source: 'cloudtrail',
+          subject: SUBJECT,
+          layer: 'cloud-api',
+          kind: 'api',
+          key: 'api:s3:PutObject:arn:aws:s3:::export/*',
+          count: 3,
+          correlation: {},
+          attrs: { eventSource: 's3.amazonaws.com', eventName: 'PutObject' },
+        },
+      ],
+      [],
+    );
+    await store.setLabels(SUBJECT, { 'warden.dev/data-class': 'pii', 'warden.dev/agent-class': 'customer-support' });
+    await store.close();
+    writeFileSync(
+      scopeFile,
+      JSON.stringify({
+        subject: SUBJECT,
+        readAt: new Date().toISOString(),
+        role: {
+          arn: 'arn:aws:iam::111122223333:role/agent',
+          name: 'agent',
+          via: 'irsa',
+          policies: [
+            {
+              id: 'arn:aws:iam::111122223333:role/agent#inline/agent',
+              name: 'agent',
+              kind: 'inline',
+              document: {
+                Statement: [
+                  {
+                    Sid: 'Export',
+                    Effect: 'Allow',
+                    Action: ['s3:PutObject', 's3:GetObject'],
+                    Resource: 'arn:aws:s3:::export/*',
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      }),
+    );
+  }, 60_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reconcile --scope --json returns the findings and stores the scope for the next run', async () => {
+    const r = await warden('reconcile', SUBJECT, '--scope', scopeFile, '--json');
+    expect(r.stderr).not.toMatch(/^warden:/m);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { findings: { id: string; unused: { item: string }[] }[] };
+    expect(out.findings.map((f) => [f.id, f.unused.map((u) => u.item)])).toEqual([
+      ['unused-excess:iam-action:arn:aws:iam::111122223333:role/agent#inline/agent#0', ['s3:GetObject']],
+    ]);
+    const again = await warden('reconcile', SUBJECT);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('| iam-action | agent/Export');
+  });
+
+  it('track prints the track with its reasons', async () => {
+    const r = await warden('track', SUBJECT, '--json');
+    expect(r.code).toBe(0);
+    const d = JSON.parse(r.stdout) as { track: string; rule: string; reasons: string[] };
+    expect(d.track).toBe('pre-enforced');
+    expect(d.reasons[0]).toMatch(/^R2: pii with write access/);
+  });
+
+  it('bad input exits non-zero with a one-line reason', async () => {
+    expect(await warden('reconcile', 'not-a-subject')).toMatchObject({ code: 2 });
+    const missing = await warden('reconcile', 'k8s:prod/support/nobody');
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/^warden: no declared scope for k8s:prod\/support\/nobody/m);
+  });
+
+  it('rejects a bad window and an invalid or mismatched --scope file (in-process, same code paths)', async () => {
+    expect(() => windowDays('soon')).toThrow(CliError);
+    expect(windowDays('30d')).toBe(30);
+    writeFileSync(join(dir, 'bad.json'), '{"subject": 1}');
+    const bad = await scopeSource(SUBJECT, { scope: join(dir, 'bad.json'), window: '14d' });
+    const store = await openStore(spec);
+    try {
+      const now = new Date().toISOString();
+      await expect(runReconcile({ store, ...bad, now }, SUBJECT)).rejects.toThrow(/^invalid declared scope: subject/);
+      const other = await scopeSource('k8s:prod/support/other', { scope: scopeFile, window: '14d' });
+      await expect(runReconcile({ store, ...other, now }, 'k8s:prod/support/other')).rejects.toThrow(
+        /declared scope is for/,
+      );
+    } finally {
+      await store.close();
+    }
+    await expect(scopeSource(SUBJECT, { scope: join(dir, 'missing.json'), window: '14d' })).rejects.toThrow(
+      /cannot read/,
+    );
+  });
+});
