@@ -14,12 +14,14 @@ import { WardenFunction, type WardenFunctionProps } from './function.ts';
 import { Ingestion } from './ingestion.ts';
 import { acknowledgeTableGrant } from './nag.ts';
 import { DEFAULTS, type WardenProps } from './props.ts';
+import { Reconcile } from './reconcile.ts';
 import { Store } from './store.ts';
 
 export class Warden extends Construct {
   readonly store: Store;
   readonly ingestion: Ingestion;
   readonly events: Events;
+  readonly reconcile: Reconcile;
   readonly retentionDays: number;
   /** Environment every Warden function gets: where the table and bus are, and the content policy. */
   readonly environment: Record<string, string>;
@@ -47,6 +49,12 @@ export class Warden extends Construct {
       environment: this.environment,
     });
     this.events = new Events(this, 'Events', { cloudTrailQueue: this.ingestion.cloudTrail.queue });
+    this.reconcile = new Reconcile(this, 'Reconcile', {
+      table: this.store.table,
+      tableResource: this.store.table.node.defaultChild as CfnResource,
+      retentionDays: this.retentionDays,
+      environment: this.environment,
+    });
     new CfnOutput(this, 'TableName', { value: this.store.table.tableName });
     new CfnOutput(this, 'BusName', { value: this.events.bus.eventBusName });
   }

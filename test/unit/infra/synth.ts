@@ -1,21 +1,24 @@
 /**
- * Synthesizes the Warden stacks the infra tests share, once per test file: bundling the Lambdas with esbuild is the
- * slow part of a synth.
+ * Builds the Warden stacks the infra tests share. Lambda bundling is skipped here (`aws:cdk:bundling-stacks: []`,
+ * CDK's own switch for it): esbuild runs synchronously and would block the test worker; the bundles are built and
+ * run by `npx cdk synth` and the emulator e2e test (test/e2e).
  */
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { WardenStack } from '../../../lib/infra/stack.ts';
 
 /** Default props: every bucket created. */
+const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
 export function defaultStack(): { app: App; stack: WardenStack } {
-  const app = new App();
+  const app = new App({ context: NO_BUNDLING });
   const stack = new WardenStack(app, 'Warden', { env: { account: '123456789012', region: 'us-east-1' } });
   return { app, stack };
 }
 
 /** Every option on: an existing bucket, a prefix, the CloudWatch Logs subscription, clusters. */
 export function fullStack(): { app: App; stack: WardenStack } {
-  const app = new App();
+  const app = new App({ context: NO_BUNDLING });
   const stack = new WardenStack(app, 'WardenFull', {
     env: { account: '123456789012', region: 'us-east-1' },
     warden: {
