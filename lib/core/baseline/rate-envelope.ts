@@ -4,7 +4,7 @@
  *
  * Each series (a key's hourly count, or a key's hourly sum of a numeric attribute such as `bytes`) keeps three kinds of
  * quantile sketches: one over all hours, one per hour-of-day (24) and one per hour-of-week (168, UTC, Sunday 00:00 = 0).
- * A sketch is a DDSketch-style log-bucket histogram (relative accuracy 2%, exact zeros), so its size depends on the
+ * A sketch is a DDSketch-style log-bucket histogram (relative accuracy 10%: bounds use wide Tukey fences, so coarse buckets keep the doc small; exact zeros), so its size depends on the
  * spread of the values and never on how many hours were added: updating is O(1) per series and hour, and the document
  * stays bounded however long the history is. Hours in which a tracked key was not seen count as 0.
  *
@@ -73,7 +73,7 @@ export interface BoundsOptions {
 
 const HOUR_MS = 3_600_000;
 const ZERO_EPS = 1e-9;
-export const DEFAULT_ALPHA = 0.02;
+export const DEFAULT_ALPHA = 0.1;
 
 export function emptyRateEnvelopeSet(alpha = DEFAULT_ALPHA): RateEnvelopeSet {
   return { alpha, series: {} };
