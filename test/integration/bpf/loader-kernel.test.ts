@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLoader } from '../../../node-agent/loader.ts';
 import type {
   ConnectRecord,
   DnsRecord,
@@ -213,6 +214,42 @@ describe('compatible syscall counter (raw_tp + hash, for kernels without tp_btf 
       expect(sys.counts.find((x) => x.name === 'execve')!.count).toBeGreaterThan(0);
     } finally {
       await c.close();
+      cg.remove();
+    }
+  });
+});
+
+describe('no silent drops', () => {
+  it('counts every record the kernel could not deliver while the consumer was not reading', async () => {
+    assertKernelPrerequisites();
+    const cg = makeCgroup('warden-bpf-drops');
+    const n = 30_000;
+    const prefix = `/nonexistent-warden-${process.pid}-`;
+    // 1 MiB ring buffer and a consumer that reads nothing during the burst: the supervisor stops reading stdout,
+    // the loader blocks, the ring buffer fills and the kernel must count what it cannot reserve.
+    const loader = startLoader({ watch: [{ cgroupId: cg.id }], ringbufMb: 1, queueHighWater: 50 });
+    try {
+      await loader.ready();
+      const burst = `const fs = require('node:fs'); for (let i = 0; i < ${n}; i++) { try { fs.openSync('${prefix}' + i); } catch {} }`;
+      expect((await runInCgroup(cg.path, [process.execPath, '-e', burst])).code).toBe(0);
+      const flushed = loader.flush();
+      let delivered = 0;
+      let last: DropsRecord | undefined;
+      for await (const r of loader) {
+        if (r.type === 'open' && r.path.startsWith(prefix)) delivered++;
+        if (r.type === 'drops') last = r;
+        if (r.type === 'ack' && r.cmd === 'flush') break; // flush writes its drops record before its ack
+      }
+      expect((await flushed).ok).toBe(true);
+      expect(last).toBeDefined();
+      const dropped = last!.counts.ringbuf_open ?? 0;
+      expect(dropped).toBeGreaterThan(0);
+      expect(delivered).toBeLessThan(n);
+      // Every open of the burst was either delivered or counted (other opens of the process may be dropped too).
+      expect(delivered + dropped).toBeGreaterThanOrEqual(n);
+      expect(last!.counts.open_pending_full).toBe(0);
+    } finally {
+      await loader.close();
       cg.remove();
     }
   });
