@@ -72,6 +72,9 @@ export function toApiCall(b: ObservedBehavior): ApiCall | undefined {
   const principalArn = str(b.attrs.principalArn) ?? str(b.attrs.userIdentityArn);
   const roleArn =
     str(b.attrs.roleArn) ?? str(b.attrs.sessionIssuerArn) ?? (principalArn ? roleOfSession(principalArn) : undefined);
+  // Stored aggregates keep the attrs of the first observation of the window, so a key whose first call failed
+  // counts as failed for that window; the CloudTrail parser keeps principals in correlation, so roleArn is often absent
+  // and the call is then attributed to the first layer (own, then inherited) that allows it.
   const failed = Boolean(str(b.attrs.errorCode));
   return {
     behavior: b,
