@@ -95,7 +95,7 @@ export function supportAgentSpec(overrides: Partial<ScenarioSpec> = {}): Scenari
     },
     tools: SUPPORT_TOOLS,
     flows: FLOWS_V1,
-    ticketsPerHour: 4,
+    ticketsPerHour: 2,
     businessHours: [8, 18],
     weeklyExport: { day: 6, hour: 2, objects: 24 },
     replicas: 2,

@@ -30,7 +30,7 @@ export type ScenarioEvent =
   | { type: 'model-update'; at: At; model: string }
   | { type: 'prompt-revision'; at: At; flows: FlowSpec[] }
   | { type: 'tool-catalog'; at: At; tool: ToolSpec; flows: FlowSpec[] }
-  | { type: 'image-update'; at: At; packages: { name: string; version: string }[]; exec?: string }
+  | { type: 'image-update'; at: At; packages: { name: string; version: string }[]; exec?: string | undefined }
   | { type: 'traffic-change'; at: At; ticketsPerHour: number }
   | { type: 'injection'; at: At; records: number }
   | { type: 'new-destination'; at: At; ip: string; port: number }

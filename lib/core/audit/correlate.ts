@@ -188,7 +188,7 @@ export function buildAuditEntry(
   for (const o of chosen) {
     push({
       time: o.time,
-      link: direct.includes(o) && o.layer === 'application' ? 'input' : linkOf(o),
+      link: linkOf(o),
       layer: o.layer,
       source: o.source,
       key: o.key,

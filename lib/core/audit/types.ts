@@ -11,7 +11,7 @@ export const INPUT_TYPES = ['ticket', 'session', 'request'] as const;
 export type InputType = (typeof INPUT_TYPES)[number];
 
 /** Why an event is in the entry: which link of the chain found it. */
-export const LINKS = ['input', 'model', 'tool', 'cloud-api', 'egress', 'kernel'] as const;
+export const LINKS = ['model', 'tool', 'cloud-api', 'egress', 'kernel'] as const;
 export type Link = (typeof LINKS)[number];
 
 export interface TimelineEvent {

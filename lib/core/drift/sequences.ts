@@ -2,15 +2,17 @@
  * Sessions and the transition model behind pattern continuity. Evidence observations of one subject are grouped into
  * sessions: observations sharing a sessionId or ticket are one session (union of both ids); cloud-api and network
  * observations, which carry neither, join the session whose time span (plus a grace period) contains them, or else
- * form episodes split by idle gaps. A session becomes a sequence of behavior symbols (tool, API and egress keys, with
- * immediate repeats collapsed: volume is the resource-bounds signal's business, order is this one's).
+ * form episodes split by idle gaps. A session becomes a sequence of behavior symbols (tool and API keys, with
+ * immediate repeats collapsed: volume is the resource-bounds signal's business, order is this one's). Egress is left
+ * out of sequences on purpose: flow records are aggregated per capture window with second-resolution start times and
+ * arrive from two sources, so their order against tool calls is noise; a new destination still shows as a new key.
  * The model counts bigrams (with start `^` and end `$` markers) over a sliding lookback: add and remove are O(length).
  */
 import type { Observation } from '../observation.ts';
 import { keyKind } from '../observation.ts';
 
 /** Key kinds that make up sequences. */
-export const SEQUENCE_KINDS: ReadonlySet<string> = new Set(['tool', 'api', 'net', 'kb', 'agent']);
+export const SEQUENCE_KINDS: ReadonlySet<string> = new Set(['tool', 'api', 'kb', 'agent']);
 
 export interface Session {
   /** Ticket or session id when known, else `episode:<start>`. */

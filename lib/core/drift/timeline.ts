@@ -121,7 +121,7 @@ const DAY_MS = 86_400_000;
 /** How long after a deploy the post-deploy regime takes over the envelope: two days, so hour-of-day has 2 samples. */
 export const REGIME_SETTLE_MS = 2 * DAY_MS;
 
-/** With fewer than 4 samples, the bound is at least this multiple of the largest sample. */
+/** The bound is at least this multiple of the largest sample of its basis. */
 export const SMALL_SAMPLE_HEADROOM = 1.5;
 
 /**
@@ -155,8 +155,6 @@ function boundFrom(s: KeySeries, w: number, from: number): RateBound | undefined
   const firstIdx = s.windows.findIndex((x) => x >= from && x < w);
   if (firstIdx < 0) return undefined;
   const since = s.windows[firstIdx]!;
-  const targetHow = hourOfWeek(w);
-  const targetHod = new Date(w).getUTCHours();
   const how = emptySketch();
   const hod = emptySketch();
   const all = emptySketch();
@@ -223,10 +221,15 @@ function boundOf(
   };
   const b = bounds(set, key, w, { minSamples });
   if (!b) return undefined;
-  // Quartiles of two or three samples are the samples themselves: the IQR fence is meaningless there, so a thin
-  // basis also accepts up to SMALL_SAMPLE_HEADROOM x the largest value it saw.
-  const thin = b.samples < 4 ? Math.max(b.high, SMALL_SAMPLE_HEADROOM * max) : b.high;
-  // Counts are Poisson-like: never tighter than 3 standard deviations above the typical count.
-  const upper = Math.max(thin, b.expected + 3 * Math.sqrt(Math.max(b.expected, 1)));
+  // Quartiles of two or three samples are the samples themselves, so the IQR fence alone is too tight there.
+  // Agent traffic is clumpy (a ticket makes several calls to one destination, two sources report one connection),
+  // so the bound is never below 1.5x the largest count of the same basis, nor 3 Poisson deviations or 3x the
+  // typical count above zero.
+  const upper = Math.max(
+    b.high,
+    SMALL_SAMPLE_HEADROOM * max,
+    b.expected + 3 * Math.sqrt(Math.max(b.expected, 1)),
+    3 * b.expected,
+  );
   return { upper, typical: b.expected, samples: b.samples };
 }

@@ -57,7 +57,7 @@ function apiActivity(e: TimelineEvent, entry: AuditEntry): OcsfEvent {
   };
   if (m && m[3] !== '*') ev.resources = [{ uid: m[3] }];
   if (e.key.startsWith('model:')) ev.ai_model = { uid: e.key.slice(6), name: e.key.slice(6) };
-  if (e.link === 'tool' || e.link === 'model' || e.link === 'input') {
+  if (e.link === 'tool' || e.link === 'model') {
     ev.ai_agent = {
       uid: e.subject,
       ...(e.correlation.sessionId ? { instance_uid: String(e.correlation.sessionId) } : {}),

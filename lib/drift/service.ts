@@ -1,0 +1,99 @@
+/**
+ * Drift service: reads aggregates, evidence and deploy events from the Store, classifies every subject's changes in
+ * the period with the pure core (lib/core/drift), stores each drift object as a Doc (kind `drift`, scope = subject,
+ * id = first window) and publishes each as "Warden Drift Detected" through an EventSink.
+ */
+import {
+  type AgentOwner,
+  deployEventsFromCloudTrail,
+  deployEventsFromInventory,
+  mergeDeployEvents,
+} from '../core/deploy-events/index.ts';
+import type { DeployEvent } from '../core/deploy-events/types.ts';
+import { classifyDrift } from '../core/drift/classify.ts';
+import { DEFAULT_DRIFT_OPTIONS, type DriftObject, type DriftOptions } from '../core/drift/types.ts';
+import type { Observation } from '../core/observation.ts';
+import type { EventSink, Store, WardenEvent } from '../ports.ts';
+
+export const DRIFT_DETAIL_TYPE = 'Warden Drift Detected';
+export const DRIFT_DOC = 'drift';
+
+export interface DriftRunOptions {
+  /** End of the period (ISO); default now. */
+  now?: string;
+  /** Period length in ms; default 30 days. */
+  sinceMs?: number;
+  /** Only these subjects (default: every k8s:, bedrock: and local: subject). */
+  subjects?: string[];
+  options?: Partial<DriftOptions>;
+  sink?: EventSink;
+  /** Store drift docs (default true). */
+  persist?: boolean;
+}
+
+export interface DriftRun {
+  from: string;
+  to: string;
+  items: DriftObject[];
+  deploys: DeployEvent[];
+  published: number;
+}
+
+/** The drift event as EventBridge carries it (DESIGN.md contract). */
+export function driftEvent(d: DriftObject): WardenEvent<DriftObject> {
+  return { source: 'warden', detailType: DRIFT_DETAIL_TYPE, detail: d, time: d.from };
+}
+
+/** Evidence de-duplicated by observation id (a store may return a row once per index it matched). */
+export function uniqueById(observations: Observation[]): Observation[] {
+  const seen = new Set<string>();
+  return observations.filter((o) => (seen.has(o.id) ? false : (seen.add(o.id), true)));
+}
+
+function isAgentSubject(s: string): boolean {
+  return s.startsWith('k8s:') || s.startsWith('bedrock:') || s.startsWith('local:');
+}
+
+/** Agent id -> owning subject, learned from the traces attributed to each subject. */
+function agentOwner(evidence: Observation[]): AgentOwner {
+  const owners = new Map<string, string>();
+  for (const o of evidence) {
+    const id = o.attrs.agentId;
+    if (o.source === 'bedrock-trace' && typeof id === 'string' && !owners.has(id)) owners.set(id, o.subject);
+  }
+  return (region, agentId) => owners.get(agentId) ?? `bedrock:${region}/${agentId}`;
+}
+
+/**
+ * Classifies drift over [now - since, now) for every agent subject.
+ * @example await runDrift(store, { sinceMs: 30 * 86_400_000, sink: new EventLogSink({ path }) })
+ */
+export async function runDrift(store: Store, opts: DriftRunOptions = {}): Promise<DriftRun> {
+  const options = { ...DEFAULT_DRIFT_OPTIONS, ...opts.options };
+  const to = opts.now ?? new Date().toISOString();
+  const from = new Date(Date.parse(to) - (opts.sinceMs ?? 30 * 86_400_000)).toISOString();
+  const historyFrom = new Date(Date.parse(from) - options.lookbackMs).toISOString();
+  const all = await store.subjects();
+  const targets = (opts.subjects ?? all.map((s) => s.subject).filter(isAgentSubject)).sort();
+  // Deploy events may sit under any subject (the CI principal that called UpdateAgent), so all evidence is read.
+  const evidenceBySubject = new Map<string, Observation[]>();
+  for (const s of all) evidenceBySubject.set(s.subject, uniqueById(await store.evidence(s.subject, historyFrom, to)));
+  const everything = [...evidenceBySubject.values()].flat();
+  const deploys = mergeDeployEvents(
+    deployEventsFromCloudTrail(everything, agentOwner(everything)),
+    deployEventsFromInventory(everything),
+  );
+  const items: DriftObject[] = [];
+  for (const subject of targets) {
+    const aggregates = await store.aggregates(subject, { from: historyFrom, to });
+    const evidence = evidenceBySubject.get(subject) ?? uniqueById(await store.evidence(subject, historyFrom, to));
+    items.push(...classifyDrift({ subject, aggregates, evidence, deploys, from, to, options }));
+  }
+  if (opts.persist !== false) for (const d of items) await store.putDoc(DRIFT_DOC, d.subject, d.from, d);
+  let published = 0;
+  if (opts.sink && items.length > 0) {
+    await opts.sink.publish(items.map(driftEvent));
+    published = items.length;
+  }
+  return { from, to, items, deploys, published };
+}
