@@ -135,16 +135,11 @@ export function buildAuditEntry(
       (o.correlation.ticket !== undefined && tickets.includes(String(o.correlation.ticket))),
   );
   const requestIds = strs(session.filter((o) => o.source !== 'cloudtrail').map((o) => o.correlation.requestId));
-  // The agent's role sessions: from the session's own records (model invocation identity) when they name one;
-  // otherwise every role session of the subject active in the span.
+  // AWS API calls of the agent's subject in the interval: the pod's role sessions are not named by the session's
+  // own records (those carry the agent service role), so the subject and the interval are the link; pod IPs then
+  // narrow egress. Concurrent sessions of the same agent in the same interval are included too (documented).
   const sessionRoles = strs(session.map((o) => o.correlation.roleSession));
-  const api = inSpan.filter(
-    (o) =>
-      o.layer === 'cloud-api' &&
-      o.attrs.deployEvent !== true &&
-      !session.includes(o) &&
-      (sessionRoles.length === 0 || sessionRoles.includes(String(o.correlation.roleSession))),
-  );
+  const api = inSpan.filter((o) => o.layer === 'cloud-api' && o.attrs.deployEvent !== true && !session.includes(o));
   const roleSessions = strs([...sessionRoles, ...api.map((o) => o.correlation.roleSession)]);
   // Pod IPs: where the API calls came from, else the pods the session ran in.
   const podIps = strs([...api.map((o) => o.attrs.sourceIPAddress), ...session.map((o) => o.correlation.podIp)]).filter(
