@@ -29,7 +29,6 @@ describe('readBedrockAgent', () => {
       guardrailConfiguration: { guardrailIdentifier: 'gr-1', guardrailVersion: '2' },
       updatedAt: new Date('2026-03-01T10:00:00Z'),
       idleSessionTTLInSeconds: 600,
-      agentResourceRoleArn2: undefined,
     } as never,
   });
   mock
