@@ -8,7 +8,7 @@
  * | image        | kernel layer, `exec open syscall pkg image mcp prompt`, `model:file:` | among known keys | within ratio |
  * | model        | `model:` keys                                          | among known keys             | within ratio  |
  * | prompt       | `prompt:` keys                                         | among known keys             | within ratio  |
- * | tool-catalog | declared tools only (`adds`)                           | among known + declared keys  | within ratio  |
+ * | tool-catalog | declared tools (`adds`); any `tool:` key when undeclared | among known + declared keys  | within ratio  |
  * | agent-config | `model: kb: agent: guardrail:` keys                    | among known keys             | within ratio  |
  *
  * "Among known keys": every symbol of the novel transition was already behavior of the subject (or is itself
@@ -39,7 +39,9 @@ function explainsNewKey(d: DeployEvent, key: string, layer: Change['layer']): bo
     case 'prompt':
       return kind === 'prompt';
     case 'tool-catalog':
-      return false;
+      // A catalog change whose event did not carry the tool list (CloudTrail keeps no function schema) vouches for
+      // new tools of the agent, but never for APIs or destinations.
+      return d.adds.length === 0 && kind === 'tool';
     case 'agent-config':
       return AGENT_CONFIG_KINDS.has(kind);
   }
