@@ -26,6 +26,8 @@ import {
   QueryCommand,
   type QueryCommandInput,
   UpdateCommand,
+  BatchGetCommand,
+  BatchWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type Observation, type Reject, type SourceName, WINDOW_MS } from '../core/observation.ts';
 import type {
@@ -65,6 +67,12 @@ export interface DynamoStoreOptions {
   now?: () => Date;
   /** Called on close (e.g. to stop the embedded endpoint). */
   onClose?: () => Promise<void>;
+  /**
+   * This process is the only writer (the embedded store): aggregates are read in batches, merged in memory with the
+   * same idempotency rule, and written back with BatchWriteItem. Avoids one expression-heavy UpdateItem per
+   * aggregate, which dynalite parses slowly. Never set it for a table other processes write to.
+   */
+  singleWriter?: boolean;
 }
 
 /** Raised by putDoc when `expectVersion` does not match the stored version. */
@@ -178,8 +186,11 @@ export class DynamoStore implements Store {
     const batch = aggregateBatch(observations, opts.segments);
     const perSubject = new Map<string, { observations: number; firstSeen: string; lastSeen: string }>();
 
-    await mapLimit(batch.aggregates, this.concurrency, async (a) => {
-      const r = await this.writeAggregate(a);
+    const results = this.opts.singleWriter
+      ? await this.serialized(() => this.writeAggregatesSingleWriter(batch.aggregates))
+      : await mapLimit(batch.aggregates, this.concurrency, (a) => this.writeAggregate(a));
+    batch.aggregates.forEach((a, i) => {
+      const r = results[i]!;
       report.writeRequests += r.requests;
       if (!r.stored) {
         report.duplicates++;
@@ -225,6 +236,85 @@ export class DynamoStore implements Store {
       if (await this.putQuarantine(r, nowIso)) report.quarantined++;
     });
     return report;
+  }
+
+  private writeChain: Promise<unknown> = Promise.resolve();
+
+  /** Runs `fn` after every earlier single-writer merge finished, so read-merge-write cycles never interleave. */
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.writeChain.then(fn, fn);
+    this.writeChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Single-writer merge (see {@link DynamoStoreOptions.singleWriter}): the same item shape and idempotency rule as
+   * the UpdateItem path (contributions whose digest is already in `contrib` are skipped; counts and sums added;
+   * first/last seen as min/max; layer, kind and attrs kept from the first write).
+   */
+  private async writeAggregatesSingleWriter(
+    aggs: PendingAggregate[],
+  ): Promise<{ requests: number; stored?: StoredPart }[]> {
+    const keyOf = (a: PendingAggregate) => ({ pk: itemKeys.subjectPk(a.subject), sk: itemKeys.aggregateSk(a.window, a.key) });
+    const existing = new Map<string, Item>();
+    const keys = aggs.map(keyOf);
+    for (let i = 0; i < keys.length; i += 100) {
+      let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
+        [this.table]: { Keys: keys.slice(i, i + 100), ConsistentRead: true },
+      };
+      while (request && Object.keys(request).length > 0) {
+        const got = await this.doc.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of got.Responses?.[this.table] ?? []) existing.set(`${item.pk}\u0000${item.sk}`, item);
+        request = got.UnprocessedKeys as typeof request;
+      }
+    }
+    const out: { requests: number; stored?: StoredPart }[] = [];
+    const puts: Item[] = [];
+    for (const a of aggs) {
+      const k = keyOf(a);
+      const cur = existing.get(`${k.pk}\u0000${k.sk}`);
+      const contrib = new Set<string>((cur?.contrib as Set<string> | undefined) ?? []);
+      const todo = [...a.parts.values()].map((c) => ({ c, d: contributionDigest(c) })).filter((p) => !contrib.has(p.d));
+      if (todo.length === 0) {
+        out.push({ requests: 0 });
+        continue;
+      }
+      const c = combine(todo.map((p) => p.c));
+      for (const p of todo) contrib.add(p.d);
+      const item: Item = {
+        ...(cur ?? {}),
+        ...k,
+        type: 'aggregate',
+        subject: a.subject,
+        key: a.key,
+        window: a.window,
+        layer: cur?.layer ?? a.layer,
+        kind: cur?.kind ?? a.kind,
+        attrs: cur?.attrs ?? a.attrs,
+        expiresAt: expiryAfter(a.window, this.retentionDays),
+        firstSeen: cur?.firstSeen ? minStr(cur.firstSeen as string, c.firstSeen) : c.firstSeen,
+        lastSeen: cur?.lastSeen ? maxStr(cur.lastSeen as string, c.lastSeen) : c.lastSeen,
+        count: ((cur?.count as number | undefined) ?? 0) + c.count,
+        observations: ((cur?.observations as number | undefined) ?? 0) + c.observations,
+        contrib,
+        sources: new Set<string>([...((cur?.sources as Set<string> | undefined) ?? []), ...c.sources]),
+      };
+      for (const [name, v] of Object.entries(c.sums)) item[`sum.${name}`] = ((cur?.[`sum.${name}`] as number | undefined) ?? 0) + v;
+      existing.set(`${k.pk}\u0000${k.sk}`, item);
+      puts.push(item);
+      out.push({ requests: 1, stored: { observations: c.observations, firstSeen: c.firstSeen, lastSeen: c.lastSeen } });
+    }
+    // Later puts of the same key (not possible within one batch today) would win, as the merged item already does.
+    for (let i = 0; i < puts.length; i += 25) {
+      let request: Record<string, { PutRequest: { Item: Item } }[]> | undefined = {
+        [this.table]: puts.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
+      };
+      while (request && Object.keys(request).length > 0) {
+        const r = await this.doc.send(new BatchWriteCommand({ RequestItems: request }));
+        request = r.UnprocessedItems as typeof request;
+      }
+    }
+    return out;
   }
 
   /**

@@ -65,6 +65,8 @@ export async function openStore(spec?: string, opts: { cwd?: string } = {}): Pro
       createTable: true,
       description: s.path ? `embedded:${s.path}` : 'embedded:memory',
       onClose: ep.close,
+      // The embedded database lives in this process: nothing else writes to it.
+      singleWriter: true,
     });
     try {
       await store.init();

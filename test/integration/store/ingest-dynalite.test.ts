@@ -2,3 +2,4 @@ import { startDynaliteStore } from '../../support/dynalite.ts';
 import { ingestContract } from './ingest-contract.ts';
 
 ingestContract('dynalite (in-process)', () => startDynaliteStore());
+ingestContract('dynalite (in-process, single writer)', () => startDynaliteStore({ singleWriter: true }));
