@@ -31,6 +31,11 @@ export interface WardenProps {
   maxPayloadBytes?: number;
   /** Keep the table, key and created buckets when the stack is deleted. Default true (evidence outlives a stack). */
   retainData?: boolean;
+  /**
+   * The rollout state machine: IAM tightenings go as pull requests to `iamRepository`, Kubernetes artifacts to
+   * `gitOpsRepository` (both `owner/repo`); the GitHub token and webhook secret live in Secrets Manager.
+   */
+  rollout?: { iamRepository: string; gitOpsRepository: string; githubSecretArn?: string; githubApiUrl?: string };
 }
 
 export const DEFAULTS = {
@@ -63,6 +68,15 @@ const contextSchema = z
       .max(6 * 1024 * 1024)
       .default(DEFAULTS.maxPayloadBytes),
     retainData: z.union([z.boolean(), z.enum(['true', 'false']).transform((s) => s === 'true')]).default(true),
+    rollout: z
+      .object({
+        iamRepository: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'owner/repo'),
+        gitOpsRepository: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'owner/repo'),
+        githubSecretArn: z.string().startsWith('arn:').optional(),
+        githubApiUrl: z.string().url().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -75,6 +89,7 @@ export const CONTEXT_KEYS = [
   'bedrockInvocationLogGroupName',
   'maxPayloadBytes',
   'retainData',
+  'rollout',
 ] as const;
 
 /**
@@ -83,12 +98,13 @@ export const CONTEXT_KEYS = [
  */
 export function propsFromContext(
   get: (key: string) => unknown,
-): Required<Omit<WardenProps, 'bedrockInvocationLogGroupName'>> & Pick<WardenProps, 'bedrockInvocationLogGroupName'> {
+): Required<Omit<WardenProps, 'bedrockInvocationLogGroupName' | 'rollout'>> &
+  Pick<WardenProps, 'bedrockInvocationLogGroupName' | 'rollout'> {
   const raw: Record<string, unknown> = {};
   for (const k of CONTEXT_KEYS) {
     let v = get(`warden:${k}`);
     const text = v;
-    if (typeof text === 'string' && (k === 'clusterNames' || k === 'buckets')) {
+    if (typeof text === 'string' && (k === 'clusterNames' || k === 'buckets' || k === 'rollout')) {
       try {
         v = JSON.parse(text);
       } catch {

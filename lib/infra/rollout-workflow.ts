@@ -12,6 +12,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { rolloutDefinition } from '../core/rollout/definition.ts';
 import { logRetention, type WardenFunction } from './function.ts';
+import { acknowledge } from './nag.ts';
 import { QueueWithDlq } from './queue.ts';
 
 export interface RolloutWorkflowProps {
@@ -88,5 +89,17 @@ export class RolloutWorkflow extends Construct {
     this.queue.queue.grantSendMessages(this.stateMachine);
     this.stateMachine.grantTaskResponse(this.worker.fn);
     this.stateMachine.grantTaskResponse(this.webhook.fn);
+    acknowledge(
+      this.stateMachine,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Step Functions log delivery (logs:*LogDelivery, PutResourcePolicy, Describe*) and X-Ray accept no resource ARN.',
+    );
+    if (!props.githubSecretArn) {
+      acknowledge(
+        this.secret,
+        'AwsSolutions-SMG4',
+        'A GitHub token and webhook secret are rotated in GitHub, not by a Secrets Manager rotation Lambda.',
+      );
+    }
   }
 }

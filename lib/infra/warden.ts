@@ -7,7 +7,9 @@
  * It wires `Store` (table + key), `Ingestion` (queues, buckets, functions) and `Events` (bus + CloudTrail rule).
  * Later capabilities add their Lambdas with {@link Warden.addFunction}, which gives them the table and the bus.
  */
-import { CfnOutput, type CfnResource } from 'aws-cdk-lib';
+import { CfnOutput, type CfnResource, Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import { Events } from './events.ts';
 import { WardenFunction, type WardenFunctionProps } from './function.ts';
@@ -15,6 +17,7 @@ import { Ingestion } from './ingestion.ts';
 import { acknowledgeTableGrant } from './nag.ts';
 import { DEFAULTS, type WardenProps } from './props.ts';
 import { Reconcile } from './reconcile.ts';
+import { RolloutWorkflow } from './rollout-workflow.ts';
 import { Store } from './store.ts';
 
 export class Warden extends Construct {
@@ -22,6 +25,12 @@ export class Warden extends Construct {
   readonly ingestion: Ingestion;
   readonly events: Events;
   readonly reconcile: Reconcile;
+  /** Hourly baseline and inventory refresh (lambdas/baseline). */
+  readonly baselines: WardenFunction;
+  /** Hourly drift classification publishing "Warden Drift Detected" on the Warden bus (lambdas/drift). */
+  readonly drift: WardenFunction;
+  /** The rollout state machine, when `rollout` is configured (it needs the GitHub repositories). */
+  readonly rollout?: RolloutWorkflow;
   readonly retentionDays: number;
   /** Environment every Warden function gets: where the table and bus are, and the content policy. */
   readonly environment: Record<string, string>;
@@ -55,6 +64,40 @@ export class Warden extends Construct {
       retentionDays: this.retentionDays,
       environment: this.environment,
     });
+    this.baselines = this.addFunction('Baselines', {
+      name: 'baseline',
+      description: 'Warden: fold new aggregates into every subject baseline (convergence, aging, rate envelopes)',
+      timeout: Duration.minutes(10),
+      memorySize: 1024,
+      reservedConcurrentExecutions: 1,
+    });
+    this.drift = this.addFunction('Drift', {
+      name: 'drift',
+      description: 'Warden: classify drift (evolution vs risky) and publish Warden Drift Detected',
+      timeout: Duration.minutes(10),
+      memorySize: 1024,
+      reservedConcurrentExecutions: 1,
+      environment: { WARDEN_EVENT_BUS: this.events.bus.eventBusName },
+    });
+    for (const [fid, f, what] of [
+      ['BaselinesHourly', this.baselines, 'baseline refresh'],
+      ['DriftHourly', this.drift, 'drift classification'],
+    ] as const) {
+      new events.Rule(this, fid, {
+        description: `Warden: hourly ${what}`,
+        schedule: events.Schedule.rate(Duration.hours(1)),
+        targets: [new targets.LambdaFunction(f.fn, { event: events.RuleTargetInput.fromObject({}) })],
+      });
+    }
+    if (props.rollout) {
+      this.rollout = new RolloutWorkflow(this, 'Rollout', {
+        addFunction: (fid, fprops) => this.addFunction(fid, fprops),
+        retentionDays: this.retentionDays,
+        ...props.rollout,
+      });
+      new CfnOutput(this, 'RolloutStateMachineArn', { value: this.rollout.stateMachine.stateMachineArn });
+      new CfnOutput(this, 'RolloutWebhookUrl', { value: this.rollout.webhookUrl.url });
+    }
     new CfnOutput(this, 'TableName', { value: this.store.table.tableName });
     new CfnOutput(this, 'BusName', { value: this.events.bus.eventBusName });
   }

@@ -49,9 +49,16 @@ export function storeArtifactProvider(opts: StoreProviderOptions): ArtifactProvi
 /** Every subject with a baseline, with its class and track (observe-in-production unless a track doc says otherwise). */
 export async function rolloutSubjects(store: Store, only?: string[]): Promise<RolloutSubject[]> {
   const out: RolloutSubject[] = [];
-  for (const s of await store.subjects()) {
+  const all = await store.subjects();
+  // A staging subject is enforced through its production subject (pre-enforced track), not rolled out itself.
+  const staging = new Set<string>();
+  for (const s of all) {
+    const t = await store.getDoc<TrackDecision>(DOC_TRACK, s.subject, 'latest');
+    if (t?.body.preEnforced?.stagingSubject) staging.add(t.body.preEnforced.stagingSubject);
+  }
+  for (const s of all) {
     if (only && !only.includes(s.subject)) continue;
-    if (!s.subject.startsWith('k8s:')) continue;
+    if (!s.subject.startsWith('k8s:') || staging.has(s.subject)) continue;
     const b = await loadBaseline(store, s.subject);
     if (!b) continue;
     const cls = classBaseline(s.subject, s.labels, b.baseline.entries);

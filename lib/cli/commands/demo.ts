@@ -1,74 +1,63 @@
 /**
- * `warden demo [--out DIR] [--json]` (v0): generates a small sample of two agents' telemetry in real formats
- * (CloudTrail trail files and VPC flow logs, gzip, as AWS delivers them to S3), ingests it into the store with the
- * sample's identity maps, and prints a summary. Later capabilities add their steps after `ingest` in `runDemo`.
+ * `warden demo [--out DIR] [--json]`: the reference incident end to end on the embedded store (see lib/demo/run.ts).
+ * The terminal summary fits one screen and names the files; `--json` prints the summary object (store, files,
+ * subjects, risky drift items, the incident's audit id) so scripts can follow up with the other commands.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { openStore, StoreSpecError } from '../../adapters/open-store.ts';
-import { createIdentityResolver } from '../../core/identity/resolver.ts';
-import { ingestPaths } from '../../ingest/pipeline.ts';
-import { cliSummary, type IngestReport } from '../../ingest/report.ts';
-import { generateSample, sampleIdentityMaps } from '../../ingest/sample-data.ts';
-import type { SubjectRecord } from '../../ports.ts';
+import { StoreSpecError } from '../../adapters/open-store.ts';
+import { runDemo } from '../../demo/run.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
-
-export interface DemoSummary {
-  store: string;
-  dataDir: string;
-  files: string[];
-  ingest: ReturnType<typeof cliSummary>;
-  subjects: SubjectRecord[];
-}
-
-/** Generates the sample into `dataDir`, ingests it into the store named by `storeSpec`, returns the summary. */
-export async function runDemo(opts: { storeSpec?: string; dataDir: string }): Promise<DemoSummary> {
-  const files = generateSample({ hours: 6, seed: 7 });
-  const paths: string[] = [];
-  for (const f of files) {
-    const p = join(opts.dataDir, f.path);
-    mkdirSync(dirname(p), { recursive: true });
-    writeFileSync(p, f.bytes);
-    paths.push(p);
-  }
-  const store = await openStore(opts.storeSpec).catch((err: unknown) => {
-    if (err instanceof StoreSpecError) throw new CliError(err.message, 2, { cause: err });
-    throw err;
-  });
-  try {
-    const report: IngestReport = await ingestPaths(store, paths, {
-      identity: createIdentityResolver(sampleIdentityMaps()),
-    });
-    const subjects = (await store.subjects()).sort((a, b) => a.subject.localeCompare(b.subject));
-    return { store: store.description, dataDir: opts.dataDir, files: paths, ingest: cliSummary(report), subjects };
-  } finally {
-    await store.close();
-  }
-}
 
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('generate a small sample of two agents, ingest it, and summarize')
-    .option('--out <dir>', 'where to write the generated sample (default: a new temp directory)')
+    .description(
+      'run the reference incident end to end: ingest, baselines, reconcile, artifacts, rollout, drift, audit, report',
+    )
+    .option('--out <dir>', 'where telemetry, artifacts, the event log and the report go', 'warden-demo')
     .action(async function (this: Command) {
-      const { out } = this.opts<{ out?: string }>();
-      const dataDir = out ? resolve(out) : mkdtempSync(join(tmpdir(), 'warden-demo-'));
-      mkdirSync(dataDir, { recursive: true });
-      const summary = await runDemo({ storeSpec: globalOpts(this).store, dataDir });
-      emit(this, summary, () =>
-        [
-          `generated ${summary.files.length} files (CloudTrail and VPC flow logs, gzip) under ${summary.dataDir}`,
-          `ingested ${summary.ingest.records} records -> ${summary.ingest.observations} observations, ${summary.ingest.stored} aggregates, ${summary.ingest.quarantined} quarantined`,
-          `store: ${summary.store}`,
-          'subjects:',
-          ...summary.subjects.map(
-            (s) => `  ${s.subject}  ${s.observations} observations  ${s.firstSeen} .. ${s.lastSeen}`,
+      const { out } = this.opts<{ out: string }>();
+      const g = globalOpts(this);
+      const tty = Boolean(process.stderr.isTTY) && !g.json;
+      if (!g.json) process.stderr.write('warden demo: seven weeks of a customer-support agent and its neighbours\n');
+      const s = await runDemo({
+        outDir: resolve(out),
+        ...(g.store ? { storeSpec: g.store } : {}),
+        progress: tty,
+        log: g.json ? () => {} : (l) => process.stderr.write(`${l}\n`),
+      }).catch((err: unknown) => {
+        if (err instanceof StoreSpecError) throw new CliError(err.message, 2, { cause: err });
+        throw err;
+      });
+      const total = Object.values(s.timings).reduce((a, b) => a + b, 0);
+      emit(this, s, () => {
+        const risky = s.riskyDrift[0];
+        return [
+          '',
+          `ingested ${s.ingest.records} records -> ${s.ingest.observations} observations (${s.ingest.quarantined} quarantined) into ${s.store}`,
+          'agents:',
+          ...s.subjects.map(
+            (a) =>
+              `  ${a.subject.padEnd(40)} ${String(a.class ?? '-').padEnd(17)} ${String(a.track ?? '-').padEnd(22)}` +
+              (a.unusedExcess !== undefined ? ` excess ${a.unusedExcess}, overreach ${a.inheritedOverreach}` : ''),
           ),
-          'next: warden subjects',
-        ].join('\n'),
-      );
+          `rollout ${s.rollout.rolloutId}: ${s.rollout.path.filter((p) => /^(Enforce|Rollback)/.test(p)).join(', ')} -> ${s.rollout.status}${s.rollout.error ? ` (${s.rollout.error})` : ''}`,
+          `drift (35 days): ${s.drift.evolution} expected evolution, ${s.drift.risky} risky`,
+          ...(risky
+            ? [
+                `  RISKY ${risky.subject} score ${risky.score}: ${risky.summary}`,
+                `        signals ${risky.signals.join(' ')}`,
+              ]
+            : ['  no risky drift found']),
+          `incident ${s.incident.ticket ?? '-'}: audit ${s.incident.auditId ?? 'not found'} [${s.incident.layers.join(' ')}], chain ${s.incident.verify}`,
+          'files:',
+          `  report     ${s.files.report ?? '(not written)'}`,
+          `  artifacts  ${s.files.artifacts.length} files under ${resolve(out, 'artifacts')}`,
+          `  events     ${s.files.events}`,
+          `  telemetry  ${s.files.telemetry.length} files under ${resolve(out, 'telemetry')}`,
+          `done in ${(total / 1000).toFixed(0)} s. next: warden subjects · warden drift · warden audit --input ${s.incident.ticket ?? 'ID'}`,
+        ].join('\n');
+      });
     });
 }

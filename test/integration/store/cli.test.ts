@@ -30,7 +30,7 @@ function warden(args: string[], cwd: string): Promise<{ code: number | null; std
   });
 }
 
-describe('warden CLI: ingest, subjects, demo', () => {
+describe('warden CLI: ingest, subjects', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'warden-cli-'));
 
   it('ingest --json of the Stratus Red Team detonation logs prints exactly the summary keys; a second run stores nothing', async () => {
@@ -73,19 +73,5 @@ describe('warden CLI: ingest, subjects, demo', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(message);
-  });
-
-  it('demo --json generates, ingests and names the store, files and subjects', async () => {
-    const out = join(cwd, 'demo-data');
-    const r = await warden(['demo', '--json', '--out', out, '--store', `embedded:${join(cwd, 'demo-store')}`], cwd);
-    expect(r.code).toBe(0);
-    const s = JSON.parse(r.stdout);
-    expect(s.store).toBe(`embedded:${join(cwd, 'demo-store')}`);
-    expect(s.files.length).toBe(12);
-    expect(s.ingest.quarantined).toBe(0);
-    expect(s.subjects.map((x: { subject: string }) => x.subject)).toEqual([
-      'k8s:prod/analytics/code-runner',
-      'k8s:prod/support/support-agent',
-    ]);
   });
 });

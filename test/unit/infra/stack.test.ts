@@ -30,6 +30,17 @@ const STAR_OK = [
   'cloudtrail:LookupEvents',
   's3:PutBucketNotification',
   ...RECONCILE_READ_ACTIONS,
+  // Step Functions log delivery to CloudWatch Logs: these APIs take no resource ARN.
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
 ];
 
 /** One assertion per resource type the stacks create. */
@@ -56,19 +67,23 @@ const byType: Record<string, Check> = {
     }
   },
   'AWS::Lambda::EventSourceMapping': (t) => {
+    // Every SQS consumer reports partial batch failures (two ingest queues, plus the rollout worker when configured).
+    const all = Object.keys(t.findResources('AWS::Lambda::EventSourceMapping')).length;
+    expect([2, 3]).toContain(all);
     t.resourcePropertiesCountIs(
       'AWS::Lambda::EventSourceMapping',
       { FunctionResponseTypes: ['ReportBatchItemFailures'] },
-      2,
+      all,
     );
   },
   'AWS::Lambda::Url': (t) => t.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' }),
   'AWS::SQS::Queue': (t) => {
-    // Two ingest queues, each with a DLQ; all encrypted.
+    // Two ingest queues (and the rollout worker queue when configured), each with a DLQ; all encrypted.
     const queues = t.findResources('AWS::SQS::Queue');
-    expect(Object.keys(queues)).toHaveLength(4);
+    const n = Object.keys(queues).length;
+    expect([4, 6]).toContain(n);
     const withDlq = Object.values(queues).filter((q) => q.Properties?.RedrivePolicy);
-    expect(withDlq).toHaveLength(2);
+    expect(withDlq).toHaveLength(n / 2);
     for (const q of Object.values(queues)) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
   },
   'AWS::SQS::QueuePolicy': (t) =>
@@ -129,6 +144,21 @@ const byType: Record<string, Check> = {
       LogGroupName: '/aws/bedrock/invocations',
       FilterPattern: '',
     }),
+  // The rollout (full stack): the shared ASL definition, every step an SQS task-token request to the worker queue.
+  'AWS::StepFunctions::StateMachine': (t) => {
+    t.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      DefinitionString: Match.anyValue(),
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL' }),
+    });
+    const sm = Object.values(t.findResources('AWS::StepFunctions::StateMachine'))[0]!;
+    const text = JSON.stringify(sm.Properties.DefinitionString);
+    expect(text).toContain('arn:aws:states:::sqs:sendMessage.waitForTaskToken');
+    expect(text).toContain('MeasureBlastRadius');
+    expect(text).toContain('WithinThreshold');
+  },
+  'AWS::SecretsManager::Secret': (t) =>
+    t.hasResourceProperties('AWS::SecretsManager::Secret', { Description: Match.stringLikeRegexp('webhookSecret') }),
   'Custom::S3BucketNotifications': (t) =>
     t.hasResourceProperties('Custom::S3BucketNotifications', {
       BucketName: 'org-trail-bucket',

@@ -28,6 +28,7 @@ export function fullStack(): { app: App; stack: WardenStack } {
       retentionDays: 90,
       promptContent: 'hash-only',
       retainData: false,
+      rollout: { iamRepository: 'acme/iam', gitOpsRepository: 'acme/gitops' },
     },
   });
   return { app, stack };

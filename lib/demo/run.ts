@@ -1,0 +1,240 @@
+/**
+ * `warden demo`: the reference incident end to end on the embedded store, no AWS account. Every step uses the same
+ * code as the deployed control plane: telemetry in the real formats -> parsers -> store -> baselines, inventory,
+ * reconciliation, tracks -> artifacts -> local rollout (monitor, then enforce or roll back) -> drift classification and
+ * events -> audit trail of the malicious ticket -> HTML report.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import { EventLogSink } from '../adapters/event-log.ts';
+import { openStore } from '../adapters/open-store.ts';
+import { generateArtifacts, writeArtifacts } from '../artifacts/service.ts';
+import { auditInput, verifyAuditTrail } from '../audit/service.ts';
+import { refreshAll } from '../baselines/service.ts';
+import type { DriftObject } from '../core/drift/types.ts';
+import { runDrift } from '../drift/service.ts';
+import { ingestPaths } from '../ingest/pipeline.ts';
+import type { Store } from '../ports.ts';
+import { runReconcile, runTrack } from '../reconcile/service.ts';
+import { runRolloutLocal } from '../rollout/local.ts';
+import { DirectoryApplier, DirectoryPullRequests, FixedReviewGate } from '../rollout/local-adapters.ts';
+import { rolloutSubjects, storeArtifactProvider } from '../rollout/store-provider.ts';
+import { writeTelemetry } from '../scenarios/write.ts';
+import { demoWorld } from './world.ts';
+
+export interface DemoOptions {
+  outDir: string;
+  storeSpec?: string;
+  /** Progress on stderr (a TTY and not --json). */
+  progress?: boolean;
+  /** Echo drift events to this stream as they are published. */
+  echoEvents?: NodeJS.WritableStream;
+  log?: (line: string) => void;
+}
+
+export interface DemoSummary {
+  store: string;
+  outDir: string;
+  files: { telemetry: string[]; artifacts: string[]; report?: string; events: string };
+  ingest: { records: number; observations: number; stored: number; quarantined: number };
+  subjects: {
+    subject: string;
+    class?: string;
+    track?: string;
+    baseline?: string;
+    unusedExcess?: number;
+    inheritedOverreach?: number;
+  }[];
+  rollout: { rolloutId: string; status: string; error?: string; path: string[] };
+  drift: {
+    evolution: number;
+    risky: number;
+    items: { id: string; subject: string; classification: string; score: number; summary: string; auditId?: string }[];
+  };
+  riskyDrift: { id: string; subject: string; score: number; summary: string; signals: string[]; auditId?: string }[];
+  incident: { ticket?: string; auditId?: string; layers: string[]; verify: string };
+  timings: Record<string, number>;
+}
+
+async function step<T>(
+  timings: Record<string, number>,
+  name: string,
+  log: (l: string) => void,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const t0 = Date.now();
+  const r = await fn();
+  timings[name] = Date.now() - t0;
+  log(`  ${name.padEnd(12)} ${(timings[name] / 1000).toFixed(1)}s`);
+  return r;
+}
+
+export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
+  const out = resolve(opts.outDir);
+  const log = opts.log ?? (() => {});
+  const timings: Record<string, number> = {};
+  mkdirSync(out, { recursive: true });
+  const world = demoWorld();
+  const spec = world.incident.spec;
+  const now = new Date(Date.parse(spec.start) + spec.days * 86_400_000).toISOString();
+  const store: Store = await openStore(opts.storeSpec ?? `embedded:${join(out, 'store')}`);
+  try {
+    const written = await step(timings, 'generate', log, async () => {
+      const a = await writeTelemetry(join(out, 'telemetry', 'support-agent'), world.incident.telemetry);
+      const b = await writeTelemetry(join(out, 'telemetry', 'other-agents'), world.extra);
+      return [...a.files, ...b.files];
+    });
+
+    const ingest = await step(timings, 'ingest', log, async () => {
+      const bar = opts.progress
+        ? new SingleBar({
+            format: '  ingest {bar} {value}/{total} files {file}',
+            hideCursor: true,
+            clearOnComplete: true,
+          })
+        : undefined;
+      bar?.start(written.length, 0, { file: '' });
+      const totals = { records: 0, observations: 0, stored: 0, quarantined: 0 };
+      for (const f of written) {
+        bar?.update({ file: f.split('/').slice(-2).join('/') });
+        const r = await ingestPaths(store, [f], { identity: world.identity });
+        totals.records += r.records;
+        totals.observations += r.observations;
+        totals.stored += r.stored;
+        totals.quarantined += r.quarantined;
+        bar?.increment();
+      }
+      bar?.stop();
+      for (const [subject, labels] of Object.entries(world.labels)) await store.setLabels(subject, labels);
+      return totals;
+    });
+
+    await step(timings, 'baselines', log, () => refreshAll(store, now));
+
+    const scopeBySubject = new Map(world.scopes.map((s) => [s.subject, s]));
+    const perSubject = await step(timings, 'reconcile', log, async () => {
+      const rows: DemoSummary['subjects'] = [];
+      for (const s of [
+        world.subjects.support,
+        world.subjects.retriever,
+        world.subjects.coder,
+        world.subjects.bedrock,
+      ]) {
+        const scope = scopeBySubject.get(s);
+        const row: DemoSummary['subjects'][number] = { subject: s };
+        if (scope) {
+          const r = await runReconcile({ store, scope, now, windowDays: 30 }, s);
+          row.unusedExcess = r.counts.unusedExcess;
+          row.inheritedOverreach = r.counts.inheritedOverreach;
+        }
+        const t = await runTrack({ store, now, windowDays: 30 }, s);
+        row.track = t.track;
+        row.class = t.agentClass.value;
+        rows.push(row);
+      }
+      return rows;
+    });
+
+    const artifactFiles = await step(timings, 'artifacts', log, async () => {
+      const files: string[] = [];
+      for (const s of [world.subjects.support, world.subjects.retriever, world.subjects.coder]) {
+        const set = await generateArtifacts(s, { store, now });
+        files.push(...writeArtifacts(join(out, 'artifacts', s.split('/').pop()!), set));
+      }
+      return files;
+    });
+
+    const eventLog = join(out, 'events.ndjson');
+    const sink = new EventLogSink({ path: eventLog, ...(opts.echoEvents ? { echo: opts.echoEvents } : {}) });
+    const rollout = await step(timings, 'rollout', log, async () => {
+      const subjects = await rolloutSubjects(store);
+      const rolloutId = 'demo-rollout-1';
+      const r = await runRolloutLocal(
+        {
+          store,
+          artifacts: storeArtifactProvider({ store, now: () => now, windowDays: 7 }),
+          applier: new DirectoryApplier(join(out, 'cluster')),
+          pullRequests: new DirectoryPullRequests(join(out, 'pull-requests')),
+          reviews: new FixedReviewGate(true, 'demo-reviewer'),
+          events: sink,
+          now: () => now,
+        },
+        { rolloutId, subjects, observationSeconds: 0, threshold: { maxWouldDenyEvents: 0, maxWouldDenyRatio: 0 } },
+      );
+      return { rolloutId, status: r.status, ...(r.error ? { error: r.error } : {}), path: r.path };
+    });
+
+    const drift = await step(timings, 'drift', log, () => runDrift(store, { now, sinceMs: 35 * 86_400_000, sink }));
+    const risky = drift.items.filter((d: DriftObject) => d.classification === 'risky');
+
+    const incident = await step(timings, 'audit', log, async () => {
+      const ticket = world.incident.truth.attackTicket;
+      if (!ticket) return { layers: [], verify: 'no incident ticket in the scenario' };
+      const a = await auditInput(store, ticket, { now });
+      const v = await verifyAuditTrail(store);
+      const counts = a.record?.entry.counts ?? {};
+      return {
+        ticket,
+        ...(a.record ? { auditId: a.record.auditId } : {}),
+        layers: Object.entries(counts)
+          .filter(([, n]) => (n as number) > 0)
+          .map(([k, n]) => `${k}:${n}`),
+        verify: v.ok ? `ok (${v.records} entries)` : `FAILED: ${v.problems.map((p) => JSON.stringify(p)).join('; ')}`,
+      };
+    });
+
+    const report = await step(timings, 'report', log, async () => {
+      try {
+        const mod = (await import('../report/build.ts')) as {
+          buildReport: (s: Store, o: { now: string; outDir: string; title?: string }) => Promise<{ indexPath: string }>;
+        };
+        return (
+          await mod.buildReport(store, {
+            now,
+            outDir: join(out, 'report'),
+            title: 'Warden demo: the reference incident',
+          })
+        ).indexPath;
+      } catch (err) {
+        log(`  report: not written (${(err as Error).message.split('\n')[0]})`);
+        return undefined;
+      }
+    });
+
+    return {
+      store: store.description,
+      outDir: out,
+      files: { telemetry: written, artifacts: artifactFiles, ...(report ? { report } : {}), events: eventLog },
+      ingest,
+      subjects: perSubject,
+      rollout,
+      drift: {
+        evolution: drift.items.filter((d) => d.classification === 'evolution').length,
+        risky: risky.length,
+        items: drift.items.map((d) => ({
+          id: d.id,
+          subject: d.subject,
+          classification: d.classification,
+          score: d.score,
+          summary: d.summary,
+          ...(d.auditId ? { auditId: d.auditId } : {}),
+        })),
+      },
+      riskyDrift: risky.map((d) => ({
+        id: d.id,
+        subject: d.subject,
+        score: d.score,
+        summary: d.summary,
+        signals: Object.entries(d.signals)
+          .filter(([, s]) => (s as { score?: number }).score !== undefined)
+          .map(([n, s]) => `${n}=${(s as { score: number }).score.toFixed(2)}`),
+        ...(d.auditId ? { auditId: d.auditId } : {}),
+      })),
+      incident,
+      timings,
+    };
+  } finally {
+    await store.close();
+  }
+}
