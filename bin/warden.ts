@@ -6,6 +6,7 @@ import '../lib/polyfills.ts';
 
 // The AWS SDK warns on every run under Node 20 (supported here; Lambdas run Node 22).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';

@@ -20,14 +20,14 @@ import {
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
+  BatchWriteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   type QueryCommandInput,
   UpdateCommand,
-  BatchGetCommand,
-  BatchWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type Observation, type Reject, type SourceName, WINDOW_MS } from '../core/observation.ts';
 import type {
@@ -255,7 +255,10 @@ export class DynamoStore implements Store {
   private async writeAggregatesSingleWriter(
     aggs: PendingAggregate[],
   ): Promise<{ requests: number; stored?: StoredPart }[]> {
-    const keyOf = (a: PendingAggregate) => ({ pk: itemKeys.subjectPk(a.subject), sk: itemKeys.aggregateSk(a.window, a.key) });
+    const keyOf = (a: PendingAggregate) => ({
+      pk: itemKeys.subjectPk(a.subject),
+      sk: itemKeys.aggregateSk(a.window, a.key),
+    });
     const existing = new Map<string, Item>();
     const keys = aggs.map(keyOf);
     for (let i = 0; i < keys.length; i += 100) {
@@ -299,7 +302,8 @@ export class DynamoStore implements Store {
         contrib,
         sources: new Set<string>([...((cur?.sources as Set<string> | undefined) ?? []), ...c.sources]),
       };
-      for (const [name, v] of Object.entries(c.sums)) item[`sum.${name}`] = ((cur?.[`sum.${name}`] as number | undefined) ?? 0) + v;
+      for (const [name, v] of Object.entries(c.sums))
+        item[`sum.${name}`] = ((cur?.[`sum.${name}`] as number | undefined) ?? 0) + v;
       existing.set(`${k.pk}\u0000${k.sk}`, item);
       puts.push(item);
       out.push({ requests: 1, stored: { observations: c.observations, firstSeen: c.firstSeen, lastSeen: c.lastSeen } });
