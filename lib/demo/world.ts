@@ -9,7 +9,14 @@ import { createIdentityResolver } from '../core/identity/resolver.ts';
 import type { IdentityResolver } from '../core/identity/types.ts';
 import type { DeclaredScopeInput } from '../core/reconcile/types.ts';
 import type { NodeAgentRecordInput } from '../core/sources/node-agent.ts';
-import { nodeAgentBatch, type Principal, traceFinal, traceModelInput, traceToolCall } from '../scenarios/formats.ts';
+import {
+  nodeAgentBatch,
+  type Principal,
+  traceFinal,
+  traceModelInput,
+  traceToolCall,
+  userIdentity,
+} from '../scenarios/formats.ts';
 import { generateScenario } from '../scenarios/generate.ts';
 import { scenarioIdentity } from '../scenarios/identity.ts';
 import { referenceIncidentSpec } from '../scenarios/reference-incident.ts';
@@ -40,27 +47,7 @@ function cloudTrailCall(
 ): Record<string, unknown> {
   return {
     eventVersion: '1.09',
-    userIdentity: {
-      type: 'AssumedRole',
-      principalId: `${p.roleId}:${p.sessionName}`,
-      arn: `arn:aws:sts::${p.account}:assumed-role/${p.roleName}/${p.sessionName}`,
-      accountId: p.account,
-      accessKeyId: p.accessKeyId,
-      sessionContext: {
-        sessionIssuer: {
-          type: 'Role',
-          principalId: p.roleId,
-          arn: `arn:aws:iam::${p.account}:role/${p.roleName}`,
-          accountId: p.account,
-          userName: p.roleName,
-        },
-        webIdFederationData: {
-          federatedProvider: 'arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/DEMO',
-          attributes: {},
-        },
-        attributes: { creationDate: time, mfaAuthenticated: 'false' },
-      },
-    },
+    userIdentity: userIdentity(p, time),
     eventTime: time,
     eventSource: source,
     eventName: name,
@@ -104,6 +91,7 @@ export function demoWorld(seed = 7): DemoWorld {
     sessionName: 'botocore-session-1',
     roleId: 'AROAKBRETRIEVER00001',
     accessKeyId: 'ASIAKBRETRIEVER00001',
+    webIdentity: { provider: `arn:aws:iam::${spec.account}:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/DEMO` },
   };
   const attrib = (deployment: string, pod: string) => ({
     namespace: ns,

@@ -15,7 +15,8 @@ export interface Principal {
   webIdentity?: { provider: string };
 }
 
-function userIdentity(p: Principal, time: string): Record<string, unknown> {
+/** The CloudTrail `userIdentity` of an assumed-role session. */
+export function userIdentity(p: Principal, time: string): Record<string, unknown> {
   return {
     type: 'AssumedRole',
     principalId: `${p.roleId}:${p.sessionName}`,
