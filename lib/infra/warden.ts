@@ -89,6 +89,25 @@ export class Warden extends Construct {
         targets: [new targets.LambdaFunction(f.fn, { event: events.RuleTargetInput.fromObject({}) })],
       });
     }
+    // Drift classification on ingest: the ingest functions announce stored observations on the Warden bus.
+    for (const f of [
+      this.ingestion.ingestObjects,
+      this.ingestion.ingestEvents,
+      this.ingestion.ingestHttp,
+      this.ingestion.ingestLogs,
+    ]) {
+      if (!f) continue;
+      f.fn.addEnvironment('WARDEN_BUS_NAME', this.events.bus.eventBusName);
+      this.events.bus.grantPutEventsTo(f.fn);
+    }
+    new events.Rule(this, 'DriftOnIngest', {
+      description: 'Warden: classify drift when new observations are stored',
+      eventBus: this.events.bus,
+      eventPattern: { source: ['warden'], detailType: ['Warden Observations Ingested'] },
+      targets: [
+        new targets.LambdaFunction(this.drift.fn, { event: events.RuleTargetInput.fromObject({ sinceHours: 24 }) }),
+      ],
+    });
     if (props.rollout) {
       this.rollout = new RolloutWorkflow(this, 'Rollout', {
         addFunction: (fid, fprops) => this.addFunction(fid, fprops),

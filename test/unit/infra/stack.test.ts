@@ -136,6 +136,12 @@ const byType: Record<string, Check> = {
       Targets: [Match.objectLike({ Arn: Match.anyValue() })],
     });
     t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 day)' });
+    // Baselines and drift hourly; drift also on ingest, when an ingest function announces stored observations.
+    t.resourcePropertiesCountIs('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' }, 2);
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['warden'], 'detail-type': ['Warden Observations Ingested'] },
+      Targets: [Match.objectLike({ Input: JSON.stringify({ sinceHours: 24 }) })],
+    });
   },
   'AWS::Lambda::Permission': (t) =>
     t.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'events.amazonaws.com' }),
