@@ -1,0 +1,27 @@
+/** `warden report --out DIR [--at TIME] [--title T] [--json]`: the static HTML report of everything in the store. */
+import type { Command } from 'commander';
+import { parseTime, withStore } from '../../baselines/with-store.ts';
+import { buildReport } from '../../report/build.ts';
+import { emit, globalOpts } from '../output.ts';
+
+export function register(program: Command): void {
+  program
+    .command('report')
+    .description('write a self-contained HTML report (index.html) of every agent in the store')
+    .requiredOption('--out <dir>', 'directory to write index.html into')
+    .option('--at <time>', 'report time: end of the windows shown (ISO-8601; default now)')
+    .option('--title <text>', 'page title', 'Warden report')
+    .action(async function (this: Command) {
+      const opts = this.opts<{ out: string; at?: string; title: string }>();
+      const now = parseTime(opts.at, '--at');
+      const r = await withStore(globalOpts(this).store, (store) =>
+        buildReport(store, { now, outDir: opts.out, title: opts.title }),
+      );
+      emit(this, r, () =>
+        [
+          `wrote ${r.indexPath}`,
+          `${r.sections.length} sections (${r.withData.length} with data), ${r.charts} charts`,
+        ].join('\n'),
+      );
+    });
+}
