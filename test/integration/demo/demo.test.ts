@@ -50,7 +50,8 @@ describe('warden demo', () => {
     expect(s.rollout.path).toContain('Enforce(customer-support)');
     expect(s.rollout.path).toContain('Rollback(code-execution)');
     // the files it names exist
-    for (const f of [...s.files.artifacts, s.files.events]) expect(existsSync(f), f).toBe(true);
+    for (const f of [...s.files.artifacts, s.files.events, s.files.report]) expect(existsSync(f), f).toBe(true);
+    expect(readFileSync(s.files.report, 'utf8')).toContain('ZD-49173');
     const events = readFileSync(s.files.events, 'utf8')
       .trim()
       .split('\n')
