@@ -3,9 +3,9 @@
  * enum values, times and counts go into the chart data: observed strings stay in the escaped HTML tables.
  */
 import type { ChartSpec } from '../charts/render.ts';
+import type { TimelineEvent } from '../core/audit/types.ts';
 import { LINKS } from '../core/audit/types.ts';
 import type { DriftObject } from '../core/drift/types.ts';
-import type { TimelineEvent } from '../core/audit/types.ts';
 
 /** Drift items per day of the period, stacked by classification. */
 export function driftChartSpec(items: readonly DriftObject[], from: string, to: string): ChartSpec {

@@ -35,7 +35,14 @@ export function noData(why: string): string {
 }
 
 /** Wraps a section with the stable id and data attributes the browser test (and readers' tools) rely on. */
-export function section(kind: string, subject: string, title: string, body: string, hasData: boolean, charts = 0): Section {
+export function section(
+  kind: string,
+  subject: string,
+  title: string,
+  body: string,
+  hasData: boolean,
+  charts = 0,
+): Section {
   const html = [
     `<section class="report-section" id="${esc(`${kind}-${slug(subject)}`)}" data-section="${esc(kind)}"`,
     ` data-subject="${esc(subject)}" data-has-data="${hasData}" data-charts="${charts}">`,
@@ -51,7 +58,10 @@ export function table(headers: string[], rows: unknown[][], opts: { code?: numbe
   const code = new Set(opts.code ?? []);
   const head = `<thead><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead>`;
   const body = rows
-    .map((r) => `<tr>${r.map((c, i) => (code.has(i) ? `<td><code>${esc(c)}</code></td>` : `<td>${esc(c)}</td>`)).join('')}</tr>`)
+    .map(
+      (r) =>
+        `<tr>${r.map((c, i) => (code.has(i) ? `<td><code>${esc(c)}</code></td>` : `<td>${esc(c)}</td>`)).join('')}</tr>`,
+    )
     .join('\n');
   return `<table>${head}<tbody>${body}</tbody></table>`;
 }

@@ -19,7 +19,14 @@ export function readOnlyView(store: Store): Store {
     quarantine: (l) => store.quarantine(l),
     async putDoc<T>(kind: string, scope: string, id: string, body: T): Promise<Doc<T>> {
       const prev = docs.get(k(kind, scope, id)) ?? (await store.getDoc(kind, scope, id));
-      const doc: Doc<T> = { kind, scope, id, body, updatedAt: new Date().toISOString(), version: (prev?.version ?? 0) + 1 };
+      const doc: Doc<T> = {
+        kind,
+        scope,
+        id,
+        body,
+        updatedAt: new Date().toISOString(),
+        version: (prev?.version ?? 0) + 1,
+      };
       docs.set(k(kind, scope, id), doc as Doc<unknown>);
       return doc;
     },
@@ -30,8 +37,11 @@ export function readOnlyView(store: Store): Store {
       const base = await store.listDocs<T>(kind, scope, opts);
       const mine = [...docs.values()].filter((d) => d.kind === kind && d.scope === scope) as Doc<T>[];
       const merged = new Map(base.map((d) => [d.id, d]));
-      for (const d of mine) if ((!opts?.fromId || d.id >= opts.fromId) && (!opts?.toId || d.id <= opts.toId)) merged.set(d.id, d);
-      return [...merged.values()].sort((a, b) => a.id.localeCompare(b.id)).slice(0, opts?.limit ?? Number.MAX_SAFE_INTEGER);
+      for (const d of mine)
+        if ((!opts?.fromId || d.id >= opts.fromId) && (!opts?.toId || d.id <= opts.toId)) merged.set(d.id, d);
+      return [...merged.values()]
+        .sort((a, b) => a.id.localeCompare(b.id))
+        .slice(0, opts?.limit ?? Number.MAX_SAFE_INTEGER);
     },
     close: async () => undefined,
   };
