@@ -31,6 +31,8 @@ export interface DemoOptions {
   /** Echo drift events to this stream as they are published. */
   echoEvents?: NodeJS.WritableStream;
   log?: (line: string) => void;
+  /** End of the generated seven weeks (default: the current time). */
+  now?: number;
 }
 
 export interface DemoSummary {
@@ -75,9 +77,11 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const log = opts.log ?? (() => {});
   const timings: Record<string, number> = {};
   mkdirSync(out, { recursive: true });
-  const world = demoWorld();
+  const world = demoWorld(7, opts.now ?? Date.now());
   const spec = world.incident.spec;
   const now = new Date(Date.parse(spec.start) + spec.days * 86_400_000).toISOString();
+  // Drift over weeks 3..now: the week-3 model update, the week-5 prompt revision and the week-7 injection.
+  const driftSinceMs = Date.parse(now) - (Date.parse(spec.start) + 14 * 86_400_000);
   const store: Store = await openStore(opts.storeSpec ?? `embedded:${join(out, 'store')}`);
   try {
     const written = await step(timings, 'generate', log, async () => {
@@ -165,7 +169,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       return { rolloutId, status: r.status, ...(r.error ? { error: r.error } : {}), path: r.path };
     });
 
-    const drift = await step(timings, 'drift', log, () => runDrift(store, { now, sinceMs: 35 * 86_400_000, sink }));
+    const drift = await step(timings, 'drift', log, () => runDrift(store, { now, sinceMs: driftSinceMs, sink }));
     const risky = drift.items.filter((d: DriftObject) => d.classification === 'risky');
 
     const incident = await step(timings, 'audit', log, async () => {

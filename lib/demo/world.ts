@@ -67,9 +67,24 @@ function cloudTrailCall(
   };
 }
 
-/** Builds the demo world deterministically from a seed. */
-export function demoWorld(seed = 7): DemoWorld {
-  const incident = generateScenario(referenceIncidentSpec(seed));
+const DAY = 86_400_000;
+
+/**
+ * The scenario's start: the Monday (00:00 UTC) at least seven weeks before `now`, and enough days to reach `now`, so
+ * the week-7 incident is recent and the commands a user runs after the demo (which look back from the current time)
+ * see it. Without `now` the fixed reference dates are used.
+ */
+export function demoTimeline(now?: number): { start: string; days: number } {
+  if (now === undefined) return { start: referenceIncidentSpec().start, days: referenceIncidentSpec().days };
+  const earliest = now - 49 * DAY;
+  const d = new Date(Math.floor(earliest / DAY) * DAY);
+  const monday = d.getTime() - ((d.getUTCDay() + 6) % 7) * DAY;
+  return { start: new Date(monday).toISOString(), days: Math.floor((now - monday) / DAY) };
+}
+
+/** Builds the demo world deterministically from a seed (and, given `now`, a timeline ending at `now`). */
+export function demoWorld(seed = 7, now?: number): DemoWorld {
+  const incident = generateScenario({ ...referenceIncidentSpec(seed), ...demoTimeline(now) });
   const spec = incident.spec;
   const rng = new Rng(seed * 31 + 5);
   const start = Date.parse(spec.start);

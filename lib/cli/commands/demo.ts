@@ -43,7 +43,7 @@ export function register(program: Command): void {
               (a.unusedExcess !== undefined ? ` excess ${a.unusedExcess}, overreach ${a.inheritedOverreach}` : ''),
           ),
           `rollout ${s.rollout.rolloutId}: ${s.rollout.path.filter((p) => /^(Enforce|Rollback)/.test(p)).join(', ')} -> ${s.rollout.status}${s.rollout.error ? ` (${s.rollout.error})` : ''}`,
-          `drift (35 days): ${s.drift.evolution} expected evolution, ${s.drift.risky} risky`,
+          `drift (weeks 3-7): ${s.drift.evolution} expected evolution, ${s.drift.risky} risky`,
           ...(risky
             ? [
                 `  RISKY ${risky.subject} score ${risky.score}: ${risky.summary}`,
