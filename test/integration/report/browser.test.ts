@@ -244,7 +244,7 @@ describe('static report', () => {
       expect(problems).toEqual([]);
       expect(requests).toEqual([]);
 
-      await page.screenshot({ path: SCREENSHOT, fullPage: false });
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
       expect(existsSync(SCREENSHOT)).toBe(true);
     } finally {
       await browser.close();
