@@ -180,13 +180,19 @@ export async function deploy(s: Synthesized, moto: MotoServer): Promise<Deployed
   const s3 = new S3Client(cfg);
   const cfn = new CloudFormationClient(cfg);
   await uploadAssets(s, s3);
-  await cfn.send(
-    new CreateStackCommand({
-      StackName: STACK_NAME,
-      TemplateBody: emulatorTemplate(s.template).body,
-      Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
-    }),
-  );
+  try {
+    await cfn.send(
+      new CreateStackCommand({
+        StackName: STACK_NAME,
+        TemplateBody: emulatorTemplate(s.template).body,
+        Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
+      }),
+    );
+  } catch (err) {
+    // Under load moto can answer the first CreateStack with an error after creating the stack; the SDK's retry then
+    // meets the stack it created. Continue with the status wait, which reports a real failure.
+    if ((err as { name?: string }).name !== 'AlreadyExistsException') throw err;
+  }
   for (let i = 0; ; i++) {
     const st = (await cfn.send(new DescribeStacksCommand({ StackName: STACK_NAME }))).Stacks?.[0]?.StackStatus;
     if (st === 'CREATE_COMPLETE') break;
