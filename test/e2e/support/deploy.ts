@@ -196,7 +196,8 @@ export async function deploy(s: Synthesized, moto: MotoServer): Promise<Deployed
   for (let i = 0; ; i++) {
     const st = (await cfn.send(new DescribeStacksCommand({ StackName: STACK_NAME }))).Stacks?.[0]?.StackStatus;
     if (st === 'CREATE_COMPLETE') break;
-    if (!st?.endsWith('IN_PROGRESS') || i > 600) {
+    // Up to 5 minutes: moto creates the resources one by one, slowly when the machine is loaded.
+    if (!st?.endsWith('IN_PROGRESS') || i > 3000) {
       const ev = await cfn.send(new DescribeStackEventsCommand({ StackName: STACK_NAME }));
       const failed = (ev.StackEvents ?? []).filter((e) => e.ResourceStatus?.endsWith('FAILED'));
       throw new Error(
