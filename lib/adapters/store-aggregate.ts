@@ -63,10 +63,18 @@ export const EVIDENCE_LAYERS: ReadonlySet<Layer> = new Set<Layer>(['application'
  * @param segments `segments[i]` is the idempotency unit of `observations[i]`; absent = one unit for the batch.
  */
 export function aggregateBatch(observations: readonly Observation[], segments?: readonly number[]): BatchAggregation {
-  const aggs = new Map<string, PendingAggregate>();
-  const evidence: BatchAggregation['evidence'] = new Map();
+  // Nested maps (window -> subject -> key) instead of one map on concatenated keys: no key string is built per
+  // observation, and a batch repeats few windows and subjects.
+  const aggs = new Map<string, Map<string, Map<string, PendingAggregate>>>();
+  const aggregates: PendingAggregate[] = [];
+  const evidenceByWindow = new Map<
+    string,
+    Map<string, { subject: string; window: string; observations: Observation[] }>
+  >();
   const seen = new Set<string>();
   let repeated = 0;
+  let hourPrefix = '';
+  let window = '';
   for (let i = 0; i < observations.length; i++) {
     let o = observations[i] as Observation;
     // The same id twice in one batch is one event delivered twice (e.g. overlapping S3 and EventBridge copies).
@@ -77,10 +85,23 @@ export function aggregateBatch(observations: readonly Observation[], segments?: 
     seen.add(o.id);
     // First/last seen are compared as strings, which needs one ISO format (the pipeline validated the time).
     if (o.time.length !== 24 || o.time[23] !== 'Z') o = { ...o, time: new Date(o.time).toISOString() };
-    // Times are normalized `YYYY-MM-DDTHH:mm:ss.sssZ` here, so the hour window is a string prefix (hot path).
-    const window = o.time.length === 24 ? `${o.time.slice(0, 13)}:00:00.000Z` : windowStart(o.time);
-    const k = `${o.subject}\u0000${o.key}\u0000${window}`;
-    let a = aggs.get(k);
+    // Times are normalized `YYYY-MM-DDTHH:mm:ss.sssZ` here, so the hour window is a string prefix (hot path);
+    // consecutive observations mostly share the hour.
+    if (!o.time.startsWith(hourPrefix) || hourPrefix === '') {
+      hourPrefix = o.time.slice(0, 14);
+      window = `${o.time.slice(0, 13)}:00:00.000Z`;
+    }
+    let bySubject = aggs.get(window);
+    if (!bySubject) {
+      bySubject = new Map();
+      aggs.set(window, bySubject);
+    }
+    let byKey = bySubject.get(o.subject);
+    if (!byKey) {
+      byKey = new Map();
+      bySubject.set(o.subject, byKey);
+    }
+    let a = byKey.get(o.key);
     if (!a) {
       a = {
         subject: o.subject,
@@ -92,7 +113,8 @@ export function aggregateBatch(observations: readonly Observation[], segments?: 
         attrs: boundedAttrs(o.attrs),
         attrsFrom: { time: o.time, id: o.id },
       };
-      aggs.set(k, a);
+      byKey.set(o.key, a);
+      aggregates.push(a);
     } else if (o.time < a.attrsFrom.time || (o.time === a.attrsFrom.time && o.id < a.attrsFrom.id)) {
       a.attrs = boundedAttrs(o.attrs);
       a.attrsFrom = { time: o.time, id: o.id };
@@ -116,19 +138,30 @@ export function aggregateBatch(observations: readonly Observation[], segments?: 
     }
     c.ids.push(o.id);
     if (EVIDENCE_LAYERS.has(o.layer)) {
-      const ek = `${o.subject}\u0000${window}`;
-      let e = evidence.get(ek);
+      let inWindow = evidenceByWindow.get(window);
+      if (!inWindow) {
+        inWindow = new Map();
+        evidenceByWindow.set(window, inWindow);
+      }
+      let e = inWindow.get(o.subject);
       if (!e) {
         e = { subject: o.subject, window, observations: [] };
-        evidence.set(ek, e);
+        inWindow.set(o.subject, e);
       }
       e.observations.push(o);
     }
   }
-  for (const e of evidence.values()) {
-    e.observations.sort((x, y) => (x.time < y.time ? -1 : x.time > y.time ? 1 : x.id < y.id ? -1 : 1));
-  }
-  return { aggregates: [...aggs.values()], evidence, repeated };
+  const evidence: BatchAggregation['evidence'] = new Map();
+  for (const inWindow of evidenceByWindow.values())
+    for (const e of inWindow.values()) {
+      e.observations.sort(byTimeThenId);
+      evidence.set(`${e.subject}\u0000${e.window}`, e);
+    }
+  return { aggregates, evidence, repeated };
+}
+
+function byTimeThenId(x: Observation, y: Observation): number {
+  return x.time < y.time ? -1 : x.time > y.time ? 1 : x.id < y.id ? -1 : 1;
 }
 
 /**

@@ -176,6 +176,7 @@ export function hostCidr(ip: string): string {
 
 /** Generalizes an ARN for a key: S3 object keys become `bucket/*`; account and region are kept. */
 export function canonicalArn(arn: string): string {
+  if (!arn.includes(':s3:::')) return arn;
   const m = /^arn:([^:]+):s3:::([^/]+)\/.+$/.exec(arn);
   if (m) return `arn:${m[1]}:s3:::${m[2]}/*`;
   return arn;

@@ -145,7 +145,8 @@ export async function ingestStreams(
           await addReject(splitItemReject(item, fixed, input.name));
           continue;
         }
-        const r = parser.parse({ text: item.text, line: item.line, record: item.record });
+        // A record item is the RecordInput itself: its text may be computed on demand (see SplitItem).
+        const r = parser.parse(item);
         for (const o of r.observations) {
           const bad = checkObservation(o);
           if (bad) {
@@ -159,9 +160,8 @@ export async function ingestStreams(
           report.bySource[o.source] = (report.bySource[o.source] ?? 0) + 1;
         }
         for (const rej of r.rejects) await addReject(rej);
-        for (const [reason, n] of Object.entries(r.skipped ?? {})) {
-          report.skipped[reason] = (report.skipped[reason] ?? 0) + n;
-        }
+        if (r.skipped)
+          for (const reason in r.skipped) report.skipped[reason] = (report.skipped[reason] ?? 0) + r.skipped[reason]!;
         if (segmentObs >= segmentSize) await endSegment(false);
       }
     };

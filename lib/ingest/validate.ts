@@ -4,6 +4,12 @@
  * produce one; if they do, it is quarantined like any other bad record instead of failing the batch.
  */
 import type { Observation, Reject } from '../core/observation.ts';
+import { isIsoSecondsPrefix } from '../core/sources/util.ts';
+
+/** `YYYY-MM-DDTHH:mm:ss.sssZ`, as parsers write it (checked without Date.parse: this runs per observation). */
+function isNormalizedTime(t: string): boolean {
+  return t.length === 24 && t.charCodeAt(19) === 46 && t.charCodeAt(23) === 90 && isIsoSecondsPrefix(t);
+}
 
 /** DynamoDB limits the sort key (`A#<window>#<key>`) to 1024 bytes and the partition key to 2048. */
 const MAX_KEY_BYTES = 960;
@@ -15,9 +21,13 @@ export function checkObservation(o: Observation): Omit<Reject, 'location'> | und
   if (typeof o.id !== 'string' || o.id === '') why = 'empty id';
   else if (typeof o.subject !== 'string' || o.subject === '') why = 'empty subject';
   else if (typeof o.key !== 'string' || o.key === '') why = 'empty key';
-  else if (Buffer.byteLength(o.key) > MAX_KEY_BYTES) why = `key longer than ${MAX_KEY_BYTES} bytes`;
-  else if (Buffer.byteLength(o.subject) > MAX_SUBJECT_BYTES) why = `subject longer than ${MAX_SUBJECT_BYTES} bytes`;
-  else if (typeof o.time !== 'string' || Number.isNaN(Date.parse(o.time))) why = `unparseable time ${String(o.time)}`;
+  // A UTF-16 unit is at most 3 UTF-8 bytes, so short strings need no byte count (the common case).
+  else if (o.key.length * 3 > MAX_KEY_BYTES && Buffer.byteLength(o.key) > MAX_KEY_BYTES)
+    why = `key longer than ${MAX_KEY_BYTES} bytes`;
+  else if (o.subject.length * 3 > MAX_SUBJECT_BYTES && Buffer.byteLength(o.subject) > MAX_SUBJECT_BYTES)
+    why = `subject longer than ${MAX_SUBJECT_BYTES} bytes`;
+  else if (typeof o.time !== 'string' || (!isNormalizedTime(o.time) && Number.isNaN(Date.parse(o.time))))
+    why = `unparseable time ${String(o.time)}`;
   else if (!Number.isFinite(o.count) || o.count < 0) why = `invalid count ${String(o.count)}`;
   if (!why) return undefined;
   return {

@@ -108,6 +108,9 @@ export function roleKey(arn: string): string | undefined {
   return name ? `${m[1]}:${name}` : undefined;
 }
 
+/** Memo marker: session tags that did not decide (fall through to the role). */
+const NO_TAG_MATCH: Resolution = Object.freeze({ reason: 'no-identity-info' as const });
+
 const saKey = (cluster: string, ns: string, sa: string) => `${cluster}/${ns}/${sa}`;
 
 function unique<T>(xs: T[]): T | 'many' | undefined {
@@ -195,13 +198,42 @@ export function createIdentityResolver(maps: IdentityMaps = {}): CountingIdentit
     return trusted ? { subject, method: 'pod-identity:pod-name-pattern' } : bySa;
   };
 
-  const explainPrincipal = (ref: PrincipalRef, _time: string): Resolution => {
-    if (ref.sessionTags && Object.keys(ref.sessionTags).length > 0) {
-      const r = byPodIdentityTags(ref.sessionTags);
-      if (r) return r;
+  // Resolutions of a principal depend only on the maps, not on time, and an agent's records repeat a handful of
+  // principals: memoize per role (and service account), bounded. Stats still count every lookup.
+  const MEMO_MAX = 10_000;
+  const roleKeys = new Map<string, string | null>();
+  const roleKeyOf = (arn: string | undefined): string | undefined => {
+    if (!arn) return undefined;
+    let k = roleKeys.get(arn);
+    if (k === undefined) {
+      k = roleKey(arn) ?? null;
+      if (roleKeys.size >= MEMO_MAX) roleKeys.clear();
+      roleKeys.set(arn, k);
     }
-    const rk = roleKey(ref.roleArn ?? '') ?? roleKey(ref.arn ?? '');
+    return k ?? undefined;
+  };
+  const memo = new Map<string, Resolution>();
+  const remember = (key: string, r: Resolution): Resolution => {
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(key, r);
+    return r;
+  };
+
+  const explainPrincipal = (ref: PrincipalRef, _time: string): Resolution => {
+    const tags = ref.sessionTags;
+    if (tags && Object.keys(tags).length > 0) {
+      const k = `t\u0000${tags['eks-cluster-name']}\u0000${tags['kubernetes-namespace']}\u0000${tags['kubernetes-service-account']}\u0000${tags['kubernetes-pod-name']}`;
+      const r = memo.get(k) ?? remember(k, byPodIdentityTags(tags) ?? NO_TAG_MATCH);
+      if (r !== NO_TAG_MATCH) return r;
+    }
+    const rk = roleKeyOf(ref.roleArn) ?? roleKeyOf(ref.arn);
     if (!rk) return { reason: 'no-identity-info' };
+    const ws = ref.webIdentitySubject;
+    const k = ws ? `r\u0000${rk}\u0000${ws}` : `r\u0000${rk}`;
+    return memo.get(k) ?? remember(k, byRole(rk, ws));
+  };
+
+  const byRole = (rk: string, webIdentitySubject: string | undefined): Resolution => {
     const agents = agentsByRole.get(rk) ?? [];
     const agent = unique(agents.map((a) => a.agentId));
     if (agent === 'many') return { reason: 'shared-role' };
@@ -210,7 +242,7 @@ export function createIdentityResolver(maps: IdentityMaps = {}): CountingIdentit
       return { subject: subjectIds.bedrock(a.region, a.agentId), method: 'bedrock:service-role' };
     }
     let bindings = roleToSas.get(rk) ?? [];
-    const ws = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(ref.webIdentitySubject ?? '');
+    const ws = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(webIdentitySubject ?? '');
     if (ws) bindings = bindings.filter((b) => b.namespace === ws[1] && b.serviceAccount === ws[2]);
     if (bindings.length === 0) return { reason: 'unknown-role' };
     const deployments = bindings.flatMap(

@@ -97,6 +97,31 @@ export function iamAction(service: string, eventName: string): string {
   return ACTION_ALIASES[`${service}:${base}`] ?? base;
 }
 
+/** Service prefix and IAM action per `eventSource eventName`: an agent calls few distinct APIs, so this stays small. */
+const apiMemo = new Map<string, Map<string, { service: string; action: string }>>();
+let apiMemoSize = 0;
+const API_MEMO_MAX = 20_000;
+function serviceAndAction(eventSource: string, eventName: string): { service: string; action: string } {
+  let bySource = apiMemo.get(eventSource);
+  if (bySource === undefined) {
+    bySource = new Map();
+    apiMemo.set(eventSource, bySource);
+  }
+  let r = bySource.get(eventName);
+  if (r === undefined) {
+    const service = servicePrefix(eventSource);
+    r = { service, action: iamAction(service, eventName) };
+    if (++apiMemoSize > API_MEMO_MAX) {
+      apiMemo.clear();
+      apiMemoSize = 1;
+      apiMemo.set(eventSource, bySource);
+      bySource.clear();
+    }
+    bySource.set(eventName, r);
+  }
+  return r;
+}
+
 const strOpt = z.string().nullish();
 /** A JSON object kept as is: validated by shape, not copied key by key (request parameters can be large). */
 const jsonObject = z.custom<Record<string, unknown>>(isObject, { message: 'Expected object' });
@@ -150,27 +175,27 @@ const recordSchema = z.object({
 type CloudTrailRecord = z.infer<typeof recordSchema>;
 export const cloudTrailRecordSchema = recordSchema;
 
-const isStrOpt = (v: unknown) => v === undefined || v === null || typeof v === 'string';
-const isBoolish = (v: unknown) =>
-  v === undefined || v === null || typeof v === 'boolean' || (typeof v === 'string' && /^(true|false)$/i.test(v));
-const isObjOpt = (v: unknown) => v === undefined || v === null || isObject(v);
-const allStrOpt = (o: Record<string, unknown>, ks: readonly string[]) => ks.every((k) => isStrOpt(o[k]));
-const TOP_STRINGS = [
-  'eventVersion',
-  'awsRegion',
-  'eventID',
-  'requestID',
-  'eventType',
-  'eventCategory',
-  'sourceIPAddress',
-  'userAgent',
-  'recipientAccountId',
-  'errorCode',
-  'errorMessage',
-  'sharedEventID',
-  'vpcEndpointId',
-] as const;
-const IDENTITY_STRINGS = ['type', 'principalId', 'arn', 'accountId', 'accessKeyId', 'userName', 'invokedBy'] as const;
+// Plain functions and loops: this runs once per record.
+function isStrOpt(v: unknown): boolean {
+  return v === undefined || v === null || typeof v === 'string';
+}
+function isBoolish(v: unknown): boolean {
+  return (
+    v === undefined ||
+    v === null ||
+    typeof v === 'boolean' ||
+    (typeof v === 'string' && (v === 'true' || v === 'false' || /^(true|false)$/i.test(v)))
+  );
+}
+function isObjOpt(v: unknown): boolean {
+  return v === undefined || v === null || isObject(v);
+}
+function allStrOpt(o: Record<string, unknown>, ks: readonly string[]): boolean {
+  for (let i = 0; i < ks.length; i++) if (!isStrOpt(o[ks[i] as string])) return false;
+  return true;
+}
+const ISSUER_STRINGS = ['type', 'arn', 'userName', 'accountId'] as const;
+const RESOURCE_STRINGS = ['ARN', 'type', 'accountId'] as const;
 
 /**
  * The same constraints as {@link cloudTrailRecordSchema}, checked without building zod's output object: the hot path
@@ -182,28 +207,50 @@ export function matchesRecordSchema(v: unknown): v is CloudTrailRecord {
   if (typeof t !== 'string' && typeof t !== 'number') return false;
   if (typeof v.eventSource !== 'string' || v.eventSource === '') return false;
   if (typeof v.eventName !== 'string' || v.eventName === '') return false;
-  if (!allStrOpt(v, TOP_STRINGS) || !isBoolish(v.readOnly) || !isBoolish(v.managementEvent)) return false;
+  // Named loads (not a loop over a key list): records of one trail share a few shapes, so these stay fast.
+  if (
+    !isStrOpt(v.eventVersion) ||
+    !isStrOpt(v.awsRegion) ||
+    !isStrOpt(v.eventID) ||
+    !isStrOpt(v.requestID) ||
+    !isStrOpt(v.eventType) ||
+    !isStrOpt(v.eventCategory) ||
+    !isStrOpt(v.sourceIPAddress) ||
+    !isStrOpt(v.userAgent) ||
+    !isStrOpt(v.recipientAccountId) ||
+    !isStrOpt(v.errorCode) ||
+    !isStrOpt(v.errorMessage) ||
+    !isStrOpt(v.sharedEventID) ||
+    !isStrOpt(v.vpcEndpointId)
+  )
+    return false;
+  if (!isBoolish(v.readOnly) || !isBoolish(v.managementEvent)) return false;
   if (!isObjOpt(v.requestParameters) || !isObjOpt(v.additionalEventData)) return false;
   const ui = v.userIdentity;
   if (ui !== undefined && ui !== null) {
-    if (!isObject(ui) || !allStrOpt(ui, IDENTITY_STRINGS)) return false;
+    if (
+      !isObject(ui) ||
+      !isStrOpt(ui.type) ||
+      !isStrOpt(ui.principalId) ||
+      !isStrOpt(ui.arn) ||
+      !isStrOpt(ui.accountId) ||
+      !isStrOpt(ui.accessKeyId) ||
+      !isStrOpt(ui.userName) ||
+      !isStrOpt(ui.invokedBy)
+    )
+      return false;
     const sc = ui.sessionContext;
     if (sc !== undefined && sc !== null) {
       if (!isObject(sc) || !isStrOpt(sc.sourceIdentity)) return false;
       if (!isObjOpt(sc.webIdFederationData) || !isObjOpt(sc.sessionTags) || !isObjOpt(sc.principalTags)) return false;
       const si = sc.sessionIssuer;
-      if (
-        si !== undefined &&
-        si !== null &&
-        (!isObject(si) || !allStrOpt(si, ['type', 'arn', 'userName', 'accountId']))
-      )
-        return false;
+      if (si !== undefined && si !== null && (!isObject(si) || !allStrOpt(si, ISSUER_STRINGS))) return false;
     }
   }
   const res = v.resources;
   if (res !== undefined && res !== null) {
     if (!Array.isArray(res)) return false;
-    for (const r of res) if (!isObject(r) || !allStrOpt(r, ['ARN', 'type', 'accountId'])) return false;
+    for (const r of res) if (!isObject(r) || !allStrOpt(r, RESOURCE_STRINGS)) return false;
   }
   return true;
 }
@@ -211,6 +258,7 @@ export function matchesRecordSchema(v: unknown): v is CloudTrailRecord {
 export const cloudTrailParser: SourceParser = {
   source: 'cloudtrail',
   parse(input, ctx) {
+    if (input.value !== undefined) return parseCloudTrailValue(input.value, input, ctx);
     const p = parseJson(input.text);
     if (!p.ok) return { observations: [], rejects: [reject('cloudtrail', 'invalid-json', p.error, input, ctx.file)] };
     return parseCloudTrailValue(p.value, input, ctx);
@@ -220,15 +268,12 @@ export const cloudTrailParser: SourceParser = {
 
 /** Parses one CloudTrail record or EventBridge envelope. */
 export function parseCloudTrailValue(value: unknown, input: RecordInput, ctx: ParseContext): RecordResult {
-  const fail = (reason: string, detail: string): RecordResult => ({
-    observations: [],
-    rejects: [reject('cloudtrail', reason, detail, input, ctx.file)],
-  });
-  if (!isObject(value)) return fail('not-an-object', `expected a JSON object, got ${typeName(value)}`);
+  if (!isObject(value)) return fail('not-an-object', `expected a JSON object, got ${typeName(value)}`, input, ctx);
   let rec: unknown = value;
   let envelopeTime: string | undefined;
   if ('detail' in value && ('detail-type' in value || 'source' in value)) {
-    if (!isObject(value.detail)) return fail('wrong-type:detail', `expected object, got ${typeName(value.detail)}`);
+    if (!isObject(value.detail))
+      return fail('wrong-type:detail', `expected object, got ${typeName(value.detail)}`, input, ctx);
     rec = value.detail;
     envelopeTime = str(value.time);
   }
@@ -241,19 +286,28 @@ export function parseCloudTrailValue(value: unknown, input: RecordInput, ctx: Pa
     const r = recordSchema.safeParse(rec);
     if (!r.success) {
       const { reason, detail } = schemaReason(r.error.issues, rec);
-      return fail(reason, detail);
+      return fail(reason, detail, input, ctx);
     }
     ct = r.data;
   }
   const time = normalizeTime(ct.eventTime);
   if (!time)
-    return fail('invalid-time:eventTime', `unrecognized eventTime ${JSON.stringify(ct.eventTime).slice(0, 60)}`);
-  return { observations: [toObservation(ct, time, input, ctx)], rejects: [] };
+    return fail(
+      'invalid-time:eventTime',
+      `unrecognized eventTime ${JSON.stringify(ct.eventTime).slice(0, 60)}`,
+      input,
+      ctx,
+    );
+  return { observations: [toObservation(ct, time, value, ctx)], rejects: [] };
 }
 
-function toObservation(ct: CloudTrailRecord, time: string, input: RecordInput, ctx: ParseContext): Observation {
-  const service = servicePrefix(ct.eventSource);
-  const action = iamAction(service, ct.eventName);
+function fail(reason: string, detail: string, input: RecordInput, ctx: ParseContext): RecordResult {
+  return { observations: [], rejects: [reject('cloudtrail', reason, detail, input, ctx.file)] };
+}
+
+/** `value` is the record as given (envelope included): a record without eventID is identified by its hash. */
+function toObservation(ct: CloudTrailRecord, time: string, value: unknown, ctx: ParseContext): Observation {
+  const { service, action } = serviceAndAction(ct.eventSource, ct.eventName);
   const region = ct.awsRegion ?? undefined;
   const account = ct.recipientAccountId ?? ct.userIdentity?.accountId ?? undefined;
   const params = ct.requestParameters ?? {};
@@ -262,7 +316,7 @@ function toObservation(ct: CloudTrailRecord, time: string, input: RecordInput, c
   const issuer = ui?.sessionContext?.sessionIssuer;
   const principalArn = ui?.arn ?? undefined;
   const roleArn = issuer?.type === 'Role' ? (issuer.arn ?? undefined) : undefined;
-  const sessionName = principalArn ? /:assumed-role\/[^/]+\/(.+)$/.exec(principalArn)?.[1] : undefined;
+  const sessionName = principalArn ? sessionNameOf(principalArn) : undefined;
 
   const correlation: Correlation = {};
   if (ct.eventID) correlation.eventId = ct.eventID;
@@ -282,7 +336,10 @@ function toObservation(ct: CloudTrailRecord, time: string, input: RecordInput, c
   const webSub = webIdentitySubjectOf(ct);
   if (webSub) ref.webIdentitySubject = webSub;
 
-  let subject = Object.keys(ref).length > 0 ? ctx.identity.byPrincipal(ref, time) : undefined;
+  let subject =
+    principalArn || roleArn || sessionName || ui?.accessKeyId || tags || webSub
+      ? ctx.identity.byPrincipal(ref, time)
+      : undefined;
   if (!subject && service === 'bedrock' && (action === 'InvokeAgent' || action === 'InvokeInlineAgent')) {
     const agentRef: BedrockAgentRef = {};
     const agentId = str(params.agentId);
@@ -312,10 +369,12 @@ function toObservation(ct: CloudTrailRecord, time: string, input: RecordInput, c
   if (ui?.type) attrs.identityType = ui.type;
   if (ct.vpcEndpointId) attrs.vpcEndpointId = ct.vpcEndpointId;
   if (resource !== '*') attrs.resource = resource;
-  const extra = ct.additionalEventData ?? {};
-  for (const k of ['bytesTransferredIn', 'bytesTransferredOut'] as const) {
-    const n = num(extra[k]);
-    if (n !== undefined) attrs[k] = n;
+  const extra = ct.additionalEventData;
+  if (extra) {
+    const bytesIn = num(extra.bytesTransferredIn);
+    if (bytesIn !== undefined) attrs.bytesTransferredIn = bytesIn;
+    const bytesOut = num(extra.bytesTransferredOut);
+    if (bytesOut !== undefined) attrs.bytesTransferredOut = bytesOut;
   }
   const modelId = str(params.modelId);
   if (service === 'bedrock' && modelId) attrs.modelId = modelId;
@@ -323,7 +382,9 @@ function toObservation(ct: CloudTrailRecord, time: string, input: RecordInput, c
 
   return {
     v: 1,
-    id: ct.eventID ? `cloudtrail:${ct.eventID}` : hashId('cloudtrail', input.text),
+    // Hash of the parsed value, not of the text: the same record read through the splitter's fast path (which has
+    // no raw text) or line by line gets the same id.
+    id: ct.eventID ? `cloudtrail:${ct.eventID}` : hashId('cloudtrail', JSON.stringify(value)),
     time,
     source: 'cloudtrail',
     subject,
@@ -334,6 +395,16 @@ function toObservation(ct: CloudTrailRecord, time: string, input: RecordInput, c
     correlation,
     attrs,
   };
+}
+
+/** The session name of an assumed-role ARN (`arn:aws:sts::A:assumed-role/Role/session` -> `session`). */
+function sessionNameOf(arn: string): string | undefined {
+  const at = arn.indexOf(':assumed-role/');
+  if (at < 0) return undefined;
+  const slash = arn.indexOf('/', at + 14);
+  // The role name is not empty, and neither is the session name (which may itself contain slashes).
+  if (slash <= at + 14 || slash === arn.length - 1) return undefined;
+  return arn.slice(slash + 1);
 }
 
 const TOP_LEVEL_FIELDS = Object.keys(recordSchema.shape);
@@ -400,13 +471,19 @@ function resourceOf(
 
 /** EKS Pod Identity session tags when the record carries them (AssumeRoleForPodIdentity, tagged sessions). */
 function sessionTagsOf(ct: CloudTrailRecord): Record<string, string> | undefined {
-  const out: Record<string, string> = {};
-  const sc = obj(ct.userIdentity?.sessionContext);
-  for (const field of ['sessionTags', 'principalTags']) {
-    const t = obj(sc?.[field]);
-    if (t) for (const [k, v] of Object.entries(t)) if (typeof v === 'string') out[k] = v;
-  }
+  const sc = ct.userIdentity?.sessionContext;
   const params = ct.requestParameters ?? {};
+  // Most records carry no tags at all: return before allocating.
+  if (
+    !sc?.sessionTags &&
+    !sc?.principalTags &&
+    !Array.isArray(params.tags) &&
+    ct.eventName !== 'AssumeRoleForPodIdentity'
+  )
+    return undefined;
+  const out: Record<string, string> = {};
+  for (const t of [obj(sc?.sessionTags), obj(sc?.principalTags)])
+    if (t) for (const [k, v] of Object.entries(t)) if (typeof v === 'string') out[k] = v;
   if (Array.isArray(params.tags))
     for (const t of params.tags)
       if (isObject(t) && typeof t.key === 'string' && typeof t.value === 'string') out[t.key] = t.value;
@@ -424,8 +501,13 @@ function sessionTagsOf(ct: CloudTrailRecord): Record<string, string> | undefined
 function webIdentitySubjectOf(ct: CloudTrailRecord): string | undefined {
   const ui = ct.userIdentity;
   if (ui?.userName?.startsWith('system:serviceaccount:')) return ui.userName;
-  const attrs = obj(obj(ui?.sessionContext?.webIdFederationData)?.attributes);
-  for (const v of Object.values(attrs ?? {}))
-    if (typeof v === 'string' && v.startsWith('system:serviceaccount:')) return v;
+  const fed = ui?.sessionContext?.webIdFederationData;
+  if (!fed) return undefined;
+  const attrs = obj(obj(fed)?.attributes);
+  if (attrs)
+    for (const k in attrs) {
+      const v = attrs[k];
+      if (typeof v === 'string' && v.startsWith('system:serviceaccount:')) return v;
+    }
   return undefined;
 }

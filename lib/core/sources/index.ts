@@ -7,7 +7,7 @@
  * const parser = createRecordParser(ctx, 'auto');         // or a fixed SourceName
  * for (const item of [...splitter.push(text), ...splitter.end()]) {
  *   const r = item.kind === 'record'
- *     ? parser.parse({ text: item.text, line: item.line, record: item.record })
+ *     ? parser.parse(item) // a record item is a RecordInput (text, line, record, and value when already parsed)
  *     : { observations: [], rejects: [splitItemReject(item, 'unknown', ctx.file)] };
  * }
  * ```
@@ -80,23 +80,33 @@ export function createRecordParser(ctx: ParseContext, source: SourceName | 'auto
       if (source !== 'auto') {
         const p = registry.get(source);
         if (!p) return noParser(source, input);
-        return (fileParser(source) ?? { parse: (i: RecordInput) => p.parse(i, ctx) }).parse(input);
+        const fp = fileParser(source);
+        if (fp) return fp.parse(input);
+        if (input.value !== undefined && p.parseValue) return p.parseValue(input.value, input, ctx);
+        return p.parse(input, ctx);
       }
-      const t = input.text.trimStart();
       let detected: SourceName | undefined;
       let value: unknown;
       let parsed = false;
-      if (t.startsWith('{') || t.startsWith('[') || t.startsWith('"')) {
-        const p = parseJson(t);
-        if (!p.ok) return { observations: [], rejects: [reject('unknown', 'invalid-json', p.error, input, ctx.file)] };
-        value = p.value;
+      if (input.value !== undefined) {
+        value = input.value;
         parsed = true;
         detected = detectValue(value);
-        if (!detected && typeof value === 'string' && sawFlowLines) detected = 'vpc-flow';
       } else {
-        detected = detectLine(t) ?? (sawFlowLines ? 'vpc-flow' : undefined);
+        const t = input.text.trimStart();
+        if (t.startsWith('{') || t.startsWith('[') || t.startsWith('"')) {
+          const p = parseJson(t);
+          if (!p.ok)
+            return { observations: [], rejects: [reject('unknown', 'invalid-json', p.error, input, ctx.file)] };
+          value = p.value;
+          parsed = true;
+          detected = detectValue(value);
+          if (!detected && typeof value === 'string' && sawFlowLines) detected = 'vpc-flow';
+        } else {
+          detected = detectLine(t) ?? (sawFlowLines ? 'vpc-flow' : undefined);
+        }
+        if (detected === 'vpc-flow' && !parsed) sawFlowLines = true;
       }
-      if (detected === 'vpc-flow' && !parsed) sawFlowLines = true;
       if (!detected && parsed && isCloudWatchPayload(value)) {
         const d = decodeCloudWatchPayload(value);
         const [reason, detail] = d.ok
@@ -105,7 +115,7 @@ export function createRecordParser(ctx: ParseContext, source: SourceName | 'auto
         return { observations: [], rejects: [reject('unknown', reason, detail, input, ctx.file)] };
       }
       if (!detected) {
-        const kind = unsupportedKind(parsed ? value : t);
+        const kind = unsupportedKind(parsed ? value : input.text.trimStart());
         return {
           observations: [],
           rejects: [
@@ -157,7 +167,7 @@ export function parseText(
       acc.rejects.push(rej);
       continue;
     }
-    merge(acc, parser.parse({ text: item.text, line: item.line, record: item.record }));
+    merge(acc, parser.parse(item));
   }
   return {
     observations: acc.observations,

@@ -13,7 +13,8 @@
  * Formats, recognized from the first non-blank character and the shape of what follows:
  * - `{"Records":[ ... ]}` CloudTrail trail files: each element of `Records` is a record; the wrapper is never
  *   parsed as a whole. (CloudTrail writes `Records` as the first key; a wrapper whose first key is not `Records`
- *   is handled as a single JSON object record.)
+ *   is handled as a single JSON object record.) Fast path: a one-line trail file is parsed a slice of records at a
+ *   time (see `tryFast`); those items carry the parsed `value`, and their `text` is made on demand.
  * - `[ ... ]` bare JSON arrays: each element is a record.
  * - one or more JSON values (a single object, pretty-printed or concatenated objects): each top-level value.
  * - NDJSON / JSONL: when the first top-level object fits on one line and the next starts on a later line, the
@@ -31,8 +32,28 @@ import { EXCERPT_MAX } from './util.ts';
 export const DEFAULT_MAX_RECORD_CHARS = 5 * 1024 * 1024;
 
 export type SplitItem =
-  | { kind: 'record'; text: string; line: number; record: number }
+  | { kind: 'record'; text: string; line: number; record: number; value?: unknown }
   | { kind: 'too-large'; size: number; line: number; record: number; excerpt: string };
+
+/**
+ * A record the splitter already parsed (the CloudTrail trail-file fast path below): `value` is the record, and
+ * `text` is its JSON re-serialization, made only when asked (rejects' excerpts). Compact trail files serialize the
+ * same way, but not byte for byte in every case (escapes, number forms), so parsers must not derive ids from `text`
+ * when `value` is present.
+ */
+class ParsedRecord {
+  readonly kind = 'record' as const;
+  private serialized: string | undefined;
+  constructor(
+    readonly value: unknown,
+    readonly line: number,
+    readonly record: number,
+  ) {}
+  get text(): string {
+    this.serialized ??= JSON.stringify(this.value);
+    return this.serialized;
+  }
+}
 
 export type SplitFormat = 'unknown' | 'json-values' | 'json-array' | 'cloudtrail-records' | 'ndjson' | 'lines';
 
@@ -42,6 +63,8 @@ export interface SplitterOptions {
 }
 
 const RECORDS_PREFIX = /^\{\s*"Records"\s*:\s*\[/;
+/** The fast path gives up on a file after this many slices that did not parse (malformed records in it). */
+const FAST_MAX_FAILURES = 3;
 const VALUE_START = /[^\s,:]/g;
 const SCALAR_END = /[\s,\]}]/g;
 
@@ -69,6 +92,11 @@ export class RecordSplitter {
   private oversize = false;
   private oversizeChars = 0;
   private oversizeExcerpt = '';
+  // Trail-file fast path (see tryFast): the separator between two records, learned from the first record.
+  private fastSeparator: string | undefined;
+  private fastLearned = false;
+  private fastPaused = false;
+  private fastFailures = 0;
 
   constructor(opts: SplitterOptions = {}) {
     this.max = opts.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
@@ -81,6 +109,7 @@ export class RecordSplitter {
 
   push(chunk: string): SplitItem[] {
     this.buf += chunk;
+    this.fastPaused = false;
     const out: SplitItem[] = [];
     this.scan(out, false);
     this.compact();
@@ -267,6 +296,9 @@ export class RecordSplitter {
           this.scanLines(out);
           return;
         }
+        if (c === '{' && this.elementDepth === 2 && this.fastSeparator !== undefined && !this.fastPaused) {
+          if (this.tryFast(out)) continue;
+        }
         if (c === '{' && this.elementDepth === 0) {
           if (buf.length - this.pos < 64 && !ended) return; // wait for enough text to see a Records wrapper
           const w = RECORDS_PREFIX.exec(buf.slice(this.pos, this.pos + 256));
@@ -350,12 +382,60 @@ export class RecordSplitter {
     }
   }
 
+  /**
+   * Trail-file fast path. CloudTrail writes `{"Records":[{"eventVersion":...},{"eventVersion":...},...]}` on one
+   * line; instead of scanning every character, take the text from the current record start up to the last
+   * `},{"eventVersion":` in the buffer and parse it as one array. A prefix of records that parses as
+   * `[` + slice + `]` can only end at a record boundary (a cut inside a record leaves a string or a brace open), so a
+   * successful parse is exactly the records of the slice; a failure (a cut inside a string that happens to contain
+   * the separator, or a malformed record) hands the buffer to the exact scanner, which rejects the bad record alone.
+   * Slices with a newline are left to the exact scanner too, so line numbers stay exact.
+   */
+  private tryFast(out: SplitItem[]): boolean {
+    const buf = this.buf;
+    const sep = this.fastSeparator as string;
+    const from = this.pos;
+    const last = buf.lastIndexOf(sep, Math.min(buf.length, from + this.max) - sep.length);
+    const nl = last > from ? buf.indexOf('\n', from) : -1;
+    if (last <= from || (nl >= 0 && nl < last)) {
+      this.fastPaused = true; // until the next chunk
+      return false;
+    }
+    let values: unknown[];
+    try {
+      values = JSON.parse(`[${buf.slice(from, last + 1)}]`) as unknown[];
+    } catch {
+      this.fastPaused = true;
+      if (++this.fastFailures >= FAST_MAX_FAILURES) this.fastSeparator = undefined;
+      return false;
+    }
+    for (let i = 0; i < values.length; i++) {
+      this.records++;
+      out.push(new ParsedRecord(values[i], this.line, this.records));
+    }
+    this.pos = last + 1;
+    return true;
+  }
+
+  /** Learns the fast path's record separator from the first record of a trail file (`},{"eventVersion":`). */
+  private learnSeparator(text: string): void {
+    this.fastLearned = true;
+    if (this.fmt !== 'cloudtrail-records' || !text.startsWith('{"')) return;
+    const colon = text.indexOf('":', 2);
+    if (colon < 3 || colon > 64 || /["\\\s]/.test(text.slice(2, colon))) return;
+    this.fastSeparator = `},${text.slice(0, colon + 2)}`;
+  }
+
   private closeRecord(out: SplitItem[], end: number): void {
     if (this.oversize) this.emitTooLarge(out, this.oversizeChars + (end - this.recStart));
     else if (end - this.recStart > this.max) {
       this.oversizeExcerpt = this.buf.slice(this.recStart, Math.min(end, this.recStart + EXCERPT_MAX));
       this.emitTooLarge(out, end - this.recStart);
-    } else this.emitRecord(out, this.buf.slice(this.recStart, end), this.recLine);
+    } else {
+      const text = this.buf.slice(this.recStart, end);
+      if (!this.fastLearned) this.learnSeparator(text);
+      this.emitRecord(out, text, this.recLine);
+    }
     this.lastSingleLine = !this.recNewline;
     this.newlineSince = false;
     this.recStart = -1;

@@ -32,6 +32,11 @@ export interface ParseContext {
 export interface RecordInput {
   /** The record's raw text (one JSON object, one line). */
   text: string;
+  /**
+   * The record already parsed, when the splitter parsed it (trail-file fast path). `text` is then a re-serialization
+   * made on demand: read it for rejects only, and never derive ids from it.
+   */
+  value?: unknown;
   /** 1-based line, or record index inside a JSON array, for rejects. */
   line?: number;
   record?: number;

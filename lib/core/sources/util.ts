@@ -62,6 +62,39 @@ export function hashId(prefix: string, text: string): string {
 
 const FAST_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
+function twoDigits(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+let lastValidDay = '';
+/**
+ * True when `s` starts with a valid `YYYY-MM-DDTHH:mm:ss` (hours 00-23). The date is checked with Date.parse once per
+ * distinct day (records of a file share a few days), the clock by character codes: the per-record hot path of every
+ * parser and of the store's last check. False does not mean invalid, only "not this exact shape".
+ */
+export function isIsoSecondsPrefix(s: string): boolean {
+  if (
+    s.length < 19 ||
+    s.charCodeAt(4) !== 45 ||
+    s.charCodeAt(7) !== 45 ||
+    s.charCodeAt(10) !== 84 ||
+    s.charCodeAt(13) !== 58 ||
+    s.charCodeAt(16) !== 58
+  )
+    return false;
+  const h = twoDigits(s, 11);
+  const m = twoDigits(s, 14);
+  const sec = twoDigits(s, 17);
+  if (h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 59) return false;
+  const day = s.slice(0, 10);
+  if (day === lastValidDay) return true;
+  if (Number.isNaN(Date.parse(day))) return false;
+  lastValidDay = day;
+  return true;
+}
+
 /**
  * Normalizes the timestamp shapes AWS sources write into ISO-8601 UTC with milliseconds:
  * `2024-10-17T20:09:52Z`, `...52.123456Z`, `...52+02:00`, `2025-03-26 16:43:57.000000000` (Bedrock; UTC, no zone),
@@ -76,7 +109,8 @@ export function normalizeTime(v: unknown): string | undefined {
     return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
   }
   if (typeof v !== 'string') return undefined;
-  // Fast path for CloudTrail's usual `2026-03-02T14:05:10Z`.
+  // Fast paths for CloudTrail's usual `2026-03-02T14:05:10Z`.
+  if (v.length === 20 && v.charCodeAt(19) === 90 && isIsoSecondsPrefix(v)) return `${v.slice(0, 19)}.000Z`;
   if (v.length === 20 && FAST_ISO.test(v)) {
     return Number.isNaN(Date.parse(v)) ? undefined : `${v.slice(0, 19)}.000Z`;
   }

@@ -221,6 +221,36 @@ describe('identity resolver', () => {
       unattributedBy: { principal: 1, ip: 4, bedrockAgent: 0 },
     });
   });
+
+  it('memoized principal lookups give the first answer again and are each counted', () => {
+    const fresh = createIdentityResolver({
+      workloads: [{ cluster: 'prod', namespace: 'batch', deployment: 'nightly-export', serviceAccount: 'exporter' }],
+      podIdentity: [
+        {
+          roleArn: 'arn:aws:iam::123456789012:role/exporter',
+          cluster: 'prod',
+          namespace: 'batch',
+          serviceAccount: 'exporter',
+        },
+      ],
+    });
+    const session = (s: string): PrincipalRef => ({
+      arn: `arn:aws:sts::123456789012:assumed-role/exporter/${s}`,
+      roleArn: 'arn:aws:iam::123456789012:role/exporter',
+    });
+    // Tags naming an unknown service account decide (unattributed) before the role is looked at.
+    const unknownSa = { ...session('x'), sessionTags: tags('batch', 'other').sessionTags };
+    for (let i = 0; i < 3; i++) {
+      expect(fresh.byPrincipal(session(`s-${i}`), T(10))).toBe('k8s:prod/batch/nightly-export');
+      expect(fresh.byPrincipal(unknownSa, T(10))).toBeUndefined();
+      expect(fresh.byPrincipal({ arn: 'arn:aws:iam::123456789012:user/alice' }, T(10))).toBeUndefined();
+    }
+    expect(fresh.stats()).toEqual({
+      resolved: { irsa: 3 },
+      unattributed: { 'unknown-service-account': 3, 'no-identity-info': 3 },
+      unattributedBy: { principal: 6, ip: 0, bedrockAgent: 0 },
+    });
+  });
 });
 
 describe('names', () => {
