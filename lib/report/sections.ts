@@ -6,7 +6,14 @@ import { loadBaseline } from '../baselines/service.ts';
 import { renderConvergenceChart } from '../charts/convergence.ts';
 import { renderChart } from '../charts/render.ts';
 import type { ArtifactFile } from '../core/artifacts/types.ts';
-import type { ChainRecord } from '../core/audit/types.ts';
+import { describeTransition } from '../core/audit/rollout.ts';
+import {
+  type ChainRecord,
+  type CrossLayerAuditEntry,
+  isCrossLayerEntry,
+  isRolloutEntry,
+  type RolloutAuditEntry,
+} from '../core/audit/types.ts';
 import { classBaseline } from '../core/baseline/classes/class-baseline.ts';
 import type { Baseline } from '../core/baseline/types.ts';
 import type { DriftObject } from '../core/drift/types.ts';
@@ -420,18 +427,67 @@ export async function driftSection(ctx: SubjectContext): Promise<Section> {
 /** Most audit entries a subject shows with a timeline chart; the rest are listed. */
 const AUDIT_CHARTS = 3;
 
+/**
+ * The chained transitions of each rollout, one table per rollout in chain order. A rollout entry has no timeline:
+ * it renders as rows, never as a chart.
+ */
+export function rolloutAuditTables(records: ChainRecord<RolloutAuditEntry>[]): string {
+  const byRollout = new Map<string, ChainRecord<RolloutAuditEntry>[]>();
+  for (const r of [...records].sort((a, b) => a.seq - b.seq)) {
+    const list = byRollout.get(r.entry.input) ?? [];
+    list.push(r);
+    byRollout.set(r.entry.input, list);
+  }
+  const parts: string[] = [];
+  for (const [rolloutId, list] of byRollout) {
+    parts.push(`<h4>Rollout <code>${esc(rolloutId)}</code>: ${list.length} chained transitions</h4>`);
+    parts.push(
+      table(
+        ['seq', 'time', 'class', 'step', 'state', 'decision', 'evidence', 'hash'],
+        list.map((r) => {
+          const t = r.entry.transition;
+          return [
+            r.seq,
+            time(t.time),
+            t.class ?? '',
+            t.step,
+            t.state,
+            t.decision ?? '',
+            describeTransition(t) || '-',
+            r.hash.slice(0, 16),
+          ];
+        }),
+        { code: [3, 7] },
+      ),
+    );
+  }
+  return parts.join('\n');
+}
+
 export async function auditSection(ctx: SubjectContext, riskyAuditIds: Set<string>): Promise<Section> {
   const s = ctx.record.subject;
-  const mine = ctx.audit.filter((r) => r.entry.subjects.includes(s));
-  if (mine.length === 0)
+  const forSubject = ctx.audit.filter((r) => r.entry.subjects.includes(s));
+  const mine = forSubject.filter((r): r is ChainRecord<CrossLayerAuditEntry> => isCrossLayerEntry(r.entry));
+  const rollouts = forSubject.filter((r): r is ChainRecord<RolloutAuditEntry> => isRolloutEntry(r.entry));
+  if (forSubject.length === 0)
     return section(
       'audit',
       s,
       'Audit trail',
       noData(
-        'no audit entries for this subject: audit entries are built by `warden demo` (lib/audit auditInput / buildAuditTrail) for triggering inputs',
+        'no audit entries for this subject: audit entries are built by `warden demo` (lib/audit auditInput / buildAuditTrail) for triggering inputs, and by `warden rollout start` for rollout transitions',
       ),
       false,
+    );
+  const rolloutHtml =
+    rollouts.length > 0 ? `<h4>Rollout transitions (hash-chained)</h4>${rolloutAuditTables(rollouts)}` : '';
+  if (mine.length === 0)
+    return section(
+      'audit',
+      s,
+      'Audit trail of rollout transitions',
+      `<p>No audited inputs (tickets, sessions, requests) for this subject; its rollout transitions are chained.</p>${rolloutHtml}`,
+      true,
     );
   // Entries behind risky drift first, then the newest.
   const ordered = [...mine].sort(
@@ -498,5 +554,6 @@ export async function auditSection(ctx: SubjectContext, riskyAuditIds: Set<strin
         { code: [0] },
       )}</details>`,
     );
+  if (rolloutHtml) parts.push(rolloutHtml);
   return section('audit', s, 'Audit trail of audited inputs', parts.join('\n'), true, charts);
 }

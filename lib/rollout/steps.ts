@@ -8,9 +8,13 @@
  *   (pre-enforced classes: measured against the staging baseline's window);
  * - a rollout takes a per-class lock (a store document with optimistic versioning); a second rollout for a class
  *   that is running is refused;
- * - every transition is written to the store (`rollout-transition` documents) before the step returns.
+ * - every transition is written to the store (`rollout-transition` documents) and appended to the tamper-evident
+ *   audit chain (a rollout audit entry, lib/core/audit/rollout.ts) before the step returns; the chain append is
+ *   idempotent per (rollout, transition), so a step retried by Step Functions leaves one chain record.
  */
+import { appendAuditEntryOnce } from '../audit/service.ts';
 import type { ArtifactFile } from '../core/artifacts/types.ts';
+import { buildRolloutAuditEntry, type TransitionFacts } from '../core/audit/rollout.ts';
 import type { ObservedBehavior } from '../core/reconcile/types.ts';
 import {
   type BlastRadius,
@@ -93,16 +97,23 @@ const TRANSITION_KIND = 'rollout-transition';
 export const ROLLOUT_KIND = 'rollout';
 const LOCK_KIND = 'rollout-lock';
 
+type AuditFacts = Omit<TransitionFacts, 'rolloutId' | 'step' | 'time'>;
+
+/** Records a transition: the store document (`detail` as the status views read it), then the audit chain entry. */
 async function transition(
   deps: RolloutDeps,
   rolloutId: string,
   step: string,
   detail: Record<string, unknown>,
+  audit: AuditFacts,
 ): Promise<void> {
   const time = deps.now();
   const seq = String(process.hrtime.bigint()).padStart(24, '0');
   await deps.store.putDoc(TRANSITION_KIND, rolloutId, `${time}#${seq}`, { rolloutId, step, time, ...detail });
+  await appendAuditEntryOnce(deps.store, buildRolloutAuditEntry({ rolloutId, step, time, ...audit }, time));
 }
+
+const classFacts = (ci: ClassInput): AuditFacts => ({ class: ci.class, track: ci.track, subjects: ci.subjects });
 
 /** Transitions recorded for a rollout, oldest first. */
 export async function transitions(store: Store, rolloutId: string): Promise<Record<string, unknown>[]> {
@@ -191,7 +202,13 @@ export async function openIamPullRequests(ci: ClassInput, deps: RolloutDeps): Pr
       ].join('\n'),
       files: policies.map((p) => ({ path: `iam/${name}/${p.path}`, content: p.content })),
     });
-    await transition(deps, ci.rolloutId, 'iam-pull-request-opened', { class: ci.class, subject: s, pr });
+    await transition(
+      deps,
+      ci.rolloutId,
+      'iam-pull-request-opened',
+      { class: ci.class, subject: s, pr },
+      { ...classFacts(ci), subjects: [s], subject: s, pullRequest: pr },
+    );
     out.push({ subject: s, pr });
   }
   return out;
@@ -204,7 +221,21 @@ export async function completeIamReview(
   deps: RolloutDeps,
 ): Promise<{ pullRequests: IamReviewResult[] }> {
   for (const r of results) {
-    if (r.pr) await transition(deps, ci.rolloutId, 'iam-pull-request-reviewed', { class: ci.class, ...r });
+    if (r.pr)
+      await transition(
+        deps,
+        ci.rolloutId,
+        'iam-pull-request-reviewed',
+        { class: ci.class, ...r },
+        {
+          ...classFacts(ci),
+          subjects: [r.subject],
+          subject: r.subject,
+          pullRequest: r.pr,
+          merged: r.merged === true,
+          ...(r.by ? { by: r.by } : {}),
+        },
+      );
   }
   await unlockClass(deps, ci.class, ci.rolloutId, 'enforced');
   return { pullRequests: results };
@@ -223,7 +254,16 @@ export async function runStep(step: RolloutStep, input: Record<string, unknown>,
         startedAt: deps.now(),
         classes: classes.map((c) => ({ ...c, state: 'pending' })),
       });
-      await transition(deps, ri.rolloutId, 'plan', { classes: classes.map((c) => c.class) });
+      await transition(
+        deps,
+        ri.rolloutId,
+        'plan',
+        { classes: classes.map((c) => c.class) },
+        {
+          subjects: classes.flatMap((c) => c.subjects),
+          detail: { classes: classes.map((c) => `${c.class}[${c.track}]`).join(', ') },
+        },
+      );
       return { classes };
     }
     case 'generate':
@@ -231,13 +271,21 @@ export async function runStep(step: RolloutStep, input: Record<string, unknown>,
       const ci = input as unknown as ClassInput;
       const source = step === 'generate' ? 'production' : 'staging';
       const out: NonNullable<ClassInput['artifacts']>['subjects'] = [];
+      const audited: NonNullable<TransitionFacts['artifacts']> = [];
       for (const s of ci.subjects) {
         const g = await deps.artifacts.generate(s, source);
         generated.set(genKey(ci.rolloutId, s), g);
         await deps.store.putDoc('rollout-artifacts', ci.rolloutId, s, g);
         out.push({ subject: s, baselineVersion: g.baselineVersion, files: g.files.map((f) => f.path) });
+        audited.push({ subject: s, baselineVersion: g.baselineVersion, files: g.files });
       }
-      await transition(deps, ci.rolloutId, step, { class: ci.class, subjects: out });
+      await transition(
+        deps,
+        ci.rolloutId,
+        step,
+        { class: ci.class, subjects: out },
+        { ...classFacts(ci), artifacts: audited, detail: { source } },
+      );
       return { subjects: out, source };
     }
     case 'apply-monitor': {
@@ -247,7 +295,7 @@ export async function runStep(step: RolloutStep, input: Record<string, unknown>,
         const g = await loadGenerated(deps, ci.rolloutId, s);
         applied.push(...(await deps.applier.apply(s, 'monitor', manifestsOf(g, 'monitor'))).applied);
       }
-      await transition(deps, ci.rolloutId, step, { class: ci.class, applied });
+      await transition(deps, ci.rolloutId, step, { class: ci.class, applied }, { ...classFacts(ci), applied });
       return { applied, completedAt: deps.now() };
     }
     case 'measure-blast-radius': {
@@ -262,7 +310,13 @@ export async function runStep(step: RolloutStep, input: Record<string, unknown>,
       const threshold = ci.threshold ?? DEFAULT_THRESHOLD;
       const { wouldDeny: _all, ...rest } = b;
       const summary: BlastSummary = { ...rest, withinThreshold: withinThreshold(b, threshold), threshold, source };
-      await transition(deps, ci.rolloutId, step, { class: ci.class, blast: summary });
+      await transition(
+        deps,
+        ci.rolloutId,
+        step,
+        { class: ci.class, blast: summary },
+        { ...classFacts(ci), blast: summary },
+      );
       return summary;
     }
     case 'enforce': {
@@ -278,7 +332,7 @@ export async function runStep(step: RolloutStep, input: Record<string, unknown>,
         const g = await loadGenerated(deps, ci.rolloutId, s);
         applied.push(...(await deps.applier.apply(s, 'enforce', manifestsOf(g, 'enforce'))).applied);
       }
-      await transition(deps, ci.rolloutId, step, { class: ci.class, applied });
+      await transition(deps, ci.rolloutId, step, { class: ci.class, applied }, { ...classFacts(ci), applied });
       return { applied };
     }
     case 'iam-pull-request': {
@@ -299,7 +353,7 @@ export async function runStep(step: RolloutStep, input: Record<string, unknown>,
       const ci = input as unknown as ClassInput;
       const restored: string[] = [];
       for (const s of ci.subjects) restored.push(...(await deps.applier.rollback(s)).restored);
-      await transition(deps, ci.rolloutId, step, { class: ci.class, restored });
+      await transition(deps, ci.rolloutId, step, { class: ci.class, restored }, { ...classFacts(ci), restored });
       await unlockClass(deps, ci.class, ci.rolloutId, 'rolled-back');
       return { restored };
     }
@@ -331,7 +385,13 @@ export async function runStep(step: RolloutStep, input: Record<string, unknown>,
       await deps.events.publish([
         { source: 'warden', detailType: 'Warden Rollout Rolled Back', detail, time: deps.now() },
       ]);
-      await transition(deps, ci.rolloutId, step, { class: ci.class, wouldBeDenied: detail.wouldBeDenied.length });
+      await transition(
+        deps,
+        ci.rolloutId,
+        step,
+        { class: ci.class, wouldBeDenied: detail.wouldBeDenied.length },
+        { ...classFacts(ci), detail: { wouldBeDenied: detail.wouldBeDenied.length, published: true } },
+      );
       return { published: true, wouldBeDenied: detail.wouldBeDenied.length };
     }
     case 'record-stop':
@@ -356,7 +416,20 @@ export async function runStep(step: RolloutStep, input: Record<string, unknown>,
         const lock = await deps.store.getDoc<{ rolloutId: string; state: string }>(LOCK_KIND, c, 'lock');
         if (lock?.body.rolloutId === id && lock.body.state === 'running') await unlockClass(deps, c, id, state);
       }
-      await transition(deps, id, step, { state });
+      const ran = classes.length;
+      await transition(
+        deps,
+        id,
+        step,
+        { state },
+        {
+          subjects: ((input.plan as { classes?: { subjects?: string[] }[] } | undefined)?.classes ?? []).flatMap(
+            (c) => c.subjects ?? [],
+          ),
+          ...(ran > 0 ? { detail: { classes: ran } } : {}),
+          ...(input.error ? { error: input.error } : {}),
+        },
+      );
       return { state };
     }
   }

@@ -15,7 +15,7 @@ export function recordHash(prevHash: string, seq: number, entry: AuditEntry): st
 }
 
 /** The next chain record after `head` (undefined head = empty chain). */
-export function nextRecord(head: ChainHead | undefined, entry: AuditEntry): ChainRecord {
+export function nextRecord<E extends AuditEntry>(head: ChainHead | undefined, entry: E): ChainRecord<E> {
   const seq = (head?.seq ?? 0) + 1;
   const prevHash = head?.hash ?? GENESIS_HASH;
   return { seq, auditId: entry.id, prevHash, hash: recordHash(prevHash, seq, entry), entry };

@@ -8,7 +8,14 @@
 import type { AggregateRow } from '../../ports.ts';
 import type { AttrValue, Observation } from '../observation.ts';
 import { auditIdFor } from './ids.ts';
-import { AUDIT_SCHEMA, type AuditEntry, type InputType, LINKS, type Link, type TimelineEvent } from './types.ts';
+import {
+  AUDIT_SCHEMA,
+  type CrossLayerAuditEntry,
+  LINKS,
+  type Link,
+  type TimelineEvent,
+  type TriggerType,
+} from './types.ts';
 
 /** Observations after the last session event still belong to it for this long (tool side effects, flow records). */
 export const DEFAULT_GRACE_MS = 120_000;
@@ -49,14 +56,14 @@ const KEPT_ATTRS = [
 
 export interface Trigger {
   input: string;
-  inputType: InputType;
+  inputType: TriggerType;
   subjects: string[];
   /** Span of the input's own observations (before the grace period). */
   from: string;
   to: string;
 }
 
-function matches(o: Observation, input: string): InputType | undefined {
+function matches(o: Observation, input: string): TriggerType | undefined {
   if (o.correlation.ticket === input) return 'ticket';
   if (o.correlation.sessionId === input) return 'session';
   if (o.correlation.requestId === input && (o.source === 'bedrock-invocation' || o.source === 'bedrock-trace'))
@@ -66,7 +73,7 @@ function matches(o: Observation, input: string): InputType | undefined {
 
 /** Finds the input among candidate observations: its type, subjects and span; undefined when nothing mentions it. */
 export function findTrigger(input: string, candidates: Observation[]): Trigger | undefined {
-  let type: InputType | undefined;
+  let type: TriggerType | undefined;
   const hits: Observation[] = [];
   for (const o of candidates) {
     const m = matches(o, input);
@@ -118,7 +125,7 @@ export function buildAuditEntry(
   kernel: AggregateRow[],
   builtAt: string,
   graceMs = DEFAULT_GRACE_MS,
-): AuditEntry {
+): CrossLayerAuditEntry {
   const subjects = new Set(trigger.subjects);
   const fromMs = Date.parse(trigger.from);
   const toMs = Date.parse(trigger.to) + graceMs;

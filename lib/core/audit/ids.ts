@@ -2,3 +2,11 @@
 export function auditIdFor(input: string): string {
   return `audit:${input}`;
 }
+
+/**
+ * Audit entry id of one rollout transition: stable across retries of the step. The `audit-rollout:` prefix never
+ * collides with {@link auditIdFor}, whatever a ticket id looks like.
+ */
+export function rolloutAuditIdFor(rolloutId: string, transitionName: string): string {
+  return `audit-rollout:${rolloutId}/${transitionName}`;
+}

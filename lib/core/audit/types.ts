@@ -1,14 +1,19 @@
 /**
- * The cross-layer audit entry: one per triggering input (a support ticket, an agent session, a Bedrock request),
- * tying the prompt, model invocations, tool calls, the role session's AWS API calls, network egress from the pod and
- * the pod's kernel activity together. Stored as a Doc and chained (see chain.ts) so tampering is detectable.
+ * Audit entries, stored as Docs and chained (see chain.ts) so tampering is detectable. Two kinds, told apart by
+ * `inputType`:
+ * - the cross-layer entry: one per triggering input (a support ticket, an agent session, a Bedrock request), tying
+ *   the prompt, model invocations, tool calls, the role session's AWS API calls, network egress from the pod and the
+ *   pod's kernel activity together;
+ * - the rollout entry: one per transition of an enforcement rollout (input = the rollout id), see rollout.ts.
  */
 import type { AttrValue, Correlation, Layer, SourceName } from '../observation.ts';
 
 export const AUDIT_SCHEMA = 'warden.audit/v1' as const;
 
-export const INPUT_TYPES = ['ticket', 'session', 'request'] as const;
+export const INPUT_TYPES = ['ticket', 'session', 'request', 'rollout'] as const;
 export type InputType = (typeof INPUT_TYPES)[number];
+/** Inputs whose entry is a cross-layer timeline (everything but a rollout). */
+export type TriggerType = Exclude<InputType, 'rollout'>;
 
 /** Why an event is in the entry: which link of the chain found it. */
 export const LINKS = ['model', 'tool', 'cloud-api', 'egress', 'kernel'] as const;
@@ -29,16 +34,21 @@ export interface TimelineEvent {
   attrs: Record<string, AttrValue>;
 }
 
-export interface AuditEntry {
+interface EntryBase {
   schema: typeof AUDIT_SCHEMA;
   id: string;
   input: string;
-  inputType: InputType;
-  /** Subjects the chain went through (normally the one agent). */
+  /** Subjects the entry covers. */
   subjects: string[];
-  /** Time span of the chain. */
+  /** Time span of the entry. */
   from: string;
   to: string;
+  builtAt: string;
+}
+
+/** The cross-layer entry of one triggering input. */
+export interface CrossLayerAuditEntry extends EntryBase {
+  inputType: TriggerType;
   /** The correlation ids that linked the layers. */
   links: {
     tickets: string[];
@@ -55,17 +65,85 @@ export interface AuditEntry {
   counts: Record<Link, number>;
   /** Timeline events dropped beyond the cap (the counts still include them). */
   truncated: number;
-  builtAt: string;
 }
 
+/** Rollout phase a transition belongs to. */
+export const ROLLOUT_PHASES = [
+  'plan',
+  'generate',
+  'monitor',
+  'measure',
+  'enforce',
+  'iam-review',
+  'rollback',
+  'finish',
+] as const;
+export type RolloutPhase = (typeof ROLLOUT_PHASES)[number];
+
+/** A generated artifact file as the audit keeps it: which file, and the sha256 of the exact content applied. */
+export interface AuditedArtifact {
+  path: string;
+  kind: string;
+  sha256: string;
+}
+
+/** One rollout transition, as recorded by the rollout step that made it (lib/rollout/steps.ts). */
+export interface RolloutTransition {
+  /** Unique within the rollout and stable across retries: `plan`, `<class>/<track>/<step>[/<subject>]`, `record-done`. */
+  name: string;
+  step: string;
+  phase: RolloutPhase;
+  /** State after the transition: of the class (monitoring, enforced, rolled-back ...) or of the rollout. */
+  state: string;
+  time: string;
+  class?: string;
+  track?: string;
+  subjects: string[];
+  /** generate steps: the artifact files per subject with their content hashes. */
+  artifacts?: { subject: string; baselineVersion: number; files: AuditedArtifact[] }[];
+  /** Manifests applied to (or restored in) the cluster. */
+  applied?: string[];
+  restored?: string[];
+  /** measure step: the blast radius, without the per-event examples. */
+  blast?: {
+    source: string;
+    evaluatedEvents: number;
+    wouldDenyEvents: number;
+    perArtifact: Record<string, { wouldDenyEvents: number; keys: number }>;
+    affectedSubjects: string[];
+    withinThreshold: boolean;
+    threshold: { maxWouldDenyEvents: number; maxWouldDenyRatio: number };
+  };
+  /** What was decided here: enforce / rollback after the measure, merged / closed for a review, completed / stopped. */
+  decision?: string;
+  pullRequest?: { number: number; url: string; merged?: boolean; by?: string };
+  /** Free-form counts the step reported (e.g. wouldBeDenied of the rolled-back event). */
+  detail?: Record<string, number | string | boolean>;
+  error?: string;
+}
+
+/**
+ * The rollout entry: one transition of rollout `input` (the rollout id, which is the Step Functions execution name).
+ * A rollout's transitions are its entries in chain order; same chain, same hashing as the cross-layer entry.
+ */
+export interface RolloutAuditEntry extends EntryBase {
+  inputType: 'rollout';
+  transition: RolloutTransition;
+}
+
+export type AuditEntry = CrossLayerAuditEntry | RolloutAuditEntry;
+
+export const isRolloutEntry = (e: AuditEntry): e is RolloutAuditEntry => e.inputType === 'rollout';
+export const isCrossLayerEntry = (e: AuditEntry): e is CrossLayerAuditEntry => e.inputType !== 'rollout';
+
 /** A chained audit record: the entry plus its position and hashes. Stored as Doc kind `audit-chain`. */
-export interface ChainRecord {
+export interface ChainRecord<E extends AuditEntry = AuditEntry> {
   seq: number;
   auditId: string;
   prevHash: string;
   /** sha256(prevHash + seq + canonical JSON of entry). */
   hash: string;
-  entry: AuditEntry;
+  entry: E;
 }
 
 /** The chain head (Doc kind `audit-head`): detects deletion of the newest record. */

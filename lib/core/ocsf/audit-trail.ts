@@ -5,13 +5,23 @@
  *   `ai_model` / `ai_agent` objects of recent OCSF releases (model id, agent subject) so AI activity is queryable;
  * - egress flows and pod connects -> Network Activity (4001);
  * - kernel exec/open aggregates -> Process Activity (1007) / File System Activity (1001).
+ * A rollout entry (one rollout transition) is one Entity Management (3004) event on the managed entity "enforcement
+ * artifacts of class C": generate = Create, monitor / IAM review = Update, enforce = Enable, rollback = Disable,
+ * the rest Other; `correlation_uid` = `rollout:<rolloutId>`, so a rollout's transitions group together.
  */
-import type { AuditEntry, TimelineEvent } from '../audit/types.ts';
+import {
+  type AuditEntry,
+  type CrossLayerAuditEntry,
+  isRolloutEntry,
+  type RolloutAuditEntry,
+  type RolloutPhase,
+  type TimelineEvent,
+} from '../audit/types.ts';
 import { OCSF_VERSION, type OcsfEvent, PRODUCT } from './types.ts';
 
 function base(
   e: TimelineEvent,
-  entry: AuditEntry,
+  entry: CrossLayerAuditEntry,
   cls: {
     category_uid: number;
     category_name: string;
@@ -39,7 +49,7 @@ function base(
   };
 }
 
-function apiActivity(e: TimelineEvent, entry: AuditEntry): OcsfEvent {
+function apiActivity(e: TimelineEvent, entry: CrossLayerAuditEntry): OcsfEvent {
   const m = /^api:([^:]+):([^:]+):(.*)$/.exec(e.key);
   const ev = base(e, entry, {
     category_uid: 6,
@@ -73,7 +83,7 @@ function apiActivity(e: TimelineEvent, entry: AuditEntry): OcsfEvent {
   return ev;
 }
 
-function networkActivity(e: TimelineEvent, entry: AuditEntry): OcsfEvent {
+function networkActivity(e: TimelineEvent, entry: CrossLayerAuditEntry): OcsfEvent {
   const ev = base(e, entry, {
     category_uid: 4,
     category_name: 'Network Activity',
@@ -89,7 +99,7 @@ function networkActivity(e: TimelineEvent, entry: AuditEntry): OcsfEvent {
   return ev;
 }
 
-function kernelActivity(e: TimelineEvent, entry: AuditEntry): OcsfEvent {
+function kernelActivity(e: TimelineEvent, entry: CrossLayerAuditEntry): OcsfEvent {
   if (e.key.startsWith('exec:')) {
     const ev = base(e, entry, {
       category_uid: 1,
@@ -124,8 +134,60 @@ function kernelActivity(e: TimelineEvent, entry: AuditEntry): OcsfEvent {
   });
 }
 
-/** All OCSF events of an audit entry, in timeline order. */
+const ENTITY_ACTIVITY: Record<RolloutPhase, [number, string]> = {
+  plan: [99, 'Other'],
+  generate: [1, 'Create'],
+  monitor: [3, 'Update'],
+  measure: [99, 'Other'],
+  enforce: [8, 'Enable'],
+  'iam-review': [3, 'Update'],
+  rollback: [9, 'Disable'],
+  finish: [99, 'Other'],
+};
+
+/** The Entity Management event of one rollout transition. */
+export function rolloutTransitionToOcsf(entry: RolloutAuditEntry): OcsfEvent {
+  const t = entry.transition;
+  const [activity_id, activity_name] = ENTITY_ACTIVITY[t.phase];
+  const failed = t.state === 'stopped';
+  const notable = failed || t.decision === 'rollback';
+  return {
+    category_uid: 3,
+    category_name: 'Identity & Access Management',
+    class_uid: 3004,
+    class_name: 'Entity Management',
+    activity_id,
+    activity_name,
+    type_uid: 3004 * 100 + activity_id,
+    type_name: `Entity Management: ${activity_name}`,
+    severity_id: notable ? 3 : 1,
+    severity: notable ? 'Medium' : 'Informational',
+    status_id: failed ? 2 : 1,
+    status: failed ? 'Failure' : 'Success',
+    ...(t.error ? { status_detail: t.error } : {}),
+    time: Date.parse(t.time),
+    message: `rollout ${entry.input}${t.class ? ` class ${t.class}` : ''}: ${t.step} -> ${t.state}${t.decision ? ` (${t.decision})` : ''}`,
+    metadata: { version: OCSF_VERSION, product: PRODUCT, uid: entry.id, correlation_uid: `rollout:${entry.input}` },
+    actor: { app_name: 'warden-rollout' },
+    entity: {
+      uid: t.name,
+      name: t.class ? `enforcement artifacts of class ${t.class}` : `rollout ${entry.input}`,
+      type: 'Warden enforcement artifacts',
+      data: {
+        subjects: t.subjects,
+        ...(t.artifacts ? { artifacts: t.artifacts } : {}),
+        ...(t.applied ? { applied: t.applied } : {}),
+        ...(t.restored ? { restored: t.restored } : {}),
+      },
+    },
+    ...(t.pullRequest ? { resources: [{ uid: t.pullRequest.url, type: 'pull request' }] } : {}),
+    unmapped: { rolloutId: entry.input, transition: t },
+  };
+}
+
+/** All OCSF events of an audit entry, in timeline order (a rollout entry: its one transition). */
 export function auditEntryToOcsf(entry: AuditEntry): OcsfEvent[] {
+  if (isRolloutEntry(entry)) return [rolloutTransitionToOcsf(entry)];
   return entry.timeline.map((e) => {
     if (e.key.startsWith('net:')) return networkActivity(e, entry);
     if (e.link === 'kernel' && !e.key.startsWith('api:')) return kernelActivity(e, entry);

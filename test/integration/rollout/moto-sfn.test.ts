@@ -18,6 +18,7 @@ import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSCli
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitHubPullRequests } from '../../../lib/adapters/github.ts';
 import { openStore } from '../../../lib/adapters/open-store.ts';
+import { rolloutAuditRecords, verifyAuditTrail } from '../../../lib/audit/service.ts';
 import { rolloutDefinition } from '../../../lib/core/rollout/definition.ts';
 import type { Store, WardenEvent } from '../../../lib/ports.ts';
 import { DirectoryApplier, FixedReviewGate } from '../../../lib/rollout/local-adapters.ts';
@@ -137,5 +138,14 @@ describe('rollout state machine in moto Step Functions', () => {
     ]);
     const rolledBack = events.find((e) => e.detailType === 'Warden Rollout Rolled Back')!;
     expect(JSON.stringify(rolledBack.detail)).toContain('syscall:ptrace');
+    // every transition, including the review the webhook answered, is in the verified audit chain
+    const chained = (await rolloutAuditRecords(store, 'r-moto')).map((r) => r.entry.transition);
+    expect(chained.find((t) => t.step === 'iam-pull-request-reviewed')).toMatchObject({
+      decision: 'merged',
+      pullRequest: { number: gh.pulls[0]!.number, merged: true, by: 'alice' },
+    });
+    expect(chained.at(-1)).toMatchObject({ step: 'record-stop', state: 'stopped' });
+    expect(chained).toHaveLength(13);
+    expect(await verifyAuditTrail(store)).toMatchObject({ ok: true, records: 13 });
   });
 });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { GENESIS_HASH, nextRecord, verifyChain } from '../../../lib/core/audit/chain.ts';
 import { canonicalJson, sha256Hex } from '../../../lib/core/audit/hash.ts';
-import type { AuditEntry, ChainRecord } from '../../../lib/core/audit/types.ts';
+import type { ChainRecord, CrossLayerAuditEntry } from '../../../lib/core/audit/types.ts';
 
-const entry = (input: string): AuditEntry => ({
+const entry = (input: string): CrossLayerAuditEntry => ({
   schema: 'warden.audit/v1',
   id: `audit:${input}`,
   input,
@@ -19,15 +19,15 @@ const entry = (input: string): AuditEntry => ({
   builtAt: '2026-10-26T00:00:00.000Z',
 });
 
-function chain(n: number): ChainRecord[] {
-  const out: ChainRecord[] = [];
+function chain(n: number): ChainRecord<CrossLayerAuditEntry>[] {
+  const out: ChainRecord<CrossLayerAuditEntry>[] = [];
   for (let i = 0; i < n; i++) {
     const prev = out[out.length - 1];
     out.push(nextRecord(prev ? { seq: prev.seq, hash: prev.hash } : undefined, entry(`ZD-${i}`)));
   }
   return out;
 }
-const headOf = (c: ChainRecord[]) => ({ seq: c[c.length - 1]!.seq, hash: c[c.length - 1]!.hash });
+const headOf = (c: ChainRecord<CrossLayerAuditEntry>[]) => ({ seq: c[c.length - 1]!.seq, hash: c[c.length - 1]!.hash });
 
 describe('audit hash chain', () => {
   it('sha256 and canonical JSON are stable', () => {
@@ -44,17 +44,21 @@ describe('audit hash chain', () => {
   it.each([
     [
       'altered entry',
-      (c: ChainRecord[]) => {
+      (c: ChainRecord<CrossLayerAuditEntry>[]) => {
         c[2] = { ...c[2]!, entry: { ...c[2]!.entry, counts: { ...c[2]!.entry.counts, 'cloud-api': 24 } } };
         return c;
       },
       'hash-mismatch',
     ],
-    ['deleted middle entry', (c: ChainRecord[]) => c.filter((r) => r.seq !== 3), 'missing-record'],
-    ['deleted last entry', (c: ChainRecord[]) => c.slice(0, -1), 'head-mismatch'],
+    [
+      'deleted middle entry',
+      (c: ChainRecord<CrossLayerAuditEntry>[]) => c.filter((r) => r.seq !== 3),
+      'missing-record',
+    ],
+    ['deleted last entry', (c: ChainRecord<CrossLayerAuditEntry>[]) => c.slice(0, -1), 'head-mismatch'],
     [
       'swapped entry under another id',
-      (c: ChainRecord[]) => {
+      (c: ChainRecord<CrossLayerAuditEntry>[]) => {
         c[1] = { ...c[1]!, auditId: 'audit:other' };
         return c;
       },

@@ -1,0 +1,91 @@
+/** `warden audit` on a store holding a rollout's chained transitions (embedded, on-disk store). */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../../lib/adapters/open-store.ts';
+import { runRolloutLocal } from '../../../lib/rollout/local.ts';
+import { DirectoryApplier, DirectoryPullRequests, FixedReviewGate } from '../../../lib/rollout/local-adapters.ts';
+import { CODER, rolloutProvider as provider, RETRIEVER } from '../../support/rollout-fixtures.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'warden-audit-cli-'));
+const spec = `embedded:${join(dir, 'store')}`;
+
+/** Runs the CLI asynchronously (a blocking spawnSync would starve vitest's worker RPC). */
+function warden(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const argv = ['--import', 'tsx', 'bin/warden.ts', '--store', spec, ...args];
+    execFile(process.execPath, argv, { encoding: 'utf8' }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+beforeAll(async () => {
+  const store = await openStore(spec);
+  try {
+    await runRolloutLocal(
+      {
+        store,
+        artifacts: provider,
+        applier: new DirectoryApplier(join(dir, 'cluster')),
+        pullRequests: new DirectoryPullRequests(join(dir, 'prs')),
+        reviews: new FixedReviewGate(true),
+        events: { publish: async () => undefined },
+        now: () => new Date().toISOString(),
+      },
+      {
+        rolloutId: 'r-cli',
+        observationSeconds: 0,
+        subjects: [
+          { subject: CODER, class: 'code-execution', track: 'observe-in-production' },
+          { subject: RETRIEVER, class: 'retrieval', track: 'observe-in-production' },
+        ],
+      },
+    );
+  } finally {
+    await store.close();
+  }
+}, 60_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('warden audit with rollout entries', () => {
+  it('shows a rollout as its chained transitions, lists them, exports OCSF and verifies', async () => {
+    const shown = await warden('audit', '--input', 'r-cli');
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/^rollout r-cli: 13 chained transitions/);
+    expect(shown.stdout).toMatch(/code-execution measure-blast-radius -> measured \(rollback\)/);
+    expect(shown.stdout).toMatch(/would be denied, over threshold/);
+
+    const json = JSON.parse((await warden('--json', 'audit', '--input', 'r-cli')).stdout) as {
+      inputType: string;
+      transitions: { seq: number; transition: { step: string } }[];
+    };
+    expect(json.inputType).toBe('rollout');
+    expect(json.transitions.map((t) => t.transition.step).at(-1)).toBe('record-stop');
+
+    const ocsf = JSON.parse((await warden('--json', 'audit', '--input', 'r-cli', '--ocsf')).stdout) as {
+      class_uid: number;
+    }[];
+    expect(ocsf).toHaveLength(13);
+    expect(new Set(ocsf.map((e) => e.class_uid))).toEqual(new Set([3004]));
+
+    const list = JSON.parse((await warden('--json', 'audit', 'list', '--type', 'rollout')).stdout) as {
+      seq: number;
+      inputType: string;
+    }[];
+    expect(list.map((r) => r.seq)).toEqual(json.transitions.map((t) => t.seq));
+    expect((await warden('--json', 'audit', 'list', '--type', 'ticket')).stdout.trim()).toBe('[]');
+
+    const verify = await warden('audit', 'verify');
+    expect(verify.code, verify.stderr).toBe(0);
+    expect(verify.stdout).toContain('audit chain ok: 13 entries');
+  }, 60_000);
+
+  it('rejects an unknown entry type with a one-line reason', async () => {
+    const r = await warden('audit', 'list', '--type', 'deploy');
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('warden: invalid --type deploy: expected one of ticket, session, request, rollout');
+  }, 30_000);
+});
