@@ -75,6 +75,10 @@ export function aggregateBatch(observations: readonly Observation[], segments?: 
   let repeated = 0;
   let hourPrefix = '';
   let window = '';
+  let lastWindow = '';
+  let lastSubject = '';
+  let byKey = new Map<string, PendingAggregate>();
+  let lastEvidence: { subject: string; window: string; observations: Observation[] } | undefined;
   for (let i = 0; i < observations.length; i++) {
     let o = observations[i] as Observation;
     // The same id twice in one batch is one event delivered twice (e.g. overlapping S3 and EventBridge copies).
@@ -91,15 +95,22 @@ export function aggregateBatch(observations: readonly Observation[], segments?: 
       hourPrefix = o.time.slice(0, 14);
       window = `${o.time.slice(0, 13)}:00:00.000Z`;
     }
-    let bySubject = aggs.get(window);
-    if (!bySubject) {
-      bySubject = new Map();
-      aggs.set(window, bySubject);
-    }
-    let byKey = bySubject.get(o.subject);
-    if (!byKey) {
-      byKey = new Map();
-      bySubject.set(o.subject, byKey);
+    // Consecutive observations mostly share window and subject: reuse the previous lookups.
+    if (window !== lastWindow || o.subject !== lastSubject) {
+      let bySubject = aggs.get(window);
+      if (!bySubject) {
+        bySubject = new Map();
+        aggs.set(window, bySubject);
+      }
+      let found = bySubject.get(o.subject);
+      if (!found) {
+        found = new Map();
+        bySubject.set(o.subject, found);
+      }
+      byKey = found;
+      lastEvidence = undefined;
+      lastWindow = window;
+      lastSubject = o.subject;
     }
     let a = byKey.get(o.key);
     if (!a) {
@@ -138,17 +149,19 @@ export function aggregateBatch(observations: readonly Observation[], segments?: 
     }
     c.ids.push(o.id);
     if (EVIDENCE_LAYERS.has(o.layer)) {
-      let inWindow = evidenceByWindow.get(window);
-      if (!inWindow) {
-        inWindow = new Map();
-        evidenceByWindow.set(window, inWindow);
+      if (!lastEvidence) {
+        let inWindow = evidenceByWindow.get(window);
+        if (!inWindow) {
+          inWindow = new Map();
+          evidenceByWindow.set(window, inWindow);
+        }
+        lastEvidence = inWindow.get(o.subject);
+        if (!lastEvidence) {
+          lastEvidence = { subject: o.subject, window, observations: [] };
+          inWindow.set(o.subject, lastEvidence);
+        }
       }
-      let e = inWindow.get(o.subject);
-      if (!e) {
-        e = { subject: o.subject, window, observations: [] };
-        inWindow.set(o.subject, e);
-      }
-      e.observations.push(o);
+      lastEvidence.observations.push(o);
     }
   }
   const evidence: BatchAggregation['evidence'] = new Map();

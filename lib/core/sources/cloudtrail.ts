@@ -25,6 +25,7 @@ import {
   num,
   obj,
   parseJson,
+  RecentStrings,
   reject,
   schemaReason,
   str,
@@ -98,10 +99,17 @@ export function iamAction(service: string, eventName: string): string {
 }
 
 /** Service prefix and IAM action per `eventSource eventName`: an agent calls few distinct APIs, so this stays small. */
-const apiMemo = new Map<string, Map<string, { service: string; action: string }>>();
+interface ApiNames {
+  service: string;
+  action: string;
+  /** The first-seen instances of eventSource and eventName, shared by every record that repeats them. */
+  eventSource: string;
+  eventName: string;
+}
+const apiMemo = new Map<string, Map<string, ApiNames>>();
 let apiMemoSize = 0;
 const API_MEMO_MAX = 20_000;
-function serviceAndAction(eventSource: string, eventName: string): { service: string; action: string } {
+function serviceAndAction(eventSource: string, eventName: string): ApiNames {
   let bySource = apiMemo.get(eventSource);
   if (bySource === undefined) {
     bySource = new Map();
@@ -110,7 +118,7 @@ function serviceAndAction(eventSource: string, eventName: string): { service: st
   let r = bySource.get(eventName);
   if (r === undefined) {
     const service = servicePrefix(eventSource);
-    r = { service, action: iamAction(service, eventName) };
+    r = { service, action: iamAction(service, eventName), eventSource, eventName };
     if (++apiMemoSize > API_MEMO_MAX) {
       apiMemo.clear();
       apiMemoSize = 1;
@@ -305,16 +313,25 @@ function fail(reason: string, detail: string, input: RecordInput, ctx: ParseCont
   return { observations: [], rejects: [reject('cloudtrail', reason, detail, input, ctx.file)] };
 }
 
+const recent = {
+  principal: new RecentStrings(),
+  accessKey: new RecentStrings(),
+  session: new RecentStrings(),
+  userAgent: new RecentStrings(),
+  resource: new RecentStrings(),
+  key: new RecentStrings(),
+};
+
 /** `value` is the record as given (envelope included): a record without eventID is identified by its hash. */
 function toObservation(ct: CloudTrailRecord, time: string, value: unknown, ctx: ParseContext): Observation {
-  const { service, action } = serviceAndAction(ct.eventSource, ct.eventName);
+  const { service, action, eventSource, eventName } = serviceAndAction(ct.eventSource, ct.eventName);
   const region = ct.awsRegion ?? undefined;
   const account = ct.recipientAccountId ?? ct.userIdentity?.accountId ?? undefined;
   const params = ct.requestParameters ?? {};
   const resource = resourceOf(service, action, params, ct.resources ?? [], region, account);
   const ui = ct.userIdentity;
   const issuer = ui?.sessionContext?.sessionIssuer;
-  const principalArn = ui?.arn ?? undefined;
+  const principalArn = ui?.arn ? recent.principal.share(ui.arn) : undefined;
   const roleArn = issuer?.type === 'Role' ? (issuer.arn ?? undefined) : undefined;
   const sessionName = principalArn ? sessionNameOf(principalArn) : undefined;
 
@@ -322,9 +339,10 @@ function toObservation(ct: CloudTrailRecord, time: string, value: unknown, ctx: 
   if (ct.eventID) correlation.eventId = ct.eventID;
   if (ct.requestID) correlation.requestId = ct.requestID;
   if (principalArn) correlation.principalArn = principalArn;
-  if (ui?.accessKeyId) correlation.accessKeyId = ui.accessKeyId;
-  if (issuer?.arn && sessionName) correlation.roleSession = `${issuer.arn}/${sessionName}`;
-  else if (issuer?.userName && sessionName) correlation.roleSession = `${issuer.userName}/${sessionName}`;
+  if (ui?.accessKeyId) correlation.accessKeyId = recent.accessKey.share(ui.accessKeyId);
+  if (issuer?.arn && sessionName) correlation.roleSession = recent.session.share(`${issuer.arn}/${sessionName}`);
+  else if (issuer?.userName && sessionName)
+    correlation.roleSession = recent.session.share(`${issuer.userName}/${sessionName}`);
 
   const ref: PrincipalRef = {};
   if (principalArn) ref.arn = principalArn;
@@ -352,23 +370,23 @@ function toObservation(ct: CloudTrailRecord, time: string, value: unknown, ctx: 
   }
   subject ??= subjectIds.unattributed(principalArn ?? ui?.invokedBy ?? ui?.principalId ?? account ?? 'unknown');
 
-  const attrs: Record<string, AttrValue> = { eventName: ct.eventName, eventSource: ct.eventSource };
-  const readOnly =
-    ct.readOnly === undefined || ct.readOnly === null ? undefined : String(ct.readOnly).toLowerCase() === 'true';
+  // Long values that repeat from record to record are shared (see RecentStrings); short or unique ones are not.
+  const attrs: Record<string, AttrValue> = { eventName, eventSource };
+  const readOnly = ct.readOnly === undefined || ct.readOnly === null ? undefined : isTrue(ct.readOnly);
   if (readOnly !== undefined) attrs.readOnly = readOnly;
   if (ct.eventType) attrs.eventType = ct.eventType;
   if (ct.eventCategory) attrs.eventCategory = ct.eventCategory;
   if (ct.managementEvent !== undefined && ct.managementEvent !== null)
-    attrs.managementEvent = String(ct.managementEvent).toLowerCase() === 'true';
+    attrs.managementEvent = isTrue(ct.managementEvent);
   if (ct.sourceIPAddress) attrs.sourceIPAddress = ct.sourceIPAddress;
-  if (ct.userAgent) attrs.userAgent = ct.userAgent.slice(0, 256);
+  if (ct.userAgent) attrs.userAgent = recent.userAgent.share(ct.userAgent.slice(0, 256));
   if (ct.recipientAccountId) attrs.recipientAccountId = ct.recipientAccountId;
   if (region) attrs.awsRegion = region;
   if (ct.errorCode) attrs.errorCode = ct.errorCode;
   if (ct.errorMessage) attrs.errorMessage = ct.errorMessage.slice(0, 512);
   if (ui?.type) attrs.identityType = ui.type;
   if (ct.vpcEndpointId) attrs.vpcEndpointId = ct.vpcEndpointId;
-  if (resource !== '*') attrs.resource = resource;
+  if (resource !== '*') attrs.resource = recent.resource.share(resource);
   const extra = ct.additionalEventData;
   if (extra) {
     const bytesIn = num(extra.bytesTransferredIn);
@@ -390,11 +408,16 @@ function toObservation(ct: CloudTrailRecord, time: string, value: unknown, ctx: 
     subject,
     layer: 'cloud-api',
     kind: 'api',
-    key: keys.api(service, action, resource === '*' ? undefined : resource),
+    key: recent.key.share(keys.api(service, action, resource === '*' ? undefined : resource)),
     count: 1,
     correlation,
     attrs,
   };
+}
+
+/** CloudTrail writes booleans as JSON booleans, some exports as `"true"` / `"TRUE"`. */
+function isTrue(v: boolean | string): boolean {
+  return v === true || (typeof v === 'string' && (v === 'true' || v.toLowerCase() === 'true'));
 }
 
 /** The session name of an assumed-role ARN (`arn:aws:sts::A:assumed-role/Role/session` -> `session`). */
@@ -458,9 +481,15 @@ function resourceOf(
     const kbId = str(params.knowledgeBaseId);
     if (kbId && region && account) return `arn:aws:bedrock:${region}:${account}:knowledge-base/${kbId}`;
   }
-  const arns = resources.filter((r) => typeof r.ARN === 'string' && r.ARN.startsWith('arn:'));
-  const preferred = arns.find((r) => /Object$/.test(r.type ?? '')) ?? arns[0];
-  if (preferred?.ARN) return preferred.ARN;
+  // The first ARN, or the first object ARN when there is one (a loop: most records have one resource or none).
+  let first: string | undefined;
+  for (let i = 0; i < resources.length; i++) {
+    const r = resources[i] as (typeof resources)[number];
+    if (typeof r.ARN !== 'string' || !r.ARN.startsWith('arn:')) continue;
+    if (r.type?.endsWith('Object')) return r.ARN;
+    first ??= r.ARN;
+  }
+  if (first) return first;
   if (service === 'lambda' && action === 'InvokeFunction') {
     const fn = str(params.functionName);
     if (fn?.startsWith('arn:')) return fn;

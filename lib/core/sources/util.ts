@@ -55,6 +55,28 @@ export function sha256(text: string | Uint8Array): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/**
+ * A few recently seen strings, to share one instance of a value that repeats from record to record. Parsers keep
+ * observations until a store batch is written; a record's own copy of a repeated value (an event name, an ARN, a user
+ * agent, a key) then dies young instead of being copied by every scavenge until the batch ends. A handful of `===`
+ * checks costs less than hashing the string into a table (measured: a Map cost more than the GC it saved).
+ */
+export class RecentStrings {
+  private readonly slots: string[] = [];
+  private next = 0;
+  constructor(private readonly size = 8) {}
+  share(s: string): string {
+    const slots = this.slots;
+    for (let i = 0; i < slots.length; i++) if (slots[i] === s) return slots[i] as string;
+    if (slots.length < this.size) slots.push(s);
+    else {
+      slots[this.next] = s;
+      this.next = (this.next + 1) % this.size;
+    }
+    return s;
+  }
+}
+
 /** A short stable id: `<prefix>:<first 32 hex of sha256(text)>`. */
 export function hashId(prefix: string, text: string): string {
   return `${prefix}:${sha256(text).slice(0, 32)}`;
