@@ -65,8 +65,13 @@ export interface LoaderOptions {
   restart?: { initialMs?: number; maxMs?: number; stableMs?: number; maxAttempts?: number };
   /** Records buffered for the consumer before stdout reading pauses (default 10000). */
   queueHighWater?: number;
-  /** Count syscalls with the raw_tp + hash program even where the faster tp_btf/cgroup-storage one loads. */
+  /**
+   * The programs for kernels without tp_btf (raw_tp sys_enter counter, syscalls:sys_{enter,exit}_openat pair) even
+   * where newer ones load: tests and comparisons.
+   */
   compatCount?: boolean;
+  /** The tp_btf programs (sys_enter counter, sys_exit opens) even where the fentry/fexit ones load. */
+  noFentry?: boolean;
   /** Extra environment for the loader process. */
   env?: NodeJS.ProcessEnv;
 }
@@ -218,6 +223,7 @@ export class LoaderSupervisor implements AsyncIterable<StreamRecord> {
     if (o.maxSlots !== undefined) a.push('--max-slots', String(o.maxSlots));
     if (o.dnsPort !== undefined) a.push('--dns-port', String(o.dnsPort));
     if (o.compatCount) a.push('--compat-count');
+    if (o.noFentry) a.push('--no-fentry');
     return a;
   }
 

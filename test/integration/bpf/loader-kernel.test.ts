@@ -3,7 +3,10 @@
  * real workload in its own cgroup2 directory. No mocks: if the kernel cannot load BPF, these tests fail and say
  * what is missing.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLoader } from '../../../node-agent/loader.ts';
@@ -69,11 +72,15 @@ describe('eBPF programs in the kernel', () => {
   });
 
   it('loads every program and reports the optional kernel features it probed', () => {
-    expect(ready.programs).toEqual(
-      expect.arrayContaining(['handle_exec', 'handle_openat_enter', 'connect4', 'dns_egress', 'count_syscall']),
-    );
+    expect(ready.programs).toEqual(expect.arrayContaining(['handle_exec', 'handle_exit', 'connect4', 'dns_egress']));
     expect(typeof ready.features.fentry).toBe('boolean');
     expect(typeof ready.features.lsm).toBe('boolean');
+    // Where fentry works the loader takes the fexit open program and, on kernels with x64_sys_call, the fentry
+    // counter: neither sets the syscall tracepoint flag that slows every syscall of the machine.
+    if (ready.features.fentry) expect(ready.programs).toContain('handle_open_fexit');
+    else if (ready.features.tpBtf) expect(ready.programs).toContain('handle_open_sys_exit');
+    else expect(ready.programs).toEqual(expect.arrayContaining(['handle_openat_enter', 'handle_openat_exit']));
+    expect(ready.programs.filter((p) => p.startsWith('count_syscall'))).toHaveLength(1);
   });
 
   it('sees exec, open, connect and DNS of a process in a watched cgroup, attributed to that cgroup', async () => {
@@ -196,16 +203,73 @@ describe('eBPF programs in the kernel', () => {
   });
 });
 
-describe('compatible syscall counter (raw_tp + hash, for kernels without tp_btf or cgroup storage)', () => {
-  it('counts the syscalls of a watched cgroup', async () => {
+describe('opens through every open syscall (sys_exit program)', () => {
+  it('sees open(2), creat(2), openat(2) and openat2(2) with their flags and results', async () => {
+    assertKernelPrerequisites();
+    const cg = makeCgroup('warden-bpf-opens');
+    const c = collect({ watch: [{ cgroupId: cg.id }], noFentry: true, intervalMs: 200 });
+    const dir = mkdtempSync(join(tmpdir(), 'warden-opens-'));
+    try {
+      const ready = await c.loader.ready();
+      expect(ready.programs).toEqual(expect.arrayContaining(['handle_open_sys_exit', 'count_syscall']));
+      // Raw syscalls through libc's syscall(), so each variant really is the syscall named (x86-64 numbers).
+      const py = [
+        'import ctypes, os, sys',
+        'libc = ctypes.CDLL(None, use_errno=True)',
+        'd = sys.argv[1]',
+        'class How(ctypes.Structure): _fields_ = [("flags", ctypes.c_uint64), ("mode", ctypes.c_uint64), ("resolve", ctypes.c_uint64)]',
+        'how = How(os.O_RDONLY, 0, 0)',
+        'r = [libc.syscall(2, (d + "/via-open").encode(), os.O_RDONLY | os.O_CREAT, 0o600),',
+        '     libc.syscall(85, (d + "/via-creat").encode(), 0o600),',
+        '     libc.syscall(257, -100, (d + "/via-openat").encode(), os.O_RDONLY | os.O_CREAT, 0o600),',
+        '     libc.syscall(437, -100, (d + "/via-open").encode(), ctypes.byref(how), ctypes.sizeof(how))]',
+        'print(r)',
+      ].join('\n');
+      const run = await runInCgroup(cg.path, ['/usr/bin/python3', '-c', py, dir]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout).every((fd: number) => fd >= 0)).toBe(true);
+      for (const name of ['via-creat', 'via-openat']) {
+        const r = await c.waitFor<OpenRecord>(
+          name,
+          is('open', (o) => o.path === join(dir, name)),
+        );
+        expect(r).toMatchObject({ cgroupId: cg.id, pathSource: 'absolute' });
+        expect(r.ret).toBeGreaterThanOrEqual(0);
+      }
+      // via-open: opened twice (open(2) with O_CREAT, then openat2(2)): one record, the repeat suppressed.
+      const viaOpen = await c.waitFor<OpenRecord>(
+        'via-open',
+        is('open', (o) => o.path === join(dir, 'via-open')),
+      );
+      expect(viaOpen.flags & 0o100).toBe(0o100); // O_CREAT of open(2), the first of the two
+      const creat = c.records.find(is('open', (o) => o.path === join(dir, 'via-creat')))!;
+      expect(creat.flags & 0o1101).toBe(0o1101); // creat(2) is open(O_CREAT | O_WRONLY | O_TRUNC)
+    } finally {
+      await c.close();
+      rmSync(dir, { recursive: true, force: true });
+      cg.remove();
+    }
+  });
+});
+
+describe('programs for kernels without tp_btf (raw_tp counter, openat tracepoint pair)', () => {
+  it('see opens and count the syscalls of a watched cgroup', async () => {
     assertKernelPrerequisites();
     const cg = makeCgroup('warden-bpf-compat');
     const c = collect({ watch: [{ cgroupId: cg.id, countSyscalls: true }], compatCount: true, intervalMs: 200 });
     try {
       const ready = await c.loader.ready();
-      expect(ready.programs).toContain('count_syscall_compat');
+      expect(ready.programs).toEqual(
+        expect.arrayContaining(['count_syscall_compat', 'handle_openat_enter', 'handle_openat_exit']),
+      );
       expect(ready.programs).not.toContain('count_syscall');
-      expect((await runInCgroup(cg.path, ['/bin/true'])).code).toBe(0);
+      expect(ready.programs).not.toContain('handle_open_sys_exit');
+      expect((await runInCgroup(cg.path, ['/bin/cat', KNOWN_FILE])).code).toBe(0);
+      const open = await c.waitFor<OpenRecord>(
+        'open of the known file',
+        is('open', (r) => r.path === KNOWN_FILE && r.cgroupId === cg.id),
+      );
+      expect(open.ret).toBeGreaterThanOrEqual(0);
       await c.loader.flush();
       const sys = await c.waitFor<SyscallsRecord>(
         'syscalls with execve',
