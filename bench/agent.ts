@@ -199,7 +199,7 @@ async function ratio(
 
 export async function runAgentBench(opts: AgentBenchOptions = {}): Promise<AgentBenchResult> {
   const root = opts.cgroupRoot ?? '/sys/fs/cgroup/unified';
-  const rounds = opts.rounds ?? 5;
+  const rounds = opts.rounds ?? 9;
   const count = opts.stormCount ?? 1_000_000;
   const requests = opts.requests ?? 400;
   const burst = opts.burst ?? 100_000;

@@ -73,13 +73,13 @@ static struct warden_bpf *skel;
  * and attaches (see pick_config). fentry/fexit keep syscalls off the tracepoint slow path (warden.bpf.c).
  */
 enum count_mode {
-	COUNT_FENTRY, /* count_syscall_fentry: fentry on x64_sys_call + cgroup storage */
-	COUNT_TP_BTF, /* count_syscall: tp_btf sys_enter + cgroup storage (6.2+) */
-	COUNT_COMPAT, /* count_syscall_compat: raw_tp sys_enter + hash lookup */
+	COUNT_FENTRY,	/* count_syscall_fentry: fentry on x64_sys_call, attached while some cgroup is counted */
+	COUNT_SYS_EXIT, /* inside handle_sys_exit (always attached; counts only counted cgroups) */
+	COUNT_COMPAT,	/* count_syscall_compat: raw_tp sys_enter, attached while some cgroup is counted */
 };
 enum open_mode {
 	OPEN_FEXIT,	  /* handle_open_fexit: fexit on do_sys_openat2 */
-	OPEN_SYS_EXIT,	  /* handle_open_sys_exit: tp_btf sys_exit, arguments from the saved user registers */
+	OPEN_SYS_EXIT,	  /* handle_sys_exit: tp_btf sys_exit, arguments from the saved user registers */
 	OPEN_TRACEPOINTS, /* handle_openat_enter/exit: the syscalls:sys_{enter,exit}_openat tracepoints */
 };
 struct prog_config {
@@ -93,7 +93,7 @@ struct prog_config {
  */
 static const struct prog_config configs[] = {
 	{ COUNT_FENTRY, OPEN_FEXIT },
-	{ COUNT_TP_BTF, OPEN_SYS_EXIT },
+	{ COUNT_SYS_EXIT, OPEN_SYS_EXIT },
 	{ COUNT_COMPAT, OPEN_TRACEPOINTS },
 };
 static struct prog_config cfg;
@@ -458,15 +458,18 @@ static void flush_counts(void)
 			read_slot(s, true);
 }
 
+/* The program to attach while some cgroup is counted; NULL when counting is part of an always-attached program. */
 static struct bpf_program *count_prog(void)
 {
 	return cfg.count == COUNT_FENTRY   ? skel->progs.count_syscall_fentry
-	       : cfg.count == COUNT_TP_BTF ? skel->progs.count_syscall
-					   : skel->progs.count_syscall_compat;
+	       : cfg.count == COUNT_COMPAT ? skel->progs.count_syscall_compat
+					   : NULL;
 }
 
 static int update_count_link(void)
 {
+	if (!count_prog())
+		return 0;
 	bool need = false;
 	for (unsigned s = 0; s < opt.max_slots; s++)
 		need |= slot_owner[s] != 0;
@@ -657,10 +660,9 @@ static int open_and_load(struct prog_config c)
 		bpf_program__set_autoload(skel->progs.dns_egress, false);
 	}
 	bpf_program__set_autoload(skel->progs.count_syscall_fentry, c.count == COUNT_FENTRY);
-	bpf_program__set_autoload(skel->progs.count_syscall, c.count == COUNT_TP_BTF);
 	bpf_program__set_autoload(skel->progs.count_syscall_compat, c.count == COUNT_COMPAT);
 	bpf_program__set_autoload(skel->progs.handle_open_fexit, c.open == OPEN_FEXIT);
-	bpf_program__set_autoload(skel->progs.handle_open_sys_exit, c.open == OPEN_SYS_EXIT);
+	bpf_program__set_autoload(skel->progs.handle_sys_exit, c.open == OPEN_SYS_EXIT);
 	bpf_program__set_autoload(skel->progs.handle_openat_enter, c.open == OPEN_TRACEPOINTS);
 	bpf_program__set_autoload(skel->progs.handle_openat_exit, c.open == OPEN_TRACEPOINTS);
 	if (c.open != OPEN_TRACEPOINTS)
@@ -678,7 +680,7 @@ static struct bpf_program **tracing_progs(struct bpf_program **out)
 	if (cfg.open == OPEN_FEXIT)
 		out[n++] = skel->progs.handle_open_fexit;
 	else if (cfg.open == OPEN_SYS_EXIT)
-		out[n++] = skel->progs.handle_open_sys_exit;
+		out[n++] = skel->progs.handle_sys_exit;
 	else {
 		out[n++] = skel->progs.handle_openat_enter;
 		out[n++] = skel->progs.handle_openat_exit;
@@ -705,7 +707,7 @@ static int pick_config(size_t first)
 		if (last)
 			return 0;
 		struct bpf_program *trial[] = { count_prog(), configs[i].open == OPEN_FEXIT	  ? skel->progs.handle_open_fexit
-							      : configs[i].open == OPEN_SYS_EXIT ? skel->progs.handle_open_sys_exit
+							      : configs[i].open == OPEN_SYS_EXIT ? skel->progs.handle_sys_exit
 												 : NULL };
 		bool ok = true;
 		for (size_t t = 0; t < 2 && ok; t++) {
@@ -830,7 +832,7 @@ int main(int argc, char **argv)
 		struct bpf_link **slot = progs[i] == skel->progs.handle_exec	       ? &skel->links.handle_exec
 					 : progs[i] == skel->progs.handle_exit	       ? &skel->links.handle_exit
 					 : progs[i] == skel->progs.handle_open_fexit   ? &skel->links.handle_open_fexit
-					 : progs[i] == skel->progs.handle_open_sys_exit ? &skel->links.handle_open_sys_exit
+					 : progs[i] == skel->progs.handle_sys_exit     ? &skel->links.handle_sys_exit
 					 : progs[i] == skel->progs.handle_openat_enter ? &skel->links.handle_openat_enter
 										       : &skel->links.handle_openat_exit;
 		*slot = l;
@@ -858,9 +860,10 @@ int main(int argc, char **argv)
 				 bpf_program__name(cgs[i].p));
 		}
 	}
-	/* count_syscall is attached on demand: no hot-path hook at all while nobody is counted. */
-	snprintf(programs + strlen(programs), sizeof(programs) - strlen(programs), ",\"%s\"",
-		 bpf_program__name(count_prog()));
+	/* A separate counter is attached on demand: no hot-path hook for it while nobody is counted. */
+	if (count_prog())
+		snprintf(programs + strlen(programs), sizeof(programs) - strlen(programs), ",\"%s\"",
+			 bpf_program__name(count_prog()));
 
 	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
 	if (!rb) {

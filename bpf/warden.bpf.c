@@ -117,15 +117,16 @@ static __always_inline bool seen_recently(void *map, void *key, __u64 now)
 volatile __u64 watch_epoch;
 
 /*
- * Per CPU: the counting decision for the cgroup that ran last. A storm of syscalls from one cgroup then costs a
- * cgroup id, one inlined per-CPU array lookup and two compares before the increment, instead of a hash or cgroup
- * storage lookup per syscall (measured: the storage lookup alone was ~0.18x of a dd bs=1 storm).
+ * Per CPU: the watch decision for the cgroup that ran last. A storm of syscalls from one cgroup then costs a cgroup
+ * id, one inlined per-CPU array lookup and two compares, instead of a hash or cgroup storage lookup per syscall.
  */
 struct count_cache {
 	__u64 cgroup_id;
 	__u64 epoch;
 	__u32 slot;
-	__u32 counting;
+	__u8 watched;
+	__u8 counting;
+	__u8 _pad[2];
 };
 
 struct {
@@ -135,20 +136,26 @@ struct {
 	__type(value, struct count_cache);
 } count_cache SEC(".maps");
 
-static __always_inline void count_syscall_of(__u64 cg, __u64 nr)
+static __always_inline struct count_cache *watch_of(__u64 cg)
 {
 	__u32 zero = 0;
 	struct count_cache *c = bpf_map_lookup_elem(&count_cache, &zero);
 	if (!c)
-		return;
+		return NULL;
 	__u64 epoch = watch_epoch;
 	if (c->cgroup_id != cg || c->epoch != epoch) {
 		struct warden_watch *w = bpf_map_lookup_elem(&watched, &cg);
 		c->cgroup_id = cg;
 		c->epoch = epoch;
+		c->watched = w != NULL;
 		c->counting = w && (w->flags & WARDEN_WATCH_COUNT);
 		c->slot = w ? w->slot : 0;
 	}
+	return c;
+}
+
+static __always_inline void count_in(struct count_cache *c, __u64 nr)
+{
 	if (!c->counting)
 		return;
 	__u32 slot = c->slot;
@@ -162,19 +169,19 @@ static __always_inline void count_syscall_of(__u64 cg, __u64 nr)
 		*n += 1;
 }
 
-/* Counting where tp_btf works (5.5+). Attached only while some cgroup has counting on. */
-SEC("tp_btf/sys_enter")
-int BPF_PROG(count_syscall, struct pt_regs *regs, long id)
+static __always_inline void count_syscall_of(__u64 cg, __u64 nr)
 {
-	count_syscall_of(bpf_get_current_cgroup_id(), (__u64)id);
-	return 0;
+	struct count_cache *c = watch_of(cg);
+	if (c)
+		count_in(c, nr);
 }
 
 /*
  * The cheapest counter, where the kernel allows it (x86-64 with the x64_sys_call dispatcher: 6.9+ and the 2024 stable
  * backports; not under lockdown): fentry on the dispatcher. A sys_enter tracepoint sets TIF_SYSCALL_TRACEPOINT on
  * every task, which sends every syscall of the machine through the slow tracing entry and exit path; a trampoline on
- * the dispatcher does not. 32-bit compat syscalls (ia32_sys_call) are not counted by it.
+ * the dispatcher does not. 32-bit compat syscalls (ia32_sys_call) are not counted by it. Where fentry is refused,
+ * handle_sys_exit counts (one program per syscall for counting and opens).
  */
 SEC("fentry/x64_sys_call")
 int BPF_PROG(count_syscall_fentry, const struct pt_regs *regs, unsigned int nr)
@@ -297,10 +304,13 @@ int BPF_PROG(handle_open_fexit, int dfd, const char *filename, struct open_how *
 }
 
 /*
- * Where tp_btf works but fexit does not: one program at syscall exit. The user registers still hold the syscall's
- * arguments there, so the path, dirfd, flags and the result are all at hand: no entry program and no pending map.
- * Compared with the syscalls:sys_enter_openat / sys_exit_openat pair, this drops the perf syscall probes that ran on
- * every syscall of the machine (measured: ~0.19x of a dd bs=1 storm). Sees open(2), openat(2), openat2(2), creat(2).
+ * Where tp_btf works but fentry/fexit do not (locked-down kernels): ONE program per syscall, at its exit, both counts
+ * the syscall and reports opens. The user registers still hold the syscall's number and arguments there, so the
+ * path, dirfd, flags and the result are all at hand: no entry program, no pending map. Every attached syscall
+ * tracepoint program runs on every syscall of the machine, so one instead of two (a sys_enter counter plus an open
+ * pair) is what keeps a syscall storm's overhead down. Sees open(2), openat(2), openat2(2), creat(2).
+ * Counting at exit misses the syscalls that do not return (exit, exit_group, and rt_sigreturn, whose restored frame
+ * has no syscall number); the seccomp generator allows those always (lib/core/artifacts/syscall-families.ts).
  */
 #if defined(__TARGET_ARCH_x86)
 #define WARDEN_NR_OPEN 2
@@ -323,14 +333,18 @@ int BPF_PROG(handle_open_fexit, int dfd, const char *filename, struct open_how *
 #define AT_FDCWD_ -100
 
 SEC("tp_btf/sys_exit")
-int BPF_PROG(handle_open_sys_exit, struct pt_regs *regs, long ret)
+int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 {
+	struct count_cache *c = watch_of(bpf_get_current_cgroup_id());
+	if (!c || !c->watched)
+		return 0;
 	long nr = SYSCALL_NR(regs);
+	if (nr < 0)
+		return 0; /* rt_sigreturn's restored frame, or a syscall cancelled by a tracer */
+	count_in(c, (__u64)nr);
 	if (nr != WARDEN_NR_OPENAT && nr != WARDEN_NR_OPENAT2 && nr != WARDEN_NR_OPEN && nr != WARDEN_NR_CREAT)
 		return 0;
-	__u64 cg = bpf_get_current_cgroup_id();
-	if (!bpf_map_lookup_elem(&watched, &cg))
-		return 0;
+	__u64 cg = c->cgroup_id;
 	__u32 zero = 0;
 	struct warden_open_pending *p = bpf_map_lookup_elem(&open_scratch, &zero);
 	if (!p)
