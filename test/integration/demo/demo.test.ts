@@ -13,7 +13,8 @@ const dir = mkdtempSync(join(tmpdir(), 'warden-demo-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('warden demo', () => {
-  it('runs the reference incident end to end and names what it wrote', () => {
+  // The demo runs in a child process (spawnSync) that may take over a minute on a loaded 2-core CI machine.
+  it('runs the reference incident end to end and names what it wrote', { timeout: 300_000 }, () => {
     const r = spawnSync(
       process.execPath,
       [
