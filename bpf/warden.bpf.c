@@ -257,6 +257,19 @@ int handle_exit(void *ctx)
 
 /* ---------------------------------------------------------------- opens */
 
+/* The per-CPU scratch record for an open of cgroup `cg`, its path zeroed (the whole key is hashed for de-dup, so the
+ * bytes after the string's NUL must be zero). */
+static __always_inline struct warden_open_pending *open_scratch_for(__u64 cg)
+{
+	__u32 zero = 0;
+	struct warden_open_pending *p = bpf_map_lookup_elem(&open_scratch, &zero);
+	if (!p)
+		return NULL;
+	__builtin_memset(p->k.path, 0, sizeof(p->k.path));
+	p->k.cgroup_id = cg;
+	return p;
+}
+
 /* Emits one open unless the same (cgroup, path) was reported within the window. */
 static __always_inline void emit_open(struct warden_open_pending *p, __u32 pid, __s64 ret)
 {
@@ -289,13 +302,9 @@ int BPF_PROG(handle_open_fexit, int dfd, const char *filename, struct open_how *
 	__u64 cg = bpf_get_current_cgroup_id();
 	if (!bpf_map_lookup_elem(&watched, &cg))
 		return 0;
-	__u32 zero = 0;
-	struct warden_open_pending *p = bpf_map_lookup_elem(&open_scratch, &zero);
+	struct warden_open_pending *p = open_scratch_for(cg);
 	if (!p)
 		return 0;
-	/* The whole key is hashed for de-dup: bytes after the string's NUL must be zero. */
-	__builtin_memset(p->k.path, 0, sizeof(p->k.path));
-	p->k.cgroup_id = cg;
 	p->dirfd = dfd;
 	p->flags = (__u32)BPF_CORE_READ(how, flags);
 	bpf_probe_read_user_str(p->k.path, sizeof(p->k.path), filename);
@@ -344,13 +353,9 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	count_in(c, (__u64)nr);
 	if (nr != WARDEN_NR_OPENAT && nr != WARDEN_NR_OPENAT2 && nr != WARDEN_NR_OPEN && nr != WARDEN_NR_CREAT)
 		return 0;
-	__u64 cg = c->cgroup_id;
-	__u32 zero = 0;
-	struct warden_open_pending *p = bpf_map_lookup_elem(&open_scratch, &zero);
+	struct warden_open_pending *p = open_scratch_for(c->cgroup_id);
 	if (!p)
 		return 0;
-	__builtin_memset(p->k.path, 0, sizeof(p->k.path));
-	p->k.cgroup_id = cg;
 	const char *filename;
 	if (nr == WARDEN_NR_OPENAT || nr == WARDEN_NR_OPENAT2) {
 		p->dirfd = (__s32)PT_REGS_PARM1_CORE_SYSCALL(regs);
@@ -380,13 +385,9 @@ int handle_openat_enter(struct trace_event_raw_sys_enter *ctx)
 	__u64 cg = bpf_get_current_cgroup_id();
 	if (!bpf_map_lookup_elem(&watched, &cg))
 		return 0;
-	__u32 zero = 0;
-	struct warden_open_pending *p = bpf_map_lookup_elem(&open_scratch, &zero);
+	struct warden_open_pending *p = open_scratch_for(cg);
 	if (!p)
 		return 0;
-	/* The whole key is hashed for de-dup: bytes after the string's NUL must be zero. */
-	__builtin_memset(p->k.path, 0, sizeof(p->k.path));
-	p->k.cgroup_id = cg;
 	p->dirfd = (__s32)ctx->args[0];
 	p->flags = (__u32)ctx->args[2];
 	bpf_probe_read_user_str(p->k.path, sizeof(p->k.path), (const char *)ctx->args[1]);

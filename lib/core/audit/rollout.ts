@@ -8,7 +8,13 @@
  */
 import { sha256Hex } from './hash.ts';
 import { rolloutAuditIdFor } from './ids.ts';
-import { AUDIT_SCHEMA, type RolloutAuditEntry, type RolloutPhase, type RolloutTransition } from './types.ts';
+import {
+  AUDIT_SCHEMA,
+  type AuditedBlast,
+  type RolloutAuditEntry,
+  type RolloutPhase,
+  type RolloutTransition,
+} from './types.ts';
 
 /** Transition steps: the rollout steps that record a transition, plus the two halves of the IAM review. */
 export const TRANSITION_STEPS = {
@@ -42,15 +48,7 @@ export interface TransitionFacts {
   artifacts?: { subject: string; baselineVersion: number; files: { path: string; kind: string; content: string }[] }[];
   applied?: string[];
   restored?: string[];
-  blast?: {
-    source: string;
-    evaluatedEvents: number;
-    wouldDenyEvents: number;
-    perArtifact: Record<string, { wouldDenyEvents: number; keys: number }>;
-    affectedSubjects: string[];
-    withinThreshold: boolean;
-    threshold: { maxWouldDenyEvents: number; maxWouldDenyRatio: number };
-  };
+  blast?: AuditedBlast;
   pullRequest?: { number: number; url: string };
   merged?: boolean;
   by?: string;

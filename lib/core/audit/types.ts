@@ -88,6 +88,17 @@ export interface AuditedArtifact {
 }
 
 /** One rollout transition, as recorded by the rollout step that made it (lib/rollout/steps.ts). */
+/** A measured blast radius as the audit trail keeps it: counts and affected subjects, no per-event examples. */
+export interface AuditedBlast {
+  source: string;
+  evaluatedEvents: number;
+  wouldDenyEvents: number;
+  perArtifact: Record<string, { wouldDenyEvents: number; keys: number }>;
+  affectedSubjects: string[];
+  withinThreshold: boolean;
+  threshold: { maxWouldDenyEvents: number; maxWouldDenyRatio: number };
+}
+
 export interface RolloutTransition {
   /** Unique within the rollout and stable across retries: `plan`, `<class>/<track>/<step>[/<subject>]`, `record-done`. */
   name: string;
@@ -105,15 +116,7 @@ export interface RolloutTransition {
   applied?: string[];
   restored?: string[];
   /** measure step: the blast radius, without the per-event examples. */
-  blast?: {
-    source: string;
-    evaluatedEvents: number;
-    wouldDenyEvents: number;
-    perArtifact: Record<string, { wouldDenyEvents: number; keys: number }>;
-    affectedSubjects: string[];
-    withinThreshold: boolean;
-    threshold: { maxWouldDenyEvents: number; maxWouldDenyRatio: number };
-  };
+  blast?: AuditedBlast;
   /** What was decided here: enforce / rollback after the measure, merged / closed for a review, completed / stopped. */
   decision?: string;
   pullRequest?: { number: number; url: string; merged?: boolean; by?: string };
