@@ -1,9 +1,13 @@
 /** Two agents of two classes with baselines and monitor windows, for rollout tests (local and in moto). */
+
+import { join } from 'node:path';
 import { generateNetworkPolicies } from '../../lib/core/artifacts/network-policy.ts';
 import { generateSeccomp } from '../../lib/core/artifacts/seccomp.ts';
 import type { ArtifactBaseline } from '../../lib/core/artifacts/types.ts';
 import type { ObservedBehavior } from '../../lib/core/reconcile/types.ts';
-import type { ArtifactProvider } from '../../lib/rollout/steps.ts';
+import type { Store, WardenEvent } from '../../lib/ports.ts';
+import { DirectoryApplier, DirectoryPullRequests, FixedReviewGate } from '../../lib/rollout/local-adapters.ts';
+import type { ArtifactProvider, RolloutDeps } from '../../lib/rollout/steps.ts';
 
 const T = '2026-11-20T10:00:00.000Z';
 const entry = (key: string, count = 50) => ({ key, count, firstSeen: T, lastSeen: T, active: true });
@@ -87,3 +91,20 @@ export const rolloutProvider: ArtifactProvider = {
     return windows[subject]!;
   },
 };
+
+/** Rollout dependencies on the local adapters under `dir` (cluster and pull-request directories), approving reviews. */
+export function localRolloutDeps(
+  store: Store,
+  dir: string,
+  opts: { reviewer?: string; events?: WardenEvent[] } = {},
+): RolloutDeps {
+  return {
+    store,
+    artifacts: rolloutProvider,
+    applier: new DirectoryApplier(join(dir, 'cluster')),
+    pullRequests: new DirectoryPullRequests(join(dir, 'prs')),
+    reviews: new FixedReviewGate(true, opts.reviewer),
+    events: { publish: async (e) => void opts.events?.push(...e) },
+    now: () => new Date().toISOString(),
+  };
+}

@@ -11,9 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../lib/adapters/open-store.ts';
 import type { Store, WardenEvent } from '../../../lib/ports.ts';
 import { runRolloutLocal } from '../../../lib/rollout/local.ts';
-import { DirectoryApplier, DirectoryPullRequests, FixedReviewGate } from '../../../lib/rollout/local-adapters.ts';
 import { type RolloutDeps, runStep, transitions } from '../../../lib/rollout/steps.ts';
-import { CODER, rolloutProvider as provider, RETRIEVER } from '../../support/rollout-fixtures.ts';
+import { CODER, localRolloutDeps, RETRIEVER } from '../../support/rollout-fixtures.ts';
 
 let store: Store;
 let dir: string;
@@ -23,15 +22,7 @@ let deps: RolloutDeps;
 beforeAll(async () => {
   store = await openStore('embedded:memory');
   dir = mkdtempSync(join(tmpdir(), 'warden-rollout-'));
-  deps = {
-    store,
-    artifacts: provider,
-    applier: new DirectoryApplier(join(dir, 'cluster')),
-    pullRequests: new DirectoryPullRequests(join(dir, 'prs')),
-    reviews: new FixedReviewGate(true),
-    events: { publish: async (e) => void events.push(...e) },
-    now: () => new Date().toISOString(),
-  };
+  deps = localRolloutDeps(store, dir, { events });
 });
 afterAll(async () => {
   await store.close();

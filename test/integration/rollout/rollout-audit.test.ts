@@ -22,9 +22,8 @@ import { buildRolloutAuditEntry } from '../../../lib/core/audit/rollout.ts';
 import type { ChainHead, ChainRecord, RolloutAuditEntry } from '../../../lib/core/audit/types.ts';
 import type { Store } from '../../../lib/ports.ts';
 import { runRolloutLocal } from '../../../lib/rollout/local.ts';
-import { DirectoryApplier, DirectoryPullRequests, FixedReviewGate } from '../../../lib/rollout/local-adapters.ts';
 import { type ClassInput, type RolloutDeps, runStep, transitions } from '../../../lib/rollout/steps.ts';
-import { CODER, rolloutProvider as provider, RETRIEVER } from '../../support/rollout-fixtures.ts';
+import { CODER, localRolloutDeps, RETRIEVER } from '../../support/rollout-fixtures.ts';
 
 let store: Store;
 let dir: string;
@@ -34,15 +33,7 @@ const ROLLOUT = 'r-audit-1';
 beforeAll(async () => {
   store = await openStore('embedded:memory');
   dir = mkdtempSync(join(tmpdir(), 'warden-rollout-audit-'));
-  deps = {
-    store,
-    artifacts: provider,
-    applier: new DirectoryApplier(join(dir, 'cluster')),
-    pullRequests: new DirectoryPullRequests(join(dir, 'prs')),
-    reviews: new FixedReviewGate(true, 'sec-reviewer'),
-    events: { publish: async () => undefined },
-    now: () => new Date().toISOString(),
-  };
+  deps = localRolloutDeps(store, dir, { reviewer: 'sec-reviewer' });
   const r = await runRolloutLocal(deps, {
     rolloutId: ROLLOUT,
     observationSeconds: 3600,
