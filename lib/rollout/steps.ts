@@ -14,7 +14,7 @@
  */
 import { appendAuditEntryOnce } from '../audit/service.ts';
 import type { ArtifactFile } from '../core/artifacts/types.ts';
-import { buildRolloutAuditEntry, type TransitionFacts } from '../core/audit/rollout.ts';
+import { buildRolloutAuditEntry, rolloutTransitionName, type TransitionFacts } from '../core/audit/rollout.ts';
 import type { ObservedBehavior } from '../core/reconcile/types.ts';
 import {
   type BlastRadius,
@@ -94,12 +94,18 @@ export class RolloutRefused extends Error {
 }
 
 const TRANSITION_KIND = 'rollout-transition';
+const TRANSITION_MARKER_KIND = 'rollout-transition-key';
 export const ROLLOUT_KIND = 'rollout';
 const LOCK_KIND = 'rollout-lock';
 
 type AuditFacts = Omit<TransitionFacts, 'rolloutId' | 'step' | 'time'>;
 
-/** Records a transition: the store document (`detail` as the status views read it), then the audit chain entry. */
+/**
+ * Records a transition: the store document (`detail` as the status views read it), then the audit chain entry.
+ * Idempotent per (rollout, transition name), like the chain: a marker document names the transition's document id
+ * and time before the document is written, so a step retried by Step Functions (or resumed after a crash between
+ * the two writes) finds the marker and writes nothing new; the first attempt's record stands in both places.
+ */
 async function transition(
   deps: RolloutDeps,
   rolloutId: string,
@@ -107,9 +113,21 @@ async function transition(
   detail: Record<string, unknown>,
   audit: AuditFacts,
 ): Promise<void> {
-  const time = deps.now();
-  const seq = String(process.hrtime.bigint()).padStart(24, '0');
-  await deps.store.putDoc(TRANSITION_KIND, rolloutId, `${time}#${seq}`, { rolloutId, step, time, ...detail });
+  const name = rolloutTransitionName({ step, ...audit });
+  const marker = await deps.store.getDoc<{ docId: string; time: string }>(TRANSITION_MARKER_KIND, rolloutId, name);
+  let time: string;
+  if (marker) {
+    time = marker.body.time;
+    const written = await deps.store.getDoc(TRANSITION_KIND, rolloutId, marker.body.docId);
+    if (!written)
+      await deps.store.putDoc(TRANSITION_KIND, rolloutId, marker.body.docId, { rolloutId, step, time, ...detail });
+  } else {
+    time = deps.now();
+    // Document ids sort by time; the counter orders transitions recorded in the same millisecond.
+    const docId = `${time}#${String(process.hrtime.bigint()).padStart(24, '0')}`;
+    await deps.store.putDoc(TRANSITION_MARKER_KIND, rolloutId, name, { docId, time });
+    await deps.store.putDoc(TRANSITION_KIND, rolloutId, docId, { rolloutId, step, time, ...detail });
+  }
   await appendAuditEntryOnce(deps.store, buildRolloutAuditEntry({ rolloutId, step, time, ...audit }, time));
 }
 

@@ -120,8 +120,11 @@ describe('rollout transitions in the audit chain', () => {
       subjects: [RETRIEVER],
       observationSeconds: 3600,
     };
+    const docsBefore = await transitions(store, ROLLOUT);
     await runStep('measure-blast-radius', ci as unknown as Record<string, unknown>, deps);
     await runStep('measure-blast-radius', ci as unknown as Record<string, unknown>, deps);
+    // The store keeps one document per transition as well: the first attempt's.
+    expect(await transitions(store, ROLLOUT)).toEqual(docsBefore);
     expect((await chainRecords(store)).length).toBe(before);
     const again = await rolloutAuditRecords(store, ROLLOUT);
     expect(again.map((r) => r.hash)).toEqual(recs.map((r) => r.hash));
