@@ -78,7 +78,8 @@ describe('eBPF programs in the kernel', () => {
     // Where fentry works the loader takes the fexit open program and, on kernels with x64_sys_call, the fentry
     // counter: neither sets the syscall tracepoint flag that slows every syscall of the machine.
     if (ready.features.fentry) expect(ready.programs).toContain('handle_open_fexit');
-    else if (ready.features.tpBtf) expect(ready.programs).toContain('handle_sys_exit'); // counts too
+    else if (ready.features.tpBtf)
+      expect(ready.programs).toContain('handle_sys_exit'); // counts too
     else expect(ready.programs).toEqual(expect.arrayContaining(['handle_openat_enter', 'count_syscall_compat']));
   });
 

@@ -19,7 +19,7 @@ function split(text: string, size: number, max?: number) {
 }
 
 /** The record as a value, whichever path produced it. */
-const valueOf = (i: SplitItem) =>
+const recordValue = (i: SplitItem) =>
   i.kind === 'record' ? (i.value !== undefined ? i.value : JSON.parse(i.text)) : `<too-large>`;
 const fastCount = (items: SplitItem[]) => items.filter((i) => i.kind === 'record' && i.value !== undefined).length;
 
@@ -44,7 +44,7 @@ describe('splitter fast path', () => {
       [333, 0.3],
     ] as const) {
       const items = split(text, size);
-      expect(items.map(valueOf)).toEqual(recs);
+      expect(items.map(recordValue)).toEqual(recs);
       expect(items.map((i) => i.record)).toEqual(recs.map((_, n) => n + 1));
       expect(items.every((i) => i.line === 1)).toBe(true);
       expect(fastCount(items)).toBeGreaterThan(recs.length * share);
@@ -55,7 +55,7 @@ describe('splitter fast path', () => {
     const recs = [record(1), record(2), record(3)];
     const items = split(JSON.stringify({ Records: recs }), 1 << 16);
     const fast = items.find((i) => i.kind === 'record' && i.value !== undefined);
-    expect(fast && fast.kind === 'record' && JSON.parse(fast.text)).toEqual(fast && valueOf(fast));
+    expect(fast && fast.kind === 'record' && JSON.parse(fast.text)).toEqual(fast && recordValue(fast));
   });
 
   it('a separator inside a nested array is not taken for a record boundary', () => {
@@ -63,7 +63,7 @@ describe('splitter fast path', () => {
     const recs = [record(0), nested, record(2), nested, record(4)];
     const text = JSON.stringify({ Records: recs });
     expect(text).toContain('},{"eventVersion":"y"');
-    for (const size of [7, 100, 1 << 16]) expect(split(text, size).map(valueOf)).toEqual(recs);
+    for (const size of [7, 100, 1 << 16]) expect(split(text, size).map(recordValue)).toEqual(recs);
   });
 
   it('a malformed record is left to the exact scanner: it alone is bad, the others are kept', () => {
@@ -74,14 +74,14 @@ describe('splitter fast path', () => {
     expect(items).toHaveLength(41);
     const texts = items.map((i) => (i.kind === 'record' && i.value === undefined ? i.text : ''));
     expect(texts[20]).toBe(bad);
-    expect(items.filter((_, n) => n !== 20).map(valueOf)).toEqual(good.map((g) => JSON.parse(g)));
+    expect(items.filter((_, n) => n !== 20).map(recordValue)).toEqual(good.map((g) => JSON.parse(g)));
   });
 
   it('pretty-printed trail files keep exact line numbers (no fast path across newlines)', () => {
     const recs = [record(1), record(2), record(3)];
     const text = JSON.stringify({ Records: recs }, null, 2);
     const items = split(text, 1 << 16);
-    expect(items.map(valueOf)).toEqual(recs);
+    expect(items.map(recordValue)).toEqual(recs);
     expect(fastCount(items)).toBe(0);
     expect(items.map((i) => i.line)).toEqual([3, 14, 25]);
   });
@@ -102,7 +102,7 @@ describe('splitter fast path', () => {
           // Same first key everywhere, and values that may themselves hold the separator text.
           const recs = objs.map((o, n) => ({ eventVersion: n % 3 === 0 ? '},{"eventVersion":' : 'v', ...o }));
           const text = JSON.stringify({ Records: recs });
-          expect(split(text, size).map(valueOf)).toEqual(JSON.parse(text).Records);
+          expect(split(text, size).map(recordValue)).toEqual(JSON.parse(text).Records);
         },
       ),
       { numRuns: 200 },
