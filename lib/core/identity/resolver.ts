@@ -229,9 +229,20 @@ export function createIdentityResolver(maps: IdentityMaps = {}): CountingIdentit
     const rk = roleKeyOf(ref.roleArn) ?? roleKeyOf(ref.arn);
     if (!rk) return { reason: 'no-identity-info' };
     const ws = ref.webIdentitySubject;
-    const k = ws ? `r\u0000${rk}\u0000${ws}` : `r\u0000${rk}`;
+    if (!ws) {
+      // The common case: the role key string comes from roleKeys, so this lookup hashes nothing new.
+      let r = byRoleOnly.get(rk);
+      if (r === undefined) {
+        r = byRole(rk, undefined);
+        if (byRoleOnly.size >= MEMO_MAX) byRoleOnly.clear();
+        byRoleOnly.set(rk, r);
+      }
+      return r;
+    }
+    const k = `r\u0000${rk}\u0000${ws}`;
     return memo.get(k) ?? remember(k, byRole(rk, ws));
   };
+  const byRoleOnly = new Map<string, Resolution>();
 
   const byRole = (rk: string, webIdentitySubject: string | undefined): Resolution => {
     const agents = agentsByRole.get(rk) ?? [];
