@@ -199,7 +199,7 @@ async function ratio(
 
 export async function runAgentBench(opts: AgentBenchOptions = {}): Promise<AgentBenchResult> {
   const root = opts.cgroupRoot ?? '/sys/fs/cgroup/unified';
-  const rounds = opts.rounds ?? 9;
+  const rounds = opts.rounds ?? 15;
   const count = opts.stormCount ?? 1_000_000;
   const requests = opts.requests ?? 1500; // shorter runs measured mostly scheduling noise (400: 0.94-1.15x)
   const burst = opts.burst ?? 100_000;
