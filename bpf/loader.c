@@ -44,6 +44,7 @@ static const char *drop_names[WARDEN_DROP__COUNT] = {
 	[WARDEN_DROP_RINGBUF_DNS] = "ringbuf_dns",
 	[WARDEN_DROP_OPEN_PENDING_FULL] = "open_pending_full",
 	[WARDEN_DROP_SYSCALL_SLOT] = "syscall_map_full",
+	[WARDEN_DROP_SYSCALL_COMPAT] = "syscall_compat",
 };
 
 struct options {

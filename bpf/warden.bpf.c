@@ -327,12 +327,16 @@ int BPF_PROG(handle_open_fexit, int dfd, const char *filename, struct open_how *
 #define WARDEN_NR_OPENAT 257
 #define WARDEN_NR_OPENAT2 437
 #define SYSCALL_NR(regs) ((regs)->orig_ax) /* a direct (BTF) load: BPF_CORE_READ would be a helper call per syscall */
+/* 32-bit (ia32) tasks number their syscalls differently: user code segment __USER32_CS instead of __USER_CS. */
+#define NATIVE_SYSCALL(regs) ((regs)->cs == 0x33)
 #elif defined(__TARGET_ARCH_arm64)
 #define WARDEN_NR_OPEN -1 /* arm64 has only openat and openat2 */
 #define WARDEN_NR_CREAT -1
 #define WARDEN_NR_OPENAT 56
 #define WARDEN_NR_OPENAT2 437
 #define SYSCALL_NR(regs) ((regs)->syscallno)
+/* AArch32 tasks (PSR_MODE32_BIT) number their syscalls differently. */
+#define NATIVE_SYSCALL(regs) (!((regs)->pstate & 0x10))
 #else
 #error "warden.bpf.c: syscall numbers for this architecture are not defined"
 #endif
@@ -350,6 +354,10 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	long nr = SYSCALL_NR(regs);
 	if (nr < 0)
 		return 0; /* rt_sigreturn's restored frame, or a syscall cancelled by a tracer */
+	if (!NATIVE_SYSCALL(regs)) {
+		count_drop(WARDEN_DROP_SYSCALL_COMPAT); /* a 32-bit task's syscall: not counted or decoded, but seen */
+		return 0;
+	}
 	count_in(c, (__u64)nr);
 	if (nr != WARDEN_NR_OPENAT && nr != WARDEN_NR_OPENAT2 && nr != WARDEN_NR_OPEN && nr != WARDEN_NR_CREAT)
 		return 0;

@@ -32,6 +32,7 @@ enum warden_drop_reason {
 	WARDEN_DROP_RINGBUF_DNS,
 	WARDEN_DROP_OPEN_PENDING_FULL,
 	WARDEN_DROP_SYSCALL_SLOT, /* counting on but the cgroup has no valid slot */
+	WARDEN_DROP_SYSCALL_COMPAT, /* a 32-bit task's syscall: not counted or decoded by handle_sys_exit */
 	WARDEN_SUPPRESSED_OPEN,   /* de-duplicated, not a loss */
 	WARDEN_SUPPRESSED_CONNECT,
 	WARDEN_DROP__COUNT,

@@ -155,6 +155,8 @@ export const DROP_REASONS = [
   'ringbuf_dns',
   'open_pending_full',
   'syscall_map_full',
+  /** Syscalls of 32-bit (ia32 / AArch32) tasks in watched cgroups: their numbering differs, not counted. */
+  'syscall_compat',
   'user_decode',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
