@@ -672,22 +672,27 @@ static int open_and_load(struct prog_config c)
 	return warden_bpf__load(skel);
 }
 
+/* A program and the skeleton link slot it is attached into (destroyed with the skeleton). */
+struct prog_link {
+	struct bpf_program *p;
+	struct bpf_link **l;
+};
+
 /* The tracing programs of the loaded configuration, attached at start (the counter is attached on demand). */
-static struct bpf_program **tracing_progs(struct bpf_program **out)
+static size_t tracing_progs(struct prog_link *out)
 {
-	int n = 0;
-	out[n++] = skel->progs.handle_exec;
-	out[n++] = skel->progs.handle_exit;
+	size_t n = 0;
+	out[n++] = (struct prog_link){ skel->progs.handle_exec, &skel->links.handle_exec };
+	out[n++] = (struct prog_link){ skel->progs.handle_exit, &skel->links.handle_exit };
 	if (cfg.open == OPEN_FEXIT)
-		out[n++] = skel->progs.handle_open_fexit;
+		out[n++] = (struct prog_link){ skel->progs.handle_open_fexit, &skel->links.handle_open_fexit };
 	else if (cfg.open == OPEN_SYS_EXIT)
-		out[n++] = skel->progs.handle_sys_exit;
+		out[n++] = (struct prog_link){ skel->progs.handle_sys_exit, &skel->links.handle_sys_exit };
 	else {
-		out[n++] = skel->progs.handle_openat_enter;
-		out[n++] = skel->progs.handle_openat_exit;
+		out[n++] = (struct prog_link){ skel->progs.handle_openat_enter, &skel->links.handle_openat_enter };
+		out[n++] = (struct prog_link){ skel->progs.handle_openat_exit, &skel->links.handle_openat_exit };
 	}
-	out[n] = NULL;
-	return out;
+	return n;
 }
 
 /*
@@ -820,32 +825,21 @@ int main(int argc, char **argv)
 	}
 
 	char programs[512] = "";
-	struct bpf_program *progs[8];
-	tracing_progs(progs);
-	for (size_t i = 0; progs[i]; i++) {
-		/* Links are kept in the skeleton's link table (destroyed with it). */
-		struct bpf_link *l = bpf_program__attach(progs[i]);
-		if (!l) {
+	struct prog_link tps[4];
+	size_t ntps = tracing_progs(tps);
+	for (size_t i = 0; i < ntps; i++) {
+		*tps[i].l = bpf_program__attach(tps[i].p);
+		if (!*tps[i].l) {
 			fprintf(stderr, "warden-loader: cannot attach %s: %s (is tracefs mounted at /sys/kernel/tracing?)\n",
-				bpf_program__name(progs[i]), strerror(errno));
+				bpf_program__name(tps[i].p), strerror(errno));
 			return 1;
 		}
-		struct bpf_link **slot = progs[i] == skel->progs.handle_exec	       ? &skel->links.handle_exec
-					 : progs[i] == skel->progs.handle_exit	       ? &skel->links.handle_exit
-					 : progs[i] == skel->progs.handle_open_fexit   ? &skel->links.handle_open_fexit
-					 : progs[i] == skel->progs.handle_sys_exit     ? &skel->links.handle_sys_exit
-					 : progs[i] == skel->progs.handle_openat_enter ? &skel->links.handle_openat_enter
-										       : &skel->links.handle_openat_exit;
-		*slot = l;
 		snprintf(programs + strlen(programs), sizeof(programs) - strlen(programs), "%s\"%s\"", i ? "," : "",
-			 bpf_program__name(progs[i]));
+			 bpf_program__name(tps[i].p));
 	}
 	if (!opt.no_cgroup_progs) {
 		int cgfd = cgroup_root_fd;
-		struct {
-			struct bpf_program *p;
-			struct bpf_link **l;
-		} cgs[] = {
+		struct prog_link cgs[] = {
 			{ skel->progs.connect4, &skel->links.connect4 },   { skel->progs.connect6, &skel->links.connect6 },
 			{ skel->progs.sendmsg4, &skel->links.sendmsg4 },   { skel->progs.sendmsg6, &skel->links.sendmsg6 },
 			{ skel->progs.dns_egress, &skel->links.dns_egress },

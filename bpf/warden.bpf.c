@@ -111,6 +111,22 @@ static __always_inline bool seen_recently(void *map, void *key, __u64 now)
 	return false;
 }
 
+/*
+ * Ring-buffer space for a record about `key`, or NULL: when the key was reported within the window (counted under
+ * `suppressed`, a de-duplication, not a loss) or the ring buffer is full (counted under `dropped`).
+ */
+static __always_inline void *reserve_unless_seen(void *seen_map, void *key, __u32 suppressed, __u32 dropped, __u64 size)
+{
+	if (seen_recently(seen_map, key, bpf_ktime_get_boot_ns())) {
+		count_drop(suppressed);
+		return NULL;
+	}
+	void *e = bpf_ringbuf_reserve(&events, size, 0);
+	if (!e)
+		count_drop(dropped);
+	return e;
+}
+
 /* ---------------------------------------------------------------- syscall counts (hot path) */
 
 /* Bumped by the loader after every change of `watched`, so the per-CPU caches below refresh on the next syscall. */
@@ -273,15 +289,10 @@ static __always_inline struct warden_open_pending *open_scratch_for(__u64 cg)
 /* Emits one open unless the same (cgroup, path) was reported within the window. */
 static __always_inline void emit_open(struct warden_open_pending *p, __u32 pid, __s64 ret)
 {
-	if (seen_recently(&open_seen, &p->k, bpf_ktime_get_boot_ns())) {
-		count_drop(WARDEN_SUPPRESSED_OPEN);
+	struct warden_open *e = reserve_unless_seen(&open_seen, &p->k, WARDEN_SUPPRESSED_OPEN, WARDEN_DROP_RINGBUF_OPEN,
+						    sizeof(*e));
+	if (!e)
 		return;
-	}
-	struct warden_open *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_drop(WARDEN_DROP_RINGBUF_OPEN);
-		return;
-	}
 	fill_hdr(&e->h, WARDEN_EV_OPEN, pid, p->k.cgroup_id);
 	e->dirfd = p->dirfd;
 	e->flags = p->flags;
@@ -440,15 +451,10 @@ static __always_inline void emit_connect(struct bpf_sock_addr *ctx, __u16 family
 		__builtin_memcpy(k.daddr + 8, &a2, 4);
 		__builtin_memcpy(k.daddr + 12, &a3, 4);
 	}
-	if (seen_recently(&conn_seen, &k, bpf_ktime_get_boot_ns())) {
-		count_drop(WARDEN_SUPPRESSED_CONNECT);
+	struct warden_connect *e =
+		reserve_unless_seen(&conn_seen, &k, WARDEN_SUPPRESSED_CONNECT, WARDEN_DROP_RINGBUF_CONNECT, sizeof(*e));
+	if (!e)
 		return;
-	}
-	struct warden_connect *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_drop(WARDEN_DROP_RINGBUF_CONNECT);
-		return;
-	}
 	fill_hdr(&e->h, WARDEN_EV_CONNECT, bpf_get_current_pid_tgid() >> 32, cg);
 	e->k = k;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
