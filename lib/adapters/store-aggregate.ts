@@ -2,7 +2,7 @@
  * In-memory aggregation of one write batch: observations folded per (subject, key, hourly window), evidence grouped
  * per (subject, window). Pure; the DynamoDB store turns the result into one UpdateItem per aggregate.
  */
-import { type AttrValue, type Layer, type Observation, type SourceName, windowStart } from '../core/observation.ts';
+import type { AttrValue, Layer, Observation, SourceName } from '../core/observation.ts';
 import { digest } from './store-util.ts';
 
 /** Numeric attributes summed into an aggregate's `sums` (volumes, not identifiers like ports or pids). */

@@ -212,10 +212,13 @@ export function createIdentityResolver(maps: IdentityMaps = {}): CountingIdentit
     }
     return k ?? undefined;
   };
+  /** By role key alone (the common case: the key string comes from roleKeys, so lookups hash nothing new). */
+  const byRoleOnly = new Map<string, Resolution>();
+  /** By session tags, or by role key and web identity subject. */
   const memo = new Map<string, Resolution>();
-  const remember = (key: string, r: Resolution): Resolution => {
-    if (memo.size >= MEMO_MAX) memo.clear();
-    memo.set(key, r);
+  const remember = (m: Map<string, Resolution>, key: string, r: Resolution): Resolution => {
+    if (m.size >= MEMO_MAX) m.clear();
+    m.set(key, r);
     return r;
   };
 
@@ -223,26 +226,16 @@ export function createIdentityResolver(maps: IdentityMaps = {}): CountingIdentit
     const tags = ref.sessionTags;
     if (tags && Object.keys(tags).length > 0) {
       const k = `t\u0000${tags['eks-cluster-name']}\u0000${tags['kubernetes-namespace']}\u0000${tags['kubernetes-service-account']}\u0000${tags['kubernetes-pod-name']}`;
-      const r = memo.get(k) ?? remember(k, byPodIdentityTags(tags) ?? NO_TAG_MATCH);
+      const r = memo.get(k) ?? remember(memo, k, byPodIdentityTags(tags) ?? NO_TAG_MATCH);
       if (r !== NO_TAG_MATCH) return r;
     }
     const rk = roleKeyOf(ref.roleArn) ?? roleKeyOf(ref.arn);
     if (!rk) return { reason: 'no-identity-info' };
     const ws = ref.webIdentitySubject;
-    if (!ws) {
-      // The common case: the role key string comes from roleKeys, so this lookup hashes nothing new.
-      let r = byRoleOnly.get(rk);
-      if (r === undefined) {
-        r = byRole(rk, undefined);
-        if (byRoleOnly.size >= MEMO_MAX) byRoleOnly.clear();
-        byRoleOnly.set(rk, r);
-      }
-      return r;
-    }
+    if (!ws) return byRoleOnly.get(rk) ?? remember(byRoleOnly, rk, byRole(rk, undefined));
     const k = `r\u0000${rk}\u0000${ws}`;
-    return memo.get(k) ?? remember(k, byRole(rk, ws));
+    return memo.get(k) ?? remember(memo, k, byRole(rk, ws));
   };
-  const byRoleOnly = new Map<string, Resolution>();
 
   const byRole = (rk: string, webIdentitySubject: string | undefined): Resolution => {
     const agents = agentsByRole.get(rk) ?? [];

@@ -110,22 +110,21 @@ const apiMemo = new Map<string, Map<string, ApiNames>>();
 let apiMemoSize = 0;
 const API_MEMO_MAX = 20_000;
 function serviceAndAction(eventSource: string, eventName: string): ApiNames {
-  let bySource = apiMemo.get(eventSource);
-  if (bySource === undefined) {
-    bySource = new Map();
-    apiMemo.set(eventSource, bySource);
-  }
-  let r = bySource.get(eventName);
+  let r = apiMemo.get(eventSource)?.get(eventName);
   if (r === undefined) {
     const service = servicePrefix(eventSource);
     r = { service, action: iamAction(service, eventName), eventSource, eventName };
-    if (++apiMemoSize > API_MEMO_MAX) {
+    if (apiMemoSize >= API_MEMO_MAX) {
       apiMemo.clear();
-      apiMemoSize = 1;
+      apiMemoSize = 0;
+    }
+    let bySource = apiMemo.get(eventSource);
+    if (bySource === undefined) {
+      bySource = new Map();
       apiMemo.set(eventSource, bySource);
-      bySource.clear();
     }
     bySource.set(eventName, r);
+    apiMemoSize++;
   }
   return r;
 }
@@ -266,7 +265,6 @@ export function matchesRecordSchema(v: unknown): v is CloudTrailRecord {
 export const cloudTrailParser: SourceParser = {
   source: 'cloudtrail',
   parse(input, ctx) {
-    if (input.value !== undefined) return parseCloudTrailValue(input.value, input, ctx);
     const p = parseJson(input.text);
     if (!p.ok) return { observations: [], rejects: [reject('cloudtrail', 'invalid-json', p.error, input, ctx.file)] };
     return parseCloudTrailValue(p.value, input, ctx);
