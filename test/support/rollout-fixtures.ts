@@ -108,3 +108,9 @@ export function localRolloutDeps(
     now: () => new Date().toISOString(),
   };
 }
+
+/** The two agent classes of the rollout tests: code-execution goes over the threshold, retrieval stays within it. */
+export const TWO_CLASS_SUBJECTS = [
+  { subject: CODER, class: 'code-execution', track: 'observe-in-production' },
+  { subject: RETRIEVER, class: 'retrieval', track: 'observe-in-production' },
+] as const;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../lib/adapters/open-store.ts';
 import { runRolloutLocal } from '../../../lib/rollout/local.ts';
 import { DirectoryApplier, DirectoryPullRequests, FixedReviewGate } from '../../../lib/rollout/local-adapters.ts';
-import { CODER, rolloutProvider as provider, RETRIEVER } from '../../support/rollout-fixtures.ts';
+import { rolloutProvider as provider, TWO_CLASS_SUBJECTS } from '../../support/rollout-fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-audit-cli-'));
 const spec = `embedded:${join(dir, 'store')}`;
@@ -38,10 +38,7 @@ beforeAll(async () => {
       {
         rolloutId: 'r-cli',
         observationSeconds: 0,
-        subjects: [
-          { subject: CODER, class: 'code-execution', track: 'observe-in-production' },
-          { subject: RETRIEVER, class: 'retrieval', track: 'observe-in-production' },
-        ],
+        subjects: [...TWO_CLASS_SUBJECTS],
       },
     );
   } finally {

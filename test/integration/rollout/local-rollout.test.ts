@@ -12,7 +12,7 @@ import { openStore } from '../../../lib/adapters/open-store.ts';
 import type { Store, WardenEvent } from '../../../lib/ports.ts';
 import { runRolloutLocal } from '../../../lib/rollout/local.ts';
 import { type RolloutDeps, runStep, transitions } from '../../../lib/rollout/steps.ts';
-import { CODER, localRolloutDeps, RETRIEVER } from '../../support/rollout-fixtures.ts';
+import { localRolloutDeps, RETRIEVER, TWO_CLASS_SUBJECTS } from '../../support/rollout-fixtures.ts';
 
 let store: Store;
 let dir: string;
@@ -34,10 +34,7 @@ describe('local rollout of two agent classes', () => {
     const r = await runRolloutLocal(deps, {
       rolloutId: 'r-1',
       observationSeconds: 3600,
-      subjects: [
-        { subject: CODER, class: 'code-execution', track: 'observe-in-production' },
-        { subject: RETRIEVER, class: 'retrieval', track: 'observe-in-production' },
-      ],
+      subjects: [...TWO_CLASS_SUBJECTS],
     });
     expect(r.status).toBe('FAILED');
     expect(r.error).toBe('Warden.RolloutStopped');

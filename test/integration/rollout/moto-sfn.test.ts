@@ -25,7 +25,7 @@ import { DirectoryApplier, FixedReviewGate } from '../../../lib/rollout/local-ad
 import { handleReviewWebhook, handleWorkerMessage, type WorkerDeps } from '../../../lib/rollout/worker.ts';
 import { type FakeGitHub, startFakeGitHub } from '../../support/fake-github.ts';
 import { type MotoServer, startMoto } from '../../support/moto.ts';
-import { CODER, RETRIEVER, rolloutProvider } from '../../support/rollout-fixtures.ts';
+import { rolloutProvider, TWO_CLASS_SUBJECTS } from '../../support/rollout-fixtures.ts';
 
 let moto: MotoServer;
 let gh: FakeGitHub;
@@ -82,10 +82,7 @@ describe('rollout state machine in moto Step Functions', () => {
           rolloutId: 'r-moto',
           observationSeconds: 0,
           threshold: { maxWouldDenyEvents: 0, maxWouldDenyRatio: 0 },
-          subjects: [
-            { subject: CODER, class: 'code-execution', track: 'observe-in-production' },
-            { subject: RETRIEVER, class: 'retrieval', track: 'observe-in-production' },
-          ],
+          subjects: [...TWO_CLASS_SUBJECTS],
         }),
       }),
     );

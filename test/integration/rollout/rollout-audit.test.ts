@@ -23,7 +23,7 @@ import type { ChainHead, ChainRecord, RolloutAuditEntry } from '../../../lib/cor
 import type { Store } from '../../../lib/ports.ts';
 import { runRolloutLocal } from '../../../lib/rollout/local.ts';
 import { type ClassInput, type RolloutDeps, runStep, transitions } from '../../../lib/rollout/steps.ts';
-import { CODER, localRolloutDeps, RETRIEVER } from '../../support/rollout-fixtures.ts';
+import { CODER, localRolloutDeps, RETRIEVER, TWO_CLASS_SUBJECTS } from '../../support/rollout-fixtures.ts';
 
 let store: Store;
 let dir: string;
@@ -37,10 +37,7 @@ beforeAll(async () => {
   const r = await runRolloutLocal(deps, {
     rolloutId: ROLLOUT,
     observationSeconds: 3600,
-    subjects: [
-      { subject: CODER, class: 'code-execution', track: 'observe-in-production' },
-      { subject: RETRIEVER, class: 'retrieval', track: 'observe-in-production' },
-    ],
+    subjects: [...TWO_CLASS_SUBJECTS],
   });
   expect(r.status).toBe('FAILED');
   expect(r.error).toBe('Warden.RolloutStopped');
