@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,12 +10,14 @@ const dir = mkdtempSync(join(tmpdir(), 'warden-baseline-cli-'));
 const storeSpec = `embedded:${join(dir, 'store')}`;
 const subject = 'k8s:prod/support/support-agent';
 
-function warden(...args: string[]) {
-  const r = spawnSync('npx', ['tsx', 'bin/warden.ts', '--store', storeSpec, ...args], {
-    encoding: 'utf8',
-    timeout: 120_000,
+/** Runs the CLI asynchronously (a blocking spawnSync would starve vitest's worker RPC on a loaded machine). */
+function warden(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((done) => {
+    const argv = ['--import', 'tsx', 'bin/warden.ts', '--store', storeSpec, ...args];
+    execFile(process.execPath, argv, { encoding: 'utf8', timeout: 120_000 }, (e, out, err) =>
+      done({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, out, err }),
+    );
   });
-  return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
 describe('warden baseline / classes / inventory CLI', () => {
@@ -45,9 +47,9 @@ describe('warden baseline / classes / inventory CLI', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('baseline --json --chart prints the baseline and writes the SVG', () => {
+  it('baseline --json --chart prints the baseline and writes the SVG', async () => {
     const chart = join(dir, 'c.svg');
-    const r = warden('baseline', subject, '--at', '2026-01-09T03:00:00Z', '--chart', chart, '--json');
+    const r = await warden('baseline', subject, '--at', '2026-01-09T03:00:00Z', '--chart', chart, '--json');
     expect(r.code).toBe(0);
     const v = JSON.parse(r.out);
     expect(v.subject).toBe(subject);
@@ -56,19 +58,19 @@ describe('warden baseline / classes / inventory CLI', () => {
     expect(readFileSync(chart, 'utf8')).toContain('<svg');
   });
 
-  it('classes --json infers customer-support for the scenario agent', () => {
-    const r = warden('classes', '--json');
+  it('classes --json infers customer-support for the scenario agent', async () => {
+    const r = await warden('classes', '--json');
     expect(r.code).toBe(0);
     const v = JSON.parse(r.out);
     expect(v.templates).toHaveLength(5);
     expect(v.subjects[0]).toMatchObject({ subject, assignment: { class: 'customer-support', source: 'inferred' } });
   });
 
-  it('inventory --format cyclonedx emits a 1.6 BOM; bad input exits non-zero with one line', () => {
-    const r = warden('inventory', subject, '--at', '2026-01-09T00:00:00Z', '--format', 'cyclonedx');
+  it('inventory --format cyclonedx emits a 1.6 BOM; bad input exits non-zero with one line', async () => {
+    const r = await warden('inventory', subject, '--at', '2026-01-09T00:00:00Z', '--format', 'cyclonedx');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).specVersion).toBe('1.6');
-    const bad = warden('baseline', 'not-a-subject');
+    const bad = await warden('baseline', 'not-a-subject');
     expect(bad.code).not.toBe(0);
     expect(bad.err).toMatch(/^warden: not a subject id: not-a-subject$/m);
   });

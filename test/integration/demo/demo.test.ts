@@ -2,7 +2,7 @@
  * The main job, as a new user runs it: `warden demo --json` on a fresh embedded store generates the seven-week
  * scenario, runs every capability and reports the week-seven exfiltration as risky drift with its audit entry.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,10 +12,22 @@ const root = resolve(import.meta.dirname, '..', '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'warden-demo-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+function run(cmd: string, args: string[], cwd: string): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(
+      cmd,
+      args,
+      { cwd, encoding: 'utf8', timeout: 300_000, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => done({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
 describe('warden demo', () => {
-  // The demo runs in a child process (spawnSync) that may take over a minute on a loaded 2-core CI machine.
-  it('runs the reference incident end to end and names what it wrote', { timeout: 300_000 }, () => {
-    const r = spawnSync(
+  // The demo runs in a child process that may take over a minute on a loaded 2-core CI machine. It is awaited, not
+  // run with spawnSync: blocking the worker that long starves vitest's worker RPC ("Timeout calling onTaskUpdate").
+  it('runs the reference incident end to end and names what it wrote', { timeout: 300_000 }, async () => {
+    const r = await run(
       process.execPath,
       [
         join(root, 'bin', 'warden.js'),
@@ -26,11 +38,7 @@ describe('warden demo', () => {
         '--store',
         `embedded:${join(dir, 'store')}`,
       ],
-      {
-        cwd: dir,
-        encoding: 'utf8',
-        timeout: 300_000,
-      },
+      dir,
     );
     expect(r.stderr).not.toMatch(/warden: /);
     expect(r.status).toBe(0);
