@@ -7,6 +7,8 @@
  * - `open:<path>`          same path rules; per-process and per-version segments are generalized by the caller
  *                          (`/proc/<pid>/` -> `/proc/*` , `/tmp/<random>` -> `/tmp/*`), see {@link canonicalPath}.
  * - `syscall:<name>`       lower-case syscall name (x86_64 names; the number when unknown: `syscall:nr:451`).
+ * - `seccomp:logged:<name>` a call a seccomp monitor profile (SCMP_ACT_LOG) logged: its enforce twin would deny it;
+ *                          `seccomp:denied:<name>` a call a filter denied. Names as for `syscall:` (`seccomp:logged:nr:451`).
  * - `net:egress:<cidr>:<port>` / `net:ingress:<cidr>:<port>`  IPv4 /32 or IPv6 /128 unless the source already
  *                          aggregated; port is the service port; ephemeral client ports (>= 32768) are dropped (`*`).
  * - `dns:<name>`           lower-case, trailing dot removed.

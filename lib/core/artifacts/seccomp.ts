@@ -11,18 +11,15 @@
  */
 import { stringify } from 'yaml';
 import { parseSubject } from '../observation.ts';
+import type { OciSeccompProfile } from './seccomp-profile.ts';
 import { familyOf, RUNTIME_START_SYSCALLS, SYSCALL_FAMILIES } from './syscall-families.ts';
 import type { ArtifactBaseline, ArtifactFile, KeyEvidence, RuleProvenance } from './types.ts';
 import { evidenceOf } from './types.ts';
 
 export type SeccompMode = 'monitor' | 'enforce';
 
-export interface OciSeccompProfile {
-  defaultAction: 'SCMP_ACT_LOG' | 'SCMP_ACT_ERRNO';
-  defaultErrnoRet?: number;
-  architectures: string[];
-  syscalls: { names: string[]; action: 'SCMP_ACT_ALLOW' }[];
-}
+export type { OciSeccompProfile } from './seccomp-profile.ts';
+export { seccompAllows } from './seccomp-profile.ts';
 
 export interface SeccompEnvelope {
   /** family name (or `observed-sensitive`, `runtime-start`) -> syscalls allowed. */

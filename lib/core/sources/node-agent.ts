@@ -112,6 +112,42 @@ export const syscallsRecordSchema = z
   })
   .strict();
 
+/** Architectures a seccomp record can name (the audit record's `arch`, decoded by the loader). */
+export const SECCOMP_ARCHES = ['x86_64', 'aarch64', 'i386', 'x32', 'arm', 'unknown'] as const;
+/** What the filter did: `log` (SCMP_ACT_LOG, a would-be denial of a monitor profile) or a real denial. */
+export const SECCOMP_ACTIONS = [
+  'log',
+  'errno',
+  'kill_thread',
+  'kill_process',
+  'trap',
+  'trace',
+  'user_notif',
+  'unknown',
+] as const;
+
+/**
+ * A syscall a seccomp filter logged (kernel audit record type 1326, read by the node agent). A monitor profile
+ * (`SCMP_ACT_LOG` default) logs every call its enforce twin would deny: key `seccomp:logged:<name>`; a real denial
+ * (errno, kill, trap) is `seccomp:denied:<name>`.
+ */
+export const seccompRecordSchema = z
+  .object({
+    type: z.literal('seccomp'),
+    ...base,
+    /** x86_64 spelling of the name (aarch64 uses the same names), or `nr:<n>` when the table does not know it. */
+    syscall: syscallName,
+    nr: z.number().int().nonnegative().max(4095).optional(),
+    arch: z.enum(SECCOMP_ARCHES),
+    action: z.enum(SECCOMP_ACTIONS).default('log'),
+    exe: z.string().min(1).max(4096).optional(),
+    comm: z.string().min(1).max(64).optional(),
+    /** The SeccompProfile (SPO) name the pod's container runs under, when the agent knows it. */
+    profile: name.optional(),
+    pid: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+
 /** A pod IP lease: `ip` belonged to `pod` from `from` until `to` (open while the pod runs). */
 export const leaseRecordSchema = z
   .object({
@@ -192,6 +228,7 @@ export const nodeAgentRecordSchema = z.discriminatedUnion('type', [
   leaseRecordSchema,
   containerStartRecordSchema,
   mcpSpawnRecordSchema,
+  seccompRecordSchema,
 ]);
 export type NodeAgentRecord = z.infer<typeof nodeAgentRecordSchema>;
 /** The record as the agent writes it (defaults not yet applied). */
@@ -372,6 +409,21 @@ function mapRecord(rec: NodeAgentRecord, cluster: string | undefined, emit: Emit
         });
       }
       return;
+    case 'seccomp': {
+      const attrs: Record<string, AttrValue> = { arch: rec.arch, action: rec.action };
+      if (rec.nr !== undefined) attrs.nr = rec.nr;
+      if (rec.exe) attrs.exe = rec.exe;
+      if (rec.comm) attrs.comm = rec.comm;
+      if (rec.profile) attrs.profile = rec.profile;
+      emit({
+        key: `seccomp:${rec.action === 'log' ? 'logged' : 'denied'}:${rec.syscall}`,
+        layer: 'kernel',
+        count: rec.count,
+        attrs,
+        correlation: correlationOf(rec.attribution, rec.pid),
+      });
+      return;
+    }
     case 'lease': {
       // The lease is owned by the Deployment it served; identity resolution consumes it via leasesFromBatch too.
       const subject =

@@ -100,6 +100,28 @@ describe('node-agent batch parser', () => {
       ],
     ],
     [
+      'seccomp: a monitor profile logged a call (would-be denied)',
+      {
+        type: 'seccomp',
+        syscall: 'personality',
+        nr: 135,
+        arch: 'x86_64',
+        action: 'log',
+        exe: '/usr/bin/python3.11',
+        comm: 'python3',
+        profile: 'warden-support-support-agent-1a2b3c4d',
+        pid: 77,
+        count: 4,
+        attribution: support,
+      },
+      [['k8s:prod/support/support-agent', 'kernel', 'seccomp:logged:personality', 4]],
+    ],
+    [
+      'seccomp: a real denial, number unknown to the table',
+      { type: 'seccomp', syscall: 'nr:470', nr: 470, arch: 'aarch64', action: 'errno', attribution: support },
+      [['k8s:prod/support/support-agent', 'kernel', 'seccomp:denied:nr:470', 1]],
+    ],
+    [
       'unattributed pod keeps namespace/pod',
       { type: 'exec', path: '/bin/sh', attribution: { namespace: 'kube-system', pod: 'aws-node-abcde' } },
       [['unattributed:prod/kube-system/aws-node-abcde', 'kernel', 'exec:/bin/sh', 1]],
@@ -219,6 +241,39 @@ describe('node-agent batch parser', () => {
       ]),
     );
     expect(r.observations[0]?.attrs.deployEvent).toBe(false);
+  });
+
+  it('a seccomp record carries arch, action, exe, comm, profile and the pod/cgroup correlation', () => {
+    const r = parse(
+      batch([
+        {
+          type: 'seccomp',
+          syscall: 'ptrace',
+          nr: 101,
+          arch: 'x86_64',
+          exe: '/usr/bin/node',
+          comm: 'node',
+          profile: 'warden-support-support-agent-1a2b3c4d',
+          pid: 9,
+          attribution: support,
+        },
+        { type: 'seccomp', syscall: 'Ptrace;rm', arch: 'x86_64', attribution: support },
+        { type: 'seccomp', syscall: 'read', arch: 'sparc', attribution: support },
+      ]),
+    );
+    expect(r.observations).toHaveLength(1);
+    const o = r.observations[0]!;
+    expect(o.kind).toBe('seccomp');
+    expect(o.attrs).toMatchObject({
+      arch: 'x86_64',
+      action: 'log',
+      nr: 101,
+      exe: '/usr/bin/node',
+      comm: 'node',
+      profile: 'warden-support-support-agent-1a2b3c4d',
+    });
+    expect(o.correlation).toMatchObject({ cgroupId: '4242', podName: 'support/support-7d9f8b6c5d-x2x9q', pid: 9 });
+    expect(r.rejects.map((x) => x.reason)).toEqual(['invalid-field:syscall', 'invalid-field:arch']);
   });
 
   it('drops are shipped as node observations', () => {
