@@ -3,7 +3,10 @@
  * `warden`, keeping the previously applied set per subject (in memory and as annotations) for rollback.
  *
  * Monitor mode per resource kind:
- * - SeccompProfile (SPO): the `monitor` variant (SCMP_ACT_LOG) is applied;
+ * - SeccompProfile (SPO, cluster-scoped): the `monitor` content (SCMP_ACT_LOG) is applied, then the Deployment patch
+ *   (`*.seccomp-binding.monitor.yaml`) that points the pods at it; enforce applies the enforcing content under the
+ *   same name and the enforce patch, whose pod-template annotations roll the pods onto it. A Deployment is never
+ *   deleted: rolling back releases Warden's fields of it (server-side apply of an empty patch);
  * - NetworkPolicy: with `networkPolicyAudit: 'calico-staged'` it is applied as a Calico
  *   StagedKubernetesNetworkPolicy (evaluated and logged, not enforced); otherwise it is not applied in monitor mode
  *   and the would-be-denials are computed from flow logs and agent connects (lib/core/rollout/blast-radius.ts);
@@ -27,6 +30,9 @@ export interface KubernetesApplierOptions {
 }
 
 const MANAGER = 'warden';
+/** The SeccompProfile and the Deployment patch binding it come in a monitor and an enforce variant. */
+const isSeccomp = (kind: string) => kind === 'SeccompProfile' || kind === 'Deployment';
+const ref = (o: KubernetesObject) => [o.kind, o.metadata?.namespace, o.metadata?.name].filter(Boolean).join('/');
 
 export class KubernetesApplier implements ClusterApplier {
   readonly description: string;
@@ -47,10 +53,10 @@ export class KubernetesApplier implements ClusterApplier {
       if (mode === 'monitor') {
         if (obj.kind === 'NetworkPolicy' && this.opts.networkPolicyAudit === 'calico-staged') {
           out.push({ ...obj, apiVersion: 'projectcalico.org/v3', kind: 'StagedKubernetesNetworkPolicy' });
-        } else if (obj.kind === 'SeccompProfile' && m.path.includes('.monitor.')) out.push(obj);
+        } else if (isSeccomp(obj.kind) && m.path.includes('.monitor.')) out.push(obj);
         continue;
       }
-      if (obj.kind === 'SeccompProfile' && !m.path.includes('.enforce.')) continue;
+      if (isSeccomp(obj.kind) && !m.path.includes('.enforce.')) continue;
       out.push(obj);
     }
     return out;
@@ -65,7 +71,7 @@ export class KubernetesApplier implements ClusterApplier {
         metadata: { ...o.metadata, annotations: { ...(o.metadata?.annotations ?? {}), 'warden.dev/mode': mode } },
       };
       await this.api.patch(annotated, undefined, undefined, MANAGER, true, PatchStrategy.ServerSideApply);
-      applied.push(`${mode}:${o.kind}/${o.metadata?.namespace}/${o.metadata?.name}`);
+      applied.push(`${mode}:${ref(o)}`);
     }
     const h = this.history.get(subject) ?? [];
     h.push(objects);
@@ -77,14 +83,28 @@ export class KubernetesApplier implements ClusterApplier {
     const h = this.history.get(subject) ?? [];
     const current = h.pop() ?? [];
     const previous = h.at(-1) ?? [];
-    const keep = new Set(previous.map((o) => `${o.kind}/${o.metadata?.namespace}/${o.metadata?.name}`));
+    const keep = new Set(previous.map(ref));
     for (const o of current) {
-      if (!keep.has(`${o.kind}/${o.metadata?.namespace}/${o.metadata?.name}`)) await this.api.delete(o);
+      if (keep.has(ref(o))) continue;
+      if (o.kind === 'Deployment')
+        await this.api.patch(
+          {
+            apiVersion: o.apiVersion,
+            kind: o.kind,
+            metadata: { name: o.metadata?.name, namespace: o.metadata?.namespace },
+          },
+          undefined,
+          undefined,
+          MANAGER,
+          true,
+          PatchStrategy.ServerSideApply,
+        );
+      else await this.api.delete(o);
     }
     const restored: string[] = [];
     for (const o of previous) {
       await this.api.patch(o, undefined, undefined, MANAGER, true, PatchStrategy.ServerSideApply);
-      restored.push(`${o.kind}/${o.metadata?.namespace}/${o.metadata?.name}`);
+      restored.push(ref(o));
     }
     return { restored };
   }

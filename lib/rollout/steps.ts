@@ -183,7 +183,7 @@ const manifestsOf = (g: GeneratedArtifacts, mode: 'monitor' | 'enforce') =>
     .filter((f) =>
       f.kind === 'network-policy' || f.kind === 'cilium-network-policy'
         ? true
-        : f.kind === 'seccomp-profile-crd'
+        : f.kind === 'seccomp-profile-crd' || f.kind === 'seccomp-binding'
           ? f.path.includes(`.${mode}.`)
           : false,
     )

@@ -51,26 +51,28 @@ export const SCMP_ARCH: Readonly<Record<string, string>> = {
   arm: 'SCMP_ARCH_ARM',
 };
 
-const passes = (a: SeccompAction): boolean => a === 'SCMP_ACT_ALLOW' || a === 'SCMP_ACT_LOG';
+const ENOSYS = 38;
+
+/** ALLOW and LOG let the call run; ERRNO(ENOSYS) makes the caller fall back to an older form (clone3 -> clone). */
+const passes = (r: { action: SeccompAction; errnoRet?: number }): boolean =>
+  r.action === 'SCMP_ACT_ALLOW' ||
+  r.action === 'SCMP_ACT_LOG' ||
+  (r.action === 'SCMP_ACT_ERRNO' && r.errnoRet === ENOSYS);
 
 /**
  * Whether `profile` lets `syscall` (x86_64 spelling; aarch64 uses the same names) run on `arch` (default x86_64).
- * LOG counts as letting it run (it is logged, not blocked). An architecture the profile does not list is refused
- * (libseccomp's bad-arch action kills), unless the list is empty (the runtime then uses the node's native
- * architecture). A rule with argument conditions allows only some calls and is not counted as allowing the name.
- * @example seccompAllows(enforce, 'clone3', 'aarch64') // true when clone3 is on an unconditional allow rule
+ * LOG counts as letting it run (logged, not blocked); so does an ENOSYS answer, which makes glibc, libuv, the JVM
+ * and Go fall back to an older form the profile allows (clone3 -> clone, as Docker's default profile does). An
+ * architecture the profile does not list is refused (libseccomp's bad-arch action kills), unless the list is empty
+ * (the runtime then uses the node's native architecture). Names only: a rule with argument conditions is judged by
+ * its action (clone is allowed without namespace flags: counts of `clone` are allowed; a clone with namespace flags
+ * shows up as a logged event of the monitor profile instead).
+ * @example seccompAllows(enforce, 'clone3', 'aarch64') // true: ENOSYS, the caller falls back to clone
  */
 export function seccompAllows(profile: OciSeccompProfile, syscall: string, arch = 'x86_64'): boolean {
   const want = SCMP_ARCH[arch] ?? (arch.startsWith('SCMP_ARCH_') ? arch : undefined);
   if (profile.architectures.length > 0 && (!want || !profile.architectures.includes(want))) return false;
-  let conditional = false;
-  for (const rule of profile.syscalls) {
-    if (!rule.names.includes(syscall)) continue;
-    if (rule.args && rule.args.length > 0) {
-      conditional = true;
-      continue;
-    }
-    return passes(rule.action);
-  }
-  return conditional ? false : passes(profile.defaultAction);
+  const rules = profile.syscalls.filter((r) => r.names.includes(syscall));
+  const rule = rules.find((r) => !r.args || r.args.length === 0) ?? rules[0];
+  return rule ? passes(rule) : passes({ action: profile.defaultAction });
 }

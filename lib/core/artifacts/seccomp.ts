@@ -1,44 +1,76 @@
 /**
- * seccomp envelope per Deployment: an OCI seccomp profile whose allow-list is the observed syscalls widened into
- * their families (an envelope, not a tight profile: an inference workload must survive a model update), plus the
- * syscalls a container runtime needs at start. Sensitive families (namespaces, tracing, kernel administration,
- * credential changes, io_uring) are never widened: only the individual calls that were observed are allowed, and
- * each is reported as a warning.
+ * seccomp envelope per Deployment = the runtime bases of the runtimes detected for it (./seccomp-bases, like SPO's
+ * `baseProfileName`) + what the node agent observed it calling, both widened into their families (an envelope, not
+ * a tight profile: an agent must survive a library update or a code path the observation window did not exercise)
+ * + the other spellings of every allowed operation (the aarch64 `*at`/`p*` forms, newer libc forms). Sensitive
+ * families (namespaces, tracing, kernel administration, credential changes, io_uring) are never widened: only calls
+ * observed (each reported as a warning) or in a runtime base (the container runtime's credential calls).
  *
- * Two variants: monitor (`SCMP_ACT_LOG`: everything runs, calls outside the envelope are logged by the kernel audit
- * subsystem) and enforce (`SCMP_ACT_ERRNO` with EPERM). A Security Profiles Operator `SeccompProfile` resource is
- * emitted for each.
+ * Every allowed syscall has exactly one origin, in this order: observed, runtime base, family widening, variant.
+ * The provenance of each group names it, so "which calls come from the base and which from observation" is answered
+ * per syscall. A profile that rests on thin evidence (few observed calls, a short window, no runtime recognised)
+ * carries a warning.
+ *
+ * Two variants: monitor (`SCMP_ACT_LOG`: everything runs, calls outside the envelope are logged by the kernel and
+ * shipped by the node agent as `seccomp:logged:<name>`) and enforce (`SCMP_ACT_ERRNO`, EPERM). Both list x86_64 and
+ * aarch64 (Graviton); the monitor variant also lists the 32-bit ABIs so their calls are logged, where enforce
+ * refuses them (libseccomp's bad-architecture action).
  */
-import { stringify } from 'yaml';
-import { parseSubject } from '../observation.ts';
+import { detectRuntimes, type RuntimeDetection } from './runtime-detect.ts';
+import { RUNTIME_BASES } from './seccomp-bases/index.ts';
 import type { OciSeccompProfile } from './seccomp-profile.ts';
-import { familyOf, RUNTIME_START_SYSCALLS, SYSCALL_FAMILIES } from './syscall-families.ts';
+import { seccompFiles } from './seccomp-spo.ts';
+import { familyOf, NEVER_RETURNING_SYSCALLS, SYSCALL_FAMILIES, variantsOf } from './syscall-families.ts';
 import type { ArtifactBaseline, ArtifactFile, KeyEvidence, RuleProvenance } from './types.ts';
 import { evidenceOf } from './types.ts';
-
-export type SeccompMode = 'monitor' | 'enforce';
 
 export type { OciSeccompProfile } from './seccomp-profile.ts';
 export { seccompAllows } from './seccomp-profile.ts';
 
+export type SeccompMode = 'monitor' | 'enforce';
+
+export type SeccompOrigin = 'observed' | 'base' | 'family' | 'variant';
+
+export interface SeccompGroup {
+  /** `observed`, `observed:<sensitive family>`, `base:<runtime>`, `family:<name>`, `variants`, `never-returns`. */
+  group: string;
+  origin: SeccompOrigin;
+  syscalls: string[];
+  provenance: RuleProvenance;
+}
+
 export interface SeccompEnvelope {
-  /** family name (or `observed-sensitive`, `runtime-start`) -> syscalls allowed. */
-  groups: { group: string; syscalls: string[]; provenance: RuleProvenance }[];
+  groups: SeccompGroup[];
   allowed: string[];
+  /** syscall -> the group that allows it. */
+  originOf: Record<string, string>;
+  runtimes: RuntimeDetection;
+  evidence: { observedSyscalls: number; spanDays: number; thin: boolean };
   warnings: string[];
 }
 
 const EPERM = 1;
+/** Fewer distinct observed syscalls than this, or a shorter observed span, is thin evidence. */
+export const THIN_EVIDENCE = { minSyscalls: 20, minSpanDays: 1 } as const;
 
-/** Computes the allow-list envelope with provenance for each group. */
+const ENFORCE_ARCHES = ['SCMP_ARCH_X86_64', 'SCMP_ARCH_AARCH64'];
+const MONITOR_ARCHES = [...ENFORCE_ARCHES, 'SCMP_ARCH_X86', 'SCMP_ARCH_X32', 'SCMP_ARCH_ARM'];
+const NAME = /^[a-z0-9_]{1,64}$/;
+
+const list = (xs: readonly string[], max = 12) =>
+  xs.length <= max ? xs.join(', ') : `${xs.slice(0, max).join(', ')} and ${xs.length - max} more`;
+
+/** Computes the allow-list envelope with one provenance record per group. */
 export function seccompEnvelope(baseline: ArtifactBaseline): SeccompEnvelope {
   const observed = new Map<string, KeyEvidence>();
   for (const e of baseline.entries) {
     if (!e.active || !e.key.startsWith('syscall:')) continue;
     observed.set(e.key.slice('syscall:'.length), evidenceOf(e));
   }
+  const runtimes = detectRuntimes(baseline);
   const warnings: string[] = [];
-  const groups: SeccompEnvelope['groups'] = [];
+  const groups: SeccompGroup[] = [];
+  const originOf: Record<string, string> = {};
   const prov = (rule: string, allows: string, derivedFrom: KeyEvidence[], fixedReason?: string): RuleProvenance => ({
     rule,
     allows,
@@ -47,113 +79,165 @@ export function seccompEnvelope(baseline: ArtifactBaseline): SeccompEnvelope {
     derivedFrom,
     ...(fixedReason ? { fixedReason } : {}),
   });
+  /** Adds the not yet allowed `names` as one group. */
+  const add = (group: string, origin: SeccompOrigin, names: Iterable<string>, mk: (s: string[]) => RuleProvenance) => {
+    const fresh = [...new Set(names)].filter((s) => NAME.test(s) && !(s in originOf)).sort();
+    if (fresh.length === 0) return;
+    for (const s of fresh) originOf[s] = group;
+    groups.push({ group, origin, syscalls: fresh, provenance: mk(fresh) });
+  };
 
-  for (const fam of SYSCALL_FAMILIES) {
+  const plain = [...observed.keys()].filter((s) => !familyOf(s)?.sensitive);
+  add('observed', 'observed', plain, (s) =>
+    prov(
+      'observed',
+      `counted by the node agent: ${list(s, 40)}`,
+      s.map((x) => observed.get(x)!),
+    ),
+  );
+  for (const fam of SYSCALL_FAMILIES.filter((f) => f.sensitive)) {
     const hits = fam.syscalls.filter((s) => observed.has(s));
-    if (hits.length === 0) continue;
-    const evidence = hits.map((s) => observed.get(s)!);
-    if (fam.sensitive) {
-      for (const s of hits)
-        warnings.push(`sensitive syscall ${s} (${fam.name}) was observed and is allowed individually`);
-      groups.push({
-        group: `observed:${fam.name}`,
-        syscalls: [...hits].sort(),
-        provenance: prov(`observed:${fam.name}`, `observed ${fam.description}: ${hits.join(', ')}`, evidence),
-      });
-    } else {
-      groups.push({
-        group: `family:${fam.name}`,
-        syscalls: [...fam.syscalls].sort(),
-        provenance: prov(
-          `family:${fam.name}`,
-          `${fam.description} (family widened from ${hits.length} observed)`,
-          evidence,
-        ),
-      });
-    }
-  }
-  const unknown = [...observed.keys()].filter((s) => !familyOf(s));
-  if (unknown.length > 0) {
-    groups.push({
-      group: 'observed:unclassified',
-      syscalls: unknown.sort(),
-      provenance: prov(
-        'observed:unclassified',
-        `observed syscalls outside the family table: ${unknown.join(', ')}`,
-        unknown.map((s) => observed.get(s)!),
+    for (const s of hits)
+      warnings.push(`sensitive syscall ${s} (${fam.name}) was observed and is allowed individually`);
+    add(`observed:${fam.name}`, 'observed', hits, (s) =>
+      prov(
+        `observed:${fam.name}`,
+        `observed ${fam.description}: ${s.join(', ')}`,
+        s.map((x) => observed.get(x)!),
       ),
-    });
+    );
   }
-  const covered = new Set(groups.flatMap((g) => g.syscalls));
-  const runtime = RUNTIME_START_SYSCALLS.filter((s) => !covered.has(s));
-  if (runtime.length > 0) {
-    groups.push({
-      group: 'runtime-start',
-      syscalls: [...runtime].sort(),
-      provenance: prov(
-        'runtime-start',
-        'syscalls the container runtime issues between installing the filter and exec',
-        [],
-        'container runtime start (runc/crun)',
+  for (const b of runtimes.bases) {
+    const base = RUNTIME_BASES[b.id];
+    add(`base:${b.id}`, 'base', base.syscalls, (s) =>
+      prov(
+        `base:${b.id}`,
+        `${base.label} runtime base (${base.source}): ${list(s, 200)}`,
+        b.evidence,
+        `${b.reason}; ${base.origin}`,
       ),
-    });
+    );
   }
-  if (observed.size === 0) warnings.push('no syscalls observed: the envelope holds only the runtime start set');
-  const allowed = [...new Set(groups.flatMap((g) => g.syscalls))].sort();
-  return { groups, allowed, warnings };
+  // Base calls widen like observed ones: a runtime that fchmods after a copy today may ftruncate tomorrow.
+  const inBase = new Set(runtimes.bases.flatMap((b) => RUNTIME_BASES[b.id].syscalls));
+  for (const fam of SYSCALL_FAMILIES.filter((f) => !f.sensitive)) {
+    const seen = fam.syscalls.filter((s) => observed.has(s));
+    const based = fam.syscalls.filter((s) => !observed.has(s) && inBase.has(s));
+    if (seen.length + based.length === 0) continue;
+    const from = [
+      ...(seen.length ? [`${seen.length} observed`] : []),
+      ...(based.length ? [`${based.length} runtime-base`] : []),
+    ];
+    add(`family:${fam.name}`, 'family', fam.syscalls, (s) =>
+      prov(
+        `family:${fam.name}`,
+        `${fam.description} (family widened from ${from.join(' and ')} calls): ${list(s, 80)}`,
+        seen.map((x) => observed.get(x)!),
+      ),
+    );
+  }
+  add('variants', 'variant', Object.keys(originOf).flatMap(variantsOf), (s) =>
+    prov(
+      'variants',
+      `other spellings of allowed operations: ${list(s, 80)}`,
+      [],
+      'same operation as an allowed syscall: the aarch64 form (aarch64 has only the *at, p* and *2 calls) or the ' +
+        'form another libc or runtime version uses',
+    ),
+  );
+  add('never-returns', 'base', NEVER_RETURNING_SYSCALLS, (s) =>
+    prov('never-returns', s.join(', '), [], 'never return to user space, so the node agent cannot count them'),
+  );
+
+  const allowed = Object.keys(originOf).sort();
+  const evidence = evidenceSummary(observed, runtimes);
+  if (evidence.thin) warnings.push(thinWarning(baseline.subject, observed, evidence, runtimes, groups, allowed));
+  for (const b of runtimes.bases)
+    if (RUNTIME_BASES[b.id].source === 'documented' && b.evidence.length > 0)
+      warnings.push(
+        `the ${RUNTIME_BASES[b.id].label} base is documented from source, not traced: check the monitor phase's ` +
+          'logged calls before enforcing',
+      );
+  return { groups, allowed, originOf, runtimes, evidence, warnings };
 }
 
-/** The OCI profile for one mode. */
+function evidenceSummary(observed: Map<string, KeyEvidence>, runtimes: RuntimeDetection): SeccompEnvelope['evidence'] {
+  const seen = [...observed.values()];
+  const first = Math.min(...seen.map((k) => Date.parse(k.firstSeen)));
+  const last = Math.max(...seen.map((k) => Date.parse(k.lastSeen)));
+  const spanDays = seen.length === 0 || !Number.isFinite(first + last) ? 0 : (last - first) / 86_400_000;
+  const thin = observed.size < THIN_EVIDENCE.minSyscalls || spanDays < THIN_EVIDENCE.minSpanDays || runtimes.undetected;
+  return { observedSyscalls: observed.size, spanDays: Math.round(spanDays * 10) / 10, thin };
+}
+
+function thinWarning(
+  subject: string,
+  observed: Map<string, KeyEvidence>,
+  ev: SeccompEnvelope['evidence'],
+  runtimes: RuntimeDetection,
+  groups: SeccompGroup[],
+  allowed: string[],
+): string {
+  const fromBase = groups.filter((g) => g.origin === 'base').reduce((n, g) => n + g.syscalls.length, 0);
+  const why = [
+    observed.size === 0
+      ? 'no syscalls observed'
+      : `only ${observed.size} distinct syscalls observed (${list([...observed.keys()].sort(), 8)}) over ${ev.spanDays} days`,
+    ...(runtimes.undetected ? ['no runtime recognised, so every runtime base is included'] : []),
+  ];
+  return (
+    `thin evidence: the seccomp profile of ${subject} rests on ${why.join('; ')}; ${fromBase} of ${allowed.length} ` +
+    `allowed syscalls come from runtime bases (${runtimes.bases.map((b) => b.id).join(', ')}), not from this ` +
+    'workload: keep it in monitor mode and read its logged calls (seccomp:logged:*) before enforcing'
+  );
+}
+
+/** clone(2) flags that create namespaces: CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET (Docker's mask). */
+export const CLONE_NAMESPACE_FLAGS = 0x7e020000;
+const ENOSYS = 38;
+
+/**
+ * The OCI profile for one mode. Unless a namespace call was observed, clone is allowed only without namespace flags
+ * and clone3 (whose flags are in memory, out of seccomp's reach) answers ENOSYS in enforce mode so glibc, libuv, the
+ * JVM and Go fall back to clone, as Docker's and containerd's default profiles do; monitor mode allows clone3 so it
+ * changes nothing.
+ */
 export function ociSeccompProfile(env: SeccompEnvelope, mode: SeccompMode): OciSeccompProfile {
+  const nsObserved = env.groups.some((g) => g.group === 'observed:namespaces-mounts');
+  const guarded = new Set(nsObserved ? [] : ['clone', 'clone3']);
+  const rules: OciSeccompProfile['syscalls'] = env.groups
+    .map((g) => ({ names: g.syscalls.filter((s) => !guarded.has(s)), action: 'SCMP_ACT_ALLOW' as const }))
+    .filter((r) => r.names.length > 0);
+  if (guarded.size > 0) {
+    if (env.allowed.includes('clone'))
+      rules.push({
+        names: ['clone'],
+        action: 'SCMP_ACT_ALLOW',
+        args: [{ index: 0, value: CLONE_NAMESPACE_FLAGS, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }],
+      });
+    if (env.allowed.includes('clone3'))
+      rules.push(
+        mode === 'enforce'
+          ? { names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: ENOSYS }
+          : { names: ['clone3'], action: 'SCMP_ACT_ALLOW' },
+      );
+  }
   return {
     defaultAction: mode === 'monitor' ? 'SCMP_ACT_LOG' : 'SCMP_ACT_ERRNO',
     ...(mode === 'enforce' ? { defaultErrnoRet: EPERM } : {}),
-    architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
-    syscalls: env.groups.map((g) => ({ names: g.syscalls, action: 'SCMP_ACT_ALLOW' as const })),
+    architectures: mode === 'monitor' ? [...MONITOR_ARCHES] : [...ENFORCE_ARCHES],
+    syscalls: rules,
   };
 }
 
-/** seccomp files (OCI JSON and SPO SeccompProfile) for both modes. */
-export function generateSeccomp(baseline: ArtifactBaseline): { files: ArtifactFile[]; envelope: SeccompEnvelope } {
-  const subj = parseSubject(baseline.subject);
-  const base = `warden-${subj?.name ?? 'agent'}`;
-  const env = seccompEnvelope(baseline);
-  const files: ArtifactFile[] = [];
-  const rules = env.groups.map((g) => g.provenance);
-  for (const mode of ['monitor', 'enforce'] as const) {
-    const profile = ociSeccompProfile(env, mode);
-    files.push({
-      path: `${base}.seccomp.${mode}.json`,
-      kind: 'seccomp',
-      enforcementPoint: `OCI runtime seccomp (${mode === 'monitor' ? 'SCMP_ACT_LOG: logs, never blocks' : 'SCMP_ACT_ERRNO: blocks with EPERM'}); reference from the pod securityContext.seccompProfile (Localhost)`,
-      content: `${JSON.stringify(profile, null, 2)}\n`,
-      rules,
-    });
-    const spo = {
-      apiVersion: 'security-profiles-operator.x-k8s.io/v1beta1',
-      kind: 'SeccompProfile',
-      metadata: {
-        name: `${base}-${mode}`,
-        namespace: subj?.namespace ?? 'default',
-        labels: { 'app.kubernetes.io/managed-by': 'warden' },
-        annotations: {
-          'warden.dev/subject': baseline.subject,
-          'warden.dev/baseline-version': String(baseline.version),
-        },
-      },
-      spec: {
-        defaultAction: profile.defaultAction,
-        architectures: profile.architectures,
-        syscalls: profile.syscalls.map((s) => ({ names: s.names, action: s.action })),
-      },
-    };
-    files.push({
-      path: `${base}.seccompprofile.${mode}.yaml`,
-      kind: 'seccomp-profile-crd',
-      enforcementPoint: 'Security Profiles Operator (SeccompProfile CR, installed on nodes by SPO)',
-      content: stringify(spo),
-      rules,
-    });
-  }
-  return { files, envelope: env };
+/** seccomp files for both modes: OCI JSON, the SPO SeccompProfile, and the Deployment patch that binds it. */
+export function generateSeccomp(baseline: ArtifactBaseline): {
+  files: ArtifactFile[];
+  envelope: SeccompEnvelope;
+  profiles: Record<SeccompMode, OciSeccompProfile>;
+} {
+  const envelope = seccompEnvelope(baseline);
+  const profiles = { monitor: ociSeccompProfile(envelope, 'monitor'), enforce: ociSeccompProfile(envelope, 'enforce') };
+  const rules = envelope.groups.map((g) => g.provenance);
+  return { files: seccompFiles(baseline, envelope, profiles, rules), envelope, profiles };
 }

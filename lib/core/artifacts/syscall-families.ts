@@ -431,48 +431,57 @@ export function familyOf(syscall: string): SyscallFamily | undefined {
 }
 
 /**
- * Syscalls a container runtime (runc, crun) issues after installing the seccomp filter and before the entrypoint's
- * own code runs: the filter must allow them or the container cannot start.
+ * Interchangeable forms of one operation across architectures and libc or runtime versions: aarch64 has only the
+ * `*at`, `p*` and `*2` forms (openat for open, ppoll for poll, pipe2 for pipe, clone for fork ...), and newer glibc,
+ * Node or Go move to newer forms (statx, clone3, faccessat2, epoll_pwait2). When one form is allowed, all are:
+ * the operation is the same, only its spelling differs. No sensitive syscall is in any group.
  */
-export const RUNTIME_START_SYSCALLS: readonly string[] = [
-  'execve',
-  'capget',
-  'capset',
-  'prctl',
-  'setgroups',
-  'setresuid',
-  'setresgid',
-  'setuid',
-  'setgid',
-  'chdir',
-  'fchdir',
-  'close',
-  'close_range',
-  'futex',
-  'rt_sigreturn',
-  'rt_sigaction',
-  'rt_sigprocmask',
-  'exit',
-  'exit_group',
-  'getpid',
-  'getppid',
-  'write',
-  'read',
-  'openat',
-  'newfstatat',
-  'fstat',
-  'fcntl',
-  'dup3',
-  'arch_prctl',
-  'brk',
-  'mmap',
-  'munmap',
-  'mprotect',
-  'set_tid_address',
-  'set_robust_list',
-  'rseq',
-  'prlimit64',
-  'getrandom',
-  'access',
-  'faccessat2',
+export const SYSCALL_VARIANTS: readonly (readonly string[])[] = [
+  ['open', 'openat', 'openat2', 'creat'],
+  ['stat', 'lstat', 'fstat', 'newfstatat', 'statx'],
+  ['access', 'faccessat', 'faccessat2'],
+  ['clone', 'clone3', 'fork', 'vfork'],
+  ['wait4', 'waitid'],
+  ['epoll_wait', 'epoll_pwait', 'epoll_pwait2'],
+  ['epoll_create', 'epoll_create1'],
+  ['poll', 'ppoll'],
+  ['select', 'pselect6'],
+  ['pipe', 'pipe2'],
+  ['dup2', 'dup3'],
+  ['eventfd', 'eventfd2'],
+  ['signalfd', 'signalfd4'],
+  ['inotify_init', 'inotify_init1'],
+  ['getdents', 'getdents64'],
+  ['readlink', 'readlinkat'],
+  ['mkdir', 'mkdirat'],
+  ['unlink', 'unlinkat', 'rmdir'],
+  ['rename', 'renameat', 'renameat2'],
+  ['link', 'linkat'],
+  ['symlink', 'symlinkat'],
+  ['chmod', 'fchmodat'],
+  ['chown', 'lchown', 'fchownat'],
+  ['mknod', 'mknodat'],
+  ['utime', 'utimes', 'futimesat', 'utimensat'],
+  ['nanosleep', 'clock_nanosleep'],
+  ['time', 'gettimeofday', 'clock_gettime'],
+  ['alarm', 'setitimer'],
+  ['pause', 'rt_sigsuspend'],
+  ['getrlimit', 'prlimit64'],
+  ['close', 'close_range'],
+  ['accept', 'accept4'],
+  ['getpgrp', 'getpgid'],
 ];
+
+const VARIANTS_OF = new Map<string, readonly string[]>();
+for (const g of SYSCALL_VARIANTS) for (const s of g) VARIANTS_OF.set(s, g);
+
+/** The other spellings of `syscall`'s operation (empty when it has none). */
+export function variantsOf(syscall: string): readonly string[] {
+  return (VARIANTS_OF.get(syscall) ?? []).filter((s) => s !== syscall);
+}
+
+/**
+ * Syscalls that never return to user space (or return into a signal frame): the node agent counts syscalls at exit,
+ * so it never reports them, and no program can run without them.
+ */
+export const NEVER_RETURNING_SYSCALLS: readonly string[] = ['exit', 'exit_group', 'rt_sigreturn'];

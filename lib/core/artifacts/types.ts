@@ -38,7 +38,14 @@ export interface RuleProvenance {
 export interface ArtifactFile {
   /** File name relative to the output directory. */
   path: string;
-  kind: 'network-policy' | 'cilium-network-policy' | 'seccomp' | 'seccomp-profile-crd' | 'iam-policy' | 'iam-diff';
+  kind:
+    | 'network-policy'
+    | 'cilium-network-policy'
+    | 'seccomp'
+    | 'seccomp-profile-crd'
+    | 'seccomp-binding'
+    | 'iam-policy'
+    | 'iam-diff';
   /** Which enforcement point consumes the file. */
   enforcementPoint: string;
   /** File content (YAML or JSON text). */

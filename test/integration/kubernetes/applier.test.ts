@@ -11,13 +11,17 @@ import { parse } from 'yaml';
 import { eksKubeConfig, eksToken, KubernetesApplier } from '../../../lib/adapters/kubernetes-applier.ts';
 import { generateNetworkPolicies } from '../../../lib/core/artifacts/network-policy.ts';
 import { generateSeccomp } from '../../../lib/core/artifacts/seccomp.ts';
+import { spoProfileName } from '../../../lib/core/artifacts/seccomp-spo.ts';
 import { supportBaseline } from '../../unit/artifacts/fixtures.ts';
 
-const RESOURCES: Record<string, { name: string; kind: string }[]> = {
+const RESOURCES: Record<string, { name: string; kind: string; namespaced?: boolean }[]> = {
   '/apis/networking.k8s.io/v1': [{ name: 'networkpolicies', kind: 'NetworkPolicy' }],
   '/apis/cilium.io/v2': [{ name: 'ciliumnetworkpolicies', kind: 'CiliumNetworkPolicy' }],
-  '/apis/security-profiles-operator.x-k8s.io/v1beta1': [{ name: 'seccompprofiles', kind: 'SeccompProfile' }],
+  '/apis/security-profiles-operator.x-k8s.io/v1beta1': [
+    { name: 'seccompprofiles', kind: 'SeccompProfile', namespaced: false },
+  ],
   '/apis/projectcalico.org/v3': [{ name: 'stagedkubernetesnetworkpolicies', kind: 'StagedKubernetesNetworkPolicy' }],
+  '/apis/apps/v1': [{ name: 'deployments', kind: 'Deployment' }],
 };
 
 let server: Server;
@@ -44,7 +48,7 @@ beforeAll(async () => {
           groupVersion: u.pathname.replace(/^\/apis\//, ''),
           resources: group.map((r) => ({
             ...r,
-            namespaced: true,
+            namespaced: r.namespaced ?? true,
             singularName: '',
             verbs: ['get', 'patch', 'delete'],
           })),
@@ -70,6 +74,7 @@ afterAll(async () => {
   await new Promise<void>((r) => server.close(() => r()));
 });
 
+const PROFILE = spoProfileName(supportBaseline.subject);
 const manifests = () =>
   [...generateNetworkPolicies(supportBaseline).files, ...generateSeccomp(supportBaseline).files]
     .filter((f) => f.path.endsWith('.yaml'))
@@ -84,14 +89,20 @@ describe('KubernetesApplier', () => {
     });
     const r = await a.apply(supportBaseline.subject, 'monitor', manifests());
     expect(r.applied.sort()).toEqual([
-      'monitor:SeccompProfile/support/warden-support-agent-monitor',
+      'monitor:Deployment/support/support-agent',
+      `monitor:SeccompProfile/${PROFILE}`,
       'monitor:StagedKubernetesNetworkPolicy/support/warden-support-agent',
     ]);
     const patches = calls.filter((c) => c.method === 'PATCH');
     expect(patches.map((c) => c.path).sort()).toEqual([
+      '/apis/apps/v1/namespaces/support/deployments/support-agent',
       '/apis/projectcalico.org/v3/namespaces/support/stagedkubernetesnetworkpolicies/warden-support-agent',
-      '/apis/security-profiles-operator.x-k8s.io/v1beta1/namespaces/support/seccompprofiles/warden-support-agent-monitor',
+      `/apis/security-profiles-operator.x-k8s.io/v1beta1/seccompprofiles/${PROFILE}`,
     ]);
+    // The profile is applied before the Deployment patch that makes pods use it.
+    expect(patches.findIndex((p) => p.path.includes('seccompprofiles'))).toBeLessThan(
+      patches.findIndex((p) => p.path.includes('deployments')),
+    );
     expect(patches[0]!.contentType).toBe('application/apply-patch+yaml');
     expect(patches[0]!.auth).toBe('Bearer tok-1');
     const profile = patches.find((p) => p.path.includes('seccompprofiles'))!.body as {
@@ -106,8 +117,9 @@ describe('KubernetesApplier', () => {
     const r = await a.apply(supportBaseline.subject, 'enforce', manifests());
     expect(r.applied.sort()).toEqual([
       'enforce:CiliumNetworkPolicy/support/warden-support-agent-fqdn',
+      'enforce:Deployment/support/support-agent',
       'enforce:NetworkPolicy/support/warden-support-agent',
-      'enforce:SeccompProfile/support/warden-support-agent-enforce',
+      `enforce:SeccompProfile/${PROFILE}`,
     ]);
     const np = calls.find((c) => c.path.endsWith('/networkpolicies/warden-support-agent'))!.body as {
       metadata: { annotations: Record<string, string> };
@@ -115,7 +127,18 @@ describe('KubernetesApplier', () => {
     expect(np.metadata.annotations['warden.dev/mode']).toBe('enforce');
     calls.length = 0;
     await a.rollback(supportBaseline.subject);
-    expect(calls.filter((c) => c.method === 'DELETE')).toHaveLength(3);
+    // The Deployment is not Warden's: rollback restores the previous profile content, never deletes the workload.
+    expect(calls.filter((c) => c.method === 'DELETE').map((c) => c.path.split('/').at(-2))).toEqual([
+      'networkpolicies',
+      'ciliumnetworkpolicies',
+      'seccompprofiles',
+    ]);
+    const released = calls.find((c) => c.method === 'PATCH' && c.path.endsWith('/deployments/support-agent'))!;
+    expect(released.body).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'support-agent', namespace: 'support' },
+    });
   });
 
   it('makes an EKS token the way aws eks get-token does', async () => {

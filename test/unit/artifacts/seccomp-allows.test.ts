@@ -8,7 +8,9 @@ const enforce: OciSeccompProfile = {
   syscalls: [
     { names: ['read', 'write', 'clone3'], action: 'SCMP_ACT_ALLOW' },
     { names: ['personality'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 0, op: 'SCMP_CMP_EQ' }] },
+    { names: ['unshare'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 0, op: 'SCMP_CMP_NE' }] },
     { names: ['ptrace'], action: 'SCMP_ACT_ERRNO' },
+    { names: ['fork'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 },
   ],
 };
 const monitor: OciSeccompProfile = { ...enforce, defaultAction: 'SCMP_ACT_LOG', defaultErrnoRet: undefined };
@@ -21,7 +23,9 @@ describe('seccompAllows', () => {
     ['unlisted name falls to ERRNO', enforce, 'mount', 'x86_64', false],
     ['unknown number falls to the default', enforce, 'nr:451', 'x86_64', false],
     ['explicit deny rule', enforce, 'ptrace', 'x86_64', false],
-    ['conditional allow is not an allow of the name', enforce, 'personality', 'x86_64', false],
+    ['a conditional rule is judged by its action (allow)', enforce, 'personality', 'x86_64', true],
+    ['a conditional rule is judged by its action (deny)', enforce, 'unshare', 'x86_64', false],
+    ['ENOSYS lets the caller fall back', enforce, 'fork', 'x86_64', true],
     ['architecture the profile does not list', enforce, 'read', 'i386', false],
     ['unknown architecture', enforce, 'read', 'riscv64', false],
     ['monitor default LOG lets it run', monitor, 'mount', 'x86_64', true],

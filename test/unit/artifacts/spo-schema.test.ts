@@ -50,7 +50,8 @@ const schema = {
   properties: {
     apiVersion: { const: 'security-profiles-operator.x-k8s.io/v1beta1' },
     kind: { const: 'SeccompProfile' },
-    metadata: { type: 'object', required: ['name', 'namespace'] },
+    // SPO >= 0.9: SeccompProfile is cluster-scoped.
+    metadata: { type: 'object', required: ['name'], not: { required: ['namespace'] } },
     spec: {
       type: 'object',
       required: ['defaultAction'],
@@ -70,8 +71,23 @@ const schema = {
             additionalProperties: false,
             properties: {
               action: { enum: ACTIONS },
-              args: { type: 'array', maxItems: 6 },
-              errnoRet: { type: 'string' },
+              args: {
+                type: 'array',
+                maxItems: 6,
+                items: {
+                  type: 'object',
+                  required: ['index', 'op'],
+                  additionalProperties: false,
+                  properties: {
+                    index: { type: 'integer', minimum: 0 },
+                    value: { type: 'integer', minimum: 0 },
+                    valueTwo: { type: 'integer', minimum: 0 },
+                    op: { type: 'string' },
+                  },
+                },
+              },
+              // SPO writes the spec to the node as the OCI profile runc/crun parse, so errnoRet is the OCI uint.
+              errnoRet: { type: 'integer', minimum: 0 },
               names: { type: 'array', items: { type: 'string' } },
             },
           },
