@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,12 +29,17 @@
 #include "warden.h"
 #include "warden.skel.h"
 #include "probe.skel.h"
+#include "seccomp_audit.h"
 
 #define PROTO_V 1
 #define AT_FDCWD_ (-100)
 
 static const char *syscall_names[WARDEN_NR_MAX] = {
 #include "syscall_names.h"
+};
+/* aarch64 numbering (asm-generic), for seccomp records of arm64 nodes; the same spellings as x86_64. */
+static const char *syscall_names_aarch64[WARDEN_NR_MAX] = {
+#include "syscall_names_aarch64.h"
 };
 
 static const char *drop_names[WARDEN_DROP__COUNT] = {
@@ -57,6 +63,8 @@ struct options {
 	bool no_cgroup_progs;
 	bool compat_count;
 	bool no_fentry;
+	bool no_seccomp_audit;
+	unsigned seccomp_max; /* seccomp records printed per interval at most; the rest are counted */
 };
 
 static struct options opt = {
@@ -66,6 +74,7 @@ static struct options opt = {
 	.ringbuf_mb = 8,
 	.max_slots = 64,
 	.dns_port = 53,
+	.seccomp_max = 10000,
 };
 
 static struct warden_bpf *skel;
@@ -106,6 +115,12 @@ static __u64 *slot_owner;  /* cgroup id per syscall slot, 0 = free */
 static __u64 *slot_last;   /* last totals per slot * WARDEN_NR_MAX */
 static __u64 emitted;
 static __u64 user_decode_drops;
+/* Seccomp records lost in user space, printed with the drops (node-agent/loader-protocol.ts DROP_REASONS). */
+enum { SC_OVERFLOW, SC_MALFORMED, SC_NO_CGROUP, SC_RATE, SC__COUNT };
+static const char *sc_drop_names[SC__COUNT] = { "seccomp_overflow", "seccomp_malformed", "seccomp_no_cgroup",
+						 "seccomp_rate" };
+static unsigned long long sc_drops[SC__COUNT], last_sc_drops[SC__COUNT];
+static unsigned sc_this_tick;
 static __u64 last_drops[WARDEN_DROP__COUNT + 1];
 static bool drops_dirty = true;
 static long long boot_to_real_ns;
@@ -402,9 +417,11 @@ static void emit_drops(bool force)
 	}
 	cur[WARDEN_DROP__COUNT] = user_decode_drops;
 	changed |= cur[WARDEN_DROP__COUNT] != last_drops[WARDEN_DROP__COUNT];
+	changed |= memcmp(sc_drops, last_sc_drops, sizeof(sc_drops)) != 0;
 	if (!changed && !force && !drops_dirty)
 		return;
 	memcpy(last_drops, cur, sizeof(cur));
+	memcpy(last_sc_drops, sc_drops, sizeof(sc_drops));
 	drops_dirty = false;
 	rec_begin("drops", now_ms());
 	fputs(",\"counts\":{", stdout);
@@ -415,6 +432,8 @@ static void emit_drops(bool force)
 		printf("%s\"%s\":%llu", first ? "" : ",", drop_names[r], (unsigned long long)cur[r]);
 		first = false;
 	}
+	for (int i = 0; i < SC__COUNT; i++)
+		printf(",\"%s\":%llu", sc_drop_names[i], sc_drops[i]);
 	printf(",\"user_decode\":%llu},\"suppressed\":{\"open\":%llu,\"connect\":%llu},\"emitted\":%llu",
 	       (unsigned long long)cur[WARDEN_DROP__COUNT], (unsigned long long)cur[WARDEN_SUPPRESSED_OPEN],
 	       (unsigned long long)cur[WARDEN_SUPPRESSED_CONNECT], (unsigned long long)emitted + 1);
@@ -736,8 +755,73 @@ static void usage(const char *argv0)
 		"usage: %s [--cgroup-root DIR] [--watch CGID]... [--count CGID]... [--dedup-ms N]\n"
 		"          [--interval-ms N] [--ringbuf-mb N] [--max-slots N] [--dns-port N] [--no-cgroup-progs]\n"
 		"          [--compat-count]   (raw_tp counter and openat tracepoint pair even where tp_btf works)\n"
-		"          [--no-fentry]      (tp_btf programs for counting and opens even where fentry/fexit work)\n",
+		"          [--no-fentry]      (tp_btf programs for counting and opens even where fentry/fexit work)\n"
+		"          [--no-seccomp-audit] (do not read seccomp records from the audit multicast group)\n"
+		"          [--seccomp-max N]  (seccomp records printed per interval at most; default 10000)\n",
 		argv0);
+}
+
+/* ---------------------------------------------------------------- seccomp records (audit) */
+
+/* The cgroup id (cgroup2 directory inode) of a process, from its /proc/<pid>/cgroup "0::<path>" line; 0 if gone. */
+static __u64 cgroup_of_pid(unsigned long pid)
+{
+	char path[64], line[PATH_MAX], dir[PATH_MAX + 256];
+	snprintf(path, sizeof(path), "/proc/%lu/cgroup", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	__u64 id = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		if (!strncmp(line + 3, "/..", 3))
+			break; /* outside our cgroup namespace (see seccomp_audit_enter_host_cgroupns) */
+		struct stat st;
+		snprintf(dir, sizeof(dir), "%s%s", opt.cgroup_root, line + 3);
+		if (!stat(dir, &st))
+			id = st.st_ino;
+		break;
+	}
+	fclose(f);
+	return id;
+}
+
+static void on_seccomp(const struct seccomp_audit_event *e, void *ctx)
+{
+	__u64 cg = cgroup_of_pid(e->pid);
+	if (!cg) {
+		sc_drops[SC_NO_CGROUP]++; /* the process exited before we read its cgroup */
+		return;
+	}
+	struct warden_watch w;
+	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.watched), &cg, &w))
+		return; /* not a watched container: not ours to report */
+	if (sc_this_tick >= opt.seccomp_max) {
+		sc_drops[SC_RATE]++;
+		return;
+	}
+	sc_this_tick++;
+	const char *arch = seccomp_audit_arch(e->arch, e->nr);
+	long nr = strcmp(arch, "x32") ? e->nr : e->nr & ~0x40000000L;
+	const char **table = !strcmp(arch, "x86_64") || !strcmp(arch, "x32") ? syscall_names
+			     : !strcmp(arch, "aarch64")			   ? syscall_names_aarch64
+									   : NULL;
+	char nrname[24];
+	const char *name = table && nr >= 0 && nr < WARDEN_NR_MAX ? table[nr] : NULL;
+	if (!name) {
+		snprintf(nrname, sizeof(nrname), "nr:%ld", nr < 0 ? 0 : nr);
+		name = nrname;
+	}
+	rec_begin("seccomp", e->ts_ms);
+	printf(",\"pid\":%lu,\"cgroupId\":\"%llu\",\"arch\":\"%s\",\"nr\":%ld,\"name\":\"%s\",\"action\":\"%s\"", e->pid,
+	       (unsigned long long)cg, arch, nr < 0 ? 0 : nr, name, seccomp_audit_action(e->code));
+	printf(",\"code\":%lu,\"compat\":%s,\"comm\":", e->code, e->compat ? "true" : "false");
+	json_str(e->comm);
+	fputs(",\"exe\":", stdout);
+	json_str(e->exe);
+	rec_end();
 }
 
 static void on_signal(int s)
@@ -754,6 +838,7 @@ int main(int argc, char **argv)
 		{ "max-slots", required_argument, 0, 's' },   { "dns-port", required_argument, 0, 'p' },
 		{ "no-cgroup-progs", no_argument, 0, 'n' },   { "help", no_argument, 0, 'h' },
 		{ "compat-count", no_argument, 0, 'C' },      { "no-fentry", no_argument, 0, 'F' },
+		{ "no-seccomp-audit", no_argument, 0, 'A' },  { "seccomp-max", required_argument, 0, 'S' },
 		{ 0 }
 	};
 	__u64 initial[256];
@@ -780,6 +865,8 @@ int main(int argc, char **argv)
 		case 'n': opt.no_cgroup_progs = true; break;
 		case 'C': opt.compat_count = true; break;
 		case 'F': opt.no_fentry = true; break;
+		case 'A': opt.no_seccomp_audit = true; break;
+		case 'S': opt.seccomp_max = (unsigned)strtoul(optarg, NULL, 10); break;
 		default: usage(argv[0]); return 2;
 		}
 	}
@@ -871,28 +958,53 @@ int main(int argc, char **argv)
 			warn_rec("cannot watch %llu: %s", (unsigned long long)initial[i], strerror(-e));
 	}
 
+	/* Logged seccomp calls: optional (an agent without CAP_AUDIT_READ or hostNetwork still observes the rest). */
+	int audit_fd = opt.no_seccomp_audit ? -ENOTSUP : seccomp_audit_open();
+	if (audit_fd < 0 && !opt.no_seccomp_audit)
+		warn_rec("seccomp audit records unavailable (%s): logged seccomp calls are not reported; needs "
+			 "CAP_AUDIT_READ, and hostPID with CAP_SYS_ADMIN in a pod",
+			 strerror(-audit_fd));
+	int cgns = audit_fd >= 0 ? seccomp_audit_enter_host_cgroupns() : 0;
+	if (cgns)
+		warn_rec("cannot enter the host cgroup namespace (%s): seccomp records of processes outside this "
+			 "container's cgroup namespace are counted as seccomp_no_cgroup",
+			 strerror(-cgns));
+
 	rec_begin("ready", now_ms());
 	printf(",\"pid\":%d,\"features\":{\"fentry\":%s,\"lsm\":%s,\"tpBtf\":%s},\"programs\":[%s],\"cgroupRoot\":",
 	       getpid(), f_fentry ? "true" : "false", f_lsm ? "true" : "false", f_tp_btf ? "true" : "false", programs);
 	json_str(opt.no_cgroup_progs ? "" : opt.cgroup_root);
-	printf(",\"dedupWindowMs\":%u,\"syscallIntervalMs\":%u", opt.dedup_ms, opt.interval_ms);
+	printf(",\"dedupWindowMs\":%u,\"syscallIntervalMs\":%u,\"seccompAudit\":%s", opt.dedup_ms, opt.interval_ms,
+	       audit_fd >= 0 ? "true" : "false");
 	rec_end();
 	fflush(stdout);
 
-	struct pollfd pfd[2] = { { .fd = ring_buffer__epoll_fd(rb), .events = POLLIN }, { .fd = 0, .events = POLLIN } };
+	/* stdin is last so it can be dropped from the set at EOF. */
+	struct pollfd pfd[3] = { { .fd = ring_buffer__epoll_fd(rb), .events = POLLIN },
+				 { .fd = audit_fd, .events = POLLIN },
+				 { .fd = 0, .events = POLLIN } };
 	char line[512];
 	size_t line_len = 0;
 	bool stdin_open = true;
 	long long next_tick = ns_of(CLOCK_MONOTONIC) + (long long)opt.interval_ms * 1000000LL;
 	while (!stop) {
 		long long wait_ms = (next_tick - ns_of(CLOCK_MONOTONIC)) / 1000000LL;
-		int n = poll(pfd, stdin_open ? 2 : 1, wait_ms < 0 ? 0 : (int)wait_ms);
+		int n = poll(pfd, stdin_open ? 3 : 2, wait_ms < 0 ? 0 : (int)wait_ms);
 		if (n < 0 && errno != EINTR) {
 			fprintf(stderr, "warden-loader: poll: %s\n", strerror(errno));
 			break;
 		}
 		ring_buffer__consume(rb);
-		if (stdin_open && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+		if (audit_fd >= 0 && (pfd[1].revents & (POLLIN | POLLERR))) {
+			int e = seccomp_audit_drain(audit_fd, on_seccomp, NULL, &sc_drops[SC_OVERFLOW],
+						    &sc_drops[SC_MALFORMED]);
+			if (e) {
+				warn_rec("seccomp audit socket failed (%s): no more seccomp records", strerror(-e));
+				close(audit_fd);
+				audit_fd = pfd[1].fd = -1; /* poll ignores a negative fd */
+			}
+		}
+		if (stdin_open && (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))) {
 			ssize_t r = read(0, line + line_len, sizeof(line) - 1 - line_len);
 			if (r <= 0) {
 				stdin_open = false; /* EOF: the supervisor is gone or asked us to stop */
@@ -912,6 +1024,7 @@ int main(int argc, char **argv)
 			}
 		}
 		if (ns_of(CLOCK_MONOTONIC) >= next_tick) {
+			sc_this_tick = 0;
 			refresh_clock();
 			flush_counts();
 			emit_drops(false);

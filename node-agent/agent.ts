@@ -129,6 +129,14 @@ export class NodeAgent {
         this.#events++;
         this.aggregator.add(r, await this.attributor.attribute(r.cgroupId));
         return;
+      case 'seccomp': {
+        this.#events++;
+        const a = await this.attributor.attribute(r.cgroupId);
+        const id = a.containerId;
+        const container = id ? this.pods.byContainerId(id)?.containers.find((c) => c.containerId === id) : undefined;
+        this.aggregator.add(r, a, container?.seccompProfile);
+        return;
+      }
       case 'drops':
         this.aggregator.loaderDrops(r);
         return;

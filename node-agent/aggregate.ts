@@ -63,8 +63,11 @@ export class WindowAggregator {
     this.#records.set(key, { rec });
   }
 
-  /** Adds one loader record attributed to `attribution`. Records without behavior (ready, ack ...) are ignored. */
-  add(r: LoaderRecord, attribution: Attribution): void {
+  /**
+   * Adds one loader record attributed to `attribution`. Records without behavior (ready, ack ...) are ignored.
+   * `seccompProfile` names the profile the record's container runs under, when known (seccomp records).
+   */
+  add(r: LoaderRecord, attribution: Attribution, seccompProfile?: string): void {
     const subject = subjectOf(attribution, this.opts.cluster);
     const iso = () => new Date(r.ts).toISOString();
     switch (r.type) {
@@ -156,6 +159,24 @@ export class WindowAggregator {
           s.counts[name] = (s.counts[name] ?? 0) + c.count;
         }
         this.#syscalls.set(subject, s);
+        return;
+      }
+      case 'seccomp': {
+        this.#events++;
+        const syscall = /^[a-z0-9_]{1,64}$/.test(r.name) ? r.name : `nr:${r.nr}`;
+        this.#upsert(`${subject}\u0000seccomp\u0000${r.arch}\u0000${syscall}\u0000${r.action}\u0000${r.exe}`, () => ({
+          type: 'seccomp',
+          time: iso(),
+          syscall,
+          nr: r.nr,
+          arch: r.arch,
+          action: r.action,
+          ...(r.exe ? { exe: r.exe.slice(0, 4096) } : {}),
+          ...(r.comm ? { comm: r.comm.slice(0, 64) } : {}),
+          ...(seccompProfile ? { profile: seccompProfile } : {}),
+          pid: r.pid,
+          attribution,
+        }));
         return;
       }
       default:

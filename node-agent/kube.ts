@@ -14,6 +14,12 @@ import type { Runtime } from './cgroup.ts';
 /** Timestamps arrive as strings from JSON and as Date objects from client-node's deserializer. */
 const time = z.union([z.string(), z.date()]).transform((t) => (t instanceof Date ? t.toISOString() : t));
 const ownerRef = z.object({ kind: z.string(), name: z.string(), controller: z.boolean().optional() }).passthrough();
+const seccompProfile = z
+  .object({
+    seccompProfile: z.object({ type: z.string(), localhostProfile: z.string().nullish() }).passthrough().nullish(),
+  })
+  .passthrough()
+  .nullish();
 
 const podSchema = z
   .object({
@@ -32,6 +38,8 @@ const podSchema = z
         nodeName: z.string().nullish(),
         serviceAccountName: z.string().nullish(),
         hostNetwork: z.boolean().nullish(),
+        securityContext: seccompProfile,
+        containers: z.array(z.object({ name: z.string(), securityContext: seccompProfile }).passthrough()).nullish(),
       })
       .passthrough()
       .nullish(),
@@ -71,6 +79,8 @@ export interface ContainerSummary {
   image?: string;
   /** `sha256:...` image digest when the runtime reports one. */
   digest?: string;
+  /** The Localhost seccomp profile it runs under: the SPO SeccompProfile name (`operator/<name>.json`) or the path. */
+  seccompProfile?: string;
 }
 
 export interface PodSummary {
@@ -98,6 +108,11 @@ export function parseContainerId(s: string): { runtime: Runtime; id: string } | 
   return m ? { runtime: RUNTIME_PREFIX[m[1]!] ?? 'unknown', id: m[2]! } : undefined;
 }
 
+/** `operator/<name>.json` or `operator/<ns>/<name>.json` (SPO) -> `<name>`; another Localhost path as it is. */
+export function seccompProfileName(localhostProfile: string): string {
+  return /^operator\/(?:[^/]+\/)?([^/]+)\.json$/.exec(localhostProfile)?.[1] ?? localhostProfile;
+}
+
 /** Turns one pod object (kubelet JSON or client-node V1Pod) into a summary; undefined when malformed. */
 export function summarizePod(raw: unknown): PodSummary | undefined {
   const p = podSchema.safeParse(raw);
@@ -106,6 +121,15 @@ export function summarizePod(raw: unknown): PodSummary | undefined {
   const ips = [...new Set([...(status?.podIPs ?? []).map((x) => x.ip), ...(status?.podIP ? [status.podIP] : [])])];
   const owner = (md.ownerReferences ?? []).find((o) => o.controller) ?? md.ownerReferences?.[0];
   const containers: ContainerSummary[] = [];
+  // A container's own securityContext overrides the pod's; only Localhost profiles have a name to report.
+  const localhost = (sc: z.infer<typeof seccompProfile>) =>
+    sc?.seccompProfile?.type === 'Localhost' && sc.seccompProfile.localhostProfile
+      ? seccompProfileName(sc.seccompProfile.localhostProfile)
+      : undefined;
+  const profileOf = (name: string) => {
+    const own = spec?.containers?.find((x) => x.name === name)?.securityContext;
+    return own?.seccompProfile ? localhost(own) : localhost(spec?.securityContext);
+  };
   for (const c of [...(status?.containerStatuses ?? []), ...(status?.initContainerStatuses ?? [])]) {
     const parsed = c.containerID ? parseContainerId(c.containerID) : undefined;
     if (!parsed) continue;
@@ -118,6 +142,7 @@ export function summarizePod(raw: unknown): PodSummary | undefined {
       runtime: parsed.runtime,
       ...(image ? { image } : {}),
       ...(digest ? { digest } : {}),
+      ...(profileOf(c.name) ? { seccompProfile: profileOf(c.name) } : {}),
     });
   }
   const labels = md.labels ?? {};

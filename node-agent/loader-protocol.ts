@@ -42,6 +42,8 @@ export const readyRecordSchema = z.object({
   cgroupRoot: z.string(),
   dedupWindowMs: z.number().nonnegative(),
   syscallIntervalMs: z.number().nonnegative(),
+  /** Whether seccomp records are read from the kernel audit multicast group (needs CAP_AUDIT_READ, host netns). */
+  seccompAudit: z.boolean().optional(),
 });
 
 export const execRecordSchema = z.object({
@@ -146,6 +148,29 @@ export const syscallsRecordSchema = z.object({
   counts: z.array(syscallCountSchema),
 });
 
+/**
+ * A syscall a seccomp filter logged in a watched cgroup: the kernel's audit record (type 1326), read from the audit
+ * multicast group. `action: "log"` is a monitor profile's would-be denial; `errno`, `kill_*`, `trap` are real
+ * denials (logged when listed in /proc/sys/kernel/seccomp/actions_logged). `ts` is the audit record's time.
+ */
+export const seccompRecordSchema = z.object({
+  type: z.literal('seccomp'),
+  v,
+  ts,
+  pid,
+  cgroupId: cgroupIdSchema,
+  arch: z.enum(['x86_64', 'aarch64', 'i386', 'x32', 'arm', 'unknown']),
+  nr: z.number().int().nonnegative(),
+  /** Name in the arch's table (x86_64 spellings; aarch64 uses the same), or `nr:<n>`. */
+  name: z.string(),
+  action: z.enum(['log', 'errno', 'kill_thread', 'kill_process', 'trap', 'trace', 'user_notif', 'unknown']),
+  /** SECCOMP_RET_* value with its data (errno). */
+  code: z.number().int().nonnegative(),
+  compat: z.boolean(),
+  comm: z.string(),
+  exe: z.string(),
+});
+
 /** Reasons a record can be lost (`drops.counts`) and the intentional suppressions (`drops.suppressed`). */
 export const DROP_REASONS = [
   'ringbuf_exec',
@@ -157,6 +182,13 @@ export const DROP_REASONS = [
   'syscall_map_full',
   /** Syscalls of 32-bit (ia32 / AArch32) tasks in watched cgroups: their numbering differs, not counted. */
   'syscall_compat',
+  /** Seccomp audit records the socket's receive buffer could not hold (the kernel dropped them for us). */
+  'seccomp_overflow',
+  'seccomp_malformed',
+  /** Seccomp records of a process that exited before its cgroup was read. */
+  'seccomp_no_cgroup',
+  /** Seccomp records over the per-interval cap (`--seccomp-max`). */
+  'seccomp_rate',
   'user_decode',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
@@ -199,6 +231,7 @@ export const loaderRecordSchema = z.discriminatedUnion('type', [
   connectRecordSchema,
   dnsRecordSchema,
   syscallsRecordSchema,
+  seccompRecordSchema,
   dropsRecordSchema,
   ackRecordSchema,
   warnRecordSchema,
@@ -211,6 +244,7 @@ export type OpenRecord = z.infer<typeof openRecordSchema>;
 export type ConnectRecord = z.infer<typeof connectRecordSchema>;
 export type DnsRecord = z.infer<typeof dnsRecordSchema>;
 export type SyscallsRecord = z.infer<typeof syscallsRecordSchema>;
+export type SeccompRecord = z.infer<typeof seccompRecordSchema>;
 export type DropsRecord = z.infer<typeof dropsRecordSchema>;
 export type AckRecord = z.infer<typeof ackRecordSchema>;
 export type WarnRecord = z.infer<typeof warnRecordSchema>;

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
-APT_PACKAGES=(clang llvm libbpf-dev bpftool crun chromium busybox-static strace make gcc libelf-dev zlib1g-dev pkg-config iproute2 python3)
+APT_PACKAGES=(clang llvm libbpf-dev bpftool crun chromium busybox-static strace make gcc libelf-dev zlib1g-dev pkg-config iproute2 python3 openssl openjdk-17-jdk-headless)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

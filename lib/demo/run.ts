@@ -145,6 +145,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       for (const s of [world.subjects.support, world.subjects.retriever, world.subjects.coder]) {
         const set = await generateArtifacts(s, { store, now });
         files.push(...writeArtifacts(join(out, 'artifacts', s.split('/').pop()!), set));
+        // Thin evidence behind a seccomp profile is what a platform engineer must see before enforcing it.
+        for (const w of set.warnings.filter((x) => x.startsWith('thin evidence'))) log(`  warning: ${w}`);
       }
       return files;
     });

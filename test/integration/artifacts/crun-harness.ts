@@ -4,7 +4,7 @@
  * loopback is up), a cgroup2 hierarchy mounted in a private mount namespace (the host's cgroups are hybrid), and no
  * `linux.resources`. What runs inside is the host's CPython and Node.js, the runtimes an agent container carries.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -28,12 +28,14 @@ export interface CrunRun {
   /** Kubernetes' default is false (allowPrivilegeEscalation defaults to true). */
   noNewPrivileges?: boolean;
   env?: string[];
+  /** A cgroup2 path (relative to the hierarchy root) to run in, e.g. one the node agent watches. */
+  cgroupsPath?: string;
 }
 
 let seq = 0;
 
-/** Runs one container to completion; status and combined output. */
-export function runInCrun(work: string, run: CrunRun): { status: number; out: string } {
+/** Runs one container to completion (asynchronously: the test worker stays responsive); status and output. */
+export async function runInCrun(work: string, run: CrunRun): Promise<{ status: number; out: string }> {
   const bundle = mkdtempSync(join(work, 'bundle-'));
   for (const d of ['usr', 'lib', 'lib64', 'bin', 'etc', 'tmp', 'proc', 'dev', 'sys'])
     mkdirSync(join(bundle, 'rootfs', d), { recursive: true });
@@ -58,21 +60,31 @@ export function runInCrun(work: string, run: CrunRun): { status: number; out: st
     ...binds.map((b) => ({ ...b, type: 'bind', options: ['rbind', 'ro'] })),
   );
   cfg.linux.seccomp = run.profile;
+  if (run.cgroupsPath) cfg.linux.cgroupsPath = run.cgroupsPath;
   writeFileSync(join(bundle, 'config.json'), JSON.stringify(cfg));
   const id = `warden-test-${process.pid}-${++seq}`;
-  const r = spawnSync(
-    'unshare',
-    [
-      '-m',
-      '--propagation',
-      'private',
-      'sh',
-      '-c',
-      `mount -t cgroup2 none /sys/fs/cgroup && exec crun run --bundle ${bundle} ${id}`,
-    ],
-    { encoding: 'utf8', timeout: 90_000 },
-  );
-  return { status: r.status ?? -1, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
+  return new Promise((resolve) => {
+    const child = spawn(
+      'unshare',
+      [
+        '-m',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        `mount -t cgroup2 none /sys/fs/cgroup && exec crun run --bundle ${bundle} ${id}`,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], timeout: 90_000 },
+    );
+    let out = '';
+    const take = (d: Buffer) => {
+      out = (out + d.toString('utf8')).slice(-64_000);
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    child.on('error', (e) => resolve({ status: -1, out: `${out}${String(e)}` }));
+    child.on('close', (code, signal) => resolve({ status: code ?? (signal ? 128 : -1), out }));
+  });
 }
 
 /** A self-signed certificate for `localhost` (cert.pem, key.pem) in `dir`, made with openssl. */

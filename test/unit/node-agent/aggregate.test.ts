@@ -220,4 +220,45 @@ describe('WindowAggregator', () => {
     ]);
     expect(b.drops).toEqual({ aggregate_full: 2 });
   });
+
+  it('folds seccomp audit records into seccomp:logged observations with arch, exe, profile and the pod', () => {
+    const agg = new WindowAggregator({ node: 'n1', cluster: 'prod', version: '0.1.0' });
+    const rec = (name: string, nr: number, action: 'log' | 'errno' = 'log', arch: 'x86_64' | 'aarch64' = 'x86_64') =>
+      ({
+        type: 'seccomp',
+        v: 1,
+        ts,
+        pid: 42,
+        cgroupId: '101',
+        arch,
+        nr,
+        name,
+        action,
+        code: action === 'log' ? 0x7ffc0000 : 0x50001,
+        compat: false,
+        comm: 'python3',
+        exe: '/usr/bin/python3.11',
+      }) as LoaderRecord;
+    agg.add(rec('ptrace', 101), A, 'warden-support-support-agent-1a2b3c4d');
+    agg.add(rec('ptrace', 101), B, 'warden-support-support-agent-1a2b3c4d');
+    agg.add(rec('nr:471', 471, 'log', 'aarch64'), A);
+    agg.add(rec('unshare', 272, 'errno'), A);
+    const batch = agg.flush('2026-11-28T10:00:00.000Z', '2026-11-28T10:01:00.000Z');
+    const r = nodeAgentParser.parse(
+      { text: JSON.stringify(batch), line: 1 },
+      { identity: noIdentity, promptContent: 'hash-only', excerptChars: 200, file: 'b.json' },
+    );
+    expect(r.rejects).toEqual([]);
+    expect(r.observations.map((o) => [o.subject, o.key, o.count, o.attrs.arch, o.attrs.profile])).toEqual([
+      ['k8s:prod/support/support-agent', 'seccomp:logged:ptrace', 2, 'x86_64', 'warden-support-support-agent-1a2b3c4d'],
+      ['k8s:prod/support/support-agent', 'seccomp:logged:nr:471', 1, 'aarch64', undefined],
+      ['k8s:prod/support/support-agent', 'seccomp:denied:unshare', 1, 'x86_64', undefined],
+    ]);
+    expect(r.observations[0]).toMatchObject({
+      layer: 'kernel',
+      kind: 'seccomp',
+      attrs: { exe: '/usr/bin/python3.11', comm: 'python3', action: 'log', nr: 101 },
+      correlation: { cgroupId: '101', podName: 'support/support-agent-7d9f8b6c5d-x2x9q', pid: 42 },
+    });
+  });
 });

@@ -7,6 +7,8 @@ import {
   kubeConfig,
   kubeletPodSource,
   parseContainerId,
+  seccompProfileName,
+  summarizePod,
   summarizePodList,
 } from '../../../node-agent/kube.ts';
 
@@ -63,6 +65,39 @@ describe('pod summaries', () => {
       ['legacy-0', 'StatefulSet', 'docker', 'sha256:33333', ['10.0.1.25']],
       ['aws-node-abcde', 'DaemonSet', 'containerd', undefined, []], // host network: no lease
     ]);
+  });
+
+  it('names the Localhost seccomp profile each container runs under (container level over pod level)', () => {
+    const id = (c: string) => `containerd://${c.repeat(64)}`;
+    const pod = summarizePod({
+      metadata: { name: 'p', namespace: 'support', uid: 'u1' },
+      spec: {
+        securityContext: {
+          seccompProfile: { type: 'Localhost', localhostProfile: 'operator/warden-support-agent-1a2b3c4d.json' },
+        },
+        containers: [
+          { name: 'app' },
+          { name: 'sidecar', securityContext: { seccompProfile: { type: 'RuntimeDefault' } } },
+          {
+            name: 'tool',
+            securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'custom/t.json' } },
+          },
+        ],
+      },
+      status: {
+        containerStatuses: [
+          { name: 'app', containerID: id('a') },
+          { name: 'sidecar', containerID: id('b') },
+          { name: 'tool', containerID: id('c') },
+        ],
+      },
+    });
+    expect(pod?.containers.map((c) => [c.name, c.seccompProfile])).toEqual([
+      ['app', 'warden-support-agent-1a2b3c4d'],
+      ['sidecar', undefined],
+      ['tool', 'custom/t.json'],
+    ]);
+    expect(seccompProfileName('operator/support/old-style.json')).toBe('old-style');
   });
 
   it.each([
