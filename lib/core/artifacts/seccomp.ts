@@ -178,7 +178,7 @@ function thinWarning(
   groups: SeccompGroup[],
   allowed: string[],
 ): string {
-  const fromBase = groups.filter((g) => g.origin === 'base').reduce((n, g) => n + g.syscalls.length, 0);
+  const count = (o: SeccompOrigin) => groups.filter((g) => g.origin === o).reduce((n, g) => n + g.syscalls.length, 0);
   const why = [
     observed.size === 0
       ? 'no syscalls observed'
@@ -186,9 +186,10 @@ function thinWarning(
     ...(runtimes.undetected ? ['no runtime recognised, so every runtime base is included'] : []),
   ];
   return (
-    `thin evidence: the seccomp profile of ${subject} rests on ${why.join('; ')}; ${fromBase} of ${allowed.length} ` +
-    `allowed syscalls come from runtime bases (${runtimes.bases.map((b) => b.id).join(', ')}), not from this ` +
-    'workload: keep it in monitor mode and read its logged calls (seccomp:logged:*) before enforcing'
+    `thin evidence: the seccomp profile of ${subject} rests on ${why.join('; ')}; of its ${allowed.length} allowed ` +
+    `syscalls ${count('observed')} were observed, ${count('base')} come from runtime bases ` +
+    `(${runtimes.bases.map((b) => b.id).join(', ')}) and ${count('family') + count('variant')} from widening: ` +
+    'keep it in monitor mode and read its logged calls (seccomp:logged:*) before enforcing'
   );
 }
 
