@@ -30,6 +30,30 @@ export interface KubernetesApplierOptions {
 }
 
 const MANAGER = 'warden';
+/** API groups client-node has model classes for; anything else is a custom resource. */
+const isCustomGroup = (apiVersion: string) => {
+  const group = apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
+  return group !== '' && !group.endsWith('.k8s.io') && !['apps', 'batch', 'policy', 'autoscaling'].includes(group);
+};
+
+/**
+ * client-node picks a model class from "<Version><Kind>" alone, so `security-profiles-operator.x-k8s.io/v1`
+ * SeccompProfile would be serialized as the core V1SeccompProfile (a securityContext field), dropping its spec.
+ * Custom resources go out as they are.
+ */
+class CustomResourceAwareApi extends KubernetesObjectApi {
+  static make(kc: KubeConfig): CustomResourceAwareApi {
+    const api = kc.makeApiClient(CustomResourceAwareApi);
+    api.setDefaultNamespace(kc);
+    return api;
+  }
+
+  protected override getSerializationType(apiVersion?: string, kind?: string): Promise<string> {
+    if (apiVersion && isCustomGroup(apiVersion)) return Promise.resolve('KubernetesObject');
+    return super.getSerializationType(apiVersion, kind);
+  }
+}
+
 /** The SeccompProfile and the Deployment patch binding it come in a monitor and an enforce variant. */
 const isSeccomp = (kind: string) => kind === 'SeccompProfile' || kind === 'Deployment';
 const ref = (o: KubernetesObject) => [o.kind, o.metadata?.namespace, o.metadata?.name].filter(Boolean).join('/');
@@ -40,7 +64,7 @@ export class KubernetesApplier implements ClusterApplier {
   private readonly history = new Map<string, KubernetesObject[][]>();
 
   constructor(private readonly opts: KubernetesApplierOptions) {
-    this.api = KubernetesObjectApi.makeApiClient(opts.kubeConfig);
+    this.api = CustomResourceAwareApi.make(opts.kubeConfig);
     this.description = `Kubernetes API ${opts.kubeConfig.getCurrentCluster()?.server ?? ''}`;
   }
 

@@ -3,7 +3,7 @@
  * runtime), the Security Profiles Operator `SeccompProfile` per mode, and the Deployment patch that makes the pods
  * use it.
  *
- * SPO (>= 0.9) SeccompProfiles are cluster-scoped, so the name carries the namespace and Deployment plus a hash of
+ * SPO (>= 0.9, API v1) SeccompProfiles are cluster-scoped, so the name carries the namespace and Deployment plus a hash of
  * the subject: two Deployments in two namespaces (or `a-b`/`c` and `a`/`b-c`) never share a name. Monitor and enforce
  * are two contents of ONE name: the rollout applies the monitor content, then the enforce content, and the pods keep
  * referencing `operator/<name>.json`. seccomp filters are installed at container start, so a switched profile takes
@@ -18,7 +18,8 @@ import type { SeccompEnvelope, SeccompMode } from './seccomp.ts';
 import type { OciSeccompProfile } from './seccomp-profile.ts';
 import type { ArtifactBaseline, ArtifactFile, RuleProvenance } from './types.ts';
 
-const SPO_API = 'security-profiles-operator.x-k8s.io/v1beta1';
+/** SPO's v1 API: the cluster-scoped, storage version (v1beta1 is namespaced and types errnoRet as a string). */
+const SPO_API = 'security-profiles-operator.x-k8s.io/v1';
 const MAX_NAME = 63;
 
 const slug = (s: string) =>

@@ -17,7 +17,7 @@ import { supportBaseline } from '../../unit/artifacts/fixtures.ts';
 const RESOURCES: Record<string, { name: string; kind: string; namespaced?: boolean }[]> = {
   '/apis/networking.k8s.io/v1': [{ name: 'networkpolicies', kind: 'NetworkPolicy' }],
   '/apis/cilium.io/v2': [{ name: 'ciliumnetworkpolicies', kind: 'CiliumNetworkPolicy' }],
-  '/apis/security-profiles-operator.x-k8s.io/v1beta1': [
+  '/apis/security-profiles-operator.x-k8s.io/v1': [
     { name: 'seccompprofiles', kind: 'SeccompProfile', namespaced: false },
   ],
   '/apis/projectcalico.org/v3': [{ name: 'stagedkubernetesnetworkpolicies', kind: 'StagedKubernetesNetworkPolicy' }],
@@ -97,7 +97,7 @@ describe('KubernetesApplier', () => {
     expect(patches.map((c) => c.path).sort()).toEqual([
       '/apis/apps/v1/namespaces/support/deployments/support-agent',
       '/apis/projectcalico.org/v3/namespaces/support/stagedkubernetesnetworkpolicies/warden-support-agent',
-      `/apis/security-profiles-operator.x-k8s.io/v1beta1/seccompprofiles/${PROFILE}`,
+      `/apis/security-profiles-operator.x-k8s.io/v1/seccompprofiles/${PROFILE}`,
     ]);
     // The profile is applied before the Deployment patch that makes pods use it.
     expect(patches.findIndex((p) => p.path.includes('seccompprofiles'))).toBeLessThan(

@@ -1,6 +1,7 @@
 /**
  * Validates the generated SeccompProfile resources against the structural schema of the Security Profiles
- * Operator CRD (security-profiles-operator.x-k8s.io/v1beta1 SeccompProfile, openAPIV3Schema of spec), restated here
+ * Operator CRD (security-profiles-operator.x-k8s.io/v1 SeccompProfile, api/seccompprofile/v1/seccompprofile_types.go:
+ * cluster-scoped, errnoRet int32 0..4095, arg index 0..5), restated here
  * as JSON Schema: enums for actions and architectures, required `defaultAction`, and `names` + `action` required
  * on every syscalls entry; unknown spec fields are rejected, as the API server's structural pruning would drop them.
  */
@@ -48,7 +49,7 @@ const schema = {
   type: 'object',
   required: ['apiVersion', 'kind', 'metadata', 'spec'],
   properties: {
-    apiVersion: { const: 'security-profiles-operator.x-k8s.io/v1beta1' },
+    apiVersion: { const: 'security-profiles-operator.x-k8s.io/v1' },
     kind: { const: 'SeccompProfile' },
     // SPO >= 0.9: SeccompProfile is cluster-scoped.
     metadata: { type: 'object', required: ['name'], not: { required: ['namespace'] } },
@@ -79,16 +80,16 @@ const schema = {
                   required: ['index', 'op'],
                   additionalProperties: false,
                   properties: {
-                    index: { type: 'integer', minimum: 0 },
+                    index: { type: 'integer', minimum: 0, maximum: 5 },
                     value: { type: 'integer', minimum: 0 },
                     valueTwo: { type: 'integer', minimum: 0 },
                     op: { type: 'string' },
                   },
                 },
               },
-              // SPO writes the spec to the node as the OCI profile runc/crun parse, so errnoRet is the OCI uint.
-              errnoRet: { type: 'integer', minimum: 0 },
-              names: { type: 'array', items: { type: 'string' } },
+              // v1 types errnoRet as int32 0..4095 (v1beta1 had a string).
+              errnoRet: { type: 'integer', minimum: 0, maximum: 4095 },
+              names: { type: 'array', minItems: 1, items: { type: 'string' } },
             },
           },
         },
