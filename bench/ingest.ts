@@ -9,7 +9,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { openStore } from '../lib/adapters/open-store.ts';
-import { aggregateBatch } from '../lib/adapters/store-aggregate.ts';
+import { aggregateBatch } from '../lib/core/store/fold.ts';
 import { createIdentityResolver } from '../lib/core/identity/resolver.ts';
 import type { Observation, Reject } from '../lib/core/observation.ts';
 import { ingestStreams, type NamedStream } from '../lib/ingest/pipeline.ts';

@@ -48,8 +48,10 @@ export interface WriteReport {
   /** Aggregates skipped because this exact contribution was already stored (replay). */
   duplicates: number;
   quarantined: number;
-  /** DynamoDB write requests issued (UpdateItem/PutItem, and each item of a BatchWriteItem). */
+  /** Write requests issued (DynamoDB UpdateItem/PutItem; the embedded store counts one per aggregate and reject). */
   writeRequests: number;
+  /** DynamoDB write capacity units consumed, as the endpoint reports them (absent for the embedded store). */
+  writeUnits?: number;
 }
 
 /** Optional idempotency units for a write (added by the store engineer; optional, so every caller stays valid). */

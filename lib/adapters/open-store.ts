@@ -1,16 +1,21 @@
 /**
  * Opens the Store named by a spec (the CLI's `--store`, else env WARDEN_STORE, else `embedded`):
- *   embedded              dynalite in-process, on disk under `.warden/` in the current directory
- *   embedded:DIR          dynalite on disk under DIR
- *   embedded:memory       dynalite in memory (gone when the process exits)
+ *   embedded              the embedded SQLite store, on disk in `.warden/warden.db` under the current directory
+ *   embedded:DIR          the embedded SQLite store in DIR/warden.db
+ *   embedded:memory       the embedded SQLite store in memory (gone when the process exits)
+ *   dynalite:DIR          the DynamoDB store over in-process dynalite (LevelDB under DIR; `dynalite:memory` in
+ *                         memory): runs the exact code path of a deployed table without an AWS account
  *   dynamodb://TABLE?endpoint=URL&region=R&create=1
  *                         a real DynamoDB endpoint (AWS, moto_server, LocalStack); the table is created when missing
  *                         only for a loopback endpoint or with create=1.
+ * Each adapter is imported when chosen, so opening the default store loads neither the AWS SDK nor dynalite.
  */
-import { resolve } from 'node:path';
-import { DynamoStore } from './dynamo-store.ts';
-import { startEmbedded } from './embedded.ts';
+import { join, resolve } from 'node:path';
+import type { Store } from '../ports.ts';
 import { DEFAULT_TABLE_NAME } from './table-schema.ts';
+
+/** File name of the embedded database inside its directory. */
+export const EMBEDDED_DB_FILE = 'warden.db';
 
 export class StoreSpecError extends Error {
   constructor(spec: string, why: string) {
@@ -21,15 +26,17 @@ export class StoreSpecError extends Error {
 
 export type StoreSpec =
   | { kind: 'embedded'; path: string | undefined }
+  | { kind: 'dynalite'; path: string | undefined }
   | { kind: 'dynamodb'; table: string; endpoint?: string; region?: string; create: boolean };
 
 /** Parses a store spec without opening anything (paths resolved against `cwd`). */
 export function parseStoreSpec(spec: string, cwd = process.cwd()): StoreSpec {
-  if (spec === 'embedded') return { kind: 'embedded', path: resolve(cwd, '.warden', 'store') };
-  if (spec.startsWith('embedded:')) {
-    const rest = spec.slice('embedded:'.length);
+  if (spec === 'embedded') return { kind: 'embedded', path: resolve(cwd, '.warden') };
+  for (const kind of ['embedded', 'dynalite'] as const) {
+    if (!spec.startsWith(`${kind}:`)) continue;
+    const rest = spec.slice(kind.length + 1);
     if (!rest) throw new StoreSpecError(spec, 'empty directory');
-    return { kind: 'embedded', path: rest === 'memory' ? undefined : resolve(cwd, rest) };
+    return { kind, path: rest === 'memory' ? undefined : resolve(cwd, rest) };
   }
   if (spec.startsWith('dynamodb://')) {
     let url: URL;
@@ -46,7 +53,10 @@ export function parseStoreSpec(spec: string, cwd = process.cwd()): StoreSpec {
     const create = url.searchParams.get('create') === '1' || (endpoint !== undefined && isLoopback(endpoint));
     return { kind: 'dynamodb', table, endpoint, region: url.searchParams.get('region') ?? undefined, create };
   }
-  throw new StoreSpecError(spec, 'expected embedded, embedded:DIR, embedded:memory or dynamodb://TABLE?endpoint=URL');
+  throw new StoreSpecError(
+    spec,
+    'expected embedded, embedded:DIR, embedded:memory, dynalite:DIR, dynalite:memory or dynamodb://TABLE?endpoint=URL',
+  );
 }
 
 function isLoopback(endpoint: string): boolean {
@@ -54,19 +64,26 @@ function isLoopback(endpoint: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || host.startsWith('127.');
 }
 
-/** Opens (and for embedded, starts) the store; call `close()` when done. */
-export async function openStore(spec?: string, opts: { cwd?: string } = {}): Promise<DynamoStore> {
+/** Opens (and for dynalite, starts) the store; call `close()` when done. */
+export async function openStore(spec?: string, opts: { cwd?: string } = {}): Promise<Store> {
   const s = parseStoreSpec(spec || process.env.WARDEN_STORE || 'embedded', opts.cwd);
   if (s.kind === 'embedded') {
+    const { SqliteStore } = await import('./sqlite-store.ts');
+    return new SqliteStore({
+      path: s.path && join(s.path, EMBEDDED_DB_FILE),
+      description: s.path ? `embedded:${s.path}` : 'embedded:memory',
+    });
+  }
+  const { DynamoStore } = await import('./dynamo-store.ts');
+  if (s.kind === 'dynalite') {
+    const { startEmbedded } = await import('./embedded.ts');
     const ep = await startEmbedded(s.path);
     const store = new DynamoStore({
       tableName: DEFAULT_TABLE_NAME,
       clientConfig: localClientConfig(ep.endpoint, 'us-east-1'),
       createTable: true,
-      description: s.path ? `embedded:${s.path}` : 'embedded:memory',
+      description: s.path ? `dynalite:${s.path}` : 'dynalite:memory',
       onClose: ep.close,
-      // The embedded database lives in this process: nothing else writes to it.
-      singleWriter: true,
     });
     try {
       await store.init();

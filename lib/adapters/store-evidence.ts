@@ -6,7 +6,7 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Observation } from '../core/observation.ts';
-import { digest } from './store-util.ts';
+import { digest } from '../core/store/digest.ts';
 
 /** Upper bound for the compressed payload of one chunk item (the rest of the item is a few hundred bytes). */
 export const MAX_CHUNK_BYTES = 340 * 1024;

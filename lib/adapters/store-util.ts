@@ -1,15 +1,32 @@
-/** Small helpers for the DynamoDB store: digests, bounded concurrency, chunked gzip. */
-import { createHash } from 'node:crypto';
+/** Helpers shared by the store adapters: named errors, bounded concurrency, expiry, quarantine ids. */
+import type { Reject } from '../core/observation.ts';
+import { WINDOW_MS } from '../core/observation.ts';
+import { digest } from '../core/store/digest.ts';
 
-/** Short, URL-safe digest (96 bits) of the given strings; order matters, so callers sort when it must not. */
-export function digest(parts: readonly string[]): string {
-  const h = createHash('sha256');
-  for (const p of parts) {
-    h.update(p);
-    h.update('\n');
+/** Raised by putDoc when `expectVersion` does not match the stored version. */
+export class VersionConflictError extends Error {
+  constructor(
+    readonly kind: string,
+    readonly scope: string,
+    readonly id: string,
+    readonly expected: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`document ${kind}/${scope}/${id} is not at version ${expected}`, options);
+    this.name = 'VersionConflictError';
   }
-  return h.digest('base64url').slice(0, 16);
 }
+
+/** Another process holds the embedded store's write lock for longer than the wait allows. */
+export class StoreBusyError extends Error {
+  constructor(store: string, cause: unknown) {
+    super(`store ${store} is busy: another warden process is writing to it; retry when it has finished`, { cause });
+    this.name = 'StoreBusyError';
+  }
+}
+
+/** Documents larger than this (JSON characters) are stored gzipped. */
+export const DOC_INLINE_MAX = 300 * 1024;
 
 /** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -25,16 +42,25 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return out;
 }
 
-/** True for the error DynamoDB returns when a ConditionExpression does not hold. */
-export function isConditionalCheckFailed(err: unknown): boolean {
-  return (err as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
-}
-
-export function isResourceNotFound(err: unknown): boolean {
-  return (err as { name?: string } | undefined)?.name === 'ResourceNotFoundException';
-}
-
-/** Epoch seconds `days` after `iso` (for the TTL attribute). */
+/** Epoch seconds `days` after `iso` (the TTL attribute; readers filter on it). */
 export function expiryAfter(iso: string, days: number): number {
   return Math.floor(new Date(iso).getTime() / 1000) + days * 86_400;
+}
+
+/** A reject's id: a digest of where and what it was, so quarantining the same reject twice stores it once. */
+export function quarantineId(r: Reject): string {
+  return digest([
+    r.source,
+    r.reason,
+    r.location.file ?? '',
+    String(r.location.line ?? ''),
+    String(r.location.record ?? ''),
+    r.excerpt,
+  ]);
+}
+
+/** The window an ISO time falls in, for range queries over window-prefixed keys. */
+export function windowOf(iso: string): string {
+  const t = new Date(iso).getTime();
+  return Number.isNaN(t) ? iso : new Date(Math.floor(t / WINDOW_MS) * WINDOW_MS).toISOString();
 }

@@ -99,6 +99,7 @@ export async function ingestStreams(
     report.duplicates += w.duplicates;
     report.quarantined += w.quarantined;
     report.writeRequests += w.writeRequests;
+    report.writeUnits += w.writeUnits ?? 0;
     report.batches++;
   };
   /** Closes the current segment; writes the batch when it is full (or always, at the end). */

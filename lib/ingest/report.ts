@@ -20,8 +20,10 @@ export interface IngestReport {
   /** Records deliberately ignored (VPC flow NODATA/SKIPDATA, CloudWatch CONTROL_MESSAGE), by reason. */
   skipped: Record<string, number>;
   batches: number;
-  /** DynamoDB write requests issued. */
+  /** Store write requests issued. */
   writeRequests: number;
+  /** DynamoDB write capacity units consumed (0 for the embedded store). */
+  writeUnits: number;
 }
 
 export function emptyReport(): IngestReport {
@@ -38,6 +40,7 @@ export function emptyReport(): IngestReport {
     skipped: {},
     batches: 0,
     writeRequests: 0,
+    writeUnits: 0,
   };
 }
 
@@ -61,6 +64,7 @@ export function mergeReports(a: IngestReport, b: IngestReport): IngestReport {
     skipped: addCounts(a.skipped, b.skipped),
     batches: a.batches + b.batches,
     writeRequests: a.writeRequests + b.writeRequests,
+    writeUnits: a.writeUnits + b.writeUnits,
   };
 }
 

@@ -2,4 +2,3 @@ import { startDynaliteStore } from '../../support/dynalite.ts';
 import { ingestContract } from './ingest-contract.ts';
 
 ingestContract('dynalite (in-process)', () => startDynaliteStore());
-ingestContract('dynalite (in-process, single writer)', () => startDynaliteStore({ singleWriter: true }));

@@ -1,9 +1,17 @@
 /**
- * In-memory aggregation of one write batch: observations folded per (subject, key, hourly window), evidence grouped
- * per (subject, window). Pure; the DynamoDB store turns the result into one UpdateItem per aggregate.
+ * The aggregation fold of one write batch: observations folded per (subject, key, hourly window), each idempotency
+ * unit's contribution kept apart, evidence grouped per (subject, window). Pure; every store turns the result into its
+ * own writes (docs/data-model.md).
  */
-import type { AttrValue, Layer, Observation, SourceName } from '../core/observation.ts';
-import { digest } from './store-util.ts';
+import type { AttrValue, Layer, Observation, SourceName } from '../observation.ts';
+import { digest } from './digest.ts';
+
+/**
+ * Sources whose observation ids are natural event ids that can reach Warden by two delivery paths (CloudTrail's
+ * eventID: EventBridge and the trail file; Bedrock invocation logs' requestId: CloudWatch Logs and S3). Stores count
+ * such an id once whatever unit it arrives in; other sources have one delivery path and are idempotent per unit.
+ */
+export const NATURAL_ID_SOURCES: ReadonlySet<SourceName> = new Set<SourceName>(['cloudtrail', 'bedrock-invocation']);
 
 /** Numeric attributes summed into an aggregate's `sums` (volumes, not identifiers like ports or pids). */
 export const SUMMED_ATTR = /bytes|packets|tokens?|records|count$|duration|latency/i;
@@ -32,6 +40,8 @@ export interface Contribution {
   sources: Set<SourceName>;
   sums: Record<string, number>;
   ids: string[];
+  /** The observations folded in (references), so a store can re-fold the part without ids it already counted. */
+  members: Observation[];
 }
 
 export interface PendingAggregate {
@@ -133,21 +143,10 @@ export function aggregateBatch(observations: readonly Observation[], segments?: 
     const seg = segments?.[i] ?? 0;
     let c = a.parts.get(seg);
     if (!c) {
-      c = { count: 0, observations: 0, firstSeen: o.time, lastSeen: o.time, sources: new Set(), sums: {}, ids: [] };
+      c = emptyContribution(o.time);
       a.parts.set(seg, c);
     }
-    c.count += o.count;
-    c.observations++;
-    if (o.time < c.firstSeen) c.firstSeen = o.time;
-    if (o.time > c.lastSeen) c.lastSeen = o.time;
-    c.sources.add(o.source);
-    for (const name in o.attrs) {
-      const v = o.attrs[name];
-      if (typeof v !== 'number' || !Number.isFinite(v) || !isSummed(name)) continue;
-      if (!(name in c.sums) && Object.keys(c.sums).length >= MAX_SUMS) continue;
-      c.sums[name] = (c.sums[name] ?? 0) + v;
-    }
-    c.ids.push(o.id);
+    addTo(c, o);
     if (EVIDENCE_LAYERS.has(o.layer)) {
       if (!lastEvidence) {
         let inWindow = evidenceByWindow.get(window);
@@ -173,6 +172,40 @@ export function aggregateBatch(observations: readonly Observation[], segments?: 
   return { aggregates, evidence, repeated };
 }
 
+function emptyContribution(time: string): Contribution {
+  return { count: 0, observations: 0, firstSeen: time, lastSeen: time, sources: new Set(), sums: {}, ids: [], members: [] };
+}
+
+function addTo(c: Contribution, o: Observation): void {
+  c.count += o.count;
+  c.observations++;
+  if (o.time < c.firstSeen) c.firstSeen = o.time;
+  if (o.time > c.lastSeen) c.lastSeen = o.time;
+  c.sources.add(o.source);
+  for (const name in o.attrs) {
+    const v = o.attrs[name];
+    if (typeof v !== 'number' || !Number.isFinite(v) || !isSummed(name)) continue;
+    if (!(name in c.sums) && Object.keys(c.sums).length >= MAX_SUMS) continue;
+    c.sums[name] = (c.sums[name] ?? 0) + v;
+  }
+  c.ids.push(o.id);
+  c.members.push(o);
+}
+
+/** A contribution folded from `members` (e.g. a part without the natural ids a store already counted). */
+export function refold(members: readonly Observation[]): Contribution | undefined {
+  const first = members[0];
+  if (!first) return undefined;
+  const c = emptyContribution(first.time);
+  for (const o of members) addTo(c, o);
+  return c;
+}
+
+/** True when the observation's id is a natural event id (see NATURAL_ID_SOURCES). */
+export function hasNaturalId(o: Pick<Observation, 'source'>): boolean {
+  return NATURAL_ID_SOURCES.has(o.source);
+}
+
 function byTimeThenId(x: Observation, y: Observation): number {
   return x.time < y.time ? -1 : x.time > y.time ? 1 : x.id < y.id ? -1 : 1;
 }
@@ -195,6 +228,7 @@ export function combine(parts: readonly Contribution[]): Contribution {
     sources: new Set(),
     sums: {},
     ids: [],
+    members: [],
   };
   for (const c of parts) {
     out.count += c.count;

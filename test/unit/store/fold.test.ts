@@ -6,7 +6,7 @@ import {
   combine,
   contributionDigest,
   MAX_ATTRS_BYTES,
-} from '../../../lib/adapters/store-aggregate.ts';
+} from '../../../lib/core/store/fold.ts';
 import { MAX_CHUNK_BYTES, packEvidence, unpackEvidence } from '../../../lib/adapters/store-evidence.ts';
 import type { Observation } from '../../../lib/core/observation.ts';
 import { obs } from '../../integration/store/fixtures.ts';

@@ -1,0 +1,162 @@
+/**
+ * Aggregate writes of the DynamoDB store: one engine for shared tables and single processes alike. The batch's
+ * aggregate items are read with BatchGetItem, merged in memory with the idempotency rules, and written back with one
+ * conditional PutItem each (condition: the version read), re-read and re-merged when another writer got there first.
+ *
+ * Rules (the same as the embedded store's): a unit's contribution is stored once (its digest joins `contrib`); a
+ * natural event id (CloudTrail eventID, Bedrock requestId: core/store/fold.ts) is counted once whatever unit brings
+ * it (its digest joins `ids`, up to MAX_NATURAL_IDS per aggregate); what a unit actually added is kept in `counted`
+ * when natural ids were dropped from it, so a replay after a crash can repair the registry with the same numbers.
+ */
+import type { Observation } from '../core/observation.ts';
+import { idDigest } from '../core/store/digest.ts';
+import {
+  type Contribution,
+  combine,
+  contributionDigest,
+  hasNaturalId,
+  type PendingAggregate,
+  refold,
+} from '../core/store/fold.ts';
+import type { StoredPart } from '../core/store/registry.ts';
+import {
+  batchGet,
+  type DynamoContext,
+  getItem,
+  keyString,
+  MAX_OPTIMISTIC_RETRIES,
+  sendWrite,
+  type WriteTally,
+} from './dynamo-store-client.ts';
+import { type AggregateItem, decodeItem, encodeAggregate, type ItemKey, itemKeys } from './dynamo-store-items.ts';
+import { expiryAfter, mapLimit } from './store-util.ts';
+
+/**
+ * Natural-id digests kept per aggregate (12 characters each, ~26 KB at most). An aggregate holding more (one key of
+ * one subject seen more often than this in one hour) still counts each unit once, but a natural id arriving by a
+ * second delivery path after the cap is counted again; docs/data-model.md gives the trade-off.
+ */
+export const MAX_NATURAL_IDS = 2000;
+
+export interface AggregateOutcome {
+  /** True when the item changed (a new unit was added). */
+  changed: boolean;
+  /** Every part of the aggregate as now stored (new or found), for the registry. */
+  parts: StoredPart[];
+}
+
+const keyOf = (a: PendingAggregate): ItemKey => ({
+  pk: itemKeys.subjectPk(a.subject),
+  sk: itemKeys.aggregateSk(a.window, a.key),
+});
+
+/** Writes the batch's aggregates; outcomes in input order. */
+export async function writeAggregates(
+  ctx: DynamoContext,
+  tally: WriteTally,
+  aggs: readonly PendingAggregate[],
+): Promise<AggregateOutcome[]> {
+  const existing = await batchGet(ctx, aggs.map(keyOf));
+  return mapLimit(aggs, ctx.concurrency, async (a) => {
+    const key = keyOf(a);
+    let raw = existing.get(keyString(key));
+    for (let attempt = 0; attempt < MAX_OPTIMISTIC_RETRIES; attempt++) {
+      const cur = raw ? decodeItem.aggregate(raw) : undefined;
+      const m = mergeAggregate(a, key, cur, ctx.retentionDays);
+      if (!m.next) return { changed: false, parts: m.parts };
+      const ok = await sendWrite(ctx, tally, {
+        Item: encodeAggregate(m.next),
+        ...versionCondition(cur),
+      });
+      if (ok.ok) return { changed: true, parts: m.parts };
+      raw = await getItem(ctx, key);
+    }
+    throw new Error(`aggregate ${a.subject} ${a.key} ${a.window}: too much concurrent contention`);
+  });
+}
+
+/** The condition that the item is still as read: its version, or for items older than versions, its count. */
+export function versionCondition(cur: { ver?: number; count?: number } | undefined) {
+  if (!cur) return { ConditionExpression: 'attribute_not_exists(pk)' };
+  if (cur.ver !== undefined) return { ConditionExpression: 'ver = :v', ExpressionAttributeValues: { ':v': cur.ver } };
+  return {
+    ConditionExpression: 'attribute_not_exists(ver) AND #count = :c',
+    ExpressionAttributeNames: { '#count': 'count' },
+    ExpressionAttributeValues: { ':c': cur.count },
+  };
+}
+
+/** Merges the batch's parts into the stored item; `next` is undefined when every part was stored before. */
+export function mergeAggregate(
+  a: PendingAggregate,
+  key: ItemKey,
+  cur: AggregateItem | undefined,
+  retentionDays: number,
+): { next?: AggregateItem; parts: StoredPart[] } {
+  const contrib = new Set(cur?.contrib);
+  const ids = new Set(cur?.ids);
+  const counted = { ...cur?.counted };
+  const parts: StoredPart[] = [];
+  const added: Contribution[] = [];
+  for (const [segment, part] of a.parts) {
+    const d = contributionDigest(part);
+    const stored = (n: number) => parts.push({ subject: a.subject, window: a.window, segment, part, counted: n });
+    if (contrib.has(d)) {
+      stored(counted[d] ?? part.observations);
+      continue;
+    }
+    const keep: Observation[] = [];
+    for (const o of part.members) {
+      if (!hasNaturalId(o)) keep.push(o);
+      else {
+        const h = idDigest(o.id);
+        if (ids.has(h)) continue;
+        if (ids.size < MAX_NATURAL_IDS) ids.add(h);
+        keep.push(o);
+      }
+    }
+    contrib.add(d);
+    if (keep.length < part.observations) counted[d] = keep.length;
+    stored(keep.length);
+    const c = keep.length === part.members.length ? part : refold(keep);
+    if (c) added.push(c);
+  }
+  if (contrib.size === (cur?.contrib.size ?? 0)) return { parts };
+  const c = added.length > 0 ? combine(added) : undefined;
+  const sums = { ...cur?.sums };
+  for (const [k, v] of Object.entries(c?.sums ?? {})) sums[k] = (sums[k] ?? 0) + v;
+  const firstSeen = minDefined(cur?.firstSeen, c?.firstSeen) ?? a.attrsFrom.time;
+  const lastSeen = maxDefined(cur?.lastSeen, c?.lastSeen) ?? a.attrsFrom.time;
+  const next: AggregateItem = {
+    ...cur,
+    ...key,
+    subject: a.subject,
+    key: a.key,
+    window: a.window,
+    layer: cur?.layer ?? a.layer,
+    kind: cur?.kind ?? a.kind,
+    attrs: cur?.attrs ?? a.attrs,
+    count: (cur?.count ?? 0) + (c?.count ?? 0),
+    observations: (cur?.observations ?? 0) + (c?.observations ?? 0),
+    firstSeen,
+    lastSeen,
+    sources: new Set([...(cur?.sources ?? []), ...(c?.sources ?? [])]),
+    contrib,
+    ids,
+    counted,
+    sums,
+    ver: (cur?.ver ?? 0) + 1,
+    expiresAt: expiryAfter(a.window, retentionDays),
+  };
+  return { next, parts };
+}
+
+function minDefined(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  return b === undefined || a <= b ? a : b;
+}
+
+function maxDefined(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  return b === undefined || a >= b ? a : b;
+}

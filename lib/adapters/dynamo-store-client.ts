@@ -1,0 +1,118 @@
+/**
+ * What every part of the DynamoDB store shares: the document client and table, the clock and retention, and the
+ * few request shapes used everywhere (a counted write, a batched consistent read, a paged query that drops expired
+ * items). Only UpdateItem / PutItem / GetItem / BatchGetItem / Query: no transactions, no reliance on TTL deletion.
+ */
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  type PutCommandInput,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { ItemKey } from './dynamo-store-items.ts';
+
+export interface DynamoContext {
+  doc: DynamoDBDocumentClient;
+  table: string;
+  now: () => Date;
+  retentionDays: number;
+  quarantineDays: number;
+  /** Parallel requests per operation. */
+  concurrency: number;
+}
+
+/** Write requests and write capacity units one store call used (units as DynamoDB reports them, when it does). */
+export interface WriteTally {
+  requests: number;
+  units: number;
+}
+
+/** Optimistic retries before a write gives up on a contended item. */
+export const MAX_OPTIMISTIC_RETRIES = 8;
+
+type Item = Record<string, unknown>;
+
+/** True for the error DynamoDB returns when a ConditionExpression does not hold. */
+export function isConditionalCheckFailed(err: unknown): boolean {
+  return (err as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
+}
+
+/**
+ * Sends one PutItem or UpdateItem, counting it; returns false when its condition failed (a failed conditional
+ * write still costs a request and at least one unit).
+ */
+export async function sendWrite(
+  ctx: DynamoContext,
+  tally: WriteTally,
+  input: Omit<PutCommandInput, 'TableName'> | Omit<UpdateCommandInput, 'TableName'>,
+): Promise<{ ok: boolean; attributes?: Item }> {
+  tally.requests++;
+  const common = { TableName: ctx.table, ReturnConsumedCapacity: 'TOTAL' as const };
+  try {
+    const res =
+      'Item' in input
+        ? await ctx.doc.send(new PutCommand({ ...common, ...(input as Omit<PutCommandInput, 'TableName'>) }))
+        : await ctx.doc.send(new UpdateCommand({ ...common, ...(input as Omit<UpdateCommandInput, 'TableName'>) }));
+    tally.units += res.ConsumedCapacity?.CapacityUnits ?? 1;
+    return { ok: true, attributes: 'Attributes' in res ? res.Attributes : undefined };
+  } catch (err) {
+    if (!isConditionalCheckFailed(err)) throw err;
+    tally.units += 1;
+    return { ok: false };
+  }
+}
+
+/** A strongly consistent GetItem. */
+export async function getItem(ctx: DynamoContext, key: ItemKey): Promise<Item | undefined> {
+  const res = await ctx.doc.send(new GetCommand({ TableName: ctx.table, Key: key, ConsistentRead: true }));
+  return res.Item;
+}
+
+export const keyString = (k: ItemKey) => `${k.pk}\u0000${k.sk}`;
+
+/** Strongly consistent reads of many keys (BatchGetItem, 100 per request), by `keyString`. */
+export async function batchGet(ctx: DynamoContext, keys: readonly ItemKey[]): Promise<Map<string, Item>> {
+  const out = new Map<string, Item>();
+  const unique = [...new Map(keys.map((k) => [keyString(k), k])).values()];
+  for (let i = 0; i < unique.length; i += 100) {
+    let request: Record<string, { Keys: Item[]; ConsistentRead: boolean }> | undefined = {
+      [ctx.table]: { Keys: unique.slice(i, i + 100) as unknown as Item[], ConsistentRead: true },
+    };
+    while (request && Object.keys(request).length > 0) {
+      const got = await ctx.doc.send(new BatchGetCommand({ RequestItems: request }));
+      for (const item of got.Responses?.[ctx.table] ?? []) out.set(keyString(item as unknown as ItemKey), item);
+      request = got.UnprocessedKeys as typeof request;
+    }
+  }
+  return out;
+}
+
+function expired(ctx: DynamoContext, item: Item): boolean {
+  const e = item.expiresAt;
+  return typeof e === 'number' && e * 1000 <= ctx.now().getTime();
+}
+
+/** All items of a query (following pages), without expired ones, up to `limit`. */
+export async function queryAll(
+  ctx: DynamoContext,
+  input: Omit<QueryCommandInput, 'TableName'>,
+  limit = Number.POSITIVE_INFINITY,
+): Promise<Item[]> {
+  const items: Item[] = [];
+  let start: Item | undefined;
+  do {
+    const res = await ctx.doc.send(new QueryCommand({ TableName: ctx.table, ...input, ExclusiveStartKey: start }));
+    for (const it of res.Items ?? []) {
+      if (expired(ctx, it)) continue;
+      items.push(it);
+      if (items.length >= limit) return items;
+    }
+    start = res.LastEvaluatedKey;
+  } while (start);
+  return items;
+}

@@ -1,0 +1,74 @@
+/**
+ * Tables and prepared statements of the embedded SQLite store (layouts: docs/data-model.md, "Embedded store").
+ * Every table is keyed for the reads the Store port makes: aggregates and evidence by subject then time, documents by
+ * kind, scope and id; `WITHOUT ROWID` keeps each table one B-tree.
+ */
+import type Database from 'better-sqlite3';
+
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
+INSERT OR IGNORE INTO meta VALUES ('schema', '${SCHEMA_VERSION}');
+CREATE TABLE IF NOT EXISTS units (digest TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS aggregates (
+  subject TEXT NOT NULL, window TEXT NOT NULL, key TEXT NOT NULL, layer TEXT NOT NULL, kind TEXT NOT NULL,
+  count INTEGER NOT NULL, observations INTEGER NOT NULL, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+  sources TEXT NOT NULL, attrs TEXT NOT NULL, sums TEXT, expires INTEGER NOT NULL,
+  PRIMARY KEY (subject, window, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS evidence (
+  subject TEXT NOT NULL, time TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, expires INTEGER NOT NULL,
+  PRIMARY KEY (subject, time, id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS subjects (subject TEXT PRIMARY KEY, labels TEXT) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS subject_days (
+  subject TEXT NOT NULL, day TEXT NOT NULL, observations INTEGER NOT NULL, first_seen TEXT NOT NULL,
+  last_seen TEXT NOT NULL, PRIMARY KEY (subject, day)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS quarantine (
+  id TEXT PRIMARY KEY, time TEXT NOT NULL, source TEXT NOT NULL, reason TEXT NOT NULL, detail TEXT NOT NULL,
+  location TEXT NOT NULL, excerpt TEXT NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS quarantine_time ON quarantine (time);
+CREATE TABLE IF NOT EXISTS docs (
+  kind TEXT NOT NULL, scope TEXT NOT NULL, id TEXT NOT NULL, body BLOB NOT NULL, gz INTEGER NOT NULL,
+  updated_at TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (kind, scope, id)) WITHOUT ROWID;
+`;
+
+/** The prepared statements, compiled once per database. */
+export function statements(db: Database.Database) {
+  return {
+    hasUnit: db.prepare('SELECT 1 FROM units WHERE digest = ?').pluck(),
+    addUnit: db.prepare('INSERT OR IGNORE INTO units VALUES (?)'),
+    addEvidence: db.prepare('INSERT OR IGNORE INTO evidence VALUES (?, ?, ?, ?, ?)'),
+    // The first write keeps layer, kind and attrs; counts add; first/last seen widen (ISO strings order as times).
+    upsertAggregate: db.prepare(`INSERT INTO aggregates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (subject, window, key) DO UPDATE SET
+        count = count + excluded.count, observations = observations + excluded.observations,
+        first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen),
+        sources = CASE WHEN sources = excluded.sources THEN sources ELSE merge_sources(sources, excluded.sources) END,
+        sums = CASE WHEN excluded.sums IS NULL THEN sums ELSE merge_sums(sums, excluded.sums) END,
+        expires = excluded.expires`),
+    addSubjectDay: db.prepare(`INSERT INTO subject_days VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (subject, day) DO UPDATE SET observations = observations + excluded.observations,
+        first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)`),
+    ensureSubject: db.prepare('INSERT OR IGNORE INTO subjects (subject) VALUES (?)'),
+    labels: db.prepare('SELECT labels FROM subjects WHERE subject = ?'),
+    setLabels: db.prepare('UPDATE subjects SET labels = ? WHERE subject = ?'),
+    // The registry is derived: per-day counters summed on read, so it cannot disagree with what was written.
+    subjects: db.prepare(`SELECT s.subject, s.labels, sum(d.observations) AS observations,
+        min(d.first_seen) AS first_seen, max(d.last_seen) AS last_seen
+      FROM subjects s LEFT JOIN subject_days d ON d.subject = s.subject GROUP BY s.subject ORDER BY s.subject`),
+    aggregates: db.prepare(`SELECT * FROM aggregates
+      WHERE subject = ? AND window >= ? AND window <= ? AND expires > ? ORDER BY window, key`),
+    evidence: db.prepare(`SELECT data FROM evidence
+      WHERE subject = ? AND time >= ? AND time <= ? AND expires > ? ORDER BY time, id`),
+    addQuarantine: db.prepare(`INSERT OR IGNORE INTO quarantine
+      VALUES (@id, @time, @source, @reason, @detail, @location, @excerpt, @expires)`),
+    quarantine: db.prepare('SELECT * FROM quarantine WHERE expires > ? ORDER BY time DESC, id DESC LIMIT ?'),
+    docVersion: db.prepare('SELECT version FROM docs WHERE kind = ? AND scope = ? AND id = ?'),
+    putDoc: db.prepare('INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    getDoc: db.prepare('SELECT * FROM docs WHERE kind = ? AND scope = ? AND id = ?'),
+    listDocs: db.prepare(`SELECT * FROM docs WHERE kind = @kind AND scope = @scope AND id >= @from
+      AND (@to IS NULL OR id <= @to) ORDER BY id LIMIT @limit`),
+  };
+}
+
+export type SqliteStatements = ReturnType<typeof statements>;

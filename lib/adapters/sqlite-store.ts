@@ -1,0 +1,374 @@
+/**
+ * The embedded default store: the Store port implemented natively on SQLite (better-sqlite3) for one machine, on
+ * disk under `.warden/` or in memory. Chosen by measurement over LevelDB (classic-level) and dynalite
+ * (docs/data-model.md, "Embedded store"): real indexes, one transaction per write batch, no wire protocol to emulate.
+ *
+ * Semantics are the DynamoDB store's (the store contract suite runs on both): aggregates per (subject, key, hour)
+ * counted once per idempotency unit, natural event ids (CloudTrail eventID, Bedrock requestId) counted once whatever
+ * unit or delivery path they come by, evidence kept per observation, documents with optimistic versions, quarantine,
+ * retention by filtering on read. A write batch is one SQLite transaction, so a crash leaves either all of a batch or
+ * none of it, and the subject registry (per-day counter rows) moves in the same transaction as the aggregates.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import Database from 'better-sqlite3';
+import type { Observation, Reject } from '../core/observation.ts';
+import { digest } from '../core/store/digest.ts';
+import { aggregateBatch, EVIDENCE_LAYERS, hasNaturalId, type PendingAggregate, refold } from '../core/store/fold.ts';
+import { registryDeltas, type StoredPart } from '../core/store/registry.ts';
+import type {
+  AggregateQuery,
+  AggregateRow,
+  Doc,
+  QuarantineRow,
+  Store,
+  SubjectRecord,
+  WriteOptions,
+  WriteReport,
+} from '../ports.ts';
+import { SCHEMA_SQL, type SqliteStatements, statements } from './sqlite-store-schema.ts';
+import {
+  DOC_INLINE_MAX,
+  expiryAfter,
+  quarantineId,
+  StoreBusyError,
+  VersionConflictError,
+  windowOf,
+} from './store-util.ts';
+
+export interface SqliteStoreOptions {
+  /** Database file; undefined keeps everything in memory. */
+  path?: string;
+  retentionDays?: number;
+  quarantineDays?: number;
+  now?: () => Date;
+  description?: string;
+}
+
+export class SqliteStore implements Store {
+  readonly description: string;
+  private readonly db: Database.Database;
+  private readonly q: SqliteStatements;
+  private readonly retentionDays: number;
+  private readonly quarantineDays: number;
+  private readonly now: () => Date;
+
+  constructor(opts: SqliteStoreOptions = {}) {
+    if (opts.path) mkdirSync(dirname(opts.path), { recursive: true });
+    this.db = new Database(opts.path ?? ':memory:', { timeout: 10_000 });
+    // WAL: readers never block the writer; NORMAL: a committed batch survives a crash of the process.
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(SCHEMA_SQL);
+    this.db.function('merge_sources', { deterministic: true }, (a: unknown, b: unknown) =>
+      [...new Set(`${a},${b}`.split(',').filter(Boolean))].sort().join(','),
+    );
+    this.db.function('merge_sums', { deterministic: true }, (a: unknown, b: unknown) => mergeSums(a, b));
+    this.q = statements(this.db);
+    this.description = opts.description ?? (opts.path ? `embedded:${opts.path}` : 'embedded:memory');
+    this.retentionDays = opts.retentionDays ?? 400;
+    this.quarantineDays = opts.quarantineDays ?? 90;
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  async write(observations: Observation[], rejects: Reject[], opts: WriteOptions = {}): Promise<WriteReport> {
+    const batch = aggregateBatch(observations, opts.segments);
+    const report: WriteReport = {
+      observations: observations.length,
+      stored: 0,
+      duplicates: 0,
+      quarantined: 0,
+      writeRequests: 0,
+    };
+    const nowIso = this.now().toISOString();
+    this.transaction(() => {
+      const fresh = this.freshUnits(batch.aggregates);
+      const counted = this.storeEvidence(batch.aggregates, fresh);
+      const stored: StoredPart[] = [];
+      for (const a of batch.aggregates) {
+        if (this.storeAggregate(a, fresh, counted, stored)) report.stored++;
+        else report.duplicates++;
+        report.writeRequests++;
+      }
+      for (const d of registryDeltas(stored)) {
+        this.q.addSubjectDay.run(d.subject, d.day, d.observations, d.firstSeen, d.lastSeen);
+        this.q.ensureSubject.run(d.subject);
+      }
+      for (const u of fresh.values()) this.q.addUnit.run(u);
+      for (const r of rejects) {
+        report.writeRequests++;
+        report.quarantined += this.q.addQuarantine.run(quarantineRow(r, nowIso, this.quarantineDays)).changes;
+      }
+    });
+    return report;
+  }
+
+  /** Runs `fn` in one immediate transaction; maps a lock held by another process to a named error. */
+  private transaction(fn: () => void): void {
+    try {
+      this.db.transaction(fn).immediate();
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_BUSY') throw new StoreBusyError(this.description, err);
+      throw err;
+    }
+  }
+
+  /** Units of this batch not stored before: segment -> unit digest (the digest of the segment's sorted ids). */
+  private freshUnits(aggs: readonly PendingAggregate[]): Map<number, string> {
+    const ids = new Map<number, string[]>();
+    for (const a of aggs)
+      for (const [seg, c] of a.parts) {
+        const list = ids.get(seg);
+        if (list) for (const id of c.ids) list.push(id);
+        else ids.set(seg, [...c.ids]);
+      }
+    const fresh = new Map<number, string>();
+    for (const [seg, list] of ids) {
+      const d = digest(list.sort());
+      if (!this.q.hasUnit.get(d)) fresh.set(seg, d);
+    }
+    return fresh;
+  }
+
+  /**
+   * Stores the evidence of fresh units (one row per observation, keyed by subject, time and id) and returns the
+   * natural ids the store had already counted: an observation's id fixes its subject and time, so an ignored insert
+   * means the same event came before, by another unit or delivery path.
+   */
+  private storeEvidence(aggs: readonly PendingAggregate[], fresh: ReadonlyMap<number, string>): Set<string> {
+    const counted = new Set<string>();
+    for (const a of aggs) {
+      if (!EVIDENCE_LAYERS.has(a.layer)) continue;
+      const expires = expiryAfter(a.window, this.retentionDays);
+      for (const [seg, c] of a.parts) {
+        if (!fresh.has(seg)) continue;
+        for (const o of c.members) {
+          const added = this.q.addEvidence.run(o.subject, o.time, o.id, JSON.stringify(o), expires).changes;
+          if (added === 0 && hasNaturalId(o)) counted.add(o.id);
+        }
+      }
+    }
+    return counted;
+  }
+
+  /** Adds an aggregate's fresh parts (without already-counted natural ids); true when the row changed. */
+  private storeAggregate(
+    a: PendingAggregate,
+    fresh: ReadonlyMap<number, string>,
+    counted: ReadonlySet<string>,
+    stored: StoredPart[],
+  ): boolean {
+    let changed = false;
+    for (const [seg, part] of a.parts) {
+      if (!fresh.has(seg)) continue;
+      const c = counted.size > 0 ? refold(part.members.filter((o) => !counted.has(o.id))) : part;
+      stored.push({ subject: a.subject, window: a.window, segment: seg, part, counted: c?.observations ?? 0 });
+      if (!c) continue;
+      const sums = Object.keys(c.sums).length > 0 ? JSON.stringify(c.sums) : null;
+      this.q.upsertAggregate.run(
+        a.subject,
+        a.window,
+        a.key,
+        a.layer,
+        a.kind,
+        c.count,
+        c.observations,
+        c.firstSeen,
+        c.lastSeen,
+        [...c.sources].sort().join(','),
+        JSON.stringify(a.attrs),
+        sums,
+        expiryAfter(a.window, this.retentionDays),
+      );
+      changed = true;
+    }
+    return changed;
+  }
+
+  private nowSeconds(): number {
+    return Math.floor(this.now().getTime() / 1000);
+  }
+
+  async aggregates(subject: string, query: AggregateQuery = {}): Promise<AggregateRow[]> {
+    const rows = this.q.aggregates.all(
+      subject,
+      query.from ? windowOf(query.from) : '',
+      query.to ?? '9999',
+      this.nowSeconds(),
+    ) as AggregateSqlRow[];
+    const kinds = query.kinds && new Set(query.kinds);
+    const layers = query.layers && new Set<string>(query.layers);
+    return rows.filter((r) => (!kinds || kinds.has(r.kind)) && (!layers || layers.has(r.layer))).map(toAggregateRow);
+  }
+
+  async evidence(subject: string, from: string, to: string): Promise<Observation[]> {
+    const rows = this.q.evidence.all(subject, from, to, this.nowSeconds()) as { data: string }[];
+    return rows.map((r) => JSON.parse(r.data) as Observation);
+  }
+
+  async subjects(): Promise<SubjectRecord[]> {
+    const rows = this.q.subjects.all() as SubjectSqlRow[];
+    return rows.map((r) => ({
+      subject: r.subject,
+      firstSeen: r.first_seen ?? '',
+      lastSeen: r.last_seen ?? '',
+      observations: r.observations ?? 0,
+      labels: r.labels ? (JSON.parse(r.labels) as Record<string, string>) : {},
+    }));
+  }
+
+  async setLabels(subject: string, labels: Record<string, string>): Promise<void> {
+    this.transaction(() => {
+      this.q.ensureSubject.run(subject);
+      const cur = this.q.labels.get(subject) as { labels: string | null } | undefined;
+      const merged = { ...(cur?.labels ? (JSON.parse(cur.labels) as Record<string, string>) : {}), ...labels };
+      this.q.setLabels.run(JSON.stringify(merged), subject);
+    });
+  }
+
+  async quarantine(limit = 100): Promise<QuarantineRow[]> {
+    const rows = this.q.quarantine.all(this.nowSeconds(), limit) as QuarantineSqlRow[];
+    return rows.map((r) => ({
+      id: r.id,
+      time: r.time,
+      source: r.source as QuarantineRow['source'],
+      reason: r.reason,
+      detail: r.detail,
+      location: JSON.parse(r.location) as QuarantineRow['location'],
+      excerpt: r.excerpt,
+    }));
+  }
+
+  async putDoc<T>(kind: string, scope: string, id: string, body: T, opts: { expectVersion?: number } = {}) {
+    const json = JSON.stringify(body ?? null);
+    const gz = json.length > DOC_INLINE_MAX;
+    const stored = gz ? gzipSync(Buffer.from(json)) : json;
+    const updatedAt = this.now().toISOString();
+    let version = 0;
+    this.transaction(() => {
+      const cur = this.q.docVersion.get(kind, scope, id) as { version: number } | undefined;
+      if (opts.expectVersion !== undefined && (cur?.version ?? 0) !== opts.expectVersion) {
+        throw new VersionConflictError(kind, scope, id, opts.expectVersion);
+      }
+      version = (cur?.version ?? 0) + 1;
+      this.q.putDoc.run(kind, scope, id, stored, gz ? 1 : 0, updatedAt, version);
+    });
+    return { kind, scope, id, body: JSON.parse(json) as T, updatedAt, version };
+  }
+
+  async getDoc<T>(kind: string, scope: string, id: string): Promise<Doc<T> | undefined> {
+    const r = this.q.getDoc.get(kind, scope, id) as DocSqlRow | undefined;
+    return r ? toDoc<T>(r) : undefined;
+  }
+
+  async listDocs<T>(
+    kind: string,
+    scope: string,
+    opts: { fromId?: string; toId?: string; limit?: number } = {},
+  ): Promise<Doc<T>[]> {
+    const rows = this.q.listDocs.all({
+      kind,
+      scope,
+      from: opts.fromId ?? '',
+      to: opts.toId ?? null,
+      limit: opts.limit ?? -1,
+    }) as DocSqlRow[];
+    return rows.map((r) => toDoc<T>(r));
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+interface AggregateSqlRow {
+  subject: string;
+  window: string;
+  key: string;
+  layer: AggregateRow['layer'];
+  kind: string;
+  count: number;
+  first_seen: string;
+  last_seen: string;
+  sources: string;
+  attrs: string;
+  sums: string | null;
+}
+
+interface SubjectSqlRow {
+  subject: string;
+  observations: number | null;
+  first_seen: string | null;
+  last_seen: string | null;
+  labels: string | null;
+}
+
+interface QuarantineSqlRow {
+  id: string;
+  time: string;
+  source: string;
+  reason: string;
+  detail: string;
+  location: string;
+  excerpt: string;
+}
+
+interface DocSqlRow {
+  kind: string;
+  scope: string;
+  id: string;
+  body: string | Buffer;
+  gz: number;
+  updated_at: string;
+  version: number;
+}
+
+function toAggregateRow(r: AggregateSqlRow): AggregateRow {
+  return {
+    subject: r.subject,
+    key: r.key,
+    window: r.window,
+    layer: r.layer,
+    kind: r.kind,
+    count: r.count,
+    firstSeen: r.first_seen,
+    lastSeen: r.last_seen,
+    sources: r.sources.split(',') as AggregateRow['sources'],
+    attrs: JSON.parse(r.attrs) as AggregateRow['attrs'],
+    sums: r.sums ? (JSON.parse(r.sums) as Record<string, number>) : {},
+  };
+}
+
+function toDoc<T>(r: DocSqlRow): Doc<T> {
+  const text = r.gz ? gunzipSync(r.body as Buffer).toString('utf8') : String(r.body);
+  return {
+    kind: r.kind,
+    scope: r.scope,
+    id: r.id,
+    body: JSON.parse(text) as T,
+    updatedAt: r.updated_at,
+    version: r.version,
+  };
+}
+
+function mergeSums(a: unknown, b: unknown): string | null {
+  if (typeof a !== 'string') return typeof b === 'string' ? b : null;
+  if (typeof b !== 'string') return a;
+  const out = JSON.parse(a) as Record<string, number>;
+  for (const [k, v] of Object.entries(JSON.parse(b) as Record<string, number>)) out[k] = (out[k] ?? 0) + v;
+  return JSON.stringify(out);
+}
+
+function quarantineRow(r: Reject, nowIso: string, days: number) {
+  return {
+    id: quarantineId(r),
+    time: nowIso,
+    source: r.source,
+    reason: r.reason,
+    detail: r.detail.slice(0, 1024),
+    location: JSON.stringify(r.location),
+    excerpt: r.excerpt.slice(0, 2048),
+    expires: expiryAfter(nowIso, days),
+  };
+}
