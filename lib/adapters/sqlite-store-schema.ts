@@ -1,7 +1,7 @@
 /**
  * Tables and prepared statements of the embedded SQLite store (layouts: docs/data-model.md, "Embedded store").
  * Every table is keyed for the reads the Store port makes: aggregates and evidence by subject then time, documents by
- * kind, scope and id; `WITHOUT ROWID` keeps each table one B-tree.
+ * kind, scope and id; `WITHOUT ROWID` keeps each small-row table one B-tree (evidence chunks are large rows: rowid).
  */
 import type Database from 'better-sqlite3';
 
@@ -16,9 +16,10 @@ CREATE TABLE IF NOT EXISTS aggregates (
   count INTEGER NOT NULL, observations INTEGER NOT NULL, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
   sources TEXT NOT NULL, attrs TEXT NOT NULL, sums TEXT, expires INTEGER NOT NULL,
   PRIMARY KEY (subject, window, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS natural_ids (id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS evidence (
-  subject TEXT NOT NULL, time TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, expires INTEGER NOT NULL,
-  PRIMARY KEY (subject, time, id)) WITHOUT ROWID;
+  subject TEXT NOT NULL, window TEXT NOT NULL, chunk TEXT NOT NULL, count INTEGER NOT NULL, data BLOB NOT NULL,
+  expires INTEGER NOT NULL, UNIQUE (subject, window, chunk));
 CREATE TABLE IF NOT EXISTS subjects (subject TEXT PRIMARY KEY, labels TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS subject_days (
   subject TEXT NOT NULL, day TEXT NOT NULL, observations INTEGER NOT NULL, first_seen TEXT NOT NULL,
@@ -37,7 +38,10 @@ export function statements(db: Database.Database) {
   return {
     hasUnit: db.prepare('SELECT 1 FROM units WHERE digest = ?').pluck(),
     addUnit: db.prepare('INSERT OR IGNORE INTO units VALUES (?)'),
-    addEvidence: db.prepare('INSERT OR IGNORE INTO evidence VALUES (?, ?, ?, ?, ?)'),
+    addNaturalId: db.prepare('INSERT OR IGNORE INTO natural_ids VALUES (?)'),
+    addEvidence: db.prepare(
+      'INSERT OR IGNORE INTO evidence (subject, window, chunk, count, data, expires) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
     // The first write keeps layer, kind and attrs; counts add; first/last seen widen (ISO strings order as times).
     upsertAggregate: db.prepare(`INSERT INTO aggregates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (subject, window, key) DO UPDATE SET
@@ -59,7 +63,7 @@ export function statements(db: Database.Database) {
     aggregates: db.prepare(`SELECT * FROM aggregates
       WHERE subject = ? AND window >= ? AND window <= ? AND expires > ? ORDER BY window, key`),
     evidence: db.prepare(`SELECT data FROM evidence
-      WHERE subject = ? AND time >= ? AND time <= ? AND expires > ? ORDER BY time, id`),
+      WHERE subject = ? AND window >= ? AND window <= ? AND expires > ? ORDER BY window`),
     addQuarantine: db.prepare(`INSERT OR IGNORE INTO quarantine
       VALUES (@id, @time, @source, @reason, @detail, @location, @excerpt, @expires)`),
     quarantine: db.prepare('SELECT * FROM quarantine WHERE expires > ? ORDER BY time DESC, id DESC LIMIT ?'),

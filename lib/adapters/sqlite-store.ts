@@ -14,9 +14,14 @@ import { dirname } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import type { Observation, Reject } from '../core/observation.ts';
-import { digest } from '../core/store/digest.ts';
-import { aggregateBatch, EVIDENCE_LAYERS, hasNaturalId, type PendingAggregate, refold } from '../core/store/fold.ts';
-import { registryDeltas, type StoredPart } from '../core/store/registry.ts';
+import { byTimeThenId } from '../core/store/fold.ts';
+import {
+  type FoldedAggregate,
+  type FoldedBatch,
+  type FoldedPart,
+  foldBatch,
+  withoutCounted,
+} from '../core/store/folded.ts';
 import type {
   AggregateQuery,
   AggregateRow,
@@ -28,6 +33,7 @@ import type {
   WriteReport,
 } from '../ports.ts';
 import { SCHEMA_SQL, type SqliteStatements, statements } from './sqlite-store-schema.ts';
+import { packEvidenceBrotli, unpackEvidenceBrotli } from './store-evidence.ts';
 import {
   DOC_INLINE_MAX,
   expiryAfter,
@@ -73,9 +79,13 @@ export class SqliteStore implements Store {
   }
 
   async write(observations: Observation[], rejects: Reject[], opts: WriteOptions = {}): Promise<WriteReport> {
-    const batch = aggregateBatch(observations, opts.segments);
+    return this.writeFolded(foldBatch(observations, opts.segments, packEvidenceBrotli), rejects);
+  }
+
+  /** Applies a folded batch (see core/store/folded.ts) and rejects in one transaction. */
+  async writeFolded(batch: FoldedBatch, rejects: Reject[]): Promise<WriteReport> {
     const report: WriteReport = {
-      observations: observations.length,
+      observations: batch.observations,
       stored: 0,
       duplicates: 0,
       quarantined: 0,
@@ -83,25 +93,65 @@ export class SqliteStore implements Store {
     };
     const nowIso = this.now().toISOString();
     this.transaction(() => {
-      const fresh = this.freshUnits(batch.aggregates);
-      const counted = this.storeEvidence(batch.aggregates, fresh);
-      const stored: StoredPart[] = [];
+      const fresh = new Map<string, boolean>();
+      const isFresh = (unit: string) => {
+        let f = fresh.get(unit);
+        if (f === undefined) {
+          f = !this.q.hasUnit.get(unit);
+          fresh.set(unit, f);
+        }
+        return f;
+      };
+      const days = new Map<string, { subject: string; day: string; n: number; fs: string; ls: string }>();
       for (const a of batch.aggregates) {
-        if (this.storeAggregate(a, fresh, counted, stored)) report.stored++;
-        else report.duplicates++;
         report.writeRequests++;
+        let changed = false;
+        for (const p of a.parts) {
+          if (!isFresh(p.unit)) continue;
+          changed = true;
+          const counted = new Set<string>();
+          for (const m of p.natural) if (this.q.addNaturalId.run(m.id).changes === 0) counted.add(m.id);
+          const c = counted.size > 0 ? withoutCounted(p, counted) : p;
+          // Times bound the subject's activity even when every observation was counted before (by another unit).
+          addDay(days, a.subject, a.window.slice(0, 10), c?.observations ?? 0, p.firstSeen, p.lastSeen);
+          if (c) this.upsert(a, c);
+        }
+        if (changed) report.stored++;
+        else report.duplicates++;
       }
-      for (const d of registryDeltas(stored)) {
-        this.q.addSubjectDay.run(d.subject, d.day, d.observations, d.firstSeen, d.lastSeen);
+      for (const d of days.values()) {
+        this.q.addSubjectDay.run(d.subject, d.day, d.n, d.fs, d.ls);
         this.q.ensureSubject.run(d.subject);
       }
-      for (const u of fresh.values()) this.q.addUnit.run(u);
+      for (const [unit, f] of fresh) if (f) this.q.addUnit.run(unit);
+      for (const e of batch.evidence) {
+        const expires = expiryAfter(e.window, this.retentionDays);
+        for (const c of e.chunks) this.q.addEvidence.run(e.subject, e.window, c.id, c.count, c.data, expires);
+      }
       for (const r of rejects) {
         report.writeRequests++;
         report.quarantined += this.q.addQuarantine.run(quarantineRow(r, nowIso, this.quarantineDays)).changes;
       }
     });
     return report;
+  }
+
+  private upsert(a: FoldedAggregate, c: FoldedPart): void {
+    this.q.upsertAggregate.run(
+      a.subject,
+      a.window,
+      a.key,
+      a.layer,
+      a.kind,
+      c.count,
+      c.observations,
+      c.firstSeen,
+      c.lastSeen,
+      [...c.sources].sort().join(','),
+      JSON.stringify(a.attrs),
+      Object.keys(c.sums).length > 0 ? JSON.stringify(c.sums) : null,
+      expiryAfter(a.window, this.retentionDays),
+    );
   }
 
   /** Runs `fn` in one immediate transaction; maps a lock held by another process to a named error. */
@@ -112,78 +162,6 @@ export class SqliteStore implements Store {
       if ((err as { code?: string }).code === 'SQLITE_BUSY') throw new StoreBusyError(this.description, err);
       throw err;
     }
-  }
-
-  /** Units of this batch not stored before: segment -> unit digest (the digest of the segment's sorted ids). */
-  private freshUnits(aggs: readonly PendingAggregate[]): Map<number, string> {
-    const ids = new Map<number, string[]>();
-    for (const a of aggs)
-      for (const [seg, c] of a.parts) {
-        const list = ids.get(seg);
-        if (list) for (const id of c.ids) list.push(id);
-        else ids.set(seg, [...c.ids]);
-      }
-    const fresh = new Map<number, string>();
-    for (const [seg, list] of ids) {
-      const d = digest(list.sort());
-      if (!this.q.hasUnit.get(d)) fresh.set(seg, d);
-    }
-    return fresh;
-  }
-
-  /**
-   * Stores the evidence of fresh units (one row per observation, keyed by subject, time and id) and returns the
-   * natural ids the store had already counted: an observation's id fixes its subject and time, so an ignored insert
-   * means the same event came before, by another unit or delivery path.
-   */
-  private storeEvidence(aggs: readonly PendingAggregate[], fresh: ReadonlyMap<number, string>): Set<string> {
-    const counted = new Set<string>();
-    for (const a of aggs) {
-      if (!EVIDENCE_LAYERS.has(a.layer)) continue;
-      const expires = expiryAfter(a.window, this.retentionDays);
-      for (const [seg, c] of a.parts) {
-        if (!fresh.has(seg)) continue;
-        for (const o of c.members) {
-          const added = this.q.addEvidence.run(o.subject, o.time, o.id, JSON.stringify(o), expires).changes;
-          if (added === 0 && hasNaturalId(o)) counted.add(o.id);
-        }
-      }
-    }
-    return counted;
-  }
-
-  /** Adds an aggregate's fresh parts (without already-counted natural ids); true when the row changed. */
-  private storeAggregate(
-    a: PendingAggregate,
-    fresh: ReadonlyMap<number, string>,
-    counted: ReadonlySet<string>,
-    stored: StoredPart[],
-  ): boolean {
-    let changed = false;
-    for (const [seg, part] of a.parts) {
-      if (!fresh.has(seg)) continue;
-      const c = counted.size > 0 ? refold(part.members.filter((o) => !counted.has(o.id))) : part;
-      stored.push({ subject: a.subject, window: a.window, segment: seg, part, counted: c?.observations ?? 0 });
-      if (!c) continue;
-      const sums = Object.keys(c.sums).length > 0 ? JSON.stringify(c.sums) : null;
-      this.q.upsertAggregate.run(
-        a.subject,
-        a.window,
-        a.key,
-        a.layer,
-        a.kind,
-        c.count,
-        c.observations,
-        c.firstSeen,
-        c.lastSeen,
-        [...c.sources].sort().join(','),
-        JSON.stringify(a.attrs),
-        sums,
-        expiryAfter(a.window, this.retentionDays),
-      );
-      changed = true;
-    }
-    return changed;
   }
 
   private nowSeconds(): number {
@@ -203,8 +181,14 @@ export class SqliteStore implements Store {
   }
 
   async evidence(subject: string, from: string, to: string): Promise<Observation[]> {
-    const rows = this.q.evidence.all(subject, from, to, this.nowSeconds()) as { data: string }[];
-    return rows.map((r) => JSON.parse(r.data) as Observation);
+    const rows = this.q.evidence.all(subject, windowOf(from), to, this.nowSeconds()) as { data: Buffer }[];
+    // Re-deliveries batched differently land in different chunks: keep each observation id once.
+    const byId = new Map<string, Observation>();
+    for (const r of rows)
+      for (const o of unpackEvidenceBrotli(r.data)) {
+        if (o.time >= from && o.time <= to && !byId.has(o.id)) byId.set(o.id, o);
+      }
+    return [...byId.values()].sort(byTimeThenId);
   }
 
   async subjects(): Promise<SubjectRecord[]> {
@@ -350,6 +334,24 @@ function toDoc<T>(r: DocSqlRow): Doc<T> {
     updatedAt: r.updated_at,
     version: r.version,
   };
+}
+
+function addDay(
+  days: Map<string, { subject: string; day: string; n: number; fs: string; ls: string }>,
+  subject: string,
+  day: string,
+  n: number,
+  fs: string,
+  ls: string,
+): void {
+  const k = `${subject}\u0000${day}`;
+  const d = days.get(k);
+  if (!d) days.set(k, { subject, day, n, fs, ls });
+  else {
+    d.n += n;
+    if (fs < d.fs) d.fs = fs;
+    if (ls > d.ls) d.ls = ls;
+  }
 }
 
 function mergeSums(a: unknown, b: unknown): string | null {

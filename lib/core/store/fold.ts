@@ -201,12 +201,24 @@ export function refold(members: readonly Observation[]): Contribution | undefine
   return c;
 }
 
+/** The numeric attributes of one observation that aggregates sum (undefined when none). */
+export function summedAttrs(o: Observation): Record<string, number> | undefined {
+  let out: Record<string, number> | undefined;
+  for (const name in o.attrs) {
+    const v = o.attrs[name];
+    if (typeof v !== 'number' || !Number.isFinite(v) || !isSummed(name)) continue;
+    out ??= {};
+    out[name] = v;
+  }
+  return out;
+}
+
 /** True when the observation's id is a natural event id (see NATURAL_ID_SOURCES). */
 export function hasNaturalId(o: Pick<Observation, 'source'>): boolean {
   return NATURAL_ID_SOURCES.has(o.source);
 }
 
-function byTimeThenId(x: Observation, y: Observation): number {
+export function byTimeThenId(x: Observation, y: Observation): number {
   return x.time < y.time ? -1 : x.time > y.time ? 1 : x.id < y.id ? -1 : 1;
 }
 
