@@ -3,6 +3,7 @@
  * (DynamoDB / dynalite store, EventBridge, IAM/EKS/Bedrock readers, GitHub, Kubernetes).
  */
 import type { AttrValue, Layer, Observation, Reject, SourceName } from './core/observation.ts';
+import type { FoldedBatch } from './core/store/folded.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Store
@@ -105,6 +106,15 @@ export interface Store {
     opts?: { fromId?: string; toId?: string; limit?: number },
   ): Promise<Doc<T>[]>;
   close(): Promise<void>;
+}
+
+/**
+ * A single-process store that also applies batches folded in another thread (core/store/folded.ts): parse workers
+ * fold and pack evidence with the store's codec, the store only applies the result.
+ */
+export interface FoldedStore {
+  readonly evidenceCodec: 'brotli';
+  writeFolded(batch: FoldedBatch, rejects: Reject[]): Promise<WriteReport>;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

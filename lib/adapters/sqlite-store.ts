@@ -26,6 +26,7 @@ import type {
   AggregateQuery,
   AggregateRow,
   Doc,
+  FoldedStore,
   QuarantineRow,
   Store,
   SubjectRecord,
@@ -52,8 +53,9 @@ export interface SqliteStoreOptions {
   description?: string;
 }
 
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, FoldedStore {
   readonly description: string;
+  readonly evidenceCodec = 'brotli' as const;
   private readonly db: Database.Database;
   private readonly q: SqliteStatements;
   private readonly retentionDays: number;

@@ -1,69 +1,45 @@
 /**
- * The ingest pipeline: bytes -> text (gunzip by magic bytes) -> records (bounded-memory splitter) -> source
- * detection or a fixed source -> parse (with an identity resolver) -> store.write in batches. The CLI and the ingest
- * Lambdas call the same two functions.
+ * The ingest pipeline: inputs -> batches (batcher.ts: gunzip streamed, split, parse, segment) -> store writes. The
+ * CLI and the ingest Lambdas call the same functions.
+ *
+ * Parsing and writing overlap: up to `maxInFlight` batches are being written while the next one is parsed, and the
+ * parser waits when that many are pending (backpressure), so memory is bounded by a few batches whatever the input
+ * size. For many files into the embedded store, `ingestPaths` parses in worker threads (parallel.ts) and the store
+ * applies their folded batches.
  *
  * Observations of several inputs share store writes (fewer write requests), while each input is cut into
  * idempotency segments independently of that batching: a re-delivered file (a Lambda retry, a second
- * `warden ingest`) is a no-op in the store (see DynamoStore on contribution digests).
+ * `warden ingest`) is a no-op in the store.
  *
  * @example
  *   const report = await ingestPaths(store, ['trail/'], { source: 'auto' });
  *   const r2 = await ingestStream(store, { name: 's3://bucket/key.json.gz', stream: s3Body }, {});
  */
-import { decodeBytes, expandInputs, fileBytes } from '../adapters/read-input.ts';
-import type { IdentityResolver } from '../core/identity/types.ts';
-import { noIdentity } from '../core/identity/types.ts';
-import type { Observation, Reject, SourceName } from '../core/observation.ts';
-import { SOURCES } from '../core/observation.ts';
-import {
-  createRecordParser,
-  getParser,
-  type ParseContext,
-  type PromptContentPolicy,
-  RecordSplitter,
-  registerParser,
-  type SplitItem,
-  splitItemReject,
-} from '../core/sources/index.ts';
-import { nodeAgentParser } from '../core/sources/node-agent.ts';
-import type { Store } from '../ports.ts';
+import { expandInputs, fileBytes } from '../adapters/read-input.ts';
+import type { IdentityMaps } from '../core/identity/resolver.ts';
+import type { FoldedStore, Store, WriteReport } from '../ports.ts';
+import { type Batch, Batcher, type NamedStream, type ParseCounts, type ParseOptions } from './batcher.ts';
 import { emptyReport, type IngestReport } from './report.ts';
-import { checkObservation } from './validate.ts';
 
+export type { NamedStream, SourceChoice } from './batcher.ts';
+export { SOURCE_CHOICES } from './batcher.ts';
 export type { IngestReport } from './report.ts';
 
 /** All the pipeline needs of a Store (a counting wrapper in benchmarks). */
 export type StoreWriter = Pick<Store, 'write'>;
 
-// node-agent batches are a source like the others; make sure its parser is in the registry.
-if (!getParser('node-agent')) registerParser(nodeAgentParser);
-
-export const SOURCE_CHOICES = ['auto', ...SOURCES] as const;
-export type SourceChoice = (typeof SOURCE_CHOICES)[number];
-
-export interface IngestOptions {
-  source?: SourceChoice;
-  identity?: IdentityResolver;
-  promptContent?: PromptContentPolicy;
-  excerptChars?: number;
-  defaultRegion?: string;
-  /** Observations gathered (across inputs) before a store write; default 10000. */
-  batchSize?: number;
-  /** Observations per idempotency segment within one input; default 5000. */
-  segmentSize?: number;
-  /** Rejects gathered before a store write; default 1000. */
-  rejectBatchSize?: number;
-  /** Records larger than this (characters) are rejected as `record-too-large`; default the splitter's 5 MiB. */
-  maxRecordChars?: number;
+export interface IngestOptions extends ParseOptions {
+  /**
+   * The identity maps behind `identity`, as plain data: lets `ingestPaths` hand them to parse workers (a resolver
+   * object cannot cross threads). Without them, ingest with a custom resolver stays in this thread.
+   */
+  identityMaps?: IdentityMaps;
+  /** Batches being written while the next is parsed; default 2. */
+  maxInFlight?: number;
+  /** Parse workers for `ingestPaths` into a store that applies folded batches; 0 = parse here. Default: auto. */
+  workers?: number;
   /** Called after each chunk of input with the raw bytes consumed so far in this input. */
   onProgress?: (p: { input: string; bytes: number; records: number }) => void;
-}
-
-export interface NamedStream {
-  /** File path or S3 URI, used in reject locations. */
-  name: string;
-  stream: AsyncIterable<Uint8Array>;
 }
 
 /** Ingests one byte stream (a file, an S3 object) into the store. */
@@ -71,10 +47,59 @@ export function ingestStream(store: StoreWriter, input: NamedStream, opts: Inges
   return ingestStreams(store, [input], opts);
 }
 
+/** Adds what a store write did to the report. */
+export function addWrite(report: IngestReport, w: WriteReport): void {
+  report.stored += w.stored;
+  report.duplicates += w.duplicates;
+  report.quarantined += w.quarantined;
+  report.writeRequests += w.writeRequests;
+  report.writeUnits += w.writeUnits ?? 0;
+  report.batches++;
+}
+
+export function addParseCounts(report: IngestReport, c: ParseCounts): void {
+  report.inputs += c.inputs;
+  report.records += c.records;
+  report.observations += c.observations;
+  report.rejects += c.rejects;
+  for (const k of ['byReason', 'bySource', 'skipped'] as const)
+    for (const [name, n] of Object.entries(c[k])) report[k][name] = (report[k][name] ?? 0) + n;
+}
+
 /**
- * Ingests several inputs in order, batching their observations together for fewer store writes. Each input is cut
- * into segments of at most `segmentSize` observations at record boundaries; a segment is the store's idempotency
- * unit and is never split across two writes, so re-ingesting any input (alone or with others) is a no-op.
+ * Promises in flight, at most `limit`: `add` waits while the limit is reached (backpressure); the first failure is
+ * raised by the next `add` or by `drain`.
+ */
+export class InFlight {
+  private readonly pending = new Set<Promise<void>>();
+  private failure: { err: unknown } | undefined;
+
+  constructor(private readonly limit: number) {}
+
+  async add(work: Promise<void>): Promise<void> {
+    const p: Promise<void> = work.then(
+      () => {
+        this.pending.delete(p);
+      },
+      (err: unknown) => {
+        this.pending.delete(p);
+        this.failure ??= { err };
+      },
+    );
+    this.pending.add(p);
+    while (this.pending.size >= this.limit && !this.failure) await Promise.race(this.pending);
+    if (this.failure) throw this.failure.err;
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all(this.pending);
+    if (this.failure) throw this.failure.err;
+  }
+}
+
+/**
+ * Ingests several inputs in order, batching their observations together for fewer store writes (see the module
+ * comment on segments and on overlapping parse and write).
  */
 export async function ingestStreams(
   store: StoreWriter,
@@ -82,120 +107,38 @@ export async function ingestStreams(
   opts: IngestOptions = {},
 ): Promise<IngestReport> {
   const report = emptyReport();
-  const choice = opts.source ?? 'auto';
-  const batchSize = opts.batchSize ?? 10_000;
-  const segmentSize = opts.segmentSize ?? 5_000;
-  const rejectBatchSize = opts.rejectBatchSize ?? 1000;
-  const fixed: SourceName | 'unknown' = choice === 'auto' ? 'unknown' : choice;
-  let obs: Observation[] = [];
-  let segs: number[] = [];
-  let rejects: Reject[] = [];
-  let segment = 0;
-  let segmentObs = 0;
-
-  const write = async (o: Observation[], s: number[], r: Reject[]) => {
-    const w = await store.write(o, r, { segments: s });
-    report.stored += w.stored;
-    report.duplicates += w.duplicates;
-    report.quarantined += w.quarantined;
-    report.writeRequests += w.writeRequests;
-    report.writeUnits += w.writeUnits ?? 0;
-    report.batches++;
-  };
-  /** Closes the current segment; writes the batch when it is full (or always, at the end). */
-  const endSegment = async (final: boolean) => {
-    segment++;
-    segmentObs = 0;
-    if (obs.length === 0 && rejects.length === 0) return;
-    if (!final && obs.length < batchSize && rejects.length < rejectBatchSize) return;
-    await write(obs, segs, rejects);
-    obs = [];
-    segs = [];
-    rejects = [];
-  };
-  const addReject = async (r: Reject) => {
-    rejects.push(r);
-    report.rejects++;
-    report.byReason[r.reason] = (report.byReason[r.reason] ?? 0) + 1;
-    // Rejects are idempotent one by one, so they may be written apart from their segment's observations.
-    if (rejects.length >= rejectBatchSize * 2) {
-      await write([], [], rejects);
-      rejects = [];
-    }
-  };
-
+  const inFlight = new InFlight(Math.max(1, opts.maxInFlight ?? 2));
+  const batcher = new Batcher(opts, (b: Batch) =>
+    inFlight.add(store.write(b.observations, b.rejects, { segments: b.segments }).then((w) => addWrite(report, w))),
+  );
   for (const entry of inputs) {
     const input = typeof entry === 'function' ? entry() : entry;
-    report.inputs++;
-    const ctx: ParseContext = {
-      identity: opts.identity ?? noIdentity,
-      promptContent: opts.promptContent ?? 'hash-and-excerpt',
-      excerptChars: opts.excerptChars ?? 200,
-      file: input.name,
-      defaultRegion: opts.defaultRegion,
-    };
-    const splitter = new RecordSplitter(opts.maxRecordChars ? { maxRecordChars: opts.maxRecordChars } : {});
-    const parser = createRecordParser(ctx, choice);
-    let inputRecords = 0;
-
-    const handle = async (items: SplitItem[]) => {
-      for (const item of items) {
-        report.records++;
-        inputRecords++;
-        if (item.kind === 'too-large') {
-          await addReject(splitItemReject(item, fixed, input.name));
-          continue;
-        }
-        // A record item is the RecordInput itself: its text may be computed on demand (see SplitItem).
-        const r = parser.parse(item);
-        for (const o of r.observations) {
-          const bad = checkObservation(o);
-          if (bad) {
-            await addReject({ ...bad, location: { file: input.name, line: item.line, record: item.record } });
-            continue;
-          }
-          obs.push(o);
-          segs.push(segment);
-          segmentObs++;
-          report.observations++;
-          report.bySource[o.source] = (report.bySource[o.source] ?? 0) + 1;
-        }
-        for (const rej of r.rejects) await addReject(rej);
-        if (r.skipped)
-          for (const reason in r.skipped) report.skipped[reason] = (report.skipped[reason] ?? 0) + r.skipped[reason]!;
-        if (segmentObs >= segmentSize) await endSegment(false);
-      }
-    };
-
-    const text = decodeBytes(input.stream);
-    for await (const chunk of text.chunks) {
-      await handle(splitter.push(chunk));
-      opts.onProgress?.({ input: input.name, bytes: text.bytesRead(), records: inputRecords });
-    }
-    await handle(splitter.end());
-    const problem = text.problem();
-    if (problem) {
-      await addReject({
-        source: fixed,
-        reason: problem.reason,
-        detail: `${problem.detail}; the ${inputRecords} records decoded before it were kept`,
-        location: { file: input.name },
-        excerpt: '',
-      });
-    }
-    await endSegment(false);
+    await batcher.addInput(input, (bytes, records) => opts.onProgress?.({ input: input.name, bytes, records }));
   }
-  await endSegment(true);
+  await batcher.finish();
+  await inFlight.drain();
+  addParseCounts(report, batcher.counts);
   return report;
 }
 
+/** Below this much input, starting workers costs more than it saves. */
+const PARALLEL_MIN_BYTES = 2 * 1024 * 1024;
+
 /** Expands paths (files, directories, globs) and ingests the files in order; throws InputError on a bad path. */
 export async function ingestPaths(
-  store: StoreWriter,
+  store: StoreWriter | (StoreWriter & FoldedStore),
   paths: readonly string[],
   opts: IngestOptions = {},
 ): Promise<IngestReport> {
   const files = await expandInputs(paths);
+  const bytes = files.reduce((n, f) => n + f.size, 0);
+  const { defaultWorkers, ingestParallel } = await import('./parallel.ts');
+  const workers = opts.workers ?? defaultWorkers(files.length, bytes >= PARALLEL_MIN_BYTES);
+  // A custom resolver without its maps cannot be handed to a worker.
+  const portable = opts.identity === undefined || opts.identityMaps !== undefined;
+  if (workers > 0 && portable && 'writeFolded' in store && 'evidenceCodec' in store) {
+    return ingestParallel(store, files, { ...opts, workers });
+  }
   return ingestStreams(
     store,
     files.map((f) => () => ({ name: f.path, stream: fileBytes(f.path) })),

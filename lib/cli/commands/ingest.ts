@@ -36,9 +36,11 @@ export function register(program: Command): void {
       const { json, store: spec } = globalOpts(this);
       const { source, identity: identityFile } = this.opts<{ source: SourceChoice; identity?: string }>();
       let identity: ReturnType<typeof createIdentityResolver> | undefined;
+      let identityMaps: Awaited<ReturnType<typeof loadIdentityMaps>> | undefined;
       if (identityFile) {
         try {
-          identity = createIdentityResolver(await loadIdentityMaps(identityFile));
+          identityMaps = await loadIdentityMaps(identityFile);
+          identity = createIdentityResolver(identityMaps);
         } catch (err) {
           if (err instanceof IdentityFileError) throw new CliError(err.message, 2, { cause: err });
           throw err;
@@ -75,6 +77,7 @@ export function register(program: Command): void {
           {
             source,
             identity,
+            identityMaps,
             onProgress: (p) => {
               if (!bar) return;
               if (p.input !== current) {

@@ -173,7 +173,16 @@ export function aggregateBatch(observations: readonly Observation[], segments?: 
 }
 
 function emptyContribution(time: string): Contribution {
-  return { count: 0, observations: 0, firstSeen: time, lastSeen: time, sources: new Set(), sums: {}, ids: [], members: [] };
+  return {
+    count: 0,
+    observations: 0,
+    firstSeen: time,
+    lastSeen: time,
+    sources: new Set(),
+    sums: {},
+    ids: [],
+    members: [],
+  };
 }
 
 function addTo(c: Contribution, o: Observation): void {

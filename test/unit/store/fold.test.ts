@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { MAX_CHUNK_BYTES, packEvidence, unpackEvidence } from '../../../lib/adapters/store-evidence.ts';
+import type { Observation } from '../../../lib/core/observation.ts';
 import {
   aggregateBatch,
   boundedAttrs,
@@ -7,8 +9,6 @@ import {
   contributionDigest,
   MAX_ATTRS_BYTES,
 } from '../../../lib/core/store/fold.ts';
-import { MAX_CHUNK_BYTES, packEvidence, unpackEvidence } from '../../../lib/adapters/store-evidence.ts';
-import type { Observation } from '../../../lib/core/observation.ts';
 import { obs } from '../../integration/store/fixtures.ts';
 
 const K = 'net:egress:10.0.0.1/32:443';

@@ -1,0 +1,90 @@
+/**
+ * Parallel ingest of files into a single-process store: parse workers (parse-worker.ts) take files one at a time,
+ * fold their batches and post them; this thread applies them to the store one after the other and acknowledges
+ * each, so a worker never runs more than `maxUnacked` batches ahead (bounded memory, backpressure). Files are
+ * handed out in order; each file's segments are cut as in the sequential pipeline, so replaying any file, by either
+ * path, is a no-op in the store.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { InputFile } from '../adapters/read-input.ts';
+import type { FoldedStore } from '../ports.ts';
+import type { ParseCounts } from './batcher.ts';
+import type { FromWorker, ToWorker, WorkerInit } from './parallel-protocol.ts';
+import { addParseCounts, addWrite, type IngestOptions } from './pipeline.ts';
+import { emptyReport, type IngestReport } from './report.ts';
+
+/** Workers worth starting: one per core (the store's writes are light beside parsing), none for small inputs. */
+export function defaultWorkers(files: number, large: boolean): number {
+  if (!large || files < 2) return 0;
+  return Math.min(files, Math.max(2, Math.min(4, availableParallelism())));
+}
+
+/** A parse worker failed; its message and stack come from the worker thread. */
+export class ParseWorkerError extends Error {
+  constructor(message: string, stack?: string) {
+    super(`parse worker failed: ${message}`);
+    this.name = 'ParseWorkerError';
+    if (stack) this.stack = `${this.name}: ${this.message}\n${stack}`;
+  }
+}
+
+/**
+ * The worker's module: run as TypeScript through tsx when this file is (a fresh clone runs from source), as
+ * JavaScript when the CLI is compiled.
+ */
+function startWorker(init: WorkerInit): Worker {
+  const here = import.meta.url;
+  const ts = here.endsWith('.ts');
+  const module = new URL(ts ? './parse-worker.ts' : './parse-worker.js', here).href;
+  const boot = ts
+    ? `const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}); register(); await import(${JSON.stringify(module)});`
+    : `await import(${JSON.stringify(module)});`;
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { workerData: init });
+}
+
+export async function ingestParallel(
+  store: FoldedStore,
+  files: readonly InputFile[],
+  opts: IngestOptions & { workers: number },
+): Promise<IngestReport> {
+  const report = emptyReport();
+  const { identity: _resolver, identityMaps, onProgress, workers: n, maxInFlight, ...parse } = opts;
+  const init: WorkerInit = { parse, identityMaps, maxUnacked: Math.max(1, maxInFlight ?? 2) };
+  let next = 0;
+  // Batches are applied one at a time, in arrival order.
+  let chain: Promise<void> = Promise.resolve();
+  const run = (w: Worker) =>
+    new Promise<ParseCounts>((resolve, reject) => {
+      const send = (m: ToWorker) => w.postMessage(m);
+      w.on('message', (m: FromWorker) => {
+        if (m.type === 'next') {
+          const f = files[next++];
+          send(f ? { type: 'file', path: f.path } : { type: 'done' });
+        } else if (m.type === 'batch') {
+          chain = chain.then(async () => {
+            addWrite(report, await store.writeFolded(m.batch, m.rejects));
+            send({ type: 'ack' });
+          });
+          chain.catch(reject);
+        } else if (m.type === 'progress') {
+          const f = files.find((x) => x.path === m.input);
+          onProgress?.({ input: m.input, bytes: f?.size ?? 0, records: m.records });
+        } else if (m.type === 'end') resolve(m.counts);
+        else reject(new ParseWorkerError(m.message, m.stack));
+      });
+      w.on('error', reject);
+      w.on('exit', (code) => {
+        if (code !== 0) reject(new ParseWorkerError(`exited with code ${code}`));
+      });
+    });
+  const pool = Array.from({ length: n }, () => startWorker(init));
+  try {
+    const counts = await Promise.all(pool.map(run));
+    await chain;
+    for (const c of counts) addParseCounts(report, c);
+  } finally {
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
+  return report;
+}

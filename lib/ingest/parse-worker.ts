@@ -1,0 +1,58 @@
+/**
+ * A parse worker (started by parallel.ts): asks the main thread for the next file, parses it with the same Batcher
+ * as the sequential pipeline, folds each batch (core/store/folded.ts) with evidence packed by the store's codec, and
+ * posts it with its evidence buffers transferred. At most `maxUnacked` batches wait for the store: the worker stops
+ * parsing until the store has applied one (backpressure).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { fileBytes } from '../adapters/read-input.ts';
+import { packEvidenceBrotli } from '../adapters/store-evidence.ts';
+import { createIdentityResolver } from '../core/identity/resolver.ts';
+import { foldBatch } from '../core/store/folded.ts';
+import { type Batch, Batcher } from './batcher.ts';
+import type { FromWorker, ToWorker, WorkerInit } from './parallel-protocol.ts';
+
+const port = parentPort;
+if (!port) throw new Error('parse-worker must run in a worker thread');
+const init = workerData as WorkerInit;
+
+let credits = init.maxUnacked;
+let wake: (() => void) | undefined;
+let nextFile: ((path: string | undefined) => void) | undefined;
+
+port.on('message', (m: ToWorker) => {
+  if (m.type === 'ack') {
+    credits++;
+    wake?.();
+  } else nextFile?.(m.type === 'file' ? m.path : undefined);
+});
+
+const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+
+async function flush(b: Batch): Promise<void> {
+  while (credits === 0) await new Promise<void>((r) => (wake = r));
+  credits--;
+  const folded = foldBatch(b.observations, b.segments, packEvidenceBrotli);
+  const transfer = folded.evidence.flatMap((e) => e.chunks.map((c) => c.data.buffer as ArrayBuffer));
+  post({ type: 'batch', batch: folded, rejects: b.rejects }, [...new Set(transfer)]);
+}
+
+const batcher = new Batcher(
+  { ...init.parse, identity: init.identityMaps ? createIdentityResolver(init.identityMaps) : undefined },
+  flush,
+);
+try {
+  for (;;) {
+    const path = await new Promise<string | undefined>((r) => {
+      nextFile = r;
+      post({ type: 'next' });
+    });
+    if (path === undefined) break;
+    await batcher.addInput({ name: path, stream: fileBytes(path) });
+    post({ type: 'progress', input: path, records: batcher.counts.records });
+  }
+  await batcher.finish();
+  post({ type: 'end', counts: batcher.counts });
+} catch (err) {
+  post({ type: 'error', message: (err as Error).message, stack: (err as Error).stack });
+}
