@@ -65,18 +65,27 @@ function runNode(args: string[], scratch: string): Run {
   return { ms, rssMiB: Number(readFileSync(rssFile, 'utf8')) / 1024, stdout: r.stdout };
 }
 
-/** Bundles the ingest command (and the parse worker next to it) as a compiled CLI would ship it. */
+/**
+ * Bundles the ingest command and the parse worker as a compiled CLI would ship them: ESM with code splitting, so
+ * dynamically imported adapters (the DynamoDB store, dynalite) load only when chosen, as they do from source.
+ */
 async function compiledCli(): Promise<string> {
   const out = join(root, 'node_modules', '.cache', 'warden-bench');
-  mkdirSync(out, { recursive: true });
-  const common = { bundle: true, platform: 'node' as const, format: 'esm' as const, packages: 'external' as const };
-  await build({ ...common, entryPoints: [join(root, 'bench', '_ingest-cli.ts')], outfile: join(out, 'warden.mjs') });
+  rmSync(out, { recursive: true, force: true });
   await build({
-    ...common,
-    entryPoints: [join(root, 'lib', 'ingest', 'parse-worker.ts')],
-    outfile: join(out, 'parse-worker.js'),
+    entryPoints: {
+      warden: join(root, 'bench', '_ingest-cli.ts'),
+      'parse-worker': join(root, 'lib', 'ingest', 'parse-worker.ts'),
+    },
+    outdir: out,
+    bundle: true,
+    splitting: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'warning',
   });
-  return join(out, 'warden.mjs');
+  return join(out, 'warden.js');
 }
 
 interface Variant {

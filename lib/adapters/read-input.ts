@@ -3,12 +3,12 @@
  * (an S3 GetObject body). Gzip is detected by its magic bytes, not the file name, and decompressed as a stream; a
  * truncated or corrupt gzip ends the text with a problem (the text decoded before it is kept and parsed).
  */
-import { createReadStream, type Stats, statSync } from 'node:fs';
+import { createReadStream, readFileSync, type Stats, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 
 export class InputError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -198,7 +198,31 @@ export function globRegex(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-/** A file as a byte stream (64 KiB reads). */
+/** A file as a byte stream (64 KiB reads), opened only when iterated (a small file may be read whole instead). */
 export function fileBytes(path: string): AsyncIterable<Uint8Array> {
-  return createReadStream(path, { highWaterMark: 64 * 1024 });
+  return {
+    async *[Symbol.asyncIterator]() {
+      yield* createReadStream(path, { highWaterMark: 64 * 1024 });
+    },
+  };
+}
+
+/** Files up to this size are read and decompressed in one call (fewer stream steps for many small trail files). */
+export const WHOLE_FILE_MAX_BYTES = 4 * 1024 * 1024;
+/** ... as long as their decompressed text stays under this; larger ones are streamed. */
+const WHOLE_TEXT_MAX_BYTES = 32 * 1024 * 1024;
+
+/**
+ * A small file's whole text (gunzipped when it starts with the gzip magic bytes), or undefined when it is too large,
+ * or its gzip data is damaged: the caller then streams it, which keeps what decodes before the damage.
+ */
+export function readSmallFileText(path: string, size: number): string | undefined {
+  if (size > WHOLE_FILE_MAX_BYTES) return undefined;
+  try {
+    const bytes = readFileSync(path);
+    const gz = bytes.length >= 2 && bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1];
+    return (gz ? gunzipSync(bytes, { maxOutputLength: WHOLE_TEXT_MAX_BYTES }) : bytes).toString('utf8');
+  } catch {
+    return undefined;
+  }
 }

@@ -6,7 +6,7 @@
  * A segment (at most `segmentSize` observations of one input, cut at record boundaries) is the store's idempotency
  * unit and is never split across two batches, so re-ingesting any input (alone or with others) is a no-op.
  */
-import { decodeBytes } from '../adapters/read-input.ts';
+import { decodeBytes, readSmallFileText } from '../adapters/read-input.ts';
 import type { IdentityResolver } from '../core/identity/types.ts';
 import { noIdentity } from '../core/identity/types.ts';
 import type { Observation, Reject, SourceName } from '../core/observation.ts';
@@ -52,6 +52,8 @@ export interface NamedStream {
   /** File path or S3 URI, used in reject locations. */
   name: string;
   stream: AsyncIterable<Uint8Array>;
+  /** For a local file: its size, so a small one is read in one call instead of streamed. */
+  fileSize?: number;
 }
 
 /** A batch ready for the store: observations with their segment numbers, and rejects. */
@@ -136,13 +138,19 @@ export class Batcher {
         if (this.segmentObs >= this.segmentSize) await this.endSegment(false);
       }
     };
-    const text = decodeBytes(input.stream);
-    for await (const chunk of text.chunks) {
-      await handle(splitter.push(chunk));
-      onChunk?.(text.bytesRead(), inputRecords);
+    const whole = input.fileSize === undefined ? undefined : readSmallFileText(input.name, input.fileSize);
+    const text = whole === undefined ? decodeBytes(input.stream) : undefined;
+    if (text) {
+      for await (const chunk of text.chunks) {
+        await handle(splitter.push(chunk));
+        onChunk?.(text.bytesRead(), inputRecords);
+      }
+    } else {
+      await handle(splitter.push(whole as string));
+      onChunk?.(input.fileSize ?? 0, inputRecords);
     }
     await handle(splitter.end());
-    const problem = text.problem();
+    const problem = text?.problem();
     if (problem) {
       await this.addReject({
         source: fixed,

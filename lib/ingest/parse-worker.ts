@@ -4,6 +4,7 @@
  * posts it with its evidence buffers transferred. At most `maxUnacked` batches wait for the store: the worker stops
  * parsing until the store has applied one (backpressure).
  */
+import { statSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { fileBytes } from '../adapters/read-input.ts';
 import { packEvidenceBrotli } from '../adapters/store-evidence.ts';
@@ -48,7 +49,8 @@ try {
       post({ type: 'next' });
     });
     if (path === undefined) break;
-    await batcher.addInput({ name: path, stream: fileBytes(path) });
+    const size = statSync(path).size;
+    await batcher.addInput({ name: path, stream: fileBytes(path), fileSize: size });
     post({ type: 'progress', input: path, records: batcher.counts.records });
   }
   await batcher.finish();

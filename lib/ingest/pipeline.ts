@@ -133,7 +133,8 @@ export async function ingestPaths(
   const files = await expandInputs(paths);
   const bytes = files.reduce((n, f) => n + f.size, 0);
   const { defaultWorkers, ingestParallel } = await import('./parallel.ts');
-  const workers = opts.workers ?? defaultWorkers(files.length, bytes >= PARALLEL_MIN_BYTES);
+  const env = process.env.WARDEN_INGEST_WORKERS;
+  const workers = opts.workers ?? (env ? Number(env) : defaultWorkers(files.length, bytes >= PARALLEL_MIN_BYTES));
   // A custom resolver without its maps cannot be handed to a worker.
   const portable = opts.identity === undefined || opts.identityMaps !== undefined;
   if (workers > 0 && portable && 'writeFolded' in store && 'evidenceCodec' in store) {
@@ -141,7 +142,7 @@ export async function ingestPaths(
   }
   return ingestStreams(
     store,
-    files.map((f) => () => ({ name: f.path, stream: fileBytes(f.path) })),
+    files.map((f) => () => ({ name: f.path, stream: fileBytes(f.path), fileSize: f.size })),
     opts,
   );
 }
