@@ -10,14 +10,7 @@
  */
 import type { Observation } from '../core/observation.ts';
 import { idDigest } from '../core/store/digest.ts';
-import {
-  type Contribution,
-  combine,
-  contributionDigest,
-  hasNaturalId,
-  type PendingAggregate,
-  refold,
-} from '../core/store/fold.ts';
+import { type Contribution, combine, hasNaturalId, type PendingAggregate, refold } from '../core/store/fold.ts';
 import type { StoredPart } from '../core/store/registry.ts';
 import {
   batchGet,
@@ -55,6 +48,7 @@ export async function writeAggregates(
   ctx: DynamoContext,
   tally: WriteTally,
   aggs: readonly PendingAggregate[],
+  units: ReadonlyMap<number, string>,
 ): Promise<AggregateOutcome[]> {
   const existing = await batchGet(ctx, aggs.map(keyOf));
   return mapLimit(aggs, ctx.concurrency, async (a) => {
@@ -62,7 +56,7 @@ export async function writeAggregates(
     let raw = existing.get(keyString(key));
     for (let attempt = 0; attempt < MAX_OPTIMISTIC_RETRIES; attempt++) {
       const cur = raw ? decodeItem.aggregate(raw) : undefined;
-      const m = mergeAggregate(a, key, cur, ctx.retentionDays);
+      const m = mergeAggregate(a, units, key, cur, ctx.retentionDays);
       if (!m.next) return { changed: false, parts: m.parts };
       const ok = await sendWrite(ctx, tally, {
         Item: encodeAggregate(m.next),
@@ -89,6 +83,7 @@ export function versionCondition(cur: { ver?: number; count?: number } | undefin
 /** Merges the batch's parts into the stored item; `next` is undefined when every part was stored before. */
 export function mergeAggregate(
   a: PendingAggregate,
+  units: ReadonlyMap<number, string>,
   key: ItemKey,
   cur: AggregateItem | undefined,
   retentionDays: number,
@@ -99,8 +94,8 @@ export function mergeAggregate(
   const parts: StoredPart[] = [];
   const added: Contribution[] = [];
   for (const [segment, part] of a.parts) {
-    const d = contributionDigest(part);
-    const stored = (n: number) => parts.push({ subject: a.subject, window: a.window, segment, part, counted: n });
+    const d = units.get(segment) as string;
+    const stored = (n: number) => parts.push({ subject: a.subject, window: a.window, unit: d, part, counted: n });
     if (contrib.has(d)) {
       stored(counted[d] ?? part.observations);
       continue;

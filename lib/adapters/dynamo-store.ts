@@ -99,7 +99,7 @@ export class DynamoStore implements Store {
       batch.aggregates.map((a) => a.subject),
       this.knownSubjects,
     );
-    const outcomes = await writeAggregates(this.ctx, tally, batch.aggregates);
+    const outcomes = await writeAggregates(this.ctx, tally, batch.aggregates, batch.units);
     await writeRegistry(this.ctx, tally, registryDeltas(outcomes.flatMap((o) => o.parts)));
     await this.writeEvidence(tally, batch.evidence.values());
     const nowIso = this.ctx.now().toISOString();

@@ -51,6 +51,11 @@ export interface SqliteStoreOptions {
   quarantineDays?: number;
   now?: () => Date;
   description?: string;
+  /**
+   * Called after every statement a write runs and after each commit (tests inject crashes here: a throw inside a
+   * transaction rolls it back, as a killed process's uncommitted transaction is on reopening).
+   */
+  onStep?: (step: string) => void;
 }
 
 export class SqliteStore implements Store, FoldedStore {
@@ -61,6 +66,7 @@ export class SqliteStore implements Store, FoldedStore {
   private readonly retentionDays: number;
   private readonly quarantineDays: number;
   private readonly now: () => Date;
+  private readonly onStep: ((step: string) => void) | undefined;
 
   constructor(opts: SqliteStoreOptions = {}) {
     if (opts.path) mkdirSync(dirname(opts.path), { recursive: true });
@@ -73,7 +79,8 @@ export class SqliteStore implements Store, FoldedStore {
       [...new Set(`${a},${b}`.split(',').filter(Boolean))].sort().join(','),
     );
     this.db.function('merge_sums', { deterministic: true }, (a: unknown, b: unknown) => mergeSums(a, b));
-    this.q = statements(this.db);
+    this.q = opts.onStep ? instrument(statements(this.db), opts.onStep) : statements(this.db);
+    this.onStep = opts.onStep;
     this.description = opts.description ?? (opts.path ? `embedded:${opts.path}` : 'embedded:memory');
     this.retentionDays = opts.retentionDays ?? 400;
     this.quarantineDays = opts.quarantineDays ?? 90;
@@ -160,6 +167,7 @@ export class SqliteStore implements Store, FoldedStore {
   private transaction(fn: () => void): void {
     try {
       this.db.transaction(fn).immediate();
+      this.onStep?.('commit');
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_BUSY') throw new StoreBusyError(this.description, err);
       throw err;
@@ -336,6 +344,21 @@ function toDoc<T>(r: DocSqlRow): Doc<T> {
     updatedAt: r.updated_at,
     version: r.version,
   };
+}
+
+/** The statements with `onStep` called after each run. */
+function instrument(q: SqliteStatements, onStep: (step: string) => void): SqliteStatements {
+  for (const [name, st] of Object.entries(q)) {
+    const run = st.run.bind(st);
+    Object.assign(st, {
+      run: (...args: unknown[]) => {
+        const r = run(...args);
+        onStep(name);
+        return r;
+      },
+    });
+  }
+  return q;
 }
 
 function addDay(

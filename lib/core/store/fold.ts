@@ -59,6 +59,12 @@ export interface PendingAggregate {
 
 export interface BatchAggregation {
   aggregates: PendingAggregate[];
+  /**
+   * Each segment's unit digest: the digest of the segment's sorted observation ids. A store records, per aggregate
+   * and per registry row, which units it holds, so a unit is applied once and a replay is told apart from another
+   * unit that happens to bring the same events to one aggregate.
+   */
+  units: Map<number, string>;
   /** Evidence per `${subject}\u0000${window}`: distinct observations, sorted by time then id. */
   evidence: Map<string, { subject: string; window: string; observations: Observation[] }>;
   /** Observations dropped because their id repeated inside the batch. */
@@ -163,13 +169,21 @@ export function aggregateBatch(observations: readonly Observation[], segments?: 
       lastEvidence.observations.push(o);
     }
   }
+  const unitIds = new Map<number, string[]>();
+  for (const a of aggregates)
+    for (const [seg, c] of a.parts) {
+      const list = unitIds.get(seg);
+      if (list) for (const id of c.ids) list.push(id);
+      else unitIds.set(seg, [...c.ids]);
+    }
+  const units = new Map([...unitIds].map(([seg, ids]) => [seg, contributionDigest({ ids })]));
   const evidence: BatchAggregation['evidence'] = new Map();
   for (const inWindow of evidenceByWindow.values())
     for (const e of inWindow.values()) {
       e.observations.sort(byTimeThenId);
       evidence.set(`${e.subject}\u0000${e.window}`, e);
     }
-  return { aggregates, evidence, repeated };
+  return { aggregates, units, evidence, repeated };
 }
 
 function emptyContribution(time: string): Contribution {
@@ -232,7 +246,7 @@ export function byTimeThenId(x: Observation, y: Observation): number {
 }
 
 /**
- * The digest of a contribution: the same set of observation ids always gives the same digest, so a replayed
+ * The digest of a set of observation ids (a unit's): the same set always gives the same digest, so a replayed
  * segment is recognised whatever the order of its records and whatever else shares its batch.
  */
 export function contributionDigest(c: Pick<Contribution, 'ids'>): string {

@@ -8,7 +8,7 @@
  * counted subtracts it exactly: its time and source are in the aggregate already (same subject, key and hour).
  */
 import type { AttrValue, Layer, Observation, SourceName } from '../observation.ts';
-import { digest, idDigest } from './digest.ts';
+import { idDigest } from './digest.ts';
 import { aggregateBatch, type Contribution, hasNaturalId, summedAttrs } from './fold.ts';
 
 /** One natural-id observation of a part: its id digest and what it added. */
@@ -65,14 +65,7 @@ export function foldBatch(
   pack: EvidencePacker,
 ): FoldedBatch {
   const b = aggregateBatch(observations, segments);
-  const unitIds = new Map<number, string[]>();
-  for (const a of b.aggregates)
-    for (const [seg, c] of a.parts) {
-      const list = unitIds.get(seg);
-      if (list) for (const id of c.ids) list.push(id);
-      else unitIds.set(seg, [...c.ids]);
-    }
-  const units = new Map([...unitIds].map(([seg, ids]) => [seg, digest(ids.sort())]));
+  const units = b.units;
   return {
     observations: observations.length,
     aggregates: b.aggregates.map((a) => ({

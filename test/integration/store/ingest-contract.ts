@@ -2,7 +2,7 @@
  * End-to-end ingest into a real DynamoDB endpoint: the same inputs ingested twice (the second time batched
  * differently: one file at a time, in reverse order) leave every aggregate, subject and evidence item identical.
  */
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdentityResolver } from '../../../lib/core/identity/resolver.ts';
 import { ingestStreams, type NamedStream } from '../../../lib/ingest/pipeline.ts';
@@ -86,6 +86,50 @@ export function ingestContract(name: string, open: () => Promise<{ store: Store;
       const after = (await store.subjects()).reduce((n, s) => n + s.observations, 0);
       expect(after - before).toBe(more.reduce((n, f) => n + f.records, 0));
       expect(r.stored).toBeGreaterThan(0);
+    });
+
+    it('counts a CloudTrail event once whether it comes in its trail file, through EventBridge, or both', async () => {
+      // Two fresh trail files: one arrives first as a file, the other first as single EventBridge events.
+      const trails = generateSample({ hours: 2, seed: 31, start: '2026-10-09T00:00:00.000Z' }).filter(
+        (f) => f.source === 'cloudtrail',
+      );
+      const records = trails.map(
+        (f) => (JSON.parse(gunzipSync(f.bytes).toString('utf8')) as { Records: Record<string, unknown>[] }).Records,
+      );
+      const viaEventBridge = (r: Record<string, unknown>, i: number): NamedStream => ({
+        name: `eventbridge:${i}`,
+        stream: (async function* () {
+          yield Buffer.from(
+            JSON.stringify({
+              version: '0',
+              id: `eb-${i}`,
+              'detail-type': 'AWS API Call via CloudTrail',
+              source: 'aws.s3',
+              time: r.eventTime,
+              detail: r,
+            }),
+          );
+        })(),
+      });
+      const total = async () => (await store.subjects()).reduce((n, s) => n + s.observations, 0);
+      const aggregateTotal = async () => {
+        let n = 0;
+        for (const s of await store.subjects()) for (const a of await store.aggregates(s.subject)) n += a.count;
+        return n;
+      };
+      const opts = { identity: identity(), segmentSize: 40 };
+      const before = await total();
+      const beforeAggregates = await aggregateTotal();
+      const [first, second] = [records[0]!, records[1]!];
+      // File first, then three of its events again through EventBridge.
+      await ingestStreams(store, [asStream(trails[0]!)], opts);
+      await ingestStreams(store, first.slice(0, 3).map(viaEventBridge), opts);
+      // EventBridge first (every other event), then the whole file.
+      await ingestStreams(store, second.filter((_, i) => i % 2 === 0).map(viaEventBridge), opts);
+      await ingestStreams(store, [asStream(trails[1]!)], opts);
+      const added = first.length + second.length;
+      expect(await total()).toBe(before + added);
+      expect(await aggregateTotal()).toBe(beforeAggregates + added);
     });
 
     it('quarantines bad records with reason and location while the rest of the input is stored', async () => {
