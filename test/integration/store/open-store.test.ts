@@ -8,9 +8,11 @@ import { obs } from './fixtures.ts';
 
 describe('parseStoreSpec', () => {
   it.each([
-    ['embedded', { kind: 'embedded', path: '/w/.warden/store' }],
+    ['embedded', { kind: 'embedded', path: '/w/.warden' }],
     ['embedded:memory', { kind: 'embedded', path: undefined }],
     ['embedded:data/db', { kind: 'embedded', path: '/w/data/db' }],
+    ['dynalite:memory', { kind: 'dynalite', path: undefined }],
+    ['dynalite:data/ddb', { kind: 'dynalite', path: '/w/data/ddb' }],
     [
       'dynamodb://warden?endpoint=http://127.0.0.1:5000&region=eu-west-1',
       { kind: 'dynamodb', table: 'warden', endpoint: 'http://127.0.0.1:5000', region: 'eu-west-1', create: true },
@@ -24,9 +26,12 @@ describe('parseStoreSpec', () => {
     expect(parseStoreSpec(spec, '/w')).toEqual({ region: undefined, endpoint: undefined, ...expected });
   });
 
-  it.each(['mysql://x', 'embedded:', 'dynamodb://a', 'dynamodb://t?endpoint=ftp://x'])('rejects %s', (spec) => {
-    expect(() => parseStoreSpec(spec, '/w')).toThrow(StoreSpecError);
-  });
+  it.each(['mysql://x', 'embedded:', 'dynalite:', 'dynamodb://a', 'dynamodb://t?endpoint=ftp://x'])(
+    'rejects %s',
+    (spec) => {
+      expect(() => parseStoreSpec(spec, '/w')).toThrow(StoreSpecError);
+    },
+  );
 });
 
 describe('openStore', () => {
@@ -38,6 +43,20 @@ describe('openStore', () => {
     const b = await openStore(`embedded:${dir}`);
     try {
       expect(b.description).toBe(`embedded:${dir}`);
+      expect((await b.subjects()).map((s) => s.observations)).toEqual([1]);
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('dynalite:DIR runs the DynamoDB store over dynalite on disk, kept across close and reopen', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'warden-dynalite-')), 'db');
+    const a = await openStore(`dynalite:${dir}`);
+    await a.write([obs('d1', '2026-10-05T08:00:00.000Z', 'dns:example.com')], []);
+    await a.close();
+    const b = await openStore(`dynalite:${dir}`);
+    try {
+      expect(b.description).toBe(`dynalite:${dir}`);
       expect((await b.subjects()).map((s) => s.observations)).toEqual([1]);
     } finally {
       await b.close();
