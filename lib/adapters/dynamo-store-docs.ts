@@ -2,11 +2,10 @@
  * Documents in the DynamoDB store (`D#<kind>#<scope> / <id>`): JSON text, gzipped when large, with an optimistic
  * version (`expectVersion` 0 = must not exist yet).
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Doc } from '../ports.ts';
 import { type DynamoContext, getItem, queryAll, sendWrite } from './dynamo-store-client.ts';
 import { type DocItem, decodeItem, itemKeys } from './dynamo-store-items.ts';
-import { DOC_INLINE_MAX, VersionConflictError } from './store-util.ts';
+import { decodeDoc, encodeDocBody, VersionConflictError } from './store-util.ts';
 
 export async function putDoc<T>(
   ctx: DynamoContext,
@@ -16,9 +15,8 @@ export async function putDoc<T>(
   body: T,
   opts: { expectVersion?: number } = {},
 ): Promise<Doc<T>> {
-  const json = JSON.stringify(body ?? null);
   // Bodies are stored as JSON text (exact round trip, no DynamoDB type quirks), gzipped when large.
-  const stored = json.length > DOC_INLINE_MAX ? gzipSync(Buffer.from(json)) : json;
+  const { stored } = encodeDocBody(body);
   const values: Record<string, unknown> = {
     ':kind': kind,
     ':scope': scope,
@@ -89,14 +87,4 @@ export async function listDocs<T>(
   return items.map((it) => toDoc<T>(decodeItem.doc(it)));
 }
 
-function toDoc<T>(it: DocItem): Doc<T> {
-  const text = typeof it.body === 'string' ? it.body : gunzipSync(it.body).toString('utf8');
-  return {
-    kind: it.kind,
-    scope: it.scope,
-    id: it.id,
-    body: JSON.parse(text) as T,
-    updatedAt: it.updatedAt,
-    version: it.version,
-  };
-}
+const toDoc = <T>(it: DocItem): Doc<T> => decodeDoc<T>(it);

@@ -11,7 +11,6 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import type { Observation, Reject } from '../core/observation.ts';
 import { byTimeThenId } from '../core/store/fold.ts';
@@ -36,7 +35,8 @@ import type {
 import { SCHEMA_SQL, type SqliteStatements, statements } from './sqlite-store-schema.ts';
 import { packEvidenceBrotli, unpackEvidenceBrotli } from './store-evidence.ts';
 import {
-  DOC_INLINE_MAX,
+  decodeDoc,
+  encodeDocBody,
   expiryAfter,
   quarantineId,
   StoreBusyError,
@@ -235,9 +235,8 @@ export class SqliteStore implements Store, FoldedStore {
   }
 
   async putDoc<T>(kind: string, scope: string, id: string, body: T, opts: { expectVersion?: number } = {}) {
-    const json = JSON.stringify(body ?? null);
-    const gz = json.length > DOC_INLINE_MAX;
-    const stored = gz ? gzipSync(Buffer.from(json)) : json;
+    const { json, stored } = encodeDocBody(body);
+    const gz = typeof stored !== 'string';
     const updatedAt = this.now().toISOString();
     let version = 0;
     this.transaction(() => {
@@ -335,15 +334,8 @@ function toAggregateRow(r: AggregateSqlRow): AggregateRow {
 }
 
 function toDoc<T>(r: DocSqlRow): Doc<T> {
-  const text = r.gz ? gunzipSync(r.body as Buffer).toString('utf8') : String(r.body);
-  return {
-    kind: r.kind,
-    scope: r.scope,
-    id: r.id,
-    body: JSON.parse(text) as T,
-    updatedAt: r.updated_at,
-    version: r.version,
-  };
+  const body = r.gz ? (r.body as Buffer) : String(r.body);
+  return decodeDoc<T>({ kind: r.kind, scope: r.scope, id: r.id, body, updatedAt: r.updated_at, version: r.version });
 }
 
 /** The statements with `onStep` called after each run. */

@@ -1,7 +1,9 @@
 /** Helpers shared by the store adapters: named errors, bounded concurrency, expiry, quarantine ids. */
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Reject } from '../core/observation.ts';
 import { WINDOW_MS } from '../core/observation.ts';
 import { digest } from '../core/store/digest.ts';
+import type { Doc } from '../ports.ts';
 
 /** Raised by putDoc when `expectVersion` does not match the stored version. */
 export class VersionConflictError extends Error {
@@ -27,6 +29,25 @@ export class StoreBusyError extends Error {
 
 /** Documents larger than this (JSON characters) are stored gzipped. */
 export const DOC_INLINE_MAX = 300 * 1024;
+
+/** A document's body as stored: its JSON text, gzipped when large. */
+export function encodeDocBody(body: unknown): { json: string; stored: string | Buffer } {
+  const json = JSON.stringify(body ?? null);
+  return { json, stored: json.length > DOC_INLINE_MAX ? gzipSync(Buffer.from(json)) : json };
+}
+
+/** A stored document (body as text, or as gzipped bytes) as the port returns it. */
+export function decodeDoc<T>(d: Omit<Doc, 'body'> & { body: string | Uint8Array }): Doc<T> {
+  const text = typeof d.body === 'string' ? d.body : gunzipSync(d.body).toString('utf8');
+  return {
+    kind: d.kind,
+    scope: d.scope,
+    id: d.id,
+    body: JSON.parse(text) as T,
+    updatedAt: d.updatedAt,
+    version: d.version,
+  };
+}
 
 /** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

@@ -35,28 +35,17 @@ describe('parseStoreSpec', () => {
 });
 
 describe('openStore', () => {
-  it('embedded:DIR keeps data on disk across close and reopen', async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'warden-embedded-')), 'db');
-    const a = await openStore(`embedded:${dir}`);
+  it.each([
+    ['embedded', 'the embedded SQLite store'],
+    ['dynalite', 'the DynamoDB store over dynalite'],
+  ])('%s:DIR keeps data on disk across close and reopen (%s)', async (kind) => {
+    const dir = join(mkdtempSync(join(tmpdir(), `warden-${kind}-`)), 'db');
+    const a = await openStore(`${kind}:${dir}`);
     await a.write([obs('p1', '2026-10-05T08:00:00.000Z', 'dns:example.com')], []);
     await a.close();
-    const b = await openStore(`embedded:${dir}`);
+    const b = await openStore(`${kind}:${dir}`);
     try {
-      expect(b.description).toBe(`embedded:${dir}`);
-      expect((await b.subjects()).map((s) => s.observations)).toEqual([1]);
-    } finally {
-      await b.close();
-    }
-  });
-
-  it('dynalite:DIR runs the DynamoDB store over dynalite on disk, kept across close and reopen', async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'warden-dynalite-')), 'db');
-    const a = await openStore(`dynalite:${dir}`);
-    await a.write([obs('d1', '2026-10-05T08:00:00.000Z', 'dns:example.com')], []);
-    await a.close();
-    const b = await openStore(`dynalite:${dir}`);
-    try {
-      expect(b.description).toBe(`dynalite:${dir}`);
+      expect(b.description).toBe(`${kind}:${dir}`);
       expect((await b.subjects()).map((s) => s.observations)).toEqual([1]);
     } finally {
       await b.close();
