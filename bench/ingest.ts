@@ -165,7 +165,7 @@ async function endToEnd(log: (s: string) => void): Promise<BenchRow[]> {
         '; informative: includes compiling the TypeScript CLI at every start (issue #17 removes it)',
       ),
     );
-    moto = await startMoto();
+    moto = await startMoto({ timeoutMs: 180_000 });
     const endpoint = moto.endpoint;
     const dynamo: Variant = {
       label: 'DynamoDB (moto_server), compiled',
@@ -262,7 +262,7 @@ async function parsePath(): Promise<BenchRow[]> {
 /** Write requests and units per 1,000 observations of the DynamoDB store (on moto_server) for several corpora. */
 async function writeCosts(log: (s: string) => void): Promise<BenchRow[]> {
   const scratch = mkdtempSync(join(tmpdir(), 'warden-bench-writes-'));
-  const moto = await startMoto();
+  const moto = await startMoto({ timeoutMs: 180_000 });
   const rows: BenchRow[] = [];
   let table = 0;
   const measure = async (
