@@ -135,7 +135,7 @@ function endToEndRow(name: string, corpus: Corpus, p: Paired, target?: string, e
   };
 }
 
-async function endToEnd(log: (s: string) => void): Promise<BenchRow[]> {
+async function endToEnd(log: (s: string) => void, only: ReadonlySet<string>): Promise<BenchRow[]> {
   const scratch = mkdtempSync(join(tmpdir(), 'warden-bench-ingest-'));
   let moto: MotoServer | undefined;
   try {
@@ -153,46 +153,52 @@ async function endToEnd(log: (s: string) => void): Promise<BenchRow[]> {
       store: embedded,
     };
     const rows: BenchRow[] = [];
-    const c = paired(compiled, corpus, scratch, log);
-    rows.push(endToEndRow('warden ingest end to end, embedded store, compiled CLI', corpus, c, '>= 0.5'));
-    const t = paired(tsxCli, corpus, scratch, log);
-    rows.push(
-      endToEndRow(
-        'warden ingest end to end, embedded store, bin/warden.js (tsx)',
-        corpus,
-        t,
-        undefined,
-        '; informative: includes compiling the TypeScript CLI at every start (issue #17 removes it)',
-      ),
-    );
-    moto = await startMoto({ timeoutMs: 180_000 });
-    const endpoint = moto.endpoint;
-    const dynamo: Variant = {
-      label: 'DynamoDB (moto_server), compiled',
-      args: (s) => [cli, '--store', s, '--json', 'ingest', corpus.dir],
-      store: (round) => `dynamodb://bench-${round}-${process.hrtime.bigint()}?endpoint=${endpoint}&region=us-east-1`,
-    };
-    const d = paired(dynamo, corpus, scratch, log);
-    rows.push(
-      endToEndRow(
-        'warden ingest end to end, DynamoDB store on moto_server, compiled CLI',
-        corpus,
-        d,
-        undefined,
-        '; informative: moto_server (Python) answers every request, AWS would be another figure',
-      ),
-    );
-    // Memory must not follow the input: the same ingest at 8x the corpus.
-    const big = writeTrailCorpus(join(scratch, 'trail-8x'), { hours: CORPUS.hours * 8, scale: CORPUS.scale });
-    const eight = runNode([cli, '--store', embedded(8), '--json', 'ingest', big.dir], scratch);
-    log(`  8x: ${big.records} records, ${eight.ms.toFixed(0)} ms, peak RSS ${eight.rssMiB.toFixed(0)} MiB`);
-    rows.push({
-      name: 'peak RSS, embedded ingest (compiled CLI) of 8x the corpus',
-      value: eight.rssMiB,
-      unit: 'MiB',
-      target: '<= 300',
-      note: `${big.records} records in ${big.files} files (${(big.bytes / 1048576).toFixed(1)} MiB gzip) in ${(eight.ms / 1000).toFixed(1)} s = ${Math.round(big.records / (eight.ms / 1000))} records/s; 1x peak ${c.rssMiB.toFixed(0)} MiB`,
-    });
+    if (only.has('embedded')) {
+      const c = paired(compiled, corpus, scratch, log);
+      rows.push(endToEndRow('warden ingest end to end, embedded store, compiled CLI', corpus, c, '>= 0.5'));
+      const t = paired(tsxCli, corpus, scratch, log);
+      rows.push(
+        endToEndRow(
+          'warden ingest end to end, embedded store, bin/warden.js (tsx)',
+          corpus,
+          t,
+          undefined,
+          '; informative: includes compiling the TypeScript CLI at every start (issue #17 removes it)',
+        ),
+      );
+    }
+    if (only.has('dynamodb')) {
+      moto = await startMoto({ timeoutMs: 180_000 });
+      const endpoint = moto.endpoint;
+      const dynamo: Variant = {
+        label: 'DynamoDB (moto_server), compiled',
+        args: (s) => [cli, '--store', s, '--json', 'ingest', corpus.dir],
+        store: (round) => `dynamodb://bench-${round}-${process.hrtime.bigint()}?endpoint=${endpoint}&region=us-east-1`,
+      };
+      const d = paired(dynamo, corpus, scratch, log);
+      rows.push(
+        endToEndRow(
+          'warden ingest end to end, DynamoDB store on moto_server, compiled CLI',
+          corpus,
+          d,
+          undefined,
+          '; informative: moto_server (Python) answers every request, AWS would be another figure',
+        ),
+      );
+    }
+    if (only.has('rss')) {
+      // Memory must not follow the input: the same ingest at 8x the corpus.
+      const big = writeTrailCorpus(join(scratch, 'trail-8x'), { hours: CORPUS.hours * 8, scale: CORPUS.scale });
+      const eight = runNode([cli, '--store', embedded(8), '--json', 'ingest', big.dir], scratch);
+      log(`  8x: ${big.records} records, ${eight.ms.toFixed(0)} ms, peak RSS ${eight.rssMiB.toFixed(0)} MiB`);
+      rows.push({
+        name: 'peak RSS, embedded ingest (compiled CLI) of 8x the corpus',
+        value: eight.rssMiB,
+        unit: 'MiB',
+        target: '<= 300',
+        note: `${big.records} records in ${big.files} files (${(big.bytes / 1048576).toFixed(1)} MiB gzip) in ${(eight.ms / 1000).toFixed(1)} s = ${Math.round(big.records / (eight.ms / 1000))} records/s`,
+      });
+    }
     return rows;
   } finally {
     await moto?.stop();
@@ -344,9 +350,15 @@ async function writeCosts(log: (s: string) => void): Promise<BenchRow[]> {
   }
 }
 
+/** `WARDEN_BENCH_INGEST=embedded,dynamodb,rss,parse,writes` runs only those parts (default: all). */
 export async function bench(): Promise<BenchRow[]> {
   const log = (s: string) => process.stderr.write(`${s}\n`);
-  return [...(await endToEnd(log)), ...(await parsePath()), ...(await writeCosts(log))];
+  const only = new Set((process.env.WARDEN_BENCH_INGEST ?? 'embedded,dynamodb,rss,parse,writes').split(','));
+  return [
+    ...(only.has('embedded') || only.has('dynamodb') || only.has('rss') ? await endToEnd(log, only) : []),
+    ...(only.has('parse') ? await parsePath() : []),
+    ...(only.has('writes') ? await writeCosts(log) : []),
+  ];
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -111,5 +111,9 @@ export function localClientConfig(endpoint: string, region: string) {
     region,
     credentials: { accessKeyId: 'warden-local', secretAccessKey: 'warden-local' },
     maxAttempts: 3,
+    // An emulator that stops answering one request (seen with moto_server on a loaded machine) must not hang the
+    // ingest forever: the request times out and is retried; every write is conditional, so a retried write that had
+    // landed is recognised as already stored.
+    requestHandler: { requestTimeout: 120_000 },
   };
 }
