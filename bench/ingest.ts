@@ -290,7 +290,7 @@ async function writeCosts(log: (s: string) => void): Promise<BenchRow[]> {
         value: (r.writeRequests / r.observations) * 1000,
         unit: 'requests/1k obs',
         ...(target ? { target } : {}),
-        note: `${what}${r.observations} observations, ${r.writeRequests} write requests, ${r.writeUnits} write units (${((r.writeUnits / r.observations) * 1000).toFixed(1)} per 1,000 observations, as moto_server reports consumed capacity)`,
+        note: `${what}${r.observations} observations, ${r.writeRequests} write requests, ${r.writeUnits} write units (${((r.writeUnits / r.observations) * 1000).toFixed(1)} per 1,000 observations: from the size of each item put, as moto_server reports a flat unit per write)`,
       });
     } finally {
       await store.close();
