@@ -11,7 +11,7 @@
  *    on the busy-agent stream (target <= 20 requests), the quiet agent, the demo's corpus and real public CloudTrail
  *    (Stratus Red Team detonation logs and Panther scenarios).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -49,20 +49,34 @@ interface Run {
   stdout: string;
 }
 
-/** Runs `node ARGS` as a new process and times it from spawn to exit. */
-function runNode(args: string[], scratch: string): Run {
+/**
+ * Runs `node ARGS` as a new process and times it from spawn to exit. Asynchronous on purpose: a blocking spawn would
+ * stop this process from draining moto_server's log pipe, and moto blocks once the pipe is full.
+ */
+function runNode(args: string[], scratch: string): Promise<Run> {
   const rssFile = join(scratch, `rss-${process.hrtime.bigint()}`);
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--import', PEAK_RSS, ...args], {
-    cwd: root,
-    env: { ...process.env, WARDEN_BENCH_RSS_FILE: rssFile },
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', PEAK_RSS, ...args], {
+      cwd: root,
+      env: { ...process.env, WARDEN_BENCH_RSS_FILE: rssFile },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = performance.now() - t0;
+      if (code !== 0)
+        reject(new Error(`ingest bench: node ${args.slice(0, 3).join(' ')} failed: ${stderr.slice(-800)}`));
+      else resolve({ ms, rssMiB: Number(readFileSync(rssFile, 'utf8')) / 1024, stdout });
+    });
   });
-  const ms = performance.now() - t0;
-  if (r.status !== 0)
-    throw new Error(`ingest bench: node ${args.slice(0, 3).join(' ')} failed: ${r.stderr.slice(-800)}`);
-  return { ms, rssMiB: Number(readFileSync(rssFile, 'utf8')) / 1024, stdout: r.stdout };
 }
 
 /**
@@ -102,15 +116,15 @@ interface Paired {
 }
 
 /** ROUNDS alternating rounds of bare and ingest (bare first, then ingest, each round). */
-function paired(v: Variant, corpus: Corpus, scratch: string, log: (s: string) => void): Paired {
+async function paired(v: Variant, corpus: Corpus, scratch: string, log: (s: string) => void): Promise<Paired> {
   const ratios: number[] = [];
   const ingest: number[] = [];
   const bare: number[] = [];
   const rss: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    const b = runNode(['-e', BARE_SCRIPT, corpus.dir], scratch);
+    const b = await runNode(['-e', BARE_SCRIPT, corpus.dir], scratch);
     if (Number(b.stdout) !== corpus.records) throw new Error(`ingest bench: bare parse saw ${b.stdout} records`);
-    const i = runNode(v.args(v.store(round)), scratch);
+    const i = await runNode(v.args(v.store(round)), scratch);
     const report = JSON.parse(i.stdout) as { records: number; quarantined: number };
     if (report.records !== corpus.records || report.quarantined !== 0)
       throw new Error(`ingest bench: ${v.label} ingested ${JSON.stringify(report)}`);
@@ -154,9 +168,9 @@ async function endToEnd(log: (s: string) => void, only: ReadonlySet<string>): Pr
     };
     const rows: BenchRow[] = [];
     if (only.has('embedded')) {
-      const c = paired(compiled, corpus, scratch, log);
+      const c = await paired(compiled, corpus, scratch, log);
       rows.push(endToEndRow('warden ingest end to end, embedded store, compiled CLI', corpus, c, '>= 0.5'));
-      const t = paired(tsxCli, corpus, scratch, log);
+      const t = await paired(tsxCli, corpus, scratch, log);
       rows.push(
         endToEndRow(
           'warden ingest end to end, embedded store, bin/warden.js (tsx)',
@@ -175,7 +189,7 @@ async function endToEnd(log: (s: string) => void, only: ReadonlySet<string>): Pr
         args: (s) => [cli, '--store', s, '--json', 'ingest', corpus.dir],
         store: (round) => `dynamodb://bench-${round}-${process.hrtime.bigint()}?endpoint=${endpoint}&region=us-east-1`,
       };
-      const d = paired(dynamo, corpus, scratch, log);
+      const d = await paired(dynamo, corpus, scratch, log);
       rows.push(
         endToEndRow(
           'warden ingest end to end, DynamoDB store on moto_server, compiled CLI',
@@ -189,7 +203,7 @@ async function endToEnd(log: (s: string) => void, only: ReadonlySet<string>): Pr
     if (only.has('rss')) {
       // Memory must not follow the input: the same ingest at 8x the corpus.
       const big = writeTrailCorpus(join(scratch, 'trail-8x'), { hours: CORPUS.hours * 8, scale: CORPUS.scale });
-      const eight = runNode([cli, '--store', embedded(8), '--json', 'ingest', big.dir], scratch);
+      const eight = await runNode([cli, '--store', embedded(8), '--json', 'ingest', big.dir], scratch);
       log(`  8x: ${big.records} records, ${eight.ms.toFixed(0)} ms, peak RSS ${eight.rssMiB.toFixed(0)} MiB`);
       rows.push({
         name: 'peak RSS, embedded ingest (compiled CLI) of 8x the corpus',

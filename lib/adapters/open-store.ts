@@ -114,6 +114,6 @@ export function localClientConfig(endpoint: string, region: string) {
     // An emulator that stops answering one request (seen with moto_server on a loaded machine) must not hang the
     // ingest forever: the request times out and is retried; every write is conditional, so a retried write that had
     // landed is recognised as already stored.
-    requestHandler: { requestTimeout: 120_000 },
+    requestHandler: { requestTimeout: 120_000, throwOnRequestTimeout: true },
   };
 }
