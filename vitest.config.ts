@@ -7,5 +7,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     setupFiles: ['test/setup/polyfills.ts'],
+    globalSetup: ['test/setup/build-cli.ts'],
+    // The AWS SDK warns once per process under Node 20 (README: Node 22 supported, 20 tested); CLI children inherit it.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

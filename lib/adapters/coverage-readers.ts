@@ -163,6 +163,8 @@ export interface ReadCoverageOptions {
   clusterNames: string[];
   store?: Store;
   now?: Date;
+  /** Told of each reader that failed, with the error itself (the CLI names credential and endpoint failures). */
+  onError?: (input: CoverageInputName, err: unknown) => void;
 }
 
 /** Runs every reader, turning failures into ReadErrors. */
@@ -174,6 +176,7 @@ export async function readCoverageInput(opts: ReadCoverageOptions): Promise<Cove
       return await fn();
     } catch (err) {
       readErrors.push({ input, detail: message(err) });
+      opts.onError?.(input, err);
       return fallback;
     }
   }

@@ -1,16 +1,7 @@
 import type { Command } from 'commander';
+import { stopProgress } from './progress.ts';
 
-/** An expected CLI failure: printed as one line `warden: <message>` with a non-zero exit code. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 2,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'CliError';
-  }
-}
+export { CliError } from './errors.ts';
 
 /** Global options merged with the command's own (works for options given before or after the command). */
 export function globalOpts(cmd: Command): { json: boolean; store?: string } {
@@ -20,6 +11,13 @@ export function globalOpts(cmd: Command): { json: boolean; store?: string } {
 
 /** Prints `value` as JSON when --json, else the human text produced by `human`. */
 export function emit(cmd: Command, value: unknown, human: () => string): void {
+  stopProgress();
   if (globalOpts(cmd).json) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   else process.stdout.write(`${human()}\n`);
+}
+
+/** Prints `value` as JSON whatever --json says (formats that are JSON by nature: OCSF, CycloneDX). */
+export function emitJson(value: unknown): void {
+  stopProgress();
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }

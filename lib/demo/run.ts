@@ -35,8 +35,17 @@ export interface DemoOptions {
   now?: number;
 }
 
+/** Stored with the demo's data: the end of its seven weeks (epoch ms), so a later run replays the same ones. */
+interface DemoTimeline {
+  now: number;
+  start: string;
+}
+const DEMO_DOC = 'demo';
+
 export interface DemoSummary {
   store: string;
+  /** The generated weeks; `driftFrom` is where the demo's drift period starts; `reused` when the store had them. */
+  timeline: { start: string; end: string; driftFrom: string; reused: boolean };
   outDir: string;
   files: { telemetry: string[]; artifacts: string[]; report?: string; events: string };
   ingest: { records: number; observations: number; stored: number; quarantined: number };
@@ -77,13 +86,20 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const log = opts.log ?? (() => {});
   const timings: Record<string, number> = {};
   mkdirSync(out, { recursive: true });
-  const world = demoWorld(7, opts.now ?? Date.now());
-  const spec = world.incident.spec;
-  const now = new Date(Date.parse(spec.start) + spec.days * 86_400_000).toISOString();
-  // Drift over weeks 3..now: the week-3 model update, the week-5 prompt revision and the week-7 injection.
-  const driftSinceMs = Date.parse(now) - (Date.parse(spec.start) + 14 * 86_400_000);
-  const store: Store = await openStore(opts.storeSpec ?? `embedded:${join(out, 'store')}`);
+  // The demo writes to the same store as every other command (--store, WARDEN_STORE or .warden/store), so its
+  // printed next steps read what it wrote.
+  const store: Store = await openStore(opts.storeSpec);
   try {
+    // A store that already holds the demo keeps its seven weeks: generating them again for another day would mix two
+    // timelines into one history, whereas the same timeline replays idempotently.
+    const prior = opts.now === undefined ? await store.getDoc<DemoTimeline>(DEMO_DOC, 'global', 'timeline') : undefined;
+    const world = demoWorld(7, prior?.body.now ?? opts.now ?? Date.now());
+    const spec = world.incident.spec;
+    const now = new Date(Date.parse(spec.start) + spec.days * 86_400_000).toISOString();
+    // Drift over weeks 3..now: the week-3 model update, the week-5 prompt revision and the week-7 injection.
+    const driftFrom = Date.parse(spec.start) + 14 * 86_400_000;
+    const driftSinceMs = Date.parse(now) - driftFrom;
+
     const written = await step(timings, 'generate', log, async () => {
       const a = await writeTelemetry(join(out, 'telemetry', 'support-agent'), world.incident.telemetry);
       const b = await writeTelemetry(join(out, 'telemetry', 'other-agents'), world.extra);
@@ -111,6 +127,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       }
       bar?.stop();
       for (const [subject, labels] of Object.entries(world.labels)) await store.setLabels(subject, labels);
+      if (!prior)
+        await store.putDoc<DemoTimeline>(DEMO_DOC, 'global', 'timeline', { now: Date.parse(now), start: spec.start });
       return totals;
     });
 
@@ -210,6 +228,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
 
     return {
       store: store.description,
+      timeline: { start: spec.start, end: now, driftFrom: new Date(driftFrom).toISOString(), reused: Boolean(prior) },
       outDir: out,
       files: { telemetry: written, artifacts: artifactFiles, ...(report ? { report } : {}), events: eventLog },
       ingest,

@@ -14,6 +14,9 @@ import { openStore, StoreSpecError } from '../../adapters/open-store.ts';
 import type { NodeAgentBatch } from '../../core/sources/node-agent.ts';
 import { ingestStream } from '../../ingest/pipeline.ts';
 import { emptyReport, type IngestReport, mergeReports } from '../../ingest/report.ts';
+import { environmentError } from '../errors.ts';
+import { prepareOutputFile } from '../files.ts';
+import { hint } from '../hints.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
 
 interface WatchFlags {
@@ -45,10 +48,11 @@ export function register(program: Command): void {
       if (!Number.isFinite(windowS) || windowS < 1)
         throw new CliError(`invalid --window ${flags.window}: seconds >= 1`);
 
+      if (flags.out) prepareOutputFile(flags.out, '--out');
       try {
         assertLoaderBuilt(); // before opening (and maybe creating) the store
       } catch (err) {
-        if (err instanceof WatchError) throw new CliError(err.message, 2, { cause: err });
+        if (err instanceof WatchError) throw environmentError(err.message, err);
         throw err;
       }
       const store = await openStore(spec).catch((err: unknown) => {
@@ -84,7 +88,7 @@ export function register(program: Command): void {
           stdio: json ? 'ignore' : 'inherit',
         });
       } catch (err) {
-        if (err instanceof WatchError) throw new CliError(err.message, 2, { cause: err });
+        if (err instanceof WatchError) throw environmentError(err.message, err);
         throw err;
       } finally {
         process.off('SIGINT', onSignal);
@@ -114,7 +118,9 @@ export function register(program: Command): void {
           `watched ${command.join(' ')} as ${result.subject} (exit ${result.exitCode ?? result.exitSignal})`,
           `  ${result.events} kernel events -> ${report.observations} observations in ${result.batches.length} batch(es), ${report.stored} aggregates stored in ${store.description}`,
           `  drops: ${Object.keys(drops).length ? JSON.stringify(drops) : 'none'}`,
-          `  next: warden baseline ${result.subject} · warden inventory ${result.subject}`,
+          '  next:',
+          `    ${hint(['baseline', result.subject], { store: spec })}`,
+          `    ${hint(['inventory', result.subject], { store: spec })}`,
         ].join('\n'),
       );
       if (result.exitCode !== 0) process.exitCode = result.exitCode ?? 1;

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { openStore } from '../../adapters/open-store.ts';
 import { explain, generateArtifacts, NoBaselineError, writeArtifacts } from '../../artifacts/service.ts';
 import { parseSubject } from '../../core/observation.ts';
+import { inputError } from '../errors.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
 
 export function register(program: Command): void {
@@ -19,11 +20,11 @@ export function register(program: Command): void {
       const o = this.opts<{ out: string; scope?: string; staging?: string }>();
       let scope: unknown;
       if (o.scope) {
-        if (!existsSync(o.scope)) throw new CliError(`scope file not found: ${o.scope}`);
+        if (!existsSync(o.scope)) throw inputError(`scope file not found: ${o.scope}`);
         try {
           scope = JSON.parse(readFileSync(o.scope, 'utf8'));
         } catch (err) {
-          throw new CliError(`scope file is not JSON: ${o.scope}`, 2, { cause: err });
+          throw inputError(`scope file is not JSON: ${o.scope}`, err);
         }
       }
       const store = await openStore(globalOpts(this).store);
@@ -59,7 +60,7 @@ export function register(program: Command): void {
             ].join('\n'),
         );
       } catch (err) {
-        if (err instanceof NoBaselineError) throw new CliError(err.message);
+        if (err instanceof NoBaselineError) throw inputError(err.message, err);
         throw err;
       } finally {
         await store.close();
@@ -73,9 +74,9 @@ export function register(program: Command): void {
     .argument('<rule>', 'rule id (egress[1].to[0], family:network, Statement[S3Write]) or text it allows')
     .action(function (this: Command, file: string, rule: string) {
       const index = join(dirname(file), 'provenance.json');
-      if (!existsSync(index)) throw new CliError(`no provenance.json next to ${file}`);
+      if (!existsSync(index)) throw inputError(`no provenance.json next to ${file}`);
       const found = explain(index, file, rule);
-      if (found.length === 0) throw new CliError(`no rule matching "${rule}" in ${file}`);
+      if (found.length === 0) throw inputError(`no rule matching "${rule}" in ${file}`);
       emit(this, found, () =>
         found
           .map((r) =>

@@ -3,7 +3,9 @@
  * sessionId or Bedrock requestId), built and chained on first request, printed as a timeline; for a rollout id, the
  * rollout's chained transitions, printed as a table.
  * `warden audit list [--type T]`: every chain record (seq, type, input, time).
- * `warden audit verify [--json]`: recomputes the hash chain; exits 1 when an entry was altered or deleted.
+ * `warden audit verify [--json]`: recomputes the hash chain; exits 5 (check failed) when an entry was altered or deleted.
+ * `--input` takes every id Warden prints for an input: the ticket, session or request id itself, its audit id
+ * (`audit:ZD-49173`, as in drift events), a drift id (`SUBJECT@TIME`), a rollout id or a rollout transition's audit id.
  */
 import type { Command } from 'commander';
 import { openStore, StoreSpecError } from '../../adapters/open-store.ts';
@@ -12,7 +14,10 @@ import { describeTransition } from '../../core/audit/rollout.ts';
 import { type ChainRecord, INPUT_TYPES, type InputType, type RolloutAuditEntry } from '../../core/audit/types.ts';
 import { auditEntryToOcsf } from '../../core/ocsf/audit-trail.ts';
 import type { Store } from '../../ports.ts';
-import { CliError, emit, globalOpts } from '../output.ts';
+import { checkFailed, inputError } from '../errors.ts';
+import { hint } from '../hints.ts';
+import { resolveAuditId } from '../ids.ts';
+import { CliError, emit, emitJson, globalOpts } from '../output.ts';
 
 async function withStore<T>(cmd: Command, f: (s: Store) => Promise<T>): Promise<T> {
   const store = await openStore(globalOpts(cmd).store).catch((err: unknown) => {
@@ -51,32 +56,40 @@ export function register(program: Command): void {
   const audit = program
     .command('audit')
     .description('cross-layer audit trail of a triggering input (ticket, session, request) or a rollout')
-    .option('--input <id>', 'ticket id, agent sessionId, Bedrock requestId or rollout id')
-    .option('--ocsf', 'print the entry as OCSF events (API Activity, Network Activity, Process/File Activity)')
+    .option('--input <id>', 'ticket, session, Bedrock request, audit (audit:ID), drift or rollout id')
+    .option('--ocsf', 'print the entry as OCSF 1.3.0 events (JSON, with or without --json)')
     .option('--search <days>', 'days to search back for an input not yet in the chain', '90')
     .action(async function (this: Command) {
       const o = this.opts<{ input?: string; ocsf?: boolean; search: string }>();
-      if (!o.input) throw new CliError('missing --input ID (or use `warden audit verify`)');
+      if (!o.input)
+        throw new CliError(`missing --input ID (or check the chain: ${hint(['audit', 'verify'], globalOpts(this))})`);
       const days = Number(o.search);
       if (!Number.isFinite(days) || days <= 0) throw new CliError(`invalid --search ${o.search}`);
+      // OCSF is a JSON format: --ocsf prints it whether or not --json is given.
+      const show = (value: unknown, human: () => string) => (o.ocsf ? emitJson(value) : emit(this, value, human));
       await withStore(this, async (store) => {
-        const transitions = await rolloutAuditRecords(store, o.input!);
+        const id = await resolveAuditId(store, o.input!);
+        const transitions = await rolloutAuditRecords(store, id.rolloutId ?? id.input);
         if (transitions.length > 0) {
+          const rolloutId = id.rolloutId ?? id.input;
           const value = o.ocsf
             ? transitions.flatMap((r) => auditEntryToOcsf(r.entry))
             : {
-                rolloutId: o.input,
+                rolloutId,
                 inputType: 'rollout',
                 transitions: transitions.map((r) => ({ seq: r.seq, hash: r.hash, ...r.entry })),
               };
-          emit(this, value, () => rolloutText(o.input!, transitions));
+          show(value, () => rolloutText(rolloutId, transitions));
           return;
         }
-        const { record } = await auditInput(store, o.input!, { searchMs: days * 86_400_000 });
-        if (!record) throw new CliError(`no observation mentions input ${o.input}`, 1);
+        const { record } = await auditInput(store, id.input, { searchMs: days * 86_400_000 });
+        if (!record)
+          throw inputError(
+            `no observation in the last ${days} days mentions ${id.input}${id.input !== o.input ? ` (from ${o.input})` : ''} as a ticket, session or request id`,
+          );
         const e = record.entry;
         const value = o.ocsf ? auditEntryToOcsf(e) : { ...e, seq: record.seq, hash: record.hash };
-        emit(this, value, () =>
+        show(value, () =>
           [
             `${e.id} (${e.inputType}) seq ${record.seq} hash ${record.hash.slice(0, 16)}`,
             `subjects ${e.subjects.join(', ')}  ${e.from} .. ${e.to}`,
@@ -116,7 +129,7 @@ export function register(program: Command): void {
     });
   audit
     .command('verify')
-    .description('verify the audit hash chain (exit 1 when tampered)')
+    .description('verify the audit hash chain (exit 5 when an entry was altered or deleted)')
     .action(async function (this: Command) {
       await withStore(this, async (store) => {
         const v = await verifyAuditTrail(store);
@@ -128,7 +141,7 @@ export function register(program: Command): void {
                 ...v.problems.map((p) => `  seq ${p.seq}${p.auditId ? ` ${p.auditId}` : ''} ${p.problem}: ${p.detail}`),
               ].join('\n'),
         );
-        if (!v.ok) throw new CliError('audit chain verification failed', 1);
+        if (!v.ok) throw checkFailed('audit chain verification failed');
       });
     });
 }

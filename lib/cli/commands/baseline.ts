@@ -10,6 +10,8 @@ import { baselineText, baselineView } from '../../baselines/view.ts';
 import { parseTime, withStore } from '../../baselines/with-store.ts';
 import { renderConvergenceChart } from '../../charts/convergence.ts';
 import { parseSubject } from '../../core/observation.ts';
+import { prepareOutputFile } from '../files.ts';
+import { unknownSubject } from '../hints.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
 import { addSubjectColumns } from './subjects.ts';
 
@@ -33,9 +35,10 @@ export function register(program: Command): void {
     .action(async function (this: Command, subject: string, opts: { chart?: string; at?: string; refresh: boolean }) {
       if (!parseSubject(subject)) throw new CliError(`not a subject id: ${subject}`);
       const at = parseTime(opts.at, '--at');
+      if (opts.chart) prepareOutputFile(opts.chart, '--chart');
       const b = await withStore(globalOpts(this).store, async (store) => {
         const known = (await store.subjects()).some((s) => s.subject === subject);
-        if (!known) throw new CliError(`unknown subject: ${subject} (see \`warden subjects\`)`, 3);
+        if (!known) throw unknownSubject(subject, globalOpts(this).store);
         const found = opts.refresh
           ? (await refreshBaseline(store, subject, at)).baseline
           : (await loadBaseline(store, subject))?.baseline;

@@ -1,13 +1,15 @@
 /**
  * `warden coverage [--region R] [--cluster NAME ...] [--endpoint URL] [--json]`: which of Warden's inputs exist in
- * the account and what each gap hides. Gaps are findings, not failures: the exit code is 0 unless the check itself
- * could not run.
+ * the account and what each gap hides. Gaps are findings, not failures: the exit code is 0 when every input could be
+ * read. When a reader failed, its checks say `unknown` (not assessed), the report is still printed, and the command
+ * exits non-zero naming the failure (4 for credentials, permissions or an unreachable endpoint).
  */
 import type { Command } from 'commander';
 import { coverageClients, readCoverageInput } from '../../adapters/coverage-readers.ts';
 import { openStore } from '../../adapters/open-store.ts';
 import { type CoverageReport, checkCoverage } from '../../core/coverage/index.ts';
 import type { Store } from '../../ports.ts';
+import { classifyError, EXIT_CODES } from '../errors.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
 
 export function regionOf(opt?: string): string {
@@ -17,7 +19,10 @@ export function regionOf(opt?: string): string {
 }
 
 function human(r: CoverageReport): string {
-  const lines = [`coverage in ${r.region} at ${r.time}: ${r.checks.length - r.gaps.length} ok, ${r.gaps.length} gaps`];
+  const unknown = r.gaps.filter((g) => g.status === 'unknown').length;
+  const lines = [
+    `coverage in ${r.region} at ${r.time}: ${r.checks.length - r.gaps.length} ok, ${r.gaps.length - unknown} gaps, ${unknown} not assessed (could not read)`,
+  ];
   for (const c of r.checks) {
     lines.push(`  ${c.status.padEnd(8)} ${c.check.padEnd(28)} ${c.target.padEnd(20)} ${c.detail}`);
     if (c.hides) lines.push(`           hides: ${c.hides}`);
@@ -43,14 +48,23 @@ export function register(program: Command): void {
       let store: Store | undefined;
       if (clusterNames.length > 0) store = await openStore(globalOpts(this).store);
       try {
+        const failures: { input: string; err: unknown }[] = [];
         const input = await readCoverageInput({
           region,
           clusterNames,
           store,
           clients: coverageClients({ region, ...(o.endpoint ? { endpoint: o.endpoint } : {}) }),
+          onError: (name, err) => failures.push({ input: name, err }),
         });
         const report = checkCoverage(input);
         emit(this, report, () => human(report));
+        const first = failures[0];
+        if (first) {
+          const c = classifyError(first.err);
+          const code = c.kind === 'internal' ? EXIT_CODES.environment : c.exitCode;
+          const inputs = failures.map((f) => f.input).join(', ');
+          throw new CliError(`could not read ${inputs}: ${c.message.replace(/^internal error: /, '')}`, code);
+        }
       } finally {
         await store?.close();
       }

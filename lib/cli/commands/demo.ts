@@ -1,13 +1,17 @@
 /**
- * `warden demo [--out DIR] [--json]`: the reference incident end to end on the embedded store (see lib/demo/run.ts).
- * The terminal summary fits one screen and names the files; `--json` prints the summary object (store, files,
- * subjects, risky drift items, the incident's audit id) so scripts can follow up with the other commands.
+ * `warden demo [--out DIR] [--json]`: the reference incident end to end (see lib/demo/run.ts), written to the same
+ * store every other command reads by default (`--store`, WARDEN_STORE, else .warden/store). The terminal summary fits
+ * one screen, names the files and ends with next steps that run as printed and show the incident; `--json` prints
+ * the summary object (store, files, subjects, risky drift items, the incident's audit id, the next steps).
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { StoreSpecError } from '../../adapters/open-store.ts';
 import { runDemo } from '../../demo/run.ts';
+import { hint } from '../hints.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
+
+const DAY = 86_400_000;
 
 export function register(program: Command): void {
   program
@@ -31,7 +35,15 @@ export function register(program: Command): void {
         throw err;
       });
       const total = Object.values(s.timings).reduce((a, b) => a + b, 0);
-      emit(this, s, () => {
+      // The drift period from the demo's week 3 to now, however long ago the store's timeline was generated.
+      const sinceDays = Math.ceil((Date.now() - Date.parse(s.timeline.driftFrom)) / DAY);
+      const opts = g.store ? { store: g.store } : {};
+      const next = [
+        hint(['subjects'], opts),
+        hint(['drift', '--since', `${sinceDays}d`], opts),
+        ...(s.incident.auditId ? [hint(['audit', '--input', s.incident.auditId], opts)] : []),
+      ];
+      emit(this, { ...s, next }, () => {
         const risky = s.riskyDrift[0];
         return [
           '',
@@ -56,7 +68,8 @@ export function register(program: Command): void {
           `  artifacts  ${s.files.artifacts.length} files under ${resolve(out, 'artifacts')}`,
           `  events     ${s.files.events}`,
           `  telemetry  ${s.files.telemetry.length} files under ${resolve(out, 'telemetry')}`,
-          `done in ${(total / 1000).toFixed(0)} s. next: warden subjects · warden drift · warden audit --input ${s.incident.ticket ?? 'ID'}`,
+          `done in ${(total / 1000).toFixed(0)} s${s.timeline.reused ? ` (the store already held this demo's weeks ${s.timeline.start.slice(0, 10)} .. ${s.timeline.end.slice(0, 10)}: replayed them)` : ''}. next:`,
+          ...next.map((n) => `  ${n}`),
         ].join('\n');
       });
     });

@@ -10,6 +10,7 @@ import { openStore, StoreSpecError } from '../../adapters/open-store.ts';
 import { renderChart } from '../../charts/render.ts';
 import { driftChartSpec, driftReport } from '../../core/drift/report.ts';
 import { runDrift } from '../../drift/service.ts';
+import { prepareOutputFile } from '../files.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
 
 /** `30d`, `12h`, `90m` -> ms. */
@@ -30,6 +31,7 @@ export function register(program: Command): void {
     .action(async function (this: Command) {
       const o = this.opts<{ since: string; now?: string; chart?: string; events: boolean }>();
       const sinceMs = parseDuration(o.since);
+      if (o.chart) prepareOutputFile(o.chart, '--chart');
       if (o.now !== undefined && Number.isNaN(Date.parse(o.now))) throw new CliError(`invalid --now ${o.now}`);
       const store = await openStore(globalOpts(this).store).catch((err: unknown) => {
         if (err instanceof StoreSpecError) throw new CliError(err.message, 2, { cause: err });

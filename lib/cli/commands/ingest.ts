@@ -13,6 +13,7 @@ import { createIdentityResolver } from '../../core/identity/resolver.ts';
 import { IdentityFileError, loadIdentityMaps } from '../../ingest/identity-file.ts';
 import { ingestPaths, SOURCE_CHOICES, type SourceChoice } from '../../ingest/pipeline.ts';
 import { cliSummary, type IngestReport } from '../../ingest/report.ts';
+import { inputError } from '../errors.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
 
 /** Inputs at least this large get a progress bar (on a TTY, without --json). */
@@ -42,7 +43,7 @@ export function register(program: Command): void {
           identityMaps = await loadIdentityMaps(identityFile);
           identity = createIdentityResolver(identityMaps);
         } catch (err) {
-          if (err instanceof IdentityFileError) throw new CliError(err.message, 2, { cause: err });
+          if (err instanceof IdentityFileError) throw inputError(err.message, err);
           throw err;
         }
       }
@@ -50,7 +51,7 @@ export function register(program: Command): void {
       try {
         files = await expandInputs(paths);
       } catch (err) {
-        if (err instanceof InputError) throw new CliError(err.message, 2, { cause: err });
+        if (err instanceof InputError) throw inputError(err.message, err);
         throw err;
       }
       const total = files.reduce((n, f) => n + f.size, 0);

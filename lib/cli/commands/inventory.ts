@@ -11,7 +11,9 @@ import { inventoryCycloneDxJson } from '../../core/inventory/cyclonedx.ts';
 import { diffInventory } from '../../core/inventory/diff.ts';
 import type { Inventory } from '../../core/inventory/types.ts';
 import { parseSubject } from '../../core/observation.ts';
+import { unknownSubject } from '../hints.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
+import { stopProgress } from '../progress.ts';
 
 const DAY = 86_400_000;
 export const MODEL_LABEL = 'warden.dev/model';
@@ -61,7 +63,7 @@ export function register(program: Command): void {
       const lookbackMs = lookbackDays * DAY;
       const [inv, old] = await withStore(globalOpts(this).store, async (store) => {
         const rec = (await store.subjects()).find((s) => s.subject === subject);
-        if (!rec) throw new CliError(`unknown subject: ${subject} (see \`warden subjects\`)`, 3);
+        if (!rec) throw unknownSubject(subject, globalOpts(this).store);
         const configuredModels = (rec.labels[MODEL_LABEL] ?? '')
           .split(',')
           .map((s) => s.trim())
@@ -72,6 +74,7 @@ export function register(program: Command): void {
         return [build(at), before ? build(before) : undefined] as const;
       });
       if (opts.format === 'cyclonedx') {
+        stopProgress();
         process.stdout.write(`${inventoryCycloneDxJson(inv)}\n`);
         return;
       }

@@ -9,6 +9,7 @@ import { parseSubject } from '../../core/observation.ts';
 import { renderReconcileHtml, renderReconcileMarkdown } from '../../core/reconcile/render.ts';
 import type { DeclaredScopeReader } from '../../core/reconcile/types.ts';
 import { DeclaredScopeMissingError, runReconcile } from '../../reconcile/service.ts';
+import { inputError } from '../errors.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
 
 export interface ScopeOptions {
@@ -71,7 +72,7 @@ export function register(program: Command): void {
         runReconcile({ store, ...source, now, windowDays: days }, subject).catch((err: unknown) => {
           if (err instanceof DeclaredScopeMissingError) throw new CliError(err.message, 3, { cause: err });
           if (err instanceof Error && /^(invalid declared scope|declared scope is for)/.test(err.message)) {
-            throw new CliError(err.message, 2, { cause: err });
+            throw inputError(err.message, err);
           }
           throw err;
         }),

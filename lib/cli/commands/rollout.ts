@@ -9,6 +9,7 @@ import { runRolloutLocal } from '../../rollout/local.ts';
 import { DirectoryApplier, DirectoryPullRequests, FixedReviewGate } from '../../rollout/local-adapters.ts';
 import { ROLLOUT_KIND, transitions } from '../../rollout/steps.ts';
 import { rolloutSubjects, storeArtifactProvider } from '../../rollout/store-provider.ts';
+import { EXIT_CODES } from '../errors.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
 
 const stdoutEvents = (json: boolean): EventSink => ({
@@ -110,7 +111,7 @@ export function register(program: Command): void {
             ...result.path.map((p) => `  ${p}`),
           ].join('\n'),
         );
-        if (result.status !== 'SUCCEEDED') process.exitCode = 3;
+        if (result.status !== 'SUCCEEDED') process.exitCode = EXIT_CODES.check;
       } finally {
         await store.close();
       }

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { openStore, StoreSpecError } from '../../adapters/open-store.ts';
 import type { Store, SubjectRecord } from '../../ports.ts';
+import { hint } from '../hints.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
 
 export interface SubjectRow extends SubjectRecord {
@@ -38,8 +39,10 @@ export async function subjectRows(store: Store): Promise<SubjectRow[]> {
 export function register(program: Command): void {
   program
     .command('subjects')
-    .description('list every subject with first/last seen and observation count')
+    .description('every subject with first/last seen, observation count, class and baseline status')
     .action(async function (this: Command) {
+      // The class and baseline columns register when their commands' modules load (commands load lazily).
+      await Promise.all([import('./baseline.ts'), import('./classes.ts')]);
       const store = await openStore(globalOpts(this).store).catch((err: unknown) => {
         if (err instanceof StoreSpecError) throw new CliError(err.message, 2, { cause: err });
         throw err;
@@ -50,30 +53,41 @@ export function register(program: Command): void {
       } finally {
         await store.close();
       }
-      emit(this, rows, () => table(rows));
+      emit(this, rows, () => table(rows, globalOpts(this).store));
     });
 }
 
-function table(rows: SubjectRow[]): string {
-  if (rows.length === 0) return 'no subjects yet (run `warden ingest PATH...` or `warden demo`)';
+/** Width of the terminal the table must fit. */
+export const TABLE_WIDTH = 120;
+
+/** The subjects as a table that fits {@link TABLE_WIDTH} columns (days, not timestamps; --json has the times). */
+export function table(rows: SubjectRow[], store?: string): string {
+  if (rows.length === 0)
+    return `no subjects yet (run ${hint(['demo'], { store })}, or ingest telemetry: ${hint(['ingest', 'PATH...'], { store })})`;
   const extra = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter(
     (k) => !['subject', 'firstSeen', 'lastSeen', 'observations', 'labels'].includes(k),
   );
-  const head = ['SUBJECT', 'FIRST SEEN', 'LAST SEEN', 'OBSERVATIONS', ...extra.map((k) => k.toUpperCase())];
+  const head = ['SUBJECT', 'FIRST SEEN', 'LAST SEEN', 'OBSERVED', ...extra.map((k) => k.toUpperCase())];
+  const cell = (v: unknown) => (v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
   const body = rows.map((r) => [
     r.subject,
-    r.firstSeen,
-    r.lastSeen,
+    r.firstSeen.slice(0, 10),
+    r.lastSeen.slice(0, 10),
     String(r.observations),
-    ...extra.map((k) => (r[k] === undefined ? '' : typeof r[k] === 'object' ? JSON.stringify(r[k]) : String(r[k]))),
+    ...extra.map((k) => cell(r[k])),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
-  return [head, ...body]
-    .map((cols) =>
-      cols
-        .map((c, i) => c.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  // Subject ids stay whole (they are what the next command takes); a long one gets a line of its own.
+  const fixed = widths.slice(1).reduce((a, w) => a + w + 2, 0);
+  const budget = TABLE_WIDTH - fixed;
+  const subjectWidth = Math.max(head[0]!.length, ...rows.map((r) => r.subject.length).filter((n) => n <= budget));
+  const line = (cols: string[]) => {
+    const [subject = '', ...rest] = cols;
+    const tail = rest.map((c, i) => c.padEnd(widths[i + 1] ?? 0)).join('  ');
+    const own = subject.length > subjectWidth;
+    return (
+      own ? `${subject}\n${' '.repeat(subjectWidth)}  ${tail}` : `${subject.padEnd(subjectWidth)}  ${tail}`
+    ).trimEnd();
+  };
+  return [head, ...body].map(line).join('\n');
 }

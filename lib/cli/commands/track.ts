@@ -4,6 +4,7 @@ import { parseTime, withStore } from '../../baselines/with-store.ts';
 import { parseSubject } from '../../core/observation.ts';
 import type { TrackDecision } from '../../core/track/classify.ts';
 import { runTrack } from '../../reconcile/service.ts';
+import { unknownSubject } from '../hints.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
 import { type ScopeOptions, scopeSource, windowDays } from './reconcile.ts';
 
@@ -40,7 +41,7 @@ export function register(program: Command): void {
       const d = await withStore(globalOpts(this).store, async (store) => {
         const known = (await store.subjects()).some((s) => s.subject === subject);
         if (!known && source.scope === undefined && !source.reader) {
-          throw new CliError(`unknown subject: ${subject} (see \`warden subjects\`)`, 3);
+          throw unknownSubject(subject, globalOpts(this).store);
         }
         return runTrack({ store, ...source, now, windowDays: days }, subject);
       });

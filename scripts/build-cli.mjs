@@ -1,0 +1,107 @@
+// Builds the `warden` CLI into dist/cli/ with esbuild: one ESM entry plus one chunk per lazily loaded command, our
+// own TypeScript bundled and every package left external (resolved from node_modules at run time). It runs at
+// `npm ci` (the `prepare` script), before the benchmarks and the tests, and from bin/warden.js whenever a source file
+// changed since the last build, so nothing ever runs a stale CLI.
+//
+// dist/cli/manifest.json names the entry and every input with its mtime and size; bin/warden.js compares them with
+// the files on disk (a few hundred stat calls) before importing the build. Each build lands in its own content-hashed
+// directory and every file is written through a rename, so concurrent CLI processes that rebuild at once never read
+// a half-written file.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const OLD_BUILD_MS = 24 * 3_600_000;
+
+/** Atomic enough for readers: write beside, then rename over. */
+function writeAtomic(path, data) {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+// Bundling moves code: a module that finds files relative to itself (the bpf loader binary, the IAM data) keeps its
+// own source location instead of the chunk's.
+const keepModuleLocation = {
+  name: 'keep-module-location',
+  setup(build) {
+    build.onLoad({ filter: /\.ts$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes('import.meta.')) return undefined;
+      const url = pathToFileURL(args.path).href;
+      return {
+        loader: 'ts',
+        contents: source
+          .replaceAll('import.meta.url', JSON.stringify(url))
+          .replaceAll('import.meta.dirname', JSON.stringify(dirname(args.path)))
+          .replaceAll('import.meta.filename', JSON.stringify(args.path)),
+      };
+    });
+  },
+};
+
+/** Builds the CLI; returns the absolute path of the entry module. */
+export async function buildCli(root = ROOT) {
+  const esbuild = await import('esbuild');
+  const result = await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: [join(root, 'bin', 'warden.ts')],
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    outdir: join(root, 'dist', 'cli', 'next'),
+    entryNames: '[name]',
+    chunkNames: 'chunks/[name]-[hash]',
+    sourcemap: 'linked',
+    metafile: true,
+    write: false,
+    logLevel: 'silent',
+    plugins: [keepModuleLocation],
+  });
+  const hash = createHash('sha256');
+  for (const f of result.outputFiles) hash.update(f.path).update(f.contents);
+  const id = hash.digest('hex').slice(0, 12);
+  const dir = join(root, 'dist', 'cli', id);
+  const nextDir = join(root, 'dist', 'cli', 'next');
+  for (const f of result.outputFiles) writeAtomic(join(dir, relative(nextDir, f.path)), f.contents);
+
+  const inputs = {};
+  const files = [...Object.keys(result.metafile.inputs), 'scripts/build-cli.mjs', 'package.json'];
+  for (const p of files) {
+    const s = statSync(join(root, p));
+    inputs[p] = [s.mtimeMs, s.size];
+  }
+  const entry = relative(root, join(dir, 'warden.js'));
+  writeAtomic(join(root, 'dist', 'cli', 'manifest.json'), `${JSON.stringify({ entry, inputs })}\n`);
+  removeOldBuilds(join(root, 'dist', 'cli'), id);
+  return join(root, entry);
+}
+
+/** Builds older than a day are gone; newer ones may still serve a running command's lazy chunks. */
+function removeOldBuilds(distDir, keep) {
+  for (const name of readdirSync(distDir)) {
+    if (name === keep || name === 'manifest.json' || name.endsWith('.tmp')) continue;
+    const path = join(distDir, name);
+    try {
+      if (Date.now() - statSync(path).mtimeMs > OLD_BUILD_MS) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // another process removed it first
+    }
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    const entry = await buildCli();
+    if (!process.argv.includes('--quiet')) process.stdout.write(`built ${relative(ROOT, entry)}\n`);
+  } catch (err) {
+    process.stderr.write(`build-cli: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+}
