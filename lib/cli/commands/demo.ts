@@ -4,10 +4,10 @@
  * one screen, names the files and ends with next steps that run as printed and show the incident; `--json` prints
  * the summary object (store, files, subjects, risky drift items, the incident's audit id, the next steps).
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { StoreSpecError } from '../../adapters/open-store.ts';
-import { runDemo } from '../../demo/run.ts';
+import { type DemoSummary, runDemo } from '../../demo/run.ts';
 import { hint } from '../hints.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
 
@@ -34,43 +34,50 @@ export function register(program: Command): void {
         if (err instanceof StoreSpecError) throw new CliError(err.message, 2, { cause: err });
         throw err;
       });
-      const total = Object.values(s.timings).reduce((a, b) => a + b, 0);
-      // The drift period from the demo's week 3 to now, however long ago the store's timeline was generated.
-      const sinceDays = Math.ceil((Date.now() - Date.parse(s.timeline.driftFrom)) / DAY);
-      const opts = g.store ? { store: g.store } : {};
-      const next = [
-        hint(['subjects'], opts),
-        hint(['drift', '--since', `${sinceDays}d`], opts),
-        ...(s.incident.auditId ? [hint(['audit', '--input', s.incident.auditId], opts)] : []),
-      ];
-      emit(this, { ...s, next }, () => {
-        const risky = s.riskyDrift[0];
-        return [
-          '',
-          `ingested ${s.ingest.records} records -> ${s.ingest.observations} observations (${s.ingest.quarantined} quarantined) into ${s.store}`,
-          'agents:',
-          ...s.subjects.map(
-            (a) =>
-              `  ${a.subject.padEnd(40)} ${String(a.class ?? '-').padEnd(17)} ${String(a.track ?? '-').padEnd(22)}` +
-              (a.unusedExcess !== undefined ? ` excess ${a.unusedExcess}, overreach ${a.inheritedOverreach}` : ''),
-          ),
-          `rollout ${s.rollout.rolloutId}: ${s.rollout.path.filter((p) => /^(Enforce|Rollback)/.test(p)).join(', ')} -> ${s.rollout.status}${s.rollout.error ? ` (${s.rollout.error})` : ''}`,
-          `drift (weeks 3-7): ${s.drift.evolution} expected evolution, ${s.drift.risky} risky`,
-          ...(risky
-            ? [
-                `  RISKY ${risky.subject} score ${risky.score}: ${risky.summary}`,
-                `        signals ${risky.signals.join(' ')}`,
-              ]
-            : ['  no risky drift found']),
-          `incident ${s.incident.ticket ?? '-'}: audit ${s.incident.auditId ?? 'not found'} [${s.incident.layers.join(' ')}], chain ${s.incident.verify}`,
-          'files:',
-          `  report     ${s.files.report ?? '(not written)'}`,
-          `  artifacts  ${s.files.artifacts.length} files under ${resolve(out, 'artifacts')}`,
-          `  events     ${s.files.events}`,
-          `  telemetry  ${s.files.telemetry.length} files under ${resolve(out, 'telemetry')}`,
-          `done in ${(total / 1000).toFixed(0)} s${s.timeline.reused ? ` (the store already held this demo's weeks ${s.timeline.start.slice(0, 10)} .. ${s.timeline.end.slice(0, 10)}: replayed them)` : ''}. next:`,
-          ...next.map((n) => `  ${n}`),
-        ].join('\n');
-      });
+      const next = demoNextSteps(s, g.store);
+      emit(this, { ...s, next }, () => demoText(s, next));
     });
+}
+
+/** Next steps that run as printed: the demo's store, its drift period (however long ago it was generated), its audit id. */
+export function demoNextSteps(s: DemoSummary, store: string | undefined, now = Date.now()): string[] {
+  const sinceDays = Math.ceil((now - Date.parse(s.timeline.driftFrom)) / DAY);
+  const opts = store ? { store } : {};
+  return [
+    hint(['subjects'], opts),
+    hint(['drift', '--since', `${sinceDays}d`], opts),
+    ...(s.incident.auditId ? [hint(['audit', '--input', s.incident.auditId], opts)] : []),
+  ];
+}
+
+/** The one-screen summary, ending with `next`, one command per line. */
+export function demoText(s: DemoSummary, next: string[]): string {
+  const total = Object.values(s.timings).reduce((a, b) => a + b, 0);
+  const risky = s.riskyDrift[0];
+  return [
+    '',
+    `ingested ${s.ingest.records} records -> ${s.ingest.observations} observations (${s.ingest.quarantined} quarantined) into ${s.store}`,
+    'agents:',
+    ...s.subjects.map(
+      (a) =>
+        `  ${a.subject.padEnd(40)} ${String(a.class ?? '-').padEnd(17)} ${String(a.track ?? '-').padEnd(22)}` +
+        (a.unusedExcess !== undefined ? ` excess ${a.unusedExcess}, overreach ${a.inheritedOverreach}` : ''),
+    ),
+    `rollout ${s.rollout.rolloutId}: ${s.rollout.path.filter((p) => /^(Enforce|Rollback)/.test(p)).join(', ')} -> ${s.rollout.status}${s.rollout.error ? ` (${s.rollout.error})` : ''}`,
+    `drift (weeks 3-7): ${s.drift.evolution} expected evolution, ${s.drift.risky} risky`,
+    ...(risky
+      ? [
+          `  RISKY ${risky.subject} score ${risky.score}: ${risky.summary}`,
+          `        signals ${risky.signals.join(' ')}`,
+        ]
+      : ['  no risky drift found']),
+    `incident ${s.incident.ticket ?? '-'}: audit ${s.incident.auditId ?? 'not found'} [${s.incident.layers.join(' ')}], chain ${s.incident.verify}`,
+    'files:',
+    `  report     ${s.files.report ?? '(not written)'}`,
+    `  artifacts  ${s.files.artifacts.length} files under ${join(s.outDir, 'artifacts')}`,
+    `  events     ${s.files.events}`,
+    `  telemetry  ${s.files.telemetry.length} files under ${join(s.outDir, 'telemetry')}`,
+    `done in ${(total / 1000).toFixed(0)} s${s.timeline.reused ? ` (the store already held this demo's weeks ${s.timeline.start.slice(0, 10)} .. ${s.timeline.end.slice(0, 10)}: replayed them)` : ''}. next:`,
+    ...next.map((n) => `  ${n}`),
+  ].join('\n');
 }

@@ -1,49 +1,31 @@
 /**
- * The main job, as a new user runs it: `warden demo --json` on a fresh embedded store generates the seven-week
- * scenario, runs every capability and reports the week-seven exfiltration as risky drift with its audit entry.
+ * The main job, as a new user runs it: `warden demo` in a fresh directory, on the default store, generates the
+ * seven-week scenario, runs every capability and reports the week-seven exfiltration as risky drift with its audit
+ * entry; then the next steps it printed, run verbatim, show the incident from the same store.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliRun, shell, warden } from '../../support/cli.ts';
 
-const root = resolve(import.meta.dirname, '..', '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'warden-demo-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(cmd: string, args: string[], cwd: string): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(
-      cmd,
-      args,
-      { cwd, encoding: 'utf8', timeout: 300_000, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => done({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+let demo: CliRun;
+// The demo may take a few minutes on a loaded 2-core CI machine.
+beforeAll(async () => {
+  demo = await warden(['demo', '--json'], { cwd: dir, timeoutMs: 420_000 });
+}, 450_000);
 
 describe('warden demo', () => {
-  // The demo runs in a child process that may take over a minute on a loaded 2-core CI machine. It is awaited, not
-  // run with spawnSync: blocking the worker that long starves vitest's worker RPC ("Timeout calling onTaskUpdate").
-  it('runs the reference incident end to end and names what it wrote', { timeout: 300_000 }, async () => {
-    const r = await run(
-      process.execPath,
-      [
-        join(root, 'bin', 'warden.js'),
-        'demo',
-        '--json',
-        '--out',
-        join(dir, 'out'),
-        '--store',
-        `embedded:${join(dir, 'store')}`,
-      ],
-      dir,
-    );
-    expect(r.stderr).not.toMatch(/warden: /);
-    expect(r.status).toBe(0);
-    const s = JSON.parse(r.stdout);
-    expect(s.store).toBe(`embedded:${join(dir, 'store')}`);
+  it('runs the reference incident end to end on the default store and names what it wrote', () => {
+    expect(demo.stderr).not.toMatch(/warden: /);
+    expect(demo.stderr).not.toMatch(/NodeVersionSupportWarning/);
+    expect(demo.code).toBe(0);
+    const s = JSON.parse(demo.stdout);
+    // the store every other command reads by default
+    expect(s.store).toBe(`embedded:${join(dir, '.warden', 'store')}`);
     // the week-seven exfiltration is the one risky item, tied to its audit entry
     expect(s.riskyDrift).toHaveLength(1);
     expect(s.riskyDrift[0].subject).toBe('k8s:prod-eks/support/support-agent');
@@ -69,5 +51,22 @@ describe('warden demo', () => {
       events.some((e) => e['detail-type'] === 'Warden Drift Detected' && e.detail.classification === 'risky'),
     ).toBe(true);
     expect(events.some((e) => e['detail-type'] === 'Warden Rollout Rolled Back')).toBe(true);
+  });
+
+  it('prints next steps that, run verbatim from the same directory, show the incident', {
+    timeout: 300_000,
+  }, async () => {
+    const s = JSON.parse(demo.stdout);
+    const next: string[] = s.next;
+    expect(next).toHaveLength(3);
+    const [subjects, drift, audit] = await Promise.all(next.map((n) => shell(n, { cwd: dir, timeoutMs: 240_000 })));
+    for (const r of [subjects, drift, audit]) {
+      expect(r?.stderr).toBe('');
+      expect(r?.code).toBe(0);
+    }
+    expect(subjects?.stdout).toMatch(/^k8s:prod-eks\/support\/support-agent\s.*customer-support\s+stable$/m);
+    expect(drift?.stdout).toMatch(/risky .*k8s:prod-eks\/support\/support-agent .*acme-support-exports.*ZD-49173/);
+    expect(audit?.stdout).toContain(`${s.incident.auditId} (ticket)`);
+    expect(audit?.stdout).toMatch(/counts: model \d+, tool \d+, cloud-api 2400, egress \d+, kernel \d+/);
   });
 });
