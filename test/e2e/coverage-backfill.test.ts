@@ -130,7 +130,7 @@ describe('warden coverage (CLI) against moto_server', () => {
     const out = await new Promise<string>((resolve, reject) =>
       execFile(
         process.execPath,
-        ['--import', 'tsx', 'bin/warden.ts', 'coverage', '--json', '--region', REGION, '--endpoint', moto.endpoint],
+        ['bin/warden.js', 'coverage', '--json', '--region', REGION, '--endpoint', moto.endpoint],
         { env: { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' } },
         (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
       ),

@@ -1,23 +1,18 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../lib/adapters/open-store.ts';
 import { generateChurnScenario } from '../../../lib/core/baseline/synthetic.ts';
+import { warden as cli } from '../../support/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-baseline-cli-'));
 const storeSpec = `embedded:${join(dir, 'store')}`;
 const subject = 'k8s:prod/support/support-agent';
 
-/** Runs the CLI asynchronously (a blocking spawnSync would starve vitest's worker RPC on a loaded machine). */
-function warden(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((done) => {
-    const argv = ['--import', 'tsx', 'bin/warden.ts', '--store', storeSpec, ...args];
-    execFile(process.execPath, argv, { encoding: 'utf8', timeout: 120_000 }, (e, out, err) =>
-      done({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, out, err }),
-    );
-  });
+async function warden(...args: string[]) {
+  const r = await cli(['--store', storeSpec, ...args]);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 describe('warden baseline / classes / inventory CLI', () => {

@@ -6,23 +6,20 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { assertLoaderBuilt } from '../../../node-agent/watch.ts';
+import { WARDEN_BIN } from '../../support/cli.ts';
 
 const run = promisify(execFile);
-const repo = new URL('../../../', import.meta.url).pathname;
 const cwd = mkdtempSync(join(tmpdir(), 'cli-watch-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 const warden = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  run(join(repo, 'node_modules/.bin/tsx'), [join(repo, 'bin/warden.ts'), ...args], {
-    cwd,
-    env: { ...process.env, ...env },
-  });
+  run(process.execPath, [WARDEN_BIN, ...args], { cwd, env: { ...process.env, ...env } });
 
 describe('warden agent watch (CLI)', () => {
-  it('without the loader: exits 2 with one line naming make -C bpf', async () => {
+  it('without the loader: exits 4 (environment) with one line naming make -C bpf', async () => {
     const err = await warden(['agent', 'watch', '--', '/bin/true'], {
       WARDEN_LOADER: '/nonexistent/warden-loader',
     }).catch((e) => e);
-    expect(err.code).toBe(2);
+    expect(err.code).toBe(4);
     const lines = String(err.stderr)
       .split('\n')
       .filter((l: string) => l.startsWith('warden:'));

@@ -1,5 +1,4 @@
 /** `warden reconcile` / `warden track` end to end on an embedded (dynalite, on-disk) store. */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,21 +7,14 @@ import { openStore } from '../../../lib/adapters/open-store.ts';
 import { scopeSource, windowDays } from '../../../lib/cli/commands/reconcile.ts';
 import { CliError } from '../../../lib/cli/output.ts';
 import { runReconcile } from '../../../lib/reconcile/service.ts';
+import { warden as cli } from '../../support/cli.ts';
 
 const SUBJECT = 'k8s:prod/support/support-agent';
 const dir = mkdtempSync(join(tmpdir(), 'warden-reconcile-cli-'));
 const spec = `embedded:${join(dir, 'store')}`;
 const scopeFile = join(dir, 'scope.json');
 
-/** Runs the CLI asynchronously (a blocking spawnSync would starve vitest's worker RPC). */
-function warden(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const argv = ['--import', 'tsx', 'bin/warden.ts', '--store', spec, ...args];
-    execFile(process.execPath, argv, { encoding: 'utf8' }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const warden = (...args: string[]) => cli(['--store', spec, ...args]);
 
 describe('warden reconcile / track', () => {
   beforeAll(async () => {

@@ -1,5 +1,4 @@
 /** `warden audit` on a store holding a rollout's chained transitions (embedded, on-disk store). */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,20 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../lib/adapters/open-store.ts';
 import { runRolloutLocal } from '../../../lib/rollout/local.ts';
 import { DirectoryApplier, DirectoryPullRequests, FixedReviewGate } from '../../../lib/rollout/local-adapters.ts';
+import { warden as cli } from '../../support/cli.ts';
 import { rolloutProvider as provider, TWO_CLASS_SUBJECTS } from '../../support/rollout-fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-audit-cli-'));
 const spec = `embedded:${join(dir, 'store')}`;
 
-/** Runs the CLI asynchronously (a blocking spawnSync would starve vitest's worker RPC). */
-function warden(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const argv = ['--import', 'tsx', 'bin/warden.ts', '--store', spec, ...args];
-    execFile(process.execPath, argv, { encoding: 'utf8' }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const warden = (...args: string[]) => cli(['--store', spec, ...args]);
 
 beforeAll(async () => {
   const store = await openStore(spec);

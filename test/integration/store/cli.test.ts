@@ -1,34 +1,15 @@
-/** Runs the real `warden` CLI (via tsx) against an on-disk embedded store in a temp directory. */
-import { spawn } from 'node:child_process';
+/** Runs the real `warden` CLI (compiled) against an on-disk embedded store in a temp directory. */
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { warden as cli } from '../../support/cli.ts';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const stratus = resolve(repo, '..', 'shared', 'data', 'public', 'stratus-red-team', 'detonation-logs');
-const tsx = join(repo, 'node_modules', '.bin', 'tsx');
 
-/** Async on purpose: a blocking spawn would starve the test worker's own RPC on a busy machine. */
-function warden(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(tsx, [join(repo, 'bin', 'warden.ts'), ...args], {
-      cwd,
-      env: { ...process.env, WARDEN_STORE: '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const warden = (args: string[], cwd: string) => cli(args, { cwd });
 
 describe('warden CLI: ingest, subjects', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'warden-cli-'));
