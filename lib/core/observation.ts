@@ -210,6 +210,18 @@ export function keyKind(key: string): string {
   return i < 0 ? key : key.slice(0, i);
 }
 
+/**
+ * Kinds that are identity or telemetry health, not behaviour: pod IP leases (`lease:<ip>`, which pod held an IP
+ * when: a new one with every pod) and the node agent's drop counters. Identity resolution and the audit trail use
+ * them; baselines, convergence and tracks leave them out.
+ */
+export const NON_BEHAVIOR_KINDS: ReadonlySet<string> = new Set(['lease', 'drops']);
+
+/** Whether a key describes what the agent did (see {@link NON_BEHAVIOR_KINDS}). */
+export function isBehaviorKey(key: string): boolean {
+  return !NON_BEHAVIOR_KINDS.has(keyKind(key));
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Aggregation windows
 

@@ -8,7 +8,7 @@
  * `entries`), and adds one sample per tracked rate series (0 when the key was not seen that hour).
  */
 import type { AggregateRow } from '../../ports.ts';
-import { WINDOW_MS } from '../observation.ts';
+import { NON_BEHAVIOR_KINDS, WINDOW_MS } from '../observation.ts';
 import { convergenceStatus } from './convergence.ts';
 import { addHour, emptyRateEnvelopeSet } from './rate-envelope.ts';
 import {
@@ -78,7 +78,8 @@ export function updateBaseline(prev: Baseline, rows: readonly AggregateRow[], no
   let pending = 0;
   const byHour = new Map<number, AggregateRow[]>();
   for (const r of rows) {
-    if (r.subject !== b.subject) continue;
+    // Pod IP leases and drop counters are identity and health data: a new lease per pod would never converge.
+    if (r.subject !== b.subject || NON_BEHAVIOR_KINDS.has(r.kind)) continue;
     const w = Math.floor(Date.parse(r.window) / WINDOW_MS) * WINDOW_MS;
     if (w < watermarkMs) late++;
     else if (w >= foldUntil) pending++;
@@ -97,8 +98,11 @@ export function updateBaseline(prev: Baseline, rows: readonly AggregateRow[], no
     return { baseline: prev, changed: false, folded: 0, hours: 0, late, pending };
   }
 
-  const entries = new Map<string, EnvelopeEntry>(b.entries.map((e) => [e.key, e]));
-  let activeCount = b.entries.reduce((n, e) => n + (e.active ? 1 : 0), 0);
+  // A baseline stored before leases were left out sheds them on its next update.
+  const entries = new Map<string, EnvelopeEntry>(
+    b.entries.filter((e) => !NON_BEHAVIOR_KINDS.has(e.kind)).map((e) => [e.key, e]),
+  );
+  let activeCount = [...entries.values()].reduce((n, e) => n + (e.active ? 1 : 0), 0);
   let point = b.convergence[b.convergence.length - 1];
   let folded = 0;
   let hours = 0;

@@ -6,6 +6,7 @@
  * @example classifyTrack({ subject, labels: { 'warden.dev/data-class': 'pii', 'warden.dev/agent-class': 'customer-support' }, ... }).track
  */
 import type { AccessLevel } from '../iam/catalog.ts';
+import { isBehaviorKey } from '../observation.ts';
 
 export const TRACKS = ['observe-in-production', 'pre-enforced'] as const;
 export type Track = (typeof TRACKS)[number];
@@ -146,7 +147,13 @@ function planPreEnforced(input: TrackInput): PreEnforcedPlan {
 }
 
 /** Decides the track. Rules are ordered; the first that applies decides, and all facts are given as reasons. */
-export function classifyTrack(input: TrackInput): TrackDecision {
+export function classifyTrack(raw: TrackInput): TrackDecision {
+  // Leases and drop counters are identity and health data: no class evidence, no deviation from staging.
+  const input: TrackInput = {
+    ...raw,
+    observedKeys: raw.observedKeys.filter(isBehaviorKey),
+    ...(raw.stagingKeys ? { stagingKeys: raw.stagingKeys.filter(isBehaviorKey) } : {}),
+  };
   const dataClasses: TrackDecision['dataClasses'] = [];
   for (const c of parseDataClasses(input.labels[LABEL_DATA_CLASS]))
     dataClasses.push({ class: c, source: `subject label ${LABEL_DATA_CLASS}` });
