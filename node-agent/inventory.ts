@@ -29,8 +29,15 @@ export const DEFAULT_INVENTORY: InventoryOptions = {
   maxPromptBytes: 4 * 1024 * 1024,
 };
 
+export interface InventoryPackage {
+  ecosystem: 'pypi' | 'npm';
+  name: string;
+  version: string;
+  path: string;
+}
+
 export interface Inventory {
-  packages: Array<{ ecosystem: 'pypi' | 'npm'; name: string; version: string; path: string }>;
+  packages: InventoryPackage[];
   models: Array<{ path: string; size: number }>;
   prompts: Array<{ path: string; sha256: string; size: number }>;
   entries: number;
@@ -70,7 +77,37 @@ function metadataField(text: string, field: string): string | undefined {
   return re.exec(text.split(/\r?\n\r?\n/)[0] ?? '')?.[1]?.trim();
 }
 
-async function sha256File(path: string, maxBytes: number): Promise<string> {
+/** The Python distribution a `*.dist-info` directory describes (METADATA, else the directory name). */
+export async function distInfoPackage(hostPath: string, reportedPath: string): Promise<InventoryPackage | undefined> {
+  let name: string | undefined;
+  let version: string | undefined;
+  try {
+    const meta = await readFile(`${hostPath}/METADATA`, 'utf8');
+    name = metadataField(meta, 'Name');
+    version = metadataField(meta, 'Version');
+  } catch {
+    const m = /\/([^/]+?)-([^-/]+)\.dist-info$/.exec(reportedPath);
+    name = m?.[1];
+    version = m?.[2];
+  }
+  if (!name || !version) return undefined;
+  return { ecosystem: 'pypi', name: name.toLowerCase().replace(/[-_.]+/g, '-'), version, path: reportedPath };
+}
+
+/** The npm package whose `package.json` is at `hostPath` (reported at `dir`), when it names itself and a version. */
+export async function packageJsonPackage(hostPath: string, dir: string): Promise<InventoryPackage | undefined> {
+  try {
+    const pkg = JSON.parse(await readFile(hostPath, 'utf8')) as { name?: unknown; version?: unknown };
+    if (typeof pkg.name === 'string' && typeof pkg.version === 'string' && pkg.name && pkg.version)
+      return { ecosystem: 'npm', name: pkg.name, version: pkg.version, path: dir };
+  } catch {
+    // not JSON: not a package we can name
+  }
+  return undefined;
+}
+
+/** SHA-256 of at most `maxBytes` of a file. */
+export async function sha256File(path: string, maxBytes: number): Promise<string> {
   const h = createHash('sha256');
   await new Promise<void>((resolve, reject) => {
     createReadStream(path, { end: maxBytes - 1 })
@@ -149,35 +186,13 @@ export async function scanInventory(rootfs: string, opts: InventoryOptions = DEF
   };
 
   const readDistInfo = async (path: string) => {
-    let name: string | undefined;
-    let version: string | undefined;
-    try {
-      const meta = await readFile(host(`${path}/METADATA`), 'utf8');
-      name = metadataField(meta, 'Name');
-      version = metadataField(meta, 'Version');
-    } catch {
-      const m = /\/([^/]+?)-([^-/]+)\.dist-info$/.exec(path);
-      name = m?.[1];
-      version = m?.[2];
-    }
-    if (name && version)
-      inv.packages.push({ ecosystem: 'pypi', name: name.toLowerCase().replace(/[-_.]+/g, '-'), version, path });
+    const pkg = await distInfoPackage(host(path), path);
+    if (pkg) inv.packages.push(pkg);
   };
 
   const readPackageJson = async (path: string) => {
-    try {
-      const pkg = JSON.parse(await readFile(host(path), 'utf8')) as { name?: unknown; version?: unknown };
-      if (typeof pkg.name === 'string' && typeof pkg.version === 'string' && pkg.name && pkg.version) {
-        inv.packages.push({
-          ecosystem: 'npm',
-          name: pkg.name,
-          version: pkg.version,
-          path: path.slice(0, -'/package.json'.length),
-        });
-      }
-    } catch {
-      // not JSON: not a package we can name
-    }
+    const pkg = await packageJsonPackage(host(path), path.slice(0, -'/package.json'.length));
+    if (pkg) inv.packages.push(pkg);
   };
 
   for (const root of [...opts.roots, ...opts.promptGlobs.map(globBase)]) {

@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import type { NodeAgentBatch } from '../lib/core/sources/node-agent.ts';
 import { WindowAggregator } from './aggregate.ts';
 import { Attributor } from './attribution.ts';
-import { type InventoryOptions, scanInventory } from './inventory.ts';
 import { DEFAULT_LOADER_BINARY, type LoaderOptions, type LoaderSupervisor, startLoader } from './loader.ts';
 import type { ReadyRecord } from './loader-protocol.ts';
+import { inventoryFromOpens, type OpenedInventoryOptions } from './opened-inventory.ts';
 
 /** An expected failure of local mode (missing loader, no cgroup2): one line for the CLI. */
 export class WatchError extends Error {
@@ -49,8 +49,11 @@ export interface WatchOptions {
   countSyscalls?: boolean;
   /** Close a batch every this many ms while the command runs (default 60 s). */
   windowMs?: number;
-  /** Inventory of the working directory (packages, model files, prompts), or false. */
-  inventory?: InventoryOptions | false;
+  /**
+   * Inventory from what the command opened (packages it loaded, model files, prompt files matching the globs; default
+   * prompt globs under the working directory), or false.
+   */
+  inventory?: OpenedInventoryOptions | false;
   cwd?: string;
   loaderBinary?: string;
   /** Loader tuning (DNS port parsed, de-duplication window, count interval, ring buffer size). */
@@ -76,15 +79,13 @@ export interface WatchResult {
   ready: ReadyRecord;
 }
 
-/** Default inventory of a working directory: its virtualenvs/node_modules, model files and prompt files. */
-export function cwdInventory(cwd: string): InventoryOptions {
-  return {
-    roots: [cwd],
-    promptGlobs: [`${cwd}/**/prompts/**/*`, `${cwd}/**/*.prompt`, `${cwd}/**/*.prompt.*`],
-    maxDepth: cwd.split('/').filter(Boolean).length + 10,
-    maxEntries: 100_000,
-  };
+/** Prompt files under a working directory: `prompts/` folders and `*.prompt*` files. */
+export function cwdPromptGlobs(cwd: string): string[] {
+  return [`${cwd}/**/prompts/**/*`, `${cwd}/**/*.prompt`, `${cwd}/**/*.prompt.*`];
 }
+
+/** Most distinct opened paths kept for the inventory. */
+const MAX_OPENED = 200_000;
 
 /**
  * Runs `command` under observation and returns its batches.
@@ -108,6 +109,8 @@ export async function watchCommand(opts: WatchOptions): Promise<WatchResult> {
   const attributor = new Attributor(undefined, undefined);
   attributor.setLocal(cgroupId, opts.name);
   const batches: NodeAgentBatch[] = [];
+  // What the command opened successfully: its inventory is built from these, not from what lies around it.
+  const opened = new Set<string>();
   let events = 0;
   let windowStart = Date.now();
   const closeWindow = async () => {
@@ -143,6 +146,8 @@ export async function watchCommand(opts: WatchOptions): Promise<WatchResult> {
           case 'syscalls':
             if (r.cgroupId !== cgroupId) break;
             events++;
+            if (r.type === 'open' && r.ret >= 0 && r.path.startsWith('/') && opened.size < MAX_OPENED)
+              opened.add(r.path);
             agg.add(r, await attributor.attribute(r.cgroupId));
             break;
           case 'drops':
@@ -176,7 +181,7 @@ export async function watchCommand(opts: WatchOptions): Promise<WatchResult> {
 
     if (opts.inventory !== false) {
       const cwd = opts.cwd ?? process.cwd();
-      const inv = await scanInventory('/', opts.inventory ?? cwdInventory(cwd));
+      const inv = await inventoryFromOpens(opened, opts.inventory ?? { promptGlobs: cwdPromptGlobs(cwd) });
       if (inv.truncated) agg.drop('inventory_truncated');
       agg.addRecord({
         type: 'container-start',

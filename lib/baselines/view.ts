@@ -12,10 +12,12 @@ export interface BaselineView {
   rateSeries: number;
   convergence: ConvergencePoint[];
   entries: EnvelopeEntry[];
+  /** Windows not yet settled that are folded in for this display only (not stored); 0 when none. */
+  openWindows: number;
   chart?: string;
 }
 
-export function baselineView(b: Baseline): BaselineView {
+export function baselineView(b: Baseline, openWindows = 0): BaselineView {
   const byLayer: Record<string, number> = {};
   let active = 0;
   for (const e of b.entries) {
@@ -34,6 +36,7 @@ export function baselineView(b: Baseline): BaselineView {
     rateSeries: Object.keys(b.rates.series).length,
     convergence: b.convergence,
     entries: b.entries,
+    openWindows,
   };
 }
 
@@ -45,6 +48,9 @@ export function baselineText(v: BaselineView, periods = 10): string {
       .map(([l, n]) => `${l} ${n}`)
       .join(', ')}`,
     `rate envelopes: ${v.rateSeries} series; folded up to ${v.watermark}; version ${v.version}`,
+    ...(v.openWindows > 0
+      ? [`includes ${v.openWindows} open hourly window(s) after that, shown provisionally (stored once they settle)`]
+      : []),
     '',
     'period start          new  returning  aged  envelope  rate    status',
   ];

@@ -9,7 +9,9 @@ import { loadBaseline, refreshBaseline } from '../../baselines/service.ts';
 import { baselineText, baselineView } from '../../baselines/view.ts';
 import { parseTime, withStore } from '../../baselines/with-store.ts';
 import { renderConvergenceChart } from '../../charts/convergence.ts';
+import { previewOpenWindows } from '../../core/baseline/update.ts';
 import { parseSubject } from '../../core/observation.ts';
+import { inputError } from '../errors.ts';
 import { prepareOutputFile } from '../files.ts';
 import { unknownSubject } from '../hints.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
@@ -36,16 +38,22 @@ export function register(program: Command): void {
       if (!parseSubject(subject)) throw new CliError(`not a subject id: ${subject}`);
       const at = parseTime(opts.at, '--at');
       if (opts.chart) prepareOutputFile(opts.chart, '--chart');
-      const b = await withStore(globalOpts(this).store, async (store) => {
+      // A time ahead of the clock is for display: the stored fold never passes windows that can still grow.
+      const storeAt = at > new Date().toISOString() ? new Date().toISOString() : at;
+      const { baseline, openWindows } = await withStore(globalOpts(this).store, async (store) => {
         const known = (await store.subjects()).some((s) => s.subject === subject);
         if (!known) throw unknownSubject(subject, globalOpts(this).store);
         const found = opts.refresh
-          ? (await refreshBaseline(store, subject, at)).baseline
+          ? (await refreshBaseline(store, subject, storeAt)).baseline
           : (await loadBaseline(store, subject))?.baseline;
-        if (!found) throw new CliError(`no baseline stored for ${subject} yet (run without --no-refresh)`, 3);
-        return found;
+        if (!found) throw inputError(`no baseline stored for ${subject} yet (run without --no-refresh)`);
+        if (!opts.refresh) return { baseline: found, openWindows: 0 };
+        // What arrived in the last hour (e.g. from `agent watch`) shows now, folded for this display only.
+        const recent = await store.aggregates(subject, { from: found.watermark });
+        return previewOpenWindows(found, recent, at);
       });
-      const view = baselineView(b);
+      const b = baseline;
+      const view = baselineView(b, openWindows);
       if (opts.chart) {
         await writeFile(opts.chart, await renderConvergenceChart(b));
         view.chart = opts.chart;

@@ -228,6 +228,29 @@ export function updateBaseline(prev: Baseline, rows: readonly AggregateRow[], no
 }
 
 /** The active envelope (keys not aged out). */
+/**
+ * For display only: `b` with the windows after its watermark that are not settled at `now` folded in as if they were,
+ * so a subject observed minutes ago shows its behaviour at once. Never store the result: its watermark passes windows
+ * that can still grow, and their later observations would never be folded.
+ */
+export function previewOpenWindows(
+  b: Baseline,
+  rows: readonly AggregateRow[],
+  now: string,
+): { baseline: Baseline; openWindows: number } {
+  const watermarkMs = Date.parse(b.watermark);
+  const nowMs = Date.parse(now);
+  const open = rows.filter((r) => {
+    const w = Date.parse(r.window);
+    return r.subject === b.subject && w >= watermarkMs && w <= nowMs && !NON_BEHAVIOR_KINDS.has(r.kind);
+  });
+  if (open.length === 0) return { baseline: b, openWindows: 0 };
+  const last = Math.max(...open.map((r) => Date.parse(r.window)));
+  const until = Math.max(nowMs, last + WINDOW_MS + b.config.settleMs);
+  const folded = updateBaseline(b, open, iso(until)).baseline;
+  return { baseline: { ...folded, updatedAt: now }, openWindows: new Set(open.map((r) => r.window)).size };
+}
+
 export function activeEnvelope(b: Baseline): EnvelopeEntry[] {
   return b.entries.filter((e) => e.active);
 }

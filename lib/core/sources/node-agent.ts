@@ -280,6 +280,8 @@ export const MODEL_FILE_SUFFIXES = [
 /** True when a path names model weights (by suffix, or HF-style `pytorch_model*.bin` / `model*.bin`). */
 export function isModelFile(path: string): boolean {
   const p = path.toLowerCase();
+  // `site-packages/*.pth` are the interpreter's path configuration files (read at every start), not PyTorch weights.
+  if (p.endsWith('.pth') && /\/(site|dist)-packages\/[^/]+$/.test(p)) return false;
   if (MODEL_FILE_SUFFIXES.some((s) => p.endsWith(s))) return true;
   const base = p.slice(p.lastIndexOf('/') + 1);
   return /^(pytorch_model|model|tf_model|flax_model)[\w.-]*\.bin$/.test(base);
