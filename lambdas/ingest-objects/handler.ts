@@ -9,15 +9,18 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { learnFlowFormats, loadFlowFormats } from '../../lib/adapters/vpc-flow-formats.ts';
 import { ingestStream } from '../shared/ingest.ts';
 import { poisonMessage } from '../shared/quarantine.ts';
 import { config, logger, metrics, store, tracer } from '../shared/runtime.ts';
 import { parseS3Notification } from '../shared/s3-event.ts';
 
 const s3 = tracer.captureAWSv3Client(new S3Client({}));
+const ec2 = tracer.captureAWSv3Client(new EC2Client({}));
 const processor = new BatchProcessor(EventType.SQS);
 
 async function onMessage(record: SQSRecord): Promise<void> {
@@ -28,6 +31,14 @@ async function onMessage(record: SQSRecord): Promise<void> {
     metrics.addMetric('PoisonMessages', MetricUnit.Count, 1);
     return;
   }
+  // Flow log objects without a header line are read in the format their flow log was created with (its LogFormat).
+  const formats = await loadFlowFormats(store);
+  await learnFlowFormats(
+    store,
+    ec2,
+    parsed.objects.map((o) => o.key),
+    formats,
+  ).catch((err: unknown) => logger.warn('could not read flow log formats (DescribeFlowLogs)', { error: String(err) }));
   for (const obj of parsed.objects) {
     const name = `s3://${obj.bucket}/${obj.key}`;
     let body: NodeJS.ReadableStream;
@@ -42,7 +53,10 @@ async function onMessage(record: SQSRecord): Promise<void> {
       }
       throw err;
     }
-    const report = await ingestStream(store, name, body, { promptContent: config.WARDEN_PROMPT_CONTENT });
+    const report = await ingestStream(store, name, body, {
+      promptContent: config.WARDEN_PROMPT_CONTENT,
+      vpcFormats: formats,
+    });
     logger.info('ingested object', { object: name, ...report });
     metrics.addMetric('Observations', MetricUnit.Count, report.observations);
     metrics.addMetric('Quarantined', MetricUnit.Count, report.quarantined);

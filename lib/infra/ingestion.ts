@@ -96,6 +96,17 @@ export class Ingestion extends Construct {
       new iam.PolicyStatement({ actions: ['cloudtrail:LookupEvents'], resources: ['*'] }),
     );
 
+    // Headerless flow log objects are read in their flow log's LogFormat; DescribeFlowLogs has no resource-level
+    // permissions (`*` is the only resource it accepts).
+    this.ingestObjects.fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['ec2:DescribeFlowLogs'], resources: ['*'] }),
+    );
+    acknowledge(
+      this.ingestObjects,
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray PutTraceSegments/PutTelemetryRecords and ec2:DescribeFlowLogs support no resource-level permissions.',
+    );
+
     // S3 notifications -> SQS -> IngestObjects.
     this.objects = new QueueWithDlq(this, 'Objects', { visibilityTimeout: Duration.minutes(30) });
     this.ingestObjects.fn.addEventSource(

@@ -22,6 +22,7 @@ import {
   splitItemReject,
 } from '../core/sources/index.ts';
 import { nodeAgentParser } from '../core/sources/node-agent.ts';
+import { lookupFlowFormat } from '../core/sources/vpc-flow-format.ts';
 import type { IngestReport } from './report.ts';
 import { checkObservation } from './validate.ts';
 
@@ -38,6 +39,12 @@ export interface ParseOptions {
   promptContent?: PromptContentPolicy;
   excerptChars?: number;
   defaultRegion?: string;
+  /**
+   * VPC flow log formats given once, by scope (`log-group:NAME`, `flow-log:fl-ID`, `prefix:S3-PREFIX`, `dir:PATH`;
+   * see lib/core/sources/vpc-flow-format.ts), for headerless lines in a custom order. A Map crosses to parse
+   * workers as it is (structured clone).
+   */
+  vpcFormats?: ReadonlyMap<string, readonly string[]>;
   /** Observations gathered (across inputs) before a store write; default 10000. */
   batchSize?: number;
   /** Observations per idempotency segment within one input; default 5000. */
@@ -105,6 +112,9 @@ export class Batcher {
       excerptChars: this.opts.excerptChars ?? 200,
       file: input.name,
       defaultRegion: this.opts.defaultRegion,
+      ...(this.opts.vpcFormats?.size
+        ? { vpcFormat: (where: { file?: string; logGroup?: string }) => lookupFlowFormat(this.opts.vpcFormats!, where) }
+        : {}),
     };
     const splitter = new RecordSplitter(this.opts.maxRecordChars ? { maxRecordChars: this.opts.maxRecordChars } : {});
     const parser = createRecordParser(ctx, choice);

@@ -1,6 +1,7 @@
 /**
- * `warden ingest PATH... [--source auto|cloudtrail|...] [--json]`: parses files, directories or globs into the
- * store. `--json` prints exactly {records, observations, stored, quarantined, byReason, bySource}, where `stored` is
+ * `warden ingest PATH... [--source auto|cloudtrail|...] [--vpc-format FORMAT] [--json]`: parses files, directories or
+ * globs into the store. `--vpc-format` gives the field order of headerless VPC flow log lines in a custom format once:
+ * it is stored for each input's flow log id, S3 prefix or directory, and later ingests there use it by themselves. `--json` prints exactly {records, observations, stored, quarantined, byReason, bySource}, where `stored` is
  * the number of aggregates created or incremented (0 when the same input is ingested again).
  */
 
@@ -9,11 +10,13 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { openStore, StoreSpecError } from '../../adapters/open-store.ts';
 import { expandInputs, InputError } from '../../adapters/read-input.ts';
+import { loadFlowFormats, primaryScope, saveFlowFormat } from '../../adapters/vpc-flow-formats.ts';
 import { createIdentityResolver } from '../../core/identity/resolver.ts';
+import { parseFlowFormat } from '../../core/sources/vpc-flow-format.ts';
 import { IdentityFileError, loadIdentityMaps } from '../../ingest/identity-file.ts';
 import { ingestPaths, SOURCE_CHOICES, type SourceChoice } from '../../ingest/pipeline.ts';
 import { cliSummary, type IngestReport } from '../../ingest/report.ts';
-import { inputError } from '../errors.ts';
+import { inputError, usageError } from '../errors.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
 
 /** Inputs at least this large get a progress bar (on a TTY, without --json). */
@@ -30,12 +33,22 @@ export function register(program: Command): void {
         .default('auto'),
     )
     .option(
+      '--vpc-format <format>',
+      "VPC flow log format of headerless lines, e.g. '${version} ${srcaddr} ${dstaddr} ...' (the flow log's LogFormat); stored for these inputs' flow log / prefix / directory",
+    )
+    .option(
       '--identity <file>',
       'JSON identity maps (workloads, irsa, podIdentity, bedrockAgents, leases) to attribute subjects',
     )
     .action(async function (this: Command, paths: string[]) {
       const { json, store: spec } = globalOpts(this);
-      const { source, identity: identityFile } = this.opts<{ source: SourceChoice; identity?: string }>();
+      const {
+        source,
+        identity: identityFile,
+        vpcFormat,
+      } = this.opts<{ source: SourceChoice; identity?: string; vpcFormat?: string }>();
+      const format = vpcFormat === undefined ? undefined : parseFlowFormat(vpcFormat);
+      if (format && !format.ok) throw usageError(`--vpc-format: ${format.error}`);
       let identity: ReturnType<typeof createIdentityResolver> | undefined;
       let identityMaps: Awaited<ReturnType<typeof loadIdentityMaps>> | undefined;
       if (identityFile) {
@@ -67,7 +80,18 @@ export function register(program: Command): void {
         throw err;
       });
       let report: IngestReport;
+      const formatScopesSet: string[] = [];
       try {
+        if (format?.ok) {
+          for (const f of files) {
+            const scope = primaryScope(f.path);
+            if (scope && !formatScopesSet.includes(scope)) {
+              await saveFlowFormat(store, scope, format.fields, 'cli');
+              formatScopesSet.push(scope);
+            }
+          }
+        }
+        const vpcFormats = await loadFlowFormats(store);
         let done = 0;
         let current = '';
         let records = 0;
@@ -79,6 +103,7 @@ export function register(program: Command): void {
             source,
             identity,
             identityMaps,
+            vpcFormats,
             onProgress: (p) => {
               if (!bar) return;
               if (p.input !== current) {
@@ -96,7 +121,12 @@ export function register(program: Command): void {
         bar?.stop();
         await store.close();
       }
-      emit(this, cliSummary(report), () => human(report, store.description));
+      emit(this, cliSummary(report), () =>
+        [
+          human(report, store.description),
+          ...(formatScopesSet.length ? [`  vpc format    stored for ${formatScopesSet.join(', ')}`] : []),
+        ].join('\n'),
+      );
     });
 }
 

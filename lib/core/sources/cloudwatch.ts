@@ -75,7 +75,7 @@ export function parseCloudWatchRecord(
   value: unknown,
   input: RecordInput,
   ctx: ParseContext,
-  inner: (event: RecordInput, timestamp: number | undefined) => RecordResult,
+  inner: (event: RecordInput, timestamp: number | undefined, logGroup: string | undefined) => RecordResult,
 ): RecordResult {
   const d = decodeCloudWatchPayload(value);
   if (!d.ok) return { observations: [], rejects: [reject(source, d.reason, d.detail, input, ctx.file)] };
@@ -91,7 +91,7 @@ export function parseCloudWatchRecord(
     const sub: RecordInput = { text: ev.message };
     if (input.line !== undefined) sub.line = input.line;
     if (input.record !== undefined) sub.record = input.record;
-    merge(out, inner(sub, ev.timestamp));
+    merge(out, inner(sub, ev.timestamp, d.payload.logGroup));
   }
   return out;
 }

@@ -12,14 +12,16 @@
  * - CloudWatch Logs subscription payloads (`awslogs.data`, or decoded `messageType` + `logEvents`): by the first log
  *   event's message (see cloudwatch.ts); a payload with no DATA events -> the `hint` or bedrock-invocation
  * - a log-pipeline tag `p_log_type` of AWS.CloudTrail / AWS.VPCFlow / AWS.BedrockModelInvocation -> that source
- * - a VPC flow log line (v2 default format, or a header line naming flow-log fields), a JSON string holding one, or
+ * - a VPC flow log line (a default order: v2, all fields of v3/v4/v5/v7/v8, Transit Gateway; or a header line naming
+ *   flow-log fields), a JSON string holding one, or
  *   a JSON object with flow-log field names (srcaddr / srcAddr ...) -> vpc-flow
  * Anything else: undefined, with {@link unsupportedKind} naming well-known AWS formats Warden does not ingest.
  */
 import type { SourceName } from '../observation.ts';
 import { decodeCloudWatchPayload, isCloudWatchPayload } from './cloudwatch.ts';
 import { isObject, parseJson, str } from './util.ts';
-import { isFlowHeader, isFlowJson, isV2FlowLine } from './vpc-flow.ts';
+import { isFlowHeader, isFlowJson } from './vpc-flow.ts';
+import { isDefaultFlowLine, looksLikeFlowLine } from './vpc-flow-format.ts';
 
 export const NODE_AGENT_SCHEMA_ID = 'warden.node-agent/v1';
 
@@ -46,7 +48,7 @@ export function detectSource(text: string): SourceName | undefined {
 
 /** Detects the source of a text line (not JSON). */
 export function detectLine(line: string): SourceName | undefined {
-  if (isV2FlowLine(line) || isFlowHeader(line)) return 'vpc-flow';
+  if (isDefaultFlowLine(line) || isFlowHeader(line) || looksLikeFlowLine(line)) return 'vpc-flow';
   return undefined;
 }
 

@@ -71,6 +71,16 @@ export function createRecordParser(ctx: ParseContext, source: SourceName | 'auto
     return fileParsers.get(s);
   };
   let sawFlowLines = false;
+  // A headerless line in a custom order is a flow log line when a format is configured for this file.
+  const flowFormat = ctx.vpcFormat?.({ file: ctx.file });
+  const fitsConfiguredFlowFormat = (line: string) =>
+    flowFormat !== undefined && line.split(/\s+/).length === flowFormat.length;
+  // A CloudWatch Logs payload of a log group with a configured flow log format holds flow log lines.
+  const configuredFlowPayload = (v: unknown): SourceName | undefined => {
+    if (!ctx.vpcFormat || !isCloudWatchPayload(v)) return undefined;
+    const d = decodeCloudWatchPayload(v);
+    return d.ok && d.payload.logGroup && ctx.vpcFormat({ logGroup: d.payload.logGroup }) ? 'vpc-flow' : undefined;
+  };
   const noParser = (s: SourceName, input: RecordInput): RecordResult => ({
     observations: [],
     rejects: [reject(s, 'no-parser', `no parser registered for source ${s}`, input, ctx.file)],
@@ -91,7 +101,7 @@ export function createRecordParser(ctx: ParseContext, source: SourceName | 'auto
       if (input.value !== undefined) {
         value = input.value;
         parsed = true;
-        detected = detectValue(value);
+        detected = detectValue(value) ?? configuredFlowPayload(value);
       } else {
         const t = input.text.trimStart();
         if (t.startsWith('{') || t.startsWith('[') || t.startsWith('"')) {
@@ -100,10 +110,10 @@ export function createRecordParser(ctx: ParseContext, source: SourceName | 'auto
             return { observations: [], rejects: [reject('unknown', 'invalid-json', p.error, input, ctx.file)] };
           value = p.value;
           parsed = true;
-          detected = detectValue(value);
+          detected = detectValue(value) ?? configuredFlowPayload(value);
           if (!detected && typeof value === 'string' && sawFlowLines) detected = 'vpc-flow';
         } else {
-          detected = detectLine(t) ?? (sawFlowLines ? 'vpc-flow' : undefined);
+          detected = detectLine(t) ?? (sawFlowLines || fitsConfiguredFlowFormat(t) ? 'vpc-flow' : undefined);
         }
         if (detected === 'vpc-flow' && !parsed) sawFlowLines = true;
       }

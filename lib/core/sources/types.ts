@@ -27,6 +27,11 @@ export interface ParseContext {
   file?: string;
   /** AWS region assumed when a record does not name one (e.g. a Bedrock Agent trace without an alias ARN). */
   defaultRegion?: string;
+  /**
+   * The VPC flow log format (field names in order) configured for a file or a CloudWatch log group, for headerless
+   * lines in a custom order (see vpc-flow-format.ts: `formatScopes`, `lookupFlowFormat`).
+   */
+  vpcFormat?: (where: { file?: string; logGroup?: string }) => readonly string[] | undefined;
 }
 
 export interface RecordInput {

@@ -1,20 +1,23 @@
 /**
- * VPC flow log parser: default v2 lines (no header), custom formats v3-v8 whose header line names the fields (S3
- * delivery writes one: `version account-id interface-id srcaddr ...`; the `${field}` format-string spelling is also
- * accepted), lines wrapped as JSON strings, and JSON objects carrying flow-log fields (hyphenated `srcaddr`, or
- * camelCase `srcAddr` as normalized by log pipelines such as Panther).
+ * VPC and Transit Gateway flow log parser: lines in any documented field order, lines wrapped as JSON strings or in
+ * CloudWatch Logs subscription payloads, and JSON objects carrying flow-log fields (hyphenated `srcaddr`, or camelCase
+ * `srcAddr` as normalized by log pipelines such as Panther). Which fields a line holds comes from a header line, a
+ * format given for its log group / bucket prefix / flow log, or a default order recognized by field count and value
+ * shapes (see vpc-flow-format.ts); a line none of them fits is quarantined saying how to give its format.
  *
  * Semantics:
  * - NODATA / SKIPDATA records are counted in `skipped`, not observations and not errors. Header lines are counted
  *   as `header`.
- * - The local side (the subject) is the interface side: from flow-direction (v5: egress = the interface sent it);
- *   else whichever address ctx.identity.byIp resolves; else the private side of a private/public pair; else srcaddr.
+ * - The local side (the subject) is the interface side: from flow-direction (v5: egress = the interface sent it;
+ *   not for Transit Gateway records, whose interface is the gateway's); else whichever address ctx.identity.byIp
+ *   resolves; else the private side of a private/public pair; else srcaddr.
  *   pkt-srcaddr / pkt-dstaddr (v3+) are preferred over srcaddr / dstaddr when present (the original packet ends).
  * - Key: who initiated decides the direction. When the peer port is a service port (< 32768) or the local port is
  *   ephemeral, the local side initiated: `net:egress:<peer>/32:<peer port>`; otherwise `net:ingress:<peer>/32:<local
  *   port>`. Both halves of one connection (request and reply records) land on the same key; attrs.reply marks the
  *   reply half. Ephemeral ports become `*` (canonicalPort).
  * - bytes, packets, accepted (1/0), rejected (1/0) are numeric attrs (summed by the store); action kept as attr.
+ * - time: `start`, else `end`, else the CloudWatch event time.
  * - id: sha256 of the field list and the line, stable for the same record in the same format.
  */
 import type { AttrValue, Correlation, Observation } from '../observation.ts';
@@ -22,54 +25,9 @@ import { canonicalPort, keys, subjectIds } from '../observation.ts';
 import { isCloudWatchPayload, parseCloudWatchRecord } from './cloudwatch.ts';
 import type { FileParser, ParseContext, RecordInput, RecordResult, SourceParser } from './types.ts';
 import { hashId, isObject, normalizeTime, parseJson, reject, typeName } from './util.ts';
+import { ALL_FIELDS, defaultFormatFor, isDefaultFlowLine, matchDefaultFormat } from './vpc-flow-format.ts';
 
-export const V2_FIELDS = [
-  'version',
-  'account-id',
-  'interface-id',
-  'srcaddr',
-  'dstaddr',
-  'srcport',
-  'dstport',
-  'protocol',
-  'packets',
-  'bytes',
-  'start',
-  'end',
-  'action',
-  'log-status',
-] as const;
-
-/** Every field of flow-log versions 2-8 (AWS VPC User Guide, "Available fields"). */
-export const ALL_FIELDS: ReadonlySet<string> = new Set([
-  ...V2_FIELDS,
-  'vpc-id',
-  'subnet-id',
-  'instance-id',
-  'tcp-flags',
-  'type',
-  'pkt-srcaddr',
-  'pkt-dstaddr',
-  'region',
-  'az-id',
-  'sublocation-type',
-  'sublocation-id',
-  'pkt-src-aws-service',
-  'pkt-dst-aws-service',
-  'flow-direction',
-  'traffic-path',
-  'ecs-cluster-arn',
-  'ecs-cluster-name',
-  'ecs-container-instance-arn',
-  'ecs-container-instance-id',
-  'ecs-container-id',
-  'ecs-second-container-id',
-  'ecs-service-name',
-  'ecs-task-definition-arn',
-  'ecs-task-arn',
-  'ecs-task-id',
-  'reject-reason',
-]);
+export { ALL_FIELDS, V2_FIELDS } from './vpc-flow-format.ts';
 
 /** Field name without dashes/underscores, lower case: how camelCase / snake_case JSON names are matched. */
 const FLAT: ReadonlyMap<string, string> = new Map([...ALL_FIELDS].map((f) => [f.replace(/-/g, ''), f]));
@@ -83,10 +41,9 @@ const ALIASES: Readonly<Record<string, string>> = {
   dstip: 'dstaddr',
 };
 
-const V2_LINE = /^\d+ \S+ \S+ \S+ \S+ \S+ \S+ \S+ \S+ \S+ \S+ \S+ \S+ (OK|NODATA|SKIPDATA)$/;
-
+/** A headerless line in the v2 default order or another default order (kept for callers of the old name). */
 export function isV2FlowLine(line: string): boolean {
-  return V2_LINE.test(line.trim());
+  return isDefaultFlowLine(line);
 }
 
 /** A header line: every token is a flow-log field name (or `${name}`), and it names the addresses or the version. */
@@ -125,14 +82,17 @@ export const vpcFlowParser: SourceParser = {
     return createVpcFlowFileParser(ctx).parse(input);
   },
   parseValue(value, input, ctx) {
-    return parseValueWith(V2_FIELDS as unknown as string[], value, input, ctx).result;
+    return parseValueWith(ctx.vpcFormat?.({ file: ctx.file }), value, input, ctx).result;
   },
   forFile: (ctx) => createVpcFlowFileParser(ctx),
 };
 
-/** A per-file parser: a header line switches the field order for the lines after it. */
+/**
+ * A per-file parser. The field order starts as the format configured for the file (if any); a header line switches it
+ * for the lines after it.
+ */
 export function createVpcFlowFileParser(ctx: ParseContext): FileParser {
-  let fields: string[] = [...V2_FIELDS];
+  let fields: readonly string[] | undefined = ctx.vpcFormat?.({ file: ctx.file });
   return {
     parse(input: RecordInput): RecordResult {
       const t = input.text.trim();
@@ -154,7 +114,7 @@ export function createVpcFlowFileParser(ctx: ParseContext): FileParser {
 }
 
 function parseValueWith(
-  fields: string[],
+  fields: readonly string[] | undefined,
   value: unknown,
   input: RecordInput,
   ctx: ParseContext,
@@ -167,13 +127,19 @@ function parseValueWith(
   }
   if (isCloudWatchPayload(value)) {
     let fs = fields;
-    const result = parseCloudWatchRecord('vpc-flow', value, input, ctx, (ev) => {
+    let group: string | undefined;
+    const result = parseCloudWatchRecord('vpc-flow', value, input, ctx, (ev, timestamp, logGroup) => {
+      // CloudWatch Logs delivery has no header line: the format configured for the log group names the fields.
+      if (logGroup !== group) {
+        group = logGroup;
+        fs = (logGroup ? ctx.vpcFormat?.({ logGroup }) : undefined) ?? fields;
+      }
       const h = headerTokens(ev.text);
       if (h) {
         fs = h;
         return { observations: [], rejects: [], skipped: { header: 1 } };
       }
-      return parseLine(fs, ev.text.trim(), ev, ctx);
+      return parseLine(fs, ev.text.trim(), ev, ctx, timestamp);
     });
     return { result };
   }
@@ -204,33 +170,63 @@ function parseValueWith(
   return { result: fromFields(rec, hashId('vpc-flow', input.text), input, ctx) };
 }
 
-function parseLine(fields: string[], line: string, input: RecordInput, ctx: ParseContext): RecordResult {
+/**
+ * One text line: with the known format when the field counts agree, else a default order it fits, else a reject that
+ * says how to give the format.
+ */
+function parseLine(
+  known: readonly string[] | undefined,
+  line: string,
+  input: RecordInput,
+  ctx: ParseContext,
+  eventTime?: number,
+): RecordResult {
   const toks = line.split(/\s+/);
-  if (toks.length !== fields.length)
-    return {
-      observations: [],
-      rejects: [
-        reject(
-          'vpc-flow',
+  const fields = known && known.length === toks.length ? known : matchDefaultFormat(toks)?.fields;
+  if (!fields) {
+    const near = known ? undefined : defaultFormatFor(toks);
+    const how = `give the flow log's format (its LogFormat) once: warden ingest --vpc-format '\${version} \${srcaddr} ...'`;
+    const [reason, detail] = known
+      ? [
           'field-count-mismatch',
-          `${toks.length} fields, format has ${fields.length} (${fields.slice(0, 4).join(' ')} ...)`,
-          input,
-          ctx.file,
-        ),
-      ],
-    };
+          `${toks.length} fields, format has ${known.length} (${known.slice(0, 4).join(' ')} ...)`,
+        ]
+      : near
+        ? [
+            'unknown-format',
+            `${toks.length} fields without a header in a custom order (as ${near.format.name} they misfit ${near.misfits.slice(0, 3).join(', ')}): ${how}`,
+          ]
+        : [
+            'field-count-mismatch',
+            `${toks.length} fields without a header, and no default order has ${toks.length}: ${how}`,
+          ];
+    return { observations: [], rejects: [reject('vpc-flow', reason, detail, input, ctx.file)] };
+  }
   const rec: Record<string, string> = {};
   fields.forEach((f, i) => {
     rec[f] = toks[i]!;
   });
-  return fromFields(rec, hashId('vpc-flow', `${fields.join(' ')}\n${line}`), input, ctx);
+  return fromFields(rec, hashId('vpc-flow', `${fields.join(' ')}\n${line}`), input, ctx, eventTime);
 }
 
 const IP = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/;
 const PROTOCOLS: Readonly<Record<string, string>> = { '1': 'icmp', '6': 'tcp', '17': 'udp', '58': 'icmpv6' };
 const NUMERIC = ['srcport', 'dstport', 'protocol', 'packets', 'bytes', 'start', 'end', 'tcp-flags'];
+/** Transit Gateway drop counters, kept as numeric attrs. */
+const TGW_LOST = [
+  ['packets-lost-no-route', 'packetsLostNoRoute'],
+  ['packets-lost-blackhole', 'packetsLostBlackhole'],
+  ['packets-lost-mtu-exceeded', 'packetsLostMtuExceeded'],
+  ['packets-lost-ttl-expired', 'packetsLostTtlExpired'],
+] as const;
 
-function fromFields(rec: Record<string, string>, id: string, input: RecordInput, ctx: ParseContext): RecordResult {
+function fromFields(
+  rec: Record<string, string>,
+  id: string,
+  input: RecordInput,
+  ctx: ParseContext,
+  eventTime?: number,
+): RecordResult {
   const fail = (reason: string, detail: string): RecordResult => ({
     observations: [],
     rejects: [reject('vpc-flow', reason, detail, input, ctx.file)],
@@ -259,14 +255,18 @@ function fromFields(rec: Record<string, string>, id: string, input: RecordInput,
     ['dstaddr', dst],
   ] as const)
     if (!IP.test(ip)) return fail(`invalid-ip:${f}`, JSON.stringify(ip.slice(0, 60)));
-  if (n.start === undefined) return fail('missing-field:start', 'no flow start time');
-  const time = normalizeTime(n.start);
-  if (!time) return fail('invalid-time:start', String(n.start));
+  // A custom format may leave out start (or both times); CloudWatch delivery still stamps each event.
+  const when = n.start ?? n.end ?? (eventTime !== undefined ? Math.floor(eventTime / 1000) : undefined);
+  if (when === undefined) return fail('missing-field:start', 'no flow start or end time in the format');
+  const time = normalizeTime(when);
+  if (!time) return fail('invalid-time:start', String(when));
   const action = val('action');
   if (action !== undefined && action !== 'ACCEPT' && action !== 'REJECT')
     return fail('invalid-value:action', JSON.stringify(action.slice(0, 20)));
 
-  const flowDirection = val('flow-direction');
+  // A Transit Gateway record's flow-direction is relative to the gateway attachment, not to a workload.
+  const tgw = val('resource-type') !== undefined || val('tgw-id') !== undefined;
+  const flowDirection = tgw ? undefined : val('flow-direction');
   let localIsSrc: boolean;
   let subject: string | undefined;
   if (flowDirection === 'egress' || flowDirection === 'ingress') localIsSrc = flowDirection === 'egress';
@@ -309,6 +309,10 @@ function fromFields(rec: Record<string, string>, id: string, input: RecordInput,
     if (end) attrs.end = end;
   }
   if (n['tcp-flags'] !== undefined) attrs.tcpFlags = n['tcp-flags'];
+  for (const [f, a] of TGW_LOST) {
+    const v = val(f);
+    if (v !== undefined && /^\d{1,15}$/.test(v)) attrs[a] = Number(v);
+  }
   if (localPort !== undefined) attrs.localPort = localPort;
   if (peerPort !== undefined) attrs.peerPort = peerPort;
   const copy: [string, string][] = [
@@ -329,6 +333,14 @@ function fromFields(rec: Record<string, string>, id: string, input: RecordInput,
     ['ecs-service-name', 'ecsServiceName'],
     ['ecs-cluster-name', 'ecsClusterName'],
     ['reject-reason', 'rejectReason'],
+    ['resource-type', 'resourceType'],
+    ['tgw-id', 'tgwId'],
+    ['tgw-attachment-id', 'tgwAttachmentId'],
+    ['tgw-pair-attachment-id', 'tgwPairAttachmentId'],
+    ['tgw-src-vpc-id', 'tgwSrcVpcId'],
+    ['tgw-dst-vpc-id', 'tgwDstVpcId'],
+    ['tgw-src-vpc-account-id', 'tgwSrcVpcAccountId'],
+    ['tgw-dst-vpc-account-id', 'tgwDstVpcAccountId'],
   ];
   for (const [f, a] of copy) {
     const v = val(f);

@@ -15,8 +15,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let demo: CliRun;
 // The demo may take a few minutes on a loaded 2-core CI machine.
 beforeAll(async () => {
-  demo = await warden(['demo', '--json'], { cwd: dir, timeoutMs: 420_000 });
-}, 450_000);
+  demo = await warden(['demo', '--json'], { cwd: dir, timeoutMs: 600_000 });
+}, 630_000);
 
 describe('warden demo', () => {
   it('runs the reference incident end to end on the default store and names what it wrote', () => {

@@ -28,6 +28,8 @@ const STAR_OK = [
   'xray:PutTraceSegments',
   'xray:PutTelemetryRecords',
   'cloudtrail:LookupEvents',
+  // the ingest function reads a flow log's LogFormat for its headerless objects
+  'ec2:DescribeFlowLogs',
   's3:PutBucketNotification',
   ...RECONCILE_READ_ACTIONS,
   // Step Functions log delivery to CloudWatch Logs: these APIs take no resource ARN.
