@@ -27,7 +27,8 @@ export const agentEnvSchema = z.object({
   WARDEN_CLUSTER: z.string().min(1, 'WARDEN_CLUSTER (the EKS cluster name) is required'),
   WARDEN_INGEST_URL: z.string().url(),
   AWS_REGION: z.string().min(1),
-  WARDEN_INGEST_SERVICE: z.string().default('execute-api'),
+  /** SigV4 service of the ingestion endpoint: `lambda` for the stack's function URL (AWS_IAM auth). */
+  WARDEN_INGEST_SERVICE: z.string().default('lambda'),
   /** `api-server` (default) or `kubelet`. */
   WARDEN_POD_SOURCE: z.enum(['api-server', 'kubelet']).default('api-server'),
   WARDEN_KUBELET_URL: z.string().url().optional(),

@@ -109,7 +109,7 @@ export interface HttpSinkOptions {
   /** Ingestion endpoint URL (API Gateway / Lambda function URL). */
   endpoint: string;
   region: string;
-  /** SigV4 service name: `execute-api` for API Gateway, `lambda` for a function URL. */
+  /** SigV4 service name: `lambda` for the stack's function URL (default), `execute-api` behind API Gateway. */
   service?: string;
   credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   timeoutMs?: number;
@@ -120,7 +120,7 @@ export function httpSink(opts: HttpSinkOptions): BatchSink {
   const signer = new SignatureV4({
     credentials: opts.credentials,
     region: opts.region,
-    service: opts.service ?? 'execute-api',
+    service: opts.service ?? 'lambda',
     sha256: Sha256,
   });
   const url = new URL(opts.endpoint);

@@ -91,7 +91,7 @@ describe('node agent: kubepods cgroup -> pod -> Deployment, real loader, SigV4 s
     const verifier = new SignatureV4({
       credentials: creds,
       region: 'us-east-1',
-      service: 'execute-api',
+      service: 'lambda',
       sha256: Sha256,
     });
     ingest = createServer((req: IncomingMessage, res: ServerResponse) => {

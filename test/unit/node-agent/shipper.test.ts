@@ -95,7 +95,8 @@ describe('SigV4 HTTP sink against a loopback endpoint', () => {
     const verifier = new SignatureV4({
       credentials: creds,
       region: 'eu-west-1',
-      service: 'execute-api',
+      // the default service: the stack's endpoint is a Lambda function URL
+      service: 'lambda',
       sha256: Sha256,
     });
     server = createServer((req, res) => {
@@ -144,7 +145,7 @@ describe('SigV4 HTTP sink against a loopback endpoint', () => {
     const got = received.at(-1)!;
     expect(got.verified).toBe(true);
     expect(String(got.headers.authorization)).toMatch(
-      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request/,
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/lambda\/aws4_request/,
     );
     expect(got.headers['x-amz-security-token']).toBe('tok');
     expect(JSON.parse(got.body)).toEqual(batch(0));
