@@ -25,7 +25,12 @@ const median = (xs: number[]) => {
 
 export async function bench(): Promise<BenchRow[]> {
   // warm the file cache and, if a source changed since the build, rebuild (not part of any measurement)
-  for (const args of [['-e', '0'], [BIN, 'version'], [BIN, '--help']]) wallMs(args);
+  for (const args of [
+    ['-e', '0'],
+    [BIN, 'version'],
+    [BIN, '--help'],
+  ])
+    wallMs(args);
   const node: number[] = [];
   const version: number[] = [];
   const help: number[] = [];

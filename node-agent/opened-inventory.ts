@@ -84,7 +84,10 @@ export async function inventoryFromOpens(opened: Iterable<string>, opts: OpenedI
       if (first.endsWith('.dist-info')) pyDists.add(`${site}/${first}`);
       else {
         let index = sites.get(site);
-        if (!index) sites.set(site, (index = topLevelIndex(site)));
+        if (!index) {
+          index = topLevelIndex(site);
+          sites.set(site, index);
+        }
         const dist = (await index).get(first.replace(/\.(py|pyc|so)$/, '').replace(/\..*$/, ''));
         if (dist) pyDists.add(dist);
       }

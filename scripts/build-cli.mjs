@@ -50,7 +50,9 @@ const externalPackages = {
   name: 'external-packages',
   setup(build) {
     build.onResolve({ filter: /^[^./]/ }, (args) =>
-      BUNDLED_PACKAGES.has(args.path) || args.path.startsWith('node:') ? undefined : { path: args.path, external: true },
+      BUNDLED_PACKAGES.has(args.path) || args.path.startsWith('node:')
+        ? undefined
+        : { path: args.path, external: true },
     );
   },
 };
@@ -67,7 +69,9 @@ export async function buildCli(root = ROOT) {
     platform: 'node',
     target: 'node20',
     // A bundled CommonJS package calls require() for Node's built-ins.
-    banner: { js: "import { createRequire as __wardenRequire } from 'node:module';const require = __wardenRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __wardenRequire } from 'node:module';const require = __wardenRequire(import.meta.url);",
+    },
     outdir: join(root, 'dist', 'cli', 'next'),
     entryNames: '[name]',
     chunkNames: 'chunks/[name]-[hash]',
