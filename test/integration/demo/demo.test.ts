@@ -59,7 +59,10 @@ describe('warden demo', () => {
     const s = JSON.parse(demo.stdout);
     const next: string[] = s.next;
     expect(next).toHaveLength(3);
-    const [subjects, drift, audit] = await Promise.all(next.map((n) => shell(n, { cwd: dir, timeoutMs: 240_000 })));
+    // one after the other, as a user types them (the embedded store is one process's at a time)
+    const runs = [];
+    for (const n of next) runs.push(await shell(n, { cwd: dir, timeoutMs: 240_000 }));
+    const [subjects, drift, audit] = runs;
     for (const r of [subjects, drift, audit]) {
       expect(r?.stderr).toBe('');
       expect(r?.code).toBe(0);
