@@ -29,7 +29,7 @@ function program(): Command {
     .description('Runtime security control plane for AI agents on AWS')
     .option(
       '--store <spec>',
-      'store: embedded[:DIR] (default .warden/store) or dynamodb://TABLE?endpoint=URL&region=R (also WARDEN_STORE)',
+      'store: embedded[:DIR] (default .warden, the SQLite file .warden/warden.db) or dynamodb://TABLE?endpoint=URL&region=R (also WARDEN_STORE)',
     )
     .option('--json', 'machine-readable output (errors too: one JSON object on stderr)')
     .addHelpText(

@@ -86,7 +86,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const log = opts.log ?? (() => {});
   const timings: Record<string, number> = {};
   mkdirSync(out, { recursive: true });
-  // The demo writes to the same store as every other command (--store, WARDEN_STORE or .warden/store), so its
+  // The demo writes to the same store as every other command (--store, WARDEN_STORE or .warden), so its
   // printed next steps read what it wrote.
   const store: Store = await openStore(opts.storeSpec);
   try {

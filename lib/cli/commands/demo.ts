@@ -1,6 +1,6 @@
 /**
  * `warden demo [--out DIR] [--json]`: the reference incident end to end (see lib/demo/run.ts), written to the same
- * store every other command reads by default (`--store`, WARDEN_STORE, else .warden/store). The terminal summary fits
+ * store every other command reads by default (`--store`, WARDEN_STORE, else .warden). The terminal summary fits
  * one screen, names the files and ends with next steps that run as printed and show the incident; `--json` prints
  * the summary object (store, files, subjects, risky drift items, the incident's audit id, the next steps).
  */

@@ -25,7 +25,7 @@ describe('warden demo', () => {
     expect(demo.code).toBe(0);
     const s = JSON.parse(demo.stdout);
     // the store every other command reads by default
-    expect(s.store).toBe(`embedded:${join(dir, '.warden', 'store')}`);
+    expect(s.store).toBe(`embedded:${join(dir, '.warden')}`);
     // the week-seven exfiltration is the one risky item, tied to its audit entry
     expect(s.riskyDrift).toHaveLength(1);
     expect(s.riskyDrift[0].subject).toBe('k8s:prod-eks/support/support-agent');
