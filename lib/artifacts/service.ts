@@ -7,18 +7,26 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadIamCatalog } from '../adapters/iam-scope.ts';
 import { loadBaseline } from '../baselines/service.ts';
-import { generateIamTightening, iamArtifactFiles } from '../core/artifacts/iam-policy.ts';
+import { generateIamTightening } from '../core/artifacts/iam-policy.ts';
+import { iamArtifactFiles } from '../core/artifacts/iam-pr.ts';
+import { type TighteningValidation, validateTightening } from '../core/artifacts/iam-validate.ts';
 import { generateNetworkPolicies } from '../core/artifacts/network-policy.ts';
 import { generateSeccomp } from '../core/artifacts/seccomp.ts';
 import type { ArtifactBaseline, ArtifactFile, ProvenanceIndex, RuleProvenance } from '../core/artifacts/types.ts';
 import { classBaseline } from '../core/baseline/classes/class-baseline.ts';
 import type { Baseline } from '../core/baseline/types.ts';
+import { emptyBaseline, updateBaseline } from '../core/baseline/update.ts';
 import type { PolicyDocument } from '../core/iam/policy.ts';
 import { parseSubject } from '../core/observation.ts';
-import { behaviorsFromAggregates, servicesInvolved } from '../core/reconcile/reconcile.ts';
 import type { MonitoredArtifacts } from '../core/rollout/blast-radius.ts';
 import type { Store } from '../ports.ts';
-import { DeclaredScopeMissingError, declaredScope, runReconcile, type ServiceDeps } from '../reconcile/service.ts';
+import {
+  DeclaredScopeMissingError,
+  declaredScope,
+  reconcileSubject,
+  type ServiceDeps,
+  windowOf,
+} from '../reconcile/service.ts';
 
 export interface ArtifactSet {
   subject: string;
@@ -28,6 +36,10 @@ export interface ArtifactSet {
   index: ProvenanceIndex;
   monitored: MonitoredArtifacts;
   warnings: string[];
+  /** Data the artifacts were generated from: baseline entries and IAM calls before `until` only. */
+  generatedFrom: { until: string; iamWindow: { from: string; to: string } };
+  /** Validation of the IAM tightening (catalog structure and no new access), when one was generated. */
+  iamValidation?: TighteningValidation;
 }
 
 export class NoBaselineError extends Error {
@@ -44,6 +56,13 @@ export interface GenerateOptions {
   scope?: unknown;
   /** Build from this subject's baseline instead (pre-enforced: the staging subject). */
   baselineSubject?: string;
+  /**
+   * Use only data before this time (an hour boundary): the baseline is rebuilt as of `until`, so a window after it
+   * is held out from generation and can measure the blast radius. Default: everything up to `now`.
+   */
+  until?: string;
+  /** IAM observation window in days, ending at `until` (default 90). */
+  windowDays?: number;
 }
 
 const asArtifactBaseline = (b: Baseline, subject: string): ArtifactBaseline => ({
@@ -53,13 +72,23 @@ const asArtifactBaseline = (b: Baseline, subject: string): ArtifactBaseline => (
 });
 
 /** Generates every artifact for one subject. */
+/** The baseline of `subject` as of `until`: the stored one folded again from the aggregates before `until`. */
+async function baselineAsOf(store: Store, subject: string, stored: Baseline, until: string): Promise<Baseline> {
+  const rows = (await store.aggregates(subject, { to: until })).filter((r) => r.window < until);
+  const b = updateBaseline(emptyBaseline(subject, until, stored.config), rows, until).baseline;
+  // The version names the stored baseline this one was cut from, so provenance stays traceable.
+  return { ...b, version: stored.version };
+}
+
 export async function generateArtifacts(subject: string, opts: GenerateOptions): Promise<ArtifactSet> {
   const source = opts.baselineSubject ?? subject;
   const loaded = await loadBaseline(opts.store, source);
   if (!loaded) throw new NoBaselineError(source);
-  const b = asArtifactBaseline(loaded.baseline, subject);
+  const until = opts.until ?? opts.now;
+  const baseline = opts.until ? await baselineAsOf(opts.store, source, loaded.baseline, opts.until) : loaded.baseline;
+  const b = asArtifactBaseline(baseline, subject);
   const labels = (await opts.store.subjects()).find((s) => s.subject === subject)?.labels ?? {};
-  const cls = classBaseline(subject, labels, loaded.baseline.entries);
+  const cls = classBaseline(subject, labels, baseline.entries);
   const t = cls.template;
   const classNote = `class ${t.class}: ${t.description}`;
   const warnings: string[] = [];
@@ -87,28 +116,48 @@ export async function generateArtifacts(subject: string, opts: GenerateOptions):
     );
   }
 
+  // IAM belongs to the production subject's role: its own CloudTrail and traces, whatever the baseline source.
   const deps: ServiceDeps = {
     store: opts.store,
     now: opts.now,
+    until,
+    ...(opts.windowDays !== undefined ? { windowDays: opts.windowDays } : {}),
     ...(opts.scope !== undefined ? { scope: opts.scope } : {}),
+    loadCatalog: loadIamCatalog,
   };
+  const iamWindow = windowOf(deps);
+  let iamValidation: TighteningValidation | undefined;
   try {
     const scope = await declaredScope(deps, subject);
-    const reconciled = await runReconcile({ ...deps, scope }, subject);
-    const observed = behaviorsFromAggregates(await opts.store.aggregates(source));
-    const catalog = await loadIamCatalog(servicesInvolved(scope, observed));
+    const run = await reconcileSubject({ ...deps, scope }, subject);
     const tightening = generateIamTightening({
       subject,
       baselineVersion: b.version,
-      observed,
+      observed: run.observed,
       ...(scope.role ? { role: scope.role } : {}),
-      findings: reconciled.findings,
-      catalog,
+      findings: run.result.findings,
+      assessments: run.result.assessments,
+      coverage: run.coverage,
+      catalog: run.catalog,
       readOnly: t.readOnlyIam,
     });
-    if (tightening.policies.length > 0) {
-      files.push(...iamArtifactFiles(subject, tightening));
+    if (tightening.policies.length > 0 || tightening.removals.length > 0) {
+      iamValidation = validateTightening(tightening, scope.role, run.catalog);
+      files.push(
+        ...iamArtifactFiles({
+          subject,
+          ...(scope.role ? { role: scope.role } : {}),
+          tightening,
+          assessments: run.result.assessments,
+          window: iamWindow,
+          validation: iamValidation,
+        }),
+      );
       monitored.iamPolicies = tightening.policies.map((p) => p.document as PolicyDocument);
+      if (!iamValidation.ok)
+        warnings.push(
+          `IAM tightening failed validation (${[...iamValidation.problems, ...iamValidation.newAccess].join('; ')}): do not merge it`,
+        );
     }
     warnings.push(...tightening.warnings);
   } catch (err) {
@@ -123,7 +172,17 @@ export async function generateArtifacts(subject: string, opts: GenerateOptions):
     generatedAt: opts.now,
     files: files.map((f) => ({ path: f.path, kind: f.kind, enforcementPoint: f.enforcementPoint, rules: f.rules })),
   };
-  return { subject, baselineVersion: b.version, class: t.class, files, index, monitored, warnings };
+  return {
+    subject,
+    baselineVersion: b.version,
+    class: t.class,
+    files,
+    index,
+    monitored,
+    warnings,
+    generatedFrom: { until, iamWindow },
+    ...(iamValidation ? { iamValidation } : {}),
+  };
 }
 
 /** Writes the files and `provenance.json` under `dir`; returns the paths written. */

@@ -4,10 +4,17 @@
  * `declared-scope` / `reconcile` / `track`, scope = subject, id = `latest` and the generation time.
  */
 import { loadIamCatalog } from '../adapters/iam-scope.ts';
+import type { CoverageContext, TrailConfig } from '../core/coverage/action-coverage.ts';
 import type { IamCatalog } from '../core/iam/catalog.ts';
 import type { ReconcileResult } from '../core/reconcile/findings.ts';
+import { cloudTrailSeen, isCloudTrail } from '../core/reconcile/iam-rules.ts';
 import { behaviorsFromAggregates, reconcile, servicesInvolved } from '../core/reconcile/reconcile.ts';
-import { type DeclaredScope, type DeclaredScopeReader, declaredScopeSchema } from '../core/reconcile/types.ts';
+import {
+  type DeclaredScope,
+  type DeclaredScopeReader,
+  declaredScopeSchema,
+  type ObservedBehavior,
+} from '../core/reconcile/types.ts';
 import { classifyTrack, type TrackDecision } from '../core/track/classify.ts';
 import { grantedAccessLevels } from '../core/track/privilege.ts';
 import type { Store } from '../ports.ts';
@@ -15,7 +22,9 @@ import type { Store } from '../ports.ts';
 export const DOC_SCOPE = 'declared-scope';
 export const DOC_RECONCILE = 'reconcile';
 export const DOC_TRACK = 'track';
-export const DEFAULT_WINDOW_DAYS = 14;
+export const DOC_TRAILS = 'coverage-trails';
+/** IAM Access Analyzer's default for unused access: a shorter window calls quarterly jobs' grants unused. */
+export const DEFAULT_WINDOW_DAYS = 90;
 
 export class DeclaredScopeMissingError extends Error {
   constructor(subject: string) {
@@ -33,6 +42,8 @@ export interface ServiceDeps {
   loadCatalog?: (services: string[]) => Promise<IamCatalog>;
   now: string;
   windowDays?: number;
+  /** End of the window when it is not `now` (artifacts generated from data before a held-out window). */
+  until?: string;
 }
 
 async function putLatest<T>(store: Store, kind: string, subject: string, id: string, body: T): Promise<void> {
@@ -61,21 +72,66 @@ export async function declaredScope(deps: ServiceDeps, subject: string): Promise
   return declaredScopeSchema.parse(doc.body);
 }
 
-function windowOf(deps: ServiceDeps): { from: string; to: string } {
+export function windowOf(deps: Pick<ServiceDeps, 'now' | 'windowDays' | 'until'>): { from: string; to: string } {
   const days = deps.windowDays ?? DEFAULT_WINDOW_DAYS;
-  return { from: new Date(Date.parse(deps.now) - days * 86_400_000).toISOString(), to: deps.now };
+  const to = deps.until ?? deps.now;
+  return { from: new Date(Date.parse(to) - days * 86_400_000).toISOString(), to };
 }
 
-/** Reconciles one subject over the window and saves the result. */
-export async function runReconcile(deps: ServiceDeps, subject: string): Promise<ReconcileResult> {
+/** Saves the trail selectors read from the account (`warden coverage`, `reconcile --aws`, the demo's world). */
+export async function saveTrailConfig(store: Store, cfg: TrailConfig): Promise<void> {
+  await putLatest(store, DOC_TRAILS, 'global', cfg.readAt, cfg);
+}
+
+/**
+ * What the sources would have shown over the window: the stored trail selectors when read, and what the ingested
+ * CloudTrail of every subject (the whole account's trail) shows is logged.
+ */
+export async function coverageContext(
+  store: Store,
+  scope: DeclaredScope,
+  window: { from: string; to: string },
+  observed: ObservedBehavior[],
+): Promise<CoverageContext> {
+  const seen = cloudTrailSeen(observed);
+  for (const s of await store.subjects()) {
+    if (s.subject === scope.subject) continue;
+    const rows = await store.aggregates(s.subject, { ...window, layers: ['cloud-api'] });
+    cloudTrailSeen(behaviorsFromAggregates(rows, window), seen);
+  }
+  const trails = (await store.getDoc<TrailConfig>(DOC_TRAILS, 'global', 'latest'))?.body;
+  return {
+    seen,
+    ownCloudTrailEvents: observed.filter(isCloudTrail).reduce((n, b) => n + b.count, 0),
+    ...(scope.role ? { roleArn: scope.role.arn } : {}),
+    ...(trails ? { trails } : {}),
+  };
+}
+
+export interface ReconcileRun {
+  result: ReconcileResult;
+  scope: DeclaredScope;
+  observed: ObservedBehavior[];
+  coverage: CoverageContext;
+  catalog: IamCatalog;
+}
+
+/** Reconciles one subject over the window and saves the result; returns what the artifacts need too. */
+export async function reconcileSubject(deps: ServiceDeps, subject: string): Promise<ReconcileRun> {
   const scope = await declaredScope(deps, subject);
   const window = windowOf(deps);
   const rows = await deps.store.aggregates(subject, { from: window.from, to: window.to });
   const observed = behaviorsFromAggregates(rows, window);
   const catalog = await (deps.loadCatalog ?? loadIamCatalog)(servicesInvolved(scope, observed));
-  const result = reconcile(scope, observed, catalog, window, deps.now);
+  const coverage = await coverageContext(deps.store, scope, window, observed);
+  const result = reconcile(scope, observed, catalog, window, deps.now, coverage);
   await putLatest(deps.store, DOC_RECONCILE, subject, deps.now, result);
-  return result;
+  return { result, scope, observed, coverage, catalog };
+}
+
+/** Reconciles one subject over the window and saves the result. */
+export async function runReconcile(deps: ServiceDeps, subject: string): Promise<ReconcileResult> {
+  return (await reconcileSubject(deps, subject)).result;
 }
 
 /** Classifies one subject's track and saves the decision. The declared scope is optional here (labels may suffice). */

@@ -1,25 +1,38 @@
 /**
- * IAM scope tightening per agent role: a least-privilege policy built from the exercised CloudTrail calls.
+ * IAM scope tightening per agent role: each of the role's editable policies (inline and customer managed) is
+ * replaced by a narrower document, so merging the change tightens what is attached today.
  *
- * - Actions: the IAM actions that authorized each successful call (CloudTrail -> IAM mapping in core/iam); calls
- *   that failed (AccessDenied ...) were never allowed and are not granted. Every action is checked against the
- *   catalog: unknown actions are dropped with a warning.
- * - Resources: the concrete ARNs observed (S3 object keys already generalized to `bucket/*` by the key rules);
- *   `*` only for wildcard-only actions, or when the source recorded no resource (warned).
- * - Conditions: the Condition block of the current statement that allowed the call is kept, so a tightening never
- *   drops a guard (statements are grouped by that block).
- * - Size: split into several managed policies when one would exceed {@link MANAGED_POLICY_MAX} characters
- *   (IAM counts characters without whitespace).
- * - Diff: each current statement is kept-narrowed or removed, with the reconciliation findings behind it.
+ * - Exercised actions (CloudTrail): the IAM actions that authorized each successful call, on the concrete resources
+ *   observed (S3 object keys already generalized to `bucket/*`); a granted resource whose events no source would
+ *   show stays granted. Calls the role's own policies did not allow (a resource policy, the node role) are not added:
+ *   the tightening never grants what the role does not have. Unknown actions are dropped with a warning.
+ * - Not assessed (see core/reconcile/iam-assess.ts): kept exactly as granted (resources and condition), with the
+ *   missing source in provenance; actions seen only in traces or invocation logs are kept the same way.
+ * - Unused (a covering source shows no use): removed.
+ * - Conditions: the Condition block of the statement that allowed a call is kept, so a tightening never drops a
+ *   guard; Deny statements of a replaced policy are kept as they are.
+ * - Grants exercised only through AWS managed policies move to one new customer managed policy and the AWS managed
+ *   policy is detached; size limits split it (IAM counts characters without whitespace).
+ * - Diff: each current statement is kept, kept-narrowed or removed, with the reconciliation findings behind it.
  */
+import type { CoverageContext } from '../coverage/action-coverage.ts';
+import { actionCoverage } from '../coverage/action-coverage.ts';
 import type { IamCatalog } from '../iam/catalog.ts';
 import { evaluate, type PolicySet } from '../iam/evaluate.ts';
-import { formatStatementRef, type NamedPolicy, type Statement, type StatementRef, statements } from '../iam/policy.ts';
+import {
+  asList,
+  formatStatementRef,
+  type NamedPolicy,
+  type PolicyKind,
+  type Statement,
+  type StatementRef,
+  statements,
+} from '../iam/policy.ts';
 import { parseSubject } from '../observation.ts';
-import type { Finding } from '../reconcile/findings.ts';
+import type { ActionAssessment, Finding } from '../reconcile/findings.ts';
 import { toApiCall } from '../reconcile/iam-rules.ts';
 import type { AgentRole, ObservedBehavior } from '../reconcile/types.ts';
-import type { ArtifactFile, KeyEvidence, RuleProvenance } from './types.ts';
+import type { KeyEvidence, RuleProvenance } from './types.ts';
 
 export const MANAGED_POLICY_MAX = 6144;
 export const INLINE_POLICIES_MAX = 10240;
@@ -27,12 +40,16 @@ export const INLINE_POLICIES_MAX = 10240;
 export interface IamTighteningInput {
   subject: string;
   baselineVersion: number;
-  /** Observed behaviors over the baseline window (api keys with their CloudTrail attrs). */
+  /** Observed behaviors over the window (api keys with their CloudTrail attrs). */
   observed: ObservedBehavior[];
   /** The agent's current role and policies (declared scope). */
   role?: AgentRole;
   /** Reconciliation findings for the subject, used to explain every removed grant. */
   findings: Finding[];
+  /** Per-action judgement from reconciliation: not-assessed grants are kept. */
+  assessments?: ActionAssessment[];
+  /** What the sources cover: a granted resource no source would show is kept beside the observed ones. */
+  coverage?: CoverageContext;
   catalog: IamCatalog;
   /** Class baseline expects read-only IAM (retrieval, code-execution): write-level actions are not granted. */
   readOnly?: boolean;
@@ -40,10 +57,25 @@ export interface IamTighteningInput {
 
 export interface GeneratedStatement {
   Sid: string;
-  Effect: 'Allow';
-  Action: string[];
-  Resource: string[];
+  Effect: 'Allow' | 'Deny';
+  Action?: string[];
+  NotAction?: string[];
+  Resource?: string[];
+  NotResource?: string[];
   Condition?: Record<string, Record<string, unknown>>;
+}
+
+export interface PolicyRef {
+  id: string;
+  name: string;
+  kind: PolicyKind;
+}
+
+export interface TightenedPolicy {
+  name: string;
+  /** The current policy this document replaces; undefined for a new customer managed policy. */
+  replaces?: PolicyRef;
+  document: { Version: '2012-10-17'; Statement: GeneratedStatement[] };
 }
 
 export interface DiffEntry {
@@ -52,21 +84,26 @@ export interface DiffEntry {
   change: 'kept-narrowed' | 'kept' | 'removed';
   /** Grants of this statement that the tightened policy no longer gives, from the findings. */
   removedGrants: string[];
+  /** Grants kept because no source could show their use (not assessed). */
+  keptNotAssessed: string[];
   findings: string[];
   summary: string;
 }
 
 export interface IamTightening {
-  policies: { name: string; document: { Version: '2012-10-17'; Statement: GeneratedStatement[] } }[];
+  policies: TightenedPolicy[];
+  /** Current policies the change removes: an inline/managed policy with nothing left, an AWS managed one to detach. */
+  removals: { policy: PolicyRef; change: 'delete' | 'detach'; reason: string }[];
   provenance: RuleProvenance[];
   diff: DiffEntry[];
   warnings: string[];
-  /** Calls observed but not granted (failed calls), with why. */
+  /** Calls observed but not granted (failed calls, calls the role did not allow), with why. */
   notGranted: { key: string; reason: string }[];
 }
 
 const sidPart = (s: string) => s.replace(/[^A-Za-z0-9]/g, '');
 const compactLength = (doc: unknown) => JSON.stringify(doc).length;
+const NEW = '\u0000new';
 
 const unconditioned = new WeakMap<AgentRole, NamedPolicy[]>();
 
@@ -75,7 +112,7 @@ const unconditioned = new WeakMap<AgentRole, NamedPolicy[]>();
  * made: attribution ignores Condition blocks (the request context of a past call is not fully known), and the
  * tightened statement then carries the original block over.
  */
-function allowingStatements(role: AgentRole | undefined, action: string, resource: string): StatementRef[] {
+export function allowingStatements(role: AgentRole | undefined, action: string, resource: string): StatementRef[] {
   if (!role) return [];
   let policies = unconditioned.get(role);
   if (!policies) {
@@ -94,23 +131,34 @@ function statementOf(role: AgentRole, ref: StatementRef): Statement | undefined 
   return p ? statements(p.document as NamedPolicy['document'])[ref.index] : undefined;
 }
 
-/** Builds the tightened policy, its provenance and the diff against the current policies. */
+const editable = (kind: string) => kind === 'inline' || kind === 'managed';
+
+interface Group {
+  target: string;
+  actions: Set<string>;
+  resources: Set<string>;
+  condition?: Statement['Condition'];
+  evidence: KeyEvidence[];
+  sources: Set<string>;
+  notes: string[];
+}
+
+/** Builds the tightened policies, their provenance and the diff against the current policies. */
 export function generateIamTightening(input: IamTighteningInput): IamTightening {
   const { catalog, role } = input;
   const warnings: string[] = [];
   const notGranted: IamTightening['notGranted'] = [];
-  // group key: condition JSON + sorted actions -> resources
-  interface Group {
-    actions: Set<string>;
-    resources: Set<string>;
-    condition?: Statement['Condition'];
-    evidence: KeyEvidence[];
-    sources: Set<string>;
-  }
-  const byResource = new Map<
-    string,
-    { actions: Set<string>; condition?: Statement['Condition']; evidence: KeyEvidence[]; sources: Set<string> }
-  >();
+  const groups = new Map<string, Group>();
+  const groupFor = (target: string, resource: string, condition?: Statement['Condition']) => {
+    const k = `${target}\u0001${resource}\u0001${condition ? JSON.stringify(condition) : ''}`;
+    let g = groups.get(k);
+    if (!g) {
+      g = { target, actions: new Set(), resources: new Set([resource]), evidence: [], sources: new Set(), notes: [] };
+      if (condition) g.condition = condition;
+      groups.set(k, g);
+    }
+    return g;
+  };
 
   for (const b of input.observed) {
     const call = toApiCall(b);
@@ -148,54 +196,145 @@ export function generateIamTightening(input: IamTighteningInput): IamTightening 
         }
       }
       const allowedBy = allowingStatements(role, action, resource);
-      const conds = allowedBy.map((r) => (role ? statementOf(role, r)?.Condition : undefined)).filter(Boolean);
-      const condition = conds.length > 0 && conds.length === allowedBy.length ? conds[0] : undefined;
-      const rkey = `${resource}\u0000${condition ? JSON.stringify(condition) : ''}`;
-      const cur = byResource.get(rkey) ?? {
-        actions: new Set<string>(),
-        condition,
-        evidence: [],
-        sources: new Set<string>(),
-      };
-      cur.actions.add(info?.action ?? action);
-      if (!cur.evidence.some((e) => e.key === b.key)) {
-        cur.evidence.push({ key: b.key, count: b.count, firstSeen: b.firstSeen, lastSeen: b.lastSeen });
+      if (role && allowedBy.length === 0) {
+        notGranted.push({
+          key: b.key,
+          reason: `${action} was allowed by a scope outside the role's policies (resource policy, another role): not added`,
+        });
+        continue;
       }
-      for (const r of allowedBy) cur.sources.add(formatStatementRef(r));
-      byResource.set(rkey, cur);
+      const first = allowedBy.find((r) => editable(r.policyKind)) ?? allowedBy[0];
+      const target = first && editable(first.policyKind) ? first.policyId : NEW;
+      const condition = first && role ? statementOf(role, first)?.Condition : undefined;
+      const g = groupFor(target, resource, condition);
+      g.actions.add(info?.action ?? action);
+      if (!g.evidence.some((e) => e.key === b.key))
+        g.evidence.push({ key: b.key, count: b.count, firstSeen: b.firstSeen, lastSeen: b.lastSeen });
+      for (const r of allowedBy) g.sources.add(formatStatementRef(r));
+      // Granted resources of the allowing statement that no source would show: kept, since unseen proves nothing.
+      const st = first && role ? statementOf(role, first) : undefined;
+      if (st && input.coverage && st.Resource !== undefined && !info?.wildcardOnly) {
+        for (const granted of asList(st.Resource)) {
+          if (granted === resource) continue;
+          const cov = actionCoverage(action, level, [granted], input.coverage);
+          if (cov.covered) continue;
+          const k = groupFor(target, granted, condition);
+          k.actions.add(info?.action ?? action);
+          k.sources.add(formatStatementRef(first!));
+          k.notes.push(`${info?.action ?? action} on ${granted} kept: not assessed (${cov.missing})`);
+        }
+      }
     }
   }
 
-  // Resources with the same action set and condition share a statement.
-  const groups = new Map<string, Group>();
-  for (const [rkey, v] of byResource) {
-    const resource = rkey.split('\u0000')[0]!;
-    const gkey = `${[...v.actions].sort().join(',')}\u0000${v.condition ? JSON.stringify(v.condition) : ''}`;
-    const g = groups.get(gkey) ?? {
-      actions: v.actions,
-      resources: new Set<string>(),
-      condition: v.condition,
-      evidence: [],
-      sources: new Set<string>(),
+  // Not-assessed grants (and uses seen only outside CloudTrail): kept as granted, with their missing source.
+  const keptByStatement = new Map<string, ActionAssessment[]>();
+  for (const a of input.assessments ?? []) {
+    if (a.status !== 'not-assessed' && !(a.status === 'exercised' && !a.seenIn.includes('cloudtrail'))) continue;
+    const k = `${a.ref.policyId}#${a.ref.index}`;
+    keptByStatement.set(k, [...(keptByStatement.get(k) ?? []), a]);
+  }
+  const kept: { target: string; st: GeneratedStatement; prov: RuleProvenance }[] = [];
+  for (const list of keptByStatement.values()) {
+    const ref = list[0]!.ref;
+    const orig = role ? statementOf(role, ref) : undefined;
+    if (!orig) continue;
+    const target = editable(ref.policyKind) ? ref.policyId : NEW;
+    const notAction = list.find((a) => a.action.startsWith('NotAction:'));
+    const st: GeneratedStatement = {
+      Sid: `${sidPart(ref.sid ?? `Stmt${ref.index}`)}Kept`,
+      Effect: 'Allow',
+      ...(notAction
+        ? { NotAction: asList(orig.NotAction) }
+        : { Action: [...new Set(list.map((a) => a.action))].sort() }),
+      ...(orig.Resource !== undefined
+        ? { Resource: asList(orig.Resource) }
+        : { NotResource: asList(orig.NotResource) }),
+      ...(orig.Condition ? { Condition: orig.Condition as GeneratedStatement['Condition'] } : {}),
     };
-    g.resources.add(resource);
-    g.evidence.push(...v.evidence);
-    for (const s of v.sources) g.sources.add(s);
-    groups.set(gkey, g);
+    kept.push({
+      target,
+      st,
+      prov: {
+        rule: `Statement[${st.Sid}]`,
+        allows: `${(st.Action ?? st.NotAction ?? []).join(', ')} on ${(st.Resource ?? st.NotResource ?? []).join(', ')} (kept as granted)`,
+        subject: input.subject,
+        baselineVersion: input.baselineVersion,
+        derivedFrom: [],
+        fixedReason: `kept from ${formatStatementRef(ref)}: not assessed`,
+        notes: list.map((a) =>
+          a.missing
+            ? `${a.action}: not assessed; missing source: ${a.missing}${a.count ? ` (seen ${a.count}× in ${a.seenIn.join(', ')})` : ''}`
+            : `${a.action}: seen ${a.count}× in ${a.seenIn.join(', ')}`,
+        ),
+      },
+    });
   }
 
+  const generated = buildStatements(input, groups);
+  const all = [...generated, ...kept];
+  const policies = assemble(input, all, warnings);
+  const removals: IamTightening['removals'] = [];
+  for (const p of role?.policies ?? []) {
+    if (p.kind === 'boundary') continue;
+    const ref = { id: p.id, name: p.name, kind: p.kind };
+    if (!editable(p.kind)) {
+      removals.push({
+        policy: ref,
+        change: 'detach',
+        reason: 'AWS managed: what the agent used moves to a policy of its own',
+      });
+      continue;
+    }
+    if (!policies.some((x) => x.replaces?.id === p.id))
+      removals.push({ policy: ref, change: 'delete', reason: 'nothing it grants was used or left unassessed' });
+  }
+  return {
+    policies,
+    removals,
+    provenance: all.map((s) => s.prov),
+    diff: diffAgainst(input),
+    warnings,
+    notGranted,
+  };
+}
+
+function buildStatements(
+  input: IamTighteningInput,
+  groups: Map<string, Group>,
+): { target: string; st: GeneratedStatement; prov: RuleProvenance }[] {
+  // Resources with the same action set, target and condition share a statement.
+  const merged = new Map<string, Group>();
+  for (const g of groups.values()) {
+    if (g.actions.size === 0) continue;
+    const k = `${g.target}\u0001${[...g.actions].sort().join(',')}\u0001${g.condition ? JSON.stringify(g.condition) : ''}`;
+    const cur = merged.get(k);
+    if (!cur) {
+      merged.set(k, {
+        ...g,
+        resources: new Set(g.resources),
+        evidence: [...g.evidence],
+        sources: new Set(g.sources),
+        notes: [...g.notes],
+      });
+      continue;
+    }
+    for (const r of g.resources) cur.resources.add(r);
+    cur.evidence.push(...g.evidence);
+    for (const s of g.sources) cur.sources.add(s);
+    cur.notes.push(...g.notes);
+  }
   const used = new Map<string, number>();
-  const stmts: { st: GeneratedStatement; prov: RuleProvenance }[] = [];
-  const sorted = [...groups.values()].sort((a, b) =>
+  const sorted = [...merged.values()].sort((a, b) =>
     [...a.actions]
       .sort()
       .join()
       .localeCompare([...b.actions].sort().join()),
   );
-  for (const g of sorted) {
+  return sorted.map((g) => {
     const actions = [...g.actions].sort();
     const services = [...new Set(actions.map((a) => a.split(':')[0]!))];
-    const level = actions.map((a) => catalog.accessLevel(a) ?? 'write').includes('write') ? 'Write' : 'Read';
+    const level = actions.map((a) => input.catalog.accessLevel(a) ?? 'write').includes('write') ? 'Write' : 'Read';
     const base = `${services.map((s) => sidPart(s[0]!.toUpperCase() + s.slice(1))).join('')}${level}`;
     const n = (used.get(base) ?? 0) + 1;
     used.set(base, n);
@@ -207,30 +346,72 @@ export function generateIamTightening(input: IamTighteningInput): IamTightening 
       Resource: [...g.resources].sort(),
       ...(g.condition ? { Condition: g.condition as GeneratedStatement['Condition'] } : {}),
     };
-    stmts.push({
+    const notes = [
+      ...(g.sources.size > 0 ? [`currently allowed by ${[...g.sources].sort().join(', ')}`] : []),
+      ...new Set(g.notes),
+    ];
+    return {
+      target: g.target,
       st,
       prov: {
         rule: `Statement[${Sid}]`,
-        allows: `${actions.join(', ')} on ${st.Resource.join(', ')}`,
+        allows: `${actions.join(', ')} on ${st.Resource!.join(', ')}`,
         subject: input.subject,
         baselineVersion: input.baselineVersion,
         derivedFrom: g.evidence.sort((a, b) => a.key.localeCompare(b.key)),
-        ...(g.sources.size > 0 ? { notes: [`currently allowed by ${[...g.sources].sort().join(', ')}`] } : {}),
+        ...(notes.length > 0 ? { notes } : {}),
       },
-    });
-  }
+    };
+  });
+}
 
-  // Pack statements into managed policies within the size limit.
+/** Groups statements into documents: one replacement per editable policy, new managed policies for the rest. */
+function assemble(
+  input: IamTighteningInput,
+  all: { target: string; st: GeneratedStatement }[],
+  warnings: string[],
+): TightenedPolicy[] {
+  const out: TightenedPolicy[] = [];
+  const sids = new Set<string>();
+  const unique = (st: GeneratedStatement): GeneratedStatement => {
+    let sid = st.Sid;
+    for (let i = 2; sids.has(sid); i++) sid = `${st.Sid}${i}`;
+    sids.add(sid);
+    return sid === st.Sid ? st : { ...st, Sid: sid };
+  };
+  for (const p of input.role?.policies ?? []) {
+    if (!editable(p.kind)) continue;
+    const mine = all.filter((s) => s.target === p.id).map((s) => s.st);
+    if (mine.length === 0) continue;
+    // A Deny in the replaced policy keeps guarding what is left.
+    const denies = statements(p.document as NamedPolicy['document'])
+      .map((st, i) => ({ st, i }))
+      .filter(({ st }) => st.Effect === 'Deny')
+      .map(
+        ({ st, i }): GeneratedStatement => ({
+          Sid: sidPart(st.Sid ?? `Deny${i}`) || `Deny${i}`,
+          Effect: 'Deny',
+          ...(st.Action !== undefined ? { Action: asList(st.Action) } : { NotAction: asList(st.NotAction) }),
+          ...(st.Resource !== undefined ? { Resource: asList(st.Resource) } : { NotResource: asList(st.NotResource) }),
+          ...(st.Condition ? { Condition: st.Condition as GeneratedStatement['Condition'] } : {}),
+        }),
+      );
+    const doc = { Version: '2012-10-17' as const, Statement: [...mine, ...denies].map(unique) };
+    const max = p.kind === 'inline' ? INLINE_POLICIES_MAX : MANAGED_POLICY_MAX;
+    if (compactLength(doc) > max) warnings.push(`replacement of ${p.name} exceeds ${max} characters; split it by hand`);
+    out.push({ name: p.name, replaces: { id: p.id, name: p.name, kind: p.kind }, document: doc });
+  }
   const subj = parseSubject(input.subject);
   const baseName = `warden-${subj?.name ?? 'agent'}-tightened`;
-  const policies: IamTightening['policies'] = [];
+  const fresh: TightenedPolicy[] = [];
   let current: GeneratedStatement[] = [];
   const flush = () => {
     if (current.length === 0) return;
-    policies.push({ name: '', document: { Version: '2012-10-17', Statement: current } });
+    fresh.push({ name: '', document: { Version: '2012-10-17', Statement: current } });
     current = [];
   };
-  for (const { st } of stmts) {
+  for (const { st: raw } of all.filter((s) => s.target === NEW)) {
+    const st = unique(raw);
     if (compactLength({ Version: '2012-10-17', Statement: [st] }) > MANAGED_POLICY_MAX) {
       warnings.push(`statement ${st.Sid} alone exceeds ${MANAGED_POLICY_MAX} characters; it is emitted as is`);
     }
@@ -238,11 +419,10 @@ export function generateIamTightening(input: IamTighteningInput): IamTightening 
     current.push(st);
   }
   flush();
-  policies.forEach((p, i) => {
-    p.name = policies.length === 1 ? baseName : `${baseName}-${i + 1}`;
+  fresh.forEach((p, i) => {
+    p.name = fresh.length === 1 ? baseName : `${baseName}-${i + 1}`;
   });
-
-  return { policies, provenance: stmts.map((s) => s.prov), diff: diffAgainst(input), warnings, notGranted };
+  return [...out, ...fresh];
 }
 
 function diffAgainst(input: IamTighteningInput): DiffEntry[] {
@@ -276,57 +456,29 @@ function diffAgainst(input: IamTighteningInput): DiffEntry[] {
       const removedGrants = findings.flatMap((f) =>
         f.category === 'unused-excess' ? f.unused.map((u) => u.item) : f.grants.actions,
       );
-      const stillUsed = exercisedRefs.has(`${p.id}#${index}`);
+      const keptNotAssessed = (input.assessments ?? [])
+        .filter((a) => a.ref.policyId === p.id && a.ref.index === index)
+        .filter((a) => a.status === 'not-assessed' || (a.status === 'exercised' && !a.seenIn.includes('cloudtrail')))
+        .map((a) => a.action);
+      const stillUsed = exercisedRefs.has(`${p.id}#${index}`) || keptNotAssessed.length > 0;
       const change: DiffEntry['change'] = !stillUsed ? 'removed' : removedGrants.length > 0 ? 'kept-narrowed' : 'kept';
       out.push({
         statement: name,
         ref,
         change,
         removedGrants: [...new Set(removedGrants)].sort(),
+        keptNotAssessed: [...new Set(keptNotAssessed)].sort(),
         findings: findings.map((f) => f.id),
         summary:
           change === 'removed'
             ? `${name}: nothing it grants was exercised; removed`
             : change === 'kept-narrowed'
               ? `${name}: narrowed to what was exercised; ${removedGrants.length} unused grant(s) removed`
-              : `${name}: everything it grants was exercised`,
+              : keptNotAssessed.length > 0
+                ? `${name}: kept; ${keptNotAssessed.length} grant(s) not assessed`
+                : `${name}: everything it grants was exercised`,
       });
     });
   }
   return out;
-}
-
-/** Renders the tightening as artifact files: the policy JSON(s) and a Markdown diff for the pull request. */
-export function iamArtifactFiles(subject: string, t: IamTightening): ArtifactFile[] {
-  const files: ArtifactFile[] = t.policies.map((p) => ({
-    path: `${p.name}.iam-policy.json`,
-    kind: 'iam-policy' as const,
-    enforcementPoint:
-      'IAM: customer managed policy attached to the agent role, applied only through a reviewed pull request',
-    content: `${JSON.stringify(p.document, null, 2)}\n`,
-    rules: t.provenance.filter((r) => p.document.Statement.some((s) => r.rule === `Statement[${s.Sid}]`)),
-  }));
-  const lines = [
-    `# IAM tightening for ${subject}`,
-    '',
-    '| current statement | change | removed grants | findings |',
-    '|---|---|---|---|',
-  ];
-  for (const d of t.diff) {
-    lines.push(
-      `| ${d.statement} | ${d.change} | ${d.removedGrants.join(', ') || '-'} | ${d.findings.join(', ') || '-'} |`,
-    );
-  }
-  if (t.warnings.length > 0) lines.push('', '## Warnings', '', ...t.warnings.map((w) => `- ${w}`));
-  if (t.notGranted.length > 0)
-    lines.push('', '## Observed but not granted', '', ...t.notGranted.map((n) => `- \`${n.key}\`: ${n.reason}`));
-  const subj = parseSubject(subject);
-  files.push({
-    path: `warden-${subj?.name ?? 'agent'}.iam-diff.md`,
-    kind: 'iam-diff',
-    enforcementPoint: 'pull request body for the IAM change (review before merge)',
-    content: `${lines.join('\n')}\n`,
-    rules: [],
-  });
-  return files;
 }

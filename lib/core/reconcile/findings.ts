@@ -66,6 +66,32 @@ export interface InheritedOverreachFinding {
 
 export type Finding = UnusedExcessFinding | InheritedOverreachFinding;
 
+export const ASSESSMENT_STATUSES = ['exercised', 'unused', 'not-assessed'] as const;
+export type AssessmentStatus = (typeof ASSESSMENT_STATUSES)[number];
+
+/** One action granted by one of the agent's own statements, judged against the sources that could show its use. */
+export interface ActionAssessment {
+  /** `service:Action`, or the pattern as written when the catalog cannot expand it. */
+  action: string;
+  /** `policy/Sid` of the granting statement. */
+  statement: string;
+  ref: StatementRef;
+  accessLevel?: AccessLevel;
+  /** `not-assessed`: no source would have recorded a use, so "never seen" proves nothing. */
+  status: AssessmentStatus;
+  /** Calls seen in the window (CloudTrail, plus traces and invocation logs), and the last one. */
+  count: number;
+  lastUsed?: string;
+  /** Where the uses were seen: `cloudtrail`, `bedrock-trace`, `bedrock-invocation`. */
+  seenIn: string[];
+  /** The source whose coverage backs the judgement (status exercised/unused). */
+  coveredBy?: string;
+  /** Status not-assessed: the missing source, named. */
+  missing?: string;
+  /** The coverage check (`warden coverage`) that reports the missing source, when there is one. */
+  check?: string;
+}
+
 export interface ReconcileResult {
   subject: string;
   window: { from: string; to: string };
@@ -76,6 +102,8 @@ export interface ReconcileResult {
   unexplained: (Evidence & { reason: string })[];
   /** Declared scope that could not be assessed from observations, with why. */
   notAssessed: string[];
-  /** Reader gaps carried through from the declared scope. */
+  /** Reader gaps, and every not-assessed grant with its missing source. */
   gaps: string[];
+  /** Every action of the agent's own statements with its status, counts and coverage. */
+  assessments: ActionAssessment[];
 }

@@ -3,6 +3,13 @@
  * declaration first, then each inherited source), then reports own statements wider than their use (Unused Excess)
  * and inherited statements the agent used or can reach (Inherited Overreach).
  */
+
+import {
+  type CloudTrailSeen,
+  type CoverageContext,
+  emptySeen,
+  noteCloudTrailEvent,
+} from '../coverage/action-coverage.ts';
 import type { AccessLevel, IamCatalog } from '../iam/catalog.ts';
 import { mapCloudTrailEvent } from '../iam/cloudtrail-action.ts';
 import { type EvalRequest, evaluate, type PolicySet } from '../iam/evaluate.ts';
@@ -15,7 +22,15 @@ import {
   statements,
 } from '../iam/policy.ts';
 import { wildcardMatch } from '../iam/wildcard.ts';
-import type { Evidence, InheritedOverreachFinding, InheritedSource, UnusedExcessFinding } from './findings.ts';
+import type {
+  ActionAssessment,
+  Evidence,
+  InheritedOverreachFinding,
+  InheritedSource,
+  UnusedExcessFinding,
+} from './findings.ts';
+import { assessStatement } from './iam-assess.ts';
+import { actionsFromOtherSources } from './source-actions.ts';
 import type { DeclaredScope, ObservedBehavior, RoleScope } from './types.ts';
 
 /** A layer of policies the agent can act through, in attribution order. */
@@ -258,6 +273,38 @@ export interface IamReconcileOutput {
   overreach: InheritedOverreachFinding[];
   unexplained: (Evidence & { reason: string })[];
   notAssessed: string[];
+  assessments: ActionAssessment[];
+}
+
+/** Calls recorded by CloudTrail (the behavior carries its eventSource, or its sources say so). */
+export function isCloudTrail(b: ObservedBehavior): boolean {
+  return b.key.startsWith('api:') && (b.sources ? b.sources.includes('cloudtrail') : true);
+}
+
+/** What a set of CloudTrail behaviors (any subject) shows the trail logs. */
+export function cloudTrailSeen(behaviors: ObservedBehavior[], into: CloudTrailSeen = emptySeen()): CloudTrailSeen {
+  for (const b of behaviors) {
+    if (!isCloudTrail(b)) continue;
+    const k = parseApiKey(b.key);
+    if (!k) continue;
+    noteCloudTrailEvent(into, {
+      eventCategory: b.attrs.eventCategory,
+      managementEvent: b.attrs.managementEvent,
+      readOnly: b.attrs.readOnly,
+      action: `${k.service}:${k.action}`,
+      resource: k.resource,
+    });
+  }
+  return into;
+}
+
+/** Coverage from the subject's own observations only (no account-wide evidence, no trail configuration). */
+export function ownCoverage(scope: DeclaredScope, observed: ObservedBehavior[]): CoverageContext {
+  return {
+    seen: cloudTrailSeen(observed),
+    ownCloudTrailEvents: observed.filter(isCloudTrail).reduce((n, b) => n + b.count, 0),
+    ...(scope.role ? { roleArn: scope.role.arn } : {}),
+  };
 }
 
 /** Runs the IAM part of the reconciliation. */
@@ -265,9 +312,11 @@ export function reconcileIam(
   scope: DeclaredScope,
   observed: ObservedBehavior[],
   catalog: IamCatalog,
+  coverage: CoverageContext = ownCoverage(scope, observed),
 ): IamReconcileOutput {
   const layers = buildLayers(scope);
-  const out: IamReconcileOutput = { unused: [], overreach: [], unexplained: [], notAssessed: [] };
+  const other = actionsFromOtherSources(scope.subject, observed, scope.role?.via);
+  const out: IamReconcileOutput = { unused: [], overreach: [], unexplained: [], notAssessed: [], assessments: [] };
   const attributions: Attribution[] = [];
   for (const b of observed) {
     const call = toApiCall(b);
@@ -307,7 +356,20 @@ export function reconcileIam(
         const used = (byStatement.get(refKey(ref)) ?? []).filter((a) => a.layer === layer);
         const name = formatStatementRef(ref);
         if (layer.source === 'own') {
-          out.unused.push(...unusedFor(catalog, policy, index, ref, used, name));
+          const judged = assessStatement({
+            catalog,
+            statement: st,
+            ref,
+            uses: used.map((a) => ({
+              actions: a.call.actions.map((x) => catalog.action(x)?.action ?? x),
+              count: a.call.behavior.count,
+              lastSeen: a.call.behavior.lastSeen,
+            })),
+            other,
+            coverage,
+          });
+          out.assessments.push(...judged);
+          out.unused.push(...unusedFor(catalog, policy, index, ref, used, name, judged));
           return;
         }
         if (!layer.reachable && used.length === 0) return;
@@ -343,6 +405,7 @@ function unusedFor(
   ref: StatementRef,
   used: Attribution[],
   name: string,
+  judged: ActionAssessment[],
 ): UnusedExcessFinding[] {
   const st = statements(policy.document)[index]!;
   const findings: UnusedExcessFinding[] = [];
@@ -362,9 +425,10 @@ function unusedFor(
       summary: `${name} allows every action except ${asList(st.NotAction).join(', ')}; ${exercisedActions.size} action(s) used`,
     });
   } else {
-    const { actions, unexpanded } = grantedActions(catalog, asList(st.Action));
-    const unusedActions = actions.filter((a) => !exercisedActions.has(a));
-    if (unusedActions.length > 0 || unexpanded.length > 0) {
+    const { unexpanded } = grantedActions(catalog, asList(st.Action));
+    // Only actions a covering source would have shown: a grant no source can see is not assessed, never excess.
+    const unusedActions = judged.filter((j) => j.status === 'unused').map((j) => j.action);
+    if (unusedActions.length > 0) {
       const byAccessLevel: Partial<Record<AccessLevel, number>> = {};
       const unused = unusedActions.map((a) => {
         const level = levelOf(catalog, a);
@@ -384,7 +448,7 @@ function unusedFor(
         byAccessLevel,
         exercised: evidence,
         unexpanded,
-        summary: `${name} grants ${unused.length} action(s) never used in the window${levels ? ` (${levels})` : ''}${
+        summary: `${name} grants ${unused.length} action(s) never used in the window although their events are logged${levels ? ` (${levels})` : ''}${
           unexpanded.length ? `; unexpanded: ${unexpanded.join(', ')}` : ''
         }`,
       });

@@ -1,12 +1,16 @@
 /**
- * Declared-vs-observed reconciliation (capability 4): `reconcile(declared, observed, catalog, window, now)`.
+ * Declared-vs-observed reconciliation (capability 4): `reconcile(declared, observed, catalog, window, now, coverage)`.
+ * `coverage` says which sources would have recorded a use (see core/coverage/action-coverage.ts); without it only
+ * the subject's own CloudTrail is evidence of what the trail logs.
  * Pure: the service in lib/reconcile loads the declared scope and the observations and saves the result.
  *
  * @example reconcile(scope, behaviorsFromAggregates(rows), catalog, { from, to }, now).findings
  */
 import type { AggregateRow } from '../../ports.ts';
+import type { CoverageContext } from '../coverage/action-coverage.ts';
 import type { IamCatalog } from '../iam/catalog.ts';
 import type { Finding, ReconcileResult } from './findings.ts';
+import { gapLine } from './iam-assess.ts';
 import { reconcileIam } from './iam-rules.ts';
 import { reconcileNetwork } from './network-rules.ts';
 import { reconcileTools } from './tool-rules.ts';
@@ -28,10 +32,12 @@ export function behaviorsFromAggregates(
         firstSeen: r.firstSeen,
         lastSeen: r.lastSeen,
         attrs: { ...r.attrs },
+        sources: [...(r.sources ?? [])],
       });
       continue;
     }
     cur.count += r.count;
+    for (const src of r.sources ?? []) if (!cur.sources!.includes(src)) cur.sources!.push(src);
     if (r.firstSeen < cur.firstSeen) cur.firstSeen = r.firstSeen;
     if (r.lastSeen > cur.lastSeen) cur.lastSeen = r.lastSeen;
   }
@@ -44,9 +50,10 @@ export function reconcile(
   catalog: IamCatalog,
   window: { from: string; to: string },
   now: string,
+  coverage?: CoverageContext,
 ): ReconcileResult {
   const inWindow = observed.filter((b) => b.lastSeen >= window.from && b.firstSeen <= window.to);
-  const iam = reconcileIam(scope, inWindow, catalog);
+  const iam = reconcileIam(scope, inWindow, catalog, coverage);
   const net = reconcileNetwork(scope, inWindow);
   const tools = reconcileTools(scope, inWindow);
   const findings: Finding[] = [...iam.unused, ...net.unused, ...tools.unused, ...iam.overreach, ...net.overreach];
@@ -67,7 +74,8 @@ export function reconcile(
     },
     unexplained: [...iam.unexplained, ...net.unexplained, ...tools.unexplained],
     notAssessed: [...iam.notAssessed, ...net.notAssessed],
-    gaps: scope.gaps,
+    gaps: [...scope.gaps, ...iam.assessments.filter((a) => a.status === 'not-assessed').map(gapLine)],
+    assessments: iam.assessments,
   };
 }
 

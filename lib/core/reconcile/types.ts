@@ -142,4 +142,6 @@ export interface ObservedBehavior {
   firstSeen: string;
   lastSeen: string;
   attrs: Record<string, unknown>;
+  /** Sources that reported the key (`cloudtrail`, `bedrock-trace` ...), when known. */
+  sources?: string[];
 }

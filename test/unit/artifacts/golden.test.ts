@@ -6,7 +6,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadIamCatalog } from '../../../lib/adapters/iam-scope.ts';
-import { generateIamTightening, iamArtifactFiles } from '../../../lib/core/artifacts/iam-policy.ts';
+import { generateIamTightening } from '../../../lib/core/artifacts/iam-policy.ts';
+import { iamArtifactFiles } from '../../../lib/core/artifacts/iam-pr.ts';
 import { generateSeccomp } from '../../../lib/core/artifacts/seccomp.ts';
 import type { IamCatalog } from '../../../lib/core/iam/catalog.ts';
 import type { ObservedBehavior } from '../../../lib/core/reconcile/types.ts';
@@ -64,7 +65,7 @@ describe('golden artifacts', () => {
       findings: [],
       catalog,
     });
-    const files = iamArtifactFiles(supportBaseline.subject, t);
+    const files = iamArtifactFiles({ subject: supportBaseline.subject, tightening: t, assessments: [] });
     golden('support-agent.iam-policy.json', files.find((f) => f.kind === 'iam-policy')!.content);
     golden('support-agent.iam-provenance.json', `${JSON.stringify(t.provenance, null, 2)}\n`);
   });

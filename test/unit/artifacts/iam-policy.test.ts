@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadIamCatalog } from '../../../lib/adapters/iam-scope.ts';
-import { generateIamTightening, iamArtifactFiles, MANAGED_POLICY_MAX } from '../../../lib/core/artifacts/iam-policy.ts';
+import { generateIamTightening, MANAGED_POLICY_MAX } from '../../../lib/core/artifacts/iam-policy.ts';
+import { iamArtifactFiles } from '../../../lib/core/artifacts/iam-pr.ts';
+import { type CoverageContext, emptySeen } from '../../../lib/core/coverage/action-coverage.ts';
 import type { IamCatalog } from '../../../lib/core/iam/catalog.ts';
 import { evaluate } from '../../../lib/core/iam/evaluate.ts';
 import type { NamedPolicy } from '../../../lib/core/iam/policy.ts';
@@ -65,13 +67,39 @@ const observed: ObservedBehavior[] = [
   call('api:s3:GetObject:arn:aws:s3:::archive/*', 's3.amazonaws.com', 'GetObject', { errorCode: 'AccessDenied' }),
 ];
 
+/** The account's trail logs every management event and all S3 data events (as `warden coverage` would read it). */
+const allLogged: CoverageContext = {
+  seen: emptySeen(),
+  ownCloudTrailEvents: 1,
+  roleArn: ROLE,
+  trails: {
+    region: 'us-east-1',
+    readAt: T1,
+    trails: [
+      {
+        name: 'org-trail',
+        multiRegion: true,
+        logging: true,
+        eventSelectors: [
+          {
+            readWriteType: 'All',
+            includeManagementEvents: true,
+            dataResources: [{ type: 'AWS::S3::Object', values: ['arn:aws:s3'] }],
+          },
+        ],
+        advancedEventSelectors: [],
+      },
+    ],
+  },
+};
+
 let catalog: IamCatalog;
 beforeAll(async () => {
   catalog = await loadIamCatalog(['s3', 'bedrock', 'secretsmanager']);
 });
 
-function tighten() {
-  const rec = reconcile(scope, observed, catalog, { from: T0, to: T1 }, T1);
+function tighten(coverage: CoverageContext | undefined = allLogged) {
+  const rec = reconcile(scope, observed, catalog, { from: T0, to: T1 }, T1, coverage);
   return {
     rec,
     t: generateIamTightening({
@@ -80,6 +108,8 @@ function tighten() {
       observed,
       role: scope.role,
       findings: rec.findings,
+      assessments: rec.assessments,
+      ...(coverage ? { coverage } : {}),
       catalog,
     }),
   };
@@ -119,10 +149,10 @@ describe('IAM tightening', () => {
 
   it('keeps the condition of the statement that allowed the call, and concrete resources', () => {
     const { t } = tighten();
-    const s3 = t.policies[0]!.document.Statement.find((s) => s.Action.includes('s3:PutObject'))!;
+    const s3 = t.policies[0]!.document.Statement.find((s) => (s.Action ?? []).includes('s3:PutObject'))!;
     expect(s3.Resource).toEqual(['arn:aws:s3:::export/*']);
     expect(s3.Condition).toEqual({ Bool: { 'aws:SecureTransport': 'true' } });
-    const model = t.policies[0]!.document.Statement.find((s) => s.Action.includes('bedrock:InvokeModel'))!;
+    const model = t.policies[0]!.document.Statement.find((s) => (s.Action ?? []).includes('bedrock:InvokeModel'))!;
     expect(model.Resource).toEqual([MODEL]);
   });
 
@@ -139,7 +169,9 @@ describe('IAM tightening', () => {
     expect(byName['agent/Export']!.change).toBe('kept-narrowed');
     expect(byName['agent/Export']!.removedGrants).toContain('s3:DeleteObject');
     expect(byName['agent/Export']!.findings.length).toBeGreaterThan(0);
-    const md = iamArtifactFiles(SUBJECT, t).find((f) => f.kind === 'iam-diff')!.content;
+    const md = iamArtifactFiles({ subject: SUBJECT, role: scope.role!, tightening: t, assessments: [] }).find(
+      (f) => f.kind === 'iam-diff',
+    )!.content;
     expect(md).toContain('agent/Secrets | removed');
   });
 
@@ -147,7 +179,7 @@ describe('IAM tightening', () => {
     const { t } = tighten();
     for (const p of t.policies)
       for (const s of p.document.Statement) {
-        for (const a of s.Action) expect(catalog.actionExists(a), a).toBe(true);
+        for (const a of s.Action ?? []) expect(catalog.actionExists(a), a).toBe(true);
         const prov = t.provenance.find((r) => r.rule === `Statement[${s.Sid}]`)!;
         expect(prov.derivedFrom.length).toBeGreaterThan(0);
         expect(prov.baselineVersion).toBe(4);
@@ -165,6 +197,6 @@ describe('IAM tightening', () => {
     const t = generateIamTightening({ subject: SUBJECT, baselineVersion: 1, observed: many, findings: [], catalog });
     expect(t.policies.length).toBeGreaterThan(1);
     for (const p of t.policies) expect(JSON.stringify(p.document).length).toBeLessThanOrEqual(MANAGED_POLICY_MAX);
-    expect(t.policies.flatMap((p) => p.document.Statement.flatMap((s) => s.Resource))).toHaveLength(200);
+    expect(t.policies.flatMap((p) => p.document.Statement.flatMap((s) => s.Resource ?? []))).toHaveLength(200);
   });
 });

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadIamCatalog } from '../../../lib/adapters/iam-scope.ts';
+import { type CoverageContext, emptySeen } from '../../../lib/core/coverage/action-coverage.ts';
 import type { IamCatalog } from '../../../lib/core/iam/catalog.ts';
 import type { InheritedOverreachFinding, UnusedExcessFinding } from '../../../lib/core/reconcile/findings.ts';
 import { parseEgressKey } from '../../../lib/core/reconcile/network-rules.ts';
@@ -150,6 +151,32 @@ const observed: ObservedBehavior[] = [
   b('tool:support-tools/getTicket', {}, 12),
 ];
 
+/** A trail logging every management event and all S3 data events: what `warden coverage` reads in a covered account. */
+const allLogged: CoverageContext = {
+  seen: emptySeen(),
+  ownCloudTrailEvents: 1,
+  roleArn: ROLE,
+  trails: {
+    region: 'eu-west-1',
+    readAt: T1,
+    trails: [
+      {
+        name: 'org-trail',
+        multiRegion: true,
+        logging: true,
+        eventSelectors: [
+          {
+            readWriteType: 'All',
+            includeManagementEvents: true,
+            dataResources: [{ type: 'AWS::S3::Object', values: ['arn:aws:s3'] }],
+          },
+        ],
+        advancedEventSelectors: [],
+      },
+    ],
+  },
+};
+
 describe('reconcile', () => {
   let catalog: IamCatalog;
   beforeAll(async () => {
@@ -157,7 +184,7 @@ describe('reconcile', () => {
   });
 
   it('sorts findings into Unused Excess and Inherited Overreach, each naming its source statement', () => {
-    const r = reconcile(scope, observed, catalog, { from: T0, to: T1 }, T1);
+    const r = reconcile(scope, observed, catalog, { from: T0, to: T1 }, T1, allLogged);
     const ids = r.findings.map((f) => f.id);
     expect(ids).toEqual([
       `inherited-overreach:account-resource-policy:arn:aws:s3:::shared-data#bucket-policy#0`,
@@ -272,7 +299,14 @@ describe('reconcile', () => {
       },
     ];
     expect(behaviorsFromAggregates(rows)).toEqual([
-      { key: 'k', count: 5, firstSeen: '2026-11-02T01:00:00Z', lastSeen: '2026-11-02T02:30:00Z', attrs: {} },
+      {
+        key: 'k',
+        count: 5,
+        firstSeen: '2026-11-02T01:00:00Z',
+        lastSeen: '2026-11-02T02:30:00Z',
+        attrs: {},
+        sources: [],
+      },
     ]);
   });
 
