@@ -18,7 +18,8 @@ import type { Baseline } from '../core/baseline/types.ts';
 import { emptyBaseline, updateBaseline } from '../core/baseline/update.ts';
 import type { PolicyDocument } from '../core/iam/policy.ts';
 import { parseSubject } from '../core/observation.ts';
-import type { MonitoredArtifacts } from '../core/rollout/blast-radius.ts';
+import type { IamBodyContext } from '../core/artifacts/iam-pr.ts';
+import type { MonitoredArtifacts, SeccompProfileLike } from '../core/rollout/blast-radius.ts';
 import type { Store } from '../ports.ts';
 import {
   DeclaredScopeMissingError,
@@ -40,6 +41,8 @@ export interface ArtifactSet {
   generatedFrom: { until: string; iamWindow: { from: string; to: string } };
   /** Validation of the IAM tightening (catalog structure and no new access), when one was generated. */
   iamValidation?: TighteningValidation;
+  /** What the IAM pull request body is rendered from. */
+  iam?: IamBodyContext;
 }
 
 export class NoBaselineError extends Error {
@@ -109,7 +112,9 @@ export async function generateArtifacts(subject: string, opts: GenerateOptions):
     const sc = generateSeccomp(b);
     files.push(...sc.files);
     warnings.push(...sc.envelope.warnings);
-    monitored.seccompAllowed = sc.envelope.allowed;
+    // The enforce profile is what would deny: replay checks events against it, not against the observed list.
+    const enforce = sc.files.find((f) => f.kind === 'seccomp' && f.path.includes('.enforce.'));
+    if (enforce) monitored.seccompProfile = JSON.parse(enforce.content) as SeccompProfileLike;
   } else if (parseSubject(subject)?.kind === 'k8s') {
     warnings.push(
       'no syscall observations (node agent not reporting for this workload): no seccomp envelope generated',
@@ -127,6 +132,7 @@ export async function generateArtifacts(subject: string, opts: GenerateOptions):
   };
   const iamWindow = windowOf(deps);
   let iamValidation: TighteningValidation | undefined;
+  let iam: IamBodyContext | undefined;
   try {
     const scope = await declaredScope(deps, subject);
     const run = await reconcileSubject({ ...deps, scope }, subject);
@@ -143,17 +149,17 @@ export async function generateArtifacts(subject: string, opts: GenerateOptions):
     });
     if (tightening.policies.length > 0 || tightening.removals.length > 0) {
       iamValidation = validateTightening(tightening, scope.role, run.catalog);
-      files.push(
-        ...iamArtifactFiles({
-          subject,
-          ...(scope.role ? { role: scope.role } : {}),
-          tightening,
-          assessments: run.result.assessments,
-          window: iamWindow,
-          validation: iamValidation,
-        }),
-      );
+      iam = {
+        subject,
+        ...(scope.role ? { role: scope.role } : {}),
+        tightening,
+        assessments: run.result.assessments,
+        window: iamWindow,
+        validation: iamValidation,
+      };
+      files.push(...iamArtifactFiles(iam));
       monitored.iamPolicies = tightening.policies.map((p) => p.document as PolicyDocument);
+      if (scope.role) monitored.iamRoleArn = scope.role.arn;
       if (!iamValidation.ok)
         warnings.push(
           `IAM tightening failed validation (${[...iamValidation.problems, ...iamValidation.newAccess].join('; ')}): do not merge it`,
@@ -182,6 +188,7 @@ export async function generateArtifacts(subject: string, opts: GenerateOptions):
     warnings,
     generatedFrom: { until, iamWindow },
     ...(iamValidation ? { iamValidation } : {}),
+    ...(iam ? { iam } : {}),
   };
 }
 

@@ -16,7 +16,7 @@ import type { DriftObject } from '../core/drift/types.ts';
 import { runDrift } from '../drift/service.ts';
 import { ingestPaths } from '../ingest/pipeline.ts';
 import type { Store } from '../ports.ts';
-import { runReconcile, runTrack } from '../reconcile/service.ts';
+import { runReconcile, runTrack, saveTrailConfig } from '../reconcile/service.ts';
 import { runRolloutLocal } from '../rollout/local.ts';
 import { DirectoryApplier, DirectoryPullRequests, FixedReviewGate } from '../rollout/local-adapters.ts';
 import { rolloutSubjects, storeArtifactProvider } from '../rollout/store-provider.ts';
@@ -129,6 +129,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       for (const [subject, labels] of Object.entries(world.labels)) await store.setLabels(subject, labels);
       if (!prior)
         await store.putDoc<DemoTimeline>(DEMO_DOC, 'global', 'timeline', { now: Date.parse(now), start: spec.start });
+      await saveTrailConfig(store, world.trails);
       return totals;
     });
 
@@ -146,7 +147,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
         const scope = scopeBySubject.get(s);
         const row: DemoSummary['subjects'][number] = { subject: s };
         if (scope) {
-          const r = await runReconcile({ store, scope, now, windowDays: 30 }, s);
+          const r = await runReconcile({ store, scope, now }, s);
           row.unusedExcess = r.counts.unusedExcess;
           row.inheritedOverreach = r.counts.inheritedOverreach;
         }

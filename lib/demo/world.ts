@@ -5,6 +5,7 @@
  * through the real parsers and store; declared scopes and labels are what the IAM/EKS readers would return.
  */
 
+import type { TrailConfig } from '../core/coverage/action-coverage.ts';
 import { createIdentityResolver } from '../core/identity/resolver.ts';
 import type { IdentityResolver } from '../core/identity/types.ts';
 import type { DeclaredScopeInput } from '../core/reconcile/types.ts';
@@ -30,6 +31,8 @@ export interface DemoWorld {
   subjects: { support: string; retriever: string; coder: string; bedrock: string; staging: string };
   labels: Record<string, Record<string, string>>;
   scopes: DeclaredScopeInput[];
+  /** The account trail's selectors, as the coverage readers return them: management events and S3 data events. */
+  trails: TrailConfig;
 }
 
 const HOUR = 3_600_000;
@@ -530,5 +533,28 @@ export function demoWorld(seed = 7, now?: number): DemoWorld {
   labels[subjects.bedrock] = { 'warden.dev/agent-class': 'retrieval' };
   labels[subjects.staging] = { 'warden.dev/agent-class': 'customer-support', 'warden.dev/environment': 'staging' };
   labels[subjects.support] = { ...labels[subjects.support], 'warden.dev/staging-subject': subjects.staging };
-  return { incident, extra, identity, subjects, labels, scopes };
+  // The organisation trail logs every management event and all S3 object-level events, and no Bedrock data events:
+  // InvokeAgent is invisible to CloudTrail here, as on most accounts.
+  const trails: TrailConfig = {
+    region: spec.region,
+    readAt: new Date(end).toISOString(),
+    trails: [
+      {
+        name: 'acme-org-trail',
+        arn: `arn:aws:cloudtrail:${spec.region}:${A}:trail/acme-org-trail`,
+        homeRegion: spec.region,
+        multiRegion: true,
+        logging: true,
+        eventSelectors: [
+          {
+            readWriteType: 'All',
+            includeManagementEvents: true,
+            dataResources: [{ type: 'AWS::S3::Object', values: ['arn:aws:s3'] }],
+          },
+        ],
+        advancedEventSelectors: [],
+      },
+    ],
+  };
+  return { incident, extra, identity, subjects, labels, scopes, trails };
 }

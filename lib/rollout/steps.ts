@@ -16,11 +16,13 @@ import { appendAuditEntryOnce } from '../audit/service.ts';
 import type { ArtifactFile } from '../core/artifacts/types.ts';
 import { buildRolloutAuditEntry, rolloutTransitionName, type TransitionFacts } from '../core/audit/rollout.ts';
 import type { ObservedBehavior } from '../core/reconcile/types.ts';
+import { type IamBodyContext, iamPullRequestBody, policyFileName } from '../core/artifacts/iam-pr.ts';
 import {
   type BlastRadius,
   blastRadius,
   DEFAULT_THRESHOLD,
   type MonitoredArtifacts,
+  type PodLease,
   type Threshold,
   withinThreshold,
 } from '../core/rollout/blast-radius.ts';
@@ -33,14 +35,42 @@ export interface GeneratedArtifacts {
   baselineVersion: number;
   files: ArtifactFile[];
   monitored: MonitoredArtifacts;
+  /** Only data before this time went into the artifacts. */
+  generatedUntil?: string;
+  /** What the IAM pull request body is rendered from (window, per-action counts, coverage, validation, diff). */
+  iam?: IamBodyContext;
 }
 
-/** Where artifacts and monitor windows come from (lib/artifacts in production; tables in tests). */
-export interface ArtifactProvider {
-  generate(subject: string, source: 'production' | 'staging'): Promise<GeneratedArtifacts>;
-  /** Observations of the monitor window for the subject (for pre-enforced: the staging subject's window). */
-  window(subject: string, source: 'production' | 'staging'): Promise<ObservedBehavior[]>;
+export interface TimeRange {
+  from: string;
+  to: string;
 }
+
+/** Where artifacts and evaluation windows come from (lib/artifacts in production; tables in tests). */
+export interface ArtifactProvider {
+  /** Artifacts from the data before `until` (default: all data up to now). */
+  generate(subject: string, source: 'production' | 'staging', opts?: { until?: string }): Promise<GeneratedArtifacts>;
+  /** Observations of the evaluation window for the subject (for pre-enforced: the staging subject's). */
+  window(subject: string, source: 'production' | 'staging', range: TimeRange): Promise<ObservedBehavior[]>;
+  /** Pod IP leases held during the range (to match NetworkPolicy selector peers); none when not known. */
+  leases?(range: TimeRange): Promise<PodLease[]>;
+}
+
+/** Finds the repository file that holds a policy today, so the pull request changes that file. */
+export interface PolicyFileLocator {
+  locate(policy: { id: string; name: string; kind: string; document: unknown }): Promise<string | undefined>;
+}
+
+/**
+ * How the blast radius window is chosen. `after-monitor`: the events after the monitor artifacts were applied (the
+ * rollout waits `observationSeconds`); `held-out`: the last `holdoutDays` before now are held out of generation and
+ * replayed (local runs, and the pre-enforced track, which has no monitor phase). Never the generation window.
+ */
+export interface EvaluationMode {
+  mode: 'after-monitor' | 'held-out';
+  holdoutDays: number;
+}
+export const DEFAULT_EVALUATION: EvaluationMode = { mode: 'after-monitor', holdoutDays: 7 };
 
 /** Waits for the review of an IAM pull request: merged or closed. In AWS the webhook answers the task token. */
 export interface ReviewGate {
@@ -55,6 +85,8 @@ export interface RolloutDeps {
   reviews: ReviewGate;
   events: EventSink;
   now: () => string;
+  /** Finds where the IAM policies live in the repository the pull requests go to. */
+  policyFiles?: PolicyFileLocator;
 }
 
 export interface RolloutInput {
@@ -62,6 +94,8 @@ export interface RolloutInput {
   subjects: RolloutSubject[];
   observationSeconds: number;
   threshold?: Threshold;
+  /** Default: after-monitor (held-out for the pre-enforced track). Recorded with the rollout at plan time. */
+  evaluation?: EvaluationMode;
 }
 
 export interface ClassInput {
@@ -74,8 +108,9 @@ export interface ClassInput {
   artifacts?: {
     subjects: { subject: string; baselineVersion: number; files: string[] }[];
     source: 'production' | 'staging';
+    generatedUntil?: string;
   };
-  monitor?: { applied: string[] };
+  monitor?: { applied: string[]; completedAt?: string };
   blast?: BlastSummary;
   error?: unknown;
 }
@@ -84,6 +119,11 @@ export interface BlastSummary extends Omit<BlastRadius, 'wouldDeny'> {
   withinThreshold: boolean;
   threshold: Threshold;
   source: 'production' | 'staging';
+  /** The evaluation window: disjoint from the generation window (it starts at or after `generatedUntil`). */
+  window: TimeRange & { mode: EvaluationMode['mode'] };
+  generatedUntil: string;
+  /** Why the class is or is not enforced, in one line. */
+  verdict: string;
 }
 
 export class RolloutRefused extends Error {
@@ -167,6 +207,45 @@ async function unlockClass(deps: RolloutDeps, cls: string, rolloutId: string, st
   }
 }
 
+const hourFloor = (ms: number) => new Date(Math.floor(ms / 3_600_000) * 3_600_000).toISOString();
+
+/** The rollout's evaluation mode (recorded at plan time); the pre-enforced track has no monitor phase: held out. */
+async function evaluationOf(deps: RolloutDeps, ci: Pick<ClassInput, 'rolloutId' | 'track'>): Promise<EvaluationMode> {
+  const doc = await deps.store.getDoc<{ evaluation?: EvaluationMode }>(ROLLOUT_KIND, 'global', ci.rolloutId);
+  const ev = doc?.body.evaluation ?? DEFAULT_EVALUATION;
+  return ci.track === 'pre-enforced' ? { ...ev, mode: 'held-out' } : ev;
+}
+
+/**
+ * The blast radius window: from the end of the generation data (held out) or from when the monitor artifacts were
+ * applied, whichever is later, to now. It never reaches back into the data the artifacts came from.
+ */
+async function evaluationWindow(deps: RolloutDeps, ci: ClassInput): Promise<TimeRange & { mode: EvaluationMode['mode'] }> {
+  const ev = await evaluationOf(deps, ci);
+  const now = deps.now();
+  const generatedUntil = ci.artifacts?.generatedUntil ?? now;
+  if (ev.mode === 'held-out') return { from: generatedUntil, to: now, mode: ev.mode };
+  const applied = ci.monitor?.completedAt ?? now;
+  return { from: applied > generatedUntil ? applied : generatedUntil, to: now, mode: ev.mode };
+}
+
+async function measure(
+  deps: RolloutDeps,
+  ci: ClassInput,
+  range: TimeRange,
+): Promise<{ b: BlastRadius; inputs: { artifacts: MonitoredArtifacts; window: ObservedBehavior[] }[] }> {
+  const source = ci.artifacts?.source ?? 'production';
+  const inputs = [];
+  for (const s of ci.subjects) {
+    const g = await loadGenerated(deps, ci.rolloutId, s);
+    // Only events strictly after the generation data: aggregates are hourly, so the range starts on an hour.
+    const window = (await deps.artifacts.window(s, source, range)).filter((w) => w.lastSeen >= range.from);
+    inputs.push({ artifacts: g.monitored, window });
+  }
+  const leases = deps.artifacts.leases ? await deps.artifacts.leases(range) : [];
+  return { b: blastRadius(inputs, leases), inputs };
+}
+
 const generated = new Map<string, GeneratedArtifacts>();
 const genKey = (rolloutId: string, subject: string) => `${rolloutId}\u0000${subject}`;
 
@@ -197,28 +276,60 @@ export interface IamReviewResult {
   skipped?: string;
 }
 
-/** Opens one IAM pull request per subject with a tightening (policy files in the repository's IaC layout). */
+/** The monitor window's IAM figures for one subject, as the pull request body shows them. */
+function monitorFigures(ci: ClassInput, subject: string): IamBodyContext['monitor'] {
+  const iam = ci.blast?.perArtifact.iam;
+  if (!ci.blast || !iam) return undefined;
+  return {
+    measured: iam.measured,
+    window: ci.blast.window,
+    evaluatedEvents: iam.evaluatedEvents,
+    wouldDenyEvents: iam.wouldDenyEvents,
+    examples: iam.examples.filter((e) => e.subject === subject).map((e) => ({ key: e.key, count: e.count, reason: e.reason })),
+  };
+}
+
+/**
+ * Opens one IAM pull request per subject with a tightening. Each replacement document goes to the file that holds
+ * the policy today when the repository has one (found by content); otherwise under `iam/<subject>/`, and the body
+ * says exactly which policy to replace or detach.
+ */
 export async function openIamPullRequests(ci: ClassInput, deps: RolloutDeps): Promise<IamReviewResult[]> {
   const out: IamReviewResult[] = [];
   for (const s of ci.subjects) {
     const g = await loadGenerated(deps, ci.rolloutId, s);
     const policies = g.files.filter((f) => f.kind === 'iam-policy');
     const diff = g.files.find((f) => f.kind === 'iam-diff');
-    if (policies.length === 0) {
+    if (policies.length === 0 || !g.iam) {
       out.push({ subject: s, skipped: 'no IAM tightening for this subject' });
       continue;
     }
+    if (g.iam.validation && !g.iam.validation.ok) {
+      out.push({ subject: s, skipped: 'the IAM tightening failed validation; no pull request opened' });
+      continue;
+    }
     const name = s.replace(/[^A-Za-z0-9-]+/g, '-');
+    const locations: Record<string, string> = {};
+    for (const p of g.iam.tightening.policies) {
+      const current = p.replaces ? g.iam.role?.policies.find((x) => x.id === p.replaces!.id) : undefined;
+      const at = current && deps.policyFiles ? await deps.policyFiles.locate(current) : undefined;
+      if (at && p.replaces) locations[p.replaces.id] = at;
+    }
+    const files = g.iam.tightening.policies.map((p) => {
+      const at = p.replaces ? locations[p.replaces.id] : undefined;
+      const file = policyFileName(s, p);
+      const content = policies.find((f) => f.path === file)?.content ?? `${JSON.stringify(p.document, null, 2)}\n`;
+      return { path: at ?? `iam/${name}/${file}`, content };
+    });
+    const body = [
+      iamPullRequestBody({ ...g.iam, locations, ...(ci.blast ? { monitor: monitorFigures(ci, s) } : {}) }),
+      `Baseline version ${g.baselineVersion}. Generated by Warden rollout ${ci.rolloutId}${ci.blast ? `; blast radius: ${ci.blast.verdict}` : ''}.`,
+    ].join('\n');
     const pr = await deps.pullRequests.open({
       branch: `warden/${ci.rolloutId}/${name}`,
       title: `Warden: tighten IAM for ${s}`,
-      body: [
-        diff?.content ?? '',
-        '',
-        `Blast radius (monitor phase, ${ci.blast?.source ?? 'production'} window): ${ci.blast?.perArtifact.iam.wouldDenyEvents ?? 0} would-be-denied IAM events.`,
-        `Baseline version ${g.baselineVersion}. Generated by Warden rollout ${ci.rolloutId}.`,
-      ].join('\n'),
-      files: policies.map((p) => ({ path: `iam/${name}/${p.path}`, content: p.content })),
+      body: body || (diff?.content ?? ''),
+      files,
     });
     await transition(
       deps,
@@ -270,6 +381,7 @@ export async function runStep(step: RolloutStep, input: Record<string, unknown>,
         rolloutId: ri.rolloutId,
         state: 'running',
         startedAt: deps.now(),
+        evaluation: ri.evaluation ?? DEFAULT_EVALUATION,
         classes: classes.map((c) => ({ ...c, state: 'pending' })),
       });
       await transition(
@@ -290,8 +402,12 @@ export async function runStep(step: RolloutStep, input: Record<string, unknown>,
       const source = step === 'generate' ? 'production' : 'staging';
       const out: NonNullable<ClassInput['artifacts']>['subjects'] = [];
       const audited: NonNullable<TransitionFacts['artifacts']> = [];
+      const ev = await evaluationOf(deps, ci);
+      // Held out: generation stops an evaluation window before now, so the blast radius replays unseen data.
+      const generatedUntil =
+        ev.mode === 'held-out' ? hourFloor(Date.parse(deps.now()) - ev.holdoutDays * 86_400_000) : deps.now();
       for (const s of ci.subjects) {
-        const g = await deps.artifacts.generate(s, source);
+        const g = await deps.artifacts.generate(s, source, ev.mode === 'held-out' ? { until: generatedUntil } : {});
         generated.set(genKey(ci.rolloutId, s), g);
         await deps.store.putDoc('rollout-artifacts', ci.rolloutId, s, g);
         out.push({ subject: s, baselineVersion: g.baselineVersion, files: g.files.map((f) => f.path) });
@@ -302,9 +418,9 @@ export async function runStep(step: RolloutStep, input: Record<string, unknown>,
         ci.rolloutId,
         step,
         { class: ci.class, subjects: out },
-        { ...classFacts(ci), artifacts: audited, detail: { source } },
+        { ...classFacts(ci), artifacts: audited, detail: { source, generatedUntil } },
       );
-      return { subjects: out, source };
+      return { subjects: out, source, generatedUntil };
     }
     case 'apply-monitor': {
       const ci = input as unknown as ClassInput;
@@ -319,15 +435,24 @@ export async function runStep(step: RolloutStep, input: Record<string, unknown>,
     case 'measure-blast-radius': {
       const ci = input as unknown as ClassInput;
       const source = ci.artifacts?.source ?? 'production';
-      const inputs = [];
-      for (const s of ci.subjects) {
-        const g = await loadGenerated(deps, ci.rolloutId, s);
-        inputs.push({ artifacts: g.monitored, window: await deps.artifacts.window(s, source) });
-      }
-      const b = blastRadius(inputs);
+      const range = await evaluationWindow(deps, ci);
+      const { b, inputs: _i } = await measure(deps, ci, range);
       const threshold = ci.threshold ?? DEFAULT_THRESHOLD;
       const { wouldDeny: _all, ...rest } = b;
-      const summary: BlastSummary = { ...rest, withinThreshold: withinThreshold(b, threshold), threshold, source };
+      const within = withinThreshold(b, threshold);
+      const span = `${range.from} – ${range.to}`;
+      const verdict = !b.measured
+        ? `not measured: no ${b.notMeasured.join('/') || 'relevant'} events in ${span} (${range.mode} window); enforcement refused`
+        : `${b.wouldDenyEvents} of ${b.evaluatedEvents} events in ${span} (${range.mode} window) would be denied: ${within ? 'within' : 'over'} threshold`;
+      const summary: BlastSummary = {
+        ...rest,
+        withinThreshold: within,
+        threshold,
+        source,
+        window: range,
+        generatedUntil: ci.artifacts?.generatedUntil ?? range.from,
+        verdict,
+      };
       await transition(
         deps,
         ci.rolloutId,
@@ -340,6 +465,8 @@ export async function runStep(step: RolloutStep, input: Record<string, unknown>,
     case 'enforce': {
       const ci = input as unknown as ClassInput;
       if (!ci.blast) throw new RolloutRefused(`class ${ci.class}: no measured blast radius; refusing to enforce`);
+      if (!ci.blast.measured)
+        throw new RolloutRefused(`class ${ci.class}: blast radius not measured (${ci.blast.verdict}); refusing to enforce`);
       if (!ci.blast.withinThreshold)
         throw new RolloutRefused(`class ${ci.class}: blast radius over threshold; refusing to enforce`);
       if (ci.track !== 'pre-enforced' && !ci.monitor) {
@@ -377,15 +504,8 @@ export async function runStep(step: RolloutStep, input: Record<string, unknown>,
     }
     case 'emit-rolled-back': {
       const ci = input as unknown as ClassInput;
-      const inputs = [];
-      for (const s of ci.subjects) {
-        const g = await loadGenerated(deps, ci.rolloutId, s);
-        inputs.push({
-          artifacts: g.monitored,
-          window: await deps.artifacts.window(s, ci.artifacts?.source ?? 'production'),
-        });
-      }
-      const denied = blastRadius(inputs).wouldDeny;
+      const range = ci.blast?.window ?? (await evaluationWindow(deps, ci));
+      const denied = (await measure(deps, ci, range)).b.wouldDeny;
       const detail = {
         rolloutId: ci.rolloutId,
         class: ci.class,

@@ -11,13 +11,16 @@ import type { RolloutSubject } from '../core/rollout/plan.ts';
 import type { TrackDecision } from '../core/track/classify.ts';
 import type { Store } from '../ports.ts';
 import { DOC_TRACK } from '../reconcile/service.ts';
+import type { PodLease } from '../core/rollout/blast-radius.ts';
 import type { ArtifactProvider } from './steps.ts';
 
 export interface StoreProviderOptions {
   store: Store;
   now: () => string;
-  /** Monitor window length in days, read back from `now` (default 7). */
+  /** Longest evaluation window in days, read back from its end (a long monitor phase is cut to the recent part). */
   windowDays?: number;
+  /** IAM observation window in days for generation (default 90). */
+  iamWindowDays?: number;
 }
 
 async function stagingOf(store: Store, subject: string): Promise<string | undefined> {
@@ -27,21 +30,48 @@ async function stagingOf(store: Store, subject: string): Promise<string | undefi
 
 export function storeArtifactProvider(opts: StoreProviderOptions): ArtifactProvider {
   return {
-    async generate(subject, source) {
+    async generate(subject, source, g = {}) {
       const staging = source === 'staging' ? await stagingOf(opts.store, subject) : undefined;
       if (source === 'staging' && !staging) throw new Error(`${subject} is pre-enforced but has no staging subject`);
       const set = await generateArtifacts(subject, {
         store: opts.store,
         now: opts.now(),
         ...(staging ? { baselineSubject: staging } : {}),
+        ...(g.until ? { until: g.until } : {}),
+        ...(opts.iamWindowDays ? { windowDays: opts.iamWindowDays } : {}),
       });
-      return { subject, baselineVersion: set.baselineVersion, files: set.files, monitored: set.monitored };
+      return {
+        subject,
+        baselineVersion: set.baselineVersion,
+        files: set.files,
+        monitored: set.monitored,
+        generatedUntil: set.generatedFrom.until,
+        ...(set.iam ? { iam: set.iam } : {}),
+      };
     },
-    async window(subject, source) {
+    async window(subject, source, full) {
       const target = source === 'staging' ? ((await stagingOf(opts.store, subject)) ?? subject) : subject;
-      const to = opts.now();
-      const from = new Date(Date.parse(to) - (opts.windowDays ?? 7) * 86_400_000).toISOString();
-      return behaviorsFromAggregates(await opts.store.aggregates(target, { from, to }), { from, to });
+      const cap = opts.windowDays ? new Date(Date.parse(full.to) - opts.windowDays * 86_400_000).toISOString() : full.from;
+      const range = { from: cap > full.from ? cap : full.from, to: full.to };
+      // Aggregates are hourly: a window starting inside the range's first hour is that hour's row.
+      return behaviorsFromAggregates(
+        (await opts.store.aggregates(target, range)).filter((r) => r.window >= range.from),
+        range,
+      );
+    },
+    async leases(range) {
+      const out: PodLease[] = [];
+      for (const s of await opts.store.subjects()) {
+        if (!s.subject.startsWith('k8s:')) continue;
+        const rows = await opts.store.aggregates(s.subject, { to: range.to, layers: ['network'] });
+        for (const b of behaviorsFromAggregates(rows)) {
+          if (!b.key.startsWith('lease:')) continue;
+          // A lease is open from its first observation until another pod takes the address (or its recorded end).
+          const ended = typeof b.attrs.to === 'string' && b.attrs.to < range.from;
+          if (!ended) out.push({ ip: b.key.slice('lease:'.length), subject: s.subject });
+        }
+      }
+      return out;
     },
   };
 }

@@ -46,7 +46,7 @@ export async function scopeSource(
 
 export function windowDays(text: string): number {
   const m = /^(\d+)d?$/.exec(text);
-  if (!m || Number(m[1]) < 1) throw new CliError(`--window: expected days like 14d, got ${text}`);
+  if (!m || Number(m[1]) < 1) throw new CliError(`--window: expected days like 90d, got ${text}`);
   return Number(m[1]);
 }
 
@@ -58,7 +58,7 @@ export function register(program: Command): void {
     .option('--scope <file>', 'declared scope as JSON (see lib/core/reconcile/types.ts); stored for later runs')
     .option('--aws', 'read the declared scope live from IAM/EKS/S3/Bedrock (and Kubernetes for k8s subjects)')
     .option('--kube-context <ctx>', 'kubeconfig context for --aws on k8s subjects')
-    .option('--window <days>', 'observation window', '14d')
+    .option('--window <days>', 'observation window (IAM Access Analyzer uses 90 days for unused access)', '90d')
     .option('--at <time>', 'end of the window (ISO-8601; default now)')
     .option('--format <fmt>', 'human output: markdown or html', 'markdown')
     .action(async function (this: Command, subject: string, opts: ScopeOptions & { format: string }) {

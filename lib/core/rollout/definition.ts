@@ -14,6 +14,7 @@
  *          -> (pre-enforced) GenerateFromStaging -> MeasureBlastRadius
  *   WithinThreshold? -> Enforce -> IamPullRequest (waits for review) -> ClassEnforced
  *                    -> Rollback -> EmitRolledBack -> ClassRolledBack (Fail: stops the whole rollout)
+ *                    -> (empty evaluation window) NotMeasured (Fail: stops the rollout, nothing enforced)
  * A failure anywhere stops the rollout: the Map's Catch records the stop and the execution fails.
  */
 
@@ -118,7 +119,11 @@ export function rolloutDefinition(opts: DefinitionOptions): { Comment: string; S
     MeasureBlastRadius: task('measure-blast-radius', 'WithinThreshold', opts, { ResultPath: '$.blast' }, 'StepFailed'),
     WithinThreshold: {
       Type: 'Choice',
-      Choices: [{ Variable: '$.blast.withinThreshold', BooleanEquals: true, Next: 'Enforce' }],
+      Choices: [
+        // An empty evaluation window measured nothing: the class is not enforced (monitor stays, nothing rolls back).
+        { Variable: '$.blast.measured', BooleanEquals: false, Next: 'NotMeasured' },
+        { Variable: '$.blast.withinThreshold', BooleanEquals: true, Next: 'Enforce' },
+      ],
       Default: 'Rollback',
     },
     Enforce: task('enforce', 'IamPullRequest', opts, { ResultPath: '$.enforced' }, 'StepFailed'),
@@ -127,6 +132,11 @@ export function rolloutDefinition(opts: DefinitionOptions): { Comment: string; S
     Rollback: task('rollback', 'EmitRolledBack', opts, { ResultPath: '$.rollback' }, 'StepFailed'),
     EmitRolledBack: task('emit-rolled-back', 'ClassRolledBack', opts, { ResultPath: '$.event' }, 'StepFailed'),
     StepFailed: { Type: 'Fail', Error: 'Warden.StepFailed', Cause: 'a rollout step failed after its retries' },
+    NotMeasured: {
+      Type: 'Fail',
+      Error: 'Warden.BlastRadiusNotMeasured',
+      Cause: 'no events in the evaluation window: the blast radius was not measured, so the class is not enforced',
+    },
     ClassRolledBack: {
       Type: 'Fail',
       Error: 'Warden.BlastRadiusExceeded',
