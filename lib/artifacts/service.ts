@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { loadIamCatalog } from '../adapters/iam-scope.ts';
 import { loadBaseline } from '../baselines/service.ts';
 import { generateIamTightening } from '../core/artifacts/iam-policy.ts';
+import type { IamBodyContext } from '../core/artifacts/iam-pr.ts';
 import { iamArtifactFiles } from '../core/artifacts/iam-pr.ts';
 import { type TighteningValidation, validateTightening } from '../core/artifacts/iam-validate.ts';
 import { generateNetworkPolicies } from '../core/artifacts/network-policy.ts';
@@ -18,7 +19,6 @@ import type { Baseline } from '../core/baseline/types.ts';
 import { emptyBaseline, updateBaseline } from '../core/baseline/update.ts';
 import type { PolicyDocument } from '../core/iam/policy.ts';
 import { parseSubject } from '../core/observation.ts';
-import type { IamBodyContext } from '../core/artifacts/iam-pr.ts';
 import type { MonitoredArtifacts, SeccompProfileLike } from '../core/rollout/blast-radius.ts';
 import type { Store } from '../ports.ts';
 import {

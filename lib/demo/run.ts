@@ -17,6 +17,7 @@ import { runDrift } from '../drift/service.ts';
 import { ingestPaths } from '../ingest/pipeline.ts';
 import type { Store } from '../ports.ts';
 import { runReconcile, runTrack, saveTrailConfig } from '../reconcile/service.ts';
+import { type RolloutClassFigures, rolloutFigures } from '../rollout/figures.ts';
 import { runRolloutLocal } from '../rollout/local.ts';
 import { DirectoryApplier, DirectoryPullRequests, FixedReviewGate } from '../rollout/local-adapters.ts';
 import { rolloutSubjects, storeArtifactProvider } from '../rollout/store-provider.ts';
@@ -57,7 +58,14 @@ export interface DemoSummary {
     unusedExcess?: number;
     inheritedOverreach?: number;
   }[];
-  rollout: { rolloutId: string; status: string; error?: string; path: string[] };
+  rollout: {
+    rolloutId: string;
+    status: string;
+    error?: string;
+    path: string[];
+    /** Per class: the evaluation window (disjoint from generation), its event counts and the verdict. */
+    classes: RolloutClassFigures[];
+  };
   drift: {
     evolution: number;
     risky: number;
@@ -185,9 +193,22 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
           events: sink,
           now: () => now,
         },
-        { rolloutId, subjects, observationSeconds: 0, threshold: { maxWouldDenyEvents: 0, maxWouldDenyRatio: 0 } },
+        {
+          rolloutId,
+          subjects,
+          observationSeconds: 0,
+          threshold: { maxWouldDenyEvents: 0, maxWouldDenyRatio: 0 },
+          // No cluster to watch: the last week is held out of generation and replayed as the monitor window.
+          evaluation: { mode: 'held-out', holdoutDays: 7 },
+        },
       );
-      return { rolloutId, status: r.status, ...(r.error ? { error: r.error } : {}), path: r.path };
+      return {
+        rolloutId,
+        status: r.status,
+        ...(r.error ? { error: r.error } : {}),
+        path: r.path,
+        classes: await rolloutFigures(store, rolloutId),
+      };
     });
 
     const drift = await step(timings, 'drift', log, () => runDrift(store, { now, sinceMs: driftSinceMs, sink }));

@@ -7,11 +7,11 @@ import { generateArtifacts } from '../artifacts/service.ts';
 import { loadBaseline } from '../baselines/service.ts';
 import { classBaseline } from '../core/baseline/classes/class-baseline.ts';
 import { behaviorsFromAggregates } from '../core/reconcile/reconcile.ts';
+import type { PodLease } from '../core/rollout/blast-radius.ts';
 import type { RolloutSubject } from '../core/rollout/plan.ts';
 import type { TrackDecision } from '../core/track/classify.ts';
 import type { Store } from '../ports.ts';
 import { DOC_TRACK } from '../reconcile/service.ts';
-import type { PodLease } from '../core/rollout/blast-radius.ts';
 import type { ArtifactProvider } from './steps.ts';
 
 export interface StoreProviderOptions {
@@ -51,7 +51,9 @@ export function storeArtifactProvider(opts: StoreProviderOptions): ArtifactProvi
     },
     async window(subject, source, full) {
       const target = source === 'staging' ? ((await stagingOf(opts.store, subject)) ?? subject) : subject;
-      const cap = opts.windowDays ? new Date(Date.parse(full.to) - opts.windowDays * 86_400_000).toISOString() : full.from;
+      const cap = opts.windowDays
+        ? new Date(Date.parse(full.to) - opts.windowDays * 86_400_000).toISOString()
+        : full.from;
       const range = { from: cap > full.from ? cap : full.from, to: full.to };
       // Aggregates are hourly: a window starting inside the range's first hour is that hour's row.
       return behaviorsFromAggregates(

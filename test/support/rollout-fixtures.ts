@@ -82,13 +82,14 @@ export const rolloutProvider: ArtifactProvider = {
       monitored: {
         subject,
         networkPolicy: np.files[0]!.content,
-        seccompAllowed: sc.envelope.allowed,
+        seccompProfile: JSON.parse(sc.files.find((f) => f.path.includes('seccomp.enforce.json'))!.content),
         ...(iam.length > 0 ? { iamPolicies: [RETRIEVER_IAM_POLICY] } : {}),
       },
     };
   },
-  async window(subject) {
-    return windows[subject]!;
+  // The monitor window's events happen inside the window the rollout asks for (after the monitor was applied).
+  async window(subject, _source, range) {
+    return windows[subject]!.map((w) => ({ ...w, firstSeen: range.to, lastSeen: range.to }));
   },
 };
 

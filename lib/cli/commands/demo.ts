@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { StoreSpecError } from '../../adapters/open-store.ts';
 import { type DemoSummary, runDemo } from '../../demo/run.ts';
 import { hint } from '../hints.ts';
+import { figureLines } from '../../rollout/figures.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
 
 const DAY = 86_400_000;
@@ -64,6 +65,7 @@ export function demoText(s: DemoSummary, next: string[]): string {
         (a.unusedExcess !== undefined ? ` excess ${a.unusedExcess}, overreach ${a.inheritedOverreach}` : ''),
     ),
     `rollout ${s.rollout.rolloutId}: ${s.rollout.path.filter((p) => /^(Enforce|Rollback)/.test(p)).join(', ')} -> ${s.rollout.status}${s.rollout.error ? ` (${s.rollout.error})` : ''}`,
+    ...figureLines(s.rollout.classes),
     `drift (weeks 3-7): ${s.drift.evolution} expected evolution, ${s.drift.risky} risky`,
     ...(risky
       ? [

@@ -5,6 +5,7 @@ import { GitHubPullRequests } from '../../adapters/github.ts';
 import { openStore } from '../../adapters/open-store.ts';
 import { planClasses } from '../../core/rollout/plan.ts';
 import type { EventSink } from '../../ports.ts';
+import { figureLines, rolloutFigures } from '../../rollout/figures.ts';
 import { runRolloutLocal } from '../../rollout/local.ts';
 import { DirectoryApplier, DirectoryPullRequests, FixedReviewGate } from '../../rollout/local-adapters.ts';
 import { ROLLOUT_KIND, transitions } from '../../rollout/steps.ts';
@@ -54,7 +55,8 @@ export function register(program: Command): void {
     .option('--review <outcome>', 'local review outcome of IAM pull requests: merge|close', 'merge')
     .option('--threshold-events <n>', 'most would-be-denied events tolerated per class', '0')
     .option('--threshold-ratio <r>', 'most would-be-denied share of events per class', '0')
-    .option('--window-days <n>', 'monitor window read from the store', '7')
+    .option('--holdout-days <n>', 'days before now held out of generation and replayed as the monitor window', '7')
+    .option('--window-days <n>', 'longest evaluation window read from the store, in days', '7')
     .action(async function (this: Command) {
       const o = this.opts<{
         subject?: string[];
@@ -66,7 +68,10 @@ export function register(program: Command): void {
         thresholdEvents: string;
         thresholdRatio: string;
         windowDays: string;
+        holdoutDays: string;
       }>();
+      const holdoutDays = Number(o.holdoutDays);
+      if (!Number.isFinite(holdoutDays) || holdoutDays <= 0) throw new CliError('--holdout-days must be a number > 0');
       if (o.review !== 'merge' && o.review !== 'close') throw new CliError('--review must be merge or close');
       const maxWouldDenyEvents = Number(o.thresholdEvents);
       const maxWouldDenyRatio = Number(o.thresholdRatio);
@@ -103,15 +108,25 @@ export function register(program: Command): void {
             events: stdoutEvents(g.json),
             now,
           },
-          { rolloutId, subjects, observationSeconds: 0, threshold: { maxWouldDenyEvents, maxWouldDenyRatio } },
+          {
+            rolloutId,
+            subjects,
+            observationSeconds: 0,
+            threshold: { maxWouldDenyEvents, maxWouldDenyRatio },
+            // No monitor phase to wait for here: the last days are held out of generation and replayed instead.
+            evaluation: { mode: 'held-out', holdoutDays },
+          },
         );
-        emit(this, { rolloutId, ...result }, () =>
+        const classes = await rolloutFigures(store, rolloutId);
+        emit(this, { rolloutId, ...result, classes }, () =>
           [
             `rollout ${rolloutId}: ${result.status}${result.error ? ` (${result.error})` : ''}`,
             ...result.path.map((p) => `  ${p}`),
+            'blast radius per class:',
+            ...figureLines(classes),
           ].join('\n'),
         );
-        if (result.status !== 'SUCCEEDED') process.exitCode = EXIT_CODES.check;
+        if (result.status !== 'SUCCEEDED' || classes.some((c) => !c.measured)) process.exitCode = EXIT_CODES.check;
       } finally {
         await store.close();
       }

@@ -190,8 +190,7 @@ export function wouldBeDenied(
           r.peers.some((p) => peerAllows(p, cidr, dest)) &&
           (r.ports === undefined || (port !== undefined && r.ports.includes(port))),
       );
-      if (!ok)
-        deny(b, 'network', `no egress rule allows ${destSubject ?? parsed.cidr} port ${parsed.port}`);
+      if (!ok) deny(b, 'network', `no egress rule allows ${destSubject ?? parsed.cidr} port ${parsed.port}`);
     } else if (profile && b.key.startsWith('seccomp:logged:')) {
       // The kernel logged it under the monitor profile: the enforce profile would have denied it.
       evaluated.seccomp += b.count;

@@ -14,7 +14,7 @@
  *          -> (pre-enforced) GenerateFromStaging -> MeasureBlastRadius
  *   WithinThreshold? -> Enforce -> IamPullRequest (waits for review) -> ClassEnforced
  *                    -> Rollback -> EmitRolledBack -> ClassRolledBack (Fail: stops the whole rollout)
- *                    -> (empty evaluation window) NotMeasured (Fail: stops the rollout, nothing enforced)
+ *                    -> (empty evaluation window) NotMeasured (the class is not enforced; the next class goes on)
  * A failure anywhere stops the rollout: the Map's Catch records the stop and the execution fails.
  */
 
@@ -120,7 +120,8 @@ export function rolloutDefinition(opts: DefinitionOptions): { Comment: string; S
     WithinThreshold: {
       Type: 'Choice',
       Choices: [
-        // An empty evaluation window measured nothing: the class is not enforced (monitor stays, nothing rolls back).
+        // An empty evaluation window measured nothing: this class is not enforced (what monitor applied stays, nothing
+        // rolls back) and the next class is judged on its own evidence.
         { Variable: '$.blast.measured', BooleanEquals: false, Next: 'NotMeasured' },
         { Variable: '$.blast.withinThreshold', BooleanEquals: true, Next: 'Enforce' },
       ],
@@ -133,9 +134,8 @@ export function rolloutDefinition(opts: DefinitionOptions): { Comment: string; S
     EmitRolledBack: task('emit-rolled-back', 'ClassRolledBack', opts, { ResultPath: '$.event' }, 'StepFailed'),
     StepFailed: { Type: 'Fail', Error: 'Warden.StepFailed', Cause: 'a rollout step failed after its retries' },
     NotMeasured: {
-      Type: 'Fail',
-      Error: 'Warden.BlastRadiusNotMeasured',
-      Cause: 'no events in the evaluation window: the blast radius was not measured, so the class is not enforced',
+      Type: 'Succeed',
+      Comment: 'no events in the evaluation window: the blast radius was not measured, so the class is not enforced',
     },
     ClassRolledBack: {
       Type: 'Fail',

@@ -90,7 +90,7 @@ describe('artifacts from stored baselines', () => {
         .derivedFrom.map((k) => k.key);
     expect(observedOf(a)).toEqual(['syscall:connect', 'syscall:read']);
     expect(observedOf(b)).toEqual(['syscall:clone', 'syscall:read']);
-    expect(a.monitored.seccompAllowed).toContain('connect');
+    expect(a.monitored.seccompProfile!.syscalls!.flatMap((r) => r.names)).toContain('connect');
     expect(a.warnings.join()).toContain('thin evidence');
     for (const r of a.files.flatMap((f) => f.rules)) expect(r.subject).toBe(SUPPORT);
     for (const r of b.files.flatMap((f) => f.rules)) expect(r.subject).toBe(CODER);

@@ -33,13 +33,24 @@ describe('warden demo', () => {
     expect(s.drift.evolution).toBeGreaterThanOrEqual(2);
     expect(s.incident.layers.join(' ')).toMatch(/model:\d+ tool:\d+ cloud-api:2400 egress:\d+ kernel:\d+/);
     expect(s.incident.verify).toMatch(/^ok/);
-    // tracks, classes and the rollout: retrieval and support enforced, code-execution rolled back
+    // tracks, classes and the rollout: retrieval enforced, support refused (its staging window is empty: not
+    // measured), code-execution rolled back
     const bySubject = Object.fromEntries(s.subjects.map((x: { subject: string }) => [x.subject, x]));
     expect(bySubject['k8s:prod-eks/support/support-agent'].track).toBe('pre-enforced');
     expect(bySubject['k8s:prod-eks/support/kb-retriever'].track).toBe('observe-in-production');
     expect(s.rollout.path).toContain('Enforce(retrieval)');
-    expect(s.rollout.path).toContain('Enforce(customer-support)');
+    expect(s.rollout.path).not.toContain('Enforce(customer-support)');
     expect(s.rollout.path).toContain('Rollback(code-execution)');
+    // every blast radius is measured on a window after the data its artifacts came from
+    const byClass = Object.fromEntries(s.rollout.classes.map((c: { class: string }) => [c.class, c]));
+    for (const c of s.rollout.classes) expect(c.window.from >= c.generatedUntil, c.class).toBe(true);
+    expect(byClass.retrieval.measured).toBe(true);
+    expect(byClass.retrieval.perKind.network.evaluatedEvents).toBeGreaterThan(0);
+    expect(byClass.retrieval.perKind.seccomp.evaluatedEvents).toBeGreaterThan(0);
+    expect(byClass.retrieval.wouldDenyEvents).toBe(0);
+    expect(byClass['customer-support'].measured).toBe(false);
+    expect(byClass['customer-support'].verdict).toMatch(/^not measured/);
+    expect(byClass['code-execution'].wouldDenyEvents).toBeGreaterThan(0);
     // the files it names exist
     for (const f of [...s.files.artifacts, s.files.events, s.files.report]) expect(existsSync(f), f).toBe(true);
     expect(readFileSync(s.files.report, 'utf8')).toContain('ZD-49173');

@@ -131,7 +131,18 @@ describe('network and seccomp would-be-denials', () => {
       b('syscall:ptrace', 1),
     ];
     const r = blastRadius([
-      { artifacts: { subject: 'k8s:c/ns/agent', networkPolicy: np, seccompAllowed: ['read'] }, window },
+      {
+        artifacts: {
+          subject: 'k8s:c/ns/agent',
+          networkPolicy: np,
+          seccompProfile: {
+            defaultAction: 'SCMP_ACT_ERRNO',
+            architectures: ['SCMP_ARCH_X86_64'],
+            syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }],
+          },
+        },
+        window,
+      },
     ]);
     expect(r.perArtifact.network.wouldDenyEvents).toBe(5);
     expect(r.perArtifact.seccomp.wouldDenyEvents).toBe(1);
