@@ -11,18 +11,23 @@ import { generateIamTightening } from '../core/artifacts/iam-policy.ts';
 import type { IamBodyContext } from '../core/artifacts/iam-pr.ts';
 import { iamArtifactFiles } from '../core/artifacts/iam-pr.ts';
 import { type TighteningValidation, validateTightening } from '../core/artifacts/iam-validate.ts';
+import type { PodLeaseSpan } from '../core/artifacts/network-peers.ts';
 import { generateNetworkPolicies } from '../core/artifacts/network-policy.ts';
 import { generateSeccomp } from '../core/artifacts/seccomp.ts';
 import type { ArtifactBaseline, ArtifactFile, ProvenanceIndex, RuleProvenance } from '../core/artifacts/types.ts';
 import { classBaseline } from '../core/baseline/classes/class-baseline.ts';
 import type { Baseline } from '../core/baseline/types.ts';
 import { emptyBaseline, updateBaseline } from '../core/baseline/update.ts';
+import type { TrailConfig } from '../core/coverage/action-coverage.ts';
 import type { PolicyDocument } from '../core/iam/policy.ts';
 import { parseSubject } from '../core/observation.ts';
+import { behaviorsFromAggregates } from '../core/reconcile/reconcile.ts';
+import type { DeclaredScope } from '../core/reconcile/types.ts';
 import type { MonitoredArtifacts, SeccompProfileLike } from '../core/rollout/blast-radius.ts';
 import type { Store } from '../ports.ts';
 import {
   DeclaredScopeMissingError,
+  DOC_TRAILS,
   declaredScope,
   reconcileSubject,
   type ServiceDeps,
@@ -75,6 +80,22 @@ const asArtifactBaseline = (b: Baseline, subject: string): ArtifactBaseline => (
 });
 
 /** Generates every artifact for one subject. */
+/** Pod IP leases of every Deployment up to `to` (the `lease:<ip>` observations the node agents ship). */
+export async function podLeaseSpans(store: Store, to: string): Promise<PodLeaseSpan[]> {
+  const out: PodLeaseSpan[] = [];
+  for (const s of await store.subjects()) {
+    if (!s.subject.startsWith('k8s:')) continue;
+    const rows = (await store.aggregates(s.subject, { to, layers: ['network'] })).filter((r) =>
+      r.key.startsWith('lease:'),
+    );
+    for (const b of behaviorsFromAggregates(rows)) {
+      const end = typeof b.attrs.to === 'string' ? b.attrs.to : null;
+      out.push({ ip: b.key.slice('lease:'.length), subject: s.subject, from: b.firstSeen, to: end });
+    }
+  }
+  return out;
+}
+
 /** The baseline of `subject` as of `until`: the stored one folded again from the aggregates before `until`. */
 async function baselineAsOf(store: Store, subject: string, stored: Baseline, until: string): Promise<Baseline> {
   const rows = (await store.aggregates(subject, { to: until })).filter((r) => r.window < until);
@@ -98,15 +119,27 @@ export async function generateArtifacts(subject: string, opts: GenerateOptions):
   const files: ArtifactFile[] = [];
   const monitored: MonitoredArtifacts = { subject };
 
+  const known = await declaredScope(
+    { store: opts.store, now: opts.now, ...(opts.scope !== undefined ? { scope: opts.scope } : {}) },
+    subject,
+  ).catch((err: unknown): DeclaredScope | undefined => {
+    if (err instanceof DeclaredScopeMissingError) return undefined;
+    throw err;
+  });
   if (parseSubject(subject)?.kind === 'k8s') {
+    const region = (await opts.store.getDoc<TrailConfig>(DOC_TRAILS, 'global', 'latest'))?.body.region;
     const np = generateNetworkPolicies(b, {
       allowImds: t.imds === 'allow' ? undefined : false,
       denyEgress: t.egress === 'deny-all',
       classNotes: [classNote],
+      podLeases: await podLeaseSpans(opts.store, until),
+      irsa: known?.role?.via === 'irsa',
+      ...(region ? { region } : {}),
     });
     files.push(...np.files);
     warnings.push(...np.warnings);
     monitored.networkPolicy = np.files[0]?.content;
+    monitored.peerSelectors = np.peerSelectors;
   }
   if (b.entries.some((e) => e.key.startsWith('syscall:'))) {
     const sc = generateSeccomp(b);

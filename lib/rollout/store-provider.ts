@@ -3,11 +3,10 @@
  * pre-enforced track, from its staging subject's baseline), monitor windows read from the stored aggregates, and
  * the rollout subjects (class from the class baseline, track from the stored track decision).
  */
-import { generateArtifacts } from '../artifacts/service.ts';
+import { generateArtifacts, podLeaseSpans } from '../artifacts/service.ts';
 import { loadBaseline } from '../baselines/service.ts';
 import { classBaseline } from '../core/baseline/classes/class-baseline.ts';
 import { behaviorsFromAggregates } from '../core/reconcile/reconcile.ts';
-import type { PodLease } from '../core/rollout/blast-radius.ts';
 import type { RolloutSubject } from '../core/rollout/plan.ts';
 import type { TrackDecision } from '../core/track/classify.ts';
 import type { Store } from '../ports.ts';
@@ -62,18 +61,10 @@ export function storeArtifactProvider(opts: StoreProviderOptions): ArtifactProvi
       );
     },
     async leases(range) {
-      const out: PodLease[] = [];
-      for (const s of await opts.store.subjects()) {
-        if (!s.subject.startsWith('k8s:')) continue;
-        const rows = await opts.store.aggregates(s.subject, { to: range.to, layers: ['network'] });
-        for (const b of behaviorsFromAggregates(rows)) {
-          if (!b.key.startsWith('lease:')) continue;
-          // A lease is open from its first observation until another pod takes the address (or its recorded end).
-          const ended = typeof b.attrs.to === 'string' && b.attrs.to < range.from;
-          if (!ended) out.push({ ip: b.key.slice('lease:'.length), subject: s.subject });
-        }
-      }
-      return out;
+      // A lease counts when it was open during the range: started before its end, not ended before its start.
+      return (await podLeaseSpans(opts.store, range.to))
+        .filter((l) => l.from <= range.to && (!l.to || l.to >= range.from))
+        .map((l) => ({ ip: l.ip, subject: l.subject }));
     },
   };
 }

@@ -3,11 +3,19 @@
  * CiliumNetworkPolicy with toFQDNs for destinations known by DNS name.
  *
  * Rules:
- * - egress destinations (`net:egress:<cidr>:<port>`) are grouped by port set and aggregated into the minimal exact
- *   CIDRs; destinations inside a known AWS service prefix are replaced by that prefix (see aws-prefixes.ts);
+ * - a destination that was a pod of the cluster at the time (pod IP leases) becomes a namespace + pod selector peer,
+ *   never the pod's IP;
+ * - a destination inside a published range (AWS ip-ranges service prefixes, a VPC endpoint, a SaaS provider's list
+ *   given by the caller) is allowed to the whole range; for S3 every published prefix of the region, not only the
+ *   one that matched;
+ * - anything else is pinned as observed (minimal exact CIDRs): each pinned block is listed in the
+ *   `warden.dev/pinned-ips` annotation, in provenance and as a warning, since it breaks when the provider moves;
+ * - AWS endpoints the agent needs without a matched IP (STS for IRSA, Bedrock runtime/agent runtime, ECR by DNS
+ *   name) are allowed through their VPC endpoint when one is known, else reported: never silently missing;
  * - DNS to kube-dns (UDP and TCP 53) is always allowed when the envelope has any `dns:` key or any egress;
  * - IMDS (169.254.169.254) is never allowed unless the baseline itself used it;
- * - EKS VPC CNI network policy limits: no FQDN rules (those go to the Cilium file), at most
+ * - the class posture applies to both files: deny-all egress leaves only DNS, in the NetworkPolicy and in Cilium;
+ * - EKS VPC CNI network policy limits: no FQDN rules (those go to the Cilium file, each with its ports), at most
  *   {@link MAX_PORTS_PER_RULE} ports per protocol per rule (rules are split beyond that).
  */
 import { stringify } from 'yaml';
@@ -15,6 +23,14 @@ import type { ParsedSubject } from '../observation.ts';
 import { parseSubject } from '../observation.ts';
 import { awsServiceFromDns, BUNDLED_SERVICE_PREFIXES, type ServicePrefix } from './aws-prefixes.ts';
 import { aggregateCidrs, type Cidr4, cidrContains, formatCidr4, parseCidr4 } from './cidr.ts';
+import { ciliumPolicy } from './cilium-policy.ts';
+import {
+  awsServicesNeeded,
+  classifyDestination,
+  type PeerSelector,
+  type PodLeaseSpan,
+  selectorOf,
+} from './network-peers.ts';
 import type { ArtifactBaseline, ArtifactFile, KeyEvidence, RuleProvenance } from './types.ts';
 import { evidenceOf } from './types.ts';
 
@@ -32,6 +48,16 @@ export interface NetworkPolicyOptions {
   allowImds?: boolean;
   /** Class posture `deny-all` (code-execution): observed egress is reported, not allowed; only DNS stays open. */
   denyEgress?: boolean;
+  /** Pod IP leases of the cluster: egress to a pod becomes a selector peer. */
+  podLeases?: PodLeaseSpan[];
+  /** Namespace and pod labels of Deployments, by subject (declared scopes); default `app: <name>`, assumed. */
+  peerSelectors?: Record<string, Omit<PeerSelector, 'assumed'>>;
+  /** The agent's role is reached through IRSA: STS must stay reachable. */
+  irsa?: boolean;
+  /** Region of the cluster (for endpoint names). */
+  region?: string;
+  /** Interface VPC endpoints of the cluster's VPC: service (`sts`, `bedrock-runtime` ...) -> endpoint CIDRs. */
+  vpcEndpoints?: { service: string; id: string; cidrs: string[] }[];
 }
 
 interface Dest {
@@ -39,11 +65,18 @@ interface Dest {
   port: string;
   evidence: KeyEvidence;
   via?: ServicePrefix;
+  /** Allowed only as observed: not a pod, not in a published range. */
+  pinned?: boolean;
+  private?: boolean;
 }
 
 export interface NetworkPolicyResult {
   files: ArtifactFile[];
   warnings: string[];
+  /** Selector peers written, by destination subject (what blast-radius replay matches pods against). */
+  peerSelectors: Record<string, { namespace: string; labels: Record<string, string> }>;
+  /** Blocks allowed only as observed (not a pod, not in a published range): they break when the address moves. */
+  pinned: string[];
 }
 
 /** `net:egress:<cidr>:<port>` -> parts (the CIDR may be IPv6 and contain colons). */
@@ -78,6 +111,8 @@ export function generateNetworkPolicies(
   const active = baseline.entries.filter((e) => e.active);
 
   const dests: Dest[] = [];
+  const podPeers = new Map<string, { ports: Set<string>; evidence: KeyEvidence[] }>();
+  const leases = opts.podLeases ?? [];
   let imdsEvidence: KeyEvidence | undefined;
   for (const e of active) {
     const parsed = parseEgressKey(e.key);
@@ -100,70 +135,164 @@ export function generateNetworkPolicies(
       warnings.push(`${e.key}: observed, but the class posture is deny-all egress; not allowed`);
       continue;
     }
-    const via = prefixes.find((x) => cidrContains(x.c, cidr));
-    dests.push({ cidr: via ? via.c : cidr, port: parsed.port, evidence: evidenceOf(e), via: via?.p });
+    const dest = classifyDestination(cidr, evidenceOf(e), leases, prefixes);
+    if (dest.kind === 'pod') {
+      for (const s of dest.subjects) {
+        const cur = podPeers.get(s) ?? { ports: new Set<string>(), evidence: [] };
+        cur.ports.add(parsed.port);
+        cur.evidence.push(evidenceOf(e));
+        podPeers.set(s, cur);
+      }
+      continue;
+    }
+    if (dest.kind === 'pod-unresolved') {
+      warnings.push(
+        `${e.key}: a pod IP (held by ${dest.heldBy.join(', ')} at other times) with no lease at the time of the traffic: not allowed by IP; add a selector rule by hand if the traffic is needed`,
+      );
+      continue;
+    }
+    if (dest.kind === 'published') {
+      // S3 moves between its published prefixes: allow every prefix of the region, not only the one seen.
+      const siblings =
+        dest.prefix.service === 's3'
+          ? prefixes.filter((x) => x.p.service === 's3' && x.p.region === dest.prefix.region)
+          : [{ p: dest.prefix, c: dest.cidr }];
+      for (const x of siblings) dests.push({ cidr: x.c, port: parsed.port, evidence: evidenceOf(e), via: x.p });
+      continue;
+    }
+    dests.push({ cidr, port: parsed.port, evidence: evidenceOf(e), pinned: true, private: dest.private });
   }
   const dnsEntries = active.filter((e) => e.key.startsWith('dns:'));
+  const fqdnNames = [
+    ...new Set(dnsEntries.map((e) => e.key.slice('dns:'.length)).filter((n) => !n.endsWith('.cluster.local'))),
+  ].sort();
+
+  // AWS endpoints needed without an IP tied to them: through a VPC endpoint when known, else reported.
+  const needed = awsServicesNeeded(
+    fqdnNames.flatMap((n) => {
+      const a = awsServiceFromDns(n);
+      return a && a.service !== 's3' ? [{ ...a, name: n }] : [];
+    }),
+    opts.irsa === true,
+    opts.region,
+  );
+  const endpointNotes = new Map<string, string>();
+  if (!opts.denyEgress) {
+    for (const n of needed) {
+      const vpce = opts.vpcEndpoints?.find((v) => v.service === n.service);
+      if (vpce) {
+        for (const c of vpce.cidrs) {
+          const parsed = parseCidr4(c);
+          if (!parsed) continue;
+          const origin = `vpc-endpoint ${vpce.id}`;
+          dests.push({
+            cidr: parsed,
+            port: '443',
+            evidence: { key: `dns:${n.name}`, count: 0, firstSeen: '', lastSeen: '' },
+            via: { service: n.service, region: n.region ?? '', cidr: c, origin },
+          });
+          endpointNotes.set(formatCidr4(parsed), `${n.service} (${n.why}) through ${origin}`);
+        }
+        continue;
+      }
+      warnings.push(
+        `${n.service} is needed (${n.why}) but has no published ranges of its own (ip-ranges.json lists it under AMAZON, shared with EC2) and no VPC endpoint is known: the NetworkPolicy cannot allow it by IP; create an interface VPC endpoint com.amazonaws.${n.region ?? opts.region ?? '<region>'}.${n.service} or enforce with the Cilium FQDN policy`,
+      );
+    }
+  }
 
   // Group destinations by their port set, so one rule lists the CIDRs that share exactly the same ports.
   const portsByCidr = new Map<
     string,
-    { cidr: Cidr4; ports: Set<string>; evidence: KeyEvidence[]; via?: ServicePrefix }
+    { cidr: Cidr4; ports: Set<string>; evidence: KeyEvidence[]; via?: ServicePrefix; pinned?: boolean }
   >();
   for (const d of dests) {
     const k = formatCidr4(d.cidr);
-    const cur = portsByCidr.get(k) ?? { cidr: d.cidr, ports: new Set<string>(), evidence: [], via: d.via };
+    const cur = portsByCidr.get(k) ?? {
+      cidr: d.cidr,
+      ports: new Set<string>(),
+      evidence: [],
+      ...(d.via ? { via: d.via } : {}),
+      ...(d.pinned ? { pinned: true } : {}),
+    };
     cur.ports.add(d.port);
-    cur.evidence.push(d.evidence);
+    if (d.evidence.count > 0 && !cur.evidence.some((x) => x.key === d.evidence.key)) cur.evidence.push(d.evidence);
     portsByCidr.set(k, cur);
   }
   const byPortSet = new Map<string, { cidrs: Cidr4[]; ports: string[]; evidence: KeyEvidence[] }>();
   for (const v of portsByCidr.values()) {
-    const ports = [...v.ports].sort((a, b) => (a === '*' ? 1 : b === '*' ? -1 : Number(a) - Number(b)));
+    const ports = sortPorts([...v.ports]);
     const k = ports.join(',');
     const cur = byPortSet.get(k) ?? { cidrs: [], ports, evidence: [] };
     cur.cidrs.push(v.cidr);
-    cur.evidence.push(...v.evidence);
+    for (const e of v.evidence) if (!cur.evidence.some((x) => x.key === e.key)) cur.evidence.push(e);
     byPortSet.set(k, cur);
   }
 
   const egress: Record<string, unknown>[] = [];
   const rules: RuleProvenance[] = [];
-  const addRule = (
-    rule: Record<string, unknown>,
-    prov: Omit<RuleProvenance, 'rule' | 'subject' | 'baselineVersion'>,
-  ) => {
-    rules.push({
-      rule: `egress[${egress.length}]`,
-      subject: baseline.subject,
-      baselineVersion: baseline.version,
-      ...prov,
-    });
-    egress.push(rule);
-  };
+  const prov = (rule: string, p: Omit<RuleProvenance, 'rule' | 'subject' | 'baselineVersion'>): RuleProvenance => ({
+    rule,
+    subject: baseline.subject,
+    baselineVersion: baseline.version,
+    ...p,
+  });
 
-  if (dnsEntries.length > 0 || dests.length > 0) {
-    addRule(
-      {
-        to: [
-          {
-            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
-            podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
-          },
-        ],
-        ports: [
-          { protocol: 'UDP', port: 53 },
-          { protocol: 'TCP', port: 53 },
-        ],
-      },
-      {
+  if (dnsEntries.length > 0 || dests.length > 0 || podPeers.size > 0) {
+    rules.push(
+      prov(`egress[${egress.length}]`, {
         allows: 'DNS to kube-dns',
         derivedFrom: dnsEntries.map(evidenceOf),
         fixedReason: 'name resolution through the cluster DNS service',
-      },
+      }),
     );
+    egress.push({
+      to: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+          podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+        },
+      ],
+      ports: [
+        { protocol: 'UDP', port: 53 },
+        { protocol: 'TCP', port: 53 },
+      ],
+    });
   }
 
+  // In-cluster peers: one rule per destination Deployment, by namespace and pod labels.
+  const peerSelectors: NetworkPolicyResult['peerSelectors'] = {};
+  for (const [dest, v] of [...podPeers].sort(([a], [b]) => a.localeCompare(b))) {
+    const sel = selectorOf(dest, opts.peerSelectors ?? {});
+    peerSelectors[dest] = { namespace: sel.namespace, labels: sel.labels };
+    if (sel.assumed)
+      warnings.push(
+        `${dest}: pod labels unknown (no declared scope read for it): the selector assumes app=${sel.labels.app}; check it`,
+      );
+    const ports = sortPorts([...v.ports]);
+    const numeric = ports.filter((x) => x !== '*').map(Number);
+    rules.push(
+      prov(`egress[${egress.length}]`, {
+        allows: `egress to pods of ${dest} on ${ports.includes('*') ? 'any port' : `TCP ${numeric.join(',')}`}`,
+        derivedFrom: v.evidence,
+        notes: [
+          `pod IPs resolved through their leases to ${dest}: a selector, since pod IPs change on every restart`,
+          ...(sel.assumed ? ['selector labels assumed (app=<name>)'] : []),
+        ],
+      }),
+    );
+    egress.push({
+      to: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': sel.namespace } },
+          podSelector: { matchLabels: sel.labels },
+        },
+      ],
+      ...(ports.includes('*') ? {} : { ports: numeric.map((port) => ({ protocol: 'TCP', port })) }),
+    });
+  }
+
+  const pinned: string[] = [];
   for (const group of [...byPortSet.values()].sort((a, b) => a.ports.join().localeCompare(b.ports.join()))) {
     const aggregated = aggregateCidrs(group.cidrs);
     const cidrs = aggregated.map(formatCidr4);
@@ -191,23 +320,45 @@ export function generateNetworkPolicies(
           const c = parsed && parseCidr4(parsed.cidr);
           return c !== undefined && cidrContains(block, c);
         };
-        const via = [...portsByCidr.values()].filter((v) => v.via && cidrContains(block, v.cidr)).map((v) => v.via!);
-        rules.push({
-          rule: `egress[${ruleIndex}].to[${j}]`,
-          allows: `egress to ${formatCidr4(block)} on ${portText}`,
-          subject: baseline.subject,
-          baselineVersion: baseline.version,
-          derivedFrom: group.evidence.filter(inBlock),
-          notes:
-            via.length > 0
-              ? via.map(
-                  (v) => `widened to the published service prefix: ${v.service} ${v.region} ${v.cidr} (${v.origin})`,
-                )
-              : undefined,
-        });
+        const inside = [...portsByCidr.values()].filter((v) => cidrContains(block, v.cidr));
+        const via = inside.filter((v) => v.via).map((v) => v.via!);
+        const isPinned = inside.some((v) => v.pinned);
+        const text = formatCidr4(block);
+        if (isPinned && !pinned.includes(text)) pinned.push(text);
+        const endpoint = endpointNotes.get(text);
+        rules.push(
+          prov(`egress[${ruleIndex}].to[${j}]`, {
+            allows: `egress to ${text} on ${portText}`,
+            derivedFrom: group.evidence.filter(inBlock),
+            ...(endpoint
+              ? { fixedReason: endpoint }
+              : via.length > 0
+                ? {
+                    notes: [
+                      ...new Set(
+                        via.map(
+                          (v) =>
+                            `widened to the published service prefix: ${v.service} ${v.region} ${v.cidr} (${v.origin})`,
+                        ),
+                      ),
+                    ],
+                  }
+                : isPinned
+                  ? {
+                      notes: [
+                        `PINNED: ${text} is the address observed, in no published range: it breaks when the destination moves; prefer the Cilium FQDN policy`,
+                      ],
+                    }
+                  : {}),
+          }),
+        );
       });
     }
   }
+  for (const b of pinned)
+    warnings.push(
+      `${b}: pinned as observed (no published range and not a pod): the rule breaks when the destination's address changes; enforce it by name with the Cilium FQDN policy where possible`,
+    );
 
   if (imdsEvidence && opts.allowImds !== false) {
     warnings.push(
@@ -226,6 +377,7 @@ export function generateNetworkPolicies(
         'warden.dev/subject': baseline.subject,
         'warden.dev/baseline-version': String(baseline.version),
         'warden.dev/enforcement-point': 'Kubernetes NetworkPolicy (EKS VPC CNI network policy agent, Calico, Cilium)',
+        ...(pinned.length > 0 ? { 'warden.dev/pinned-ips': pinned.join(',') } : {}),
       },
     },
     spec: { podSelector: { matchLabels: selector }, policyTypes: ['Egress'], egress },
@@ -241,68 +393,29 @@ export function generateNetworkPolicies(
     },
   ];
 
-  const fqdnNames = dnsEntries.map((e) => e.key.slice('dns:'.length)).filter((n) => !n.endsWith('.cluster.local'));
-  if (fqdnNames.length > 0) {
-    const cRules: RuleProvenance[] = [];
-    const names = [...new Set(fqdnNames)].sort();
-    for (const n of names) {
-      const aws = awsServiceFromDns(n);
-      const ev = dnsEntries.filter((e) => e.key === `dns:${n}`).map(evidenceOf);
-      cRules.push({
-        rule: `toFQDNs[${n}]`,
-        allows: `egress to ${n}`,
-        subject: baseline.subject,
-        baselineVersion: baseline.version,
-        derivedFrom: ev,
-        notes: aws
-          ? [
-              `AWS endpoint (${aws.service}${aws.region ? ` ${aws.region}` : ''}): prefer an interface VPC endpoint com.amazonaws.${aws.region ?? '<region>'}.${aws.service}`,
-            ]
-          : undefined,
-      });
-    }
-    const tcpPorts = [...new Set(dests.filter((d) => d.port !== '*').map((d) => d.port))].sort(
-      (a, b) => Number(a) - Number(b),
-    );
-    const cnp = {
-      apiVersion: 'cilium.io/v2',
-      kind: 'CiliumNetworkPolicy',
-      metadata: {
-        name: `${name}-fqdn`,
-        namespace: subj.namespace,
-        labels: { 'app.kubernetes.io/managed-by': 'warden' },
-        annotations: {
-          'warden.dev/subject': baseline.subject,
-          'warden.dev/baseline-version': String(baseline.version),
+  const names = [...new Set([...fqdnNames, ...needed.map((n) => n.name)])].sort();
+  if (names.length > 0) {
+    const observedPorts = [...new Set(dests.filter((d) => d.port !== '*' && d.evidence.count > 0).map((d) => d.port))];
+    files.push(
+      ciliumPolicy(
+        {
+          baseline,
+          name,
+          namespace: subj.namespace ?? 'default',
+          selector,
+          names,
+          dnsEntries,
+          observedPorts,
+          denyEgress: opts.denyEgress === true,
         },
-      },
-      spec: {
-        endpointSelector: { matchLabels: selector },
-        egress: [
-          {
-            toEndpoints: [
-              { matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'kube-system', 'k8s:k8s-app': 'kube-dns' } },
-            ],
-            toPorts: [{ ports: [{ port: '53', protocol: 'ANY' }], rules: { dns: [{ matchPattern: '*' }] } }],
-          },
-          {
-            toFQDNs: names.map((matchName) => ({ matchName })),
-            ...(tcpPorts.length > 0
-              ? { toPorts: [{ ports: tcpPorts.map((port) => ({ port, protocol: 'TCP' })) }] }
-              : {}),
-          },
-        ],
-      },
-    };
-    files.push({
-      path: `${name}.cilium-fqdn.yaml`,
-      kind: 'cilium-network-policy',
-      enforcementPoint:
-        'Cilium (DNS-aware proxy): needed for destinations behind changing IPs; the VPC CNI agent cannot enforce FQDN rules',
-      content: stringify(cnp),
-      rules: cRules,
-    });
+        warnings,
+      ),
+    );
   }
   if (opts.classNotes) for (const r of rules) r.notes = [...(r.notes ?? []), ...opts.classNotes];
-  return { files, warnings };
+  return { files, warnings, peerSelectors, pinned };
+}
+
+export function sortPorts(ports: string[]): string[] {
+  return ports.sort((a, b) => (a === '*' ? 1 : b === '*' ? -1 : Number(a) - Number(b)));
 }

@@ -64,8 +64,21 @@ describe('generateNetworkPolicies', () => {
       'acme.zendesk.com',
       'bedrock-runtime.us-east-1.amazonaws.com',
     ]);
-    expect(files[1]!.rules.find((r) => r.rule.includes('bedrock'))!.notes![0]).toContain('interface VPC endpoint');
-    expect(warnings).toEqual([]);
+    expect(files[1]!.rules.find((r) => r.rule.includes('bedrock'))!.notes!.join()).toContain('interface VPC endpoint');
+    // every FQDN rule carries its ports
+    expect(cnp.spec.egress[1].toPorts).toEqual([{ ports: [{ port: '443', protocol: 'TCP' }] }]);
+    // Bedrock runtime has no published ranges of its own and no VPC endpoint was given: said, not silent
+    expect(warnings.filter((w) => w.startsWith('bedrock-runtime is needed'))).toHaveLength(1);
+  });
+
+  it('lists every block pinned as observed, in the annotation, provenance and warnings', () => {
+    expect(np.metadata.annotations['warden.dev/pinned-ips']).toBe('13.110.54.10/31,104.16.51.111/32');
+    for (const b of ['13.110.54.10/31', '104.16.51.111/32']) {
+      expect(warnings.some((w) => w.startsWith(`${b}: pinned as observed`)), b).toBe(true);
+      expect(files[0]!.rules.find((r) => r.allows.includes(b))!.notes!.join()).toContain('PINNED');
+    }
+    // S3: the published prefixes, never pinned
+    expect(np.metadata.annotations['warden.dev/pinned-ips']).not.toContain('52.2');
   });
 
   it('splits rules beyond the VPC CNI port limit', () => {
