@@ -5,6 +5,11 @@
  */
 import { Octokit } from '@octokit/rest';
 import type { PullRequestRef, PullRequestRequest, PullRequests } from '../ports.ts';
+import { canonicalPolicy } from '../rollout/local-adapters.ts';
+import type { PolicyFileLocator } from '../rollout/steps.ts';
+
+/** Most JSON files read from the repository tree when looking for the file that holds a policy. */
+const MAX_POLICY_CANDIDATES = 100;
 
 export interface GitHubOptions {
   owner: string;
@@ -17,7 +22,7 @@ export interface GitHubOptions {
   octokit?: Octokit;
 }
 
-export class GitHubPullRequests implements PullRequests {
+export class GitHubPullRequests implements PullRequests, PolicyFileLocator {
   private readonly gh: Octokit;
   private readonly base: string;
 
@@ -26,6 +31,31 @@ export class GitHubPullRequests implements PullRequests {
       opts.octokit ??
       new Octokit({ auth: opts.token, ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}), userAgent: 'warden' });
     this.base = opts.base ?? 'main';
+  }
+
+  /**
+   * The repository file that holds a policy today: a JSON file of the base branch whose content is the policy
+   * document. Files whose path names the policy are read first; at most {@link MAX_POLICY_CANDIDATES} are read.
+   */
+  async locate(policy: { name: string; document: unknown }): Promise<string | undefined> {
+    const { owner, repo } = this.opts;
+    const want = canonicalPolicy(policy.document);
+    const tree = await this.gh.git.getTree({ owner, repo, tree_sha: this.base, recursive: 'true' });
+    const hint = policy.name.toLowerCase();
+    const candidates = tree.data.tree
+      .filter((e) => e.type === 'blob' && e.path?.endsWith('.json') && (e.size ?? 0) <= 256 * 1024)
+      .sort((a, b) => Number(b.path!.toLowerCase().includes(hint)) - Number(a.path!.toLowerCase().includes(hint)))
+      .slice(0, MAX_POLICY_CANDIDATES);
+    for (const e of candidates) {
+      const blob = await this.gh.git.getBlob({ owner, repo, file_sha: e.sha! });
+      try {
+        const text = Buffer.from(blob.data.content, 'base64').toString('utf8');
+        if (canonicalPolicy(JSON.parse(text)) === want) return e.path!;
+      } catch {
+        // not JSON: not a policy file
+      }
+    }
+    return undefined;
   }
 
   async open(req: PullRequestRequest): Promise<PullRequestRef> {

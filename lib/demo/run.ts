@@ -4,7 +4,7 @@
  * reconciliation, tracks -> artifacts -> local rollout (monitor, then enforce or roll back) -> drift classification and
  * events -> audit trail of the malicious ticket -> HTML report.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { EventLogSink } from '../adapters/event-log.ts';
@@ -19,7 +19,12 @@ import type { Store } from '../ports.ts';
 import { runReconcile, runTrack, saveTrailConfig } from '../reconcile/service.ts';
 import { type RolloutClassFigures, rolloutFigures } from '../rollout/figures.ts';
 import { runRolloutLocal } from '../rollout/local.ts';
-import { DirectoryApplier, DirectoryPullRequests, FixedReviewGate } from '../rollout/local-adapters.ts';
+import {
+  DirectoryApplier,
+  DirectoryPolicyFiles,
+  DirectoryPullRequests,
+  FixedReviewGate,
+} from '../rollout/local-adapters.ts';
 import { rolloutSubjects, storeArtifactProvider } from '../rollout/store-provider.ts';
 import { writeTelemetry } from '../scenarios/write.ts';
 import { demoWorld } from './world.ts';
@@ -178,6 +183,16 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       return files;
     });
 
+    // The infrastructure repository the IAM pull requests go to: each role's inline policies as JSON files, where
+    // the pull request changes them in place.
+    const iac = join(out, 'iac');
+    for (const sc of world.scopes)
+      for (const p of sc.role?.policies ?? []) {
+        if (p.kind !== 'inline') continue;
+        mkdirSync(join(iac, 'iam', sc.role!.name), { recursive: true });
+        writeFileSync(join(iac, 'iam', sc.role!.name, `${p.name}.json`), `${JSON.stringify(p.document, null, 2)}\n`);
+      }
+
     const eventLog = join(out, 'events.ndjson');
     const sink = new EventLogSink({ path: eventLog, ...(opts.echoEvents ? { echo: opts.echoEvents } : {}) });
     const rollout = await step(timings, 'rollout', log, async () => {
@@ -189,6 +204,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
           artifacts: storeArtifactProvider({ store, now: () => now, windowDays: 7 }),
           applier: new DirectoryApplier(join(out, 'cluster')),
           pullRequests: new DirectoryPullRequests(join(out, 'pull-requests')),
+          policyFiles: new DirectoryPolicyFiles(iac),
           reviews: new FixedReviewGate(true, 'demo-reviewer'),
           events: sink,
           now: () => now,

@@ -528,6 +528,42 @@ export function demoWorld(seed = 7, now?: number): DemoWorld {
       inheritedRoles: [nodeRole(false)],
       labels: { 'warden.dev/agent-class': 'code-execution' },
     },
+    {
+      // The standalone Bedrock agent's own service role: its traces show the model calls this role makes.
+      subject: subjects.bedrock,
+      readAt: new Date(end).toISOString(),
+      account: A,
+      role: {
+        arn: `arn:aws:iam::${A}:role/service-role/AmazonBedrockExecutionRoleForAgents_hrfaq`,
+        name: 'AmazonBedrockExecutionRoleForAgents_hrfaq',
+        via: 'bedrock-service-role',
+        policies: [
+          {
+            id: `arn:aws:iam::${A}:role/service-role/AmazonBedrockExecutionRoleForAgents_hrfaq#inline/hr-agent`,
+            name: 'hr-agent',
+            kind: 'inline',
+            document: {
+              Version: '2012-10-17',
+              Statement: [
+                {
+                  Sid: 'Models',
+                  Effect: 'Allow',
+                  Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+                  Resource: [`arn:aws:bedrock:${spec.region}::foundation-model/*`],
+                },
+                {
+                  Sid: 'Knowledge',
+                  Effect: 'Allow',
+                  Action: ['bedrock:Retrieve'],
+                  Resource: [`arn:aws:bedrock:${spec.region}:${A}:knowledge-base/*`],
+                },
+              ],
+            },
+          },
+        ],
+      },
+      labels: { 'warden.dev/agent-class': 'retrieval' },
+    },
   ];
   const labels: DemoWorld['labels'] = Object.fromEntries(scopes.map((s) => [s.subject, s.labels ?? {}]));
   labels[subjects.bedrock] = { 'warden.dev/agent-class': 'retrieval' };

@@ -4,8 +4,8 @@
  * tests), and a pull-request port that writes the branch contents to a directory when no GitHub repository is
  * configured. These are real implementations for people without a cluster or a repository, not test doubles.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type {
   ClusterApplier,
   EnforcementMode,
@@ -14,7 +14,7 @@ import type {
   PullRequestRequest,
   PullRequests,
 } from '../ports.ts';
-import type { ReviewGate } from './steps.ts';
+import type { PolicyFileLocator, ReviewGate } from './steps.ts';
 
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
 
@@ -71,5 +71,53 @@ export class FixedReviewGate implements ReviewGate {
   ) {}
   async awaitReview(): Promise<{ merged: boolean; by: string }> {
     return { merged: this.merged, by: this.by };
+  }
+}
+
+/** Canonical JSON of a policy document (keys sorted, single values as lists) to compare files by content. */
+export function canonicalPolicy(doc: unknown): string {
+  const norm = (v: unknown, key?: string): unknown => {
+    if (Array.isArray(v)) return v.map((x) => norm(x));
+    if (v && typeof v === 'object')
+      return Object.fromEntries(
+        Object.keys(v as object)
+          .sort()
+          .map((k) => [k, norm((v as Record<string, unknown>)[k], k)]),
+      );
+    // IAM reads a single Action/Resource string as a one-element list.
+    return key && ['Action', 'NotAction', 'Resource', 'NotResource'].includes(key) && typeof v === 'string' ? [v] : v;
+  };
+  return JSON.stringify(norm(doc));
+}
+
+const MAX_POLICY_FILE = 256 * 1024;
+
+/**
+ * Finds the file of a local IaC checkout that holds a policy today: a JSON file whose content is the policy document.
+ * Files larger than a policy can be, and directories like node_modules and .git, are skipped.
+ */
+export class DirectoryPolicyFiles implements PolicyFileLocator {
+  constructor(private readonly root: string) {}
+  async locate(policy: { document: unknown }): Promise<string | undefined> {
+    const want = canonicalPolicy(policy.document);
+    const walk = (dir: string, depth: number): string | undefined => {
+      if (depth > 8 || !existsSync(dir)) return undefined;
+      for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) {
+          if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
+          const hit = walk(p, depth + 1);
+          if (hit) return hit;
+        } else if (e.name.endsWith('.json') && statSync(p).size <= MAX_POLICY_FILE) {
+          try {
+            if (canonicalPolicy(JSON.parse(readFileSync(p, 'utf8'))) === want) return relative(this.root, p);
+          } catch {
+            // not JSON: not a policy file
+          }
+        }
+      }
+      return undefined;
+    };
+    return walk(this.root, 0);
   }
 }

@@ -11,6 +11,8 @@ export interface FakeGitHub {
   files: Map<string, { branch: string; content: string; message: string }>;
   pulls: { number: number; head: string; base: string; title: string; body: string }[];
   requests: string[];
+  /** Files of the base branch (path -> content), listed by the trees endpoint and read by the blobs endpoint. */
+  baseFiles: Map<string, string>;
   close(): Promise<void>;
 }
 
@@ -20,6 +22,7 @@ export async function startFakeGitHub(owner: string, repo: string): Promise<Fake
     files: new Map(),
     pulls: [],
     requests: [],
+    baseFiles: new Map(),
   };
   const prefix = `/repos/${owner}/${repo}`;
   const server: Server = createServer((req, res) => {
@@ -65,6 +68,26 @@ export async function startFakeGitHub(owner: string, repo: string): Promise<Fake
           });
           return send(201, { content: { path: file, sha: 'c'.repeat(40) } });
         }
+      }
+      if (req.method === 'GET' && rest.startsWith('/git/trees/')) {
+        const tree = [...state.baseFiles].map(([p, content], i) => ({
+          path: p,
+          type: 'blob',
+          mode: '100644',
+          size: Buffer.byteLength(content),
+          sha: String(i).padStart(40, '0'),
+        }));
+        return send(200, { sha: 'd'.repeat(40), tree, truncated: false });
+      }
+      if (req.method === 'GET' && rest.startsWith('/git/blobs/')) {
+        const i = Number(rest.slice('/git/blobs/'.length));
+        const entry = [...state.baseFiles][i];
+        if (!entry) return send(404, { message: 'Not Found' });
+        return send(200, {
+          sha: rest.slice('/git/blobs/'.length),
+          encoding: 'base64',
+          content: Buffer.from(entry[1]).toString('base64'),
+        });
       }
       if (req.method === 'POST' && rest === '/pulls') {
         const number = state.pulls.length + 1;

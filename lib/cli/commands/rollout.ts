@@ -7,7 +7,12 @@ import { planClasses } from '../../core/rollout/plan.ts';
 import type { EventSink } from '../../ports.ts';
 import { figureLines, rolloutFigures } from '../../rollout/figures.ts';
 import { runRolloutLocal } from '../../rollout/local.ts';
-import { DirectoryApplier, DirectoryPullRequests, FixedReviewGate } from '../../rollout/local-adapters.ts';
+import {
+  DirectoryApplier,
+  DirectoryPolicyFiles,
+  DirectoryPullRequests,
+  FixedReviewGate,
+} from '../../rollout/local-adapters.ts';
 import { ROLLOUT_KIND, transitions } from '../../rollout/steps.ts';
 import { rolloutSubjects, storeArtifactProvider } from '../../rollout/store-provider.ts';
 import { EXIT_CODES } from '../errors.ts';
@@ -52,6 +57,7 @@ export function register(program: Command): void {
     .option('--github <owner/repo>', 'open IAM pull requests on GitHub (token from GITHUB_TOKEN)')
     .option('--github-url <url>', 'GitHub API base URL (GitHub Enterprise)')
     .option('--pr-dir <dir>', 'without --github: write pull request branches here', join('.warden', 'pull-requests'))
+    .option('--iac-dir <dir>', 'without --github: the IaC checkout whose policy files the pull requests change')
     .option('--review <outcome>', 'local review outcome of IAM pull requests: merge|close', 'merge')
     .option('--threshold-events <n>', 'most would-be-denied events tolerated per class', '0')
     .option('--threshold-ratio <r>', 'most would-be-denied share of events per class', '0')
@@ -69,6 +75,7 @@ export function register(program: Command): void {
         thresholdRatio: string;
         windowDays: string;
         holdoutDays: string;
+        iacDir?: string;
       }>();
       const holdoutDays = Number(o.holdoutDays);
       if (!Number.isFinite(holdoutDays) || holdoutDays <= 0) throw new CliError('--holdout-days must be a number > 0');
@@ -104,6 +111,11 @@ export function register(program: Command): void {
             artifacts: storeArtifactProvider({ store, now, windowDays: Number(o.windowDays) }),
             applier: new DirectoryApplier(o.applyDir),
             pullRequests,
+            ...(pullRequests instanceof GitHubPullRequests
+              ? { policyFiles: pullRequests }
+              : o.iacDir
+                ? { policyFiles: new DirectoryPolicyFiles(o.iacDir) }
+                : {}),
             reviews: new FixedReviewGate(o.review === 'merge'),
             events: stdoutEvents(g.json),
             now,

@@ -32,6 +32,20 @@ describe('GitHub pull requests (local server speaking the REST endpoints)', () =
     });
   });
 
+  it('finds the file that holds a policy today by its content, reading the base branch tree', async () => {
+    const current = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] };
+    gh.baseFiles.set('README.md', '# infra');
+    gh.baseFiles.set('iam/other.json', JSON.stringify({ Version: '2012-10-17', Statement: [] }));
+    gh.baseFiles.set('iam/roles/support-agent/support.json', JSON.stringify(current, null, 4));
+    const prs = new GitHubPullRequests({ owner: 'acme', repo: 'infra', baseUrl: gh.baseUrl });
+    // same document written differently (single Action as a list, key order): still the same policy
+    const same = { Statement: [{ Resource: ['*'], Action: ['s3:GetObject'], Effect: 'Allow' }], Version: '2012-10-17' };
+    expect(await prs.locate({ name: 'support', document: same })).toBe('iam/roles/support-agent/support.json');
+    expect(
+      await prs.locate({ name: 'absent', document: { Version: '2012-10-17', Statement: [{ Effect: 'Deny' }] } }),
+    ).toBe(undefined);
+  });
+
   it('fails clearly when the branch already exists', async () => {
     const prs = new GitHubPullRequests({ owner: 'acme', repo: 'infra', baseUrl: gh.baseUrl });
     await expect(

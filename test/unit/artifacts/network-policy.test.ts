@@ -74,7 +74,10 @@ describe('generateNetworkPolicies', () => {
   it('lists every block pinned as observed, in the annotation, provenance and warnings', () => {
     expect(np.metadata.annotations['warden.dev/pinned-ips']).toBe('13.110.54.10/31,104.16.51.111/32');
     for (const b of ['13.110.54.10/31', '104.16.51.111/32']) {
-      expect(warnings.some((w) => w.startsWith(`${b}: pinned as observed`)), b).toBe(true);
+      expect(
+        warnings.some((w) => w.startsWith(`${b}: pinned as observed`)),
+        b,
+      ).toBe(true);
       expect(files[0]!.rules.find((r) => r.allows.includes(b))!.notes!.join()).toContain('PINNED');
     }
     // S3: the published prefixes, never pinned
