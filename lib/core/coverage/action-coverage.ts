@@ -144,11 +144,16 @@ export function actionCoverage(
   }
   const seen = ctx.seen.data[cls.resourceType];
   const resources = seen ? (cls.readOnly ? seen.read : seen.write) : [];
-  const hit = resources.find((r) => granted.some((g) => wildcardMatch(g, r)));
-  if (hit) return { covered: true, by: `the ingested CloudTrail has ${cls.resourceType} data events on ${hit}` };
+  // Each granted pattern needs a seen resource at least as wide: events on one bucket say nothing of another.
+  const uncovered = granted.filter((g) => !resources.some((r) => r === g || wildcardMatch(r, g)));
+  if (uncovered.length === 0)
+    return {
+      covered: true,
+      by: `the ingested CloudTrail has ${cls.resourceType} data events on ${granted.join(', ')}`,
+    };
   return {
     covered: false,
-    missing: `${source}: none in the ingested CloudTrail for ${granted.join(', ')}`,
+    missing: `${source}: none in the ingested CloudTrail for ${uncovered.join(', ')}`,
     ...(check ? { check } : {}),
     eventClass: cls,
   };
