@@ -127,4 +127,77 @@ describe('generateNetworkPolicies', () => {
     expect(a.spec.egress).not.toEqual(b.spec.egress);
     expect(b.metadata.annotations['warden.dev/baseline-version']).toBe('3');
   });
+
+  describe('peers, endpoints and posture', () => {
+    const T = '2026-01-05T10:00:00.000Z';
+    const e = (key: string) => ({ key, count: 3, firstSeen: T, lastSeen: T, active: true });
+    const base = {
+      subject: 'k8s:prod/support/support-agent',
+      version: 2,
+      entries: [
+        e('net:egress:10.0.4.12/32:5432'),
+        e('net:egress:10.0.4.99/32:8080'),
+        e('net:egress:10.20.0.5/32:443'),
+        e('dns:pypi.org'),
+      ],
+    };
+    const leases = [
+      { ip: '10.0.4.12', subject: 'k8s:prod/data/postgres', from: '2026-01-01T00:00:00.000Z', to: null },
+      // held by another pod before the traffic, not at its time
+      {
+        ip: '10.0.4.99',
+        subject: 'k8s:prod/support/old',
+        from: '2025-12-01T00:00:00.000Z',
+        to: '2025-12-02T00:00:00.000Z',
+      },
+    ];
+
+    it('turns a pod peer into namespace and pod selectors, and never pins a pod IP', () => {
+      const r = generateNetworkPolicies(base, {
+        podLeases: leases,
+        peerSelectors: { 'k8s:prod/data/postgres': { namespace: 'data', labels: { 'app.kubernetes.io/name': 'pg' } } },
+      });
+      const np = parse(r.files[0]!.content);
+      const peer = np.spec.egress.find((x: { ports?: { port: number }[] }) => x.ports?.[0]?.port === 5432);
+      expect(peer.to).toEqual([
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'data' } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'pg' } },
+        },
+      ]);
+      expect(r.files[0]!.content).not.toContain('10.0.4.12');
+      expect(r.files[0]!.content).not.toContain('10.0.4.99');
+      expect(r.warnings.some((w) => w.includes('10.0.4.99') && w.includes('a pod IP'))).toBe(true);
+      // a private address that is no pod's (a database endpoint) is pinned and said so
+      expect(r.pinned).toEqual(['10.20.0.5/32']);
+      expect(np.metadata.annotations['warden.dev/pinned-ips']).toBe('10.20.0.5/32');
+      expect(() => new NetworkPolicy(np).validate()).not.toThrow();
+    });
+
+    it('IRSA needs STS: allowed through its VPC endpoint when known, reported otherwise', () => {
+      const without = generateNetworkPolicies(base, { podLeases: leases, irsa: true, region: 'us-east-1' });
+      expect(without.warnings.some((w) => w.startsWith('sts is needed (IRSA'))).toBe(true);
+      expect(parse(without.files[1]!.content).spec.egress[1].toFQDNs).toContainEqual({
+        matchName: 'sts.us-east-1.amazonaws.com',
+      });
+      const withVpce = generateNetworkPolicies(base, {
+        podLeases: leases,
+        irsa: true,
+        region: 'us-east-1',
+        vpcEndpoints: [{ service: 'sts', id: 'vpce-0sts', cidrs: ['10.0.200.10/32', '10.0.201.10/32'] }],
+      });
+      expect(withVpce.warnings.some((w) => w.startsWith('sts is needed'))).toBe(false);
+      const rule = withVpce.files[0]!.rules.find((r) => r.allows.includes('10.0.200.10/32'))!;
+      expect(rule.fixedReason).toContain('vpc-endpoint vpce-0sts');
+      expect(withVpce.pinned).not.toContain('10.0.200.10/32');
+    });
+
+    it('a deny-all posture applies to the Cilium policy too', () => {
+      const r = generateNetworkPolicies(base, { podLeases: leases, denyEgress: true });
+      const cnp = parse(r.files[1]!.content);
+      expect(cnp.spec.egress).toHaveLength(1); // DNS only
+      expect(r.files[1]!.content).not.toContain('pypi.org');
+      expect(r.warnings.some((w) => w.startsWith('pypi.org: resolved, but the class posture is deny-all'))).toBe(true);
+    });
+  });
 });

@@ -184,3 +184,74 @@ describe('rollout plan and definition', () => {
     }
   });
 });
+
+describe('blast radius on an evaluation window', () => {
+  const subject = 'k8s:prod/agents/web';
+  const peer = 'k8s:prod/agents/search';
+  const entry = (key: string) => ({ key, count: 5, firstSeen: T, lastSeen: T, active: true });
+  const gen = generateNetworkPolicies(
+    { subject, version: 2, entries: [entry('net:egress:10.0.3.7/32:8080'), entry('net:egress:52.217.10.4/32:443')] },
+    { podLeases: [{ ip: '10.0.3.7', subject: peer, from: '2026-11-01T00:00:00.000Z', to: null }] },
+  );
+  const artifacts = {
+    subject,
+    networkPolicy: gen.files[0]!.content,
+    peerSelectors: gen.peerSelectors,
+  };
+
+  it('never writes a pod IP: the peer is a selector, and replay matches pods by their lease', () => {
+    expect(gen.files[0]!.content).not.toContain('10.0.3.7');
+    expect(gen.peerSelectors[peer]).toEqual({ namespace: 'agents', labels: { app: 'search' } });
+    // the peer restarted with a new IP during the window: still allowed, through the lease of the window
+    const moved = wouldBeDenied(artifacts, [b('net:egress:10.0.9.9/32:8080', 4)], [{ ip: '10.0.9.9', subject: peer }]);
+    expect(moved.denied).toEqual([]);
+    // another Deployment now holds the old address: denied
+    const other = wouldBeDenied(
+      artifacts,
+      [b('net:egress:10.0.3.7/32:8080', 2)],
+      [{ ip: '10.0.3.7', subject: 'k8s:prod/agents/x' }],
+    );
+    expect(other.denied.map((d) => d.key)).toEqual(['net:egress:10.0.3.7/32:8080']);
+  });
+
+  it('an empty window is not measured and never within threshold', () => {
+    const r = blastRadius([{ artifacts, window: [] }]);
+    expect(r.measured).toBe(false);
+    expect(r.notMeasured).toEqual(['network']);
+    expect(r.perArtifact.network).toMatchObject({ measured: false, evaluatedEvents: 0 });
+    expect(withinThreshold(r, { maxWouldDenyEvents: 1000, maxWouldDenyRatio: 1 })).toBe(false);
+  });
+
+  it('counts what the kernel logged under the monitor profile as would-be denials', () => {
+    const profile = {
+      defaultAction: 'SCMP_ACT_ERRNO',
+      architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_AARCH64'],
+      syscalls: [{ names: ['read', 'futex'], action: 'SCMP_ACT_ALLOW' }],
+    };
+    const r = blastRadius([
+      {
+        artifacts: { subject, seccompProfile: profile },
+        window: [
+          b('syscall:read', 100, { arch: 'SCMP_ARCH_AARCH64' }),
+          b('syscall:futex', 10, { arch: 'SCMP_ARCH_X86' }),
+          b('seccomp:logged:ptrace', 2, { profile: 'warden-web-monitor', comm: 'python3' }),
+        ],
+      },
+    ]);
+    expect(r.measured).toBe(true);
+    expect(r.perArtifact.seccomp.evaluatedEvents).toBe(112);
+    expect(r.wouldDeny.map((d) => d.key).sort()).toEqual(['seccomp:logged:ptrace', 'syscall:futex']);
+  });
+
+  it('replays the actions the traces show against the tightened IAM policy', () => {
+    const doc: PolicyDocument = {
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'Agent', Effect: 'Allow', Action: ['bedrock:InvokeAgent'], Resource: ['*'] }],
+    };
+    const traced = { ...b('model:anthropic.claude-3-haiku-20240307-v1:0', 30), sources: ['bedrock-trace'] };
+    const r = wouldBeDenied({ subject, iamPolicies: [doc] }, [traced]);
+    // InvokeAgent (the workload called its Bedrock agent) is allowed; InvokeModel is not in the document
+    expect(r.evaluated.iam).toBe(60);
+    expect(r.denied.map((d) => d.reason.split(' ')[0])).toEqual(['bedrock:InvokeModel']);
+  });
+});
