@@ -2,12 +2,13 @@
  * AWS service endpoints in generated network policies: traffic to a service endpoint must be allowed to the
  * service's published prefixes (or a VPC endpoint), never to the single IPs one week happened to resolve to.
  *
- * The bundled table is a snapshot of the S3 ranges for a few regions from AWS's published ip-ranges.json
- * (service "S3"); it is used when the caller passes nothing fresher. Callers with network access pass the current
+ * The bundled table (aws-ip-ranges.data.ts, refreshed by scripts/refresh-aws-ip-ranges.mjs) holds the S3 prefixes of
+ * AWS's published ip-ranges.json; it is used when the caller passes nothing fresher. Callers with network access pass the current
  * ranges (or their VPC endpoint / managed prefix list CIDRs) as {@link ServicePrefix} entries, which take precedence.
  * Services without published ranges of their own (Bedrock, STS) are recognized by DNS name and reported with the
  * advice to route them through an interface VPC endpoint.
  */
+import { AWS_IP_RANGES } from './aws-ip-ranges.data.ts';
 
 export interface ServicePrefix {
   service: string;
@@ -17,28 +18,20 @@ export interface ServicePrefix {
   origin: string;
 }
 
-const SNAPSHOT = 'bundled ip-ranges snapshot (S3)';
+/** AWS's ip-ranges.json reduced to the services the generator widens to (see aws-ip-ranges.data.ts). */
+export interface IpRangesSnapshot {
+  source: string;
+  /** `createDate` of the ip-ranges.json read; null when the data was not generated from one. */
+  createDate: string | null;
+  syncToken: string;
+  services: string[];
+  prefixes: { service: string; region: string; cidr: string }[];
+}
 
-export const BUNDLED_SERVICE_PREFIXES: ServicePrefix[] = [
-  ...['52.216.0.0/15', '54.231.0.0/16', '3.5.0.0/19', '16.182.0.0/16', '18.34.0.0/19'].map((cidr) => ({
-    service: 's3',
-    region: 'us-east-1',
-    cidr,
-    origin: SNAPSHOT,
-  })),
-  ...['52.218.128.0/17', '3.5.76.0/22', '52.92.128.0/17'].map((cidr) => ({
-    service: 's3',
-    region: 'us-west-2',
-    cidr,
-    origin: SNAPSHOT,
-  })),
-  ...['52.218.0.0/17', '3.5.64.0/21', '52.92.0.0/17'].map((cidr) => ({
-    service: 's3',
-    region: 'eu-west-1',
-    cidr,
-    origin: SNAPSHOT,
-  })),
-];
+export const BUNDLED_SERVICE_PREFIXES: ServicePrefix[] = AWS_IP_RANGES.prefixes.map((p) => ({
+  ...p,
+  origin: `bundled ip-ranges ${AWS_IP_RANGES.createDate ?? 'subset (hand-transcribed)'}`,
+}));
 
 /** AWS endpoints recognized by DNS name: `bedrock-runtime.us-east-1.amazonaws.com` -> bedrock-runtime. */
 export function awsServiceFromDns(name: string): { service: string; region?: string } | undefined {
