@@ -82,7 +82,10 @@ describe('evaluation window of the blast radius', () => {
       ...localRolloutDeps(store, dir),
       artifacts: provider,
       // every step a minute later: generate, apply-monitor, measure ...
-      now: () => new Date((t += 60_000)).toISOString(),
+      now: () => {
+        t += 60_000;
+        return new Date(t).toISOString();
+      },
     };
     await runRolloutLocal(deps, {
       rolloutId: 'mon-1',
