@@ -10,6 +10,7 @@ import { openStore } from '../../adapters/open-store.ts';
 import { type CoverageReport, checkCoverage } from '../../core/coverage/index.ts';
 import type { Store } from '../../ports.ts';
 import { classifyError, EXIT_CODES } from '../errors.ts';
+import { saveTrailConfig } from '../../reconcile/service.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
 
 export function regionOf(opt?: string): string {
@@ -40,13 +41,14 @@ export function register(program: Command): void {
       'EKS clusters whose VPC flow logs and node agents to check (default WARDEN_CLUSTERS)',
     )
     .option('--endpoint <url>', 'AWS endpoint override (emulators such as moto or LocalStack)')
+    .option('--save', 'keep the trail selectors in the store: `warden reconcile` judges unused IAM access by them')
     .action(async function (this: Command) {
-      const o = this.opts() as { region?: string; cluster?: string[]; endpoint?: string };
+      const o = this.opts() as { region?: string; cluster?: string[]; endpoint?: string; save?: boolean };
       const region = regionOf(o.region);
       const clusterNames = o.cluster ?? (process.env.WARDEN_CLUSTERS ?? '').split(',').filter(Boolean);
       // Node-agent activity lives in the store; only opened when there are clusters to check.
       let store: Store | undefined;
-      if (clusterNames.length > 0) store = await openStore(globalOpts(this).store);
+      if (clusterNames.length > 0 || o.save) store = await openStore(globalOpts(this).store);
       try {
         const failures: { input: string; err: unknown }[] = [];
         const input = await readCoverageInput({
@@ -57,6 +59,9 @@ export function register(program: Command): void {
           onError: (name, err) => failures.push({ input: name, err }),
         });
         const report = checkCoverage(input);
+        // Trails that could not be read are not saved: an empty list would read as "nothing is logged".
+        if (o.save && store && !input.readErrors.some((e) => e.input === 'trails'))
+          await saveTrailConfig(store, { region, readAt: input.now, trails: input.trails });
         emit(this, report, () => human(report));
         const first = failures[0];
         if (first) {
