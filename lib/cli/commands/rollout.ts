@@ -5,7 +5,7 @@ import { GitHubPullRequests } from '../../adapters/github.ts';
 import { openStore } from '../../adapters/open-store.ts';
 import { planClasses } from '../../core/rollout/plan.ts';
 import type { EventSink } from '../../ports.ts';
-import { figureLines, rolloutFigures } from '../../rollout/figures.ts';
+import { figureLines, type RolloutClassFigures, rolloutFigures } from '../../rollout/figures.ts';
 import { runRolloutLocal } from '../../rollout/local.ts';
 import {
   DirectoryApplier,
@@ -155,7 +155,12 @@ export function register(program: Command): void {
         const chosen = rolloutId ? docs.filter((d) => d.id === rolloutId) : docs;
         if (rolloutId && chosen.length === 0) throw new CliError(`no rollout ${rolloutId}`);
         const out: Record<string, unknown>[] = [];
-        for (const d of chosen) out.push({ ...d.body, transitions: await transitions(store, d.id) });
+        for (const d of chosen)
+          out.push({
+            ...d.body,
+            transitions: await transitions(store, d.id),
+            classes: await rolloutFigures(store, d.id),
+          });
         emit(this, out, () =>
           out.length === 0
             ? 'no rollouts'
@@ -166,6 +171,7 @@ export function register(program: Command): void {
                     ...(r.transitions as { time: string; step: string; class?: string }[]).map(
                       (t) => `  ${t.time} ${t.step}${t.class ? ` ${t.class}` : ''}`,
                     ),
+                    ...figureLines(r.classes as RolloutClassFigures[]),
                   ].join('\n'),
                 )
                 .join('\n'),
