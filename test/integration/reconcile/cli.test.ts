@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../lib/adapters/open-store.ts';
 import { scopeSource, windowDays } from '../../../lib/cli/commands/reconcile.ts';
 import { CliError } from '../../../lib/cli/output.ts';
-import { runReconcile } from '../../../lib/reconcile/service.ts';
+import { runReconcile, saveTrailConfig } from '../../../lib/reconcile/service.ts';
 import { warden as cli } from '../../support/cli.ts';
+import { managementAndS3Trail } from '../../support/trails.ts';
 
 const SUBJECT = 'k8s:prod/support/support-agent';
 const dir = mkdtempSync(join(tmpdir(), 'warden-reconcile-cli-'));
@@ -38,6 +39,8 @@ describe('warden reconcile / track', () => {
       [],
     );
     await store.setLabels(SUBJECT, { 'warden.dev/data-class': 'pii', 'warden.dev/agent-class': 'customer-support' });
+    // The trail's selectors, as `warden coverage --save` keeps them: S3 reads are logged, so GetObject is judged.
+    await saveTrailConfig(store, managementAndS3Trail('us-east-1', new Date().toISOString()));
     await store.close();
     writeFileSync(
       scopeFile,

@@ -34,9 +34,10 @@ import { parseK8sSnapshot } from '../../../lib/adapters/k8s-scope.ts';
 import { keys, type Observation } from '../../../lib/core/observation.ts';
 import type { InheritedOverreachFinding, UnusedExcessFinding } from '../../../lib/core/reconcile/findings.ts';
 import { renderReconcileMarkdown } from '../../../lib/core/reconcile/render.ts';
-import { runReconcile, runTrack } from '../../../lib/reconcile/service.ts';
+import { runReconcile, runTrack, saveTrailConfig } from '../../../lib/reconcile/service.ts';
 import { storeAt } from '../../support/dynalite.ts';
 import { type MotoServer, startMoto } from '../../support/moto.ts';
+import { managementAndS3Trail } from '../../support/trails.ts';
 
 const A = '123456789012'; // moto's default account
 const CLUSTER = 'prod';
@@ -153,6 +154,8 @@ describe('reconciliation against moto_server (IAM, EKS, S3, DynamoDB store)', ()
     s3 = new S3Client(moto.clientConfig);
     eks = new EKSClient(moto.clientConfig);
     store = await storeAt(moto.clientConfig, 'warden-reconcile');
+    // The account trail as `warden coverage --save` keeps it: unused S3 and management access can be judged.
+    await saveTrailConfig(store, managementAndS3Trail('us-east-1', NOW));
 
     // The agent's own role: an inline policy and a customer managed policy granting a whole service.
     await iam.send(

@@ -70,7 +70,8 @@ describe('warden audit with rollout entries', () => {
     const verify = await warden('audit', 'verify');
     expect(verify.code, verify.stderr).toBe(0);
     expect(verify.stdout).toContain('audit chain ok: 13 entries');
-  }, 60_000);
+    // seven CLI processes, each compiling the CLI with tsx: over a minute on a loaded 2-core machine
+  }, 240_000);
 
   it('rejects an unknown entry type with a one-line reason', async () => {
     const r = await warden('audit', 'list', '--type', 'deploy');
