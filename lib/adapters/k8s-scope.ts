@@ -215,7 +215,13 @@ export function declaredNetwork(deployment: Deployment, policies: NetworkPolicy[
       });
     });
   }
-  return { policies: selecting.map((p) => `${ns}/${p.metadata.name}`).sort(), egressRestricted, rules };
+  // VPC endpoints are an AWS fact, not a Kubernetes one: given with a --scope file; the live reader does not read them yet.
+  return {
+    policies: selecting.map((p) => `${ns}/${p.metadata.name}`).sort(),
+    egressRestricted,
+    rules,
+    vpcEndpoints: [],
+  };
 }
 
 /** Workload facts: service account, seccomp, privilege flags, images. */

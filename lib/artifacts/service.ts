@@ -134,6 +134,7 @@ export async function generateArtifacts(subject: string, opts: GenerateOptions):
       classNotes: [classNote],
       podLeases: await podLeaseSpans(opts.store, until),
       irsa: known?.role?.via === 'irsa',
+      ...(known?.network?.vpcEndpoints.length ? { vpcEndpoints: known.network.vpcEndpoints } : {}),
       ...(region ? { region } : {}),
     });
     files.push(...np.files);

@@ -82,6 +82,11 @@ export const declaredNetworkSchema = z.object({
   /** True when at least one policy with Egress in policyTypes selects the pods (else egress is open). */
   egressRestricted: z.boolean(),
   rules: z.array(egressRuleSchema),
+  /**
+   * Interface VPC endpoints of the cluster's VPC (`sts`, `bedrock-runtime`, `bedrock-agent-runtime`, `ecr.api` ...)
+   * with the CIDRs of their network interfaces: generated NetworkPolicies reach those services through them.
+   */
+  vpcEndpoints: z.array(z.object({ service: z.string(), id: z.string(), cidrs: z.array(z.string()) })).default([]),
 });
 
 export const declaredToolSchema = z.object({
