@@ -8,6 +8,7 @@ import { evaluate } from '../../../lib/core/iam/evaluate.ts';
 import type { NamedPolicy } from '../../../lib/core/iam/policy.ts';
 import { reconcile } from '../../../lib/core/reconcile/reconcile.ts';
 import { type DeclaredScope, declaredScopeSchema, type ObservedBehavior } from '../../../lib/core/reconcile/types.ts';
+import { managementAndS3Trail } from '../../support/trails.ts';
 
 const A = '111122223333';
 const ROLE = `arn:aws:iam::${A}:role/support-agent`;
@@ -72,25 +73,7 @@ const allLogged: CoverageContext = {
   seen: emptySeen(),
   ownCloudTrailEvents: 1,
   roleArn: ROLE,
-  trails: {
-    region: 'us-east-1',
-    readAt: T1,
-    trails: [
-      {
-        name: 'org-trail',
-        multiRegion: true,
-        logging: true,
-        eventSelectors: [
-          {
-            readWriteType: 'All',
-            includeManagementEvents: true,
-            dataResources: [{ type: 'AWS::S3::Object', values: ['arn:aws:s3'] }],
-          },
-        ],
-        advancedEventSelectors: [],
-      },
-    ],
-  },
+  trails: managementAndS3Trail('us-east-1', T1),
 };
 
 let catalog: IamCatalog;

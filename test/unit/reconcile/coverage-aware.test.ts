@@ -18,6 +18,7 @@ import type { NamedPolicy } from '../../../lib/core/iam/policy.ts';
 import { cloudTrailSeen } from '../../../lib/core/reconcile/iam-rules.ts';
 import { reconcile } from '../../../lib/core/reconcile/reconcile.ts';
 import { declaredScopeSchema, type ObservedBehavior } from '../../../lib/core/reconcile/types.ts';
+import { managementAndS3Trail } from '../../support/trails.ts';
 
 const A = '111122223333';
 const ROLE = `arn:aws:iam::${A}:role/support-agent-irsa`;
@@ -93,13 +94,7 @@ const trail = (selectors: TrailConfig['trails'][number]['eventSelectors'], advan
     },
   ],
 });
-const allMgmtAndS3 = trail([
-  {
-    readWriteType: 'All',
-    includeManagementEvents: true,
-    dataResources: [{ type: 'AWS::S3::Object', values: ['arn:aws:s3'] }],
-  },
-]);
+const allMgmtAndS3 = managementAndS3Trail('us-east-1', T1);
 const ctx = (over: Partial<CoverageContext> = {}): CoverageContext => ({
   seen: emptySeen(),
   ownCloudTrailEvents: 2568,

@@ -7,6 +7,7 @@ import { parseEgressKey } from '../../../lib/core/reconcile/network-rules.ts';
 import { behaviorsFromAggregates, reconcile, servicesInvolved } from '../../../lib/core/reconcile/reconcile.ts';
 import { renderReconcileHtml, renderReconcileMarkdown } from '../../../lib/core/reconcile/render.ts';
 import { type DeclaredScope, declaredScopeSchema, type ObservedBehavior } from '../../../lib/core/reconcile/types.ts';
+import { managementAndS3Trail } from '../../support/trails.ts';
 
 const A = '111122223333';
 const ROLE = `arn:aws:iam::${A}:role/support-agent`;
@@ -156,25 +157,7 @@ const allLogged: CoverageContext = {
   seen: emptySeen(),
   ownCloudTrailEvents: 1,
   roleArn: ROLE,
-  trails: {
-    region: 'eu-west-1',
-    readAt: T1,
-    trails: [
-      {
-        name: 'org-trail',
-        multiRegion: true,
-        logging: true,
-        eventSelectors: [
-          {
-            readWriteType: 'All',
-            includeManagementEvents: true,
-            dataResources: [{ type: 'AWS::S3::Object', values: ['arn:aws:s3'] }],
-          },
-        ],
-        advancedEventSelectors: [],
-      },
-    ],
-  },
+  trails: managementAndS3Trail('eu-west-1', T1),
 };
 
 describe('reconcile', () => {
