@@ -5,8 +5,8 @@
  *
  * - k8s subject with Bedrock agent traces: the workload invoked the agent -> `bedrock:InvokeAgent` (alias unknown in
  *   the aggregate: resource `*`);
- * - `model:<id>` from traces or invocation logs -> `bedrock:InvokeModel` on the foundation model (streaming variants
- *   are not distinguishable in traces, so the plain action is named);
+ * - `model:<id>` from traces -> `bedrock:InvokeModel` and `bedrock:InvokeModelWithResponseStream` on the foundation
+ *   model (a trace does not say whether the call streamed); from invocation logs, the action of the logged operation;
  * - `kb:<id>` from traces -> `bedrock:Retrieve` on the knowledge base; `agent:<alias arn>` (a collaborator) ->
  *   `bedrock:InvokeAgent` on that alias.
  * The calling principal is not in these records (a traced model call runs under the Bedrock agent's own role), so
@@ -61,12 +61,14 @@ export function actionsFromOtherSources(
       if (!traced || b.lastSeen > traced.lastSeen) traced = b;
     }
     if (b.key.startsWith('model:')) {
-      out.push({
-        ...base,
-        action: 'bedrock:InvokeModel',
-        resource: modelArn(b.key.slice(6), region),
-        principalIsRole: ownRole,
-      });
+      const resource = modelArn(b.key.slice(6), region);
+      // A trace does not say whether the call streamed: either action may have authorized it. An invocation log
+      // names its operation.
+      const streamed = /Stream/.test(String(b.attrs.operation ?? ''));
+      const actions = srcs.includes('bedrock-trace')
+        ? ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream']
+        : [streamed ? 'bedrock:InvokeModelWithResponseStream' : 'bedrock:InvokeModel'];
+      for (const action of actions) out.push({ ...base, action, resource, principalIsRole: ownRole });
     } else if (b.key.startsWith('kb:')) {
       const id = b.key.slice(3);
       const arn = region ? `arn:aws:bedrock:${region}:*:knowledge-base/${id}` : '*';

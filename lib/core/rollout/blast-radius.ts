@@ -215,12 +215,21 @@ export function wouldBeDenied(
     }
   }
   if (iamSet) {
-    for (const a of actionsFromOtherSources(artifacts.subject, window)) {
-      const b = { key: a.key, count: a.count, firstSeen: a.firstSeen, lastSeen: a.lastSeen, attrs: {} };
+    // One record, one call: the actions a record names are alternatives (a traced model call may have streamed).
+    const byKey = new Map<string, ReturnType<typeof actionsFromOtherSources>>();
+    for (const a of actionsFromOtherSources(artifacts.subject, window))
+      byKey.set(a.key, [...(byKey.get(a.key) ?? []), a]);
+    for (const [key, alts] of byKey) {
+      const a = alts[0]!;
       evaluated.iam += a.count;
-      const d = evaluate(iamSet, { action: a.action, resource: a.resource });
-      if (d.decision !== 'allow')
-        deny(b, 'iam', `${a.action} on ${a.resource} (seen in ${a.source}): ${d.decision}`, `${a.action}:${a.key}`);
+      if (alts.some((x) => evaluate(iamSet, { action: x.action, resource: x.resource }).decision === 'allow')) continue;
+      const b = { key, count: a.count, firstSeen: a.firstSeen, lastSeen: a.lastSeen, attrs: {} };
+      deny(
+        b,
+        'iam',
+        `${alts.map((x) => x.action).join(' or ')} on ${a.resource} (seen in ${a.source}): not allowed`,
+        `${a.action}:${key}`,
+      );
     }
   }
   return { denied, evaluated };
