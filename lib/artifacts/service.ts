@@ -14,6 +14,7 @@ import { type TighteningValidation, validateTightening } from '../core/artifacts
 import type { PodLeaseSpan } from '../core/artifacts/network-peers.ts';
 import { generateNetworkPolicies } from '../core/artifacts/network-policy.ts';
 import { generateSeccomp } from '../core/artifacts/seccomp.ts';
+import type { OciSeccompProfile } from '../core/artifacts/seccomp-profile.ts';
 import type { ArtifactBaseline, ArtifactFile, ProvenanceIndex, RuleProvenance } from '../core/artifacts/types.ts';
 import { classBaseline } from '../core/baseline/classes/class-baseline.ts';
 import type { Baseline } from '../core/baseline/types.ts';
@@ -23,7 +24,7 @@ import type { PolicyDocument } from '../core/iam/policy.ts';
 import { parseSubject } from '../core/observation.ts';
 import { behaviorsFromAggregates } from '../core/reconcile/reconcile.ts';
 import type { DeclaredScope } from '../core/reconcile/types.ts';
-import type { MonitoredArtifacts, SeccompProfileLike } from '../core/rollout/blast-radius.ts';
+import type { MonitoredArtifacts } from '../core/rollout/blast-radius.ts';
 import type { Store } from '../ports.ts';
 import {
   DeclaredScopeMissingError,
@@ -148,7 +149,7 @@ export async function generateArtifacts(subject: string, opts: GenerateOptions):
     warnings.push(...sc.envelope.warnings);
     // The enforce profile is what would deny: replay checks events against it, not against the observed list.
     const enforce = sc.files.find((f) => f.kind === 'seccomp' && f.path.includes('.enforce.'));
-    if (enforce) monitored.seccompProfile = JSON.parse(enforce.content) as SeccompProfileLike;
+    if (enforce) monitored.seccompProfile = JSON.parse(enforce.content) as OciSeccompProfile;
   } else if (parseSubject(subject)?.kind === 'k8s') {
     warnings.push(
       'no syscall observations (node agent not reporting for this workload): no seccomp envelope generated',

@@ -15,6 +15,7 @@
 import { parse } from 'yaml';
 import { cidrContains, parseCidr4 } from '../artifacts/cidr.ts';
 import { parseEgressKey } from '../artifacts/network-policy.ts';
+import { type OciSeccompProfile, seccompAllows } from '../artifacts/seccomp-profile.ts';
 import { evaluate } from '../iam/evaluate.ts';
 import type { NamedPolicy, PolicyDocument } from '../iam/policy.ts';
 import { toApiCall } from '../reconcile/iam-rules.ts';
@@ -24,13 +25,6 @@ import type { ObservedBehavior } from '../reconcile/types.ts';
 export const ARTIFACT_KINDS = ['network', 'seccomp', 'iam'] as const;
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
 
-/** The parts of an OCI seccomp profile replay needs. */
-export interface SeccompProfileLike {
-  defaultAction: string;
-  architectures?: string[];
-  syscalls?: { names: string[]; action: string; args?: unknown[] }[];
-}
-
 export interface MonitoredArtifacts {
   subject: string;
   /** NetworkPolicy YAML (as generated). */
@@ -38,7 +32,7 @@ export interface MonitoredArtifacts {
   /** Namespace and pod labels the NetworkPolicy's selector peers name, by destination subject. */
   peerSelectors?: Record<string, { namespace: string; labels: Record<string, string> }>;
   /** The enforce seccomp profile. */
-  seccompProfile?: SeccompProfileLike;
+  seccompProfile?: OciSeccompProfile;
   /** Tightened IAM policy documents. */
   iamPolicies?: PolicyDocument[];
   /** The role the IAM documents are for: calls of other principals are not theirs to deny. */
@@ -91,17 +85,6 @@ export interface Threshold {
 }
 
 export const DEFAULT_THRESHOLD: Threshold = { maxWouldDenyEvents: 0, maxWouldDenyRatio: 0 };
-
-/**
- * Whether a seccomp profile lets `syscall` through (argument conditions are not known from a count, so a rule with
- * `args` counts as allowing). Local equivalent of `seccompAllows` in core/artifacts/seccomp.ts.
- */
-export function profileAllows(profile: SeccompProfileLike, syscall: string, arch?: string): boolean {
-  if (arch && profile.architectures?.length && !profile.architectures.includes(arch)) return false;
-  const rule = profile.syscalls?.find((r) => r.names.includes(syscall));
-  const action = rule?.action ?? profile.defaultAction;
-  return action === 'SCMP_ACT_ALLOW' || action === 'SCMP_ACT_LOG';
-}
 
 interface NpPeer {
   cidr?: NonNullable<ReturnType<typeof parseCidr4>>;
@@ -199,7 +182,7 @@ export function wouldBeDenied(
       evaluated.seccomp += b.count;
       const name = b.key.slice('syscall:'.length);
       const arch = typeof b.attrs.arch === 'string' ? b.attrs.arch : undefined;
-      if (!profileAllows(profile, name, arch)) deny(b, 'seccomp', `${name} is outside the enforce profile`);
+      if (!seccompAllows(profile, name, arch)) deny(b, 'seccomp', `${name} is outside the enforce profile`);
     } else if (iamSet && b.key.startsWith('api:')) {
       const call = toApiCall(b);
       if (!call || call.failed) continue;

@@ -224,9 +224,9 @@ describe('blast radius on an evaluation window', () => {
 
   it('counts what the kernel logged under the monitor profile as would-be denials', () => {
     const profile = {
-      defaultAction: 'SCMP_ACT_ERRNO',
+      defaultAction: 'SCMP_ACT_ERRNO' as const,
       architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_AARCH64'],
-      syscalls: [{ names: ['read', 'futex'], action: 'SCMP_ACT_ALLOW' }],
+      syscalls: [{ names: ['read', 'futex'], action: 'SCMP_ACT_ALLOW' as const }],
     };
     const r = blastRadius([
       {
