@@ -9,8 +9,8 @@ import { coverageClients, readCoverageInput } from '../../adapters/coverage-read
 import { openStore } from '../../adapters/open-store.ts';
 import { type CoverageReport, checkCoverage } from '../../core/coverage/index.ts';
 import type { Store } from '../../ports.ts';
-import { classifyError, EXIT_CODES } from '../errors.ts';
 import { saveTrailConfig } from '../../reconcile/service.ts';
+import { classifyError, EXIT_CODES } from '../errors.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
 
 export function regionOf(opt?: string): string {

@@ -8,8 +8,8 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { StoreSpecError } from '../../adapters/open-store.ts';
 import { type DemoSummary, runDemo } from '../../demo/run.ts';
-import { hint } from '../hints.ts';
 import { figureLines } from '../../rollout/figures.ts';
+import { hint } from '../hints.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
 
 const DAY = 86_400_000;
