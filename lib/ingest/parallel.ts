@@ -5,6 +5,7 @@
  * handed out in order; each file's segments are cut as in the sequential pipeline, so replaying any file, by either
  * path, is a no-op in the store.
  */
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { InputFile } from '../adapters/read-input.ts';
@@ -30,16 +31,22 @@ export class ParseWorkerError extends Error {
 }
 
 /**
- * The worker's module: run as TypeScript through tsx when this file is (a fresh clone runs from source), as
- * JavaScript when the CLI is compiled.
+ * The worker's module: from source, `parse-worker.ts` beside this file, run through tsx; compiled, the build's own
+ * `parse-worker.js` entry (scripts/build-cli.mjs keeps this module's chunk location, and puts chunks in `chunks/`
+ * below the entries). Undefined when a bundle other than the CLI's left it out: ingest then parses in this thread.
  */
-function startWorker(init: WorkerInit): Worker {
+export function parseWorkerModule(): { url: URL; typescript: boolean } | undefined {
   const here = import.meta.url;
-  const ts = here.endsWith('.ts');
-  const module = new URL(ts ? './parse-worker.ts' : './parse-worker.js', here).href;
-  const boot = ts
-    ? `const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}); register(); await import(${JSON.stringify(module)});`
-    : `await import(${JSON.stringify(module)});`;
+  if (here.endsWith('.ts')) return { url: new URL('./parse-worker.ts', here), typescript: true };
+  const url = new URL('../parse-worker.js', here);
+  return existsSync(url) ? { url, typescript: false } : undefined;
+}
+
+function startWorker(module: { url: URL; typescript: boolean }, init: WorkerInit): Worker {
+  const target = JSON.stringify(module.url.href);
+  const boot = module.typescript
+    ? `const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}); register(); await import(${target});`
+    : `await import(${target});`;
   return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { workerData: init });
 }
 
@@ -47,6 +54,7 @@ export async function ingestParallel(
   store: FoldedStore,
   files: readonly InputFile[],
   opts: IngestOptions & { workers: number },
+  module: { url: URL; typescript: boolean },
 ): Promise<IngestReport> {
   const report = emptyReport();
   const { identity: _resolver, identityMaps, onProgress, workers: n, maxInFlight, ...parse } = opts;
@@ -78,7 +86,7 @@ export async function ingestParallel(
         if (code !== 0) reject(new ParseWorkerError(`exited with code ${code}`));
       });
     });
-  const pool = Array.from({ length: n }, () => startWorker(init));
+  const pool = Array.from({ length: n }, () => startWorker(module, init));
   try {
     const counts = await Promise.all(pool.map(run));
     await chain;

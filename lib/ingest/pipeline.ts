@@ -132,14 +132,13 @@ export async function ingestPaths(
 ): Promise<IngestReport> {
   const files = await expandInputs(paths);
   const bytes = files.reduce((n, f) => n + f.size, 0);
-  const { defaultWorkers, ingestParallel } = await import('./parallel.ts');
+  const { defaultWorkers, ingestParallel, parseWorkerModule } = await import('./parallel.ts');
   const env = process.env.WARDEN_INGEST_WORKERS;
   const workers = opts.workers ?? (env ? Number(env) : defaultWorkers(files.length, bytes >= PARALLEL_MIN_BYTES));
   // A custom resolver without its maps cannot be handed to a worker.
   const portable = opts.identity === undefined || opts.identityMaps !== undefined;
-  if (workers > 0 && portable && 'writeFolded' in store && 'evidenceCodec' in store) {
-    return ingestParallel(store, files, { ...opts, workers });
-  }
+  const worker = workers > 0 && portable && 'writeFolded' in store ? parseWorkerModule() : undefined;
+  if (worker) return ingestParallel(store as FoldedStore, files, { ...opts, workers }, worker);
   return ingestStreams(
     store,
     files.map((f) => () => ({ name: f.path, stream: fileBytes(f.path), fileSize: f.size })),
