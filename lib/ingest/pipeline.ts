@@ -16,7 +16,7 @@
  *   const r2 = await ingestStream(store, { name: 's3://bucket/key.json.gz', stream: s3Body }, {});
  */
 import { expandInputs, fileBytes } from '../adapters/read-input.ts';
-import type { IdentityMaps } from '../core/identity/resolver.ts';
+import { createIdentityResolver, type IdentityMaps } from '../core/identity/resolver.ts';
 import type { FoldedStore, Store, WriteReport } from '../ports.ts';
 import { type Batch, Batcher, type NamedStream, type ParseCounts, type ParseOptions } from './batcher.ts';
 import { emptyReport, type IngestReport } from './report.ts';
@@ -139,9 +139,11 @@ export async function ingestPaths(
   const portable = opts.identity === undefined || opts.identityMaps !== undefined;
   const worker = workers > 0 && portable && 'writeFolded' in store ? parseWorkerModule() : undefined;
   if (worker) return ingestParallel(store as FoldedStore, files, { ...opts, workers }, worker);
+  // Maps without their resolver attribute here as they would in a worker.
+  const identity = opts.identity ?? (opts.identityMaps ? createIdentityResolver(opts.identityMaps) : undefined);
   return ingestStreams(
     store,
     files.map((f) => () => ({ name: f.path, stream: fileBytes(f.path), fileSize: f.size })),
-    opts,
+    { ...opts, identity },
   );
 }
