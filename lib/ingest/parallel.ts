@@ -37,12 +37,18 @@ export class ParseWorkerError extends Error {
   }
 }
 
+export interface WorkerModule {
+  url: URL;
+  /** Run through tsx (from source). */
+  typescript: boolean;
+}
+
 /**
  * The worker's module: from source, `parse-worker.ts` beside this file, run through tsx; compiled, the build's own
  * `parse-worker.js` entry (scripts/build-cli.mjs keeps this module's chunk location, and puts chunks in `chunks/`
  * below the entries). Undefined when a bundle other than the CLI's left it out: ingest then parses in this thread.
  */
-export function parseWorkerModule(): { url: URL; typescript: boolean } | undefined {
+export function parseWorkerModule(): WorkerModule | undefined {
   const here = import.meta.url;
   if (here.endsWith('.ts')) return { url: new URL('./parse-worker.ts', here), typescript: true };
   const url = new URL('../parse-worker.js', here);
@@ -63,7 +69,7 @@ interface TsxPackage {
   exports: { './esm/api': { import: { default: string } } };
 }
 
-function startWorker(module: { url: URL; typescript: boolean }, init: WorkerInit): Worker {
+function startWorker(module: WorkerModule, init: WorkerInit): Worker {
   const target = JSON.stringify(module.url.href);
   const boot = module.typescript
     ? `const { register } = await import(${JSON.stringify(tsxApi())}); register(); await import(${target});`
@@ -75,7 +81,7 @@ export async function ingestParallel(
   store: FoldedStore,
   files: readonly InputFile[],
   opts: IngestOptions & { workers: number },
-  module: { url: URL; typescript: boolean },
+  module: WorkerModule,
 ): Promise<IngestReport> {
   const report = emptyReport();
   const { identity: _resolver, identityMaps, onProgress, workers: n, maxInFlight, ...parse } = opts;

@@ -132,12 +132,16 @@ export async function ingestPaths(
 ): Promise<IngestReport> {
   const files = await expandInputs(paths);
   const bytes = files.reduce((n, f) => n + f.size, 0);
-  const { defaultWorkers, ingestParallel, parseWorkerModule } = await import('./parallel.ts');
+  const { defaultWorkers, ingestParallel, ParseWorkerError, parseWorkerModule } = await import('./parallel.ts');
   const env = process.env.WARDEN_INGEST_WORKERS;
-  const workers = opts.workers ?? (env ? Number(env) : defaultWorkers(files.length, bytes >= PARALLEL_MIN_BYTES));
+  const asked = opts.workers ?? (env ? Number(env) : undefined);
+  const workers = asked ?? defaultWorkers(files.length, bytes >= PARALLEL_MIN_BYTES);
   // A custom resolver without its maps cannot be handed to a worker.
   const portable = opts.identity === undefined || opts.identityMaps !== undefined;
-  const worker = workers > 0 && portable && 'writeFolded' in store ? parseWorkerModule() : undefined;
+  const usable = workers > 0 && portable && 'writeFolded' in store;
+  const worker = usable ? parseWorkerModule() : undefined;
+  // Workers asked for by number must run: a build that left the worker out is a broken build, not a slow ingest.
+  if (usable && !worker && asked !== undefined) throw new ParseWorkerError('this build has no parse-worker module');
   if (worker) return ingestParallel(store as FoldedStore, files, { ...opts, workers }, worker);
   // Maps without their resolver attribute here as they would in a worker.
   const identity = opts.identity ?? (opts.identityMaps ? createIdentityResolver(opts.identityMaps) : undefined);

@@ -1,7 +1,7 @@
 /**
  * Ingest of many files through parse workers (lib/ingest/parallel.ts) into the embedded store gives the store the
  * sequential pipeline gives it, and a replay by either path adds nothing. Workers run from source here (through tsx),
- * as from a fresh clone; the compiled CLI's own worker entry is checked by test/integration/store/cli.test.ts.
+ * and from the compiled CLI (its own `parse-worker.js` entry; asked for by number, a missing worker is an error).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,9 +11,14 @@ import { SqliteStore } from '../../../lib/adapters/sqlite-store.ts';
 import { ingestPaths } from '../../../lib/ingest/pipeline.ts';
 import { generateSample, sampleIdentityMaps } from '../../../lib/ingest/sample-data.ts';
 import type { Store } from '../../../lib/ports.ts';
+import { warden } from '../../support/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-parallel-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const stores = mkdtempSync(join(tmpdir(), 'warden-parallel-stores-'));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(stores, { recursive: true, force: true });
+});
 
 async function everything(store: Store) {
   const subjects = await store.subjects();
@@ -69,4 +74,19 @@ describe('parallel ingest into the embedded store', () => {
       await store.close();
     }
   }, 60_000);
+
+  it('the compiled CLI ingests through its compiled parse worker as it does in one thread', async () => {
+    const run = async (workers: string, store: string) => {
+      const r = await warden(['--store', `embedded:${join(stores, store)}`, '--json', 'ingest', dir], {
+        env: { WARDEN_INGEST_WORKERS: workers },
+      });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      return JSON.parse(r.stdout) as Record<string, unknown>;
+    };
+    const one = await run('0', 'one-thread');
+    const two = await run('2', 'workers');
+    expect(two).toEqual({ ...one, stored: two.stored });
+    expect((await run('2', 'workers')).stored).toBe(0);
+  }, 180_000);
 });
