@@ -16,14 +16,33 @@
  *   So one model call inside an agent yields two observations; count calls with attrs.phase = input.
  * - guardrailTrace -> `guardrail:<guardrailId or *>:<INTERVENED|NONE>` (application). TracePart does not name the
  *   guardrail; a wrapper field `guardrailId` is used when present, else `*`.
- * - observation (final response, action group output, KB output), failureTrace, routingClassifierTrace,
- *   customOrchestrationTrace, rationale: no behavior key; counted in `skipped`.
+ * - Tool call values (./bedrock-trace-values.ts): each invocation carries `attrs.args` (keyed hashes of its argument
+ *   values and the tokens inside them), `attrs.argFlags` (sensitive classes) and, unless the content policy is
+ *   hash-only, `attrs.argPreview`; the session's first model input carries `attrs.requestTokens` (the user's message).
+ * - observation of an action group, knowledge base or collaborator (the tool result) -> `result:<group>/<function>`
+ *   (`result:kb/<id>`, `result:agent/<name>`), layer tool, kind `result`, with `attrs.resultTokens`, `attrs.resultOf`
+ *   (the call's key, by traceId or else the session's last call) and the output hash / excerpt under the policy.
+ * - RETURN_CONTROL, as an application logs the InvokeAgent exchange (`sessionId` / `agentId` / time beside the
+ *   stream event or request): `returnControl.invocationInputs[]` -> tool calls as above (`attrs.executionType`
+ *   RETURN_CONTROL); `sessionState.returnControlInvocationResults[]` -> tool results as above.
+ * - observation FINISH / ASK_USER / REPROMPT, failureTrace, routingClassifierTrace, customOrchestrationTrace, rationale:
+ *   no behavior key; counted in `skipped`.
  * Subject: ctx.identity.byBedrockAgent({agentId, agentAliasId, region}); region from the agent alias ARN in
  * callerChain / agentAliasArn, else the wrapper's region, else ctx.defaultRegion; else `unattributed:bedrock-agent/<id>`.
  */
 import { z } from 'zod';
 import type { BedrockAgentRef } from '../identity/types.ts';
 import { type AttrValue, type Correlation, keys, type Layer, type Observation, subjectIds } from '../observation.ts';
+import { isReturnControlRecord, type ReturnControlRecord, returnControlSchema } from './bedrock-return-control.ts';
+import {
+  argumentAttrs,
+  observationText,
+  paramValues,
+  requestAttrs,
+  responseBodyText,
+  resultAttrs,
+  resultKey,
+} from './bedrock-trace-values.ts';
 import { isCloudWatchPayload, parseCloudWatchRecord } from './cloudwatch.ts';
 import { contentAttrs, findTicket } from './redact.ts';
 import type { FileParser, ParseContext, RecordInput, RecordResult, SourceParser } from './types.ts';
@@ -75,7 +94,7 @@ const stepTrace = z
     invocationInput: invocationInput.nullish(),
     modelInvocationInput: modelIn.nullish(),
     modelInvocationOutput: modelOut.nullish(),
-    observation: z.object({ type: s }).passthrough().nullish(),
+    observation: z.object({ type: s, traceId: s }).passthrough().nullish(),
     rationale: z.object({}).passthrough().nullish(),
   })
   .passthrough();
@@ -114,6 +133,11 @@ const MAX_STATE = 50_000;
 interface TraceState {
   seq: Map<string, number>;
   modelByTrace: Map<string, string>;
+  /** traceId -> key of the call made in that step; session -> its last call (a result names neither). */
+  callByTrace: Map<string, string>;
+  lastCall: Map<string, string>;
+  /** Sessions whose user request was already tokenized (later model inputs repeat the conversation). */
+  requested: Set<string>;
 }
 
 export const bedrockTraceParser: SourceParser = {
@@ -126,7 +150,13 @@ export const bedrockTraceParser: SourceParser = {
 };
 
 function newState(): TraceState {
-  return { seq: new Map(), modelByTrace: new Map() };
+  return { seq: new Map(), modelByTrace: new Map(), callByTrace: new Map(), lastCall: new Map(), requested: new Set() };
+}
+
+/** Bounded set/map insert: the per-file state is cleared when it grows past MAX_STATE. */
+function remember<K, V>(m: Map<K, V>, k: K, v: V): void {
+  if (!m.has(k) && m.size >= MAX_STATE) m.clear();
+  m.set(k, v);
 }
 
 export function createBedrockTraceFileParser(ctx: ParseContext): FileParser {
@@ -163,6 +193,7 @@ function parsePart(value: unknown, input: RecordInput, ctx: ParseContext, state:
   if (!isObject(value)) return fail('not-an-object', `expected a JSON object, got ${typeName(value)}`);
   // InvokeAgent stream event: {"trace": TracePart}
   let v: Record<string, unknown> = value;
+  if (isReturnControlRecord(value)) return parseReturnControl(value, input, ctx, state, fail);
   if (isObject(value.trace) && isObject(value.trace.trace) && !('orchestrationTrace' in value.trace)) {
     v = { ...value.trace, ...pick(value, ['timestamp', 'time', 'requestId', 'region', 'guardrailId']) };
   }
@@ -179,6 +210,27 @@ function parsePart(value: unknown, input: RecordInput, ctx: ParseContext, state:
   const time = normalizeTime(rawTime);
   if (!time) return fail('invalid-time:eventTime', String(rawTime).slice(0, 60));
   return new PartReader(part, time, input, ctx, state).read();
+}
+
+function parseReturnControl(
+  value: Record<string, unknown>,
+  input: RecordInput,
+  ctx: ParseContext,
+  state: TraceState,
+  fail: (reason: string, detail: string) => RecordResult,
+): RecordResult {
+  const r = returnControlSchema.safeParse(value);
+  if (!r.success) {
+    const { reason, detail } = schemaReason(r.error.issues, value);
+    return fail(reason, detail);
+  }
+  const rc = r.data;
+  const rawTime = rc.eventTime ?? rc.timestamp ?? rc.time;
+  if (rawTime === undefined || rawTime === null) return fail('missing-field:eventTime', 'record has no time');
+  const time = normalizeTime(rawTime);
+  if (!time) return fail('invalid-time:eventTime', String(rawTime).slice(0, 60));
+  const part = { ...rc, trace: {} } as TracePart;
+  return new PartReader(part, time, input, ctx, state).readReturnControl(rc);
 }
 
 function pick(o: Record<string, unknown>, ks: string[]): Record<string, unknown> {
@@ -228,7 +280,7 @@ class PartReader {
       if (tr.invocationInput) this.invocation(tr.invocationInput);
       if (tr.modelInvocationInput) this.modelInput(step, tr.modelInvocationInput);
       if (tr.modelInvocationOutput) this.modelOutput(step, tr.modelInvocationOutput);
-      if (tr.observation) this.skip(`observation:${tr.observation.type ?? 'unknown'}`);
+      if (tr.observation) this.observation(tr.observation);
       if (tr.rationale) this.skip('rationale');
     }
     if (t.guardrailTrace) {
@@ -287,29 +339,109 @@ class PartReader {
       if (names.length) attrs.parameterNames = names;
       const params = ag.parameters ?? ag.requestBody;
       Object.assign(attrs, contentAttrs('parameters', params, this.ctx));
+      Object.assign(attrs, argumentAttrs(paramValues(ag.parameters, ag.requestBody), this.ctx));
       ticketText = JSON.stringify(params ?? '');
     } else if (kb?.knowledgeBaseId) {
       key = keys.kb(kb.knowledgeBaseId);
       kind = 'kb';
       Object.assign(attrs, contentAttrs('query', kb.text, this.ctx));
+      Object.assign(attrs, argumentAttrs([{ name: 'query', value: kb.text }], this.ctx));
       ticketText = kb.text ?? '';
     } else if (co && (co.agentCollaboratorAliasArn || co.agentCollaboratorName)) {
       key = keys.agent((co.agentCollaboratorAliasArn ?? co.agentCollaboratorName)!);
       kind = 'agent';
       if (co.agentCollaboratorName) attrs.collaboratorName = co.agentCollaboratorName;
       Object.assign(attrs, contentAttrs('input', co.input, this.ctx));
+      Object.assign(attrs, argumentAttrs([{ name: 'input', value: co.input }], this.ctx));
       ticketText = JSON.stringify(co.input ?? '');
     } else if (ci) {
       key = keys.tool('code-interpreter', 'execute');
       Object.assign(attrs, contentAttrs('code', ci.code, this.ctx));
+      Object.assign(attrs, argumentAttrs([{ name: 'code', value: ci.code }], this.ctx));
     }
     if (!key) {
       this.skip(`invocationInput:${ii.invocationType ?? 'unknown'}`);
       return;
     }
+    this.call(kind, key, ii.traceId, attrs, ticketText);
+  }
+
+  /** Emits one tool call and remembers it, so the result that follows can name it. */
+  private call(
+    kind: string,
+    key: string,
+    traceId: string | null | undefined,
+    attrs: Record<string, AttrValue>,
+    ticketText: string,
+  ): void {
     const seq = this.nextSeq();
     if (seq !== undefined) attrs.seq = seq;
-    this.emit('tool', kind, key, ii.traceId, attrs, findTicket(ticketText));
+    if (traceId) remember(this.state.callByTrace, traceId, key);
+    if (this.part.sessionId) remember(this.state.lastCall, this.part.sessionId, key);
+    this.emit('tool', kind, key, traceId, attrs, findTicket(ticketText));
+  }
+
+  /** A tool result (an observation of a tool, knowledge base or collaborator step). */
+  private observation(o: Record<string, unknown> & { type?: string | null; traceId?: string | null }): void {
+    const type = o.type ?? 'unknown';
+    const text = observationText(type, o);
+    if (text === undefined) {
+      this.skip(`observation:${type}`);
+      return;
+    }
+    const of =
+      (o.traceId ? this.state.callByTrace.get(o.traceId) : undefined) ??
+      (this.part.sessionId ? this.state.lastCall.get(this.part.sessionId) : undefined);
+    this.result(of, o.traceId, text, { observationType: type });
+  }
+
+  private result(
+    of: string | undefined,
+    traceId: string | null | undefined,
+    text: string,
+    extra: Record<string, AttrValue>,
+  ): void {
+    const attrs: Record<string, AttrValue> = {
+      ...extra,
+      ...resultAttrs(text, this.ctx),
+      ...contentAttrs('output', text, this.ctx),
+    };
+    if (of) attrs.resultOf = of;
+    this.emit('tool', 'result', of ? resultKey(of) : 'result:unknown', traceId, attrs);
+  }
+
+  /** RETURN_CONTROL: the calls the agent handed to the application, and the results the application returned. */
+  readReturnControl(rc: ReturnControlRecord): RecordResult {
+    for (const inv of rc.returnControl?.invocationInputs ?? []) {
+      const f = inv.functionInvocationInput;
+      const a = inv.apiInvocationInput;
+      const group = f?.actionGroup ?? a?.actionGroup;
+      const fn = f?.function ?? a?.apiPath?.replace(/^\//, '');
+      if (!group || !fn) {
+        this.skip('returnControl:unknown-input');
+        continue;
+      }
+      const attrs: Record<string, AttrValue> = { invocationType: 'ACTION_GROUP', executionType: 'RETURN_CONTROL' };
+      if (rc.returnControl?.invocationId) attrs.invocationId = rc.returnControl.invocationId;
+      if (a?.httpMethod) attrs.verb = a.httpMethod;
+      if (a?.apiPath) attrs.apiPath = a.apiPath;
+      const params = paramValues(f?.parameters ?? a?.parameters, a?.requestBody);
+      Object.assign(attrs, contentAttrs('parameters', params, this.ctx), argumentAttrs(params, this.ctx));
+      this.call('tool', keys.tool(group, fn), undefined, attrs, JSON.stringify(params));
+    }
+    for (const r of rc.sessionState?.returnControlInvocationResults ?? []) {
+      const f = r.functionResult;
+      const a = r.apiResult;
+      const group = f?.actionGroup ?? a?.actionGroup;
+      const fn = f?.function ?? a?.apiPath?.replace(/^\//, '');
+      const text = responseBodyText(f?.responseBody ?? a?.responseBody);
+      if (!group || !fn || text === undefined) {
+        this.skip('returnControl:unknown-result');
+        continue;
+      }
+      this.result(keys.tool(group, fn), undefined, text, { observationType: 'RETURN_CONTROL' });
+    }
+    return this.out;
   }
 
   private modelInput(step: string, mi: z.infer<typeof modelIn>): void {
@@ -324,6 +456,12 @@ class PartReader {
     }
     const attrs: Record<string, AttrValue> = { phase: 'input', step, ...contentAttrs('input', mi.text, this.ctx) };
     if (mi.type) attrs.promptType = mi.type;
+    const session = this.part.sessionId;
+    if (mi.text && session && !this.state.requested.has(session)) {
+      if (this.state.requested.size >= MAX_STATE) this.state.requested.clear();
+      this.state.requested.add(session);
+      Object.assign(attrs, requestAttrs(mi.text, this.ctx));
+    }
     this.emit('application', 'model', keys.model(model), mi.traceId, attrs, findTicket(mi.text ?? ''));
   }
 

@@ -1,0 +1,101 @@
+/**
+ * Argument provenance: a value an argument carried that is new to this agent (no benign session used it in any
+ * argument) and absent from the user's request, but present in a tool result the session received before the call -
+ * the signature of an indirect prompt injection, though not proof of one ("reply to the contact named in this
+ * document" legitimately does it). So it is weighed by:
+ * - how often this agent's sessions with a similar request took a new value from content in this argument (the user
+ *   delegated to the content), backed off to how often any of its sessions did (-log2 of that rate);
+ * - the sink's sensitivity and the value's shape (./../sinks.ts);
+ * - half weight for a new value found nowhere before (neither request nor result: the model wrote it).
+ * A value found in the user's request never counts (the user asked for it). A deploy never explains these.
+ */
+import { bitsOf, rate, sessionCount, valueSessions } from '../model.ts';
+import { conditioned } from '../neighbours.ts';
+import { isAddress, isOutbound, shapeWeight, slotSensitivity } from '../sinks.ts';
+import type { ArgUse, Finding } from '../types.ts';
+import { type FindingContext, type FindingRule, shortName } from './types.ts';
+
+/** Weight of a new value that came from nowhere visible, relative to one that came from a tool result. */
+export const GENERATED_WEIGHT = 0.5;
+
+export const provenance: FindingRule = {
+  kind: 'provenance',
+  evaluate(ctx: FindingContext): Finding[] {
+    const { ix, s, view, ex, nb, marks } = ctx;
+    const out: Finding[] = [];
+    for (const [prefix, list] of [
+      ['c', s.content],
+      ['g', s.generated],
+    ] as const) {
+      for (const entry of list) {
+        const bar = entry.indexOf('|');
+        const slot = entry.slice(0, bar);
+        const token = entry.slice(bar + 1);
+        if (valueSessions(ix, token, ex) > 0) continue;
+        const hash = slot.lastIndexOf('#');
+        const tool = slot.slice(0, hash);
+        const param = slot.slice(hash + 1);
+        const weight =
+          slotSensitivity(tool, param, marks) * shapeWeight(token) * (prefix === 'g' ? GENERATED_WEIGHT : 1);
+        if (weight <= 0) continue;
+        const event = `${prefix}:${slot}`;
+        const exEvent = ex !== undefined && ix.newEvents.get(ex.id)?.has(event) === true;
+        const exSlot = ex?.slots.includes(slot);
+        const pAgent = rate(
+          (ix.slotNew.get(event) ?? 0) - (exEvent ? 1 : 0),
+          (ix.slotSessions.get(slot) ?? 0) - (exSlot ? 1 : 0),
+        );
+        const p = conditioned(
+          nb,
+          pAgent,
+          (x) => ix.newEvents.get(x.id)?.has(event) === true,
+          (x) => x.slots.includes(slot),
+        );
+        const use = view?.uses.find((u) => u.tool === tool && u.param === param && u.token === token);
+        const observations = view && use ? useObservations(ctx, use) : [];
+        out.push({
+          kind: 'provenance',
+          signal: 'argumentProvenance',
+          bits: weight * bitsOf(p),
+          key: slot,
+          text: reason(tool, param, token, prefix, use, sessionCount(ix, ex) === 0),
+          observations,
+          unexplainable: true,
+          // Cold start: only an address from content handed to an outbound tool's destination is enough.
+          coldStart: prefix === 'c' && isAddress(token) && isOutbound(tool) && slotSensitivity(tool, param, marks) >= 1,
+          ...(use ? { provenance: use } : {}),
+        });
+      }
+    }
+    return out;
+  },
+};
+
+function useObservations(ctx: FindingContext, use: ArgUse) {
+  const call = ctx.view!.calls[use.call]?.observation;
+  const result = use.from
+    ? ctx.view!.results.find((r) => r.observation.id === use.from!.observationId)?.observation
+    : undefined;
+  return [...(result ? [result] : []), ...(call ? [call] : [])];
+}
+
+function reason(
+  tool: string,
+  param: string,
+  token: string,
+  prefix: 'c' | 'g',
+  use: ArgUse | undefined,
+  cold: boolean,
+): string {
+  const value =
+    use?.preview ??
+    `<${token.slice(0, token.indexOf(':'))} ${token.slice(token.indexOf(':') + 1, token.indexOf(':') + 7)}…>`;
+  const fresh = cold ? 'no history to compare with' : 'new to this agent';
+  if (prefix === 'g')
+    return `${shortName(tool)} ${param} ${value}: ${fresh}, neither in the user's request nor in any tool result before the call`;
+  const from = use?.from;
+  const when = from
+    ? ` ${shortName(from.tool)} ${Math.max(0, Math.round(from.agoMs / 1000))} s earlier`
+    : ' an earlier tool';
+  return `${shortName(tool)} ${param} ${value}: ${fresh}, not in the user's request, appeared in the output of${when}`;
+}
