@@ -10,10 +10,16 @@ import type { Change, DriftOptions } from '../types.ts';
 import { type ModelIndex, sessionsWith } from './model.ts';
 import type { Finding } from './types.ts';
 
-/** A deploy in the window before the session, or during it (never after: it cannot explain what came before it). */
+/**
+ * Clock skew allowed between a deploy's record and the session's traces (CloudTrail records a deploy when its last
+ * call completed; the window-level rule allows the same hour).
+ */
+export const DEPLOY_SKEW_MS = 3_600_000;
+
+/** A deploy in the window before the session, during it, or within the skew after it. */
 function applicable(d: DeployEvent, startMs: number, endMs: number, windowMs: number): boolean {
   const t = Date.parse(d.time);
-  return t <= endMs && t >= startMs - windowMs;
+  return t <= endMs + DEPLOY_SKEW_MS && t >= startMs - windowMs;
 }
 
 /**
