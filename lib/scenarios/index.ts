@@ -5,4 +5,3 @@ export * from './reference-incident.ts';
 export * from './rng.ts';
 export * from './types.ts';
 export * from './write.ts';
-export * from './evaluation-set.ts';
