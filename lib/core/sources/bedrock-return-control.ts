@@ -74,13 +74,13 @@ export const returnControlSchema = z
   .passthrough();
 export type ReturnControlRecord = z.infer<typeof returnControlSchema>;
 
-/** A logged RETURN_CONTROL exchange: a session id and either the handed-back calls or the returned results. */
+/**
+ * A logged RETURN_CONTROL exchange: a session id and either the handed-back calls or the returned results (shape
+ * checked by the schema, so a malformed one is rejected with its reason).
+ */
 export function isReturnControlRecord(v: Record<string, unknown>): boolean {
   if (str(v.sessionId) === undefined || 'trace' in v) return false;
-  const rc = v.returnControl;
-  const st = v.sessionState;
   return (
-    (isObject(rc) && Array.isArray(rc.invocationInputs)) ||
-    (isObject(st) && Array.isArray(st.returnControlInvocationResults))
+    isObject(v.returnControl) || (isObject(v.sessionState) && 'returnControlInvocationResults' in v.sessionState)
   );
 }

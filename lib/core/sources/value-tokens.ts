@@ -9,7 +9,7 @@
  * | kind | what                                   | normalized as                                  |
  * |------|----------------------------------------|------------------------------------------------|
  * | em   | e-mail address                          | lower case                                     |
- * | url  | URL (scheme://... or www....)           | host (no `www.`) + path, no query, lower-case host |
+ * | url  | URL (scheme://... or www....)           | host (no `www.`) + path, no query, lower case  |
  * | host | host name, alone or of a URL / address  | lower case, no `www.`                           |
  * | iban | IBAN-shaped account number              | upper case, no spaces                          |
  * | num  | digit run of 4+ (phone, account, id)    | digits only                                    |
@@ -168,7 +168,8 @@ function normalizeUrl(raw: string): { url: string; host: string } | undefined {
   if (!m) return undefined;
   const host = m[1]!.toLowerCase().replace(/^www\./, '');
   if (!host.includes('.')) return undefined;
-  const path = (m[2] ?? '').replace(/\/+$/, '');
+  // Case folded whole: a model that re-cases a URL it was given still used the URL it was given.
+  const path = (m[2] ?? '').replace(/\/+$/, '').toLowerCase();
   return { url: `${host}${path}`, host };
 }
 
@@ -261,9 +262,9 @@ export function previewValue(value: string, policy: 'hash-only' | 'hash-and-exce
   if (em) return `${em[1]!.slice(0, 2)}…@${em[2]!.toLowerCase()}`;
   const u = /^(?:[a-z][a-z0-9+.-]*:\/\/|www\.)/i.test(v) ? normalizeUrl(v) : undefined;
   if (u) return `${u.host}/…`;
+  if (sensitiveClasses(v).includes('secret-value')) return '[secret]';
   if (/^[A-Z0-9 +().-]{6,}$/i.test(v) && /\d{4}/.test(v) && !/\s\S+\s/.test(v))
     return `…${v.replace(/\W/g, '').slice(-4)}`;
-  if (sensitiveClasses(v).includes('secret-value')) return '[secret]';
   const r = redact(v.slice(0, 64));
   return r.length > 24 ? `${r.slice(0, 23)}…` : r;
 }

@@ -19,7 +19,14 @@ import { explainFindings } from './explain.ts';
 import { SENSITIVE_BITS } from './findings/sensitive.ts';
 import { indexModel, type ModelIndex, updateAgentModel } from './model.ts';
 import { combine, FAMILIES, type Family, familyBits, sessionFindings } from './score.ts';
-import type { AgentModel, Calibration, Finding, SessionVerdict, SessionVerdictKind } from './types.ts';
+import type {
+  AgentModel,
+  Calibration,
+  Finding,
+  SessionSummary,
+  SessionVerdict,
+  SessionVerdictKind,
+} from './types.ts';
 import type { SessionView } from './view.ts';
 
 const DAY = 86_400_000;
@@ -54,17 +61,12 @@ export function judgeAgent(
   let ix: ModelIndex | undefined;
   let cal: Calibrated | undefined;
   let day = Number.NaN;
-  let pending: SessionView[] = [];
+  let pending: SessionSummary[] = [...(history.pending ?? [])];
   const marks = { sinks: opts.sinks, notSinks: opts.notSinks };
   const refresh = (nowMs: number) => {
     const settled = pending.filter((v) => v.start < nowMs - opts.settleMs);
     pending = pending.filter((v) => v.start >= nowMs - opts.settleMs);
-    const next = updateAgentModel(
-      model,
-      settled.map((v) => v.summary),
-      nowMs,
-      opts.sessionLookbackMs,
-    );
+    const next = updateAgentModel(model, settled, nowMs, opts.sessionLookbackMs);
     if (ix && cal && sameSessions(next, model)) return;
     model = next;
     ix = indexModel(model);
@@ -91,11 +93,11 @@ export function judgeAgent(
     }
     const verdict = decide(findings, cal!, opts, v);
     verdicts.push(verdict);
-    if (verdict.verdict !== 'risky') pending.push(v);
+    if (verdict.verdict !== 'risky') pending.push(v.summary);
   }
   // As of the end of the period: settled sessions join, and the calibration reported is the one now in force.
   refresh(endMs);
-  return { verdicts, model, calibration: cal!.calibration };
+  return { verdicts, model: { ...model, pending }, calibration: cal!.calibration };
 }
 
 const sameSessions = (a: AgentModel, b: AgentModel) =>

@@ -16,7 +16,7 @@ export const MAX_MODEL_SESSIONS = 2000;
 
 /** An empty model for a subject. */
 export function emptyAgentModel(subject: string): AgentModel {
-  return { v: 1, subject, sessions: [], accepted: {} };
+  return { v: 1, subject, sessions: [], pending: [], accepted: {} };
 }
 
 /**
@@ -37,7 +37,13 @@ export function updateAgentModel(
     .filter((s) => s.start >= nowMs - lookbackMs)
     .sort((a, b) => a.start - b.start || a.id.localeCompare(b.id))
     .slice(-MAX_MODEL_SESSIONS);
-  return { v: 1, subject: state.subject, sessions: kept, accepted: { ...state.accepted, ...accept } };
+  return {
+    v: 1,
+    subject: state.subject,
+    sessions: kept,
+    pending: state.pending ?? [],
+    accepted: { ...state.accepted, ...accept },
+  };
 }
 
 export interface ModelIndex {

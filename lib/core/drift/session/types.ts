@@ -66,12 +66,17 @@ export interface SessionSummary {
   sensitive: string[];
 }
 
-/** The behaviour model of one agent: its benign sessions within the lookback, plus keys deploys vouched for. */
+/**
+ * The behaviour model of one agent: its benign sessions within the lookback, judged sessions waiting to settle, and
+ * keys deploys vouched for. Everything a later run needs to continue exactly where this one stopped.
+ */
 export interface AgentModel {
   v: 1;
   subject: string;
   sessions: SessionSummary[];
-  /** Keys a consistent deploy explained (key -> ISO time): no longer new, though not yet in enough sessions. */
+  /** Judged, not risky, not yet `settleMs` old: they join `sessions` once they are. */
+  pending: SessionSummary[];
+  /** Keys a consistent deploy explained (key -> deploy id): no longer new, though not yet in many sessions. */
   accepted: Record<string, string>;
 }
 

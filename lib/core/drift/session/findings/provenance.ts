@@ -22,7 +22,8 @@ export const provenance: FindingRule = {
   kind: 'provenance',
   evaluate(ctx: FindingContext): Finding[] {
     const { ix, s, view, ex, nb, marks } = ctx;
-    const out: Finding[] = [];
+    // One finding per argument: the strongest of the tokens of its value (an id and the number inside it are one value).
+    const bySlot = new Map<string, Finding>();
     for (const [prefix, list] of [
       ['c', s.content],
       ['g', s.generated],
@@ -53,7 +54,7 @@ export const provenance: FindingRule = {
         );
         const use = view?.uses.find((u) => u.tool === tool && u.param === param && u.token === token);
         const observations = view && use ? useObservations(ctx, use) : [];
-        out.push({
+        const f: Finding = {
           kind: 'provenance',
           signal: 'argumentProvenance',
           bits: weight * bitsOf(p),
@@ -64,10 +65,13 @@ export const provenance: FindingRule = {
           // Cold start: only an address from content handed to an outbound tool's destination is enough.
           coldStart: prefix === 'c' && isAddress(token) && isOutbound(tool) && slotSensitivity(tool, param, marks) >= 1,
           ...(use ? { provenance: use } : {}),
-        });
+        };
+        const key = `${prefix}|${slot}`;
+        const prev = bySlot.get(key);
+        if (!prev || f.bits > prev.bits) bySlot.set(key, f);
       }
     }
-    return out;
+    return [...bySlot.values()];
   },
 };
 
