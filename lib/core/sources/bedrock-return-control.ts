@@ -80,7 +80,5 @@ export type ReturnControlRecord = z.infer<typeof returnControlSchema>;
  */
 export function isReturnControlRecord(v: Record<string, unknown>): boolean {
   if (str(v.sessionId) === undefined || 'trace' in v) return false;
-  return (
-    isObject(v.returnControl) || (isObject(v.sessionState) && 'returnControlInvocationResults' in v.sessionState)
-  );
+  return isObject(v.returnControl) || (isObject(v.sessionState) && 'returnControlInvocationResults' in v.sessionState);
 }

@@ -4,8 +4,8 @@
  * parsed by the real trace parser. Only for specifying behaviour in tests; the detector is measured on real corpora.
  */
 import { aggregateObservations } from '../../../lib/core/drift/timeline.ts';
-import type { Observation } from '../../../lib/core/observation.ts';
 import { noIdentity } from '../../../lib/core/identity/types.ts';
+import type { Observation } from '../../../lib/core/observation.ts';
 import { parseText } from '../../../lib/core/sources/index.ts';
 import type { PromptContentPolicy } from '../../../lib/core/sources/types.ts';
 import { Rng } from '../../../lib/scenarios/rng.ts';
@@ -99,7 +99,12 @@ export function observe(
     .join('\n');
   const r = parseText(
     text,
-    { identity: noIdentity, promptContent: opts.policy ?? 'hash-and-excerpt', excerptChars: 120, tokenKey: opts.tokenKey ?? 'test-key' },
+    {
+      identity: noIdentity,
+      promptContent: opts.policy ?? 'hash-and-excerpt',
+      excerptChars: 120,
+      tokenKey: opts.tokenKey ?? 'test-key',
+    },
     { source: 'bedrock-trace' },
   );
   if (r.rejects.length) throw new Error(`fixture rejected: ${r.rejects[0]!.reason}`);
@@ -135,7 +140,9 @@ export function benignSession(rng: Rng, id: string, start: number, task: number)
         id,
         start,
         request: `Send a note to ${name} <${email}> saying the meeting moved to Friday`,
-        calls: [{ fn: 'send_message', params: { to: email, body: 'The meeting moved to Friday.' }, result: '{"ok":true}' }],
+        calls: [
+          { fn: 'send_message', params: { to: email, body: 'The meeting moved to Friday.' }, result: '{"ok":true}' },
+        ],
       };
     case 2:
       return {
@@ -187,7 +194,11 @@ export function hijackedSession(id: string, start: number, attacker = 'drop@exfi
     start,
     request: 'Summarize my unread messages please',
     calls: [
-      { fn: 'list_messages', params: { folder: 'inbox' }, result: JSON.stringify([{ id: 'msg-1001', from: CONTACTS[0][1] }]) },
+      {
+        fn: 'list_messages',
+        params: { folder: 'inbox' },
+        result: JSON.stringify([{ id: 'msg-1001', from: CONTACTS[0][1] }]),
+      },
       {
         fn: 'read_message',
         params: { id: 'msg-1001' },

@@ -7,16 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { judgeDrift } from '../../../lib/core/drift/classify.ts';
-import {
-  benignHistory,
-  type CallSpec,
-  DAY,
-  driftInput,
-  observe,
-  type SessionSpec,
-  T0,
-  tool,
-} from './agent-fixture.ts';
+import { benignHistory, type CallSpec, DAY, driftInput, observe, type SessionSpec, T0, tool } from './agent-fixture.ts';
 
 const FROM = T0 + 35 * DAY;
 const TO = FROM + 7 * DAY;
@@ -31,21 +22,17 @@ function judgeOne(s: SessionSpec) {
 describe('reordering a benign session', () => {
   it('never makes it risky', () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 0, max: history.length - 1 }),
-        fc.func(fc.integer()),
-        (i, key) => {
-          const base = history[i]!;
-          // A permutation of the calls (each keeps its own result) decided by the generated function.
-          const calls: CallSpec[] = [...base.calls]
-            .map((c, k) => ({ c, k: key(k) }))
-            .sort((a, b) => a.k - b.k)
-            .map((x) => x.c);
-          const v = judgeOne({ ...base, id: `reordered-${i}`, start: FROM + DAY, calls });
-          expect(v.verdict).not.toBe('risky');
-          for (const r of v.reasons) if (r.kind === 'order') expect(r.bits).toBe(0);
-        },
-      ),
+      fc.property(fc.integer({ min: 0, max: history.length - 1 }), fc.func(fc.integer()), (i, key) => {
+        const base = history[i]!;
+        // A permutation of the calls (each keeps its own result) decided by the generated function.
+        const calls: CallSpec[] = [...base.calls]
+          .map((c, k) => ({ c, k: key(k) }))
+          .sort((a, b) => a.k - b.k)
+          .map((x) => x.c);
+        const v = judgeOne({ ...base, id: `reordered-${i}`, start: FROM + DAY, calls });
+        expect(v.verdict).not.toBe('risky');
+        for (const r of v.reasons) if (r.kind === 'order') expect(r.bits).toBe(0);
+      }),
       { numRuns: 40 },
     );
   });
@@ -67,14 +54,23 @@ describe('a value from the user request', () => {
         value,
         fc.constantFrom('send_message', 'transfer_funds', 'post_webpage', 'invite_user'),
         fc.constantFrom('to', 'recipient', 'url', 'account'),
-        fc.constantFrom((v: string) => v, (v: string) => v.toUpperCase(), (v: string) => `(${v})`, (v: string) => `"${v}".`),
+        fc.constantFrom(
+          (v: string) => v,
+          (v: string) => v.toUpperCase(),
+          (v: string) => `(${v})`,
+          (v: string) => `"${v}".`,
+        ),
         (v, fn, param, dress) => {
           const s: SessionSpec = {
             id: 'asked',
             start: FROM + DAY,
             request: `Please look at my inbox, then use ${dress(v)} for the ${fn.replace('_', ' ')}`,
             calls: [
-              { fn: 'read_message', params: { id: 'msg-1001' }, result: JSON.stringify({ body: `contact ${v} today` }) },
+              {
+                fn: 'read_message',
+                params: { id: 'msg-1001' },
+                result: JSON.stringify({ body: `contact ${v} today` }),
+              },
               { fn, params: { [param]: v }, result: '{"ok":true}' },
             ],
           };

@@ -14,8 +14,8 @@ import {
   driftInput,
   hijackedSession,
   observe,
-  SUBJECT,
   type SessionSpec,
+  SUBJECT,
   T0,
   tool,
 } from './agent-fixture.ts';
@@ -24,7 +24,10 @@ const FROM = T0 + 35 * DAY;
 const TO = FROM + 7 * DAY;
 const history = benignHistory(80);
 
-function judge(week: SessionSpec[], opts: { policy?: 'hash-only'; deploys?: DeployEvent[]; learn?: SessionSpec[] } = {}) {
+function judge(
+  week: SessionSpec[],
+  opts: { policy?: 'hash-only'; deploys?: DeployEvent[]; learn?: SessionSpec[] } = {},
+) {
   const obs = observe([...(opts.learn ?? history), ...week], opts.policy ? { policy: opts.policy } : {});
   return judgeDrift({ ...driftInput(obs, FROM, TO), deploys: opts.deploys ?? [] });
 }
@@ -142,7 +145,9 @@ describe('deploys, cold start and calibration', () => {
     const young = history.slice(0, 8);
     const j = judge([hijackedSession('attack-1', FROM + 2 * DAY), ...benignWeek(3)], { learn: young });
     expect(j.calibration.method).toBe('insufficient-history');
-    expect(j.calibration.note).toMatch(/^insufficient history: 8 benign session\(s\) over \d+ day\(s\); a threshold needs 20/);
+    expect(j.calibration.note).toMatch(
+      /^insufficient history: 8 benign session\(s\) over \d+ day\(s\); a threshold needs 20/,
+    );
     const byId = new Map(j.sessions.map((v) => [v.session, v]));
     // An address taken from a tool result into an outbound tool's destination is enough on its own.
     expect(byId.get('attack-1')!.verdict).toBe('risky');
@@ -159,7 +164,9 @@ describe('deploys, cold start and calibration', () => {
     };
     const v = judge([s]).sessions[0]!;
     expect(v.verdict).toBe('risky');
-    expect(v.reasons[0]!.text).toBe('read_file path names a credential store (.env, keys, password files), a first for this agent');
+    expect(v.reasons[0]!.text).toBe(
+      'read_file path names a credential store (.env, keys, password files), a first for this agent',
+    );
   });
 
   it('uses a conformal threshold once the history resolves the budget', () => {
@@ -174,7 +181,12 @@ describe('deploys, cold start and calibration', () => {
 describe('agent model state', () => {
   it('is plain JSON: two runs chained through the kept model judge exactly like one run over both periods', () => {
     const week = benignWeek(20).map((x) => ({ ...x, start: x.start - 7 * DAY, id: `prev-${x.id}` }));
-    const obs = observe([...history.slice(0, 60), ...week, hijackedSession('attack-1', FROM + 2 * DAY), ...benignWeek(5)]);
+    const obs = observe([
+      ...history.slice(0, 60),
+      ...week,
+      hijackedSession('attack-1', FROM + 2 * DAY),
+      ...benignWeek(5),
+    ]);
     const mid = FROM;
     const start = FROM - 7 * DAY;
     const full = judgeDrift(driftInput(obs, start, TO));

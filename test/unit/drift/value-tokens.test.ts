@@ -4,8 +4,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { noIdentity } from '../../../lib/core/identity/types.ts';
 import { slotSensitivity } from '../../../lib/core/drift/session/sinks.ts';
+import { noIdentity } from '../../../lib/core/identity/types.ts';
 import { argumentAttrs, resultAttrs, userRequestText } from '../../../lib/core/sources/bedrock-trace-values.ts';
 import { detectValue } from '../../../lib/core/sources/detect.ts';
 import { parseText } from '../../../lib/core/sources/index.ts';
@@ -91,11 +91,19 @@ describe('trace values', () => {
     const em = (a.args as string[]).find((x) => x.startsWith('to~em:'))!.slice(3);
     expect(r.resultTokens).toContain(em);
     expect(a.argPreview).toEqual(['to=Op…@corp.example']);
-    expect(argumentAttrs([{ name: 'to', value: 'ops@corp.example' }], ctx({ promptContent: 'hash-only' })).argPreview).toBeUndefined();
+    expect(
+      argumentAttrs([{ name: 'to', value: 'ops@corp.example' }], ctx({ promptContent: 'hash-only' })).argPreview,
+    ).toBeUndefined();
   });
 
   it('flags sensitive arguments by class, never by value', () => {
-    const a = argumentAttrs([{ name: 'cmd', value: 'env' }, { name: 'path', value: '/app/.env' }], ctx());
+    const a = argumentAttrs(
+      [
+        { name: 'cmd', value: 'env' },
+        { name: 'path', value: '/app/.env' },
+      ],
+      ctx(),
+    );
     expect(a.argFlags).toEqual(['cmd:env-dump', 'path:credential-file']);
   });
 
@@ -107,7 +115,13 @@ describe('trace values', () => {
       returnControl: {
         invocationId: 'inv-1',
         invocationInputs: [
-          { functionInvocationInput: { actionGroup: 'mail', function: 'send', parameters: [{ name: 'to', value: 'x@y.example' }] } },
+          {
+            functionInvocationInput: {
+              actionGroup: 'mail',
+              function: 'send',
+              parameters: [{ name: 'to', value: 'x@y.example' }],
+            },
+          },
         ],
       },
     };
@@ -118,7 +132,13 @@ describe('trace values', () => {
       sessionState: {
         invocationId: 'inv-1',
         returnControlInvocationResults: [
-          { functionResult: { actionGroup: 'mail', function: 'send', responseBody: { TEXT: { body: '{"sent":true}' } } } },
+          {
+            functionResult: {
+              actionGroup: 'mail',
+              function: 'send',
+              responseBody: { TEXT: { body: '{"sent":true}' } },
+            },
+          },
         ],
       },
     };

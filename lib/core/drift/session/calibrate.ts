@@ -45,7 +45,8 @@ export function calibrate(ix: ModelIndex, opts: CalibrationOptions): Calibrated 
   const spanDays = ix.n > 0 ? (ix.lastStart - ix.firstStart) / 86_400_000 : 0;
   const base = { subject: ix.model.subject, sessions: ix.n, spanDays: round(spanDays), budget: opts.budget };
   if (ix.n < opts.minSessions || spanDays * 86_400_000 < opts.minHistoryMs) {
-    const note = `insufficient history: ${ix.n} benign session(s) over ${Math.round(spanDays)} day(s); a threshold needs ${opts.minSessions} sessions over ${Math.round(opts.minHistoryMs / 86_400_000)} days`;
+    const have = ix.n === 0 ? 'no benign session yet' : `${ix.n} benign session(s) over ${Math.round(spanDays)} day(s)`;
+    const note = `insufficient history: ${have}; a threshold needs ${opts.minSessions} sessions over ${Math.round(opts.minHistoryMs / 86_400_000)} days`;
     return { calibration: { ...base, method: 'insufficient-history', note } };
   }
   const sample = ix.model.sessions.slice(-opts.maxCalibrationSessions);

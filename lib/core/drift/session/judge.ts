@@ -19,14 +19,7 @@ import { explainFindings } from './explain.ts';
 import { SENSITIVE_BITS } from './findings/sensitive.ts';
 import { indexModel, type ModelIndex, updateAgentModel } from './model.ts';
 import { combine, FAMILIES, type Family, familyBits, sessionFindings } from './score.ts';
-import type {
-  AgentModel,
-  Calibration,
-  Finding,
-  SessionSummary,
-  SessionVerdict,
-  SessionVerdictKind,
-} from './types.ts';
+import type { AgentModel, Calibration, Finding, SessionSummary, SessionVerdict, SessionVerdictKind } from './types.ts';
 import type { SessionView } from './view.ts';
 
 const DAY = 86_400_000;

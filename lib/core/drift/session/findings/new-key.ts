@@ -27,7 +27,8 @@ export const newKey: FindingRule = {
       out.push({
         kind: 'new-key',
         signal: 'patternContinuity',
-        bits: bitsOf(p),
+        // With no history everything is new: nothing to weigh (the cold-start rule decides).
+        bits: n > 0 ? bitsOf(p) : 0,
         key,
         text:
           n > 0

@@ -17,6 +17,10 @@ export const volume: FindingRule = {
       const bits = bitsOf(tailProbability(sample, observed, ix.n, own)) - 1;
       if (bits <= 0) return;
       const max = maxExcluding(sample, own);
+      const asMany = sample.filter((x) => x >= observed).length - (own !== undefined && own >= observed ? 1 : 0);
+      const history = historyWords(ix, ex);
+      const compared =
+        observed > max ? `the most in ${history} was ${max}` : `${asMany} of ${history} had as many or more`;
       const obs = view
         ? key === 'calls'
           ? view.calls.map((c) => c.observation)
@@ -27,7 +31,7 @@ export const volume: FindingRule = {
         signal: 'resourceBounds',
         bits,
         key,
-        text: `${observed} ${what} in one session; the most in ${historyWords(ix, ex)} was ${max}`,
+        text: `${observed} ${what} in one session; ${compared}`,
         observations: obs,
         change: {
           type: 'volume',
