@@ -5,7 +5,9 @@
  *
  * - tool call `attrs.args`: `param=<kind>:<hash>` for the whole value of a short scalar argument, `param~<kind>:<hash>`
  *   for a token inside it (entities always; words only for short values; leaves of JSON-encoded values as `val`).
- * - tool call `attrs.argFlags`: `param:<sensitive class>`; `attrs.argPreview`: `param=<display>` (not with hash-only).
+ * - tool call `attrs.argFlags`: `param:<sensitive class>`; `attrs.argPreview`: `param=<display>` (not with hash-only);
+ *   `attrs.argsFromRequest`: parameters whose value (or every leaf of it) occurs verbatim in the session's user request
+ *   (case and spacing aside): the user gave it, whatever a tool result also held.
  * - tool result `attrs.resultTokens`: `<kind>:<hash>`; `attrs.resultFlags`: sensitive classes found in the result.
  * - model input `attrs.requestTokens`: `<kind>:<hash>` of the first user message of the session.
  */
@@ -88,16 +90,32 @@ function leafTokens(leaves: string[], words: boolean): RawToken[] {
   return out;
 }
 
-/** Argument attributes of one tool call (see the module comment). */
-export function argumentAttrs(params: ParamValue[], ctx: ParseContext): Record<string, AttrValue> {
+/** The user's request as argument values are looked up in it (see {@link argumentAttrs}). */
+export function normalizedRequest(text: string): string {
+  return normalizeValue(userRequestText(text).slice(0, MAX_TOKENIZED_CHARS));
+}
+
+function inRequest(text: string, leaves: string[] | undefined, request: string | undefined): boolean {
+  if (!request) return false;
+  const values = (leaves ?? [text]).map(normalizeValue).filter(Boolean);
+  return values.length > 0 && values.every((v) => request.includes(v));
+}
+
+/**
+ * Argument attributes of one tool call (see the module comment); `request` is the session's normalized user request
+ * when the parser saw it.
+ */
+export function argumentAttrs(params: ParamValue[], ctx: ParseContext, request?: string): Record<string, AttrValue> {
   const key = keyOf(ctx);
   const args: string[] = [];
   const flags: string[] = [];
   const previews: string[] = [];
+  const fromRequest: string[] = [];
   for (const p of params.slice(0, 64)) {
     const name = paramName(p.name);
     const { text, leaves } = asText(p.value);
     if (!text) continue;
+    if (inRequest(text, leaves, request)) fromRequest.push(name);
     const push = (entry: string) => {
       if (args.length < MAX_ARG_ENTRIES && !args.includes(entry)) args.push(entry);
     };
@@ -116,6 +134,7 @@ export function argumentAttrs(params: ParamValue[], ctx: ParseContext): Record<s
   if (args.length) out.args = args;
   if (flags.length) out.argFlags = [...new Set(flags)];
   if (previews.length) out.argPreview = previews;
+  if (fromRequest.length) out.argsFromRequest = fromRequest;
   return out;
 }
 

@@ -36,6 +36,7 @@ import { type AttrValue, type Correlation, keys, type Layer, type Observation, s
 import { isReturnControlRecord, type ReturnControlRecord, returnControlSchema } from './bedrock-return-control.ts';
 import {
   argumentAttrs,
+  normalizedRequest,
   observationText,
   paramValues,
   requestAttrs,
@@ -129,6 +130,8 @@ type TracePart = z.infer<typeof tracePartSchema>;
 
 /** Bounds the per-file state (sessions and trace ids remembered). */
 const MAX_STATE = 50_000;
+/** Request texts remembered per file (each up to 16 KiB). */
+const MAX_REQUESTS = 2_000;
 
 interface TraceState {
   seq: Map<string, number>;
@@ -136,8 +139,11 @@ interface TraceState {
   /** traceId -> key of the call made in that step; session -> its last call (a result names neither). */
   callByTrace: Map<string, string>;
   lastCall: Map<string, string>;
-  /** Sessions whose user request was already tokenized (later model inputs repeat the conversation). */
-  requested: Set<string>;
+  /**
+   * Session -> its user request, normalized (the first model input's user message; later model inputs repeat the
+   * conversation): an argument found verbatim in it came from the user. Bounded to the most recent sessions.
+   */
+  requested: Map<string, string>;
 }
 
 export const bedrockTraceParser: SourceParser = {
@@ -150,7 +156,7 @@ export const bedrockTraceParser: SourceParser = {
 };
 
 function newState(): TraceState {
-  return { seq: new Map(), modelByTrace: new Map(), callByTrace: new Map(), lastCall: new Map(), requested: new Set() };
+  return { seq: new Map(), modelByTrace: new Map(), callByTrace: new Map(), lastCall: new Map(), requested: new Map() };
 }
 
 /** Bounded set/map insert: the per-file state is cleared when it grows past MAX_STATE. */
@@ -339,31 +345,36 @@ class PartReader {
       if (names.length) attrs.parameterNames = names;
       const params = ag.parameters ?? ag.requestBody;
       Object.assign(attrs, contentAttrs('parameters', params, this.ctx));
-      Object.assign(attrs, argumentAttrs(paramValues(ag.parameters, ag.requestBody), this.ctx));
+      Object.assign(attrs, argumentAttrs(paramValues(ag.parameters, ag.requestBody), this.ctx, this.request()));
       ticketText = JSON.stringify(params ?? '');
     } else if (kb?.knowledgeBaseId) {
       key = keys.kb(kb.knowledgeBaseId);
       kind = 'kb';
       Object.assign(attrs, contentAttrs('query', kb.text, this.ctx));
-      Object.assign(attrs, argumentAttrs([{ name: 'query', value: kb.text }], this.ctx));
+      Object.assign(attrs, argumentAttrs([{ name: 'query', value: kb.text }], this.ctx, this.request()));
       ticketText = kb.text ?? '';
     } else if (co && (co.agentCollaboratorAliasArn || co.agentCollaboratorName)) {
       key = keys.agent((co.agentCollaboratorAliasArn ?? co.agentCollaboratorName)!);
       kind = 'agent';
       if (co.agentCollaboratorName) attrs.collaboratorName = co.agentCollaboratorName;
       Object.assign(attrs, contentAttrs('input', co.input, this.ctx));
-      Object.assign(attrs, argumentAttrs([{ name: 'input', value: co.input }], this.ctx));
+      Object.assign(attrs, argumentAttrs([{ name: 'input', value: co.input }], this.ctx, this.request()));
       ticketText = JSON.stringify(co.input ?? '');
     } else if (ci) {
       key = keys.tool('code-interpreter', 'execute');
       Object.assign(attrs, contentAttrs('code', ci.code, this.ctx));
-      Object.assign(attrs, argumentAttrs([{ name: 'code', value: ci.code }], this.ctx));
+      Object.assign(attrs, argumentAttrs([{ name: 'code', value: ci.code }], this.ctx, this.request()));
     }
     if (!key) {
       this.skip(`invocationInput:${ii.invocationType ?? 'unknown'}`);
       return;
     }
     this.call(kind, key, ii.traceId, attrs, ticketText);
+  }
+
+  /** The session's user request (normalized), when this file showed it. */
+  private request(): string | undefined {
+    return this.part.sessionId ? this.state.requested.get(this.part.sessionId) : undefined;
   }
 
   /** Emits one tool call and remembers it, so the result that follows can name it. */
@@ -426,7 +437,11 @@ class PartReader {
       if (a?.httpMethod) attrs.verb = a.httpMethod;
       if (a?.apiPath) attrs.apiPath = a.apiPath;
       const params = paramValues(f?.parameters ?? a?.parameters, a?.requestBody);
-      Object.assign(attrs, contentAttrs('parameters', params, this.ctx), argumentAttrs(params, this.ctx));
+      Object.assign(
+        attrs,
+        contentAttrs('parameters', params, this.ctx),
+        argumentAttrs(params, this.ctx, this.request()),
+      );
       this.call('tool', keys.tool(group, fn), undefined, attrs, JSON.stringify(params));
     }
     for (const r of rc.sessionState?.returnControlInvocationResults ?? []) {
@@ -458,8 +473,9 @@ class PartReader {
     if (mi.type) attrs.promptType = mi.type;
     const session = this.part.sessionId;
     if (mi.text && session && !this.state.requested.has(session)) {
-      if (this.state.requested.size >= MAX_STATE) this.state.requested.clear();
-      this.state.requested.add(session);
+      // Request texts are kept for the most recent sessions only (a session's calls follow its request closely).
+      if (this.state.requested.size >= MAX_REQUESTS) this.state.requested.clear();
+      this.state.requested.set(session, normalizedRequest(mi.text));
       Object.assign(attrs, requestAttrs(mi.text, this.ctx));
     }
     this.emit('application', 'model', keys.model(model), mi.traceId, attrs, findTicket(mi.text ?? ''));

@@ -45,6 +45,9 @@ const value = fc.oneof(
   fc.stringMatching(/^[A-Z]{2}[0-9]{2}[0-9]{18}$/),
   fc.tuple(word, fc.integer({ min: 100, max: 99_999 })).map(([a, n]) => `${a}_${n}`),
   fc.tuple(word, word).map(([a, b]) => `${a[0]!.toUpperCase()}${a.slice(1)} ${b[0]!.toUpperCase()}${b.slice(1)}`),
+  // Values with no token of their own (short numbers, short words) still come from the request when it holds them.
+  fc.integer({ min: 1, max: 999 }).map(String),
+  fc.constantFrom('the', 'no', 'A1', 'it is ok'),
 );
 
 describe('a value from the user request', () => {

@@ -11,8 +11,10 @@
  * | changing (update, create, delete, book, write, set ...)         | 0.8 | 0.4 |
  * | reading or unknown                                               | 0.6 | 0.2 |
  *
- * times the value's shape: an address (e-mail, URL, host, IBAN) 1.0, a long number 0.8, a path 0.7, an identifier
- * or a short text 0.5.
+ * An address-shaped value (e-mail, URL, host, IBAN) is a destination whatever the parameter is called (a link in a
+ * message body goes where it points), and so is a credential parameter (password, token, key: setting one from content
+ * hands the account over). Times the value's shape: an address 1.0, a long number 0.8, a path 0.7, an identifier or a
+ * short text 0.5 (a credential parameter 1.0).
  */
 
 export interface SinkMarks {
@@ -52,17 +54,35 @@ function matches(pattern: string, slot: string, tool: string): boolean {
   return pattern.includes('#') ? re.test(slot) : re.test(tool);
 }
 
-/** Sensitivity of a tool's verb class and a parameter, before the value's shape (table above). */
-export function slotSensitivity(tool: string, param: string, marks: SinkMarks = {}): number {
+const CREDENTIAL = new Set(
+  'password passwd passcode pin secret token apikey key credential credentials otp'.split(' '),
+);
+
+/** A parameter named like a credential (`new_password`, `api_key`, `token`). */
+export function isCredentialParam(param: string): boolean {
+  return identifierWords(param).some((w) => CREDENTIAL.has(w));
+}
+
+/**
+ * Sensitivity of a tool's verb class and a parameter, before the value's shape (table above); `address`: the value
+ * is address-shaped (then the parameter counts as a destination).
+ */
+export function slotSensitivity(tool: string, param: string, marks: SinkMarks = {}, address = false): number {
   const slot = `${tool}#${param}`;
   if (marks.notSinks?.some((p) => matches(p, slot, tool))) return 0;
   if (marks.sinks?.some((p) => matches(p, slot, tool))) return 1;
   const fn = tool.slice(tool.lastIndexOf('/') + 1);
   const verbs = identifierWords(fn);
-  const dest = identifierWords(param).some((w) => DESTINATION.has(w));
+  const dest = address || isCredentialParam(param) || identifierWords(param).some((w) => DESTINATION.has(w));
   if (verbs.some((w) => OUTBOUND.has(w))) return dest ? 1 : 0.6;
   if (verbs.some((w) => CHANGING.has(w))) return dest ? 0.8 : 0.4;
   return dest ? 0.6 : 0.2;
+}
+
+/** Weight of one value in one argument: sensitivity times shape (see the module comment). */
+export function argumentWeight(tool: string, param: string, token: string, marks: SinkMarks = {}): number {
+  const shape = isCredentialParam(param) ? 1 : shapeWeight(token);
+  return slotSensitivity(tool, param, marks, isAddress(token)) * shape;
 }
 
 const SHAPE: Record<string, number> = { em: 1, url: 1, host: 1, iban: 1, num: 0.8, path: 0.7, id: 0.5, val: 0.5 };

@@ -107,6 +107,7 @@ export function sessionView(subject: string, s: Session): SessionView {
   const sensitive: SensitiveUse[] = [];
   calls.forEach((c, callIndex) => {
     const pv = previews(c.observation.attrs);
+    const fromRequest = new Set(strings(c.observation.attrs.argsFromRequest));
     for (const [param, a] of parseArgs(c.observation.attrs)) {
       const ids = a.parts.filter((t) => IDENTITY_KINDS.has(kindOf(t)) || kindOf(t) === 'val');
       const hasAddress = a.parts.some((t) => kindOf(t) === 'em' || kindOf(t) === 'url');
@@ -124,7 +125,8 @@ export function sessionView(subject: string, s: Session): SessionView {
           ...(e.words?.length ? { words: e.words } : {}),
           ...(pv.has(param) ? { preview: pv.get(param)! } : {}),
         };
-        locate(use, c, request, results);
+        if (fromRequest.has(param)) use.provenance = 'request';
+        else locate(use, c, request, results);
         uses.push(use);
       }
     }

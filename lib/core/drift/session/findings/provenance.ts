@@ -11,7 +11,7 @@
  */
 import { bitsOf, rate, sessionCount, valueSessions } from '../model.ts';
 import { conditioned } from '../neighbours.ts';
-import { isAddress, isOutbound, shapeWeight, slotSensitivity } from '../sinks.ts';
+import { argumentWeight, isAddress, isOutbound } from '../sinks.ts';
 import type { ArgUse, Finding } from '../types.ts';
 import { type FindingContext, type FindingRule, shortName } from './types.ts';
 
@@ -36,8 +36,7 @@ export const provenance: FindingRule = {
         const hash = slot.lastIndexOf('#');
         const tool = slot.slice(0, hash);
         const param = slot.slice(hash + 1);
-        const weight =
-          slotSensitivity(tool, param, marks) * shapeWeight(token) * (prefix === 'g' ? GENERATED_WEIGHT : 1);
+        const weight = argumentWeight(tool, param, token, marks) * (prefix === 'g' ? GENERATED_WEIGHT : 1);
         if (weight <= 0) continue;
         const event = `${prefix}:${slot}`;
         const exEvent = ex !== undefined && ix.newEvents.get(ex.id)?.has(event) === true;
@@ -63,7 +62,8 @@ export const provenance: FindingRule = {
           observations,
           unexplainable: true,
           // Cold start: only an address from content handed to an outbound tool's destination is enough.
-          coldStart: prefix === 'c' && isAddress(token) && isOutbound(tool) && slotSensitivity(tool, param, marks) >= 1,
+          coldStart:
+            prefix === 'c' && isAddress(token) && isOutbound(tool) && argumentWeight(tool, param, token, marks) >= 1,
           ...(use ? { provenance: use } : {}),
         };
         const key = `${prefix}|${slot}`;
