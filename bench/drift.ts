@@ -8,7 +8,9 @@
  * - held-back benign sessions judged risky (false-positive rate; target <= 2%),
  * - attacked-but-not-hijacked sessions judged risky (shown, no target),
  * - cold start: sessions of agents with no usable history (judged by the cold-start rule), and recall among them;
- * - a calibration check: held-back benign sessions risky when the budget is 10% (the rate should not exceed it).
+ * - a calibration check: held-back benign sessions risky when the budget is 10% (the rate should not exceed it);
+ * - every benign session risky when drift judges the corpus's whole history (each session against the sessions
+ *   before it; the learning weeks included), as `warden drift --since <all of it>` would.
  * Then the generated evaluation set (lib/scenarios/evaluation-set.ts: a regression test, not the target): precision
  * and recall. Values are percentages of sessions; the notes give the counts.
  */
@@ -49,6 +51,8 @@ export interface CorpusScore {
   calibrations: string[];
   /** Held-back benign sessions risky at other budgets (calibration check). */
   checks: { budget: number; risky: number; n: number }[];
+  /** Benign sessions risky when the whole history is judged (absent for corpora without benign sessions). */
+  wholeHistory?: { risky: number; n: number; days: number };
   seconds: number;
 }
 
@@ -75,7 +79,9 @@ export async function scoreCorpus(dir: string, fpBudget = 0.01, checkBudgets: nu
       tokenKey: BENCH_TOKEN_KEY,
     });
     if (report.quarantined > 0) throw new Error(`${dir}: ${report.quarantined} records quarantined`);
-    const last = Math.max(...(await store.subjects()).map((s) => Date.parse(s.lastSeen)));
+    const subjects = await store.subjects();
+    const last = Math.max(...subjects.map((s) => Date.parse(s.lastSeen)));
+    const first = Math.min(...subjects.map((s) => Date.parse(s.firstSeen)));
     const end = new Date(Math.ceil((last + 1) / DAY) * DAY).toISOString();
     const run = await runDrift(store, { now: end, sinceMs: 7 * DAY, persist: false, options: { fpBudget } });
     // Scoring only from here on: the labels never went into the run above.
@@ -134,6 +140,12 @@ export async function scoreCorpus(dir: string, fpBudget = 0.01, checkBudgets: nu
         const held = again.sessions.filter((v) => labelOf(v, labels)?.heldBack === true);
         score.checks.push({ budget, n: held.length, risky: held.filter((v) => v.verdict === 'risky').length });
       }
+    if (score.heldBack.n > 0) {
+      const days = Math.ceil((Date.parse(end) - first) / DAY);
+      const all = await runDrift(store, { now: end, sinceMs: days * DAY, persist: false, options: { fpBudget } });
+      const benign = all.sessions.filter((v) => labelOf(v, labels)?.attack === false);
+      score.wholeHistory = { n: benign.length, risky: benign.filter((v) => v.verdict === 'risky').length, days };
+    }
     score.seconds = (performance.now() - t0) / 1000;
     return score;
   } finally {
@@ -189,6 +201,13 @@ export async function bench(): Promise<BenchRow[]> {
         unit: '%',
         target: `<= ${c.budget * 100}`,
         note: `${c.risky} of ${c.n}: the calibrated rate must not exceed the budget`,
+      });
+    if (s.wholeHistory)
+      rows.push({
+        name: `${s.corpus}: benign sessions risky, whole history judged`,
+        value: pct(s.wholeHistory.risky, s.wholeHistory.n),
+        unit: '%',
+        note: `${s.wholeHistory.risky} of ${s.wholeHistory.n} (learning weeks and held-back) with --since ${s.wholeHistory.days}d: each judged against the sessions before it, young agents by the cold-start rule`,
       });
     if (s.attackNotHijacked.n > 0)
       rows.push({

@@ -5,6 +5,9 @@
  * beside it (as for trace parts). Shapes follow the bedrock-agent-runtime API.
  */
 import { z } from 'zod';
+import { type AttrValue, keys } from '../observation.ts';
+import { wrapperFields } from './bedrock-trace-schema.ts';
+import { type ParamValue, paramValues, responseBodyText } from './bedrock-trace-values.ts';
 import { isObject, str } from './util.ts';
 
 const s = z.string().nullish();
@@ -15,16 +18,8 @@ const params = z
 
 export const returnControlSchema = z
   .object({
-    agentId: s,
-    agentAliasId: s,
-    agentVersion: s,
+    ...wrapperFields,
     sessionId: z.string().min(1),
-    agentAliasArn: s,
-    eventTime: z.union([z.string(), z.number()]).nullish(),
-    timestamp: z.union([z.string(), z.number()]).nullish(),
-    time: z.union([z.string(), z.number()]).nullish(),
-    requestId: s,
-    region: s,
     returnControl: z
       .object({
         invocationId: s,
@@ -81,4 +76,47 @@ export type ReturnControlRecord = z.infer<typeof returnControlSchema>;
 export function isReturnControlRecord(v: Record<string, unknown>): boolean {
   if (str(v.sessionId) === undefined || 'trace' in v) return false;
   return isObject(v.returnControl) || (isObject(v.sessionState) && 'returnControlInvocationResults' in v.sessionState);
+}
+
+/** What the trace parser offers the RETURN_CONTROL reader (one trace part reader per record). */
+export interface TraceEmitter {
+  call(kind: string, key: string, traceId: undefined, attrs: Record<string, AttrValue>, ticketText: string): void;
+  result(of: string, traceId: undefined, text: string, extra: Record<string, AttrValue>): void;
+  skip(reason: string): void;
+  args(params: ParamValue[]): Record<string, AttrValue>;
+}
+
+const fnOf = (x: { function?: string | null; apiPath?: string | null } | null | undefined) =>
+  x?.function ?? x?.apiPath?.replace(/^\//, '');
+
+/** Emits the handed-back calls (`executionType` RETURN_CONTROL) and the returned results of one record. */
+export function emitReturnControl(rc: ReturnControlRecord, e: TraceEmitter): void {
+  for (const inv of rc.returnControl?.invocationInputs ?? []) {
+    const f = inv.functionInvocationInput;
+    const a = inv.apiInvocationInput;
+    const group = f?.actionGroup ?? a?.actionGroup;
+    const fn = fnOf(f) ?? fnOf(a);
+    if (!group || !fn) {
+      e.skip('returnControl:unknown-input');
+      continue;
+    }
+    const attrs: Record<string, AttrValue> = { invocationType: 'ACTION_GROUP', executionType: 'RETURN_CONTROL' };
+    if (rc.returnControl?.invocationId) attrs.invocationId = rc.returnControl.invocationId;
+    if (a?.httpMethod) attrs.verb = a.httpMethod;
+    if (a?.apiPath) attrs.apiPath = a.apiPath;
+    const params = paramValues(f?.parameters ?? a?.parameters, a?.requestBody);
+    e.call('tool', keys.tool(group, fn), undefined, { ...attrs, ...e.args(params) }, JSON.stringify(params));
+  }
+  for (const r of rc.sessionState?.returnControlInvocationResults ?? []) {
+    const f = r.functionResult;
+    const a = r.apiResult;
+    const group = f?.actionGroup ?? a?.actionGroup;
+    const fn = fnOf(f) ?? fnOf(a);
+    const text = responseBodyText(f?.responseBody ?? a?.responseBody);
+    if (!group || !fn || text === undefined) {
+      e.skip('returnControl:unknown-result');
+      continue;
+    }
+    e.result(keys.tool(group, fn), undefined, text, { observationType: 'RETURN_CONTROL' });
+  }
 }

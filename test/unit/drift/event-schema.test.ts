@@ -9,13 +9,22 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { toEventBridgeShape } from '../../../lib/adapters/event-log.ts';
-import type { DeployEvent } from '../../../lib/core/deploy-events/types.ts';
 import { judgeDrift } from '../../../lib/core/drift/classify.ts';
 import type { DriftObject } from '../../../lib/core/drift/types.ts';
 import type { Observation } from '../../../lib/core/observation.ts';
 import { driftEvent } from '../../../lib/drift/service.ts';
 import { repoRoot } from '../sources/helpers.ts';
-import { benignHistory, DAY, driftInput, hijackedSession, observe, SUBJECT, T0, tool } from './agent-fixture.ts';
+import {
+  benignHistory,
+  catalogDeploy,
+  DAY,
+  driftInput,
+  hijackedSession,
+  observe,
+  SUBJECT,
+  T0,
+  tool,
+} from './agent-fixture.ts';
 
 const doc = readFileSync(join(repoRoot, 'docs', 'events.md'), 'utf8');
 const blocks = [...doc.matchAll(/```json\n([\s\S]*?)\n```/g)].map((m) => JSON.parse(m[1]!) as Record<string, unknown>);
@@ -60,16 +69,7 @@ describe('drift event schema (docs/events.md)', () => {
       request: 'Archive newsletters',
       calls: [{ fn: 'archive', params: { folder: 'news' } }],
     };
-    const deploy: DeployEvent = {
-      id: 'd1',
-      subject: SUBJECT,
-      time: new Date(FROM + DAY - 60_000).toISOString(),
-      kind: 'tool-catalog',
-      origin: 'cloudtrail',
-      adds: [tool('archive')],
-      removes: [],
-      summary: 'UpdateAgentActionGroup',
-    };
+    const deploy = catalogDeploy('d1', FROM + DAY - 60_000, [tool('archive')]);
     const obs = [...observe([...benignHistory(80), hijackedSession('attack-1', FROM + 2 * DAY), s]), ...flows];
     const j = judgeDrift({ ...driftInput(obs, FROM, FROM + 7 * DAY), deploys: [deploy] });
     const kinds = j.items.map((d) => (d.sessions ? d.classification : 'window'));

@@ -10,6 +10,7 @@ import { Rng } from '../../../lib/scenarios/rng.ts';
 import {
   benignHistory,
   benignSession,
+  catalogDeploy,
   DAY,
   driftInput,
   hijackedSession,
@@ -97,16 +98,7 @@ describe('argument provenance', () => {
   });
 
   it('is never explained away by a deploy', () => {
-    const deploy: DeployEvent = {
-      id: 'd1',
-      subject: SUBJECT,
-      time: new Date(FROM + 2 * DAY - 3_600_000).toISOString(),
-      kind: 'tool-catalog',
-      origin: 'cloudtrail',
-      adds: [],
-      removes: [],
-      summary: 'UpdateAgentActionGroup',
-    };
+    const deploy = catalogDeploy('d1', FROM + 2 * DAY - 3_600_000);
     const v = judge([hijackedSession('attack-1', FROM + 2 * DAY)], { deploys: [deploy] }).sessions[0]!;
     expect(v.verdict).toBe('risky');
     expect(v.reasons.find((r) => r.kind === 'provenance')?.explainedBy).toBeUndefined();
@@ -121,16 +113,7 @@ describe('deploys, cold start and calibration', () => {
       request: 'Archive the old newsletters',
       calls: [{ fn: 'archive_messages', params: { folder: 'newsletters' }, result: '{"archived":12}' }],
     };
-    const deploy: DeployEvent = {
-      id: 'catalog-1',
-      subject: SUBJECT,
-      time: new Date(FROM + DAY - 600_000).toISOString(),
-      kind: 'tool-catalog',
-      origin: 'cloudtrail',
-      adds: [tool('archive_messages')],
-      removes: [],
-      summary: 'UpdateAgentActionGroup mail-tools',
-    };
+    const deploy = catalogDeploy('catalog-1', FROM + DAY - 600_000, [tool('archive_messages')]);
     const j = judge([s], { deploys: [deploy] });
     expect(j.sessions[0]!.verdict).toBe('evolution');
     const evo = j.items.filter((d) => d.classification === 'evolution');

@@ -162,16 +162,31 @@ function pushCount(m: Map<string, number[]>, k: string, c: number): void {
 export function newValueEvents(ix: ModelIndex, s: SessionSummary, inModel = true): Set<string> {
   const out = new Set<string>();
   const own = inModel ? 1 : 0;
+  for (const u of valueUses(s)) if ((ix.valueSessions.get(u.token) ?? 0) - own <= 0) out.add(`${u.prefix}:${u.slot}`);
+  return out;
+}
+
+/** A session's uses of values not from the request: `c` from a tool result, `g` from nowhere visible. */
+export interface ValueUse {
+  prefix: 'c' | 'g';
+  slot: string;
+  tool: string;
+  param: string;
+  token: string;
+}
+
+export function* valueUses(s: SessionSummary): Generator<ValueUse> {
   for (const [prefix, list] of [
     ['c', s.content],
     ['g', s.generated],
   ] as const) {
-    for (const c of list) {
-      const i = c.indexOf('|');
-      if ((ix.valueSessions.get(c.slice(i + 1)) ?? 0) - own <= 0) out.add(`${prefix}:${c.slice(0, i)}`);
+    for (const entry of list) {
+      const bar = entry.indexOf('|');
+      const slot = entry.slice(0, bar);
+      const hash = slot.lastIndexOf('#');
+      yield { prefix, slot, tool: slot.slice(0, hash), param: slot.slice(hash + 1), token: entry.slice(bar + 1) };
     }
   }
-  return out;
 }
 
 /** Inverse document frequency of a request word among the model's sessions. */

@@ -9,7 +9,7 @@
  * - half weight for a new value found nowhere before (neither request nor result: the model wrote it).
  * A value found in the user's request never counts (the user asked for it). A deploy never explains these.
  */
-import { bitsOf, rate, sessionCount, valueSessions } from '../model.ts';
+import { bitsOf, rate, sessionCount, valueSessions, valueUses } from '../model.ts';
 import { conditioned } from '../neighbours.ts';
 import { argumentWeight, isAddress, isOutbound } from '../sinks.ts';
 import type { ArgUse, Finding } from '../types.ts';
@@ -24,52 +24,41 @@ export const provenance: FindingRule = {
     const { ix, s, view, ex, nb, marks } = ctx;
     // One finding per argument: the strongest of the tokens of its value (an id and the number inside it are one value).
     const bySlot = new Map<string, Finding>();
-    for (const [prefix, list] of [
-      ['c', s.content],
-      ['g', s.generated],
-    ] as const) {
-      for (const entry of list) {
-        const bar = entry.indexOf('|');
-        const slot = entry.slice(0, bar);
-        const token = entry.slice(bar + 1);
-        if (valueSessions(ix, token, ex) > 0) continue;
-        const hash = slot.lastIndexOf('#');
-        const tool = slot.slice(0, hash);
-        const param = slot.slice(hash + 1);
-        const weight = argumentWeight(tool, param, token, marks) * (prefix === 'g' ? GENERATED_WEIGHT : 1);
-        if (weight <= 0) continue;
-        const event = `${prefix}:${slot}`;
-        const exEvent = ex !== undefined && ix.newEvents.get(ex.id)?.has(event) === true;
-        const exSlot = ex?.slots.includes(slot);
-        const pAgent = rate(
-          (ix.slotNew.get(event) ?? 0) - (exEvent ? 1 : 0),
-          (ix.slotSessions.get(slot) ?? 0) - (exSlot ? 1 : 0),
-        );
-        const p = conditioned(
-          nb,
-          pAgent,
-          (x) => ix.newEvents.get(x.id)?.has(event) === true,
-          (x) => x.slots.includes(slot),
-        );
-        const use = view?.uses.find((u) => u.tool === tool && u.param === param && u.token === token);
-        const observations = view && use ? useObservations(ctx, use) : [];
-        const f: Finding = {
-          kind: 'provenance',
-          signal: 'argumentProvenance',
-          bits: weight * bitsOf(p),
-          key: slot,
-          text: reason(tool, param, token, prefix, use, sessionCount(ix, ex) === 0),
-          observations,
-          unexplainable: true,
-          // Cold start: only an address from content handed to an outbound tool's destination is enough.
-          coldStart:
-            prefix === 'c' && isAddress(token) && isOutbound(tool) && argumentWeight(tool, param, token, marks) >= 1,
-          ...(use ? { provenance: use } : {}),
-        };
-        const key = `${prefix}|${slot}`;
-        const prev = bySlot.get(key);
-        if (!prev || f.bits > prev.bits) bySlot.set(key, f);
-      }
+    for (const { prefix, slot, tool, param, token } of valueUses(s)) {
+      if (valueSessions(ix, token, ex) > 0) continue;
+      const weight = argumentWeight(tool, param, token, marks) * (prefix === 'g' ? GENERATED_WEIGHT : 1);
+      if (weight <= 0) continue;
+      const event = `${prefix}:${slot}`;
+      const exEvent = ex !== undefined && ix.newEvents.get(ex.id)?.has(event) === true;
+      const exSlot = ex?.slots.includes(slot);
+      const pAgent = rate(
+        (ix.slotNew.get(event) ?? 0) - (exEvent ? 1 : 0),
+        (ix.slotSessions.get(slot) ?? 0) - (exSlot ? 1 : 0),
+      );
+      const p = conditioned(
+        nb,
+        pAgent,
+        (x) => ix.newEvents.get(x.id)?.has(event) === true,
+        (x) => x.slots.includes(slot),
+      );
+      const use = view?.uses.find((u) => u.tool === tool && u.param === param && u.token === token);
+      const observations = view && use ? useObservations(ctx, use) : [];
+      const f: Finding = {
+        kind: 'provenance',
+        signal: 'argumentProvenance',
+        bits: weight * bitsOf(p),
+        key: slot,
+        text: reason(tool, param, token, prefix, use, sessionCount(ix, ex) === 0),
+        observations,
+        unexplainable: true,
+        // Cold start: only an address from content handed to an outbound tool's destination is enough.
+        coldStart:
+          prefix === 'c' && isAddress(token) && isOutbound(tool) && argumentWeight(tool, param, token, marks) >= 1,
+        ...(use ? { provenance: use } : {}),
+      };
+      const key = `${prefix}|${slot}`;
+      const prev = bySlot.get(key);
+      if (!prev || f.bits > prev.bits) bySlot.set(key, f);
     }
     return [...bySlot.values()];
   },
