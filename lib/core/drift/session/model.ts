@@ -60,6 +60,9 @@ export interface ModelIndex {
    * content); `g:<slot>` the same for values found neither in the request nor in a result.
    */
   slotNew: Map<string, number>;
+  /** All slot uses of all sessions, and all `c:` / `g:` events: the agent-wide rate unseen arguments back off to. */
+  slotUses: number;
+  newTotal: { c: number; g: number };
   /** Session id -> its `c:` / `g:` slot events (see slotNew). */
   newEvents: Map<string, Set<string>>;
   /** Sessions that used a tool no other session used. */
@@ -94,6 +97,8 @@ export function indexModel(model: AgentModel): ModelIndex {
     valueSessions: new Map(),
     slotSessions: new Map(),
     slotNew: new Map(),
+    slotUses: 0,
+    newTotal: { c: 0, g: 0 },
     newEvents: new Map(),
     newToolSessions: 0,
     newKeySessions: new Map(),
@@ -116,6 +121,7 @@ export function indexModel(model: AgentModel): ModelIndex {
     }
     for (const v of s.values) bump(ix.valueSessions, v);
     for (const sl of s.slots) bump(ix.slotSessions, sl);
+    ix.slotUses += s.slots.length;
     for (const x of s.sensitive) bump(ix.sensitiveSessions, x);
     for (const w of s.words) bump(ix.wordDf, w);
     for (const [a, b] of bigrams(s.sequence)) bump(ix.bigramCount, `${a}\u0000${b}`);
@@ -143,7 +149,10 @@ export function indexModel(model: AgentModel): ModelIndex {
     for (const k of kinds) bump(ix.newKeySessions, k);
     const ev = newValueEvents(ix, s);
     ix.newEvents.set(s.id, ev);
-    for (const e of ev) bump(ix.slotNew, e);
+    for (const e of ev) {
+      bump(ix.slotNew, e);
+      ix.newTotal[e[0] as 'c' | 'g']++;
+    }
   }
   return ix;
 }

@@ -4,7 +4,8 @@
  * the signature of an indirect prompt injection, though not proof of one ("reply to the contact named in this
  * document" legitimately does it). So it is weighed by:
  * - how often this agent's sessions with a similar request took a new value from content in this argument (the user
- *   delegated to the content), backed off to how often any of its sessions did (-log2 of that rate);
+ *   delegated to the content), backed off to how often any of its sessions did, and that to how often any argument
+ *   of the agent did (-log2 of that rate);
  * - the sink's sensitivity and the value's shape (./../sinks.ts);
  * - half weight for a new value found nowhere before (neither request nor result: the model wrote it).
  * A value found in the user's request never counts (the user asked for it). A deploy never explains these.
@@ -14,6 +15,9 @@ import { conditioned } from '../neighbours.ts';
 import { argumentWeight, isAddress, isOutbound } from '../sinks.ts';
 import type { ArgUse, Finding } from '../types.ts';
 import { type FindingContext, type FindingRule, shortName } from './types.ts';
+
+/** Pseudo-uses the agent-wide rate weighs in an argument's own rate. */
+export const SLOT_BACKOFF = 2;
 
 /** Weight of a new value that came from nowhere visible, relative to one that came from a tool result. */
 export const GENERATED_WEIGHT = 0.5;
@@ -29,12 +33,15 @@ export const provenance: FindingRule = {
       const weight = argumentWeight(tool, param, token, marks) * (prefix === 'g' ? GENERATED_WEIGHT : 1);
       if (weight <= 0) continue;
       const event = `${prefix}:${slot}`;
-      const exEvent = ex !== undefined && ix.newEvents.get(ex.id)?.has(event) === true;
+      const exEvents = ex ? ix.newEvents.get(ex.id) : undefined;
+      const exEvent = exEvents?.has(event) === true;
       const exSlot = ex?.slots.includes(slot);
-      const pAgent = rate(
-        (ix.slotNew.get(event) ?? 0) - (exEvent ? 1 : 0),
-        (ix.slotSessions.get(slot) ?? 0) - (exSlot ? 1 : 0),
-      );
+      // Agent-wide rate of such events per argument use: what an argument with little history backs off to.
+      const exAll = exEvents ? [...exEvents].filter((e) => e.startsWith(prefix)).length : 0;
+      const pAll = rate(ix.newTotal[prefix] - exAll, ix.slotUses - (ex?.slots.length ?? 0));
+      const pAgent =
+        ((ix.slotNew.get(event) ?? 0) - (exEvent ? 1 : 0) + SLOT_BACKOFF * pAll) /
+        ((ix.slotSessions.get(slot) ?? 0) - (exSlot ? 1 : 0) + SLOT_BACKOFF);
       const p = conditioned(
         nb,
         pAgent,
