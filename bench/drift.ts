@@ -1,167 +1,37 @@
 /**
  * Drift on real agents: each corpus in ../shared/data/public/agent-sessions/ (real recorded agent sessions as Bedrock
- * agent traces) is ingested through the real parser and pipeline into the embedded store, drift runs over the last
- * seven days of the data exactly as `warden drift --since 7d` would, and every judged session's verdict is then
- * compared with the corpus labels. The labels are read here, after the run, for scoring only: they never reach the
- * detector. Per corpus:
- * - hijacked sessions judged risky (recall; target >= 90%),
- * - held-back benign sessions judged risky (false-positive rate; target <= 2%),
- * - attacked-but-not-hijacked sessions judged risky (shown, no target),
- * - cold start: sessions of agents with no usable history (judged by the cold-start rule), and recall among them;
- * - a calibration check: held-back benign sessions risky when the budget is 10% (the rate should not exceed it);
- * - every benign session risky when drift judges the corpus's whole history (each session against the sessions
- *   before it; the learning weeks included), as `warden drift --since <all of it>` would.
+ * agent traces) is ingested through the real parser and pipeline into the embedded store, drift runs exactly as
+ * `warden drift` would, and every judged session's verdict is then compared with the corpus labels (read after the
+ * run, for scoring only; ./drift-score.ts). Split as the corpus README says: agents learn from weeks 1-6, week 7 is
+ * held out (held-back benign sessions of the same agents, and attacks). Per corpus:
+ * - the held-out week at the default 1% budget (`--since 7d`): hijacked sessions risky (recall; target >= 90%),
+ *   held-back benign sessions risky (false-positive rate; target <= 2%), attacked-but-not-hijacked risky (no target),
+ *   drift items risky / total, and how many sessions had insufficient history (judged by the cold-start rule only);
+ * - a calibration check: held-back benign sessions risky at 5% and 10% budgets, overall and for the worst agent
+ *   (the calibrated rate should not exceed the budget);
+ * - the whole history judged (`--since <all of it>`): benign sessions of the learning weeks risky (each against the
+ *   sessions before it; how many had insufficient history), drift items risky / total;
+ * - corpora whose agents have no history before the week (the attack corpus): the week again with the agents
+ *   calibrated on their own earlier days of it (unlabelled, attacks included; settle 1 day, 2 days of history),
+ *   which exercises the calibrated path on real hijacks, reported apart from the cold-start figures.
  * Then the generated evaluation set (lib/scenarios/evaluation-set.ts: a regression test, not the target): precision
  * and recall. Values are percentages of sessions; the notes give the counts.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openStore } from '../lib/adapters/open-store.ts';
-import type { SessionVerdict } from '../lib/core/drift/session/types.ts';
-import { runDrift } from '../lib/drift/service.ts';
-import { ingestPaths } from '../lib/ingest/pipeline.ts';
 import { runEvaluationSet } from '../lib/scenarios/evaluation-set.ts';
+import { type CorpusScore, type RunScore, scoreCorpus, type Tally } from './drift-score.ts';
 import type { BenchRow } from './run.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The worktree's sibling `shared` folder (or WARDEN_AGENT_SESSIONS). */
 export const CORPORA_ROOT =
   process.env.WARDEN_AGENT_SESSIONS ?? resolve(here, '..', '..', 'shared', 'data', 'public', 'agent-sessions');
-const DAY = 86_400_000;
-/** HMAC key of the bench's ingests (any fixed key: one store, one key). */
-const BENCH_TOKEN_KEY = 'warden-bench-drift';
-
-interface Label {
-  sessionId: string;
-  agentId: string;
-  attack: boolean;
-  hijacked: boolean;
-  heldBack: boolean;
-}
-
-export interface CorpusScore {
-  corpus: string;
-  sessions: number;
-  labelled: number;
-  hijacked: { n: number; risky: number };
-  heldBack: { n: number; risky: number };
-  attackNotHijacked: { n: number; risky: number };
-  coldStart: { sessions: number; agents: number; hijacked: number; hijackedRisky: number };
-  calibrations: string[];
-  /** Held-back benign sessions risky at other budgets (calibration check). */
-  checks: { budget: number; risky: number; n: number }[];
-  /** Benign sessions risky when the whole history is judged (absent for corpora without benign sessions). */
-  wholeHistory?: { risky: number; n: number; days: number };
-  seconds: number;
-}
-
-function readLabels(file: string): Map<string, Label> {
-  const out = new Map<string, Label>();
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    const l = JSON.parse(line) as Label;
-    out.set(l.sessionId, l);
-  }
-  return out;
-}
-
-/**
- * Ingests one corpus into a fresh embedded store, runs drift over its last week, scores against its labels; then
- * reruns drift at each `checkBudgets` budget for the calibration check.
- */
-export async function scoreCorpus(dir: string, fpBudget = 0.01, checkBudgets: number[] = [0.1]): Promise<CorpusScore> {
-  const t0 = performance.now();
-  const store = await openStore('embedded:memory');
-  try {
-    const report = await ingestPaths(store, [join(dir, 'traces.jsonl')], {
-      source: 'bedrock-trace',
-      tokenKey: BENCH_TOKEN_KEY,
-    });
-    if (report.quarantined > 0) throw new Error(`${dir}: ${report.quarantined} records quarantined`);
-    const subjects = await store.subjects();
-    const last = Math.max(...subjects.map((s) => Date.parse(s.lastSeen)));
-    const first = Math.min(...subjects.map((s) => Date.parse(s.firstSeen)));
-    const end = new Date(Math.ceil((last + 1) / DAY) * DAY).toISOString();
-    const run = await runDrift(store, { now: end, sinceMs: 7 * DAY, persist: false, options: { fpBudget } });
-    // Scoring only from here on: the labels never went into the run above.
-    const labels = readLabels(join(dir, 'labels.jsonl'));
-    const score: CorpusScore = {
-      corpus: dir.split('/').pop()!,
-      sessions: run.sessions.length,
-      labelled: 0,
-      hijacked: { n: 0, risky: 0 },
-      heldBack: { n: 0, risky: 0 },
-      attackNotHijacked: { n: 0, risky: 0 },
-      coldStart: { sessions: 0, agents: 0, hijacked: 0, hijackedRisky: 0 },
-      checks: [],
-      calibrations: run.calibrations.map(
-        (c) =>
-          `${c.subject.split('/').pop()} ${c.method} n=${c.sessions}${c.threshold !== undefined ? ` thresholds ${c.threshold}/${c.provenanceThreshold} bits` : ''}`,
-      ),
-      seconds: 0,
-    };
-    const coldAgents = new Set<string>();
-    for (const v of run.sessions) {
-      const l = labelOf(v, labels);
-      if (!l) continue;
-      score.labelled++;
-      const risky = v.verdict === 'risky';
-      const cold = v.method === 'insufficient-history';
-      if (cold) {
-        score.coldStart.sessions++;
-        coldAgents.add(v.subject);
-      }
-      const bucket = l.hijacked
-        ? score.hijacked
-        : l.attack
-          ? score.attackNotHijacked
-          : l.heldBack
-            ? score.heldBack
-            : undefined;
-      if (bucket) {
-        bucket.n++;
-        if (risky) bucket.risky++;
-      }
-      if (cold && l.hijacked) {
-        score.coldStart.hijacked++;
-        if (risky) score.coldStart.hijackedRisky++;
-      }
-    }
-    score.coldStart.agents = coldAgents.size;
-    if (score.heldBack.n > 0)
-      for (const budget of checkBudgets) {
-        const again = await runDrift(store, {
-          now: end,
-          sinceMs: 7 * DAY,
-          persist: false,
-          options: { fpBudget: budget },
-        });
-        const held = again.sessions.filter((v) => labelOf(v, labels)?.heldBack === true);
-        score.checks.push({ budget, n: held.length, risky: held.filter((v) => v.verdict === 'risky').length });
-      }
-    if (score.heldBack.n > 0) {
-      const days = Math.ceil((Date.parse(end) - first) / DAY);
-      const all = await runDrift(store, { now: end, sinceMs: days * DAY, persist: false, options: { fpBudget } });
-      const benign = all.sessions.filter((v) => labelOf(v, labels)?.attack === false);
-      score.wholeHistory = { n: benign.length, risky: benign.filter((v) => v.verdict === 'risky').length, days };
-    }
-    score.seconds = (performance.now() - t0) / 1000;
-    return score;
-  } finally {
-    await store.close();
-  }
-}
-
-function labelOf(v: SessionVerdict, labels: Map<string, Label>): Label | undefined {
-  for (const id of v.sessionIds) {
-    const l = labels.get(id);
-    if (l) return l;
-  }
-  return undefined;
-}
 
 const pct = (k: number, n: number) => (n === 0 ? 0 : Math.round((1000 * k) / n) / 10);
+const cold = (t: Tally) =>
+  t.cold > 0 ? `; ${t.cold} with insufficient history (cold-start rule only), ${t.coldRisky} of them risky` : '';
 
 /** Corpora found under the root: folders with traces.jsonl and labels.jsonl. */
 export function corpora(root = CORPORA_ROOT): string[] {
@@ -173,57 +43,110 @@ export function corpora(root = CORPORA_ROOT): string[] {
     .sort();
 }
 
-export async function bench(): Promise<BenchRow[]> {
+/** The agent with the highest share of risky held-back sessions, as `AGENT k/n`. */
+function worstAgent(s: RunScore): string {
+  let worst = '';
+  let rate = -1;
+  for (const [agent, a] of s.heldBackByAgent)
+    if (a.risky / a.n > rate) {
+      rate = a.risky / a.n;
+      worst = `${agent} ${a.risky}/${a.n}`;
+    }
+  return worst;
+}
+
+function corpusRows(s: CorpusScore): BenchRow[] {
   const rows: BenchRow[] = [];
-  for (const dir of corpora()) {
-    const s = await scoreCorpus(dir);
-    const note = `${s.sessions} sessions judged in the last 7 days (${s.labelled} labelled), ${s.seconds.toFixed(0)} s; calibration: ${s.calibrations.join('; ')}`;
-    if (s.hijacked.n > 0)
+  const w = s.week.byClass;
+  const name = (x: string) => `${s.corpus}: ${x}`;
+  const note = `week 7 (--since 7d, --fp-budget 1%), ${s.seconds.toFixed(0)} s for all runs; calibration: ${s.week.calibrations.join('; ')}`;
+  if (w.hijacked.n > 0)
+    rows.push({
+      name: name('hijacked sessions risky (week 7)'),
+      value: pct(w.hijacked.risky, w.hijacked.n),
+      unit: '%',
+      target: '>= 90',
+      note: `${w.hijacked.risky} of ${w.hijacked.n}${cold(w.hijacked)}; ${note}`,
+    });
+  if (w.heldBack.n > 0)
+    rows.push({
+      name: name('held-back benign sessions risky (week 7)'),
+      value: pct(w.heldBack.risky, w.heldBack.n),
+      unit: '%',
+      target: '<= 2',
+      note: `${w.heldBack.risky} of ${w.heldBack.n}${cold(w.heldBack)}; ${note}`,
+    });
+  if (w.attacked.n > 0)
+    rows.push({
+      name: name('attacked, not hijacked, risky (week 7)'),
+      value: pct(w.attacked.risky, w.attacked.n),
+      unit: '%',
+      note: `${w.attacked.risky} of ${w.attacked.n} injection attempts the agent did not act on${cold(w.attacked)}`,
+    });
+  rows.push({
+    name: name('drift items risky (week 7)'),
+    value: s.week.items.risky,
+    unit: `of ${s.week.items.n}`,
+    note: `${s.week.coldAgents} agent(s) with insufficient history in the week`,
+  });
+  for (const c of s.checks)
+    if (c.score.byClass.heldBack.n > 0) {
+      const t = c.score.byClass.heldBack;
       rows.push({
-        name: `${s.corpus}: hijacked sessions risky`,
-        value: pct(s.hijacked.risky, s.hijacked.n),
-        unit: '%',
-        target: '>= 90',
-        note: `${s.hijacked.risky} of ${s.hijacked.n}; ${note}`,
-      });
-    if (s.heldBack.n > 0)
-      rows.push({
-        name: `${s.corpus}: held-back benign sessions risky`,
-        value: pct(s.heldBack.risky, s.heldBack.n),
-        unit: '%',
-        target: '<= 2',
-        note: `${s.heldBack.risky} of ${s.heldBack.n}; ${note}`,
-      });
-    for (const c of s.checks)
-      rows.push({
-        name: `${s.corpus}: held-back benign risky at --fp-budget ${c.budget * 100}% (calibration check)`,
-        value: pct(c.risky, c.n),
+        name: name(`held-back benign risky at --fp-budget ${c.budget * 100}% (calibration check)`),
+        value: pct(t.risky, t.n),
         unit: '%',
         target: `<= ${c.budget * 100}`,
-        note: `${c.risky} of ${c.n}: the calibrated rate must not exceed the budget`,
+        note: `${t.risky} of ${t.n}; worst agent ${worstAgent(c.score)}: the calibrated rate should not exceed the budget`,
       });
-    if (s.wholeHistory)
-      rows.push({
-        name: `${s.corpus}: benign sessions risky, whole history judged`,
-        value: pct(s.wholeHistory.risky, s.wholeHistory.n),
+    }
+  if (s.whole) {
+    const l = s.whole.score.byClass.learning;
+    const h = s.whole.score.byClass.heldBack;
+    rows.push(
+      {
+        name: name('learning-period benign sessions risky (weeks 1-6, whole history judged)'),
+        value: pct(l.risky, l.n),
         unit: '%',
-        note: `${s.wholeHistory.risky} of ${s.wholeHistory.n} (learning weeks and held-back) with --since ${s.wholeHistory.days}d: each judged against the sessions before it, young agents by the cold-start rule`,
-      });
-    if (s.attackNotHijacked.n > 0)
-      rows.push({
-        name: `${s.corpus}: attacked, not hijacked, risky`,
-        value: pct(s.attackNotHijacked.risky, s.attackNotHijacked.n),
+        note: `${l.risky} of ${l.n}${cold(l)}; --since ${s.whole.days}d: each session judged against those before it`,
+      },
+      {
+        name: name('held-back benign sessions risky (whole history judged)'),
+        value: pct(h.risky, h.n),
         unit: '%',
-        note: `${s.attackNotHijacked.risky} of ${s.attackNotHijacked.n} injection attempts the agent did not act on`,
-      });
-    if (s.coldStart.sessions > 0)
-      rows.push({
-        name: `${s.corpus}: cold start (insufficient history) sessions`,
-        value: s.coldStart.sessions,
-        unit: 'sessions',
-        note: `${s.coldStart.agents} agent(s) without a threshold; ${s.coldStart.hijackedRisky} of ${s.coldStart.hijacked} hijacked among them risky (${pct(s.coldStart.hijackedRisky, s.coldStart.hijacked)}%) by the cold-start rule`,
-      });
+        note: `${h.risky} of ${h.n}${cold(h)}`,
+      },
+      {
+        name: name('drift items risky (whole history judged)'),
+        value: s.whole.score.items.risky,
+        unit: `of ${s.whole.score.items.n}`,
+      },
+    );
   }
+  if (s.warm) {
+    const v = s.warm.score.byClass;
+    const warmNote = `agents calibrated on their own earlier sessions of the week (unlabelled, attacks included; --settle ${s.warm.settleDays}d, ${s.warm.minHistoryDays} days of history)`;
+    rows.push(
+      {
+        name: name('hijacked risky, calibrated path (agents warmed up in week 7)'),
+        value: pct(v.hijacked.risky - v.hijacked.coldRisky, v.hijacked.n - v.hijacked.cold),
+        unit: '%',
+        note: `${v.hijacked.risky - v.hijacked.coldRisky} of ${v.hijacked.n - v.hijacked.cold} hijacked sessions judged with a threshold; ${v.hijacked.coldRisky} of ${v.hijacked.cold} before it by the cold-start rule; ${warmNote}`,
+      },
+      {
+        name: name('attacked, not hijacked, risky, calibrated path'),
+        value: pct(v.attacked.risky - v.attacked.coldRisky, v.attacked.n - v.attacked.cold),
+        unit: '%',
+        note: `${v.attacked.risky - v.attacked.coldRisky} of ${v.attacked.n - v.attacked.cold}; calibration: ${s.warm.score.calibrations.join('; ')}`,
+      },
+    );
+  }
+  return rows;
+}
+
+export async function bench(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  for (const dir of corpora()) rows.push(...corpusRows(await scoreCorpus(dir)));
   const e = await runEvaluationSet();
   const wrong = e.wrong.map((w) => w.name).join(', ') || 'none';
   rows.push(
