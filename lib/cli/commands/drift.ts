@@ -13,8 +13,8 @@ import { openStore, StoreSpecError } from '../../adapters/open-store.ts';
 import { renderChart } from '../../charts/render.ts';
 import { driftChartSpec, driftReport } from '../../core/drift/report.ts';
 import { runDrift } from '../../drift/service.ts';
-import { prepareOutputFile } from '../files.ts';
 import { driftText, sessionVerdictJson } from '../../drift/text.ts';
+import { prepareOutputFile } from '../files.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
 
 /** `30d`, `12h`, `90m` -> ms. */
