@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { openStore } from '../lib/adapters/open-store.ts';
 import type { SessionVerdict } from '../lib/core/drift/session/types.ts';
 import type { DriftOptions } from '../lib/core/drift/types.ts';
+import type { PromptContentPolicy } from '../lib/core/sources/types.ts';
 import { type DriftRun, runDrift } from '../lib/drift/service.ts';
 import { ingestPaths } from '../lib/ingest/pipeline.ts';
 import type { Store } from '../lib/ports.ts';
@@ -47,6 +48,7 @@ export interface RunScore {
 
 export interface CorpusScore {
   corpus: string;
+  promptContent: PromptContentPolicy;
   /** The held-back week at the 1% default budget. */
   week: RunScore;
   /** The held-back week at other budgets (calibration check). */
@@ -122,18 +124,30 @@ async function periodRun(store: Store, end: string, days: number, options: Parti
   return runDrift(store, { now: end, sinceMs: days * DAY, persist: false, options });
 }
 
+export interface ScoreOptions {
+  fpBudget?: number;
+  /** Other budgets the week is judged at (calibration check). */
+  checkBudgets?: number[];
+  /** Prompt-content policy of the ingest (default hash-and-excerpt). */
+  promptContent?: PromptContentPolicy;
+  /** Only the week at `fpBudget` (no whole-history or warmed-up runs). */
+  weekOnly?: boolean;
+}
+
 /**
  * Ingests one corpus into a fresh embedded store and scores: the last week at `fpBudget` and at each of
- * `checkBudgets`; the whole history (benign corpora); the week with agents warmed up on its own earlier days
- * (corpora whose agents have no history before the week).
+ * `checkBudgets`; unless `weekOnly`, the whole history (benign corpora) and the week with agents warmed up on its
+ * own earlier days (corpora whose agents have no history before the week).
  */
-export async function scoreCorpus(dir: string, fpBudget = 0.01, checkBudgets = [0.05, 0.1]): Promise<CorpusScore> {
+export async function scoreCorpus(dir: string, o: ScoreOptions = {}): Promise<CorpusScore> {
+  const { fpBudget = 0.01, checkBudgets = [], promptContent = 'hash-and-excerpt', weekOnly = false } = o;
   const t0 = performance.now();
   const store = await openStore('embedded:memory');
   try {
     const report = await ingestPaths(store, [join(dir, 'traces.jsonl')], {
       source: 'bedrock-trace',
       tokenKey: BENCH_TOKEN_KEY,
+      promptContent,
     });
     if (report.quarantined > 0) throw new Error(`${dir}: ${report.quarantined} records quarantined`);
     const subjects = await store.subjects();
@@ -144,10 +158,10 @@ export async function scoreCorpus(dir: string, fpBudget = 0.01, checkBudgets = [
     for (const budget of [fpBudget, ...checkBudgets])
       runs.push({ budget, run: await periodRun(store, end, 7, { fpBudget: budget }) });
     const days = Math.ceil((Date.parse(end) - first) / DAY);
-    const whole = days > 7 ? await periodRun(store, end, days, { fpBudget }) : undefined;
+    const whole = !weekOnly && days > 7 ? await periodRun(store, end, days, { fpBudget }) : undefined;
     const warmOpts = { settleDays: 1, minHistoryDays: 2 };
     const warm =
-      days <= 7
+      !weekOnly && days <= 7
         ? await periodRun(store, end, 7, {
             fpBudget,
             settleMs: warmOpts.settleDays * DAY,
@@ -158,6 +172,7 @@ export async function scoreCorpus(dir: string, fpBudget = 0.01, checkBudgets = [
     const labels = readLabels(join(dir, 'labels.jsonl'));
     return {
       corpus: dir.split('/').pop()!,
+      promptContent,
       week: scoreRun(runs[0]!.run, labels),
       checks: runs.slice(1).map((r) => ({ budget: r.budget, score: scoreRun(r.run, labels) })),
       ...(whole ? { whole: { days, score: scoreRun(whole, labels) } } : {}),
