@@ -25,6 +25,8 @@ const eventSchema = z.object({
     .max(24 * 90)
     .default(24),
   subjects: z.array(z.string()).optional(),
+  /** False-positive budget of the per-session judgement (default 0.01). */
+  fpBudget: z.number().gt(0).max(0.5).optional(),
 });
 
 const events = new EventBridgeClient({});
@@ -36,6 +38,7 @@ async function run(event: unknown) {
   const r = await runDrift(store, {
     sinceMs: e.sinceHours * 3_600_000,
     ...(e.subjects ? { subjects: e.subjects } : {}),
+    ...(e.fpBudget ? { options: { fpBudget: e.fpBudget } } : {}),
     sink: new EventBridgeSink({ busName, client: events }),
   });
   const risky = r.items.filter((d) => d.classification === 'risky');
@@ -45,7 +48,15 @@ async function run(event: unknown) {
   }
   metrics.addMetric('DriftItems', MetricUnit.Count, r.items.length);
   metrics.addMetric('RiskyDrift', MetricUnit.Count, risky.length);
-  logger.info('drift classified', { from: r.from, to: r.to, items: r.items.length, risky: risky.length });
+  metrics.addMetric('SessionsJudged', MetricUnit.Count, r.sessions.length);
+  logger.info('drift classified', {
+    from: r.from,
+    to: r.to,
+    items: r.items.length,
+    risky: risky.length,
+    sessions: r.sessions.length,
+    withoutThreshold: r.calibrations.filter((c) => c.method === 'insufficient-history').map((c) => c.subject),
+  });
   return {
     from: r.from,
     to: r.to,
