@@ -181,12 +181,13 @@ export function iamPullRequestBody(c: IamBodyContext): string {
   lines.push(
     '## Statement changes',
     '',
-    '| current statement | change | removed grants | kept, not assessed | findings |',
-    '|---|---|---|---|---|',
+    '| current statement | change | removed grants | kept, not assessed | kept, used outside CloudTrail | findings |',
+    '|---|---|---|---|---|---|',
   );
+  const cell = (xs: string[]) => xs.join(', ') || '-';
   for (const d of t.diff)
     lines.push(
-      `| ${d.statement} | ${d.change} | ${d.removedGrants.join(', ') || '-'} | ${d.keptNotAssessed.join(', ') || '-'} | ${d.findings.join(', ') || '-'} |`,
+      `| ${d.statement} | ${d.change} | ${cell(d.removedGrants)} | ${cell(d.keptNotAssessed)} | ${cell(d.keptSeenOutsideCloudTrail)} | ${cell(d.findings)} |`,
     );
   return `${lines.join('\n')}\n`;
 }
