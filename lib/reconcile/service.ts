@@ -85,7 +85,9 @@ export async function saveTrailConfig(store: Store, cfg: TrailConfig): Promise<v
 
 /**
  * What the sources would have shown over the window: the stored trail selectors when read, and what the ingested
- * CloudTrail of every subject (the whole account's trail) shows is logged.
+ * CloudTrail of every subject of the same account (that account's trail) shows is logged. A store can hold several
+ * accounts: another account's events prove nothing about this one's trail, and an event that names no account is
+ * not counted when the scope names one. Without a declared account every subject counts (one account assumed).
  */
 export async function coverageContext(
   store: Store,
@@ -94,10 +96,12 @@ export async function coverageContext(
   observed: ObservedBehavior[],
 ): Promise<CoverageContext> {
   const seen = cloudTrailSeen(observed);
+  const sameAccount = (b: ObservedBehavior) =>
+    scope.account === undefined || b.attrs.recipientAccountId === scope.account;
   for (const s of await store.subjects()) {
     if (s.subject === scope.subject) continue;
     const rows = await store.aggregates(s.subject, { ...window, layers: ['cloud-api'] });
-    cloudTrailSeen(behaviorsFromAggregates(rows, window), seen);
+    cloudTrailSeen(behaviorsFromAggregates(rows, window).filter(sameAccount), seen);
   }
   const trails = (await store.getDoc<TrailConfig>(DOC_TRAILS, 'global', 'latest'))?.body;
   return {
