@@ -4,7 +4,7 @@
  * `declared-scope` / `reconcile` / `track`, scope = subject, id = `latest` and the generation time.
  */
 import { loadIamCatalog } from '../adapters/iam-scope.ts';
-import type { CoverageContext, TrailConfig } from '../core/coverage/action-coverage.ts';
+import { type CoverageContext, MIN_HISTORY_DAYS, type TrailConfig } from '../core/coverage/action-coverage.ts';
 import type { IamCatalog } from '../core/iam/catalog.ts';
 import type { ReconcileResult } from '../core/reconcile/findings.ts';
 import { cloudTrailSeen, isCloudTrail } from '../core/reconcile/iam-rules.ts';
@@ -44,6 +44,8 @@ export interface ServiceDeps {
   windowDays?: number;
   /** End of the window when it is not `now` (artifacts generated from data before a held-out window). */
   until?: string;
+  /** Least span of ingested CloudTrail before a grant is called unused (default 30 days, capped at the window). */
+  minHistoryDays?: number;
 }
 
 async function putLatest<T>(store: Store, kind: string, subject: string, id: string, body: T): Promise<void> {
@@ -94,21 +96,35 @@ export async function coverageContext(
   scope: DeclaredScope,
   window: { from: string; to: string },
   observed: ObservedBehavior[],
+  minHistoryDays = MIN_HISTORY_DAYS,
 ): Promise<CoverageContext> {
   const seen = cloudTrailSeen(observed);
   const sameAccount = (b: ObservedBehavior) =>
     scope.account === undefined || b.attrs.recipientAccountId === scope.account;
+  const account = observed.filter(isCloudTrail);
   for (const s of await store.subjects()) {
     if (s.subject === scope.subject) continue;
     const rows = await store.aggregates(s.subject, { ...window, layers: ['cloud-api'] });
-    cloudTrailSeen(behaviorsFromAggregates(rows, window).filter(sameAccount), seen);
+    const same = behaviorsFromAggregates(rows, window).filter(sameAccount);
+    cloudTrailSeen(same, seen);
+    account.push(...same.filter(isCloudTrail));
   }
   const trails = (await store.getDoc<TrailConfig>(DOC_TRAILS, 'global', 'latest'))?.body;
+  const first = account.map((b) => b.firstSeen).sort()[0];
+  const last = account
+    .map((b) => b.lastSeen)
+    .sort()
+    .at(-1);
   return {
     seen,
     ownCloudTrailEvents: observed.filter(isCloudTrail).reduce((n, b) => n + b.count, 0),
     ...(scope.role ? { roleArn: scope.role.arn } : {}),
     ...(trails ? { trails } : {}),
+    history: {
+      ...(first && last ? { from: first, to: last } : {}),
+      windowDays: Math.round((Date.parse(window.to) - Date.parse(window.from)) / 86_400_000),
+      minDays: Math.min(minHistoryDays, (Date.parse(window.to) - Date.parse(window.from)) / 86_400_000),
+    },
   };
 }
 
@@ -127,7 +143,7 @@ export async function reconcileSubject(deps: ServiceDeps, subject: string): Prom
   const rows = await deps.store.aggregates(subject, { from: window.from, to: window.to });
   const observed = behaviorsFromAggregates(rows, window);
   const catalog = await (deps.loadCatalog ?? loadIamCatalog)(servicesInvolved(scope, observed));
-  const coverage = await coverageContext(deps.store, scope, window, observed);
+  const coverage = await coverageContext(deps.store, scope, window, observed, deps.minHistoryDays);
   const result = reconcile(scope, observed, catalog, window, deps.now, coverage);
   await putLatest(deps.store, DOC_RECONCILE, subject, deps.now, result);
   return { result, scope, observed, coverage, catalog };

@@ -184,10 +184,10 @@ export function iamPullRequestBody(c: IamBodyContext): string {
     '| current statement | change | removed grants | kept, not assessed | kept, used outside CloudTrail | findings |',
     '|---|---|---|---|---|---|',
   );
-  const cell = (xs: string[]) => xs.join(', ') || '-';
+  const items = (xs: string[]) => xs.join(', ') || '-';
   for (const d of t.diff)
     lines.push(
-      `| ${d.statement} | ${d.change} | ${cell(d.removedGrants)} | ${cell(d.keptNotAssessed)} | ${cell(d.keptSeenOutsideCloudTrail)} | ${cell(d.findings)} |`,
+      `| ${d.statement} | ${d.change} | ${items(d.removedGrants)} | ${items(d.keptNotAssessed)} | ${items(d.keptSeenOutsideCloudTrail)} | ${items(d.findings)} |`,
     );
   return `${lines.join('\n')}\n`;
 }

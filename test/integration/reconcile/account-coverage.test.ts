@@ -1,8 +1,9 @@
 /**
- * Coverage from ingested CloudTrail is per account: a store holding several accounts (the public Stratus Red Team
- * and Panther trails hold dozens) must not let one account's logged read-only events prove another account's trail
- * logs them. The agent's own trail shows only a write; another principal's read-only call in a different account
- * leaves the agent's read grant not assessed, the same call in its own account makes it Unused Excess.
+ * Coverage from ingested CloudTrail is per account and needs history: a store holding several accounts (the public
+ * Stratus Red Team and Panther trails hold dozens) must not let one account's logged read-only events prove another
+ * account's trail logs them, and a log spanning minutes (a Stratus detonation) cannot show a grant unused over 90
+ * days. The agent's own trail shows only a write; another principal's read-only call in a different account leaves
+ * the agent's read grant not assessed, the same call in its own account makes it Unused Excess.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../../lib/adapters/open-store.ts';
@@ -15,10 +16,17 @@ const A = '111122223333';
 const B = '444455556666';
 const SUBJECT = 'k8s:prod/ops/runbook-agent';
 
-const call = (id: string, subject: string, account: string, name: string, readOnly: boolean): Observation => ({
+const call = (
+  id: string,
+  subject: string,
+  account: string,
+  name: string,
+  readOnly: boolean,
+  time = '2026-11-20T10:00:00.000Z',
+): Observation => ({
   v: 1,
   id,
-  time: '2026-11-20T10:00:00.000Z',
+  time,
   source: 'cloudtrail',
   subject,
   layer: 'cloud-api',
@@ -82,6 +90,7 @@ describe('coverage from ingested CloudTrail, per account', () => {
     await store.write(
       [
         call('own', SUBJECT, A, 'SendCommand', false),
+        call('own-early', SUBJECT, A, 'SendCommand', false, '2026-09-15T10:00:00.000Z'),
         call('other', 'unattributed:arn:aws:iam::444455556666:user/ops', B, 'DescribeInstanceInformation', true),
       ],
       [],
@@ -96,6 +105,7 @@ describe('coverage from ingested CloudTrail, per account', () => {
     await store.write(
       [
         call('own', SUBJECT, A, 'SendCommand', false),
+        call('own-early', SUBJECT, A, 'SendCommand', false, '2026-09-15T10:00:00.000Z'),
         call('other', 'unattributed:arn:aws:iam::111122223333:user/ops', A, 'DescribeInstanceInformation', true),
       ],
       [],
@@ -104,5 +114,24 @@ describe('coverage from ingested CloudTrail, per account', () => {
       'ssm:SendCommand': 'exercised',
       'ssm:DescribeInstanceInformation': 'unused',
     });
+  });
+
+  it('a log spanning minutes is insufficient history: nothing is called unused, the span is named', async () => {
+    await store.write(
+      [
+        call('own', SUBJECT, A, 'SendCommand', false),
+        call('other', 'unattributed:arn:aws:iam::111122223333:user/ops', A, 'DescribeInstanceInformation', true),
+      ],
+      [],
+    );
+    const r = await runReconcile({ store, scope, now: NOW }, SUBJECT);
+    const read = r.assessments.find((a) => a.action === 'ssm:DescribeInstanceInformation')!;
+    expect(read.status).toBe('not-assessed');
+    expect(read.missing).toMatch(
+      /^insufficient history: .* spans 0 minutes .* of the 90-day window; at least 30 days/,
+    );
+    expect(r.assessments.find((a) => a.action === 'ssm:SendCommand')!.status).toBe('exercised');
+    const lenient = await runReconcile({ store, scope, now: NOW, minHistoryDays: 0 }, SUBJECT);
+    expect(lenient.assessments.find((a) => a.action === 'ssm:DescribeInstanceInformation')!.status).toBe('unused');
   });
 });
