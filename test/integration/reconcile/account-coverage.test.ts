@@ -127,9 +127,7 @@ describe('coverage from ingested CloudTrail, per account', () => {
     const r = await runReconcile({ store, scope, now: NOW }, SUBJECT);
     const read = r.assessments.find((a) => a.action === 'ssm:DescribeInstanceInformation')!;
     expect(read.status).toBe('not-assessed');
-    expect(read.missing).toMatch(
-      /^insufficient history: .* spans 0 minutes .* of the 90-day window; at least 30 days/,
-    );
+    expect(read.missing).toMatch(/^insufficient history: .* spans 0 minutes .* of the 90-day window; at least 30 days/);
     expect(r.assessments.find((a) => a.action === 'ssm:SendCommand')!.status).toBe('exercised');
     const lenient = await runReconcile({ store, scope, now: NOW, minHistoryDays: 0 }, SUBJECT);
     expect(lenient.assessments.find((a) => a.action === 'ssm:DescribeInstanceInformation')!.status).toBe('unused');
