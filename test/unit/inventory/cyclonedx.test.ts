@@ -236,7 +236,7 @@ describe('every BOM validates', () => {
           );
           expect(await validator.validate(json)).toBeNull();
           // The schema's iri-reference format is not checked by the validator: every endpoint must still be one.
-          for (const s of (JSON.parse(json) as Bom).services)
+          for (const s of (JSON.parse(json) as Bom).services ?? [])
             for (const e of s.endpoints ?? []) {
               expect(e).toMatch(/^[^\s<>"{}|\\^`]+$/);
               expect(() => new URL(e, 'https://base.example/')).not.toThrow();
