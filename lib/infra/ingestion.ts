@@ -52,7 +52,8 @@ export class Ingestion extends Construct {
   readonly httpUrl: lambda.FunctionUrl;
   /** Watched buckets by source (created or imported). */
   readonly buckets: Partial<Record<BucketSource, s3.IBucket>> = {};
-  readonly accessLogs?: s3.Bucket;
+  /** Server access logs of every bucket Warden creates. */
+  readonly accessLogs: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: IngestionProps) {
     super(scope, id);
@@ -113,14 +114,14 @@ export class Ingestion extends Construct {
       new SqsEventSource(this.objects.queue, { batchSize: 10, reportBatchItemFailures: true }),
     );
     let s3Delivery: IDependable | undefined;
+    this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      ...bucketBase(props.retainData),
+      // Server access log delivery writes with the log-delivery ACL unless the app opts into bucket-policy delivery.
+      objectOwnership: s3.ObjectOwnership.OBJECT_WRITER,
+      lifecycleRules: [{ expiration: Duration.days(props.retentionDays) }],
+    });
     const created = BUCKET_SOURCES.filter((s) => props.buckets[s] !== false && !watchOf(props.buckets[s]).bucketName);
     if (created.length > 0) {
-      this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
-        ...bucketBase(props.retainData),
-        // Server access log delivery writes with the log-delivery ACL unless the app opts into bucket-policy delivery.
-        objectOwnership: s3.ObjectOwnership.OBJECT_WRITER,
-        lifecycleRules: [{ expiration: Duration.days(props.retentionDays) }],
-      });
       // S3 delivers notifications to SQS as this service principal; limited to this account's buckets.
       s3Delivery = this.objects.queue.addToResourcePolicy(
         new iam.PolicyStatement({
@@ -148,7 +149,7 @@ export class Ingestion extends Construct {
       } else {
         const lb = new LogBucket(this, bucketId, {
           source,
-          accessLogs: this.accessLogs!,
+          accessLogs: this.accessLogs,
           retentionDays: props.retentionDays,
           retainData: props.retainData,
         });

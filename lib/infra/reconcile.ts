@@ -7,7 +7,6 @@
 import { type CfnResource, Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { WardenFunction } from './function.ts';
@@ -38,6 +37,8 @@ export interface ReconcileProps {
   tableResource: CfnResource;
   retentionDays: number;
   environment: Record<string, string>;
+  /** Makes the schedule's target (retried, dead-lettered: Operations.lambdaTarget). */
+  target: (fn: WardenFunction, input: Record<string, unknown>) => events.IRuleTarget;
 }
 
 export class Reconcile extends Construct {
@@ -68,7 +69,7 @@ export class Reconcile extends Construct {
     this.schedule = new events.Rule(this, 'Daily', {
       description: 'Warden: daily reconciliation',
       schedule: events.Schedule.rate(Duration.days(1)),
-      targets: [new targets.LambdaFunction(this.task.fn, { event: events.RuleTargetInput.fromObject({}) })],
+      targets: [props.target(this.task, {})],
     });
   }
 }

@@ -5,11 +5,10 @@
  */
 import type { App } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { propsFromContext } from '../../../lib/infra/props.ts';
 import { RECONCILE_READ_ACTIONS } from '../../../lib/infra/reconcile.ts';
-import { defaultStack, fullStack, templateOf } from './synth.ts';
+import { defaultStack, fullStack, nagFindings, templateOf } from './synth.ts';
 
 let def: { app: App; t: Template };
 let full: { app: App; t: Template };
@@ -69,9 +68,9 @@ const byType: Record<string, Check> = {
     }
   },
   'AWS::Lambda::EventSourceMapping': (t) => {
-    // Every SQS consumer reports partial batch failures (two ingest queues, plus the rollout worker when configured).
+    // Every SQS consumer reports partial batch failures (two ingest queues and the rollout worker).
     const all = Object.keys(t.findResources('AWS::Lambda::EventSourceMapping')).length;
-    expect([2, 3]).toContain(all);
+    expect(all).toBe(3);
     t.resourcePropertiesCountIs(
       'AWS::Lambda::EventSourceMapping',
       { FunctionResponseTypes: ['ReportBatchItemFailures'] },
@@ -79,13 +78,23 @@ const byType: Record<string, Check> = {
     );
   },
   'AWS::Lambda::Url': (t) => t.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' }),
+  'AWS::Lambda::EventInvokeConfig': (t) => {
+    // Every asynchronously invoked function retries, then records the failure in the Failures queue.
+    const configs = Object.values(t.findResources('AWS::Lambda::EventInvokeConfig'));
+    expect(configs.length).toBeGreaterThanOrEqual(4);
+    for (const c of configs)
+      expect(c.Properties).toMatchObject({
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [expect.stringMatching(/Failures/), 'Arn'] } } },
+      });
+  },
   'AWS::SQS::Queue': (t) => {
-    // Two ingest queues (and the rollout worker queue when configured), each with a DLQ; all encrypted.
+    // Two ingest queues and the rollout worker queue, each with a DLQ, plus Failures (rule targets, async
+    // invocations); all encrypted.
     const queues = t.findResources('AWS::SQS::Queue');
-    const n = Object.keys(queues).length;
-    expect([4, 6]).toContain(n);
+    expect(Object.keys(queues)).toHaveLength(7);
     const withDlq = Object.values(queues).filter((q) => q.Properties?.RedrivePolicy);
-    expect(withDlq).toHaveLength(n / 2);
+    expect(withDlq).toHaveLength(3);
     for (const q of Object.values(queues)) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
   },
   'AWS::SQS::QueuePolicy': (t) =>
@@ -137,6 +146,14 @@ const byType: Record<string, Check> = {
       EventPattern: { 'detail-type': ['AWS API Call via CloudTrail'] },
       Targets: [Match.objectLike({ Arn: Match.anyValue() })],
     });
+    // Every target of every rule retries and dead-letters to the Failures queue.
+    for (const r of Object.values(t.findResources('AWS::Events::Rule'))) {
+      for (const target of r.Properties.Targets)
+        expect(target).toMatchObject({
+          RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 21_600 },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/Failures/), 'Arn'] } },
+        });
+    }
     t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 day)' });
     // Baselines and drift hourly; drift also on ingest, when an ingest function announces stored observations.
     t.resourcePropertiesCountIs('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' }, 2);
@@ -152,7 +169,12 @@ const byType: Record<string, Check> = {
       LogGroupName: '/aws/bedrock/invocations',
       FilterPattern: '',
     }),
-  // The rollout (full stack): the shared ASL definition, every step an SQS task-token request to the worker queue.
+  'AWS::CloudWatch::Alarm': (t) => {
+    // Details in operations.test.ts: DLQ depth, errors and throttles per function, quarantine rate, drift run age.
+    expect(Object.keys(t.findResources('AWS::CloudWatch::Alarm')).length).toBeGreaterThanOrEqual(20);
+  },
+  'AWS::CloudWatch::Dashboard': (t) => t.resourceCountIs('AWS::CloudWatch::Dashboard', 1),
+  // The rollout (always): the shared ASL definition, every step an SQS task-token request to the worker queue.
   'AWS::StepFunctions::StateMachine': (t) => {
     t.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       DefinitionString: Match.anyValue(),
@@ -229,15 +251,13 @@ describe('resource assertions', () => {
   });
 
   it('turns a source off with false', () => {
-    expect(Object.keys(full.t.findResources('AWS::S3::Bucket'))).toHaveLength(2);
+    // Access logs, the created bedrock-invocation bucket and the rollout proposals; cloudtrail is an existing bucket.
+    expect(Object.keys(full.t.findResources('AWS::S3::Bucket'))).toHaveLength(3);
   });
 });
 
 describe('cdk-nag AwsSolutions', () => {
-  function findings(app: App): string[] {
-    const report = new AwsSolutionsChecks(app).validateScope(app);
-    return report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`));
-  }
+  const findings = nagFindings;
 
   it('has no unacknowledged finding on the default stack', () => {
     expect(findings(def.app)).toEqual([]);
