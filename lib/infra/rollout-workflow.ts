@@ -112,7 +112,13 @@ export class RolloutWorkflow extends Construct {
       // Who may approve is an IAM decision: lambda:InvokeFunctionUrl on this function.
       this.approvalUrl = this.approval.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
     }
-    for (const f of [this.worker, this.webhook].filter((x) => x !== undefined)) this.secret?.grantRead(f.fn);
+    // GetSecretValue only (a read grant would add DescribeSecret, which nothing calls).
+    for (const f of [this.worker, this.webhook].filter((x) => x !== undefined)) {
+      if (this.secret)
+        f.fn.addToRolePolicy(
+          new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.secret.secretArn] }),
+        );
+    }
 
     const logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
       retention: logRetention(props.retentionDays),
@@ -128,8 +134,15 @@ export class RolloutWorkflow extends Construct {
     this.queue.queue.grantSendMessages(this.stateMachine);
     // AWS evaluates SendTask* against the state machine the token belongs to (the Service Authorization Reference
     // lists no resource type; see docs/operations.md "IAM"); the grant names this state machine only.
-    for (const f of [this.worker, this.webhook, this.approval].filter((x) => x !== undefined))
-      this.stateMachine.grantTaskResponse(f.fn);
+    // The worker answers success or failure; the review callbacks only ever continue a rollout. No heartbeats.
+    const answers: [WardenFunction | undefined, string[]][] = [
+      [this.worker, ['states:SendTaskSuccess', 'states:SendTaskFailure']],
+      [this.webhook, ['states:SendTaskSuccess']],
+      [this.approval, ['states:SendTaskSuccess']],
+    ];
+    for (const [f, actions] of answers) {
+      f?.fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [this.stateMachine.stateMachineArn] }));
+    }
     acknowledge(
       this.stateMachine,
       'AwsSolutions-IAM5[Resource::*]',

@@ -7,13 +7,12 @@
  * It wires `Store` (table + key), `Ingestion` (queues, buckets, functions) and `Events` (bus + CloudTrail rule).
  * Later capabilities add their Lambdas with {@link Warden.addFunction}, which gives them the table and the bus.
  */
-import { CfnOutput, type CfnResource, Duration } from 'aws-cdk-lib';
+import { CfnOutput, Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { Events } from './events.ts';
 import { type AddFunctionProps, WardenFunction } from './function.ts';
 import { Ingestion } from './ingestion.ts';
-import { acknowledgeTableGrant } from './nag.ts';
 import { Operations } from './operations.ts';
 import { DEFAULTS, type WardenProps } from './props.ts';
 import { Reconcile } from './reconcile.ts';
@@ -50,12 +49,11 @@ export class Warden extends Construct {
       WARDEN_RETENTION_DAYS: String(this.retentionDays),
       WARDEN_CLUSTERS: (props.clusterNames ?? []).join(','),
     };
-    const tableResource = this.store.table.node.defaultChild as CfnResource;
     this.operations = new Operations(this, 'Operations', { alarmTopicArn: props.alarmTopicArn });
     const ops = this.operations;
+    const grantStore = (f: WardenFunction) => this.store.grantData(f);
     this.ingestion = new Ingestion(this, 'Ingestion', {
-      table: this.store.table,
-      tableResource,
+      grantStore,
       buckets: props.buckets ?? {},
       retentionDays: this.retentionDays,
       retainData,
@@ -66,8 +64,7 @@ export class Warden extends Construct {
     });
     this.events = new Events(this, 'Events', { cloudTrailTarget: ops.queueTarget(this.ingestion.cloudTrail.queue) });
     this.reconcile = new Reconcile(this, 'Reconcile', {
-      table: this.store.table,
-      tableResource,
+      grantStore,
       retentionDays: this.retentionDays,
       environment: this.environment,
       target: (fn, input) => ops.lambdaTarget(fn, input),
@@ -78,6 +75,7 @@ export class Warden extends Construct {
       timeout: Duration.minutes(10),
       memorySize: 1024,
       reservedConcurrentExecutions: 1,
+      publishes: false,
     });
     this.drift = this.addFunction('Drift', {
       name: 'drift',
@@ -154,8 +152,7 @@ export class Warden extends Construct {
       ...fprops,
       environment: { ...this.environment, WARDEN_BUS_NAME: this.events.bus.eventBusName, ...props.environment },
     });
-    this.store.table.grantReadWriteData(f.fn);
-    acknowledgeTableGrant(f, this.store.table.node.defaultChild as CfnResource);
+    this.store.grantData(f);
     if (publishes) this.events.bus.grantPutEventsTo(f.fn);
     this.functions[id] = f;
     return f;
