@@ -7,7 +7,7 @@ import { GitHubPullRequests } from '../../adapters/github.ts';
 import { openStore } from '../../adapters/open-store.ts';
 import { SfnTaskTokens } from '../../adapters/sfn-task-tokens.ts';
 import { planClasses } from '../../core/rollout/plan.ts';
-import type { EventSink } from '../../ports.ts';
+import type { EventSink, TaskTokens } from '../../ports.ts';
 import { decideApproval, pendingApprovals } from '../../rollout/approval.ts';
 import { figureLines, type RolloutClassFigures, rolloutFigures } from '../../rollout/figures.ts';
 import { runRolloutLocal } from '../../rollout/local.ts';
@@ -214,7 +214,12 @@ export function register(program: Command): void {
       const o = this.opts<{ reject?: boolean; by?: string; comment?: string; region?: string }>();
       const store = await openStore(globalOpts(this).store);
       try {
-        const tokens = new SfnTaskTokens(new SFNClient({ region: regionOf(o.region) }));
+        // Step Functions is only needed when this decision completes the class: an unknown id needs no region.
+        const sfn = () => new SfnTaskTokens(new SFNClient({ region: regionOf(o.region) }));
+        const tokens: TaskTokens = {
+          succeed: (t, out) => sfn().succeed(t, out),
+          fail: (t, e, c) => sfn().fail(t, e, c),
+        };
         const outcome = await decideApproval(
           {
             approvalId,
