@@ -13,14 +13,15 @@ import { acknowledgeTableGrant } from './nag.ts';
 
 /**
  * Every DynamoDB action the store adapter (lib/adapters/dynamo-store.ts) issues in a Lambda: DescribeTable when it
- * opens, item reads and writes, queries (table and GSI). No Scan, DeleteItem, streams or batches (BatchGetItem and
- * BatchWriteItem belong to the single-writer mode of the embedded CLI store). The e2e test
+ * opens, item reads (GetItem, and BatchGetItem for the aggregates a batch touches) and writes, queries (table and
+ * GSI). No Scan, DeleteItem, BatchWriteItem, transactions or streams. The e2e test
  * (test/e2e/rollout-iam.test.ts) records the calls of every function and fails on a call outside this list, and on
  * an action in it no function used.
  */
 export const STORE_DATA_ACTIONS = [
   'dynamodb:DescribeTable',
   'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:Query',

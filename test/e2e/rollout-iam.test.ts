@@ -326,7 +326,8 @@ describe('ingest, backfill, reconcile, baselines and drift on the deployed stack
     await s3.send(
       new PutObjectCommand({
         Bucket: stack.find('AWS::S3::Bucket', '/VpcFlowBucket/'),
-        Key: `AWSLogs/${ACCOUNT}/vpcflowlogs/${REGION}/2026/11/20/x.log.gz`,
+        // Named as VPC delivers it, with the flow log id: the handler asks DescribeFlowLogs for that log's format.
+        Key: `AWSLogs/${ACCOUNT}/vpcflowlogs/${REGION}/2026/11/20/${ACCOUNT}_vpcflowlogs_${REGION}_fl-0e2e0e2e0e2e0e2e0_20261120T0000Z_a1b2c3d4.log.gz`,
         Body: gzipSync(fixture('vpc-flow-v2-default.log')),
       }),
     );

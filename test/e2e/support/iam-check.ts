@@ -164,6 +164,7 @@ const SERVICE_OF_CLIENT: Record<string, string> = {
   STSClient: 'sts.amazonaws.com',
   BedrockAgentClient: 'bedrock-agent.amazonaws.com',
   EKSClient: 'eks.amazonaws.com',
+  EC2Client: 'ec2.amazonaws.com',
 };
 
 export interface CallContext {

@@ -15,7 +15,18 @@ let def: { app: App; t: Template };
 let full: { app: App; t: Template };
 
 beforeAll(async () => {
-  catalog = await loadIamCatalog(['xray', 'cloudtrail', 'ec2', 'logs', 's3', 'iam', 'bedrock', 'states', 'dynamodb', 'kms']);
+  catalog = await loadIamCatalog([
+    'xray',
+    'cloudtrail',
+    'ec2',
+    'logs',
+    's3',
+    'iam',
+    'bedrock',
+    'states',
+    'dynamodb',
+    'kms',
+  ]);
   const d = defaultStack();
   def = { app: d.app, t: templateOf(d.stack) };
   const f = fullStack();
