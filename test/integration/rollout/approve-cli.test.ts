@@ -5,7 +5,6 @@
  * `warden rollout approve`) against the same DynamoDB table and Step Functions; the execution then goes on to the
  * next class, which is rolled back (its manifests removed from the bucket).
  */
-import { execFile } from 'node:child_process';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateStateMachineCommand,
@@ -24,6 +23,7 @@ import type { WardenEvent } from '../../../lib/ports.ts';
 import { FixedReviewGate } from '../../../lib/rollout/local-adapters.ts';
 import { transitions } from '../../../lib/rollout/steps.ts';
 import { handleWorkerMessage, type WorkerDeps } from '../../../lib/rollout/worker.ts';
+import { warden as runWarden } from '../../support/cli.ts';
 import { storeAt } from '../../support/dynalite.ts';
 import { type MotoServer, startMoto } from '../../support/moto.ts';
 import { RETRIEVER, rolloutProvider, TWO_CLASS_SUBJECTS } from '../../support/rollout-fixtures.ts';
@@ -33,26 +33,16 @@ const BUCKET = 'warden-proposals';
 let moto: MotoServer;
 let store: DynamoStore;
 
-/** Runs the CLI against the moto table and Step Functions (asynchronously: the worker loop keeps running). */
-function warden(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs the compiled CLI against the moto table and Step Functions (asynchronously: the worker loop keeps running). */
+function warden(...args: string[]) {
   const spec = `dynamodb://${TABLE}?endpoint=${moto.endpoint}&region=us-east-1`;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'bin/warden.ts', '--store', spec, ...args],
-      {
-        encoding: 'utf8',
-        env: {
-          ...process.env,
-          AWS_ENDPOINT_URL: moto.endpoint,
-          AWS_REGION: 'us-east-1',
-          AWS_ACCESS_KEY_ID: 'testing',
-          AWS_SECRET_ACCESS_KEY: 'testing',
-        },
-      },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
+  return runWarden(['--store', spec, ...args], {
+    env: {
+      AWS_ENDPOINT_URL: moto.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+    },
   });
 }
 
@@ -111,8 +101,8 @@ describe('warden rollout approve, against moto', () => {
       }),
     );
     let status = 'RUNNING';
-    let approvals: { code: number; stdout: string } | undefined;
-    let approved: { code: number; stdout: string; stderr: string } | undefined;
+    let approvals: { code: number | null; stdout: string } | undefined;
+    let approved: { code: number | null; stdout: string; stderr: string } | undefined;
     for (let i = 0; i < 180 && status === 'RUNNING'; i++) {
       const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue.QueueUrl, WaitTimeSeconds: 1 }));
       for (const m of got.Messages ?? []) {
