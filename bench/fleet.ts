@@ -226,6 +226,8 @@ export async function bench(): Promise<BenchRow[]> {
   const baseline = await l.invoke('Baselines', {});
   const hourlyDrift = await l.invoke('Drift', {});
   const tasks = diffCounts(ep.counts, beforeTasks);
+  // Each phase's raw figures as soon as they exist: a long run on a busy machine still leaves them in the log.
+  process.stderr.write(`fleet: ingest slice ${JSON.stringify({ ...slice, tasks })}\n`);
 
   // 2. Drift run work at 1x, 4x, 16x fleet x history.
   const points: DriftPoint[] = [];
@@ -238,6 +240,7 @@ export async function bench(): Promise<BenchRow[]> {
     const c0 = structuredClone(ep.counts);
     const run = await l.invoke('Drift', { sinceHours: 24 });
     const d = diffCounts(ep.counts, c0);
+    process.stderr.write(`fleet: drift ${m * m}x ${JSON.stringify({ newEvents, ms: run.ms, counts: d })}\n`);
     points.push({
       scale: m * m,
       agents: driftAgents * m,
