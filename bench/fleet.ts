@@ -2,13 +2,13 @@
  * Fleet benchmark (`npm run bench -- fleet`): what the deployed control plane costs per million input events, and
  * how a drift run's work grows with the fleet and its history.
  *
- * 1. Ingest slice: a generated fleet (bench/fleet/workload.ts: FLEET_AGENTS agents, default 200, for FLEET_HOURS
- *    hours, default 2, at the per-agent rates documented there) delivered the way AWS delivers it, through the
+ * 1. Ingest slice: a generated fleet (bench/fleet/workload.ts: FLEET_AGENTS agents, default 20, for FLEET_HOURS
+ *    hours, default 1, at the per-agent rates documented there) delivered the way AWS delivers it, through the
  *    handlers bundled by `cdk synth`: trail files -> IngestObjects (one S3 notification per invocation), management
  *    events -> IngestEvents (SQS batches of 100), node-agent batches -> IngestHttp (one per node and minute), then
  *    the hourly Baselines and Drift runs. DynamoDB is dynalite behind a counting endpoint (bench/fleet/endpoint.ts).
- * 2. Drift scaling: stores holding DRIFT_AGENTS x {1,2,4} agents (default 10) with DRIFT_DAYS x {1,2,4} days of
- *    history (default 2): fleet x history = 1x, 4x, 16x. The same new hour (DRIFT_AGENTS agents) is added, then the
+ * 2. Drift scaling: stores holding DRIFT_AGENTS x {1,2,4} agents (default 2) with DRIFT_DAYS x {1,2,4} days of
+ *    history (default 0.5): fleet x history = 1x, 4x, 16x. The same new hour (DRIFT_AGENTS agents) is added, then the
  *    bundled Drift handler runs as DriftOnIngest starts it (`sinceHours: 24`): read units, items read, duration and
  *    heap per run, per new event. History is written through the ingest pipeline in process (not metered), with
  *    node-agent batches per 10 minutes instead of per minute (the same hourly aggregates, fewer requests).
@@ -190,10 +190,10 @@ async function populate(dynamoEndpoint: string, agents: Agent[], days: number, n
 }
 
 export async function bench(): Promise<BenchRow[]> {
-  const agentsN = env('FLEET_AGENTS', 200);
-  const hours = env('FLEET_HOURS', 2);
-  const driftAgents = env('DRIFT_AGENTS', 10);
-  const driftDays = env('DRIFT_DAYS', 2);
+  const agentsN = env('FLEET_AGENTS', 20);
+  const hours = env('FLEET_HOURS', 1);
+  const driftAgents = env('DRIFT_AGENTS', 2);
+  const driftDays = env('DRIFT_DAYS', 0.5);
   const now = Math.floor(Date.now() / HOUR) * HOUR;
 
   let db = await startEmbedded();
