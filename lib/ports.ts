@@ -171,3 +171,13 @@ export interface PullRequestRef {
 export interface PullRequests {
   open(req: PullRequestRequest): Promise<PullRequestRef>;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Workflow callbacks
+
+/** Answers a waiting workflow task (a Step Functions task token; the rollout's worker and approval callbacks). */
+export interface TaskTokens {
+  succeed(token: string, output: unknown): Promise<void>;
+  /** `error` is the name the state machine matches in Retry/Catch (e.g. `Warden.StepError`). */
+  fail(token: string, error: string, cause: string): Promise<void>;
+}

@@ -12,6 +12,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import middy from '@middy/core';
 import { z } from 'zod';
+import { recordCalls } from '../../lib/adapters/aws-calls.ts';
 import { EventBridgeSink } from '../../lib/adapters/eventbridge.ts';
 import { auditInput } from '../../lib/audit/service.ts';
 import { runDrift } from '../../lib/drift/service.ts';
@@ -29,7 +30,7 @@ const eventSchema = z.object({
   fpBudget: z.number().gt(0).max(0.5).optional(),
 });
 
-const events = new EventBridgeClient({});
+const events = recordCalls(new EventBridgeClient({}));
 
 async function run(event: unknown) {
   const e = eventSchema.parse(event ?? {});

@@ -13,14 +13,15 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { recordCalls } from '../../lib/adapters/aws-calls.ts';
 import { learnFlowFormats, loadFlowFormats } from '../../lib/adapters/vpc-flow-formats.ts';
 import { ingestStream } from '../shared/ingest.ts';
 import { poisonMessage } from '../shared/quarantine.ts';
 import { config, logger, metrics, store, tracer } from '../shared/runtime.ts';
 import { parseS3Notification } from '../shared/s3-event.ts';
 
-const s3 = tracer.captureAWSv3Client(new S3Client({}));
-const ec2 = tracer.captureAWSv3Client(new EC2Client({}));
+const s3 = tracer.captureAWSv3Client(recordCalls(new S3Client({})));
+const ec2 = tracer.captureAWSv3Client(recordCalls(new EC2Client({})));
 const processor = new BatchProcessor(EventType.SQS);
 
 async function onMessage(record: SQSRecord): Promise<void> {

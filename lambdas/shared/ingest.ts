@@ -4,6 +4,7 @@
  */
 import { Readable } from 'node:stream';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { recordCalls } from '../../lib/adapters/aws-calls.ts';
 import { type IngestOptions, type IngestReport, ingestStream as pipelineIngest } from '../../lib/ingest/pipeline.ts';
 import type { Store } from '../../lib/ports.ts';
 
@@ -12,7 +13,7 @@ export type { IngestReport };
 /** Detail type of the event that makes drift classification run on ingest (a rule on the Warden bus). */
 export const INGESTED_DETAIL_TYPE = 'Warden Observations Ingested';
 
-const events = new EventBridgeClient({});
+const events = recordCalls(new EventBridgeClient({}));
 
 /**
  * Announces stored observations on the Warden bus so drift classification runs on ingest. Best effort: the data is

@@ -8,6 +8,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
+import { recordCalls } from '../../lib/adapters/aws-calls.ts';
 import { DynamoStore } from '../../lib/adapters/dynamo-store.ts';
 
 const envSchema = z.object({
@@ -39,7 +40,7 @@ export const logger = new Logger();
 export const metrics = new Metrics();
 export const tracer = new Tracer();
 
-const ddb = tracer.captureAWSv3Client(new DynamoDBClient({}));
+const ddb = tracer.captureAWSv3Client(recordCalls(new DynamoDBClient({})));
 export const store = new DynamoStore({
   tableName: config.WARDEN_TABLE_NAME,
   client: ddb,

@@ -32,10 +32,22 @@ export interface WardenProps {
   /** Keep the table, key and created buckets when the stack is deleted. Default true (evidence outlives a stack). */
   retainData?: boolean;
   /**
-   * The rollout state machine: IAM tightenings go as pull requests to `iamRepository`, Kubernetes artifacts to
-   * `gitOpsRepository` (both `owner/repo`); the GitHub token and webhook secret live in Secrets Manager.
+   * GitHub for the rollout state machine (which is always deployed). With `iamRepository` IAM tightenings go as pull
+   * requests there (answered by the review webhook); without it they are proposed in the proposals bucket and wait
+   * for an approval. With `gitOpsRepository` Kubernetes artifacts go as pull requests there; without it they are
+   * written to the bucket's `cluster/` prefix. Repositories are `owner/repo`; the GitHub token and webhook secret live
+   * in Secrets Manager (`githubSecretArn`, created empty when omitted).
    */
-  rollout?: { iamRepository: string; gitOpsRepository: string; githubSecretArn?: string; githubApiUrl?: string };
+  rollout?: RolloutGitHub;
+  /** SNS topic (ARN) every Warden alarm notifies, in alarm and back to OK. Unset: alarms only show in CloudWatch. */
+  alarmTopicArn?: string;
+}
+
+export interface RolloutGitHub {
+  iamRepository?: string;
+  gitOpsRepository?: string;
+  githubSecretArn?: string;
+  githubApiUrl?: string;
 }
 
 export const DEFAULTS = {
@@ -70,12 +82,22 @@ const contextSchema = z
     retainData: z.union([z.boolean(), z.enum(['true', 'false']).transform((s) => s === 'true')]).default(true),
     rollout: z
       .object({
-        iamRepository: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'owner/repo'),
-        gitOpsRepository: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'owner/repo'),
+        iamRepository: z
+          .string()
+          .regex(/^[^/\s]+\/[^/\s]+$/, 'owner/repo')
+          .optional(),
+        gitOpsRepository: z
+          .string()
+          .regex(/^[^/\s]+\/[^/\s]+$/, 'owner/repo')
+          .optional(),
         githubSecretArn: z.string().startsWith('arn:').optional(),
         githubApiUrl: z.string().url().optional(),
       })
       .strict()
+      .optional(),
+    alarmTopicArn: z
+      .string()
+      .regex(/^arn:[^:]+:sns:[^:]+:\d{12}:[\w-]+$/, 'an SNS topic ARN')
       .optional(),
   })
   .strict();
@@ -90,7 +112,10 @@ export const CONTEXT_KEYS = [
   'maxPayloadBytes',
   'retainData',
   'rollout',
+  'alarmTopicArn',
 ] as const;
+
+type OptionalKey = 'bedrockInvocationLogGroupName' | 'rollout' | 'alarmTopicArn';
 
 /**
  * Reads WardenProps from CDK context via `get(key)`. Values given on the command line arrive as strings, so JSON
@@ -98,8 +123,7 @@ export const CONTEXT_KEYS = [
  */
 export function propsFromContext(
   get: (key: string) => unknown,
-): Required<Omit<WardenProps, 'bedrockInvocationLogGroupName' | 'rollout'>> &
-  Pick<WardenProps, 'bedrockInvocationLogGroupName' | 'rollout'> {
+): Required<Omit<WardenProps, OptionalKey>> & Pick<WardenProps, OptionalKey> {
   const raw: Record<string, unknown> = {};
   for (const k of CONTEXT_KEYS) {
     let v = get(`warden:${k}`);

@@ -1,12 +1,14 @@
 /**
  * The rollout worker: consumes the step requests the state machine sends to the worker queue
- * (`sqs:sendMessage.waitForTaskToken`), runs the step and answers the task token. The IAM pull request step is
- * answered later, by the review webhook (`handleReviewWebhook`) when the pull request is merged or closed.
- * Runs as the worker Lambda in AWS (SQS event source) and in-process in the emulator test.
+ * (`sqs:sendMessage.waitForTaskToken`), runs the step and answers the task token. The IAM step is answered later:
+ * with a GitHub repository by the review webhook (`handleReviewWebhook`) when the pull request is merged or closed;
+ * without one by the approval callback (lib/rollout/approval.ts) when every proposal of the class is decided.
+ * Runs as the worker Lambda in AWS (SQS event source) and in-process in the emulator tests.
  */
-import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
-import { ROLLOUT_STEPS } from '../core/rollout/definition.ts';
+import type { TaskTokens } from '../ports.ts';
+import { awaitApprovals } from './approval.ts';
+import { classInputSchema, parseStepInput, workerMessageSchema } from './schemas.ts';
 import {
   type ClassInput,
   completeIamReview,
@@ -14,17 +16,15 @@ import {
   openIamPullRequests,
   type RolloutDeps,
   runStep,
+  type StoreDeps,
 } from './steps.ts';
 
-export const workerMessageSchema = z.object({
-  step: z.enum(ROLLOUT_STEPS),
-  taskToken: z.string().min(1),
-  execution: z.string().optional(),
-  input: z.record(z.string(), z.unknown()),
-});
+export { workerMessageSchema };
 
 export interface WorkerDeps extends RolloutDeps {
-  sfn: Pick<SFNClient, 'send'>;
+  tokens: TaskTokens;
+  /** How an IAM tightening is reviewed: a pull request (GitHub) or a proposal in S3 awaiting approval. */
+  iamReview: 'pull-request' | 'approval';
 }
 
 const REVIEW_KIND = 'rollout-review';
@@ -40,29 +40,29 @@ export async function handleWorkerMessage(body: string, deps: WorkerDeps): Promi
   const msg = workerMessageSchema.parse(JSON.parse(body));
   try {
     if (msg.step === 'iam-pull-request') {
-      const ci = msg.input as unknown as ClassInput;
+      const ci = parseStepInput(classInputSchema, msg.step, msg.input);
       const results = await openIamPullRequests(ci, deps);
       const open = results.filter((r) => r.pr);
       if (open.length === 0) {
-        const out = await completeIamReview(ci, results, deps);
-        await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: msg.taskToken, output: JSON.stringify(out) }));
+        await deps.tokens.succeed(msg.taskToken, await completeIamReview(ci, results, deps));
         return 'answered';
+      }
+      if (deps.iamReview === 'approval') {
+        await awaitApprovals(msg.taskToken, ci, results, deps);
+        return 'awaiting-review';
       }
       const pending: PendingReview = { taskToken: msg.taskToken, input: ci, results };
       for (const r of open) await deps.store.putDoc(REVIEW_KIND, 'global', String(r.pr!.number), pending);
       return 'awaiting-review';
     }
-    const out = await runStep(msg.step, msg.input, deps);
-    await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: msg.taskToken, output: JSON.stringify(out ?? {}) }));
+    await deps.tokens.succeed(msg.taskToken, (await runStep(msg.step, msg.input, deps)) ?? {});
     return 'answered';
   } catch (err) {
     const e = err as Error;
-    await deps.sfn.send(
-      new SendTaskFailureCommand({
-        taskToken: msg.taskToken,
-        error: e.name?.startsWith('Warden.') ? e.name : 'Warden.StepError',
-        cause: String(e.message).slice(0, 32_000),
-      }),
+    await deps.tokens.fail(
+      msg.taskToken,
+      e.name?.startsWith('Warden.') ? e.name : 'Warden.StepError',
+      String(e.message),
     );
     return 'answered';
   }
@@ -83,7 +83,7 @@ export const reviewWebhookSchema = z.object({
  */
 export async function handleReviewWebhook(
   payload: unknown,
-  deps: WorkerDeps,
+  deps: StoreDeps & { tokens: TaskTokens },
 ): Promise<'ignored' | 'recorded' | 'answered'> {
   const ev = reviewWebhookSchema.parse(payload);
   if (ev.action !== 'closed') return 'ignored';
@@ -103,7 +103,6 @@ export async function handleReviewWebhook(
   for (const r of results.filter((x) => x.pr))
     await deps.store.putDoc(REVIEW_KIND, 'global', String(r.pr!.number), updated);
   if (results.some((r) => r.pr && r.merged === undefined)) return 'recorded';
-  const out = await completeIamReview(pending.input, results, deps);
-  await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: pending.taskToken, output: JSON.stringify(out) }));
+  await deps.tokens.succeed(pending.taskToken, await completeIamReview(pending.input, results, deps));
   return 'answered';
 }

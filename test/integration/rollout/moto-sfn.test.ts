@@ -18,6 +18,7 @@ import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSCli
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitHubPullRequests } from '../../../lib/adapters/github.ts';
 import { openStore } from '../../../lib/adapters/open-store.ts';
+import { SfnTaskTokens } from '../../../lib/adapters/sfn-task-tokens.ts';
 import { rolloutAuditRecords, verifyAuditTrail } from '../../../lib/audit/service.ts';
 import { rolloutDefinition } from '../../../lib/core/rollout/definition.ts';
 import type { Store, WardenEvent } from '../../../lib/ports.ts';
@@ -72,7 +73,8 @@ describe('rollout state machine in moto Step Functions', () => {
       reviews: new FixedReviewGate(false), // unused by the worker: the webhook answers the review
       events: { publish: async (e) => void events.push(...e) },
       now: () => new Date().toISOString(),
-      sfn,
+      tokens: new SfnTaskTokens(sfn),
+      iamReview: 'pull-request',
     };
     const exec = await sfn.send(
       new StartExecutionCommand({
