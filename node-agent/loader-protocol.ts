@@ -69,7 +69,6 @@ export const DROP_REASONS = [
   'seccomp_rate',
   'user_decode',
 ] as const;
-export type DropReason = (typeof DROP_REASONS)[number];
 
 export const dropsRecordSchema = z.object({
   type: z.literal('drops'),
@@ -117,10 +116,8 @@ export type OpenRecord = z.infer<typeof openTracer.schema>;
 export type ConnectRecord = z.infer<typeof connectTracer.schema>;
 export type DnsRecord = z.infer<typeof dnsTracer.schema>;
 export type SyscallsRecord = z.infer<typeof syscallsTracer.schema>;
-export type SeccompRecord = z.infer<typeof seccompTracer.schema>;
 export type DropsRecord = z.infer<typeof dropsRecordSchema>;
 export type AckRecord = z.infer<typeof ackRecordSchema>;
-export type WarnRecord = z.infer<typeof warnRecordSchema>;
 /** Any record the loader process writes. */
 export type LoaderRecord = z.infer<typeof loaderRecordSchema>;
 

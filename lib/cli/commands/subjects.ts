@@ -4,10 +4,10 @@
  * registering a column provider.
  */
 import type { Command } from 'commander';
-import { openStore, StoreSpecError } from '../../adapters/open-store.ts';
+import { openStore } from '../../adapters/open-store.ts';
 import type { Store, SubjectRecord } from '../../ports.ts';
 import { hint } from '../hints.ts';
-import { CliError, emit, globalOpts } from '../output.ts';
+import { emit, globalOpts } from '../output.ts';
 
 export interface SubjectRow extends SubjectRecord {
   [column: string]: unknown;
@@ -43,10 +43,7 @@ export function register(program: Command): void {
     .action(async function (this: Command) {
       // The class, baseline and track columns register when their commands' modules load (commands load lazily).
       await Promise.all([import('./baseline.ts'), import('./classes.ts'), import('./track.ts')]);
-      const store = await openStore(globalOpts(this).store).catch((err: unknown) => {
-        if (err instanceof StoreSpecError) throw new CliError(err.message, 2, { cause: err });
-        throw err;
-      });
+      const store = await openStore(globalOpts(this).store);
       let rows: SubjectRow[];
       try {
         rows = await subjectRows(store);

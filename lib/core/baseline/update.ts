@@ -15,7 +15,6 @@ import {
   BASELINE_SCHEMA,
   type Baseline,
   type BaselineConfig,
-  type BaselineSummary,
   type ConvergencePoint,
   DEFAULT_BASELINE_CONFIG,
   type EnvelopeEntry,
@@ -249,24 +248,4 @@ export function previewOpenWindows(
   const until = Math.max(nowMs, last + WINDOW_MS + b.config.settleMs);
   const folded = updateBaseline(b, open, iso(until)).baseline;
   return { baseline: { ...folded, updatedAt: now }, openWindows: new Set(open.map((r) => r.window)).size };
-}
-
-export function activeEnvelope(b: Baseline): EnvelopeEntry[] {
-  return b.entries.filter((e) => e.active);
-}
-
-/** A compact summary of a baseline for listings. */
-export function summarize(b: Baseline): BaselineSummary {
-  const closed = b.convergence.filter((p) => p.closed);
-  const active = b.entries.filter((e) => e.active).length;
-  return {
-    subject: b.subject,
-    status: b.status,
-    version: b.version,
-    updatedAt: b.updatedAt,
-    activeKeys: active,
-    agedKeys: b.entries.length - active,
-    periods: closed.length,
-    lastNewKeys: closed[closed.length - 1]?.newKeys,
-  };
 }
