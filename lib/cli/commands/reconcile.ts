@@ -4,13 +4,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { parseTime, withStore } from '../../baselines/with-store.ts';
 import { parseSubject } from '../../core/observation.ts';
 import { renderReconcileHtml, renderReconcileMarkdown } from '../../core/reconcile/render.ts';
 import type { DeclaredScopeReader } from '../../core/reconcile/types.ts';
 import { runReconcile } from '../../reconcile/service.ts';
 import { inputError } from '../errors.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
+import { parseTime, withStore } from '../with-store.ts';
 
 export interface ScopeOptions {
   scope?: string;

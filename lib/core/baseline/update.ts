@@ -7,8 +7,9 @@
  * convergence periods before it, applies aging (keys unseen for `agingMs` leave the active envelope but stay in
  * `entries`), and adds one sample per tracked rate series (0 when the key was not seen that hour).
  */
-import type { AggregateRow } from '../../ports.ts';
+
 import { NON_BEHAVIOR_KINDS, WINDOW_MS } from '../observation.ts';
+import type { AggregateRow } from '../store/aggregate-row.ts';
 import { convergenceStatus } from './convergence.ts';
 import { addHour, emptyRateEnvelopeSet } from './rate-envelope.ts';
 import {
