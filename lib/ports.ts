@@ -3,28 +3,13 @@
  * (DynamoDB / dynalite store, EventBridge, IAM/EKS/Bedrock readers, GitHub, Kubernetes).
  */
 import type { AttrValue, Layer, Observation, Reject, SourceName } from './core/observation.ts';
+import type { AggregateRow } from './core/store/aggregate-row.ts';
 import type { FoldedBatch } from './core/store/folded.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Store
 
-/** One stored aggregate: all observations of one behavior key of one subject in one hourly window. */
-export interface AggregateRow {
-  subject: string;
-  key: string;
-  /** Window start, ISO UTC (see windowStart in core/observation). */
-  window: string;
-  layer: Layer;
-  kind: string;
-  count: number;
-  firstSeen: string;
-  lastSeen: string;
-  sources: SourceName[];
-  /** Attributes of the first observation that created the aggregate (bounded; e.g. size of a model file, bytes). */
-  attrs: Record<string, AttrValue>;
-  /** Summed numeric attributes over the window (e.g. bytes, records, inputTokens). */
-  sums: Record<string, number>;
-}
+export type { AggregateRow } from './core/store/aggregate-row.ts';
 
 /** A subject as the store knows it. */
 export interface SubjectRecord {

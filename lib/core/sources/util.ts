@@ -31,13 +31,6 @@ export function num(v: unknown): number | undefined {
   return undefined;
 }
 
-export function bool(v: unknown): boolean | undefined {
-  if (typeof v === 'boolean') return v;
-  if (v === 'true') return true;
-  if (v === 'false') return false;
-  return undefined;
-}
-
 export function obj(v: unknown): JsonObject | undefined {
   return isObject(v) ? v : undefined;
 }

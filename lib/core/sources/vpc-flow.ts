@@ -25,7 +25,7 @@ import { canonicalPort, keys, subjectIds } from '../observation.ts';
 import { isCloudWatchPayload, parseCloudWatchRecord } from './cloudwatch.ts';
 import type { FileParser, ParseContext, RecordInput, RecordResult, SourceParser } from './types.ts';
 import { hashId, isObject, normalizeTime, parseJson, reject, typeName } from './util.ts';
-import { ALL_FIELDS, defaultFormatFor, isDefaultFlowLine, matchDefaultFormat } from './vpc-flow-format.ts';
+import { ALL_FIELDS, defaultFormatFor, matchDefaultFormat } from './vpc-flow-format.ts';
 
 export { ALL_FIELDS, V2_FIELDS } from './vpc-flow-format.ts';
 
@@ -40,11 +40,6 @@ const ALIASES: Readonly<Record<string, string>> = {
   srcip: 'srcaddr',
   dstip: 'dstaddr',
 };
-
-/** A headerless line in the v2 default order or another default order (kept for callers of the old name). */
-export function isV2FlowLine(line: string): boolean {
-  return isDefaultFlowLine(line);
-}
 
 /** A header line: every token is a flow-log field name (or `${name}`), and it names the addresses or the version. */
 export function isFlowHeader(line: string): boolean {
