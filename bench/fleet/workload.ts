@@ -10,7 +10,7 @@
  * Seeded: the same parameters give the same bytes.
  */
 import { gzipSync } from 'node:zlib';
-import { Rng } from '../../lib/scenarios/rng.ts';
+import { Rng } from '../../lib/demo/rng.ts';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';
