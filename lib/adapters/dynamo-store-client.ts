@@ -100,7 +100,8 @@ export async function batchGet(ctx: DynamoContext, keys: readonly ItemKey[]): Pr
     };
     while (request && Object.keys(request).length > 0) {
       const got = await ctx.doc.send(new BatchGetCommand({ RequestItems: request }));
-      for (const item of got.Responses?.[ctx.table] ?? []) out.set(keyString({ pk: String(item.pk), sk: String(item.sk) }), item);
+      for (const item of got.Responses?.[ctx.table] ?? [])
+        out.set(keyString({ pk: String(item.pk), sk: String(item.sk) }), item);
       request = got.UnprocessedKeys as typeof request;
     }
   }
