@@ -417,6 +417,23 @@ describe('ingest, backfill, reconcile, baselines and drift on the deployed stack
 
 describe('the rollout without GitHub: proposal in S3, approval through the endpoint', () => {
   it('runs the deployed state machine to completion once the proposal is approved', async () => {
+    // Three days ago the node agent saw the same connect and syscalls as in the held-out day: the artifacts are
+    // generated from them (a seccomp envelope and an egress rule), and the held-out day replays through them.
+    const earlier = {
+      schema: 'warden.node-agent/v1',
+      agent: { node: 'ip-10-0-3-1', cluster: 'prod', version: '0.1.0' },
+      window: { start: hoursAgo(72), end: hoursAgo(71) },
+      records: [
+        { type: 'connect', time: hoursAgo(72), count: 40, daddr: '52.217.10.4', dport: 443, attribution: who() },
+        { type: 'syscalls', time: hoursAgo(72), counts: { read: 900, openat: 120, write: 40 }, attribution: who() },
+      ],
+    };
+    const http = await invoke<{ statusCode: number; body: string }>(
+      'IngestHttp',
+      urlEvent(JSON.stringify(earlier), {}, `arn:aws:iam::${ACCOUNT}:role/node-agent`),
+    );
+    expect(http.statusCode, http.body).toBe(200);
+    await invoke('Baselines', { subjects: [SUBJECT] });
     const sfn = new SFNClient(moto.clientConfig);
     const rolloutId = 'r-e2e-approval';
     const exec = await sfn.send(
@@ -426,7 +443,11 @@ describe('the rollout without GitHub: proposal in S3, approval through the endpo
         input: JSON.stringify({
           rolloutId,
           observationSeconds: 0,
-          threshold: { maxWouldDenyEvents: 0, maxWouldDenyRatio: 0 },
+          // The last day is held out of generation and replayed: it holds the node agent's connect and syscall
+          // records and the PutObject calls (an empty window would be "not measured" and the rollout would refuse).
+          // The threshold lets that day's new behaviour through: this test is about the approval path.
+          evaluation: { mode: 'held-out', holdoutDays: 1 },
+          threshold: { maxWouldDenyEvents: 1000, maxWouldDenyRatio: 1 },
           subjects: [{ subject: SUBJECT, class: 'customer-support', track: 'observe-in-production' }],
         }),
       }),
@@ -471,7 +492,7 @@ describe('the rollout without GitHub: proposal in S3, approval through the endpo
       new ListObjectsV2Command({ Bucket: bucket, Prefix: 'cluster/prod/support/kb-reader/' }),
     );
     const files = (manifests.Contents ?? []).map((o) => o.Key!);
-    expect(files.some((k) => k.includes('enforce'))).toBe(true);
+    expect(files.some((k) => k.includes('enforce')), `${files.join(' ')} | ${steps.join(' | ')}`).toBe(true);
     const np = await s3.send(
       new GetObjectCommand({ Bucket: bucket, Key: files.find((k) => /network-?policy/i.test(k))! }),
     );
