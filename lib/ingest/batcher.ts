@@ -53,6 +53,8 @@ export interface ParseOptions {
   rejectBatchSize?: number;
   /** Records larger than this (characters) are rejected as `record-too-large`; default the splitter's 5 MiB. */
   maxRecordChars?: number;
+  /** A gzip input stops (quarantined as `decompressed-too-large`, records before it kept) past this many bytes. */
+  maxDecodedBytes?: number;
 }
 
 export interface NamedStream {
@@ -149,7 +151,7 @@ export class Batcher {
       }
     };
     const whole = input.fileSize === undefined ? undefined : readSmallFileText(input.name, input.fileSize);
-    const text = whole === undefined ? decodeBytes(input.stream) : undefined;
+    const text = whole === undefined ? decodeBytes(input.stream, { maxDecodedBytes: this.opts.maxDecodedBytes }) : undefined;
     if (text) {
       for await (const chunk of text.chunks) {
         await handle(splitter.push(chunk));

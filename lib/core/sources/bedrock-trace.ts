@@ -27,19 +27,30 @@ import { type AttrValue, type Correlation, keys, type Layer, type Observation, s
 import { isCloudWatchPayload, parseCloudWatchRecord } from './cloudwatch.ts';
 import { contentAttrs, findTicket } from './redact.ts';
 import type { FileParser, ParseContext, RecordInput, RecordResult, SourceParser } from './types.ts';
-import { hashId, isObject, normalizeTime, num, obj, parseJson, reject, schemaReason, str, typeName } from './util.ts';
+import {
+  boundedJson,
+  hashId,
+  isObject,
+  NUMERIC_BOUNDS,
+  normalizeTime,
+  num,
+  obj,
+  parseJson,
+  reject,
+  schemaReason,
+  str,
+  typeName,
+} from './util.ts';
 
 const s = z.string().nullish();
+const tokenCount = z.number().int().min(0).max(NUMERIC_BOUNDS.tokens).nullish();
 const modelIn = z.object({ traceId: s, text: s, type: s, foundationModel: s }).passthrough();
 const modelOut = z
   .object({
     traceId: s,
     metadata: z
       .object({
-        usage: z
-          .object({ inputTokens: z.number().nullish(), outputTokens: z.number().nullish() })
-          .passthrough()
-          .nullish(),
+        usage: z.object({ inputTokens: tokenCount, outputTokens: tokenCount }).passthrough().nullish(),
       })
       .passthrough()
       .nullish(),
@@ -287,7 +298,7 @@ class PartReader {
       if (names.length) attrs.parameterNames = names;
       const params = ag.parameters ?? ag.requestBody;
       Object.assign(attrs, contentAttrs('parameters', params, this.ctx));
-      ticketText = JSON.stringify(params ?? '');
+      ticketText = boundedJson(params ?? '');
     } else if (kb?.knowledgeBaseId) {
       key = keys.kb(kb.knowledgeBaseId);
       kind = 'kb';
@@ -298,7 +309,7 @@ class PartReader {
       kind = 'agent';
       if (co.agentCollaboratorName) attrs.collaboratorName = co.agentCollaboratorName;
       Object.assign(attrs, contentAttrs('input', co.input, this.ctx));
-      ticketText = JSON.stringify(co.input ?? '');
+      ticketText = boundedJson(co.input ?? '');
     } else if (ci) {
       key = keys.tool('code-interpreter', 'execute');
       Object.assign(attrs, contentAttrs('code', ci.code, this.ctx));
@@ -355,7 +366,7 @@ class PartReader {
     const correlation: Correlation = { ...this.baseCorrelation };
     if (traceId) {
       correlation.traceId = traceId;
-      const step = /-(\d+)$/.exec(traceId);
+      const step = /-(\d{1,9})$/.exec(traceId);
       if (step) attrs.traceStep = Number(step[1]);
     }
     if (ticket) correlation.ticket = ticket;
