@@ -203,6 +203,7 @@ class PartReader {
   private readonly subject: string;
   private readonly baseCorrelation: Correlation = {};
   private readonly idBase: string;
+  private readonly accountId: string | undefined;
 
   constructor(
     private readonly part: TracePart,
@@ -213,8 +214,10 @@ class PartReader {
   ) {
     this.idBase = hashId('bedrock-trace', input.text);
     const aliasArn = part.agentAliasArn ?? part.callerChain?.find((c) => c.agentAliasArn)?.agentAliasArn ?? undefined;
-    const region =
-      (aliasArn ? /^arn:[^:]+:bedrock:([^:]+):/.exec(aliasArn)?.[1] : undefined) ?? part.region ?? ctx.defaultRegion;
+    const arn = aliasArn ? /^arn:[^:]+:bedrock:([^:]+):(\d{12}):/.exec(aliasArn) : null;
+    const region = arn?.[1] ?? part.region ?? ctx.defaultRegion;
+    // The account the agent lives in, for the ingest scope check (lib/core/trust).
+    if (arn) this.accountId = arn[2];
     const ref: BedrockAgentRef = {};
     if (part.agentId) ref.agentId = part.agentId;
     if (part.agentAliasId) ref.agentAliasId = part.agentAliasId;
@@ -374,6 +377,7 @@ class PartReader {
     if (this.part.agentAliasId) attrs.agentAliasId = this.part.agentAliasId;
     if (this.part.agentVersion) attrs.agentVersion = this.part.agentVersion;
     if (this.part.collaboratorName) attrs.collaboratorName ??= this.part.collaboratorName;
+    if (this.accountId) attrs.accountId = this.accountId;
     const obs: Observation = {
       v: 1,
       id: `${this.idBase}:${this.out.observations.length}`,

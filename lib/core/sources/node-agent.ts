@@ -7,7 +7,7 @@
  *    records: [...] }`.
  * Records are already aggregated by the agent (`count`); each carries an `attribution` (cgroup -> container -> pod ->
  * Deployment, or a local watch name) from which the parser derives the subject:
- * `k8s:<cluster>/<ns>/<deployment>`, `local:<name>`, else `unattributed:<ns/pod | cgroup path | cgroup:id>`.
+ * `k8s:<cluster>/<ns>/<deployment>`, `local:<name>`, else `unattributed:<cluster>/<ns/pod | container:id | cgroup:path>`.
  *
  * Validation is per record: one malformed record becomes a reject and the rest of the batch still yields
  * observations. Only a batch whose envelope is unusable is rejected as a whole.
@@ -306,10 +306,13 @@ export function subjectOf(a: Attribution, cluster: string | undefined): string {
   if (a.local) return `local:${a.local}`;
   if (a.namespace && a.deployment && cluster) return `k8s:${cluster}/${a.namespace}/${a.deployment}`;
   if (a.namespace && a.pod) return `unattributed:${cluster ? `${cluster}/` : ''}${a.namespace}/${a.pod}`;
-  if (a.containerId) return `unattributed:container:${a.containerId.slice(0, 12)}`;
-  if (a.cgroupPath) return `unattributed:cgroup:${a.cgroupPath}`;
+  // Unresolved containers and cgroups are the cluster's (`unattributed:<cluster>/...`): two clusters' cgroups never
+  // share a subject, and a node agent's scope (its cluster) covers them. Local mode has no cluster.
+  const within = cluster ? `${cluster}/` : '';
+  if (a.containerId) return `unattributed:${within}container:${a.containerId.slice(0, 12)}`;
+  if (a.cgroupPath) return `unattributed:${within}cgroup:${a.cgroupPath}`;
   const id = cgroupIdString(a);
-  return `unattributed:cgroup:${id ?? 'unknown'}`;
+  return `unattributed:${within}cgroup:${id ?? 'unknown'}`;
 }
 
 function correlationOf(a: Attribution, pid?: number): Correlation {

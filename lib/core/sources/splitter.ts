@@ -66,6 +66,8 @@ const RECORDS_PREFIX = /^\{\s*"Records"\s*:\s*\[/;
 /** The fast path gives up on a file after this many slices that did not parse (malformed records in it). */
 const FAST_MAX_FAILURES = 3;
 const VALUE_START = /[^\s,:]/g;
+/** Blank characters looked past after a newline when deciding whether the next line starts a record. */
+const LOOKAHEAD = 64;
 const SCALAR_END = /[\s,\]}]/g;
 
 export class RecordSplitter {
@@ -249,11 +251,12 @@ export class RecordSplitter {
         if (this.recStart >= 0 && this.recKind === 'container') {
           // JSON strings hold no raw newline: one here means the record's line was cut inside a string.
           const nl = this.newlineIn(this.pos, q < 0 ? buf.length : q);
-          if (nl >= 0 && nl + 1 >= buf.length && !ended) {
+          const opens = nl >= 0 ? this.nextLineOpensObject(nl) : false;
+          if (opens === undefined && !ended) {
             this.pos = nl; // whether the next line starts a record is known with the next chunk
             return;
           }
-          if (nl >= 0 && this.nextLineOpensObject(nl)) {
+          if (opens) {
             this.inString = false;
             this.pos = nl;
             this.depth = this.elementDepth;
@@ -388,7 +391,7 @@ export class RecordSplitter {
         this.closeRecord(out, i);
         continue;
       }
-      if (c === 10 && this.recStart >= 0 && i + 1 >= n && !ended) {
+      if (c === 10 && this.recStart >= 0 && !ended && this.nextLineOpensObject(i) === undefined) {
         this.pos = i; // whether the next line starts a record is known with the next chunk
         return;
       }
@@ -424,7 +427,7 @@ export class RecordSplitter {
   private brokenAtNewline(nl: number): boolean {
     const buf = this.buf;
     if (this.recStart < 0 || this.recKind !== 'container' || buf.charCodeAt(this.recStart) !== 123) return false;
-    if (!this.nextLineOpensObject(nl)) return false;
+    if (this.nextLineOpensObject(nl) !== true) return false;
     if (this.elementDepth === 0 && this.records === 0 && !this.recNewline) return true;
     if (this.depth !== this.elementDepth + 1) return false;
     let prev = nl - 1;
@@ -432,11 +435,20 @@ export class RecordSplitter {
     return buf.charCodeAt(prev) !== 58;
   }
 
-  /** The line after the newline at `nl` starts (at column 0) with `{`. */
-  private nextLineOpensObject(nl: number): boolean {
-    let next = nl + 1;
-    if (this.buf.charCodeAt(next) === 13) next++;
-    return this.buf.charCodeAt(next) === 123;
+  /**
+   * The next non-blank line after the newline at `nl` starts at column 0 with `{` (blank lines between are skipped,
+   * up to a short lookahead). Undefined when the buffer ends before that is known.
+   */
+  private nextLineOpensObject(nl: number): boolean | undefined {
+    const buf = this.buf;
+    const end = Math.min(buf.length, nl + 1 + LOOKAHEAD);
+    let lineStart = nl + 1;
+    for (let j = nl + 1; j < end; j++) {
+      const c = buf.charCodeAt(j);
+      if (c === 10) lineStart = j + 1;
+      else if (c !== 13 && c !== 32 && c !== 9) return c === 123 && /^\r?$/.test(buf.slice(lineStart, j));
+    }
+    return end < nl + 1 + LOOKAHEAD ? undefined : false;
   }
 
   /**

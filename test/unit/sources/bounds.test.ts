@@ -152,9 +152,10 @@ describe('a malformed line does not swallow the lines after it', () => {
     ['cut after a colon', `{"eventVersion":`],
     ['cut after an open array', `{"resources":[`],
     ['cut inside a nested object', `{"userIdentity":{"type":"Ass`],
+    ['cut, then a blank line', `{"eventVersion":"1.0\n`],
   ])('first line %s', (_n, bad) => {
     for (const eol of ['\n', '\r\n']) {
-      const r = parseText([bad, good(1), good(2)].join(eol) + eol, ctx());
+      const r = parseText([bad.replace('\n', eol), good(1), good(2)].join(eol) + eol, ctx());
       expect(r.records).toBe(3);
       expect(r.observations.map((o) => o.correlation.eventId)).toEqual(['e-1', 'e-2']);
       expect(r.rejects).toHaveLength(1);
