@@ -1,14 +1,17 @@
 /**
  * What every Warden Lambda shares, created once per execution environment (module scope): configuration from the
  * environment (zod-checked: a misconfigured function fails at cold start, not per record), Powertools logger,
- * metrics and tracer, and the store over the deployed table.
+ * metrics and tracer, the store over the deployed table, and the Warden bus as an EventSink.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { z } from 'zod';
 import { DynamoStore } from '../../lib/adapters/dynamo-store.ts';
+import { EventBridgeSink } from '../../lib/adapters/eventbridge.ts';
+import type { EventSink } from '../../lib/ports.ts';
 
 const envSchema = z.object({
   WARDEN_TABLE_NAME: z.string().min(1),
@@ -19,6 +22,16 @@ const envSchema = z.object({
     .int()
     .positive()
     .default(1024 * 1024),
+  /** Decompressed bytes one HTTPS body may expand to; default 32 x MAX_PAYLOAD_BYTES. */
+  MAX_DECODED_BYTES: z.coerce.number().int().positive().optional(),
+  /** Decompressed bytes of one S3 object; default 2 GiB (a gzip bomb is also stopped by its ratio). */
+  MAX_OBJECT_DECODED_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(2 * 1024 ** 3),
+  /** The Warden event bus (every function gets it from the stack). */
+  WARDEN_BUS_NAME: z.string().min(1).optional(),
 });
 
 export type WardenEnv = z.infer<typeof envSchema>;
@@ -38,6 +51,14 @@ export const config = readEnv();
 export const logger = new Logger();
 export const metrics = new Metrics();
 export const tracer = new Tracer();
+
+/** Warden events (through the EventSink port), when the function has the bus. */
+export const events: EventSink | undefined = config.WARDEN_BUS_NAME
+  ? new EventBridgeSink({
+      busName: config.WARDEN_BUS_NAME,
+      client: tracer.captureAWSv3Client(new EventBridgeClient({})),
+    })
+  : undefined;
 
 const ddb = tracer.captureAWSv3Client(new DynamoDBClient({}));
 export const store = new DynamoStore({

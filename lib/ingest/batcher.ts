@@ -65,6 +65,11 @@ export interface NamedStream {
   fileSize?: number;
 }
 
+/** An observation refused by an {@link Admit}: quarantined with this reject, or skipped and counted. */
+export type AdmitVerdict = { quarantine: Omit<Reject, 'location'> } | { skip: string };
+/** Decides per observation whether the delivering principal may write it (lib/ingest/admission.ts). */
+export type Admit = (o: Observation) => AdmitVerdict | undefined;
+
 /** A batch ready for the store: observations with their segment numbers, and rejects. */
 export interface Batch {
   observations: Observation[];
@@ -97,6 +102,7 @@ export class Batcher {
   constructor(
     private readonly opts: ParseOptions,
     private readonly flush: (batch: Batch) => Promise<void>,
+    private readonly admit?: Admit,
   ) {
     this.batchSize = opts.batchSize ?? 10_000;
     this.segmentSize = opts.segmentSize ?? 5_000;
@@ -138,6 +144,14 @@ export class Batcher {
             await this.addReject({ ...bad, location: { file: input.name, line: item.line, record: item.record } });
             continue;
           }
+          const refused = this.admit?.(o);
+          if (refused && 'skip' in refused) c.skipped[refused.skip] = (c.skipped[refused.skip] ?? 0) + 1;
+          if (refused && 'quarantine' in refused)
+            await this.addReject({
+              ...refused.quarantine,
+              location: { file: input.name, line: item.line, record: item.record },
+            });
+          if (refused) continue;
           this.obs.push(o);
           this.segs.push(this.segment);
           this.segmentObs++;

@@ -94,6 +94,9 @@ beforeAll(async () => {
     POWERTOOLS_LOG_LEVEL: 'WARN',
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_TRACE_ENABLED: 'false',
+    WARDEN_INGEST_PRINCIPALS: JSON.stringify([
+      { principal: `arn:aws:iam::${ACCOUNT}:role/node-agent`, sources: ['node-agent'], clusters: ['prod'] },
+    ]),
   });
   // moto's CloudFormation may report no physical id for the custom bus; the drift task then publishes to the
   // default bus, which exists in every moto account (the bus-to-queue path is tested in test/integration/drift).
@@ -228,15 +231,38 @@ describe('HTTPS ingest: IngestHttp (function URL payload)', () => {
     };
   }
 
-  it('ingests a posted batch and answers with the report', async () => {
-    const body = JSON.stringify(putObjectRecord(7, { eventName: 'GetObject', eventID: 'http-1' }));
-    const res = (await handlers.IngestHttp!(request(body), lambdaContext('http'))) as {
+  const nodeBatch = (cluster: string) =>
+    JSON.stringify({
+      schema: 'warden.node-agent/v1',
+      agent: { node: 'ip-10-0-3-17', cluster, version: '1.0.0' },
+      window: { start: '2026-11-20T10:00:00Z', end: '2026-11-20T10:01:00Z' },
+      records: [
+        {
+          type: 'exec',
+          path: '/usr/bin/python3',
+          attribution: { namespace: 'support', pod: 'support-agent-1', deployment: 'support-agent' },
+        },
+      ],
+    });
+
+  it('ingests a node-agent batch of its own cluster and answers with the report', async () => {
+    const res = (await handlers.IngestHttp!(request(nodeBatch('prod')), lambdaContext('http'))) as {
       statusCode: number;
       body: string;
     };
     expect(res.statusCode).toBe(200);
-    expect(JSON.parse(res.body)).toMatchObject({ observations: 1, quarantined: 0 });
-    expect((await aggregates()).map((r) => r.key)).toContain('api:s3:GetObject:arn:aws:s3:::export-bucket/*');
+    expect(JSON.parse(res.body)).toMatchObject({ observations: 1, quarantined: 0, admitted: 1 });
+    const rows = await store.aggregates('k8s:prod/support/support-agent');
+    expect(rows.map((r) => r.key)).toContain('exec:/usr/bin/python3');
+  });
+
+  it("quarantines another cluster's subjects and CloudTrail records posted by the node agent", async () => {
+    const ct = JSON.stringify(putObjectRecord(7, { eventName: 'GetObject', eventID: 'http-1' }));
+    for (const body of [nodeBatch('staging'), ct]) {
+      const res = (await handlers.IngestHttp!(request(body), lambdaContext('http'))) as { body: string };
+      expect(JSON.parse(res.body)).toMatchObject({ admitted: 0, refused: 1, stored: 0 });
+    }
+    expect((await aggregates()).map((r) => r.key)).not.toContain('api:s3:GetObject:arn:aws:s3:::export-bucket/*');
   });
 
   it('refuses a body over the payload limit with 413', async () => {
