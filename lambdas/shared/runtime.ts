@@ -1,14 +1,17 @@
 /**
  * What every Warden Lambda shares, created once per execution environment (module scope): configuration from the
  * environment (zod-checked: a misconfigured function fails at cold start, not per record), Powertools logger,
- * metrics and tracer, the store over the deployed table, and the Warden bus as an EventSink.
+ * metrics and tracer, the store over the deployed table (its audit chain anchored in the stack's Object Lock bucket),
+ * and the Warden bus as an EventSink.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
+import { S3AnchorLog } from '../../lib/adapters/audit-anchors-s3.ts';
 import { DynamoStore } from '../../lib/adapters/dynamo-store.ts';
 import { EventBridgeSink } from '../../lib/adapters/eventbridge.ts';
 import type { EventSink } from '../../lib/ports.ts';
@@ -32,6 +35,8 @@ const envSchema = z.object({
     .default(2 * 1024 ** 3),
   /** The Warden event bus (every function gets it from the stack). */
   WARDEN_BUS_NAME: z.string().min(1).optional(),
+  /** The Object Lock bucket the audit chain is anchored in (lib/infra/audit-anchor.ts). */
+  WARDEN_AUDIT_ANCHOR_BUCKET: z.string().min(3).optional(),
 });
 
 export type WardenEnv = z.infer<typeof envSchema>;
@@ -66,4 +71,12 @@ export const store = new DynamoStore({
   client: ddb,
   retentionDays: config.WARDEN_RETENTION_DAYS,
   description: `dynamodb://${config.WARDEN_TABLE_NAME}`,
+  ...(config.WARDEN_AUDIT_ANCHOR_BUCKET
+    ? {
+        auditAnchors: new S3AnchorLog({
+          client: tracer.captureAWSv3Client(new S3Client({})),
+          bucket: config.WARDEN_AUDIT_ANCHOR_BUCKET,
+        }),
+      }
+    : {}),
 });

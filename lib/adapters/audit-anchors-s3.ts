@@ -113,8 +113,9 @@ export class S3AnchorLog implements AuditAnchorLog {
     const anchors: AuditAnchor[] = [];
     const problems: string[] = [];
     for (const [key, list] of [...versions].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      // The first version is the anchor as written; a later one is an attempt to rewrite it.
-      const first = list.sort((a, b) => a.at - b.at)[0]!;
+      // The first version is the anchor as written; a later one is an attempt to rewrite it. S3 lists a key's
+      // versions newest first, which also orders versions written within the same second.
+      const first = list.reduce((oldest, v) => (v.at <= oldest.at ? v : oldest));
       if (list.length > 1) problems.push(`${key} has ${list.length} versions: the anchor was overwritten`);
       if (deleted.has(key)) problems.push(`${key} has a delete marker: someone tried to delete the anchor`);
       const a = await this.read(key, first.id);

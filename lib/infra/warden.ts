@@ -11,6 +11,7 @@ import { CfnOutput, type CfnResource, Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
+import { AuditAnchor } from './audit-anchor.ts';
 import { Events } from './events.ts';
 import { WardenFunction, type WardenFunctionProps } from './function.ts';
 import { Ingestion } from './ingestion.ts';
@@ -25,6 +26,8 @@ export class Warden extends Construct {
   readonly ingestion: Ingestion;
   readonly events: Events;
   readonly reconcile: Reconcile;
+  /** The Object Lock bucket the audit chain is anchored in. */
+  readonly auditAnchor: AuditAnchor;
   /** Hourly baseline and inventory refresh (lambdas/baseline). */
   readonly baselines: WardenFunction;
   /** Hourly drift classification publishing "Warden Drift Detected" on the Warden bus (lambdas/drift). */
@@ -56,8 +59,17 @@ export class Warden extends Construct {
       maxPayloadBytes: props.maxPayloadBytes ?? DEFAULTS.maxPayloadBytes,
       bedrockInvocationLogGroupName: props.bedrockInvocationLogGroupName,
       environment: this.environment,
+      ...(props.ingestPrincipals ? { ingestPrincipals: props.ingestPrincipals } : {}),
+      ...(props.clusterNames ? { clusterNames: props.clusterNames } : {}),
+      ...(props.trustedAccounts ? { trustedAccounts: props.trustedAccounts } : {}),
+      ...(props.ingestQuotaPerHour ? { ingestQuotaPerHour: props.ingestQuotaPerHour } : {}),
     });
     this.events = new Events(this, 'Events', { cloudTrailQueue: this.ingestion.cloudTrail.queue });
+    this.auditAnchor = new AuditAnchor(this, 'AuditAnchor', {
+      retentionDays: this.retentionDays,
+      ...(props.auditAnchorMode ? { mode: props.auditAnchorMode } : {}),
+      ...(this.ingestion.accessLogs ? { accessLogs: this.ingestion.accessLogs } : {}),
+    });
     this.reconcile = new Reconcile(this, 'Reconcile', {
       table: this.store.table,
       tableResource: this.store.table.node.defaultChild as CfnResource,
@@ -77,7 +89,6 @@ export class Warden extends Construct {
       timeout: Duration.minutes(10),
       memorySize: 1024,
       reservedConcurrentExecutions: 1,
-      environment: { WARDEN_EVENT_BUS: this.events.bus.eventBusName },
     });
     for (const [fid, f, what] of [
       ['BaselinesHourly', this.baselines, 'baseline refresh'],
@@ -119,6 +130,7 @@ export class Warden extends Construct {
     }
     new CfnOutput(this, 'TableName', { value: this.store.table.tableName });
     new CfnOutput(this, 'BusName', { value: this.events.bus.eventBusName });
+    new CfnOutput(this, 'AuditAnchorBucket', { value: this.auditAnchor.bucket.bucketName });
   }
 
   /**
@@ -132,9 +144,16 @@ export class Warden extends Construct {
     const f = new WardenFunction(this, id, {
       retentionDays: this.retentionDays,
       ...props,
-      environment: { ...this.environment, WARDEN_BUS_NAME: this.events.bus.eventBusName, ...props.environment },
+      environment: {
+        ...this.environment,
+        WARDEN_BUS_NAME: this.events.bus.eventBusName,
+        WARDEN_AUDIT_ANCHOR_BUCKET: this.auditAnchor.bucket.bucketName,
+        ...props.environment,
+      },
     });
     this.store.table.grantReadWriteData(f.fn);
+    // Every capability function may append to the audit chain, so each anchors what it appends.
+    this.auditAnchor.grantAppend(f.fn);
     acknowledgeTableGrant(f, this.store.table.node.defaultChild as CfnResource);
     this.events.bus.grantPutEventsTo(f.fn);
     return f;

@@ -101,9 +101,9 @@ beforeAll(async () => {
   // moto's CloudFormation may report no physical id for the custom bus; the drift task then publishes to the
   // default bus, which exists in every moto account (the bus-to-queue path is tested in test/integration/drift).
   try {
-    process.env.WARDEN_EVENT_BUS = stack.find('AWS::Events::EventBus', '/Events/Bus');
+    process.env.WARDEN_BUS_NAME = stack.find('AWS::Events::EventBus', '/Events/Bus');
   } catch {
-    process.env.WARDEN_EVENT_BUS = 'default';
+    process.env.WARDEN_BUS_NAME = 'default';
   }
   for (const name of ['IngestObjects', 'IngestEvents', 'IngestHttp', 'Baselines', 'Drift', 'Reconcile/Task'])
     handlers[name] = await loadHandler(bundleOf(synth, name));

@@ -1,15 +1,17 @@
 /**
  * `warden drift [--since 30d] [--json] [--chart FILE] [--no-events]`: classifies every agent's changes over the
- * period into expected evolution vs risky drift, stores them, appends "Warden Drift Detected" events to the local
- * event log (.warden/events.ndjson), and prints them. `--json` prints the drift objects exactly as the event detail.
+ * period into expected evolution vs risky drift, stores them, chains the audit entry of each risky item's input,
+ * appends "Warden Drift Detected" events (with the audit chain head) to the local event log
+ * (.warden/events.ndjson), and prints them: the same use case as the drift Lambda (lib/app/report-drift.ts).
+ * `--json` prints the drift objects exactly as the event detail.
  */
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { EventLogSink } from '../../adapters/event-log.ts';
 import { openStore, StoreSpecError } from '../../adapters/open-store.ts';
+import { driftEventWithHead, reportDrift } from '../../app/report-drift.ts';
 import { renderChart } from '../../charts/render.ts';
 import { driftChartSpec, driftReport } from '../../core/drift/report.ts';
-import { runDrift } from '../../drift/service.ts';
 import { prepareOutputFile } from '../files.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
 
@@ -38,14 +40,15 @@ export function register(program: Command): void {
         throw err;
       });
       try {
-        const run = await runDrift(store, {
-          sinceMs,
-          ...(o.now ? { now: new Date(o.now).toISOString() } : {}),
-          ...(o.events ? { sink: new EventLogSink() } : {}),
-        });
+        const run = await reportDrift(
+          { store, ...(o.events ? { events: new EventLogSink() } : {}) },
+          { sinceMs, ...(o.now ? { now: new Date(o.now).toISOString() } : {}) },
+        );
         const report = driftReport(run.items, run.from, run.to);
         if (o.chart) await writeFile(o.chart, await renderChart(driftChartSpec(report) as never));
-        emit(this, run.items, () => {
+        const details = run.items.map((d) => driftEventWithHead(d, run.auditHead).detail);
+        const unchained = run.chained.filter((c) => c.error);
+        emit(this, details, () => {
           const lines = run.items.map(
             (d) =>
               `${d.from.slice(0, 16)}  ${d.classification.padEnd(9)} ${d.score.toFixed(2)}  ${d.subject}  ${d.summary}`,
@@ -53,6 +56,10 @@ export function register(program: Command): void {
           return [
             `drift ${run.from.slice(0, 10)} .. ${run.to.slice(0, 10)}: ${report.evolution} expected evolution, ${report.risky} risky (${run.deploys.length} deploy events)`,
             ...lines,
+            ...(run.auditHead
+              ? [`audit chain head: seq ${run.auditHead.seq} hash ${run.auditHead.hash.slice(0, 16)} (in every event)`]
+              : []),
+            ...unchained.map((c) => `not chained: ${c.auditId}: ${c.error}`),
             ...(o.chart ? [`chart: ${o.chart}`] : []),
           ].join('\n');
         });

@@ -101,6 +101,18 @@ const byType: Record<string, Check> = {
       BucketEncryption: Match.anyValue(),
       PublicAccessBlockConfiguration: Match.objectLike({ BlockPublicAcls: true, RestrictPublicBuckets: true }),
     });
+    // The audit chain's anchors: versioned, Object Lock with a default retention, never deleted with the stack.
+    t.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        ObjectLockEnabled: true,
+        ObjectLockConfiguration: {
+          ObjectLockEnabled: 'Enabled',
+          Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: Match.anyValue() } },
+        },
+        VersioningConfiguration: { Status: 'Enabled' },
+      }),
+    });
   },
   'AWS::S3::BucketPolicy': (t) =>
     t.hasResourceProperties('AWS::S3::BucketPolicy', {
@@ -229,7 +241,8 @@ describe('resource assertions', () => {
   });
 
   it('turns a source off with false', () => {
-    expect(Object.keys(full.t.findResources('AWS::S3::Bucket'))).toHaveLength(2);
+    // Two log buckets and the audit anchor bucket.
+    expect(Object.keys(full.t.findResources('AWS::S3::Bucket'))).toHaveLength(3);
   });
 });
 
