@@ -12,6 +12,7 @@ import { GitOpsApplier } from '../../lib/adapters/gitops-applier.ts';
 import type { ReviewGate } from '../../lib/rollout/steps.ts';
 import { storeArtifactProvider } from '../../lib/rollout/store-provider.ts';
 import type { WorkerDeps } from '../../lib/rollout/worker.ts';
+import { memoSuccess } from './memo.ts';
 import { store } from './runtime.ts';
 
 const env = z
@@ -28,14 +29,12 @@ const env = z
 export const sfn = new SFNClient({});
 const secrets = new SecretsManagerClient({});
 
-/** `{ "token": "...", "webhookSecret": "..." }` in Secrets Manager. */
-let secretValue: Promise<{ token: string; webhookSecret: string }> | undefined;
-export function githubSecret(): Promise<{ token: string; webhookSecret: string }> {
-  secretValue ??= secrets
+/** `{ "token": "...", "webhookSecret": "..." }` in Secrets Manager; a failed read is retried on the next call. */
+export const githubSecret: () => Promise<{ token: string; webhookSecret: string }> = memoSuccess(() =>
+  secrets
     .send(new GetSecretValueCommand({ SecretId: env.WARDEN_GITHUB_SECRET_ARN }))
-    .then((r) => z.object({ token: z.string(), webhookSecret: z.string() }).parse(JSON.parse(r.SecretString ?? '{}')));
-  return secretValue;
-}
+    .then((r) => z.object({ token: z.string(), webhookSecret: z.string() }).parse(JSON.parse(r.SecretString ?? '{}'))),
+);
 
 // In AWS the review is answered by the webhook, never awaited inside a Lambda.
 const noInlineReview: ReviewGate = {
@@ -63,5 +62,6 @@ export async function workerDeps(): Promise<WorkerDeps> {
     events: new EventBridgeSink({ busName: env.WARDEN_BUS_NAME }),
     now,
     sfn,
+    iamRepository: env.WARDEN_IAM_REPO,
   };
 }

@@ -25,6 +25,12 @@ export const workerMessageSchema = z.object({
 
 export interface WorkerDeps extends RolloutDeps {
   sfn: Pick<SFNClient, 'send'>;
+  /**
+   * The repository (`owner/name`) the IAM pull requests are opened in. Pending reviews are keyed by it and the PR
+   * number, and a review webhook about any other repository is ignored: PR #7 of the GitOps repository never
+   * answers IAM review #7.
+   */
+  iamRepository: string;
 }
 
 const REVIEW_KIND = 'rollout-review';
@@ -33,6 +39,13 @@ interface PendingReview {
   taskToken: string;
   input: ClassInput;
   results: IamReviewResult[];
+  /** Set once the task token was answered: a replayed delivery is acknowledged without a second answer. */
+  answeredAt?: string;
+}
+
+/** The key of a pending review: repository and pull request number (repository names are case-insensitive). */
+export function reviewKey(repository: string, number: number): string {
+  return `${repository.toLowerCase()}#${number}`;
 }
 
 /** Handles one worker queue message. Throws only on a malformed message (left to the queue's DLQ). */
@@ -49,7 +62,8 @@ export async function handleWorkerMessage(body: string, deps: WorkerDeps): Promi
         return 'answered';
       }
       const pending: PendingReview = { taskToken: msg.taskToken, input: ci, results };
-      for (const r of open) await deps.store.putDoc(REVIEW_KIND, 'global', String(r.pr!.number), pending);
+      for (const r of open)
+        await deps.store.putDoc(REVIEW_KIND, 'global', reviewKey(deps.iamRepository, r.pr!.number), pending);
       return 'awaiting-review';
     }
     const out = await runStep(msg.step, msg.input, deps);
@@ -75,21 +89,32 @@ export const reviewWebhookSchema = z.object({
     merged: z.boolean().optional(),
     merged_by: z.object({ login: z.string() }).nullish(),
   }),
+  /** Part of the signed payload: which repository the pull request belongs to. */
+  repository: z.object({ full_name: z.string().regex(/^[^/\s]+\/[^/\s]+$/) }),
 });
 
+export type ReviewOutcome = 'ignored' | 'recorded' | 'answered' | 'already-answered';
+
+/** Step Functions refuses a task token answered before (or expired): a replay after a crash, not a failure. */
+function tokenAlreadyUsed(err: unknown): boolean {
+  const name = (err as { name?: string }).name ?? '';
+  return name === 'TaskTimedOut' || name === 'InvalidToken' || name === 'TaskDoesNotExist';
+}
+
 /**
- * GitHub `pull_request` webhook: when a Warden IAM pull request is closed (merged or not), record the review and,
- * once every pull request of that task is reviewed, answer the task token so the rollout continues.
+ * GitHub `pull_request` webhook: when a Warden IAM pull request of the IAM repository is closed (merged or not),
+ * record the review and, once every pull request of that task is reviewed, answer the task token so the rollout
+ * continues. Idempotent: a replayed delivery finds the review answered and answers nothing again.
  */
-export async function handleReviewWebhook(
-  payload: unknown,
-  deps: WorkerDeps,
-): Promise<'ignored' | 'recorded' | 'answered'> {
+export async function handleReviewWebhook(payload: unknown, deps: WorkerDeps): Promise<ReviewOutcome> {
   const ev = reviewWebhookSchema.parse(payload);
   if (ev.action !== 'closed') return 'ignored';
-  const doc = await deps.store.getDoc<PendingReview>(REVIEW_KIND, 'global', String(ev.pull_request.number));
+  if (ev.repository.full_name.toLowerCase() !== deps.iamRepository.toLowerCase()) return 'ignored';
+  const key = reviewKey(ev.repository.full_name, ev.pull_request.number);
+  const doc = await deps.store.getDoc<PendingReview>(REVIEW_KIND, 'global', key);
   if (!doc) return 'ignored';
   const pending = doc.body;
+  if (pending.answeredAt) return 'already-answered';
   const results = pending.results.map((r) =>
     r.pr?.number === ev.pull_request.number
       ? {
@@ -99,11 +124,20 @@ export async function handleReviewWebhook(
         }
       : r,
   );
-  const updated = { ...pending, results };
-  for (const r of results.filter((x) => x.pr))
-    await deps.store.putDoc(REVIEW_KIND, 'global', String(r.pr!.number), updated);
+  const save = async (p: PendingReview) => {
+    for (const r of p.results.filter((x) => x.pr))
+      await deps.store.putDoc(REVIEW_KIND, 'global', reviewKey(deps.iamRepository, r.pr!.number), p);
+  };
+  const updated: PendingReview = { ...pending, results };
+  await save(updated);
   if (results.some((r) => r.pr && r.merged === undefined)) return 'recorded';
+  // Transitions are chained once per audit id, so a replay that gets this far records nothing twice.
   const out = await completeIamReview(pending.input, results, deps);
-  await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: pending.taskToken, output: JSON.stringify(out) }));
+  try {
+    await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: pending.taskToken, output: JSON.stringify(out) }));
+  } catch (err) {
+    if (!tokenAlreadyUsed(err)) throw err;
+  }
+  await save({ ...updated, answeredAt: deps.now() });
   return 'answered';
 }

@@ -117,8 +117,7 @@ describe('the Lambda way: the drift handler, a DynamoDB table and the Warden bus
     moto = await startMoto();
     const d = await startDynalite();
     stopDynalite = d.stop;
-    // Loaded by this process alone: the single-writer engine is much faster on dynalite.
-    const store = await storeAt(d.clientConfig, 'warden-drift', { singleWriter: true });
+    const store = await storeAt(d.clientConfig, 'warden-drift');
     await ingestPaths(store, files, { identity: scenarioIdentity(g) });
     await store.close();
     const eb = new EventBridgeClient(moto.clientConfig);
