@@ -12,6 +12,8 @@ export const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
 export interface EventsProps {
   /** Where CloudTrail management events go (the ingestion queue). */
   cloudTrailQueue: sqs.IQueue;
+  /** Events EventBridge cannot deliver to the queue (the queue's own DLQ). */
+  deadLetterQueue?: sqs.IQueue;
 }
 
 export class Events extends Construct {
@@ -25,7 +27,12 @@ export class Events extends Construct {
     this.cloudTrailRule = new events.Rule(this, 'CloudTrailManagementEvents', {
       description: 'Warden: CloudTrail management events to ingestion',
       eventPattern: { detailType: [CLOUDTRAIL_DETAIL_TYPE] },
-      targets: [new targets.SqsQueue(props.cloudTrailQueue)],
+      targets: [
+        new targets.SqsQueue(
+          props.cloudTrailQueue,
+          props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {},
+        ),
+      ],
     });
   }
 }

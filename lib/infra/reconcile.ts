@@ -9,6 +9,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { WardenFunction } from './function.ts';
 import { acknowledge, acknowledgeTableGrant } from './nag.ts';
@@ -38,6 +39,8 @@ export interface ReconcileProps {
   tableResource: CfnResource;
   retentionDays: number;
   environment: Record<string, string>;
+  /** Where the schedule's undeliverable invocations go (AsyncFailures). */
+  deadLetterQueue?: sqs.IQueue;
 }
 
 export class Reconcile extends Construct {
@@ -68,7 +71,12 @@ export class Reconcile extends Construct {
     this.schedule = new events.Rule(this, 'Daily', {
       description: 'Warden: daily reconciliation',
       schedule: events.Schedule.rate(Duration.days(1)),
-      targets: [new targets.LambdaFunction(this.task.fn, { event: events.RuleTargetInput.fromObject({}) })],
+      targets: [
+        new targets.LambdaFunction(this.task.fn, {
+          event: events.RuleTargetInput.fromObject({}),
+          ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
+        }),
+      ],
     });
   }
 }

@@ -11,6 +11,7 @@ import { CfnOutput, type CfnResource, Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
+import { AsyncFailures } from './async-failures.ts';
 import { AuditAnchor } from './audit-anchor.ts';
 import { Events } from './events.ts';
 import { WardenFunction, type WardenFunctionProps } from './function.ts';
@@ -25,6 +26,8 @@ export class Warden extends Construct {
   readonly store: Store;
   readonly ingestion: Ingestion;
   readonly events: Events;
+  /** Where failed asynchronous invocations and undeliverable rule targets land. */
+  readonly asyncFailures: AsyncFailures;
   readonly reconcile: Reconcile;
   /** The Object Lock bucket the audit chain is anchored in. */
   readonly auditAnchor: AuditAnchor;
@@ -64,7 +67,11 @@ export class Warden extends Construct {
       ...(props.trustedAccounts ? { trustedAccounts: props.trustedAccounts } : {}),
       ...(props.ingestQuotaPerHour ? { ingestQuotaPerHour: props.ingestQuotaPerHour } : {}),
     });
-    this.events = new Events(this, 'Events', { cloudTrailQueue: this.ingestion.cloudTrail.queue });
+    this.asyncFailures = new AsyncFailures(this, 'AsyncFailures');
+    this.events = new Events(this, 'Events', {
+      cloudTrailQueue: this.ingestion.cloudTrail.queue,
+      deadLetterQueue: this.ingestion.cloudTrail.dlq,
+    });
     this.auditAnchor = new AuditAnchor(this, 'AuditAnchor', {
       retentionDays: this.retentionDays,
       ...(props.auditAnchorMode ? { mode: props.auditAnchorMode } : {}),
@@ -75,6 +82,7 @@ export class Warden extends Construct {
       tableResource: this.store.table.node.defaultChild as CfnResource,
       retentionDays: this.retentionDays,
       environment: this.environment,
+      deadLetterQueue: this.asyncFailures.queue,
     });
     this.baselines = this.addFunction('Baselines', {
       name: 'baseline',
@@ -97,7 +105,12 @@ export class Warden extends Construct {
       new events.Rule(this, fid, {
         description: `Warden: hourly ${what}`,
         schedule: events.Schedule.rate(Duration.hours(1)),
-        targets: [new targets.LambdaFunction(f.fn, { event: events.RuleTargetInput.fromObject({}) })],
+        targets: [
+          new targets.LambdaFunction(f.fn, {
+            event: events.RuleTargetInput.fromObject({}),
+            deadLetterQueue: this.asyncFailures.queue,
+          }),
+        ],
       });
     }
     // Drift classification on ingest: the ingest functions announce stored observations on the Warden bus.
@@ -111,12 +124,18 @@ export class Warden extends Construct {
       f.fn.addEnvironment('WARDEN_BUS_NAME', this.events.bus.eventBusName);
       this.events.bus.grantPutEventsTo(f.fn);
     }
+    // Invoked asynchronously (schedules, the ingest rule, the CloudWatch Logs subscription): a failure is kept.
+    for (const f of [this.baselines, this.drift, this.reconcile.task, this.ingestion.ingestLogs])
+      if (f) this.asyncFailures.protect(f.fn);
     new events.Rule(this, 'DriftOnIngest', {
       description: 'Warden: classify drift when new observations are stored',
       eventBus: this.events.bus,
       eventPattern: { source: ['warden'], detailType: ['Warden Observations Ingested'] },
       targets: [
-        new targets.LambdaFunction(this.drift.fn, { event: events.RuleTargetInput.fromObject({ sinceHours: 24 }) }),
+        new targets.LambdaFunction(this.drift.fn, {
+          event: events.RuleTargetInput.fromObject({ sinceHours: 24 }),
+          deadLetterQueue: this.asyncFailures.queue,
+        }),
       ],
     });
     if (props.rollout) {

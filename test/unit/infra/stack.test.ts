@@ -80,12 +80,13 @@ const byType: Record<string, Check> = {
   },
   'AWS::Lambda::Url': (t) => t.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' }),
   'AWS::SQS::Queue': (t) => {
-    // Two ingest queues (and the rollout worker queue when configured), each with a DLQ; all encrypted.
+    // Two ingest queues (and the rollout worker queue when configured), each with a DLQ, and the queue of failed
+    // asynchronous invocations; all encrypted.
     const queues = t.findResources('AWS::SQS::Queue');
     const n = Object.keys(queues).length;
-    expect([4, 6]).toContain(n);
+    expect([5, 7]).toContain(n);
     const withDlq = Object.values(queues).filter((q) => q.Properties?.RedrivePolicy);
-    expect(withDlq).toHaveLength(n / 2);
+    expect(withDlq).toHaveLength((n - 1) / 2);
     for (const q of Object.values(queues)) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
   },
   'AWS::SQS::QueuePolicy': (t) =>
@@ -156,6 +157,29 @@ const byType: Record<string, Check> = {
       EventPattern: { source: ['warden'], 'detail-type': ['Warden Observations Ingested'] },
       Targets: [Match.objectLike({ Input: JSON.stringify({ sinceHours: 24 }) })],
     });
+    // Every target of every rule dead-letters what EventBridge cannot deliver.
+    for (const r of Object.values(t.findResources('AWS::Events::Rule')))
+      for (const target of r.Properties.Targets)
+        expect(target.DeadLetterConfig?.Arn, JSON.stringify(target)).toBeDefined();
+  },
+  'AWS::Lambda::EventInvokeConfig': (t) => {
+    // Every function invoked asynchronously (schedules, the ingest rule, the CloudWatch Logs subscription) sends a
+    // failed event to the failure queue after two retries; SQS-fed functions have their queue's DLQ instead.
+    const configs = Object.values(t.findResources('AWS::Lambda::EventInvokeConfig'));
+    for (const c of configs) {
+      expect(c.Properties.MaximumRetryAttempts).toBe(2);
+      expect(c.Properties.DestinationConfig.OnFailure.Destination).toBeDefined();
+    }
+    const invokedAsync = new Set<string>();
+    for (const r of Object.values(t.findResources('AWS::Events::Rule')))
+      for (const target of r.Properties.Targets)
+        if (JSON.stringify(target.Arn).includes('Arn') && !JSON.stringify(target.Arn).includes('Queue'))
+          invokedAsync.add(JSON.stringify(target.Arn['Fn::GetAtt']?.[0]));
+    for (const f of Object.values(t.findResources('AWS::Logs::SubscriptionFilter')))
+      invokedAsync.add(JSON.stringify(f.Properties.DestinationArn['Fn::GetAtt']?.[0]));
+    expect(invokedAsync.size).toBeGreaterThanOrEqual(3);
+    const protectedFns = new Set(configs.map((c) => JSON.stringify(c.Properties.FunctionName.Ref)));
+    for (const fn of invokedAsync) expect(protectedFns, fn).toContain(fn);
   },
   'AWS::Lambda::Permission': (t) =>
     t.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'events.amazonaws.com' }),
