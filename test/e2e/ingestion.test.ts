@@ -204,6 +204,29 @@ describe('trail files: S3 notification -> SQS -> IngestObjects -> table', () => 
     expect(q[0]!.reason).toMatch(/eventTime/);
   });
 
+  it('a poison file (a number past 2^53, a body nested 5,000 deep) never sends its good records to the DLQ', async () => {
+    const bucket = stack.find('AWS::S3::Bucket', '/CloudtrailBucket/');
+    const poisonKey = key.replace('_a.json.gz', '_poison.json.gz');
+    let deep: unknown = { bucketName: 'export-bucket', key: 'x' };
+    for (let i = 0; i < 5000; i++) deep = { a: deep };
+    const records = [
+      putObjectRecord(7),
+      putObjectRecord(8, { requestParameters: deep }),
+      putObjectRecord(9, { additionalEventData: { bytesTransferredIn: 1e20 } }),
+      putObjectRecord(10),
+    ];
+    const before = (await aggregates()).find((r) => r.key === 'api:s3:PutObject:arn:aws:s3:::export-bucket/*')!.count;
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: poisonKey, Body: trailFile(records) }));
+    const poll = await pollOnce(sqs, await queueUrl('/Objects/Queue'), handlers.IngestObjects!, 1);
+    // the message is done: no batch item failure, so nothing is retried into the DLQ
+    expect(poll).toEqual({ messages: 1, failures: [] });
+    const after = (await aggregates()).find((r) => r.key === 'api:s3:PutObject:arn:aws:s3:::export-bucket/*')!.count;
+    const q = (await store.quarantine()).filter((x) => x.location.file === `s3://${bucket}/${poisonKey}`);
+    // both good records stored; each poison record stored (bounded) or quarantined with its reason, never lost
+    expect(after - before).toBeGreaterThanOrEqual(2);
+    expect(after - before + q.length).toBeGreaterThanOrEqual(4);
+  });
+
   it('quarantines an SQS message that is not an S3 notification instead of retrying it forever', async () => {
     const { SendMessageCommand } = await import('@aws-sdk/client-sqs');
     const url = await queueUrl('/Objects/Queue');
