@@ -165,7 +165,8 @@ export class Batcher {
       }
     };
     const whole = input.fileSize === undefined ? undefined : readSmallFileText(input.name, input.fileSize);
-    const text = whole === undefined ? decodeBytes(input.stream, { maxDecodedBytes: this.opts.maxDecodedBytes }) : undefined;
+    const text =
+      whole === undefined ? decodeBytes(input.stream, { maxDecodedBytes: this.opts.maxDecodedBytes }) : undefined;
     if (text) {
       for await (const chunk of text.chunks) {
         await handle(splitter.push(chunk));

@@ -128,7 +128,13 @@ async function uploadAssets(s: Synthesized, s3: S3Client): Promise<void> {
  * Their behavior is covered elsewhere: SigV4 auth of the function URL and the queue/bucket policies are AWS's to
  * enforce (asserted in the construct tests); the handler behind the URL is exercised directly.
  */
-export const MOTO_UNSUPPORTED_TYPES = ['AWS::Lambda::Url', 'AWS::SQS::QueuePolicy', 'AWS::S3::BucketPolicy'] as const;
+/** `AWS::Lambda::EventInvokeConfig`: moto 5.2.1 creates it without a physical id (asserted in the construct tests). */
+export const MOTO_UNSUPPORTED_TYPES = [
+  'AWS::Lambda::Url',
+  'AWS::SQS::QueuePolicy',
+  'AWS::S3::BucketPolicy',
+  'AWS::Lambda::EventInvokeConfig',
+] as const;
 
 /**
  * Resources moto supports but that break it: a scheduled rule on the default bus makes every later PutEvents on
