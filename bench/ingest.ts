@@ -2,9 +2,10 @@
  * Ingest benchmark (`npm run bench -- ingest`), measuring what the user waits for:
  * 1. End to end: `warden ingest DIR` as its own process (start to exit, store included) on gzip CloudTrail trail
  *    files of five minutes each, paired round by round with a bare `gunzip + JSON.parse` process over the same bytes;
- *    the checked ratio is the median of the per-round ratios (records/s of ingest / records/s of bare). Run on the
- *    embedded default store (as the CLI starts today through tsx, and as a compiled CLI starts: an esbuild bundle of
- *    the ingest command) and on a DynamoDB endpoint (moto_server). Peak RSS of each process is read at its exit.
+ *    the checked ratio is the median of the per-round ratios (records/s of ingest / records/s of bare). Run as the
+ *    user runs it, `node bin/warden.js` (the launcher and the compiled CLI it starts, built by `npm run bench`, with
+ *    its compiled parse worker), on the embedded default store and on a DynamoDB endpoint (moto_server). Peak RSS of
+ *    each process is read at its exit.
  * 2. Memory: peak RSS of the embedded ingest at 1x and 8x the corpus (bounded: it must not follow the input size).
  * 3. The parse path in-process (decode, split, detect, parse, aggregate; no store) against bare JSON.parse.
  * 4. DynamoDB write requests and write units per 1,000 observations, through the real DynamoStore on moto_server,
@@ -12,11 +13,10 @@
  *    (Stratus Red Team detonation logs and Panther scenarios).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 import { DynamoStore } from '../lib/adapters/dynamo-store.ts';
 import { localClientConfig } from '../lib/adapters/open-store.ts';
 import { createIdentityResolver } from '../lib/core/identity/resolver.ts';
@@ -79,29 +79,6 @@ function runNode(args: string[], scratch: string): Promise<Run> {
   });
 }
 
-/**
- * Bundles the ingest command and the parse worker as a compiled CLI would ship them: ESM with code splitting, so
- * dynamically imported adapters (the DynamoDB store, dynalite) load only when chosen, as they do from source.
- */
-async function compiledCli(): Promise<string> {
-  const out = join(root, 'node_modules', '.cache', 'warden-bench');
-  rmSync(out, { recursive: true, force: true });
-  await build({
-    entryPoints: {
-      warden: join(root, 'bench', '_ingest-cli.ts'),
-      'parse-worker': join(root, 'lib', 'ingest', 'parse-worker.ts'),
-    },
-    outdir: out,
-    bundle: true,
-    splitting: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    logLevel: 'warning',
-  });
-  return join(out, 'warden.js');
-}
-
 interface Variant {
   label: string;
   args: (storeSpec: string) => string[];
@@ -154,45 +131,30 @@ async function endToEnd(log: (s: string) => void, only: ReadonlySet<string>): Pr
   let moto: MotoServer | undefined;
   try {
     const corpus = writeTrailCorpus(join(scratch, 'trail'), CORPUS);
-    const cli = await compiledCli();
+    const cli = join(root, 'bin', 'warden.js');
     const embedded = (round: number) => `embedded:${join(scratch, `store-${process.hrtime.bigint()}-${round}`)}`;
-    const tsxCli: Variant = {
-      label: 'embedded, tsx launcher',
-      args: (s) => ['bin/warden.js', '--store', s, '--json', 'ingest', corpus.dir],
-      store: embedded,
-    };
     const compiled: Variant = {
-      label: 'embedded, compiled',
+      label: 'embedded',
       args: (s) => [cli, '--store', s, '--json', 'ingest', corpus.dir],
       store: embedded,
     };
     const rows: BenchRow[] = [];
     if (only.has('embedded')) {
       const c = await paired(compiled, corpus, scratch, log);
-      rows.push(endToEndRow('warden ingest end to end, embedded store, compiled CLI', corpus, c, '>= 0.5'));
-      const t = await paired(tsxCli, corpus, scratch, log);
-      rows.push(
-        endToEndRow(
-          'warden ingest end to end, embedded store, bin/warden.js (tsx)',
-          corpus,
-          t,
-          undefined,
-          '; informative: includes compiling the TypeScript CLI at every start (issue #17 removes it)',
-        ),
-      );
+      rows.push(endToEndRow('warden ingest end to end, embedded store (bin/warden.js)', corpus, c, '>= 0.5'));
     }
     if (only.has('dynamodb')) {
       moto = await startMoto({ timeoutMs: 180_000 });
       const endpoint = moto.endpoint;
       const dynamo: Variant = {
-        label: 'DynamoDB (moto_server), compiled',
+        label: 'DynamoDB (moto_server)',
         args: (s) => [cli, '--store', s, '--json', 'ingest', corpus.dir],
         store: (round) => `dynamodb://bench-${round}-${process.hrtime.bigint()}?endpoint=${endpoint}&region=us-east-1`,
       };
       const d = await paired(dynamo, corpus, scratch, log);
       rows.push(
         endToEndRow(
-          'warden ingest end to end, DynamoDB store on moto_server, compiled CLI',
+          'warden ingest end to end, DynamoDB store on moto_server (bin/warden.js)',
           corpus,
           d,
           undefined,
@@ -206,7 +168,7 @@ async function endToEnd(log: (s: string) => void, only: ReadonlySet<string>): Pr
       const eight = await runNode([cli, '--store', embedded(8), '--json', 'ingest', big.dir], scratch);
       log(`  8x: ${big.records} records, ${eight.ms.toFixed(0)} ms, peak RSS ${eight.rssMiB.toFixed(0)} MiB`);
       rows.push({
-        name: 'peak RSS, embedded ingest (compiled CLI) of 8x the corpus',
+        name: 'peak RSS, embedded ingest (bin/warden.js) of 8x the corpus',
         value: eight.rssMiB,
         unit: 'MiB',
         target: '<= 300',

@@ -23,12 +23,20 @@ function writeAtomic(path, data) {
   renameSync(tmp, path);
 }
 
+// Entries besides the CLI: the ingest parse worker runs compiled in its own thread (lib/ingest/parallel.ts starts
+// it from the build's root, `parse-worker.js` beside `warden.js`).
+const WORKER_ENTRIES = { 'parse-worker': 'lib/ingest/parse-worker.ts' };
+// Modules that find the build's own files (the worker entries) relative to their chunk keep the chunk's location.
+const CHUNK_LOCATED = new Set(['lib/ingest/parallel.ts']);
+
 // Bundling moves code: a module that finds files relative to itself (the bpf loader binary, the IAM data) keeps its
 // own source location instead of the chunk's.
 const keepModuleLocation = {
   name: 'keep-module-location',
   setup(build) {
+    const root = build.initialOptions.absWorkingDir;
     build.onLoad({ filter: /\.ts$/ }, (args) => {
+      if (CHUNK_LOCATED.has(relative(root, args.path).split('\\').join('/'))) return undefined;
       const source = readFileSync(args.path, 'utf8');
       if (!source.includes('import.meta.')) return undefined;
       const url = pathToFileURL(args.path).href;
@@ -62,7 +70,10 @@ export async function buildCli(root = ROOT) {
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
     absWorkingDir: root,
-    entryPoints: [join(root, 'bin', 'warden.ts')],
+    entryPoints: {
+      warden: join(root, 'bin', 'warden.ts'),
+      ...Object.fromEntries(Object.entries(WORKER_ENTRIES).map(([name, path]) => [name, join(root, path)])),
+    },
     bundle: true,
     splitting: true,
     format: 'esm',

@@ -22,6 +22,8 @@ const eventSchema = z.object({
     .max(24 * 90)
     .default(24),
   subjects: z.array(z.string()).optional(),
+  /** False-positive budget of the per-session judgement (default 0.01). */
+  fpBudget: z.number().gt(0).max(0.5).optional(),
 });
 
 // A drift alert that cannot be published is not an expected outcome: fail at cold start, not after classifying.
@@ -31,18 +33,30 @@ async function run(event: unknown) {
   const e = eventSchema.parse(event ?? {});
   const r = await reportDrift(
     { store, events },
-    { sinceMs: e.sinceHours * 3_600_000, ...(e.subjects ? { subjects: e.subjects } : {}) },
+    {
+      sinceMs: e.sinceHours * 3_600_000,
+      ...(e.subjects ? { subjects: e.subjects } : {}),
+      ...(e.fpBudget ? { options: { fpBudget: e.fpBudget } } : {}),
+    },
   );
   const risky = r.items.filter((d) => d.classification === 'risky');
   const unchained = r.chained.filter((c) => c.error);
   metrics.addMetric('DriftItems', MetricUnit.Count, r.items.length);
   metrics.addMetric('RiskyDrift', MetricUnit.Count, risky.length);
+  metrics.addMetric('SessionsJudged', MetricUnit.Count, r.sessions.length);
   if (unchained.length > 0) {
     // The chain was changed outside Warden: the alarm on this metric says someone must run `warden audit verify`.
     metrics.addMetric('AuditChainRefused', MetricUnit.Count, unchained.length);
     logger.error('audit chain refused appends', { unchained });
   }
-  logger.info('drift classified', { from: r.from, to: r.to, items: r.items.length, risky: risky.length });
+  logger.info('drift classified', {
+    from: r.from,
+    to: r.to,
+    items: r.items.length,
+    risky: risky.length,
+    sessions: r.sessions.length,
+    withoutThreshold: r.calibrations.filter((c) => c.method === 'insufficient-history').map((c) => c.subject),
+  });
   return {
     from: r.from,
     to: r.to,

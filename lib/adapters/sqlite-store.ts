@@ -19,6 +19,7 @@ import {
   type FoldedBatch,
   type FoldedPart,
   foldBatch,
+  naturalIdsOf,
   withoutCounted,
 } from '../core/store/folded.ts';
 import type {
@@ -124,7 +125,7 @@ export class SqliteStore implements Store, FoldedStore {
           if (!isFresh(p.unit)) continue;
           changed = true;
           const counted = new Set<string>();
-          for (const m of p.natural) if (this.q.addNaturalId.run(m.id).changes === 0) counted.add(m.id);
+          for (const id of naturalIdsOf(p)) if (this.q.addNaturalId.run(id).changes === 0) counted.add(id);
           const c = counted.size > 0 ? withoutCounted(p, counted) : p;
           // Times bound the subject's activity even when every observation was counted before (by another unit).
           addDay(days, a.subject, a.window.slice(0, 10), c?.observations ?? 0, p.firstSeen, p.lastSeen);

@@ -4,7 +4,7 @@
  * a custom order read them without being told again. They come from `warden ingest --vpc-format` or from the flow
  * log's own `LogFormat` (EC2 DescribeFlowLogs), which the ingest Lambda reads for a flow log it has not seen.
  */
-import { DescribeFlowLogsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import { formatScopes, parseFlowFormat } from '../core/sources/vpc-flow-format.ts';
 import type { Store } from '../ports.ts';
 
@@ -62,6 +62,9 @@ export async function learnFlowFormats(
     ),
   ];
   if (ids.length === 0) return [];
+  // Loaded here, not with the module: `warden ingest` reads stored formats and never calls EC2 (the SDK client costs
+  // more to load than parsing a day of trail).
+  const { DescribeFlowLogsCommand } = await import('@aws-sdk/client-ec2');
   const out = await ec2.send(new DescribeFlowLogsCommand({ FlowLogIds: ids }));
   const added: string[] = [];
   for (const fl of out.FlowLogs ?? []) {

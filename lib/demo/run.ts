@@ -294,6 +294,11 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
         signals: Object.entries(d.signals)
           .filter(([, s]) => (s as { score?: number }).score !== undefined)
           .map(([n, s]) => `${n}=${(s as { score: number }).score.toFixed(2)}`),
+        ...(d.sessions ? { sessions: d.sessions } : {}),
+        reasons: (d.reasons ?? [])
+          .filter((r) => r.bits > 0)
+          .slice(0, 3)
+          .map((r) => r.text),
         ...(d.auditId ? { auditId: d.auditId } : {}),
       })),
       incident,

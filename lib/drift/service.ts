@@ -1,7 +1,9 @@
 /**
- * Drift service: reads aggregates, evidence and deploy events from the Store, classifies every subject's changes in
- * the period with the pure core (lib/core/drift), stores each drift object as a Doc (kind `drift`, scope = subject,
- * id = first window) and publishes each as "Warden Drift Detected" through an EventSink.
+ * Drift service: reads aggregates, evidence and deploy events from the Store, judges every subject's agent sessions
+ * and classifies its window-level changes in the period with the pure core (lib/core/drift), stores each drift object
+ * as a Doc (kind `drift`, scope = subject, id = the item id without the subject: first window, or session start and
+ * session) and publishes each as "Warden Drift Detected" through an EventSink. Every judged session's verdict and each
+ * agent's calibration come back with the items.
  */
 import {
   type AgentOwner,
@@ -10,7 +12,9 @@ import {
   mergeDeployEvents,
 } from '../core/deploy-events/index.ts';
 import type { DeployEvent } from '../core/deploy-events/types.ts';
-import { classifyDrift } from '../core/drift/classify.ts';
+import { judgeDrift } from '../core/drift/classify.ts';
+import { driftDocId } from '../core/drift/session/items.ts';
+import type { Calibration, SessionVerdict } from '../core/drift/session/types.ts';
 import { DEFAULT_DRIFT_OPTIONS, type DriftObject, type DriftOptions } from '../core/drift/types.ts';
 import type { Observation } from '../core/observation.ts';
 import type { EventSink, Store, WardenEvent } from '../ports.ts';
@@ -37,6 +41,10 @@ export interface DriftRun {
   items: DriftObject[];
   deploys: DeployEvent[];
   published: number;
+  /** Every agent session of the period: score, verdict, calibrated rate, reasons. */
+  sessions: SessionVerdict[];
+  /** Each agent's calibration at the end of the period (method, benign sessions, threshold or why there is none). */
+  calibrations: Calibration[];
 }
 
 /** The drift event as EventBridge carries it (DESIGN.md contract). */
@@ -72,7 +80,9 @@ export async function runDrift(store: Store, opts: DriftRunOptions = {}): Promis
   const options = { ...DEFAULT_DRIFT_OPTIONS, ...opts.options };
   const to = opts.now ?? new Date().toISOString();
   const from = new Date(Date.parse(to) - (opts.sinceMs ?? 30 * 86_400_000)).toISOString();
-  const historyFrom = new Date(Date.parse(from) - options.lookbackMs).toISOString();
+  const historyFrom = new Date(
+    Date.parse(from) - Math.max(options.lookbackMs, options.sessionLookbackMs),
+  ).toISOString();
   const all = await store.subjects();
   const targets = (opts.subjects ?? all.map((s) => s.subject).filter(isAgentSubject)).sort();
   // Deploy events may sit under any subject (the CI principal that called UpdateAgent), so all evidence is read.
@@ -84,16 +94,21 @@ export async function runDrift(store: Store, opts: DriftRunOptions = {}): Promis
     deployEventsFromInventory(everything),
   );
   const items: DriftObject[] = [];
+  const sessions: SessionVerdict[] = [];
+  const calibrations: Calibration[] = [];
   for (const subject of targets) {
     const aggregates = await store.aggregates(subject, { from: historyFrom, to });
     const evidence = evidenceBySubject.get(subject) ?? uniqueById(await store.evidence(subject, historyFrom, to));
-    items.push(...classifyDrift({ subject, aggregates, evidence, deploys, from, to, options }));
+    const j = judgeDrift({ subject, aggregates, evidence, deploys, from, to, options });
+    items.push(...j.items);
+    sessions.push(...j.sessions);
+    if (j.sessions.length > 0 || j.model.sessions.length > 0) calibrations.push(j.calibration);
   }
-  if (opts.persist !== false) for (const d of items) await store.putDoc(DRIFT_DOC, d.subject, d.from, d);
+  if (opts.persist !== false) for (const d of items) await store.putDoc(DRIFT_DOC, d.subject, driftDocId(d), d);
   let published = 0;
   if (opts.sink && items.length > 0) {
     await opts.sink.publish(items.map(driftEvent));
     published = items.length;
   }
-  return { from, to, items, deploys, published };
+  return { from, to, items, deploys, published, sessions, calibrations };
 }

@@ -45,6 +45,11 @@ export interface ParseOptions {
    * workers as it is (structured clone).
    */
   vpcFormats?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Key of the HMACs standing for tool argument / result / request values (drift's argument provenance). The same
+   * for every ingest into one store; default env WARDEN_TOKEN_KEY, else an unkeyed default (plain hashes).
+   */
+  tokenKey?: string;
   /** Observations gathered (across inputs) before a store write; default 10000. */
   batchSize?: number;
   /** Observations per idempotency segment within one input; default 5000. */
@@ -123,6 +128,7 @@ export class Batcher {
       ...(this.opts.vpcFormats?.size
         ? { vpcFormat: (where: { file?: string; logGroup?: string }) => lookupFlowFormat(this.opts.vpcFormats!, where) }
         : {}),
+      tokenKey: this.opts.tokenKey ?? process.env.WARDEN_TOKEN_KEY,
     };
     const splitter = new RecordSplitter(this.opts.maxRecordChars ? { maxRecordChars: this.opts.maxRecordChars } : {});
     const parser = createRecordParser(ctx, choice);

@@ -1,4 +1,5 @@
 /** Messages between the ingest main thread (parallel.ts) and its parse workers (parse-worker.ts). */
+import type { InputFile } from '../adapters/read-input.ts';
 import type { IdentityMaps } from '../core/identity/resolver.ts';
 import type { Reject } from '../core/observation.ts';
 import type { FoldedBatch } from '../core/store/folded.ts';
@@ -9,12 +10,15 @@ export interface WorkerInit {
   identityMaps?: IdentityMaps;
   /** Batches a worker may have posted and not yet seen applied. */
   maxUnacked: number;
+  /** Every input, in order; workers claim the next one through `next`, without asking the main thread. */
+  files: InputFile[];
+  /** One Int32: the index of the next unclaimed file (Atomics.add). */
+  next: SharedArrayBuffer;
 }
 
-export type ToWorker = { type: 'file'; path: string } | { type: 'done' } | { type: 'ack' };
+export type ToWorker = { type: 'ack' };
 
 export type FromWorker =
-  | { type: 'next' }
   | { type: 'batch'; batch: FoldedBatch; rejects: Reject[] }
   | { type: 'progress'; input: string; records: number }
   | { type: 'end'; counts: ParseCounts }

@@ -1,10 +1,10 @@
 /**
- * A parse worker (started by parallel.ts): asks the main thread for the next file, parses it with the same Batcher
- * as the sequential pipeline, folds each batch (core/store/folded.ts) with evidence packed by the store's codec, and
- * posts it with its evidence buffers transferred. At most `maxUnacked` batches wait for the store: the worker stops
- * parsing until the store has applied one (backpressure).
+ * A parse worker (started by parallel.ts): claims the next file (a shared counter, so no round trip through the main
+ * thread, which may be busy in a store transaction), parses it with the same Batcher as the sequential pipeline,
+ * folds each batch (core/store/folded.ts) with evidence packed by the store's codec, and posts it with its evidence
+ * buffers transferred. At most `maxUnacked` batches wait for the store: the worker stops parsing until the store has
+ * applied one (backpressure).
  */
-import { statSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { fileBytes } from '../adapters/read-input.ts';
 import { packEvidenceBrotli } from '../adapters/store-evidence.ts';
@@ -16,16 +16,16 @@ import type { FromWorker, ToWorker, WorkerInit } from './parallel-protocol.ts';
 const port = parentPort;
 if (!port) throw new Error('parse-worker must run in a worker thread');
 const init = workerData as WorkerInit;
+const next = new Int32Array(init.next);
 
 let credits = init.maxUnacked;
 let wake: (() => void) | undefined;
-let nextFile: ((path: string | undefined) => void) | undefined;
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'ack') {
     credits++;
     wake?.();
-  } else nextFile?.(m.type === 'file' ? m.path : undefined);
+  }
 });
 
 const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
@@ -38,20 +38,16 @@ async function flush(b: Batch): Promise<void> {
   post({ type: 'batch', batch: folded, rejects: b.rejects }, [...new Set(transfer)]);
 }
 
-const batcher = new Batcher(
-  { ...init.parse, identity: init.identityMaps ? createIdentityResolver(init.identityMaps) : undefined },
-  flush,
-);
 try {
+  const batcher = new Batcher(
+    { ...init.parse, identity: init.identityMaps ? createIdentityResolver(init.identityMaps) : undefined },
+    flush,
+  );
   for (;;) {
-    const path = await new Promise<string | undefined>((r) => {
-      nextFile = r;
-      post({ type: 'next' });
-    });
-    if (path === undefined) break;
-    const size = statSync(path).size;
-    await batcher.addInput({ name: path, stream: fileBytes(path), fileSize: size });
-    post({ type: 'progress', input: path, records: batcher.counts.records });
+    const file = init.files[Atomics.add(next, 0, 1)];
+    if (!file) break;
+    await batcher.addInput({ name: file.path, stream: fileBytes(file.path), fileSize: file.size });
+    post({ type: 'progress', input: file.path, records: batcher.counts.records });
   }
   await batcher.finish();
   post({ type: 'end', counts: batcher.counts });

@@ -16,7 +16,7 @@
  *   const r2 = await ingestStream(store, { name: 's3://bucket/key.json.gz', stream: s3Body }, {});
  */
 import { expandInputs, fileBytes } from '../adapters/read-input.ts';
-import type { IdentityMaps } from '../core/identity/resolver.ts';
+import { createIdentityResolver, type IdentityMaps } from '../core/identity/resolver.ts';
 import type { FoldedStore, Store, WriteReport } from '../ports.ts';
 import { type Admit, type Batch, Batcher, type NamedStream, type ParseCounts, type ParseOptions } from './batcher.ts';
 import { emptyReport, type IngestReport } from './report.ts';
@@ -141,17 +141,24 @@ export async function ingestPaths(
 ): Promise<IngestReport> {
   const files = await expandInputs(paths);
   const bytes = files.reduce((n, f) => n + f.size, 0);
-  const { defaultWorkers, ingestParallel } = await import('./parallel.ts');
+  const { defaultWorkers, ingestParallel, ParseWorkerError, parseWorkerModule } = await import('./parallel.ts');
   const env = process.env.WARDEN_INGEST_WORKERS;
-  const workers = opts.workers ?? (env ? Number(env) : defaultWorkers(files.length, bytes >= PARALLEL_MIN_BYTES));
+  const asked = opts.workers ?? (env ? Number(env) : undefined);
+  const workers = asked ?? defaultWorkers(files.length, bytes >= PARALLEL_MIN_BYTES);
   // A custom resolver without its maps cannot be handed to a worker.
+  // An admission hook is a function of this thread (it counts the caller's quota): it cannot cross to a worker,
+  // and a folded batch no longer holds the observations it would judge, so the files are parsed here.
   const portable = (opts.identity === undefined || opts.identityMaps !== undefined) && opts.admit === undefined;
-  if (workers > 0 && portable && 'writeFolded' in store && 'evidenceCodec' in store) {
-    return ingestParallel(store, files, { ...opts, workers });
-  }
+  const usable = workers > 0 && portable && 'writeFolded' in store;
+  const worker = usable ? parseWorkerModule() : undefined;
+  // Workers asked for by number must run: a build that left the worker out is a broken build, not a slow ingest.
+  if (usable && !worker && asked !== undefined) throw new ParseWorkerError('this build has no parse-worker module');
+  if (worker) return ingestParallel(store as FoldedStore, files, { ...opts, workers }, worker);
+  // Maps without their resolver attribute here as they would in a worker.
+  const identity = opts.identity ?? (opts.identityMaps ? createIdentityResolver(opts.identityMaps) : undefined);
   return ingestStreams(
     store,
     files.map((f) => () => ({ name: f.path, stream: fileBytes(f.path), fileSize: f.size })),
-    opts,
+    { ...opts, identity },
   );
 }

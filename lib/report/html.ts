@@ -94,7 +94,7 @@ section.report-section h4 { margin: 10px 0 4px; font-size: 14px; }
 section.reconcile h2 { font-size: 14px; }
 p.no-data { color: var(--muted); font-style: italic; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0; background: #fff; font-size: 13px; }
-th, td { border: 1px solid var(--line); padding: 3px 6px; text-align: left; vertical-align: top; }
+th, td { border: 1px solid var(--line); padding: 3px 6px; text-align: left; vertical-align: top; white-space: pre-line; }
 th { background: #eef1f6; }
 td code, dd code { word-break: break-all; }
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; }

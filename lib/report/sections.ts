@@ -409,7 +409,11 @@ export async function driftSection(ctx: SubjectContext): Promise<Section> {
       d.classification,
       d.score.toFixed(2),
       time(d.from),
-      d.summary,
+      d.sessions?.length
+        ? [...d.sessions.slice(0, 3), ...(d.sessions.length > 3 ? [`+${d.sessions.length - 3} more`] : [])].join('\n')
+        : 'window',
+      driftRate(d),
+      driftReasons(d),
       d.changes
         .slice(0, 3)
         .map((c) => `${c.type} ${c.key}`)
@@ -419,9 +423,38 @@ export async function driftSection(ctx: SubjectContext): Promise<Section> {
   const parts = [
     `<p>${items.length} drift items: <span class="tag risky">${risky} risky</span> <span class="tag evolution">${items.length - risky} expected evolution</span></p>`,
     inlineSvg(svg, 'drift items per day by classification'),
-    table(['classification', 'score', 'from', 'summary', 'changes (first 3)', 'audit entry'], rows, { code: [4, 5] }),
+    table(
+      [
+        'classification',
+        'score',
+        'from',
+        'session',
+        'calibrated rate',
+        'reasons (strongest first)',
+        'changes (first 3)',
+        'audit entry',
+      ],
+      rows,
+      { code: [3, 6, 7] },
+    ),
   ];
   return section('drift', s, 'Drift classification (30 days)', parts.join('\n'), true, 1);
+}
+
+/** A drift item's calibrated rate: the share of the agent's benign sessions scoring as high, against the budget. */
+function driftRate(d: DriftObject): string {
+  const c = d.calibration;
+  if (!c) return d.sessions?.length ? '' : 'window level';
+  if (c.pValue === undefined)
+    return c.method === 'insufficient-history' ? `cold-start rule (${c.note ?? 'insufficient history'})` : c.method;
+  return `${Number((c.pValue * 100).toPrecision(2))}% (budget ${c.budget * 100}%, ${c.method} over ${c.sessions} sessions)`;
+}
+
+/** The reasons of a drift item, strongest first (its summary when it has none). */
+function driftReasons(d: DriftObject): string {
+  const reasons = (d.reasons ?? []).filter((r) => r.bits > 0 || r.explainedBy).slice(0, 4);
+  if (reasons.length === 0) return d.summary;
+  return reasons.map((r) => `${r.text}${r.explainedBy ? ` (explained by ${r.explainedBy})` : ''}`).join('\n');
 }
 
 /** Most audit entries a subject shows with a timeline chart; the rest are listed. */

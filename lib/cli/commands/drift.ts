@@ -1,9 +1,11 @@
 /**
- * `warden drift [--since 30d] [--json] [--chart FILE] [--no-events]`: classifies every agent's changes over the
- * period into expected evolution vs risky drift, stores them, chains the audit entry of each risky item's input,
- * appends "Warden Drift Detected" events (with the audit chain head) to the local event log
- * (.warden/events.ndjson), and prints them: the same use case as the drift Lambda (lib/app/report-drift.ts).
- * `--json` prints the drift objects exactly as the event detail.
+ * `warden drift [--since 30d] [--fp-budget 1%] [--sessions] [--sink PATTERN ...] [--json] [--chart FILE]
+ * [--no-events]`: judges every agent session of the period against its agent's own benign sessions (and classifies
+ * the window-level changes of the layers without sessions) into expected evolution vs risky drift, stores the items,
+ * chains the audit entry of each risky item's input, appends "Warden Drift Detected" events (with the audit chain head)
+ * to the local event log (.warden/events.ndjson), and prints them with their reasons and calibrated rates: the same
+ * use case as the drift Lambda (lib/app/report-drift.ts). `--json` prints the drift objects exactly as the event
+ * detail; with `--sessions` it prints every judged session's verdict instead.
  */
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -12,6 +14,7 @@ import { openStore, StoreSpecError } from '../../adapters/open-store.ts';
 import { driftEventWithHead, reportDrift } from '../../app/report-drift.ts';
 import { renderChart } from '../../charts/render.ts';
 import { driftChartSpec, driftReport } from '../../core/drift/report.ts';
+import { driftText, sessionVerdictJson } from '../../drift/text.ts';
 import { prepareOutputFile } from '../files.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
 
@@ -22,18 +25,44 @@ export function parseDuration(text: string): number {
   return Number(m[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as 'd' | 'h' | 'm'];
 }
 
+/** `1%`, `0.5%` or `0.01` -> 0.01; a budget must be above 0 and at most 50%. */
+export function parseBudget(text: string): number {
+  const t = text.trim();
+  const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(t);
+  const x = m ? Number(m[1]) / (m[2] ? 100 : 1) : Number.NaN;
+  if (!(x > 0 && x <= 0.5))
+    throw new CliError(`invalid --fp-budget ${JSON.stringify(text)}: expected e.g. 1% or 0.01 (above 0, at most 50%)`);
+  return x;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
 export function register(program: Command): void {
   program
     .command('drift')
-    .description('classify drift over a period into expected evolution vs risky drift')
+    .description('judge agent sessions and classify drift over a period into expected evolution vs risky drift')
     .option('--since <duration>', 'period to classify, e.g. 30d', '30d')
     .option('--now <time>', 'end of the period (ISO time), default now')
+    .option('--fp-budget <rate>', "share of an agent's benign sessions that may be called risky, e.g. 1%", '1%')
+    .option('--sessions', 'list every judged session (with --json: the session verdicts instead of the items)')
+    .option('--sink <pattern>', 'mark tool arguments as sinks, e.g. tool:mail/send* or tool:mail/send#to', collect, [])
+    .option('--not-sink <pattern>', 'mark tool arguments as not sinks', collect, [])
     .option('--chart <file>', 'write the daily evolution/risky chart as SVG')
     .option('--no-events', 'do not append drift events to the local event log')
     .action(async function (this: Command) {
-      const o = this.opts<{ since: string; now?: string; chart?: string; events: boolean }>();
+      const o = this.opts<{
+        since: string;
+        now?: string;
+        fpBudget: string;
+        sessions?: boolean;
+        sink: string[];
+        notSink: string[];
+        chart?: string;
+        events: boolean;
+      }>();
       const sinceMs = parseDuration(o.since);
       if (o.chart) prepareOutputFile(o.chart, '--chart');
+      const fpBudget = parseBudget(o.fpBudget);
       if (o.now !== undefined && Number.isNaN(Date.parse(o.now))) throw new CliError(`invalid --now ${o.now}`);
       const store = await openStore(globalOpts(this).store).catch((err: unknown) => {
         if (err instanceof StoreSpecError) throw new CliError(err.message, 2, { cause: err });
@@ -42,27 +71,29 @@ export function register(program: Command): void {
       try {
         const run = await reportDrift(
           { store, ...(o.events ? { events: new EventLogSink() } : {}) },
-          { sinceMs, ...(o.now ? { now: new Date(o.now).toISOString() } : {}) },
+          {
+            sinceMs,
+            ...(o.now ? { now: new Date(o.now).toISOString() } : {}),
+            options: { fpBudget, sinks: o.sink, notSinks: o.notSink },
+          },
         );
-        const report = driftReport(run.items, run.from, run.to);
-        if (o.chart) await writeFile(o.chart, await renderChart(driftChartSpec(report) as never));
+        if (o.chart)
+          await writeFile(
+            o.chart,
+            await renderChart(driftChartSpec(driftReport(run.items, run.from, run.to)) as never),
+          );
         const details = run.items.map((d) => driftEventWithHead(d, run.auditHead).detail);
         const unchained = run.chained.filter((c) => c.error);
-        emit(this, details, () => {
-          const lines = run.items.map(
-            (d) =>
-              `${d.from.slice(0, 16)}  ${d.classification.padEnd(9)} ${d.score.toFixed(2)}  ${d.subject}  ${d.summary}`,
-          );
-          return [
-            `drift ${run.from.slice(0, 10)} .. ${run.to.slice(0, 10)}: ${report.evolution} expected evolution, ${report.risky} risky (${run.deploys.length} deploy events)`,
-            ...lines,
+        emit(this, o.sessions ? run.sessions.map(sessionVerdictJson) : details, () =>
+          [
+            driftText(run, o.sessions ? { sessions: true } : {}),
             ...(run.auditHead
               ? [`audit chain head: seq ${run.auditHead.seq} hash ${run.auditHead.hash.slice(0, 16)} (in every event)`]
               : []),
             ...unchained.map((c) => `not chained: ${c.auditId}: ${c.error}`),
             ...(o.chart ? [`chart: ${o.chart}`] : []),
-          ].join('\n');
-        });
+          ].join('\n'),
+        );
       } finally {
         await store.close();
       }

@@ -107,7 +107,7 @@ function linkOf(o: Observation): Link {
   if (o.source === 'node-agent') return 'kernel';
   if (o.layer === 'cloud-api') return 'cloud-api';
   if (o.layer === 'network') return 'egress';
-  if (o.kind === 'tool' || o.kind === 'kb' || o.kind === 'agent') return 'tool';
+  if (o.kind === 'tool' || o.kind === 'kb' || o.kind === 'agent' || o.kind === 'result') return 'tool';
   return 'model';
 }
 

@@ -1,25 +1,35 @@
 /**
- * Combination of the signals into `evolution | risky`. A change is risky only when no consistent deploy explains
- * it; how risky depends on how far it breaks continuity or bounds:
- *   change score = deploymentCorrelation(c) x max(patternContinuity(c), resourceBounds(c))
- * and the cluster's score is its worst change. So an attack hidden among the changes of a real deploy is not
- * diluted by them, and a deploy never explains a burst far beyond its envelope or a destination it did not bring.
+ * Drift classification of one subject over a period, in two parts:
+ * - agent sessions (a sessionId or ticket, with the API calls made inside them) are judged one by one against the
+ *   agent's own benign sessions (./session/): every session gets a score, a verdict and reasons; a risky session is
+ *   one drift item, and the sessions a deploy explains form one expected-evolution item per deploy;
+ * - the layers without sessions (flows, kernel, API calls no session made) keep the window-level detection of new
+ *   keys and volume (./changes.ts), combined per cluster as
+ *     change score = deploymentCorrelation(c) x max(patternContinuity(c), resourceBounds(c))
+ *   with the cluster's score its worst change, so an attack hidden among the changes of a real deploy is not diluted.
+ * Session items name overlapping window items in `related`, and the reverse.
  */
 import type { AggregateRow } from '../../ports.ts';
 import { auditIdFor } from '../audit/ids.ts';
 import type { DeployEvent } from '../deploy-events/types.ts';
 import type { Observation } from '../observation.ts';
 import { type ChangeCluster, detectChanges } from './changes.ts';
+import { buildSessions } from './sequences.ts';
+import { evolutionItems, riskyItem } from './session/items.ts';
+import { judgeAgent } from './session/judge.ts';
+import { emptyAgentModel, updateAgentModel } from './session/model.ts';
+import type { AgentModel, Calibration, SessionVerdict } from './session/types.ts';
+import { type SessionView, sessionView } from './session/view.ts';
 import { SIGNALS } from './signals/index.ts';
 import type { SignalOutput } from './signals/types.ts';
-import { timelineFromAggregates } from './timeline.ts';
+import { aggregateObservations, timelineFromAggregates } from './timeline.ts';
 import {
   DEFAULT_DRIFT_OPTIONS,
   type DriftObject,
   type DriftOptions,
+  type DriftSignals,
   type EvidenceRef,
   type SignalName,
-  type SignalResult,
 } from './types.ts';
 
 export interface DriftInput {
@@ -33,6 +43,17 @@ export interface DriftInput {
   from: string;
   to: string;
   options?: Partial<DriftOptions>;
+  /** The agent's behaviour model before `from` (kept from an earlier run); default: built from the evidence. */
+  history?: AgentModel;
+}
+
+export interface DriftJudgement {
+  items: DriftObject[];
+  /** Every agent session of the period with its score, verdict and reasons. */
+  sessions: SessionVerdict[];
+  /** The agent's model after the period (the state to keep). */
+  model: AgentModel;
+  calibration: Calibration;
 }
 
 /** Most evidence references on one drift object. */
@@ -55,16 +76,10 @@ function combine(outputs: Record<SignalName, SignalOutput>, n: number): { score:
   return { score, worst };
 }
 
-/** The triggering input of a change: a ticket or agent session it came through, when there is one. */
+/** The triggering input of a change: a ticket or agent session whose evidence shows its key, when there is one. */
 function triggerOf(cluster: ChangeCluster, index: number, evidence: Observation[]): string | undefined {
   const ch = cluster.changes[index];
   if (!ch) return undefined;
-  const named = (id: string) => (id.startsWith('episode:') ? undefined : id);
-  if (ch.session) return named(ch.session);
-  const s = cluster.novelSessions.find(
-    (s) => s.symbols.includes(ch.key) || s.observations.some((o) => o.key === ch.key),
-  );
-  if (s) return named(s.id);
   const o = evidence.find((o) => o.key === ch.key && (o.correlation.ticket || o.correlation.sessionId));
   return o ? String(o.correlation.ticket ?? o.correlation.sessionId) : undefined;
 }
@@ -85,7 +100,14 @@ export function classifyCluster(
   const classification = score >= options.riskyThreshold ? 'risky' : 'evolution';
   const signals = Object.fromEntries(
     Object.entries(outputs).map(([k, v]) => [k, { ...v.result, score: round(v.result.score) }]),
-  ) as Record<SignalName, SignalResult>;
+  ) as DriftSignals;
+  signals.argumentProvenance = {
+    score: 0,
+    verdict: 'normal',
+    reason: 'window-level item (no agent session): argument provenance does not apply',
+    details: [],
+    evidence: [],
+  };
   const seen = new Set<string>();
   const all: EvidenceRef[] = [];
   for (const name of ['resourceBounds', 'patternContinuity', 'deploymentCorrelation'] as const) {
@@ -116,15 +138,80 @@ export function classifyCluster(
   };
 }
 
+/** Sources whose observations belong to agent sessions (judged per session when they join one). */
+const SESSION_SOURCES: ReadonlySet<string> = new Set(['bedrock-trace', 'bedrock-invocation']);
+
+function sessionCapable(layer: string, sources: readonly string[]): boolean {
+  return layer === 'cloud-api' || (sources.length > 0 && sources.every((x) => SESSION_SOURCES.has(x)));
+}
+
 /**
- * Classifies every change of one subject in [from, to).
+ * Judges one subject over [from, to): per-session verdicts and items for agent sessions, window-level items for the
+ * rest (see the module comment).
+ * @example judgeDrift({ subject, aggregates, evidence, deploys, from: '2026-10-01T00:00:00Z', to: now })
+ */
+export function judgeDrift(input: DriftInput): DriftJudgement {
+  const options: DriftOptions = { ...DEFAULT_DRIFT_OPTIONS, ...input.options };
+  const subject = input.subject;
+  const fromMs = Date.parse(input.from);
+  const toMs = Date.parse(input.to);
+  const evidence = input.evidence.filter((o) => o.subject === subject);
+  const sessions = buildSessions(evidence, undefined, options.episodeGapMs).filter((s) => !s.id.startsWith('episode:'));
+  const inSession = new Set<string>();
+  for (const s of sessions) for (const o of s.observations) inSession.add(o.id);
+  const views: SessionView[] = sessions.map((s) => sessionView(subject, s));
+  const history =
+    input.history ??
+    updateAgentModel(
+      emptyAgentModel(subject),
+      views.filter((v) => v.start < fromMs).map((v) => v.summary),
+      fromMs,
+      options.sessionLookbackMs,
+    );
+  const judged = judgeAgent(
+    history,
+    views.filter((v) => v.start >= fromMs && v.start < toMs),
+    input.deploys,
+    options,
+    toMs,
+  );
+  const sessionItems = [
+    ...judged.verdicts.filter((v) => v.verdict === 'risky').map((v) => riskyItem(v, input.deploys)),
+    ...evolutionItems(judged.verdicts, input.deploys),
+  ];
+  // Window level: session-capable rows only from observations that joined no agent session.
+  const rows = [
+    ...input.aggregates.filter((r) => r.subject === subject && !sessionCapable(r.layer, r.sources)),
+    ...aggregateObservations(evidence.filter((o) => !inSession.has(o.id) && sessionCapable(o.layer, [o.source]))),
+  ];
+  const tl = timelineFromAggregates(subject, rows);
+  const deployTimes = input.deploys.filter((d) => d.subject === subject).map((d) => Date.parse(d.time));
+  const windowItems = detectChanges(tl, fromMs, toMs, options, deployTimes).map((c) =>
+    classifyCluster(c, input.deploys, evidence, options),
+  );
+  linkRelated(sessionItems, windowItems);
+  const items = [...windowItems, ...sessionItems].sort(
+    (a, b) => a.from.localeCompare(b.from) || a.id.localeCompare(b.id),
+  );
+  return { items, sessions: judged.verdicts, model: judged.model, calibration: judged.calibration };
+}
+
+/** Session items and window items of a subject that overlap in time name each other. */
+function linkRelated(sessionItems: DriftObject[], windowItems: DriftObject[]): void {
+  for (const s of sessionItems)
+    for (const w of windowItems) {
+      const wEnd = Date.parse(w.to) + 3_600_000;
+      if (Date.parse(w.from) <= Date.parse(s.to) && Date.parse(s.from) < wEnd) {
+        s.related = [...(s.related ?? []), w.id];
+        w.related = [...(w.related ?? []), s.id];
+      }
+    }
+}
+
+/**
+ * Classifies every change of one subject in [from, to) (the drift items of {@link judgeDrift}).
  * @example classifyDrift({ subject, aggregates, evidence, deploys, from: '2026-10-01T00:00:00Z', to: now })
  */
 export function classifyDrift(input: DriftInput): DriftObject[] {
-  const options = { ...DEFAULT_DRIFT_OPTIONS, ...input.options };
-  const tl = timelineFromAggregates(input.subject, input.aggregates);
-  const evidence = input.evidence.filter((o) => o.subject === input.subject);
-  const deployTimes = input.deploys.filter((d) => d.subject === input.subject).map((d) => Date.parse(d.time));
-  const clusters = detectChanges(tl, evidence, Date.parse(input.from), Date.parse(input.to), options, deployTimes);
-  return clusters.map((c) => classifyCluster(c, input.deploys, evidence, options));
+  return judgeDrift(input).items;
 }

@@ -1,12 +1,11 @@
 /**
- * Sessions and the transition model behind pattern continuity. Evidence observations of one subject are grouped into
- * sessions: observations sharing a sessionId or ticket are one session (union of both ids); cloud-api and network
+ * Sessions: evidence observations of one subject grouped the way the per-session judgement reads them
+ * (./session/). Observations sharing a sessionId or ticket are one session (union of both ids); cloud-api and network
  * observations, which carry neither, join the session whose time span (plus a grace period) contains them, or else
- * form episodes split by idle gaps. A session becomes a sequence of behavior symbols (tool and API keys, with
- * immediate repeats collapsed: volume is the resource-bounds signal's business, order is this one's). Egress is left
- * out of sequences on purpose: flow records are aggregated per capture window with second-resolution start times and
- * arrive from two sources, so their order against tool calls is noise; a new destination still shows as a new key.
- * The model counts bigrams (with start `^` and end `$` markers) over a sliding lookback: add and remove are O(length).
+ * form episodes split by idle gaps (episodes are judged at window level, not as sessions). A session's symbols are its
+ * tool and API keys with immediate repeats collapsed; bigrams of them (with start `^` and end `$` markers) are the
+ * orders the order rule compares. Egress is left out of symbols on purpose: flow records are aggregated per capture
+ * window with second-resolution start times and arrive from two sources, so their order against tool calls is noise.
  */
 import type { Observation } from '../observation.ts';
 import { keyKind } from '../observation.ts';
@@ -155,47 +154,4 @@ export function bigrams(symbols: string[]): [string, string][] {
   const out: [string, string][] = [];
   for (let i = 0; i + 1 < seq.length; i++) out.push([seq[i]!, seq[i + 1]!]);
   return out;
-}
-
-/** Bigram counts over a sliding set of sessions. */
-export class TransitionModel {
-  private counts = new Map<string, number>();
-  private from = new Map<string, number>();
-  sessions = 0;
-
-  private bump(a: string, b: string, d: number): void {
-    const k = `${a}\u0000${b}`;
-    const n = (this.counts.get(k) ?? 0) + d;
-    if (n <= 0) this.counts.delete(k);
-    else this.counts.set(k, n);
-    const f = (this.from.get(a) ?? 0) + d;
-    if (f <= 0) this.from.delete(a);
-    else this.from.set(a, f);
-  }
-
-  add(symbols: string[]): void {
-    if (symbols.length === 0) return;
-    this.sessions++;
-    for (const [a, b] of bigrams(symbols)) this.bump(a, b, 1);
-  }
-
-  remove(symbols: string[]): void {
-    if (symbols.length === 0) return;
-    this.sessions--;
-    for (const [a, b] of bigrams(symbols)) this.bump(a, b, -1);
-  }
-
-  count(a: string, b: string): number {
-    return this.counts.get(`${a}\u0000${b}`) ?? 0;
-  }
-
-  /** Transitions of `symbols` never seen in the model. */
-  novel(symbols: string[]): [string, string][] {
-    return bigrams(symbols).filter(([a, b]) => this.count(a, b) === 0);
-  }
-
-  /** Whether a symbol appears anywhere in the model. */
-  knows(symbol: string): boolean {
-    return this.from.has(symbol);
-  }
 }

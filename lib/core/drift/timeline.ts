@@ -18,8 +18,8 @@ import type { Layer, Observation } from '../observation.ts';
 import { keyKind, WINDOW_MS, windowStart } from '../observation.ts';
 import type { RateBound } from './types.ts';
 
-/** Key kinds that are bookkeeping, not behavior: never drift. */
-export const IGNORED_KINDS: ReadonlySet<string> = new Set(['lease', 'drops']);
+/** Key kinds that are bookkeeping or content, not behavior: never window-level drift (tool results are read per session). */
+export const IGNORED_KINDS: ReadonlySet<string> = new Set(['lease', 'drops', 'result']);
 
 export interface KeySeries {
   key: string;

@@ -1,7 +1,8 @@
 /**
- * Drift classification types. A drift item is a cluster of behavior changes of one subject (new keys, volume above
- * the hour-of-week envelope, new call sequences) in adjacent hourly windows, scored by three signals and
- * classified `evolution` (explained by a consistent deploy) or `risky`.
+ * Drift classification types. A drift item is either about agent sessions (one risky session, or the sessions a
+ * deploy explains: per-session judgement, ./session/) or a cluster of changes of the session-less layers (flows,
+ * kernel, API calls no session made: new keys, volume above the hour-of-week envelope) in adjacent hourly windows.
+ * Each is scored by the signals and classified `evolution` (explained by a consistent deploy) or `risky`.
  */
 import type { Correlation, Layer } from '../observation.ts';
 
@@ -53,6 +54,12 @@ export interface SignalResult {
 export const SIGNAL_NAMES = ['deploymentCorrelation', 'patternContinuity', 'resourceBounds'] as const;
 export type SignalName = (typeof SIGNAL_NAMES)[number];
 
+/**
+ * The signals of a drift item: the three of every item, plus argument provenance on session items (values an
+ * argument took from a tool result, sensitive arguments, secrets; see ./session/findings/provenance.ts).
+ */
+export type DriftSignals = Record<SignalName, SignalResult> & { argumentProvenance?: SignalResult };
+
 /** The drift object: the detail of the "Warden Drift Detected" event and a row of `warden drift --json`. */
 export interface DriftObject {
   /** Stable id: `<subject>@<first window>`. */
@@ -63,12 +70,65 @@ export interface DriftObject {
   /** First and last window of the cluster. */
   from: string;
   to: string;
-  signals: Record<SignalName, SignalResult>;
+  signals: DriftSignals;
   evidence: EvidenceRef[];
   changes: Change[];
   /** Audit entry of the triggering input (ticket / session) when the change came through one. */
   auditId?: string;
   summary: string;
+  /** Agent session(s) the item is about (ticket or sessionId); its evidence comes from these sessions only. */
+  sessions?: string[];
+  /** Why, strongest first, in words a security engineer can act on. */
+  reasons?: DriftReason[];
+  /** How the verdict was calibrated (session items). */
+  calibration?: DriftCalibration;
+  /** Ids of drift items of the same subject overlapping in time (session items <-> window items). */
+  related?: string[];
+}
+
+/** One reason of a drift item (a finding of the per-session judgement, see ./session/findings). */
+export interface DriftReason {
+  kind: 'new-key' | 'tool-usage' | 'volume' | 'provenance' | 'sensitive' | 'secret' | 'order';
+  signal: SignalName | 'argumentProvenance';
+  /** Surprise under the agent's benign model, in bits (-log2 of a probability); 0 for context only. */
+  bits: number;
+  /** The key, tool or `tool#param` concerned. */
+  key: string;
+  text: string;
+  /** The deploy that explains it, when one does. */
+  explainedBy?: string;
+  /** For argument provenance: where the value came from (no value itself, only its display form under the policy). */
+  provenance?: {
+    tool: string;
+    param: string;
+    /** Token kind of the value: em, url, host, iban, num, id, path, val. */
+    valueKind: string;
+    /** Display form under the content policy (absent with hash-only). */
+    value?: string;
+    source: 'request' | 'tool-result' | 'baseline' | 'none';
+    /** The tool whose output held the value, and how many seconds before the call. */
+    from?: { tool: string; secondsBefore: number };
+    newToAgent: boolean;
+    inRequest: boolean;
+  };
+}
+
+/** Calibration of a session verdict against the agent's own benign sessions. */
+export interface DriftCalibration {
+  method: 'conformal' | 'tail-fit' | 'insufficient-history';
+  /** Share of the agent's benign sessions expected to score at least this session (absent without history). */
+  pValue?: number;
+  /** The false-positive budget the threshold is set for. */
+  budget: number;
+  /** Behaviour threshold in bits (absent without history). */
+  threshold?: number;
+  /** Argument-provenance threshold in bits (absent without history). */
+  provenanceThreshold?: number;
+  /** Session score in bits. */
+  bits: number;
+  /** Benign sessions the calibration rests on. */
+  sessions: number;
+  note?: string;
 }
 
 /** Hour-of-week bounds for one key, as the rate envelope provides them. */
@@ -96,6 +156,21 @@ export interface DriftOptions {
   maxExplainedVolumeRatio: number;
   /** Observations at most this far apart (ms) without a session id are one episode. Default 5 minutes. */
   episodeGapMs: number;
+  /** False-positive budget of the per-session judgement (share of benign sessions called risky). Default 0.01. */
+  fpBudget: number;
+  /** Benign sessions of an agent within this lookback form its behaviour model, ms. Default 42 days. */
+  sessionLookbackMs: number;
+  /** A judged session joins the model once this old (time to review it), unless risky, ms. Default 7 days. */
+  settleMs: number;
+  /** Benign sessions an agent needs before it has a calibrated threshold. Default 20. */
+  minSessions: number;
+  /** Most sessions scored to calibrate one agent (the newest). Default 400. */
+  maxCalibrationSessions: number;
+  /** A session is risky only at this many bits or more, whatever its calibrated rate (1 in 16). Default 4. */
+  minRiskyBits: number;
+  /** Tool arguments the user marks as sinks / not sinks (`tool:<group>/<fn>[#<param>]`, `*` wildcard). */
+  sinks: string[];
+  notSinks: string[];
 }
 
 export const DEFAULT_DRIFT_OPTIONS: DriftOptions = {
@@ -106,4 +181,12 @@ export const DEFAULT_DRIFT_OPTIONS: DriftOptions = {
   riskyThreshold: 0.5,
   maxExplainedVolumeRatio: 3,
   episodeGapMs: 5 * 60_000,
+  fpBudget: 0.01,
+  sessionLookbackMs: 42 * 86_400_000,
+  settleMs: 7 * 86_400_000,
+  minSessions: 20,
+  maxCalibrationSessions: 400,
+  minRiskyBits: 4,
+  sinks: [],
+  notSinks: [],
 };

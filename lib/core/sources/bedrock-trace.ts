@@ -16,14 +16,46 @@
  *   So one model call inside an agent yields two observations; count calls with attrs.phase = input.
  * - guardrailTrace -> `guardrail:<guardrailId or *>:<INTERVENED|NONE>` (application). TracePart does not name the
  *   guardrail; a wrapper field `guardrailId` is used when present, else `*`.
- * - observation (final response, action group output, KB output), failureTrace, routingClassifierTrace,
- *   customOrchestrationTrace, rationale: no behavior key; counted in `skipped`.
+ * - Tool call values (./bedrock-trace-values.ts): each invocation carries `attrs.args` (keyed hashes of its argument
+ *   values and the tokens inside them), `attrs.argFlags` (sensitive classes) and, unless the content policy is
+ *   hash-only, `attrs.argPreview`; the session's first model input carries `attrs.requestTokens` (the user's message).
+ * - observation of an action group, knowledge base or collaborator (the tool result) -> `result:<group>/<function>`
+ *   (`result:kb/<id>`, `result:agent/<name>`), layer tool, kind `result`, with `attrs.resultTokens`, `attrs.resultOf`
+ *   (the call's key, by traceId or else the session's last call) and the output hash / excerpt under the policy.
+ * - RETURN_CONTROL, as an application logs the InvokeAgent exchange (`sessionId` / `agentId` / time beside the
+ *   stream event or request): `returnControl.invocationInputs[]` -> tool calls as above (`attrs.executionType`
+ *   RETURN_CONTROL); `sessionState.returnControlInvocationResults[]` -> tool results as above.
+ * - observation FINISH / ASK_USER / REPROMPT, failureTrace, routingClassifierTrace, customOrchestrationTrace, rationale:
+ *   no behavior key; counted in `skipped`.
  * Subject: ctx.identity.byBedrockAgent({agentId, agentAliasId, region}); region from the agent alias ARN in
  * callerChain / agentAliasArn, else the wrapper's region, else ctx.defaultRegion; else `unattributed:bedrock-agent/<id>`.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { BedrockAgentRef } from '../identity/types.ts';
 import { type AttrValue, type Correlation, keys, type Layer, type Observation, subjectIds } from '../observation.ts';
+import {
+  emitReturnControl,
+  isReturnControlRecord,
+  type ReturnControlRecord,
+  returnControlSchema,
+} from './bedrock-return-control.ts';
+import {
+  type invocationInput,
+  type modelIn,
+  type modelOut,
+  type TracePart,
+  tracePartSchema,
+} from './bedrock-trace-schema.ts';
+import {
+  argumentAttrs,
+  normalizedRequest,
+  observationText,
+  type ParamValue,
+  paramValues,
+  requestAttrs,
+  resultAttrs,
+  resultKey,
+} from './bedrock-trace-values.ts';
 import { isCloudWatchPayload, parseCloudWatchRecord } from './cloudwatch.ts';
 import { contentAttrs, findTicket } from './redact.ts';
 import type { FileParser, ParseContext, RecordInput, RecordResult, SourceParser } from './types.ts';
@@ -31,7 +63,6 @@ import {
   boundedJson,
   hashId,
   isObject,
-  NUMERIC_BOUNDS,
   normalizeTime,
   num,
   obj,
@@ -42,89 +73,22 @@ import {
   typeName,
 } from './util.ts';
 
-const s = z.string().nullish();
-const tokenCount = z.number().int().min(0).max(NUMERIC_BOUNDS.tokens).nullish();
-const modelIn = z.object({ traceId: s, text: s, type: s, foundationModel: s }).passthrough();
-const modelOut = z
-  .object({
-    traceId: s,
-    metadata: z
-      .object({
-        usage: z.object({ inputTokens: tokenCount, outputTokens: tokenCount }).passthrough().nullish(),
-      })
-      .passthrough()
-      .nullish(),
-  })
-  .passthrough();
-const invocationInput = z
-  .object({
-    traceId: s,
-    invocationType: s,
-    actionGroupInvocationInput: z
-      .object({
-        actionGroupName: s,
-        function: s,
-        apiPath: s,
-        verb: s,
-        executionType: s,
-        invocationId: s,
-        parameters: z.array(z.object({ name: s }).passthrough()).nullish(),
-        requestBody: z.unknown().optional(),
-      })
-      .passthrough()
-      .nullish(),
-    knowledgeBaseLookupInput: z.object({ knowledgeBaseId: s, text: s }).passthrough().nullish(),
-    agentCollaboratorInvocationInput: z
-      .object({ agentCollaboratorName: s, agentCollaboratorAliasArn: s, input: z.unknown().optional() })
-      .passthrough()
-      .nullish(),
-    codeInterpreterInvocationInput: z.object({ code: s }).passthrough().nullish(),
-  })
-  .passthrough();
-const stepTrace = z
-  .object({
-    invocationInput: invocationInput.nullish(),
-    modelInvocationInput: modelIn.nullish(),
-    modelInvocationOutput: modelOut.nullish(),
-    observation: z.object({ type: s }).passthrough().nullish(),
-    rationale: z.object({}).passthrough().nullish(),
-  })
-  .passthrough();
-const tracePartSchema = z
-  .object({
-    agentId: s,
-    agentAliasId: s,
-    agentVersion: s,
-    agentName: s,
-    collaboratorName: s,
-    sessionId: s,
-    agentAliasArn: s,
-    eventTime: z.union([z.string(), z.number()]).nullish(),
-    timestamp: z.union([z.string(), z.number()]).nullish(),
-    time: z.union([z.string(), z.number()]).nullish(),
-    requestId: s,
-    region: s,
-    guardrailId: s,
-    callerChain: z.array(z.object({ agentAliasArn: s }).passthrough()).nullish(),
-    trace: z
-      .object({
-        orchestrationTrace: stepTrace.nullish(),
-        preProcessingTrace: stepTrace.nullish(),
-        postProcessingTrace: stepTrace.nullish(),
-        guardrailTrace: z.object({ action: s, traceId: s }).passthrough().nullish(),
-        failureTrace: z.object({ traceId: s, failureReason: s }).passthrough().nullish(),
-      })
-      .passthrough(),
-  })
-  .passthrough();
-type TracePart = z.infer<typeof tracePartSchema>;
-
 /** Bounds the per-file state (sessions and trace ids remembered). */
 const MAX_STATE = 50_000;
+/** Request texts remembered per file (each up to 16 KiB). */
+const MAX_REQUESTS = 2_000;
 
 interface TraceState {
   seq: Map<string, number>;
   modelByTrace: Map<string, string>;
+  /** traceId -> key of the call made in that step; session -> its last call (a result names neither). */
+  callByTrace: Map<string, string>;
+  lastCall: Map<string, string>;
+  /**
+   * Session -> its user request, normalized (the first model input's user message; later model inputs repeat the
+   * conversation): an argument found verbatim in it came from the user. Bounded to the most recent sessions.
+   */
+  requested: Map<string, string>;
 }
 
 export const bedrockTraceParser: SourceParser = {
@@ -137,7 +101,13 @@ export const bedrockTraceParser: SourceParser = {
 };
 
 function newState(): TraceState {
-  return { seq: new Map(), modelByTrace: new Map() };
+  return { seq: new Map(), modelByTrace: new Map(), callByTrace: new Map(), lastCall: new Map(), requested: new Map() };
+}
+
+/** Bounded set/map insert: the per-file state is cleared when it grows past MAX_STATE. */
+function remember<K, V>(m: Map<K, V>, k: K, v: V): void {
+  if (!m.has(k) && m.size >= MAX_STATE) m.clear();
+  m.set(k, v);
 }
 
 export function createBedrockTraceFileParser(ctx: ParseContext): FileParser {
@@ -174,6 +144,7 @@ function parsePart(value: unknown, input: RecordInput, ctx: ParseContext, state:
   if (!isObject(value)) return fail('not-an-object', `expected a JSON object, got ${typeName(value)}`);
   // InvokeAgent stream event: {"trace": TracePart}
   let v: Record<string, unknown> = value;
+  if (isReturnControlRecord(value)) return parseReturnControl(value, input, ctx, state, fail);
   if (isObject(value.trace) && isObject(value.trace.trace) && !('orchestrationTrace' in value.trace)) {
     v = { ...value.trace, ...pick(value, ['timestamp', 'time', 'requestId', 'region', 'guardrailId']) };
   }
@@ -190,6 +161,27 @@ function parsePart(value: unknown, input: RecordInput, ctx: ParseContext, state:
   const time = normalizeTime(rawTime);
   if (!time) return fail('invalid-time:eventTime', String(rawTime).slice(0, 60));
   return new PartReader(part, time, input, ctx, state).read();
+}
+
+function parseReturnControl(
+  value: Record<string, unknown>,
+  input: RecordInput,
+  ctx: ParseContext,
+  state: TraceState,
+  fail: (reason: string, detail: string) => RecordResult,
+): RecordResult {
+  const r = returnControlSchema.safeParse(value);
+  if (!r.success) {
+    const { reason, detail } = schemaReason(r.error.issues, value);
+    return fail(reason, detail);
+  }
+  const rc = r.data;
+  const rawTime = rc.eventTime ?? rc.timestamp ?? rc.time;
+  if (rawTime === undefined || rawTime === null) return fail('missing-field:eventTime', 'record has no time');
+  const time = normalizeTime(rawTime);
+  if (!time) return fail('invalid-time:eventTime', String(rawTime).slice(0, 60));
+  const part = { ...rc, trace: {} } as TracePart;
+  return new PartReader(part, time, input, ctx, state).readReturnControl(rc);
 }
 
 function pick(o: Record<string, unknown>, ks: string[]): Record<string, unknown> {
@@ -242,7 +234,7 @@ class PartReader {
       if (tr.invocationInput) this.invocation(tr.invocationInput);
       if (tr.modelInvocationInput) this.modelInput(step, tr.modelInvocationInput);
       if (tr.modelInvocationOutput) this.modelOutput(step, tr.modelInvocationOutput);
-      if (tr.observation) this.skip(`observation:${tr.observation.type ?? 'unknown'}`);
+      if (tr.observation) this.observation(tr.observation);
       if (tr.rationale) this.skip('rationale');
     }
     if (t.guardrailTrace) {
@@ -266,7 +258,7 @@ class PartReader {
     return this.out;
   }
 
-  private skip(reason: string): void {
+  skip(reason: string): void {
     this.out.skipped ??= {};
     this.out.skipped[reason] = (this.out.skipped[reason] ?? 0) + 1;
   }
@@ -301,29 +293,92 @@ class PartReader {
       if (names.length) attrs.parameterNames = names;
       const params = ag.parameters ?? ag.requestBody;
       Object.assign(attrs, contentAttrs('parameters', params, this.ctx));
+      Object.assign(attrs, argumentAttrs(paramValues(ag.parameters, ag.requestBody), this.ctx, this.request()));
       ticketText = boundedJson(params ?? '');
     } else if (kb?.knowledgeBaseId) {
       key = keys.kb(kb.knowledgeBaseId);
       kind = 'kb';
       Object.assign(attrs, contentAttrs('query', kb.text, this.ctx));
+      Object.assign(attrs, argumentAttrs([{ name: 'query', value: kb.text }], this.ctx, this.request()));
       ticketText = kb.text ?? '';
     } else if (co && (co.agentCollaboratorAliasArn || co.agentCollaboratorName)) {
       key = keys.agent((co.agentCollaboratorAliasArn ?? co.agentCollaboratorName)!);
       kind = 'agent';
       if (co.agentCollaboratorName) attrs.collaboratorName = co.agentCollaboratorName;
       Object.assign(attrs, contentAttrs('input', co.input, this.ctx));
+      Object.assign(attrs, argumentAttrs([{ name: 'input', value: co.input }], this.ctx, this.request()));
       ticketText = boundedJson(co.input ?? '');
     } else if (ci) {
       key = keys.tool('code-interpreter', 'execute');
       Object.assign(attrs, contentAttrs('code', ci.code, this.ctx));
+      Object.assign(attrs, argumentAttrs([{ name: 'code', value: ci.code }], this.ctx, this.request()));
     }
     if (!key) {
       this.skip(`invocationInput:${ii.invocationType ?? 'unknown'}`);
       return;
     }
+    this.call(kind, key, ii.traceId, attrs, ticketText);
+  }
+
+  /** The session's user request (normalized), when this file showed it. */
+  private request(): string | undefined {
+    return this.part.sessionId ? this.state.requested.get(this.part.sessionId) : undefined;
+  }
+
+  /** Emits one tool call and remembers it, so the result that follows can name it. */
+  call(
+    kind: string,
+    key: string,
+    traceId: string | null | undefined,
+    attrs: Record<string, AttrValue>,
+    ticketText: string,
+  ): void {
     const seq = this.nextSeq();
     if (seq !== undefined) attrs.seq = seq;
-    this.emit('tool', kind, key, ii.traceId, attrs, findTicket(ticketText));
+    if (traceId) remember(this.state.callByTrace, traceId, key);
+    if (this.part.sessionId) remember(this.state.lastCall, this.part.sessionId, key);
+    this.emit('tool', kind, key, traceId, attrs, findTicket(ticketText));
+  }
+
+  /** A tool result (an observation of a tool, knowledge base or collaborator step). */
+  private observation(o: Record<string, unknown> & { type?: string | null; traceId?: string | null }): void {
+    const type = o.type ?? 'unknown';
+    const text = observationText(type, o);
+    if (text === undefined) {
+      this.skip(`observation:${type}`);
+      return;
+    }
+    const of =
+      (o.traceId ? this.state.callByTrace.get(o.traceId) : undefined) ??
+      (this.part.sessionId ? this.state.lastCall.get(this.part.sessionId) : undefined);
+    this.result(of, o.traceId, text, { observationType: type });
+  }
+
+  /** Emits one tool result: `of` is the key of the call it answers. */
+  result(
+    of: string | undefined,
+    traceId: string | null | undefined,
+    text: string,
+    extra: Record<string, AttrValue>,
+  ): void {
+    const attrs: Record<string, AttrValue> = {
+      ...extra,
+      ...resultAttrs(text, this.ctx),
+      ...contentAttrs('output', text, this.ctx),
+    };
+    if (of) attrs.resultOf = of;
+    this.emit('tool', 'result', of ? resultKey(of) : 'result:unknown', traceId, attrs);
+  }
+
+  /** RETURN_CONTROL: the calls the agent handed to the application, and the results the application returned. */
+  readReturnControl(rc: ReturnControlRecord): RecordResult {
+    emitReturnControl(rc, this);
+    return this.out;
+  }
+
+  /** Argument attributes of a call of this session (./bedrock-trace-values.ts). */
+  args(params: ParamValue[]): Record<string, AttrValue> {
+    return { ...contentAttrs('parameters', params, this.ctx), ...argumentAttrs(params, this.ctx, this.request()) };
   }
 
   private modelInput(step: string, mi: z.infer<typeof modelIn>): void {
@@ -338,6 +393,13 @@ class PartReader {
     }
     const attrs: Record<string, AttrValue> = { phase: 'input', step, ...contentAttrs('input', mi.text, this.ctx) };
     if (mi.type) attrs.promptType = mi.type;
+    const session = this.part.sessionId;
+    if (mi.text && session && !this.state.requested.has(session)) {
+      // Request texts are kept for the most recent sessions only (a session's calls follow its request closely).
+      if (this.state.requested.size >= MAX_REQUESTS) this.state.requested.clear();
+      this.state.requested.set(session, normalizedRequest(mi.text));
+      Object.assign(attrs, requestAttrs(mi.text, this.ctx));
+    }
     this.emit('application', 'model', keys.model(model), mi.traceId, attrs, findTicket(mi.text ?? ''));
   }
 

@@ -8,7 +8,7 @@
  *   or `eventSource` + `eventName` strings -> cloudtrail
  * - `schemaType: "ModelInvocationLog"` -> bedrock-invocation
  * - a Bedrock Agent TracePart (`trace` object with orchestrationTrace / preProcessingTrace / ... and agent ids), or
- *   an InvokeAgent stream event `{"trace": TracePart}` -> bedrock-trace
+ *   an InvokeAgent stream event `{"trace": TracePart}`, or a logged RETURN_CONTROL exchange -> bedrock-trace
  * - CloudWatch Logs subscription payloads (`awslogs.data`, or decoded `messageType` + `logEvents`): by the first log
  *   event's message (see cloudwatch.ts); a payload with no DATA events -> the `hint` or bedrock-invocation
  * - a log-pipeline tag `p_log_type` of AWS.CloudTrail / AWS.VPCFlow / AWS.BedrockModelInvocation -> that source
@@ -18,6 +18,7 @@
  * Anything else: undefined, with {@link unsupportedKind} naming well-known AWS formats Warden does not ingest.
  */
 import type { SourceName } from '../observation.ts';
+import { isReturnControlRecord } from './bedrock-return-control.ts';
 import { decodeCloudWatchPayload, isCloudWatchPayload } from './cloudwatch.ts';
 import { isObject, parseJson, str } from './util.ts';
 import { isFlowHeader, isFlowJson } from './vpc-flow.ts';
@@ -61,7 +62,7 @@ export function detectValue(v: unknown, depth = 0): SourceName | undefined {
   if (v['detail-type'] === 'AWS API Call via CloudTrail' && isObject(v.detail)) return 'cloudtrail';
   if (isObject(v.detail) && isCloudTrailRecord(v.detail)) return 'cloudtrail';
   if (v.schemaType === 'ModelInvocationLog') return 'bedrock-invocation';
-  if (isTracePart(v)) return 'bedrock-trace';
+  if (isTracePart(v) || isReturnControlRecord(v)) return 'bedrock-trace';
   if (isObject(v.trace) && isTracePart(v.trace)) return 'bedrock-trace';
   if (isCloudWatchPayload(v) && depth === 0) {
     const decoded = decodeCloudWatchPayload(v);

@@ -32,6 +32,11 @@ export interface ParseContext {
    * lines in a custom order (see vpc-flow-format.ts: `formatScopes`, `lookupFlowFormat`).
    */
   vpcFormat?: (where: { file?: string; logGroup?: string }) => readonly string[] | undefined;
+  /**
+   * Key of the HMACs that stand for tool argument, tool result and request values (./value-tokens.ts). Every ingest
+   * into one store must use the same key, or drift cannot match values across ingests. Unset: an unkeyed default.
+   */
+  tokenKey?: string;
 }
 
 export interface RecordInput {

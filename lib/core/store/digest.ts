@@ -1,17 +1,19 @@
 /** Short digests for store idempotency markers (pure: node:crypto only). */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
+
+// crypto.hash is one call into the native side; createHash().update().digest() is several, and costs ten times as
+// much for an id-sized input (measured: 6 us against 0.6 us), which ingest pays once per observation.
 
 /** Short, URL-safe digest (96 bits) of the given strings; order matters, so callers sort when it must not. */
 export function digest(parts: readonly string[]): string {
-  const h = createHash('sha256');
-  for (const p of parts) {
-    h.update(p);
-    h.update('\n');
-  }
-  return h.digest('base64url').slice(0, 16);
+  // Each part followed by a newline: the bytes the former update-per-part version hashed.
+  return hash('sha256', parts.length === 0 ? '' : `${parts.join('\n')}\n`, 'base64url').slice(0, 16);
 }
+
+/** Characters of an id digest. */
+export const ID_DIGEST_CHARS = 12;
 
 /** A 72-bit digest of one observation id, kept in an aggregate's natural-id set (12 characters instead of ~47). */
 export function idDigest(id: string): string {
-  return createHash('sha256').update(id).digest('base64url').slice(0, 12);
+  return hash('sha256', id, 'base64url').slice(0, ID_DIGEST_CHARS);
 }

@@ -79,7 +79,10 @@ describe('warden demo', () => {
       expect(r?.code).toBe(0);
     }
     expect(subjects?.stdout).toMatch(/^k8s:prod-eks\/support\/support-agent\s.*customer-support\s+stable$/m);
-    expect(drift?.stdout).toMatch(/risky .*k8s:prod-eks\/support\/support-agent .*acme-support-exports.*ZD-49173/);
+    // The risky item is the ticket's session, and one of its reasons names the bucket the data went to.
+    expect(drift?.stdout).toMatch(
+      /risky .*k8s:prod-eks\/support\/support-agent +session ZD-49173.*\n(?: {4}.*\n)* {4}- .*acme-support-exports/,
+    );
     expect(audit?.stdout).toContain(`${s.incident.auditId} (ticket)`);
     expect(audit?.stdout).toMatch(/counts: model \d+, tool \d+, cloud-api 2400, egress \d+, kernel \d+/);
   });

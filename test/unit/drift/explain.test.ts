@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeployEvent } from '../../../lib/core/deploy-events/types.ts';
 import { explains } from '../../../lib/core/drift/explain.ts';
-import { sessionNovelty } from '../../../lib/core/drift/signals/pattern-continuity.ts';
+import { bitsToScore } from '../../../lib/core/drift/session/score.ts';
 import { excessScore } from '../../../lib/core/drift/signals/resource-bounds.ts';
 import { type Change, DEFAULT_DRIFT_OPTIONS } from '../../../lib/core/drift/types.ts';
 
@@ -102,7 +102,8 @@ describe('signal scores', () => {
   });
   it.each([
     [0, 0],
-    [1, 0.5],
-    [2, 0.75],
-  ])('sessionNovelty(%d) = %d', (n, s) => expect(sessionNovelty(n)).toBe(s));
+    [4, 0.5],
+    [8, 0.75],
+    [-1, 0],
+  ])('bitsToScore(%d) = %d', (bits, s) => expect(bitsToScore(bits)).toBe(s));
 });

@@ -188,7 +188,7 @@ describe('bedrock agent traces', () => {
   const r = parseText(traceText, ctx());
 
   it('turns tool, knowledge base and collaborator calls into tool-layer observations with session sequence', () => {
-    const tools = r.observations.filter((o) => o.layer === 'tool');
+    const tools = r.observations.filter((o) => o.layer === 'tool' && o.kind !== 'result');
     expect(tools.map((o) => [o.key, o.attrs.seq])).toEqual([
       ['tool:support-tools/getTicket', 1],
       ['kb:KBREFUND01', 2],
@@ -213,7 +213,11 @@ describe('bedrock agent traces', () => {
 
   it('keys guardrail interventions and counts what has no behavior key', () => {
     expect(r.observations.filter((o) => o.kind === 'guardrail').map((o) => o.key)).toEqual(['guardrail:*:INTERVENED']);
-    expect(r.skipped).toEqual({ 'observation:ACTION_GROUP': 1, 'observation:FINISH': 1, failureTrace: 1 });
+    expect(r.skipped).toEqual({ 'observation:FINISH': 1, failureTrace: 1 });
+    // The action group's output is a tool result (argument provenance), not skipped.
+    expect(r.observations.filter((o) => o.kind === 'result').map((o) => [o.key, o.attrs.resultOf])).toEqual([
+      ['result:support-tools/getTicket', 'tool:support-tools/getTicket'],
+    ]);
     expect(r.rejects).toEqual([]);
   });
 

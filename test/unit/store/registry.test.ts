@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withoutCounted } from '../../../lib/core/store/folded.ts';
+import { naturalIdsOf, withoutCounted } from '../../../lib/core/store/folded.ts';
 import { registryDeltas } from '../../../lib/core/store/registry.ts';
 
 const part = (firstSeen: string, lastSeen: string) => ({ firstSeen, lastSeen });
@@ -32,6 +32,7 @@ describe('withoutCounted', () => {
     lastSeen: 'b',
     sources: ['cloudtrail' as const],
     sums: { bytesTransferredIn: 30 },
+    naturalIds: '',
     natural: [
       { id: 'x', count: 1, sums: { bytesTransferredIn: 10 } },
       { id: 'y', count: 5 },
@@ -49,5 +50,16 @@ describe('withoutCounted', () => {
 
   it('leaves nothing when every observation was counted before', () => {
     expect(withoutCounted(p, new Set(['x', 'y', 'z']))).toBeUndefined();
+  });
+
+  it('subtracts a count of 1 for each counted id of the concatenated plain ids', () => {
+    const q = { ...p, count: 9, observations: 5, naturalIds: 'aaaaaaaaaaaabbbbbbbbbbbb' };
+    expect(withoutCounted(q, new Set(['bbbbbbbbbbbb', 'y']))).toMatchObject({
+      count: 3,
+      observations: 3,
+      naturalIds: 'aaaaaaaaaaaa',
+      natural: [{ id: 'x' }, { id: 'z' }],
+    });
+    expect(naturalIdsOf(q)).toEqual(['aaaaaaaaaaaa', 'bbbbbbbbbbbb', 'x', 'y', 'z']);
   });
 });
