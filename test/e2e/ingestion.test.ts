@@ -37,8 +37,9 @@ let sqs: SQSClient;
 let s3: S3Client;
 const handlers: Record<string, Handler> = {};
 
-/** A CloudTrail S3 data event record, as in a trail file. */
+/** A CloudTrail S3 data event record, as in a trail file (`i` in 0..59: the minute of its time). */
 function putObjectRecord(i: number, extra: Record<string, unknown> = {}) {
+  const two = String(i).padStart(2, '0');
   return {
     eventVersion: '1.10',
     userIdentity: {
@@ -47,7 +48,7 @@ function putObjectRecord(i: number, extra: Record<string, unknown> = {}) {
       accountId: ACCOUNT,
       sessionContext: { sessionIssuer: { type: 'Role', arn: `arn:aws:iam::${ACCOUNT}:role/support-agent` } },
     },
-    eventTime: `2026-11-20T10:0${i}:00Z`,
+    eventTime: `2026-11-20T10:${two}:00Z`,
     eventSource: 's3.amazonaws.com',
     eventName: 'PutObject',
     awsRegion: REGION,
@@ -55,7 +56,7 @@ function putObjectRecord(i: number, extra: Record<string, unknown> = {}) {
     userAgent: 'aws-sdk-js/3',
     requestParameters: { bucketName: 'export-bucket', key: `customers/part-${i}.csv` },
     requestID: `REQ${i}`,
-    eventID: `0000000${i}-aaaa-bbbb-cccc-dddddddddddd`,
+    eventID: `${String(i).padStart(8, '0')}-aaaa-bbbb-cccc-dddddddddddd`,
     readOnly: false,
     eventType: 'AwsApiCall',
     recipientAccountId: ACCOUNT,
@@ -226,6 +227,8 @@ describe('trail files: S3 notification -> SQS -> IngestObjects -> table', () => 
     // both good records stored; each poison record stored (bounded) or quarantined with its reason, never lost
     expect(after - before).toBeGreaterThanOrEqual(2);
     expect(after - before + q.length).toBeGreaterThanOrEqual(4);
+    // only the poison records (the 2nd and 3rd) may be quarantined
+    for (const x of q) expect([2, 3]).toContain(x.location.record);
   });
 
   it('quarantines an SQS message that is not an S3 notification instead of retrying it forever', async () => {
