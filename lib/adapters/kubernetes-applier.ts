@@ -5,8 +5,14 @@
  * Monitor mode per resource kind:
  * - SeccompProfile (SPO, cluster-scoped): the `monitor` content (SCMP_ACT_LOG) is applied, then the Deployment patch
  *   (`*.seccomp-binding.monitor.yaml`) that points the pods at it; enforce applies the enforcing content under the
- *   same name and the enforce patch, whose pod-template annotations roll the pods onto it. A Deployment is never
- *   deleted: rolling back releases Warden's fields of it (server-side apply of an empty patch);
+ *   same name and the enforce patch, whose pod-template annotations roll the pods onto it. The Deployment patch waits
+ *   until SPO reports the profile `Installed` (on every node: `Partial` keeps waiting), so no pod is pointed at a
+ *   profile file its node does not have yet (kubelet would refuse to start it); `Error` or a timeout fails the apply
+ *   with {@link SeccompProfileNotReady} before any Deployment is touched. Not covered: on the enforce switch the
+ *   status can still read `Installed` from the monitor content for the moment SPO takes to notice the change (SPO
+ *   reports no content hash or observed generation); pods rolled in that moment start under the monitor content,
+ *   which logs instead of denying, until their next restart. A Deployment is never deleted: rolling back releases
+ *   Warden's fields of it (server-side apply of an empty patch);
  * - NetworkPolicy: with `networkPolicyAudit: 'calico-staged'` it is applied as a Calico
  *   StagedKubernetesNetworkPolicy (evaluated and logged, not enforced); otherwise it is not applied in monitor mode
  *   and the would-be-denials are computed from flow logs and agent connects (lib/core/rollout/blast-radius.ts);
@@ -27,6 +33,20 @@ export interface KubernetesApplierOptions {
   /** A loaded kubeconfig (e.g. `kc.loadFromOptions` with an EKS token). */
   kubeConfig: KubeConfig;
   networkPolicyAudit?: 'calico-staged' | 'none';
+  /** How long to wait for SPO to install a SeccompProfile before binding pods to it (default 180 s, polled every 2 s). */
+  seccompReady?: { timeoutMs?: number; pollMs?: number };
+}
+
+/** A SeccompProfile SPO did not install (state `Error`/`Terminating`, or not `Installed` in time): nothing bound to it. */
+export class SeccompProfileNotReady extends Error {
+  constructor(
+    readonly profile: string,
+    readonly state: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`SeccompProfile ${profile} is not installed (SPO status: ${state}): its Deployment was not bound`, options);
+    this.name = 'SeccompProfileNotReady';
+  }
 }
 
 const MANAGER = 'warden';
@@ -88,19 +108,43 @@ export class KubernetesApplier implements ClusterApplier {
 
   async apply(subject: string, mode: EnforcementMode, manifests: Manifest[]): Promise<{ applied: string[] }> {
     const objects = this.objectsFor(mode, manifests);
+    // Profiles first, bound only once installed; the objects are recorded first so a rollback also removes a profile
+    // applied before a failed wait.
+    const profiles = objects.filter((o) => o.kind === 'SeccompProfile');
+    const h = this.history.get(subject) ?? [];
+    h.push(objects);
+    this.history.set(subject, h);
     const applied: string[] = [];
-    for (const o of objects) {
+    const put = async (o: KubernetesObject) => {
       const annotated = {
         ...o,
         metadata: { ...o.metadata, annotations: { ...(o.metadata?.annotations ?? {}), 'warden.dev/mode': mode } },
       };
       await this.api.patch(annotated, undefined, undefined, MANAGER, true, PatchStrategy.ServerSideApply);
       applied.push(`${mode}:${ref(o)}`);
-    }
-    const h = this.history.get(subject) ?? [];
-    h.push(objects);
-    this.history.set(subject, h);
+    };
+    for (const o of profiles) await put(o);
+    for (const o of profiles) await this.awaitInstalled(o);
+    for (const o of objects) if (o.kind !== 'SeccompProfile') await put(o);
     return { applied };
+  }
+
+  /** Polls a SeccompProfile until SPO reports it `Installed`; throws {@link SeccompProfileNotReady} otherwise. */
+  private async awaitInstalled(o: KubernetesObject): Promise<void> {
+    const { timeoutMs = 180_000, pollMs = 2_000 } = this.opts.seccompReady ?? {};
+    const name = o.metadata?.name ?? '';
+    const deadline = Date.now() + timeoutMs;
+    let state = 'no status yet';
+    for (;;) {
+      const got = (await this.api.read({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name } })) as {
+        status?: { status?: string };
+      };
+      state = got.status?.status ?? 'no status yet';
+      if (state === 'Installed') return;
+      if (state === 'Error' || state === 'Terminating') throw new SeccompProfileNotReady(name, state);
+      if (Date.now() + pollMs > deadline) throw new SeccompProfileNotReady(name, `${state} after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
   }
 
   async rollback(subject: string): Promise<{ restored: string[] }> {

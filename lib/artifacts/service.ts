@@ -53,7 +53,7 @@ export interface ArtifactSet {
 }
 
 export class NoBaselineError extends Error {
-  constructor(subject: string) {
+  constructor(readonly subject: string) {
     super(`no baseline for ${subject}: run \`warden baseline ${subject}\` (or ingest observations) first`);
     this.name = 'NoBaselineError';
   }

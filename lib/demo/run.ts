@@ -39,6 +39,8 @@ export interface DemoOptions {
   log?: (line: string) => void;
   /** End of the generated seven weeks (default: the current time). */
   now?: number;
+  /** Command lines as the user runs Warden, for the hints the report prints. */
+  command?: (args: string[]) => string;
 }
 
 /** Stored with the demo's data: the end of its seven weeks (epoch ms), so a later run replays the same ones. */
@@ -251,13 +253,17 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     const report = await step(timings, 'report', log, async () => {
       try {
         const mod = (await import('../report/build.ts')) as {
-          buildReport: (s: Store, o: { now: string; outDir: string; title?: string }) => Promise<{ indexPath: string }>;
+          buildReport: (
+            s: Store,
+            o: { now: string; outDir: string; title?: string; command?: (args: string[]) => string },
+          ) => Promise<{ indexPath: string }>;
         };
         return (
           await mod.buildReport(store, {
             now,
             outDir: join(out, 'report'),
             title: 'Warden demo: the reference incident',
+            ...(opts.command ? { command: opts.command } : {}),
           })
         ).indexPath;
       } catch (err) {

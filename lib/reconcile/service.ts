@@ -4,7 +4,7 @@
  * `declared-scope` / `reconcile` / `track`, scope = subject, id = `latest` and the generation time.
  */
 import { loadIamCatalog } from '../adapters/iam-scope.ts';
-import type { CoverageContext, TrailConfig } from '../core/coverage/action-coverage.ts';
+import { type CoverageContext, MIN_HISTORY_DAYS, type TrailConfig } from '../core/coverage/action-coverage.ts';
 import type { IamCatalog } from '../core/iam/catalog.ts';
 import type { ReconcileResult } from '../core/reconcile/findings.ts';
 import { cloudTrailSeen, isCloudTrail } from '../core/reconcile/iam-rules.ts';
@@ -44,6 +44,8 @@ export interface ServiceDeps {
   windowDays?: number;
   /** End of the window when it is not `now` (artifacts generated from data before a held-out window). */
   until?: string;
+  /** Least span of ingested CloudTrail before a grant is called unused (default 30 days, capped at the window). */
+  minHistoryDays?: number;
 }
 
 async function putLatest<T>(store: Store, kind: string, subject: string, id: string, body: T): Promise<void> {
@@ -85,26 +87,44 @@ export async function saveTrailConfig(store: Store, cfg: TrailConfig): Promise<v
 
 /**
  * What the sources would have shown over the window: the stored trail selectors when read, and what the ingested
- * CloudTrail of every subject (the whole account's trail) shows is logged.
+ * CloudTrail of every subject of the same account (that account's trail) shows is logged. A store can hold several
+ * accounts: another account's events prove nothing about this one's trail, and an event that names no account is
+ * not counted when the scope names one. Without a declared account every subject counts (one account assumed).
  */
 export async function coverageContext(
   store: Store,
   scope: DeclaredScope,
   window: { from: string; to: string },
   observed: ObservedBehavior[],
+  minHistoryDays = MIN_HISTORY_DAYS,
 ): Promise<CoverageContext> {
   const seen = cloudTrailSeen(observed);
+  const sameAccount = (b: ObservedBehavior) =>
+    scope.account === undefined || b.attrs.recipientAccountId === scope.account;
+  const account = observed.filter(isCloudTrail);
   for (const s of await store.subjects()) {
     if (s.subject === scope.subject) continue;
     const rows = await store.aggregates(s.subject, { ...window, layers: ['cloud-api'] });
-    cloudTrailSeen(behaviorsFromAggregates(rows, window), seen);
+    const same = behaviorsFromAggregates(rows, window).filter(sameAccount);
+    cloudTrailSeen(same, seen);
+    account.push(...same.filter(isCloudTrail));
   }
   const trails = (await store.getDoc<TrailConfig>(DOC_TRAILS, 'global', 'latest'))?.body;
+  const first = account.map((b) => b.firstSeen).sort()[0];
+  const last = account
+    .map((b) => b.lastSeen)
+    .sort()
+    .at(-1);
   return {
     seen,
     ownCloudTrailEvents: observed.filter(isCloudTrail).reduce((n, b) => n + b.count, 0),
     ...(scope.role ? { roleArn: scope.role.arn } : {}),
     ...(trails ? { trails } : {}),
+    history: {
+      ...(first && last ? { from: first, to: last } : {}),
+      windowDays: Math.round((Date.parse(window.to) - Date.parse(window.from)) / 86_400_000),
+      minDays: Math.min(minHistoryDays, (Date.parse(window.to) - Date.parse(window.from)) / 86_400_000),
+    },
   };
 }
 
@@ -123,7 +143,7 @@ export async function reconcileSubject(deps: ServiceDeps, subject: string): Prom
   const rows = await deps.store.aggregates(subject, { from: window.from, to: window.to });
   const observed = behaviorsFromAggregates(rows, window);
   const catalog = await (deps.loadCatalog ?? loadIamCatalog)(servicesInvolved(scope, observed));
-  const coverage = await coverageContext(deps.store, scope, window, observed);
+  const coverage = await coverageContext(deps.store, scope, window, observed, deps.minHistoryDays);
   const result = reconcile(scope, observed, catalog, window, deps.now, coverage);
   await putLatest(deps.store, DOC_RECONCILE, subject, deps.now, result);
   return { result, scope, observed, coverage, catalog };

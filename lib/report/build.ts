@@ -38,7 +38,12 @@ export interface ReportOptions {
   now: string;
   outDir: string;
   title?: string;
+  /** A command line as the user runs Warden (`npx warden ...`, with their --store) for the hints the page prints. */
+  command?: (args: string[]) => string;
 }
+
+/** Hints without a known invocation: the installed command name. */
+const plainCommand = (args: string[]) => ['warden', ...args].join(' ');
 
 export interface ReportResult {
   indexPath: string;
@@ -77,7 +82,7 @@ export async function buildReport(store: Store, opts: ReportOptions): Promise<Re
   let charts = 0;
   const articles: string[] = [];
   for (const record of subjects) {
-    const ctx = await subjectContext(store, view, record, opts.now, rollouts, audit);
+    const ctx = await subjectContext(store, view, record, opts.now, rollouts, audit, opts.command ?? plainCommand);
     const risky = await riskyAuditIds(store, record.subject);
     const done: Section[] = [
       await inventorySection(ctx),
@@ -112,7 +117,16 @@ export async function buildReport(store: Store, opts: ReportOptions): Promise<Re
   }
 
   const title = opts.title ?? 'Warden report';
-  const html = page(title, opts.now, store.description, subjects, unattributed, chain, articles);
+  const html = page(
+    title,
+    opts.now,
+    store.description,
+    subjects,
+    unattributed,
+    chain,
+    articles,
+    opts.command ?? plainCommand,
+  );
   const dir = resolve(opts.outDir);
   await mkdir(dir, { recursive: true });
   const indexPath = join(dir, 'index.html');
@@ -145,10 +159,11 @@ async function subjectContext(
   now: string,
   rollouts: RolloutView[],
   audit: SubjectContext['audit'],
+  cmd: (args: string[]) => string,
 ): Promise<SubjectContext> {
   const s = record.subject;
   const baseline = (await loadBaseline(store, s))?.baseline;
-  const ctx: SubjectContext = { store, now, record, rollouts, audit, ...(baseline ? { baseline } : {}) };
+  const ctx: SubjectContext = { store, now, record, rollouts, audit, cmd, ...(baseline ? { baseline } : {}) };
   for (const r of rollouts) {
     const doc = await store.getDoc<{ files: ArtifactFile[]; baselineVersion: number }>('rollout-artifacts', r.id, s);
     if (doc) {
@@ -173,7 +188,7 @@ async function subjectContext(
       ctx.artifactsWhy = `no artifact applies to the observed behavior: ${set.warnings.join('; ') || 'nothing to enforce'}`;
   } catch (err) {
     if (!(err instanceof NoBaselineError)) throw err;
-    ctx.artifactsWhy = `artifacts are derived from the baseline and none is stored: run \`warden baseline ${s}\` then \`warden artifacts ${s}\``;
+    ctx.artifactsWhy = `artifacts are derived from the baseline and none is stored: run \`${cmd(['baseline', s])}\` then \`${cmd(['artifacts', s, '--out', 'DIR'])}\``;
   }
   return ctx;
 }
@@ -186,13 +201,14 @@ function page(
   unattributed: number,
   chain: Awaited<ReturnType<typeof verifyAuditTrail>> | undefined,
   articles: string[],
+  command: (args: string[]) => string,
 ): string {
   const chainText = chain
     ? `${chain.records} records, ${chain.ok ? 'verified intact' : `NOT intact: ${chain.problems.map((p) => p.problem).join(', ')}`}`
     : 'empty';
   const body = subjects.length
     ? articles.join('\n')
-    : `<p class="no-data">no data: the store has no attributed subjects (ingest telemetry with \`warden ingest\`, or run \`warden demo\`)</p>`;
+    : `<p class="no-data">no data: the store has no attributed subjects (ingest telemetry with \`${esc(command(['ingest', 'PATH...']))}\`, or run \`${esc(command(['demo']))}\`)</p>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">

@@ -40,6 +40,8 @@ export interface SubjectContext {
   artifactsWhy?: string;
   rollouts: RolloutView[];
   audit: ChainRecord[];
+  /** A command line the reader can run as printed (see ReportOptions.command). */
+  cmd: (args: string[]) => string;
 }
 
 export interface RolloutView {
@@ -131,7 +133,7 @@ export async function inventorySection(ctx: SubjectContext): Promise<Section> {
       s,
       'Runtime AI inventory',
       noData(
-        `no model invocations, prompts, frameworks, MCP servers or model files observed in the 7 days before ${ctx.now} (ingest telemetry with \`warden ingest\`)`,
+        `no model invocations, prompts, frameworks, MCP servers or model files observed in the 7 days before ${ctx.now} (ingest telemetry with \`${ctx.cmd(['ingest', 'PATH...'])}\`)`,
       ),
       false,
     );
@@ -146,7 +148,7 @@ export async function baselineSection(ctx: SubjectContext): Promise<Section> {
       'baseline',
       s,
       'Behavioral baseline',
-      noData(`no baseline stored: run \`warden baseline ${s}\``),
+      noData(`no baseline stored: run \`${ctx.cmd(['baseline', s])}\``),
       false,
     );
   const active = b.entries.filter((e) => e.active);
@@ -184,7 +186,9 @@ export function classSection(ctx: SubjectContext): Section {
       'class',
       s,
       'Agent class baseline',
-      noData(`the class is checked against the behavioral baseline, and none is stored: run \`warden baseline ${s}\``),
+      noData(
+        `the class is checked against the behavioral baseline, and none is stored: run \`${ctx.cmd(['baseline', s])}\``,
+      ),
       false,
     );
   const c = classBaseline(s, ctx.record.labels, ctx.baseline.entries, {
@@ -220,7 +224,7 @@ export async function reconcileSection(ctx: SubjectContext): Promise<Section> {
       'reconcile',
       s,
       'Declared vs observed',
-      noData(`no reconciliation stored: run \`warden reconcile ${s} --scope FILE\` (or --aws)`),
+      noData(`no reconciliation stored: run \`${ctx.cmd(['reconcile', s, '--scope', 'FILE'])}\` (or --aws)`),
       false,
     );
   return section(
@@ -240,7 +244,7 @@ export async function trackSection(ctx: SubjectContext): Promise<Section> {
       'track',
       s,
       'Observation track',
-      noData(`no track decision stored: run \`warden track ${s}\``),
+      noData(`no track decision stored: run \`${ctx.cmd(['track', s])}\``),
       false,
     );
   const d = doc.body;
@@ -276,7 +280,7 @@ export function artifactsSection(ctx: SubjectContext): Section {
       'artifacts',
       s,
       'Enforcement artifacts',
-      noData(ctx.artifactsWhy ?? `no artifacts: run \`warden artifacts ${s}\``),
+      noData(ctx.artifactsWhy ?? `no artifacts: run \`${ctx.cmd(['artifacts', s, '--out', 'DIR'])}\``),
       false,
     );
   const parts = [
@@ -334,7 +338,7 @@ export function rolloutSection(ctx: SubjectContext): Section {
       'rollout',
       s,
       'Rollout and blast radius',
-      noData(`no rollout covered this subject: run \`warden rollout start\``),
+      noData(`no rollout covered this subject: run \`${ctx.cmd(['rollout', 'start'])}\``),
       false,
     );
   const parts: string[] = [];
@@ -395,7 +399,7 @@ export async function driftSection(ctx: SubjectContext): Promise<Section> {
       s,
       'Drift classification (30 days)',
       noData(
-        `no drift items stored for ${from.slice(0, 10)} .. ${to.slice(0, 10)}: drift classification (lib/drift runDrift, run by \`warden demo\`) has stored none for this subject`,
+        `no drift items stored for ${from.slice(0, 10)} .. ${to.slice(0, 10)}: \`${ctx.cmd(['drift'])}\` has stored none for this subject`,
       ),
       false,
     );
@@ -508,7 +512,7 @@ export async function auditSection(ctx: SubjectContext, riskyAuditIds: Set<strin
       s,
       'Audit trail',
       noData(
-        'no audit entries for this subject: audit entries are built by `warden demo` (lib/audit auditInput / buildAuditTrail) for triggering inputs, and by `warden rollout start` for rollout transitions',
+        `no audit entries for this subject: an entry is built for a triggering input on request (\`${ctx.cmd(['audit', '--input', 'ID'])}\` with a ticket, session or request id) and for each transition of \`${ctx.cmd(['rollout', 'start'])}\``,
       ),
       false,
     );

@@ -5,6 +5,7 @@ import { openStore } from '../../adapters/open-store.ts';
 import { explain, generateArtifacts, NoBaselineError, writeArtifacts } from '../../artifacts/service.ts';
 import { parseSubject } from '../../core/observation.ts';
 import { inputError } from '../errors.ts';
+import { hint } from '../hints.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
 
 export function register(program: Command): void {
@@ -60,7 +61,12 @@ export function register(program: Command): void {
             ].join('\n'),
         );
       } catch (err) {
-        if (err instanceof NoBaselineError) throw inputError(err.message, err);
+        // The hint as this user runs Warden (npx warden / warden, their --store), not the service's generic text.
+        if (err instanceof NoBaselineError)
+          throw inputError(
+            `no baseline for ${err.subject}: run ${hint(['baseline', err.subject], { store: globalOpts(this).store })} (or ingest observations) first`,
+            err,
+          );
         throw err;
       } finally {
         await store.close();

@@ -72,7 +72,7 @@ export function register(program: Command): void {
     .command('audit')
     .description('cross-layer audit trail of a triggering input (ticket, session, request) or a rollout')
     .option('--input <id>', 'ticket, session, Bedrock request, audit (audit:ID), drift or rollout id')
-    .option('--ocsf', 'print the entry as OCSF 1.3.0 events (JSON, with or without --json)')
+    .option('--ocsf', 'print the entry as OCSF 1.7.0 events (JSON, with or without --json)')
     .option('--search <days>', 'days to search back for an input not yet in the chain', '90')
     .action(async function (this: Command) {
       const o = this.opts<{ input?: string; ocsf?: boolean; search: string }>();

@@ -30,6 +30,7 @@ export function register(program: Command): void {
         outDir: resolve(out),
         ...(g.store ? { storeSpec: g.store } : {}),
         progress: tty,
+        command: (args) => hint(args, g.store ? { store: g.store } : {}),
         log: g.json ? () => {} : (l) => process.stderr.write(`${l}\n`),
       }).catch((err: unknown) => {
         if (err instanceof StoreSpecError) throw new CliError(err.message, 2, { cause: err });

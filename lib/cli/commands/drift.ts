@@ -1,11 +1,13 @@
 /**
- * `warden drift [--since 30d] [--fp-budget 1%] [--sessions] [--sink PATTERN ...] [--json] [--chart FILE]
- * [--no-events]`: judges every agent session of the period against its agent's own benign sessions (and classifies
- * the window-level changes of the layers without sessions) into expected evolution vs risky drift, stores the items,
- * chains the audit entry of each risky item's input, appends "Warden Drift Detected" events (with the audit chain head)
- * to the local event log (.warden/events.ndjson), and prints them with their reasons and calibrated rates: the same
- * use case as the drift Lambda (lib/app/report-drift.ts). `--json` prints the drift objects exactly as the event
- * detail; with `--sessions` it prints every judged session's verdict instead.
+ * `warden drift [--since 30d] [--fp-budget 1%] [--sessions] [--sink PATTERN ...] [--json] [--ocsf]
+ * [--chart FILE] [--no-events]`: judges every agent session of the period against its agent's own benign sessions
+ * (and classifies the window-level changes of the layers without sessions) into expected evolution vs risky drift,
+ * stores the items, chains the audit entry of each risky item's input, appends "Warden Drift Detected" events (with
+ * the audit chain head) to the local event log (.warden/events.ndjson), and prints them with their reasons and
+ * calibrated rates: the same use case as the drift Lambda (lib/app/report-drift.ts). `--json` prints the drift
+ * objects exactly as the event detail; with `--sessions` it prints every judged session's verdict instead.
+ * `--ocsf` prints the risky items as OCSF Detection Findings (JSON, with or without --json) and, unless
+ * --no-events, appends them to the event log too ("Warden OCSF Detection Finding").
  */
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -14,9 +16,13 @@ import { openStore, StoreSpecError } from '../../adapters/open-store.ts';
 import { driftEventWithHead, reportDrift } from '../../app/report-drift.ts';
 import { renderChart } from '../../charts/render.ts';
 import { driftChartSpec, driftReport } from '../../core/drift/report.ts';
+import { driftFindings } from '../../core/ocsf/detection-finding.ts';
 import { driftText, sessionVerdictJson } from '../../drift/text.ts';
 import { prepareOutputFile } from '../files.ts';
-import { CliError, emit, globalOpts } from '../output.ts';
+import { CliError, emit, emitJson, globalOpts } from '../output.ts';
+
+/** detail-type of a drift finding in OCSF on the bus / event log. */
+export const OCSF_FINDING_DETAIL_TYPE = 'Warden OCSF Detection Finding';
 
 /** `30d`, `12h`, `90m` -> ms. */
 export function parseDuration(text: string): number {
@@ -48,6 +54,7 @@ export function register(program: Command): void {
     .option('--sink <pattern>', 'mark tool arguments as sinks, e.g. tool:mail/send* or tool:mail/send#to', collect, [])
     .option('--not-sink <pattern>', 'mark tool arguments as not sinks', collect, [])
     .option('--chart <file>', 'write the daily evolution/risky chart as SVG')
+    .option('--ocsf', 'print risky drift as OCSF 1.7.0 Detection Findings (JSON, with or without --json)')
     .option('--no-events', 'do not append drift events to the local event log')
     .action(async function (this: Command) {
       const o = this.opts<{
@@ -59,6 +66,7 @@ export function register(program: Command): void {
         notSink: string[];
         chart?: string;
         events: boolean;
+        ocsf?: boolean;
       }>();
       const sinceMs = parseDuration(o.since);
       if (o.chart) prepareOutputFile(o.chart, '--chart');
@@ -69,8 +77,9 @@ export function register(program: Command): void {
         throw err;
       });
       try {
+        const sink = o.events ? new EventLogSink() : undefined;
         const run = await reportDrift(
-          { store, ...(o.events ? { events: new EventLogSink() } : {}) },
+          { store, ...(sink ? { events: sink } : {}) },
           {
             sinceMs,
             ...(o.now ? { now: new Date(o.now).toISOString() } : {}),
@@ -82,6 +91,15 @@ export function register(program: Command): void {
             o.chart,
             await renderChart(driftChartSpec(driftReport(run.items, run.from, run.to)) as never),
           );
+        if (o.ocsf) {
+          // OCSF is a JSON format: --ocsf prints it whether or not --json is given.
+          const findings = driftFindings(run.items);
+          await sink?.publish(
+            findings.map((f) => ({ source: 'warden', detailType: OCSF_FINDING_DETAIL_TYPE, detail: f, time: run.to })),
+          );
+          emitJson(findings);
+          return;
+        }
         const details = run.items.map((d) => driftEventWithHead(d, run.auditHead).detail);
         const unchained = run.chained.filter((c) => c.error);
         emit(this, o.sessions ? run.sessions.map(sessionVerdictJson) : details, () =>

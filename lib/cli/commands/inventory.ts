@@ -4,7 +4,9 @@
  * as a snapshot at T, the difference from the snapshot at the --diff time, or a CycloneDX 1.6 ML-BOM.
  * Configured models come from the subject label `warden.dev/model` (comma-separated).
  */
+import { createRequire } from 'node:module';
 import type { Command } from 'commander';
+import pkg from '../../../package.json' with { type: 'json' };
 import { parseTime, withStore } from '../../baselines/with-store.ts';
 import { buildInventory } from '../../core/inventory/build.ts';
 import { inventoryCycloneDxJson } from '../../core/inventory/cyclonedx.ts';
@@ -61,9 +63,11 @@ export function register(program: Command): void {
       const at = parseTime(opts.at, '--at');
       const before = opts.diff ? parseTime(opts.diff, '--diff') : undefined;
       const lookbackMs = lookbackDays * DAY;
+      let labels: Record<string, string> = {};
       const [inv, old] = await withStore(globalOpts(this).store, async (store) => {
         const rec = (await store.subjects()).find((s) => s.subject === subject);
         if (!rec) throw unknownSubject(subject, globalOpts(this).store);
+        labels = rec.labels;
         const configuredModels = (rec.labels[MODEL_LABEL] ?? '')
           .split(',')
           .map((s) => s.trim())
@@ -75,7 +79,10 @@ export function register(program: Command): void {
       });
       if (opts.format === 'cyclonedx') {
         stopProgress();
-        process.stdout.write(`${inventoryCycloneDxJson(inv)}\n`);
+        // The library's version as installed (a bundled JSON import of another package's package.json is not portable).
+        const cdx = createRequire(import.meta.url)('@cyclonedx/cyclonedx-library/package.json') as { version: string };
+        const tools = [{ name: 'cyclonedx-library', group: '@cyclonedx', version: cdx.version }];
+        process.stdout.write(`${inventoryCycloneDxJson(inv, { labels, tools, wardenVersion: pkg.version })}\n`);
         return;
       }
       if (old) {

@@ -44,9 +44,9 @@ export async function scopeSource(
   return { reader: await awsDeclaredScopeReader(subject, opts.kubeContext) };
 }
 
-export function windowDays(text: string): number {
+export function windowDays(text: string, option = '--window'): number {
   const m = /^(\d+)d?$/.exec(text);
-  if (!m || Number(m[1]) < 1) throw new CliError(`--window: expected days like 90d, got ${text}`);
+  if (!m || Number(m[1]) < 1) throw new CliError(`${option}: expected days like 90d, got ${text}`);
   return Number(m[1]);
 }
 
@@ -60,16 +60,22 @@ export function register(program: Command): void {
     .option('--kube-context <ctx>', 'kubeconfig context for --aws on k8s subjects')
     .option('--window <days>', 'observation window (IAM Access Analyzer uses 90 days for unused access)', '90d')
     .option('--at <time>', 'end of the window (ISO-8601; default now)')
+    .option('--min-history <days>', 'least span of ingested CloudTrail before a grant is called unused', '30d')
     .option('--format <fmt>', 'human output: markdown or html', 'markdown')
-    .action(async function (this: Command, subject: string, opts: ScopeOptions & { format: string }) {
+    .action(async function (
+      this: Command,
+      subject: string,
+      opts: ScopeOptions & { format: string; minHistory: string },
+    ) {
       if (!parseSubject(subject)) throw new CliError(`not a subject id: ${subject}`);
       if (opts.format !== 'markdown' && opts.format !== 'html')
         throw new CliError(`--format: markdown or html, got ${opts.format}`);
       const days = windowDays(opts.window);
+      const minHistoryDays = windowDays(opts.minHistory, '--min-history');
       const now = parseTime(opts.at, '--at');
       const source = await scopeSource(subject, opts);
       const result = await withStore(globalOpts(this).store, (store) =>
-        runReconcile({ store, ...source, now, windowDays: days }, subject).catch((err: unknown) => {
+        runReconcile({ store, ...source, now, windowDays: days, minHistoryDays }, subject).catch((err: unknown) => {
           if (err instanceof DeclaredScopeMissingError) throw new CliError(err.message, 3, { cause: err });
           if (err instanceof Error && /^(invalid declared scope|declared scope is for)/.test(err.message)) {
             throw inputError(err.message, err);

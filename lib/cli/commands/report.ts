@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { parseTime, withStore } from '../../baselines/with-store.ts';
 import { buildReport } from '../../report/build.ts';
+import { hint } from '../hints.ts';
 import { emit, globalOpts } from '../output.ts';
 
 export function register(program: Command): void {
@@ -14,8 +15,11 @@ export function register(program: Command): void {
     .action(async function (this: Command) {
       const opts = this.opts<{ out: string; at?: string; title: string }>();
       const now = parseTime(opts.at, '--at');
-      const r = await withStore(globalOpts(this).store, (store) =>
-        buildReport(store, { now, outDir: opts.out, title: opts.title }),
+      const { store: spec } = globalOpts(this);
+      // The page's hints are command lines as this user runs Warden, with the same --store.
+      const command = (args: string[]) => hint(args, spec ? { store: spec } : {});
+      const r = await withStore(spec, (store) =>
+        buildReport(store, { now, outDir: opts.out, title: opts.title, command }),
       );
       emit(this, r, () =>
         [

@@ -16,6 +16,7 @@ import {
 import { ROLLOUT_KIND, transitions } from '../../rollout/steps.ts';
 import { rolloutSubjects, storeArtifactProvider } from '../../rollout/store-provider.ts';
 import { EXIT_CODES } from '../errors.ts';
+import { hint } from '../hints.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
 
 const stdoutEvents = (json: boolean): EventSink => ({
@@ -24,6 +25,10 @@ const stdoutEvents = (json: boolean): EventSink => ({
     for (const e of events) process.stderr.write(`event: ${e.detailType} ${JSON.stringify(e.detail).slice(0, 400)}\n`);
   },
 });
+
+/** No subject to roll out, with the command that makes a baseline as this user runs Warden. */
+const noBaseline = (store?: string) =>
+  new CliError(`no subject with a baseline: ingest and run ${hint(['baseline', 'SUBJECT'], { store })} first`);
 
 export function register(program: Command): void {
   const cmd = program
@@ -38,8 +43,7 @@ export function register(program: Command): void {
       const store = await openStore(globalOpts(this).store);
       try {
         const subjects = await rolloutSubjects(store, this.opts<{ subject?: string[] }>().subject);
-        if (subjects.length === 0)
-          throw new CliError('no subject with a baseline: ingest and run `warden baseline` first');
+        if (subjects.length === 0) throw noBaseline(globalOpts(this).store);
         const plan = planClasses(subjects);
         emit(this, plan, () =>
           plan.map((c, i) => `${i + 1}. ${c.class} [${c.track}] risk ${c.risk}: ${c.subjects.join(', ')}`).join('\n'),
@@ -101,8 +105,7 @@ export function register(program: Command): void {
       const store = await openStore(g.store);
       try {
         const subjects = await rolloutSubjects(store, o.subject);
-        if (subjects.length === 0)
-          throw new CliError('no subject with a baseline: ingest and run `warden baseline` first');
+        if (subjects.length === 0) throw noBaseline(globalOpts(this).store);
         const now = () => new Date().toISOString();
         const rolloutId = `r-${now().slice(0, 10)}-${randomUUID().slice(0, 8)}`;
         const result = await runRolloutLocal(

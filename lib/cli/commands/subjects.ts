@@ -39,10 +39,10 @@ export async function subjectRows(store: Store): Promise<SubjectRow[]> {
 export function register(program: Command): void {
   program
     .command('subjects')
-    .description('every subject with first/last seen, observation count, class and baseline status')
+    .description('every subject with first/last seen, observation count, class, baseline status and track')
     .action(async function (this: Command) {
-      // The class and baseline columns register when their commands' modules load (commands load lazily).
-      await Promise.all([import('./baseline.ts'), import('./classes.ts')]);
+      // The class, baseline and track columns register when their commands' modules load (commands load lazily).
+      await Promise.all([import('./baseline.ts'), import('./classes.ts'), import('./track.ts')]);
       const store = await openStore(globalOpts(this).store).catch((err: unknown) => {
         if (err instanceof StoreSpecError) throw new CliError(err.message, 2, { cause: err });
         throw err;

@@ -86,6 +86,8 @@ export interface DiffEntry {
   removedGrants: string[];
   /** Grants kept because no source could show their use (not assessed). */
   keptNotAssessed: string[];
+  /** Grants kept because traces or invocation logs show them used, where CloudTrail does not: `action (source)`. */
+  keptSeenOutsideCloudTrail: string[];
   findings: string[];
   summary: string;
 }
@@ -456,11 +458,13 @@ function diffAgainst(input: IamTighteningInput): DiffEntry[] {
       const removedGrants = findings.flatMap((f) =>
         f.category === 'unused-excess' ? f.unused.map((u) => u.item) : f.grants.actions,
       );
-      const keptNotAssessed = (input.assessments ?? [])
-        .filter((a) => a.ref.policyId === p.id && a.ref.index === index)
-        .filter((a) => a.status === 'not-assessed' || (a.status === 'exercised' && !a.seenIn.includes('cloudtrail')))
-        .map((a) => a.action);
-      const stillUsed = exercisedRefs.has(`${p.id}#${index}`) || keptNotAssessed.length > 0;
+      const mine = (input.assessments ?? []).filter((a) => a.ref.policyId === p.id && a.ref.index === index);
+      const keptNotAssessed = mine.filter((a) => a.status === 'not-assessed').map((a) => a.action);
+      const keptSeenOutsideCloudTrail = mine
+        .filter((a) => a.status === 'exercised' && !a.seenIn.includes('cloudtrail'))
+        .map((a) => `${a.action} (${a.seenIn.join('+')})`);
+      const stillUsed =
+        exercisedRefs.has(`${p.id}#${index}`) || keptNotAssessed.length > 0 || keptSeenOutsideCloudTrail.length > 0;
       const change: DiffEntry['change'] = !stillUsed ? 'removed' : removedGrants.length > 0 ? 'kept-narrowed' : 'kept';
       out.push({
         statement: name,
@@ -468,6 +472,7 @@ function diffAgainst(input: IamTighteningInput): DiffEntry[] {
         change,
         removedGrants: [...new Set(removedGrants)].sort(),
         keptNotAssessed: [...new Set(keptNotAssessed)].sort(),
+        keptSeenOutsideCloudTrail: [...new Set(keptSeenOutsideCloudTrail)].sort(),
         findings: findings.map((f) => f.id),
         summary:
           change === 'removed'

@@ -181,12 +181,13 @@ export function iamPullRequestBody(c: IamBodyContext): string {
   lines.push(
     '## Statement changes',
     '',
-    '| current statement | change | removed grants | kept, not assessed | findings |',
-    '|---|---|---|---|---|',
+    '| current statement | change | removed grants | kept, not assessed | kept, used outside CloudTrail | findings |',
+    '|---|---|---|---|---|---|',
   );
+  const items = (xs: string[]) => xs.join(', ') || '-';
   for (const d of t.diff)
     lines.push(
-      `| ${d.statement} | ${d.change} | ${d.removedGrants.join(', ') || '-'} | ${d.keptNotAssessed.join(', ') || '-'} | ${d.findings.join(', ') || '-'} |`,
+      `| ${d.statement} | ${d.change} | ${items(d.removedGrants)} | ${items(d.keptNotAssessed)} | ${items(d.keptSeenOutsideCloudTrail)} | ${items(d.findings)} |`,
     );
   return `${lines.join('\n')}\n`;
 }

@@ -67,6 +67,8 @@ export const DETECTION_RULES: readonly Rule[] = [
   { id: 'go', why: 'a Go base image', match: image((p) => p.repo === 'golang') },
 ];
 
+const matchesAny = (key: string) => DETECTION_RULES.some((r) => r.match(key));
+
 export interface ChosenBase {
   id: RuntimeId;
   /** Why this base is in the envelope. */
@@ -120,15 +122,20 @@ export function detectRuntimes(baseline: ArtifactBaseline): RuntimeDetection {
       add(id, `no runtime evidence (no exec, open or inventory key names one): ${RUNTIME_BASES[id].label} included`);
     return { detected, bases, undetected: true };
   }
-  const interpreter = has('cpython') ? 'cpython' : has('nodejs') ? 'nodejs' : undefined;
+  // Only the interpreters the evidence shows: an MCP stdio server started with npx or a python executable is
+  // itself evidence. A stdio server the evidence names but whose language it cannot tell (an unscoped package,
+  // started by npx or uvx alike) brings both interpreter bases.
+  const unknownServers = baseline.entries.filter((e) => e.key.startsWith('mcp:stdio:') && !matchesAny(e.key));
   for (const id of ['cpython', 'nodejs'] as const) {
     if (has(id)) add(id, shown(id));
-    else if (interpreter)
-      add(
+    else if (unknownServers.length > 0)
+      bases.push({
         id,
-        `agent interpreter, included with ${RUNTIME_BASES[interpreter].label}: agents start MCP stdio servers in ` +
-          'either language (npx, uvx)',
-      );
+        reason:
+          `MCP stdio server ${unknownServers[0]!.key.slice('mcp:stdio:'.length)} of unknown language (npx or uvx): ` +
+          `${RUNTIME_BASES[id].label} included`,
+        evidence: unknownServers.slice(0, 5).map(evidenceOf),
+      });
   }
   for (const id of ['jvm', 'go'] as const) if (has(id)) add(id, shown(id));
   return { detected, bases, undetected: false };

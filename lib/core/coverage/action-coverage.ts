@@ -39,6 +39,40 @@ export interface CoverageContext {
   roleArn?: string;
   /** CloudTrail events attributed to the agent in the window: 0 = the agent's principal has no log in Warden. */
   ownCloudTrailEvents: number;
+  /**
+   * How much of the window the ingested CloudTrail of the account spans (first to last event). Shorter than
+   * `minDays` is insufficient history: "never seen" over minutes of log says nothing about the window.
+   */
+  history?: CloudTrailHistory;
+}
+
+export interface CloudTrailHistory {
+  /** First and last ingested CloudTrail event of the account in the window (absent: none). */
+  from?: string;
+  to?: string;
+  windowDays: number;
+  minDays: number;
+}
+
+/** Default least span of ingested CloudTrail before a grant can be called unused. */
+export const MIN_HISTORY_DAYS = 30;
+
+/** The insufficient-history reason, or undefined when the history spans at least `minDays`. */
+export function insufficientHistory(h: CloudTrailHistory | undefined): string | undefined {
+  if (!h) return undefined;
+  const ms = h.from && h.to ? Date.parse(h.to) - Date.parse(h.from) : 0;
+  if (ms >= h.minDays * 86_400_000) return undefined;
+  const length =
+    ms < 3_600_000
+      ? `${Math.round(ms / 60_000)} minutes`
+      : ms < 86_400_000
+        ? `${(ms / 3_600_000).toFixed(1)} hours`
+        : `${(ms / 86_400_000).toFixed(1)} days`;
+  const span = h.from && h.to ? `${length} (${h.from} – ${h.to})` : 'no time at all';
+  return (
+    `insufficient history: the account's ingested CloudTrail spans ${span} of the ${h.windowDays}-day window; ` +
+    `at least ${h.minDays} days are needed before "never seen" can mean unused`
+  );
 }
 
 export type ActionCoverage =
@@ -118,6 +152,8 @@ export function actionCoverage(
 ): ActionCoverage {
   const cls = cloudTrailEventClass(action, level);
   if (cls.kind === 'unlogged') return { covered: false, missing: eventClassSource(cls), eventClass: cls };
+  const short = insufficientHistory(ctx.history);
+  if (short) return { covered: false, missing: short, eventClass: cls };
   if (ctx.trails) return fromTrails(cls, ctx.trails);
   if (ctx.ownCloudTrailEvents === 0) {
     return {

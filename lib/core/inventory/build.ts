@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { AggregateRow } from '../../ports.ts';
 import { parseModelId } from './models.ts';
+import { collectServices } from './services.ts';
 import type { FrameworkItem, Inventory, McpServerItem, ModelFileItem, ModelItem, PromptItem } from './types.ts';
 
 export interface InventoryInput {
@@ -104,6 +105,25 @@ function argvOf(attrs: Record<string, unknown>): string | undefined {
   return typeof a === 'string' ? a : undefined;
 }
 
+const INFERENCE_PARAMS = ['temperature', 'topP', 'topK', 'maximumLength'] as const;
+
+/** Region, operation and inference parameters a model row recorded (rows come in window order: last seen wins). */
+function addModelFacts(m: ModelItem, r: AggregateRow): void {
+  const region = attrString(r.attrs, 'region');
+  if (region) m.region = region;
+  const op = attrString(r.attrs, 'operation');
+  if (op) {
+    m.operations ??= [];
+    if (!m.operations.includes(op) && m.operations.length < 10) m.operations.push(op);
+  }
+  const params: Record<string, number> = {};
+  for (const p of INFERENCE_PARAMS) {
+    const v = attrNumber(r.attrs, p);
+    if (v !== undefined) params[p] = v;
+  }
+  if (Object.keys(params).length > 0) m.parameters = params;
+}
+
 const byKey =
   <T>(f: (x: T) => string) =>
   (a: T, b: T) =>
@@ -194,9 +214,9 @@ export function buildInventory(input: InventoryInput): Inventory {
     else if (key.startsWith('model:')) {
       const invoked = key.slice('model:'.length);
       const p = parseModelId(invoked);
-      const cur = models.get(p.modelId);
+      let cur = models.get(p.modelId);
       if (!cur) {
-        models.set(p.modelId, {
+        cur = {
           modelId: p.modelId,
           invokedAs: [invoked],
           provider: p.provider,
@@ -204,7 +224,8 @@ export function buildInventory(input: InventoryInput): Inventory {
           firstSeen: r.firstSeen,
           lastSeen: lastSeenOf(r),
           ...(p.inferenceProfile ? { inferenceProfile: p.inferenceProfile } : {}),
-        });
+        };
+        models.set(p.modelId, cur);
       } else {
         cur.count += r.count;
         if (!cur.invokedAs.includes(invoked)) cur.invokedAs.push(invoked);
@@ -212,6 +233,7 @@ export function buildInventory(input: InventoryInput): Inventory {
         if (r.firstSeen < cur.firstSeen) cur.firstSeen = r.firstSeen;
         if (lastSeenOf(r) > cur.lastSeen) cur.lastSeen = lastSeenOf(r);
       }
+      addModelFacts(cur, r);
     } else if (key.startsWith('pkg:')) {
       const m = /^pkg:([^:]+):(.+)@([^@]+)$/.exec(key);
       if (m) addPkg(m[1]!, m[2]!, m[3]!, r);
@@ -274,5 +296,6 @@ export function buildInventory(input: InventoryInput): Inventory {
     mcpServers: [...mcps.values()].sort(byKey((m) => `${m.transport}:${m.name}`)),
     prompts: promptList,
     ...(promptVersion ? { promptVersion } : {}),
+    ...collectServices(input.subject, rows, lastSeenOf),
   };
 }

@@ -13,6 +13,58 @@ export interface ModelItem {
   lastSeen: string;
   /** True when this is (one of) the configured models; undefined when no configuration is known. */
   configured?: boolean;
+  /** Bedrock region the calls went to, when recorded. */
+  region?: string;
+  /** API operations it was invoked with (InvokeModel, Converse ...), when recorded. */
+  operations?: string[];
+  /** Inference parameters last seen (temperature, topP, topK, maximumLength), when the calls recorded them. */
+  parameters?: Record<string, number>;
+}
+
+/** A Bedrock agent the subject is, or runs through (agent id/alias/version from its traces). */
+export interface BedrockAgentItem {
+  agentId: string;
+  aliasId?: string;
+  version?: string;
+  region?: string;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/** An action group, knowledge base or collaborator agent the subject's agent called. */
+export interface AgentToolItem {
+  kind: 'action-group' | 'knowledge-base' | 'collaborator';
+  /** Action group name, knowledge base id, collaborator alias ARN or name. */
+  name: string;
+  /** Functions / API paths called (action groups). */
+  functions: string[];
+  /** The Bedrock agent that called it, when the trace says. */
+  agentId?: string;
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/** A network destination the subject reached: a resolved host name, or an address and port (names not seen). */
+export interface EndpointItem {
+  host?: string;
+  ip?: string;
+  port?: number;
+  /** Amazon Web Services endpoint (`*.amazonaws.com`), as opposed to a third-party (SaaS) one. */
+  aws: boolean;
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/** A container image the subject ran. */
+export interface ImageItem {
+  /** The reference as seen (`registry/repo:tag@sha256:...`). */
+  ref: string;
+  name: string;
+  tag?: string;
+  digest?: string;
+  lastSeen: string;
 }
 
 export interface ModelFileItem {
@@ -74,6 +126,13 @@ export interface Inventory {
   prompts: PromptItem[];
   /** Hash over all prompt hashes: the prompt template version of the agent. */
   promptVersion?: string;
+  /** Bedrock agents behind the subject, their action groups / knowledge bases / collaborators. */
+  agents: BedrockAgentItem[];
+  agentTools: AgentToolItem[];
+  /** Network destinations, at most MAX_ENDPOINTS (the rest counted in `endpointsOmitted`). */
+  endpoints: EndpointItem[];
+  endpointsOmitted: number;
+  images: ImageItem[];
 }
 
 export interface InventoryDiff {

@@ -1,45 +1,36 @@
 /**
  * Drift as OCSF Detection Finding (class 2004, category 2 Findings). Risky drift is High, expected evolution
- * Informational; the three signals go to `finding_info.analytic` / `evidences`, the audit id to `metadata.correlation_uid`.
+ * Informational; the three signals go to `evidences`, the analytic to `finding_info.analytic`, the audit id to
+ * `metadata.correlation_uid`. Takes drift objects as data: the classification is lib/core/drift's, not redone here.
  */
 import type { DriftObject } from '../drift/types.ts';
-import { OCSF_VERSION, type OcsfEvent, PRODUCT } from './types.ts';
+import { metadata, type OcsfEvent, withType } from './types.ts';
 
-const CLASS_UID = 2004;
+const FINDINGS = { category_uid: 2, category_name: 'Findings', class_uid: 2004, class_name: 'Detection Finding' };
 
 /** OCSF Detection Finding for one drift object (activity 1 Create). */
 export function driftToDetectionFinding(d: DriftObject): OcsfEvent {
   const risky = d.classification === 'risky';
-  const severity_id = risky ? 4 : 1;
-  return {
-    category_uid: 2,
-    category_name: 'Findings',
-    class_uid: CLASS_UID,
-    class_name: 'Detection Finding',
-    activity_id: 1,
-    activity_name: 'Create',
-    type_uid: CLASS_UID * 100 + 1,
-    type_name: 'Detection Finding: Create',
-    severity_id,
+  const from = Date.parse(d.from);
+  const to = Date.parse(d.to);
+  return withType(FINDINGS, [1, 'Create'], {
+    severity_id: risky ? 4 : 1,
     severity: risky ? 'High' : 'Informational',
     status_id: 1,
     status: 'New',
-    time: Date.parse(d.from),
+    time: to,
+    start_time: from,
+    end_time: to,
     message: d.summary,
     confidence_score: Math.round(d.score * 100),
-    metadata: {
-      version: OCSF_VERSION,
-      product: PRODUCT,
-      uid: d.id,
-      ...(d.auditId ? { correlation_uid: d.auditId } : {}),
-    },
+    metadata: metadata(d.id, d.auditId),
     finding_info: {
       uid: d.id,
       title: risky ? `Risky drift on ${d.subject}` : `Expected evolution on ${d.subject}`,
       desc: d.summary,
       types: ['Warden Drift', d.classification],
-      first_seen_time: Date.parse(d.from),
-      last_seen_time: Date.parse(d.to),
+      first_seen_time: from,
+      last_seen_time: to,
       analytic: { name: 'warden-drift', type_id: 2, type: 'Behavioral', uid: 'warden.drift/v1' },
     },
     resources: [{ uid: d.subject, type: d.subject.startsWith('bedrock:') ? 'Bedrock Agent' : 'Kubernetes Deployment' }],
@@ -50,6 +41,12 @@ export function driftToDetectionFinding(d: DriftObject): OcsfEvent {
     unmapped: {
       signals: Object.fromEntries(Object.entries(d.signals).map(([k, s]) => [k, s.score])),
       evidence: d.evidence.slice(0, 20).map((e) => e.observationId),
+      ...(d.auditId ? { auditId: d.auditId } : {}),
     },
-  };
+  });
+}
+
+/** The Detection Findings of a drift run: the risky items only unless `all` (expected evolution is no finding). */
+export function driftFindings(items: readonly DriftObject[], all = false): OcsfEvent[] {
+  return items.filter((d) => all || d.classification === 'risky').map(driftToDetectionFinding);
 }

@@ -1,6 +1,7 @@
-/** OCSF record shapes Warden emits (a subset of the schema's attributes, all with their OCSF names). */
+/** OCSF record shapes Warden emits (attributes with their OCSF names; vendor/ocsf-schema-1.7.0 lists them). */
 
-export const OCSF_VERSION = '1.5.0' as const;
+/** The one OCSF release every event declares and is validated against (test/unit/ocsf/schema.test.ts). */
+export const OCSF_VERSION = '1.7.0' as const;
 
 export const PRODUCT = { name: 'Warden', vendor_name: 'Warden', version: '0.1.0' } as const;
 
@@ -31,4 +32,30 @@ export interface OcsfEvent {
   message: string;
   metadata: OcsfMetadata;
   [k: string]: unknown;
+}
+
+/** `metadata` of an event Warden produced. */
+export function metadata(uid: string, correlationUid?: string): OcsfMetadata {
+  return {
+    version: OCSF_VERSION,
+    product: PRODUCT,
+    uid,
+    ...(correlationUid ? { correlation_uid: correlationUid } : {}),
+  };
+}
+
+/** Class, activity and the derived `type_uid` / `type_name` (for Other, the activity name is the source's label). */
+export function withType(
+  cls: { category_uid: number; category_name: string; class_uid: number; class_name: string },
+  [activity_id, activity_name]: [number, string],
+  rest: Omit<OcsfEvent, keyof typeof cls | 'activity_id' | 'activity_name' | 'type_uid' | 'type_name'>,
+): OcsfEvent {
+  return {
+    ...cls,
+    activity_id,
+    activity_name,
+    type_uid: cls.class_uid * 100 + activity_id,
+    type_name: `${cls.class_name}: ${activity_name}`,
+    ...rest,
+  } as OcsfEvent;
 }

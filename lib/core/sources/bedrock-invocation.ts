@@ -13,6 +13,7 @@ import { z } from 'zod';
 import type { BedrockAgentRef, PrincipalRef } from '../identity/types.ts';
 import { type AttrValue, type Correlation, keys, type Observation, subjectIds } from '../observation.ts';
 import { isCloudWatchPayload, parseCloudWatchRecord } from './cloudwatch.ts';
+import { inferenceParams } from './inference-params.ts';
 import { bodyText, contentAttrs, findTicket } from './redact.ts';
 import type { ParseContext, RecordInput, RecordResult, SourceParser } from './types.ts';
 import {
@@ -168,7 +169,12 @@ function toObservation(
   if (log.input?.inputContentType) attrs.inputContentType = log.input.inputContentType;
   if (log.input?.inputBodyS3Path) attrs.inputBodyS3Path = log.input.inputBodyS3Path;
   if (log.output?.outputBodyS3Path) attrs.outputBodyS3Path = log.output.outputBodyS3Path;
-  Object.assign(attrs, contentAttrs('input', inBody, ctx), contentAttrs('output', outBody, ctx));
+  Object.assign(
+    attrs,
+    contentAttrs('input', inBody, ctx),
+    contentAttrs('output', outBody, ctx),
+    inferenceParams(inBody),
+  );
 
   return {
     v: 1,

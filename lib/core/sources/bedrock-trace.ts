@@ -11,7 +11,7 @@
  *   Each carries attrs.seq, its 1-based position among the tool-layer calls of the session in this file (drift
  *   builds n-grams from it), and attrs.traceStep (the orchestration step suffix of the traceId).
  * - modelInvocationInput (orchestration, pre- and post-processing) -> `model:<foundationModel>` (layer application,
- *   attrs.phase `input`, prompt hash / redacted excerpt); modelInvocationOutput -> the same key with attrs.phase
+ *   attrs.phase `input`, prompt hash / redacted excerpt, inference parameters); modelInvocationOutput -> the same key with attrs.phase
  *   `output` and token usage, the model taken from the input part of the same traceId seen earlier in the file.
  *   So one model call inside an agent yields two observations; count calls with attrs.phase = input.
  * - guardrailTrace -> `guardrail:<guardrailId or *>:<INTERVENED|NONE>` (application). TracePart does not name the
@@ -57,6 +57,7 @@ import {
   resultKey,
 } from './bedrock-trace-values.ts';
 import { isCloudWatchPayload, parseCloudWatchRecord } from './cloudwatch.ts';
+import { inferenceParams } from './inference-params.ts';
 import { contentAttrs, findTicket } from './redact.ts';
 import type { FileParser, ParseContext, RecordInput, RecordResult, SourceParser } from './types.ts';
 import {
@@ -391,7 +392,12 @@ class PartReader {
       if (this.state.modelByTrace.size >= MAX_STATE) this.state.modelByTrace.clear();
       this.state.modelByTrace.set(mi.traceId, model);
     }
-    const attrs: Record<string, AttrValue> = { phase: 'input', step, ...contentAttrs('input', mi.text, this.ctx) };
+    const attrs: Record<string, AttrValue> = {
+      phase: 'input',
+      step,
+      ...contentAttrs('input', mi.text, this.ctx),
+      ...inferenceParams(mi),
+    };
     if (mi.type) attrs.promptType = mi.type;
     const session = this.part.sessionId;
     if (mi.text && session && !this.state.requested.has(session)) {

@@ -1,9 +1,10 @@
 /**
  * The enforcement a platform engineer would apply, run for real: `warden demo` writes its seccomp profiles (under
- * artifacts/, and under cluster/ what the rollout applied), and the host's CPython 3 and Node.js run under every one
- * of them in crun: start a thread, open a socket, do a TLS handshake, read files, write to pipes, use timers
- * (crun-workloads/agent.py, agent.mjs, Agent.java: programs the runtime bases were NOT derived from). Profiles built
- * from a baseline that saw a handful of syscalls, or one with no runtime evidence at all, are run the same way. The
+ * artifacts/, and under cluster/ what the rollout applied), and the host's runtime each profile is for (CPython 3,
+ * Node.js: the runtimes its SeccompProfile names in `warden.dev/runtime-bases`) runs under every one of them in crun:
+ * start a thread, open a socket, do a TLS handshake, read files, write to pipes, use timers (crun-workloads/agent.py,
+ * agent.mjs, Agent.java: programs the runtime bases were NOT derived from). Profiles built from a baseline that saw a
+ * handful of syscalls, or one with no runtime evidence at all (every base: both runtimes), are run the same way. The
  * calls an attacker uses to leave the container (user namespaces, ptrace, keyrings, io_uring, userfaultfd,
  * cross-process reads) must still be denied by every enforce profile, while the monitor profile lets them run.
  */
@@ -21,27 +22,40 @@ const root = resolve(import.meta.dirname, '..', '..', '..');
 const WORKLOADS = join(import.meta.dirname, 'crun-workloads');
 const CHECKS = ['thread', 'socket', 'tls', 'file', 'pipe', 'timer'];
 const RUNTIMES = [
-  { name: 'CPython 3', args: ['/usr/bin/python3', '/w/agent.py'] },
-  { name: 'Node.js', args: ['/usr/bin/node', '/w/agent.mjs'] },
+  { base: 'cpython', name: 'CPython 3', args: ['/usr/bin/python3', '/w/agent.py'] },
+  { base: 'nodejs', name: 'Node.js', args: ['/usr/bin/node', '/w/agent.mjs'] },
 ];
+type Runtime = (typeof RUNTIMES)[number];
 
 let work: string;
 let tls: string;
-const demoProfiles: { file: string; mode: 'monitor' | 'enforce'; profile: unknown }[] = [];
+interface DemoProfile {
+  file: string;
+  mode: 'monitor' | 'enforce';
+  profile: unknown;
+  /** The runtimes the profile is for: the bases its SeccompProfile names. */
+  runtimes: Runtime[];
+}
+const demoProfiles: DemoProfile[] = [];
 
-/** The OCI profile in an OCI JSON file, or in the spec of an SPO SeccompProfile (what SPO writes to the node). */
-function load(file: string): { mode: 'monitor' | 'enforce'; profile: unknown } {
-  const text = readFileSync(file, 'utf8');
-  if (file.endsWith('.json')) {
-    const p = JSON.parse(text);
-    return { mode: p.defaultAction === 'SCMP_ACT_LOG' ? 'monitor' : 'enforce', profile: p };
-  }
-  const doc = parse(text);
-  const { defaultAction, architectures, syscalls } = doc.spec;
-  return {
-    mode: defaultAction === 'SCMP_ACT_LOG' ? 'monitor' : 'enforce',
-    profile: { defaultAction, architectures, syscalls },
-  };
+/** The runtimes whose bases a SeccompProfile says its envelope includes (`warden.dev/runtime-bases`). */
+function runtimesOf(spo: { metadata: { annotations: Record<string, string> } }): Runtime[] {
+  const bases = (spo.metadata.annotations['warden.dev/runtime-bases'] ?? '').split(',');
+  return RUNTIMES.filter((r) => bases.includes(r.base));
+}
+
+/**
+ * The OCI profile in an OCI JSON file, or in the spec of an SPO SeccompProfile (what SPO writes to the node); the
+ * runtimes from the SeccompProfile of the same mode beside an OCI file.
+ */
+function load(file: string): Omit<DemoProfile, 'file'> {
+  const mode = /\.monitor\./.test(file) ? 'monitor' : 'enforce';
+  const spoFile = file.replace(/\.seccomp\.(monitor|enforce)\.json$/, '.seccompprofile.$1.yaml');
+  const spo = parse(readFileSync(spoFile, 'utf8'));
+  if (file.endsWith('.json'))
+    return { mode, profile: JSON.parse(readFileSync(file, 'utf8')), runtimes: runtimesOf(spo) };
+  const { defaultAction, architectures, syscalls } = spo.spec;
+  return { mode, profile: { defaultAction, architectures, syscalls }, runtimes: runtimesOf(spo) };
 }
 
 function walk(dir: string): string[] {
@@ -55,8 +69,8 @@ const binds = () => [
   { source: tls, destination: '/tls' },
 ];
 
-async function expectRuns(profile: unknown, label: string): Promise<void> {
-  for (const rt of RUNTIMES) {
+async function expectRuns(profile: unknown, label: string, runtimes: readonly Runtime[] = RUNTIMES): Promise<void> {
+  for (const rt of runtimes) {
     const r = await runInCrun(work, { args: rt.args, profile, binds: binds() });
     const context = `${rt.name} under ${label}:\n${r.out}`;
     for (const c of CHECKS) expect(r.out, context).toContain(`${c} ok`);
@@ -109,14 +123,24 @@ describe('demo seccomp profiles under crun with real runtimes', () => {
     expect(files.filter((f) => f.startsWith('cluster/')).length).toBeGreaterThan(0);
   });
 
-  it('every enforce profile lets CPython and Node.js start a thread, open a socket, load TLS, read files, write to a pipe', async () => {
+  it('every profile is for the runtimes its agent showed: CPython for each, Node.js where an npm MCP server runs', () => {
+    const bases = (agent: string) =>
+      demoProfiles.find((p) => p.file === `artifacts/${agent}/warden-${agent}.seccomp.enforce.json`)!.runtimes;
+    expect(bases('support-agent').map((r) => r.base)).toEqual(['cpython']);
+    expect(bases('kb-retriever').map((r) => r.base)).toEqual(['cpython']);
+    expect(bases('code-runner').map((r) => r.base)).toEqual(['cpython', 'nodejs']);
+    for (const p of demoProfiles) expect(p.runtimes.length, p.file).toBeGreaterThan(0);
+  });
+
+  it('every enforce profile lets its runtime start a thread, open a socket, load TLS, read files, write to a pipe', async () => {
     const enforce = demoProfiles.filter((p) => p.mode === 'enforce');
     expect(enforce.length).toBeGreaterThan(0);
-    for (const p of enforce) await expectRuns(p.profile, p.file);
+    for (const p of enforce) await expectRuns(p.profile, p.file, p.runtimes);
   }, 600_000);
 
-  it('every profile the rollout applied under cluster/ runs them too (monitor or enforce)', async () => {
-    for (const p of demoProfiles.filter((x) => x.file.startsWith('cluster/'))) await expectRuns(p.profile, p.file);
+  it('every profile the rollout applied under cluster/ runs its runtime too (monitor or enforce)', async () => {
+    for (const p of demoProfiles.filter((x) => x.file.startsWith('cluster/')))
+      await expectRuns(p.profile, p.file, p.runtimes);
   }, 600_000);
 
   it('escape calls run under the monitor profile and are denied (EPERM) by every enforce profile', async () => {
@@ -155,10 +179,16 @@ describe('profiles from thin baselines under crun', () => {
   });
   const enforce = (x: ArtifactBaseline) => generateSeccomp(x).profiles.enforce;
 
-  it('a baseline of three syscalls and a python exec (the demo support agent) runs both runtimes', async () => {
+  it('a baseline of three syscalls and a python exec (the demo support agent) runs CPython', async () => {
     const base = b(['syscall:read', 'syscall:epoll_wait', 'syscall:connect', 'exec:/usr/local/bin/python3.12']);
     expect(generateSeccomp(base).envelope.warnings.join()).toContain('thin evidence');
-    await expectRuns(enforce(base), 'a three-syscall baseline');
+    await expectRuns(enforce(base), 'a three-syscall python baseline', [RUNTIMES[0]!]);
+  }, 300_000);
+
+  it('a baseline of three syscalls and a node exec runs Node.js (no CPython base in it)', async () => {
+    const base = b(['syscall:read', 'syscall:epoll_wait', 'syscall:connect', 'exec:/usr/bin/node']);
+    expect(generateSeccomp(base).envelope.groups.map((g) => g.group)).not.toContain('base:cpython');
+    await expectRuns(enforce(base), 'a three-syscall node baseline', [RUNTIMES[1]!]);
   }, 300_000);
 
   it('a baseline of one syscall and no runtime evidence runs both runtimes', async () => {

@@ -78,7 +78,9 @@ describe('warden demo', () => {
       expect(r?.stderr).toBe('');
       expect(r?.code).toBe(0);
     }
-    expect(subjects?.stdout).toMatch(/^k8s:prod-eks\/support\/support-agent\s.*customer-support\s+stable$/m);
+    expect(subjects?.stdout).toMatch(
+      /^k8s:prod-eks\/support\/support-agent\s.*customer-support\s+pre-enforced\s+stable$/m,
+    );
     // The risky item is the ticket's session, and one of its reasons names the bucket the data went to.
     expect(drift?.stdout).toMatch(
       /risky .*k8s:prod-eks\/support\/support-agent +session ZD-49173.*\n(?: {4}.*\n)* {4}- .*acme-support-exports/,

@@ -2,13 +2,18 @@
  * KubernetesApplier against a local server speaking the Kubernetes API endpoints it uses (API discovery, server-side
  * apply PATCH, DELETE): monitor mode applies only the SCMP_ACT_LOG SeccompProfile (and a Calico staged policy when
  * configured), enforce applies the NetworkPolicy and the enforcing profile, rollback deletes what the last apply
- * added. No cluster or network needed (plain HTTP on loopback, so TLS verification is off for this server only).
+ * added; a Deployment is bound to its SeccompProfile only once the server reports SPO's status `Installed` (the
+ * server answers GETs of a profile from a queue of states). No cluster or network needed (plain HTTP on loopback, so TLS verification is off for this server only).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { eksKubeConfig, eksToken, KubernetesApplier } from '../../../lib/adapters/kubernetes-applier.ts';
+import {
+  eksKubeConfig,
+  eksToken,
+  KubernetesApplier,
+  SeccompProfileNotReady,
+} from '../../../lib/adapters/kubernetes-applier.ts';
 import { generateNetworkPolicies } from '../../../lib/core/artifacts/network-policy.ts';
 import { generateSeccomp } from '../../../lib/core/artifacts/seccomp.ts';
 import { spoProfileName } from '../../../lib/core/artifacts/seccomp-spo.ts';
@@ -28,6 +33,8 @@ let server: Server;
 let url: string;
 const calls: { method: string; path: string; contentType?: string; auth?: string; body?: Record<string, unknown> }[] =
   [];
+/** SPO's `status.status` answered to successive GETs of a SeccompProfile (the last one repeats; '' = no status). */
+let spoStates: string[] = ['Installed'];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -63,6 +70,15 @@ beforeAll(async () => {
         ...(body ? { body } : {}),
       });
       if (req.method === 'PATCH') return send(200, body);
+      if (req.method === 'GET' && u.pathname.includes('/seccompprofiles/')) {
+        const state = spoStates.length > 1 ? spoStates.shift()! : spoStates[0]!;
+        return send(200, {
+          apiVersion: 'security-profiles-operator.x-k8s.io/v1',
+          kind: 'SeccompProfile',
+          metadata: { name: u.pathname.split('/').at(-1) },
+          ...(state ? { status: { status: state } } : {}),
+        });
+      }
       if (req.method === 'DELETE') return send(200, { kind: 'Status', status: 'Success' });
       return send(404, { kind: 'Status', message: `unhandled ${req.method} ${u.pathname}` });
     });
@@ -139,6 +155,44 @@ describe('KubernetesApplier', () => {
       kind: 'Deployment',
       metadata: { name: 'support-agent', namespace: 'support' },
     });
+  });
+
+  it('binds the Deployment only once SPO reports the profile Installed on every node', async () => {
+    calls.length = 0;
+    spoStates = ['', 'Pending', 'Partial', 'Installed'];
+    const a = new KubernetesApplier({
+      kubeConfig: eksKubeConfig(url, undefined, 'tok-3', true),
+      seccompReady: { pollMs: 5 },
+    });
+    await a.apply(supportBaseline.subject, 'enforce', manifests());
+    const seq = calls.map((c) => `${c.method} ${c.path.split('/').at(-2)}`);
+    expect(seq.filter((c) => c === 'GET seccompprofiles')).toHaveLength(4);
+    expect(seq.indexOf('PATCH seccompprofiles')).toBeLessThan(seq.indexOf('GET seccompprofiles'));
+    expect(seq.lastIndexOf('GET seccompprofiles')).toBeLessThan(seq.indexOf('PATCH deployments'));
+  });
+
+  it('an Error state or a timeout fails the apply before any Deployment is touched; rollback removes the profile', async () => {
+    for (const [states, why] of [
+      [['Error'], /status: Error/],
+      [['Pending'], /status: Pending after 40 ms/],
+    ] as const) {
+      calls.length = 0;
+      spoStates = [...states];
+      const a = new KubernetesApplier({
+        kubeConfig: eksKubeConfig(url, undefined, 'tok-4', true),
+        seccompReady: { timeoutMs: 40, pollMs: 5 },
+      });
+      const err = await a.apply(supportBaseline.subject, 'monitor', manifests()).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SeccompProfileNotReady);
+      expect((err as Error).message).toMatch(why);
+      expect(calls.some((c) => c.path.includes('/deployments/'))).toBe(false);
+      calls.length = 0;
+      await a.rollback(supportBaseline.subject);
+      expect(calls.filter((c) => c.method === 'DELETE').map((c) => c.path.split('/').at(-2))).toContain(
+        'seccompprofiles',
+      );
+    }
+    spoStates = ['Installed'];
   });
 
   it('makes an EKS token the way aws eks get-token does', async () => {

@@ -35,6 +35,20 @@ describe('warden reconcile / track', () => {
           correlation: {},
           attrs: { eventSource: 's3.amazonaws.com', eventName: 'PutObject' },
         },
+        // Forty days of CloudTrail history: enough (30 days by default) to call a grant never seen unused.
+        {
+          v: 1,
+          id: 'ct-0',
+          time: new Date(Date.now() - 40 * 86_400_000).toISOString(),
+          source: 'cloudtrail',
+          subject: SUBJECT,
+          layer: 'cloud-api',
+          kind: 'api',
+          key: 'api:s3:PutObject:arn:aws:s3:::export/*',
+          count: 1,
+          correlation: {},
+          attrs: { eventSource: 's3.amazonaws.com', eventName: 'PutObject' },
+        },
       ],
       [],
     );
@@ -86,6 +100,13 @@ describe('warden reconcile / track', () => {
     const again = await warden('reconcile', SUBJECT);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('| iam-action | agent/Export');
+    // Asked for more history than the store holds, nothing is called unused: GetObject is not assessed.
+    const short = await warden('reconcile', SUBJECT, '--min-history', '60d', '--json');
+    const judged = JSON.parse(short.stdout) as { findings: unknown[]; gaps: string[] };
+    expect(judged.findings).toEqual([]);
+    expect(judged.gaps.join('\n')).toMatch(
+      /s3:GetObject.*insufficient history: .* spans 40\.0 days .* at least 60 days/,
+    );
   });
 
   it('track prints the track with its reasons', async () => {

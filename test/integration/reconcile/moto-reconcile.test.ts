@@ -354,7 +354,11 @@ describe('reconciliation against moto_server (IAM, EKS, S3, DynamoDB store)', ()
   });
 
   it('returns exactly the expected Unused Excess and Inherited Overreach findings, each naming its source statement', async () => {
-    const r = await runReconcile({ store, reader: reader(), now: NOW }, 'k8s:prod/support/support-agent');
+    // One day of CloudTrail: the findings are under test here, the history minimum in account-coverage.test.ts.
+    const r = await runReconcile(
+      { store, reader: reader(), now: NOW, minHistoryDays: 0 },
+      'k8s:prod/support/support-agent',
+    );
     const node = role('eks-node');
     const agent = role('support-agent');
     const sqs = `arn:aws:iam::${A}:policy/sqs-everything`;
@@ -405,7 +409,10 @@ describe('reconciliation against moto_server (IAM, EKS, S3, DynamoDB store)', ()
   });
 
   it('the role shared by two Deployments is Inherited Overreach for the retrieval agent, naming the other Deployment', async () => {
-    const r = await runReconcile({ store, reader: reader(), now: NOW }, 'k8s:prod/support/retrieval-agent');
+    const r = await runReconcile(
+      { store, reader: reader(), now: NOW, minHistoryDays: 0 },
+      'k8s:prod/support/retrieval-agent',
+    );
     const over = r.findings.filter(
       (f): f is InheritedOverreachFinding => f.category === 'inherited-overreach' && f.source === 'shared-role',
     );

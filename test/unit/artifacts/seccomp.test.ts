@@ -105,15 +105,22 @@ describe('seccomp envelope = runtime base + observed', () => {
   });
 
   it.each<[string, string[], string[], boolean]>([
-    ['python exec', ['exec:/usr/local/bin/python3.12'], ['cpython', 'nodejs', 'glibc', 'musl'], false],
-    ['PyPI inventory', ['pkg:pypi:boto3@1.35.0'], ['cpython', 'nodejs', 'glibc', 'musl'], false],
+    ['python exec', ['exec:/usr/local/bin/python3.12'], ['cpython', 'glibc', 'musl'], false],
+    ['PyPI inventory', ['pkg:pypi:boto3@1.35.0'], ['cpython', 'glibc', 'musl'], false],
+    ['npm MCP stdio server', ['mcp:stdio:@modelcontextprotocol/server-filesystem'], ['nodejs', 'glibc', 'musl'], false],
     [
-      'npm MCP stdio server',
-      ['mcp:stdio:@modelcontextprotocol/server-filesystem'],
-      ['nodejs', 'cpython', 'glibc', 'musl'],
+      'python agent starting an npm MCP server',
+      ['pkg:pypi:openai@1.54.0', 'mcp:stdio:@modelcontextprotocol/server-filesystem'],
+      ['cpython', 'nodejs', 'glibc', 'musl'],
       false,
     ],
-    ['node image on alpine', ['image:node:20-alpine@sha256:' + 'a'.repeat(64)], ['nodejs', 'cpython', 'musl'], false],
+    [
+      'python agent starting an MCP server of unknown language',
+      ['exec:/usr/bin/python3', 'mcp:stdio:server-zendesk'],
+      ['cpython', 'nodejs', 'glibc', 'musl'],
+      false,
+    ],
+    ['node image on alpine', ['image:node:20-alpine@sha256:' + 'a'.repeat(64)], ['nodejs', 'musl'], false],
     ['JVM with glibc', ['exec:/usr/bin/java', 'open:/etc/ld.so.cache'], ['jvm', 'glibc'], false],
     ['static Go binary', ['open:/sys/kernel/mm/transparent_hugepage/hpage_pmd_size'], ['go'], false],
     ['nothing known', ['syscall:read'], ['cpython', 'nodejs', 'jvm', 'go', 'glibc', 'musl'], true],
@@ -123,6 +130,17 @@ describe('seccomp envelope = runtime base + observed', () => {
     expect(bases[0]).toBe('container-runtime');
     expect([...bases].sort()).toEqual(['container-runtime', ...expected].sort());
     expect(env.runtimes.undetected).toBe(undetected);
+  });
+
+  it('an interpreter the evidence does not show is not in the envelope; an unknown MCP server says why it brings one', () => {
+    const py = seccompEnvelope(baseline(['exec:/usr/bin/python3']));
+    expect(py.groups.map((g) => g.group)).not.toContain('base:nodejs');
+    const node = seccompEnvelope(baseline(['exec:/usr/bin/node']));
+    expect(node.groups.map((g) => g.group)).not.toContain('base:cpython');
+    const mcp = seccompEnvelope(baseline(['exec:/usr/bin/python3', 'mcp:stdio:server-zendesk']));
+    const why = mcp.runtimes.bases.find((b) => b.id === 'nodejs')!;
+    expect(why.reason).toMatch(/MCP stdio server server-zendesk of unknown language/);
+    expect(why.evidence.map((e) => e.key)).toEqual(['mcp:stdio:server-zendesk']);
   });
 
   it('a static Go binary gets no C library base, and a warning that the Go base is not traced', () => {

@@ -28,6 +28,18 @@ describe('subjects table', () => {
     );
   });
 
+  it('fits 120 columns with the class, track and convergence columns the CLI adds', () => {
+    const text = table([
+      row('k8s:staging-eks/support/support-agent', { class: 'code-execution', track: 'observe-in-production' }),
+      row('bedrock:ap-southeast-2/HRFAQAGENT01', { track: 'pre-enforced', baseline: 'converging' }),
+    ]);
+    for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(TABLE_WIDTH);
+    expect(text.split('\n')[0]).toMatch(/CLASS\s+BASELINE\s+TRACK$/);
+    expect(text).toMatch(
+      /^k8s:staging-eks\/support\/support-agent\s.*code-execution\s+insufficient-history\s+observe-in-production$/m,
+    );
+  });
+
   it('says what to run when the store is empty', () => {
     expect(table([])).toMatch(/^no subjects yet \(run .* demo, or ingest telemetry: .* ingest PATH\.\.\.\)$/);
   });

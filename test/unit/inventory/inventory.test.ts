@@ -205,7 +205,7 @@ describe('CycloneDX 1.6 ML-BOM', () => {
   const bom = JSON.parse(json) as {
     specVersion: string;
     components: { type: string; name: string; version?: string; purl?: string; hashes?: unknown[] }[];
-    services: { name: string }[];
+    services: { name: string; group?: string }[];
   };
 
   it('validates against the CycloneDX 1.6 JSON schema shipped with the library', async () => {
@@ -231,7 +231,12 @@ describe('CycloneDX 1.6 ML-BOM', () => {
     );
     expect(byType('library')).toEqual(['@modelcontextprotocol/sdk', 'langchain', 'transformers']);
     expect(bom.components.find((c) => c.name === 'langchain')!.purl).toBe('pkg:pypi/langchain@0.2.11');
-    expect(bom.services.map((s) => s.name).sort()).toEqual(['server-filesystem', 'server-zendesk']);
+    expect(
+      bom.services
+        .filter((s) => s.group === 'mcp')
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['server-filesystem', 'server-zendesk']);
     expect(bom.components.find((c) => c.type === 'file')!.hashes).toEqual([{ alg: 'SHA-256', content: SHA_B }]);
   });
 

@@ -232,5 +232,28 @@ describe('reconcile with coverage', () => {
     const models = t.diff.find((d) => d.statement === 'support/Models')!;
     expect(models.change).toBe('kept');
     expect(models.keptNotAssessed).toEqual(['bedrock:InvokeAgent', 'bedrock:InvokeModel']);
+    expect(models.keptSeenOutsideCloudTrail).toEqual([]);
+  });
+
+  it('a grant kept because traces show it used is told apart from one kept because nothing could show it', () => {
+    const coverage = ctx({ trails: allMgmtAndS3 });
+    const r = run(coverage);
+    // As for a Bedrock agent's own service role: its traces are the role's calls, so InvokeModel is exercised.
+    const assessments = r.assessments.map((a) =>
+      a.action === 'bedrock:InvokeModel' ? { ...a, status: 'exercised' as const, seenIn: ['bedrock-trace'] } : a,
+    );
+    const t = generateIamTightening({
+      subject: SUBJECT,
+      baselineVersion: 1,
+      observed,
+      role: scope.role!,
+      findings: r.findings,
+      assessments,
+      coverage,
+      catalog,
+    });
+    const models = t.diff.find((d) => d.statement === 'support/Models')!;
+    expect(models.keptNotAssessed).toEqual(['bedrock:InvokeAgent']);
+    expect(models.keptSeenOutsideCloudTrail).toEqual(['bedrock:InvokeModel (bedrock-trace)']);
   });
 });

@@ -27,6 +27,7 @@ const ctxOf = (audit: ChainRecord[], subject = S): SubjectContext => ({
   store: {} as Store,
   now: T,
   record: { subject, firstSeen: T, lastSeen: T, observations: 1, labels: {} },
+  cmd: (args) => ['npx', 'warden', ...args].join(' '),
   rollouts: [],
   audit,
 });
@@ -111,6 +112,8 @@ describe('audit section with rollout entries', () => {
   it('says where entries come from when the subject has none', async () => {
     const sec = await auditSection(ctxOf(chain(transitions), 'k8s:prod/agents/nobody'), new Set());
     expect(sec.hasData).toBe(false);
-    expect(sec.html).toContain('warden rollout start');
+    // hints are command lines as the user runs Warden (ctx.cmd), not a bare `warden` that may not be on the PATH
+    expect(sec.html).toContain('npx warden rollout start');
+    expect(sec.html).toContain('npx warden audit --input ID');
   });
 });
