@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { generateSample } from '../lib/ingest/sample-data.ts';
+import { generateSample } from '../lib/demo/ingest-sample.ts';
 
 export interface Corpus {
   dir: string;

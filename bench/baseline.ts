@@ -5,9 +5,9 @@
  * Target: ratio (8 weeks / 1 week) <= 1.5, as the median of per-round ratios (both run back to back in each round).
  */
 
-import { generateChurnScenario } from '../lib/core/baseline/synthetic.ts';
 import type { Baseline } from '../lib/core/baseline/types.ts';
 import { emptyBaseline, updateBaseline } from '../lib/core/baseline/update.ts';
+import { generateChurnScenario } from '../lib/demo/churn.ts';
 import type { AggregateRow } from '../lib/ports.ts';
 import type { BenchRow } from './run.ts';
 

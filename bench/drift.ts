@@ -15,13 +15,13 @@
  * - corpora whose agents have no history before the week (the attack corpus): the week again with the agents
  *   calibrated on their own earlier days of it (unlabelled, attacks included; settle 1 day, 2 days of history),
  *   which exercises the calibrated path on real hijacks, reported apart from the cold-start figures.
- * Then the generated evaluation set (lib/scenarios/evaluation-set.ts: a regression test, not the target): precision
+ * Then the generated evaluation set (lib/demo/scenarios/evaluation-set.ts: a regression test, not the target): precision
  * and recall. Values are percentages of sessions; the notes give the counts.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runEvaluationSet } from '../lib/scenarios/evaluation-set.ts';
+import { runEvaluationSet } from '../lib/demo/scenarios/evaluation-set.ts';
 import { type CorpusScore, type RunScore, scoreCorpus, type Tally } from './drift-score.ts';
 import type { BenchRow } from './run.ts';
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Warden kernel programs: exec/exit, openat, connect (cgroup sock_addr), DNS questions (cgroup_skb egress) and
- * per-cgroup syscall counts. Everything is filtered in the kernel to the watched cgroups before any ring-buffer
- * space is reserved; repeat opens/connects of a cgroup within the de-dup window are suppressed (and counted);
- * every ring-buffer reservation failure is counted in `drops`.
+ * Warden kernel programs: the shared maps and helpers, per-cgroup syscall counts and opens here; exec, exit, connect
+ * (cgroup sock_addr) and DNS questions (cgroup_skb egress) in their tracer files (tracers/, included at the end).
+ * Everything is filtered in the kernel to the watched cgroups before any ring-buffer space is reserved; repeat
+ * opens/connects of a cgroup within the de-dup window are suppressed (and counted); every ring-buffer reservation
+ * failure is counted in `drops`.
  *
  * Only program types that load on locked-down kernels are used (tracepoints, raw tracepoints, cgroup programs);
  * the loader probes fentry/LSM separately and never requires them.
@@ -77,12 +78,6 @@ struct {
 	__type(value, __u64);
 } open_seen SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, struct warden_conn_key);
-	__type(value, __u64);
-} conn_seen SEC(".maps");
 
 static __always_inline void count_drop(__u32 reason)
 {
@@ -211,63 +206,6 @@ SEC("raw_tp/sys_enter")
 int count_syscall_compat(struct bpf_raw_tracepoint_args *ctx)
 {
 	count_syscall_of(bpf_get_current_cgroup_id(), ctx->args[1]);
-	return 0;
-}
-
-/* ---------------------------------------------------------------- exec / exit */
-
-SEC("tp/sched/sched_process_exec")
-int handle_exec(struct trace_event_raw_sched_process_exec *ctx)
-{
-	__u64 cg = bpf_get_current_cgroup_id();
-	if (!bpf_map_lookup_elem(&watched, &cg))
-		return 0;
-	struct warden_exec *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_drop(WARDEN_DROP_RINGBUF_EXEC);
-		return 0;
-	}
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	fill_hdr(&e->h, WARDEN_EV_EXEC, bpf_get_current_pid_tgid() >> 32, cg);
-	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	e->uid = (__u32)bpf_get_current_uid_gid();
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	unsigned int off = ctx->__data_loc_filename & 0xFFFF;
-	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), (void *)ctx + off);
-
-	unsigned long start = BPF_CORE_READ(task, mm, arg_start);
-	unsigned long end = BPF_CORE_READ(task, mm, arg_end);
-	unsigned long len = end > start ? end - start : 0;
-	e->args_truncated = len > WARDEN_ARGS_MAX;
-	if (len > WARDEN_ARGS_MAX)
-		len = WARDEN_ARGS_MAX;
-	e->args_len = 0;
-	if (len > 0 && bpf_probe_read_user(e->args, len & (WARDEN_ARGS_MAX * 2 - 1) & 0x7ff, (void *)start) == 0)
-		e->args_len = len;
-	bpf_ringbuf_submit(e, 0);
-	return 0;
-}
-
-SEC("tp/sched/sched_process_exit")
-int handle_exit(void *ctx)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	if ((__u32)id != (__u32)(id >> 32)) /* threads: only the process (thread-group leader) exit */
-		return 0;
-	__u64 cg = bpf_get_current_cgroup_id();
-	if (!bpf_map_lookup_elem(&watched, &cg))
-		return 0;
-	struct warden_exit *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_drop(WARDEN_DROP_RINGBUF_EXIT);
-		return 0;
-	}
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	fill_hdr(&e->h, WARDEN_EV_EXIT, id >> 32, cg);
-	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	e->exit_code = BPF_CORE_READ(task, exit_code);
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
 
@@ -429,135 +367,8 @@ int handle_openat_exit(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-/* ---------------------------------------------------------------- connect / sendmsg (cgroup sock_addr) */
+/* ---------------------------------------------------------------- the tracers (one file per event type in tracers/) */
 
-static __always_inline void emit_connect(struct bpf_sock_addr *ctx, __u16 family)
-{
-	__u64 cg = bpf_get_current_cgroup_id();
-	if (!bpf_map_lookup_elem(&watched, &cg))
-		return;
-	struct warden_conn_key k = {};
-	k.cgroup_id = cg;
-	k.family = family;
-	k.proto = (__u8)ctx->protocol;
-	k.dport = bpf_ntohs((__u16)ctx->user_port);
-	if (family == AF_INET) {
-		__u32 a = ctx->user_ip4;
-		__builtin_memcpy(k.daddr, &a, 4);
-	} else {
-		__u32 a0 = ctx->user_ip6[0], a1 = ctx->user_ip6[1], a2 = ctx->user_ip6[2], a3 = ctx->user_ip6[3];
-		__builtin_memcpy(k.daddr, &a0, 4);
-		__builtin_memcpy(k.daddr + 4, &a1, 4);
-		__builtin_memcpy(k.daddr + 8, &a2, 4);
-		__builtin_memcpy(k.daddr + 12, &a3, 4);
-	}
-	struct warden_connect *e =
-		reserve_unless_seen(&conn_seen, &k, WARDEN_SUPPRESSED_CONNECT, WARDEN_DROP_RINGBUF_CONNECT, sizeof(*e));
-	if (!e)
-		return;
-	fill_hdr(&e->h, WARDEN_EV_CONNECT, bpf_get_current_pid_tgid() >> 32, cg);
-	e->k = k;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, 0);
-}
+#define WARDEN_BPF
+#include "tracers.inc"
 
-SEC("cgroup/connect4")
-int connect4(struct bpf_sock_addr *ctx)
-{
-	emit_connect(ctx, AF_INET);
-	return 1;
-}
-
-SEC("cgroup/connect6")
-int connect6(struct bpf_sock_addr *ctx)
-{
-	emit_connect(ctx, AF_INET6);
-	return 1;
-}
-
-/* Unconnected UDP (sendto with an address) never calls connect: resolvers do this. */
-SEC("cgroup/sendmsg4")
-int sendmsg4(struct bpf_sock_addr *ctx)
-{
-	emit_connect(ctx, AF_INET);
-	return 1;
-}
-
-SEC("cgroup/sendmsg6")
-int sendmsg6(struct bpf_sock_addr *ctx)
-{
-	emit_connect(ctx, AF_INET6);
-	return 1;
-}
-
-/* ---------------------------------------------------------------- DNS questions (cgroup_skb egress) */
-
-SEC("cgroup_skb/egress")
-int dns_egress(struct __sk_buff *skb)
-{
-	__u64 cg = bpf_skb_cgroup_id(skb);
-	if (!bpf_map_lookup_elem(&watched, &cg))
-		return 1;
-	__u8 daddr[16] = {};
-	__u16 family;
-	__u32 l4;
-	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		__u8 vihl, proto;
-		if (bpf_skb_load_bytes(skb, 0, &vihl, 1) || bpf_skb_load_bytes(skb, 9, &proto, 1))
-			return 1;
-		if ((vihl >> 4) != 4 || proto != IPPROTO_UDP_)
-			return 1;
-		l4 = (vihl & 0xF) * 4;
-		if (bpf_skb_load_bytes(skb, 16, daddr, 4))
-			return 1;
-		family = AF_INET;
-	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
-		__u8 nexthdr;
-		if (bpf_skb_load_bytes(skb, 6, &nexthdr, 1) || nexthdr != IPPROTO_UDP_)
-			return 1;
-		if (bpf_skb_load_bytes(skb, 24, daddr, 16))
-			return 1;
-		l4 = 40;
-		family = AF_INET6;
-	} else {
-		return 1;
-	}
-	__u16 udp[4];
-	if (bpf_skb_load_bytes(skb, l4, udp, sizeof(udp)))
-		return 1;
-	if (bpf_ntohs(udp[1]) != dns_port)
-		return 1;
-	__u16 dnsh[6];
-	__u32 p = l4 + 8;
-	if (bpf_skb_load_bytes(skb, p, dnsh, sizeof(dnsh)))
-		return 1;
-	/* Queries only (QR bit clear) with at least one question. */
-	if ((bpf_ntohs(dnsh[1]) & 0x8000) || bpf_ntohs(dnsh[2]) == 0)
-		return 1;
-	__u32 q = p + 12;
-	if (skb->len <= q + 4)
-		return 1;
-	__u32 qlen = skb->len - q;
-	if (qlen > WARDEN_DNSQ_MAX)
-		qlen = WARDEN_DNSQ_MAX;
-	struct warden_dns *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_drop(WARDEN_DROP_RINGBUF_DNS);
-		return 1;
-	}
-	fill_hdr(&e->h, WARDEN_EV_DNS, 0, cg);
-	e->family = family;
-	e->dport = dns_port;
-	e->txid = bpf_ntohs(dnsh[0]);
-	__builtin_memcpy(e->daddr, daddr, 16);
-	e->qlen = 0;
-	/* clang drops a plain mask it can prove redundant; the asm keeps it so the verifier sees the bound.
-	 * qlen is in [5, 256] here, so (qlen - 1) & 0xff + 1 keeps it and is provably in [1, 256]. */
-	__u32 n = qlen - 1;
-	asm volatile("%0 &= 0xff" : "+r"(n));
-	n += 1;
-	if (bpf_skb_load_bytes(skb, q, e->q, n) == 0)
-		e->qlen = n;
-	bpf_ringbuf_submit(e, 0);
-	return 1;
-}

@@ -54,24 +54,7 @@ struct warden_hdr {
 	__u64 cgroup_id;
 };
 
-struct warden_exec {
-	struct warden_hdr h;
-	__u32 ppid;
-	__u32 uid;
-	__u32 args_len;
-	__u8 args_truncated;
-	__u8 _pad[3];
-	char comm[WARDEN_COMM_LEN];
-	char filename[WARDEN_PATH_MAX];
-	char args[WARDEN_ARGS_MAX];
-};
 
-struct warden_exit {
-	struct warden_hdr h;
-	__u32 ppid;
-	__s32 exit_code;
-	char comm[WARDEN_COMM_LEN];
-};
 
 /* Key of the open de-duplication map; also the head of the pending-open stash so it can be used as the key as is. */
 struct warden_open_key {
@@ -94,29 +77,7 @@ struct warden_open {
 	char path[WARDEN_PATH_MAX];
 };
 
-struct warden_conn_key {
-	__u64 cgroup_id;
-	__u8 daddr[16];
-	__u16 dport; /* host order */
-	__u16 family; /* AF_INET 2, AF_INET6 10 */
-	__u8 proto; /* IPPROTO_TCP 6, IPPROTO_UDP 17 */
-	__u8 _pad[3];
-};
 
-struct warden_connect {
-	struct warden_hdr h;
-	struct warden_conn_key k;
-	char comm[WARDEN_COMM_LEN];
-};
 
-struct warden_dns {
-	struct warden_hdr h;
-	__u16 family;
-	__u16 dport;
-	__u16 txid;
-	__u16 qlen; /* bytes valid in q */
-	__u8 daddr[16];
-	__u8 q[WARDEN_DNSQ_MAX];
-};
 
 #endif

@@ -4,28 +4,13 @@
  */
 import type { AuditAnchor } from './core/audit/types.ts';
 import type { AttrValue, Layer, Observation, Reject, SourceName } from './core/observation.ts';
+import type { AggregateRow } from './core/store/aggregate-row.ts';
 import type { FoldedBatch } from './core/store/folded.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Store
 
-/** One stored aggregate: all observations of one behavior key of one subject in one hourly window. */
-export interface AggregateRow {
-  subject: string;
-  key: string;
-  /** Window start, ISO UTC (see windowStart in core/observation). */
-  window: string;
-  layer: Layer;
-  kind: string;
-  count: number;
-  firstSeen: string;
-  lastSeen: string;
-  sources: SourceName[];
-  /** Attributes of the first observation that created the aggregate (bounded; e.g. size of a model file, bytes). */
-  attrs: Record<string, AttrValue>;
-  /** Summed numeric attributes over the window (e.g. bytes, records, inputTokens). */
-  sums: Record<string, number>;
-}
+export type { AggregateRow } from './core/store/aggregate-row.ts';
 
 /** A subject as the store knows it. */
 export interface SubjectRecord {
@@ -195,4 +180,14 @@ export interface PullRequestRef {
 /** Opens pull requests (IAM tightenings, GitOps manifests). Nothing is applied to IAM directly. */
 export interface PullRequests {
   open(req: PullRequestRequest): Promise<PullRequestRef>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Workflow callbacks
+
+/** Answers a waiting workflow task (a Step Functions task token; the rollout's worker and approval callbacks). */
+export interface TaskTokens {
+  succeed(token: string, output: unknown): Promise<void>;
+  /** `error` is the name the state machine matches in Retry/Catch (e.g. `Warden.StepError`). */
+  fail(token: string, error: string, cause: string): Promise<void>;
 }

@@ -3,7 +3,6 @@
  * Each distinct behavior (exec path, opened path, destination, DNS name, MCP server) of a subject appears once per
  * window with a count; syscall counts are summed; loader drop counters (cumulative) become per-window deltas.
  */
-import { keys } from '../lib/core/observation.ts';
 import {
   type Attribution,
   NODE_AGENT_SCHEMA,
@@ -12,8 +11,8 @@ import {
   subjectOf,
 } from '../lib/core/sources/node-agent.ts';
 import type { DropsRecord, LoaderRecord } from './loader-protocol.ts';
-import { mcpServerFromArgv } from './mcp.ts';
-import { redactArgv } from './redact.ts';
+import { aggregateTraced, isTraced } from './tracers/index.ts';
+import type { WindowContext } from './tracers/tracer.ts';
 
 export interface AggregatorOptions {
   node: string;
@@ -64,124 +63,26 @@ export class WindowAggregator {
   }
 
   /**
-   * Adds one loader record attributed to `attribution`. Records without behavior (ready, ack ...) are ignored.
-   * `seccompProfile` names the profile the record's container runs under, when known (seccomp records).
+   * Adds one loader record attributed to `attribution` through its tracer (./tracers/). Records without behavior
+   * (ready, ack ...) are ignored. `seccompProfile` names the profile the record's container runs under, when known.
    */
   add(r: LoaderRecord, attribution: Attribution, seccompProfile?: string): void {
-    const subject = subjectOf(attribution, this.opts.cluster);
-    const iso = () => new Date(r.ts).toISOString();
-    switch (r.type) {
-      case 'exec': {
-        this.#events++;
-        const path = r.filename;
-        // Redaction runs once per distinct behavior in the window, not per event.
-        this.#upsert(`${subject}\u0000exec\u0000${path}`, () => {
-          const red = this.opts.redactArgv === false ? { argv: r.argv, redacted: false } : redactArgv(r.argv);
-          return {
-            type: 'exec',
-            time: iso(),
-            path,
-            argv: red.argv,
-            ...(red.redacted ? { argvRedacted: true } : {}),
-            pid: r.pid,
-            ppid: r.ppid,
-            uid: r.uid,
-            attribution,
-          };
-        });
-        const mcp = mcpServerFromArgv(r.filename, r.argv);
-        if (mcp) {
-          this.#upsert(`${subject}\u0000mcp\u0000${mcp.name}`, () => ({
-            type: 'mcp-spawn',
-            time: iso(),
-            transport: mcp.transport,
-            name: mcp.name,
-            command: this.opts.redactArgv === false ? r.argv : redactArgv(r.argv).argv,
-            attribution,
-          }));
-        }
-        return;
-      }
-      case 'open': {
-        this.#events++;
-        if (r.pathSource === 'unresolved' || !r.path.startsWith('/')) {
-          // A relative path we could not anchor would become a wrong key; counted instead.
-          this.drop('open_path_unresolved');
-          return;
-        }
-        const errno = r.ret < 0 ? -r.ret : undefined;
-        const path = keys.open(r.path).slice('open:'.length);
-        this.#upsert(`${subject}\u0000open\u0000${path}\u0000${errno ?? ''}`, () => ({
-          type: 'open',
-          time: iso(),
-          path: r.path,
-          flags: r.flags,
-          ...(errno ? { errno } : {}),
-          pid: r.pid,
-          attribution,
-        }));
-        return;
-      }
-      case 'connect': {
-        this.#events++;
-        const key = keys.egress(r.daddr, r.dport);
-        this.#upsert(`${subject}\u0000${key}\u0000${r.protocol}`, () => ({
-          type: 'connect',
-          time: iso(),
-          daddr: r.daddr,
-          dport: r.dport,
-          proto: r.protocol,
-          pid: r.pid,
-          attribution,
-        }));
-        return;
-      }
-      case 'dns': {
-        this.#events++;
-        if (r.qname === '<malformed>' || !/^[A-Za-z0-9_.*-]+\.?$/.test(r.qname)) {
-          this.drop('dns_malformed');
-          return;
-        }
-        this.#upsert(`${subject}\u0000dns\u0000${r.qname.toLowerCase()}\u0000${r.qtype}`, () => ({
-          type: 'dns',
-          time: iso(),
-          qname: r.qname,
-          qtype: r.qtype,
-          attribution,
-        }));
-        return;
-      }
-      case 'syscalls': {
-        this.#events++;
-        const s = this.#syscalls.get(subject) ?? { attribution, time: iso(), counts: {} };
-        for (const c of r.counts) {
-          const name = /^[a-z0-9_]{1,64}$/.test(c.name) ? c.name : `nr:${c.nr}`;
-          s.counts[name] = (s.counts[name] ?? 0) + c.count;
-        }
-        this.#syscalls.set(subject, s);
-        return;
-      }
-      case 'seccomp': {
-        this.#events++;
-        const syscall = /^[a-z0-9_]{1,64}$/.test(r.name) ? r.name : `nr:${r.nr}`;
-        this.#upsert(`${subject}\u0000seccomp\u0000${r.arch}\u0000${syscall}\u0000${r.action}\u0000${r.exe}`, () => ({
-          type: 'seccomp',
-          time: iso(),
-          syscall,
-          nr: r.nr,
-          arch: r.arch,
-          action: r.action,
-          ...(r.exe ? { exe: r.exe.slice(0, 4096) } : {}),
-          ...(r.comm ? { comm: r.comm.slice(0, 64) } : {}),
-          ...(seccompProfile ? { profile: seccompProfile } : {}),
-          pid: r.pid,
-          attribution,
-        }));
-        return;
-      }
-      default:
-        return;
-    }
+    if (!isTraced(r)) return;
+    const context: WindowContext = {
+      subject: subjectOf(attribution, this.opts.cluster),
+      attribution,
+      time: () => new Date(r.ts).toISOString(),
+      redactArgv: this.opts.redactArgv !== false,
+      seccompProfile,
+      upsert: (key, make, n) => this.#upsert(key, make, n),
+      drop: (reason, n) => this.drop(reason, n),
+      addSyscalls: (counts) => {
+        const s = this.#syscalls.get(context.subject) ?? { attribution, time: context.time(), counts: {} };
+        for (const [name, n] of Object.entries(counts)) s.counts[name] = (s.counts[name] ?? 0) + n;
+        this.#syscalls.set(context.subject, s);
+      },
+    };
+    if (aggregateTraced(r, context)) this.#events++;
   }
 
   /** Folds a cumulative `drops` record from the loader into this window as deltas. */

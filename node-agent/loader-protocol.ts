@@ -19,14 +19,17 @@
  *   (the supervisor's `loader-exit` record marks that boundary).
  */
 import { z } from 'zod';
+import type { connectTracer } from './tracers/connect.ts';
+import type { dnsTracer } from './tracers/dns.ts';
+import type { execTracer } from './tracers/exec.ts';
+import type { exitTracer } from './tracers/exit.ts';
+import { TRACER_SCHEMAS } from './tracers/index.ts';
+import type { openTracer } from './tracers/open.ts';
+import type { seccompTracer } from './tracers/seccomp.ts';
+import type { syscallsTracer } from './tracers/syscalls.ts';
+import { cgroupIdSchema, pid, ts, v } from './tracers/tracer.ts';
 
-export const LOADER_PROTOCOL_VERSION = 1 as const;
-
-const v = z.literal(LOADER_PROTOCOL_VERSION);
-/** A cgroup id (cgroup2 directory inode number) as a decimal string. */
-export const cgroupIdSchema = z.string().regex(/^\d{1,20}$/, 'cgroup id must be a decimal u64');
-const pid = z.number().int().nonnegative();
-const ts = z.number().nonnegative();
+export { cgroupIdSchema, LOADER_PROTOCOL_VERSION } from './tracers/tracer.ts';
 
 /** First record: what was loaded and which optional kernel features exist. */
 export const readyRecordSchema = z.object({
@@ -44,131 +47,6 @@ export const readyRecordSchema = z.object({
   syscallIntervalMs: z.number().nonnegative(),
   /** Whether seccomp records are read from the kernel audit multicast group (needs CAP_AUDIT_READ, host netns). */
   seccompAudit: z.boolean().optional(),
-});
-
-export const execRecordSchema = z.object({
-  type: z.literal('exec'),
-  v,
-  ts,
-  pid,
-  ppid: pid,
-  uid: z.number().int().nonnegative(),
-  cgroupId: cgroupIdSchema,
-  comm: z.string(),
-  /** The path the kernel executed (as passed to execve, resolved by the kernel for the binfmt). */
-  filename: z.string(),
-  argv: z.array(z.string()),
-  /** True when argv was longer than the kernel-side copy buffer and has been cut. */
-  argvTruncated: z.boolean(),
-});
-
-export const exitRecordSchema = z.object({
-  type: z.literal('exit'),
-  v,
-  ts,
-  pid,
-  ppid: pid,
-  cgroupId: cgroupIdSchema,
-  comm: z.string(),
-  /** Exit status as `wait()` reports it: `code << 8 | signal`. */
-  exitCode: z.number().int(),
-});
-
-/**
- * How `open.path` was obtained: `absolute` (the process passed an absolute path), `cwd` / `dirfd` (a relative
- * path joined by the loader with the process's cwd or the directory fd read from /proc right after the event),
- * `unresolved` (the process was gone or /proc unreadable: `path` is the raw relative path and `dirfd` says against
- * what it was meant).
- */
-export const OPEN_PATH_SOURCES = ['absolute', 'cwd', 'dirfd', 'unresolved'] as const;
-
-export const openRecordSchema = z.object({
-  type: z.literal('open'),
-  v,
-  ts,
-  pid,
-  cgroupId: cgroupIdSchema,
-  comm: z.string(),
-  path: z.string(),
-  pathSource: z.enum(OPEN_PATH_SOURCES),
-  /** The dirfd argument of openat (-100 is AT_FDCWD). */
-  dirfd: z.number().int(),
-  /** openat flags (O_RDONLY=0, O_WRONLY=1, O_RDWR=2, O_CREAT=0o100 ...). */
-  flags: z.number().int().nonnegative(),
-  /** The syscall result: a file descriptor, or -errno. */
-  ret: z.number().int(),
-});
-
-export const connectRecordSchema = z.object({
-  type: z.literal('connect'),
-  v,
-  ts,
-  pid,
-  cgroupId: cgroupIdSchema,
-  comm: z.string(),
-  family: z.enum(['inet', 'inet6']),
-  protocol: z.enum(['tcp', 'udp', 'other']),
-  /** Destination address in its usual text form (IPv4 dotted quad, IPv6 RFC 5952). */
-  daddr: z.string(),
-  dport: z.number().int().min(0).max(65535),
-});
-
-export const dnsRecordSchema = z.object({
-  type: z.literal('dns'),
-  v,
-  ts,
-  /** Packets leave in softirq context too, so the sending pid is not always known: 0 then. */
-  pid,
-  cgroupId: cgroupIdSchema,
-  family: z.enum(['inet', 'inet6']),
-  /** The resolver the query was sent to. */
-  daddr: z.string(),
-  dport: z.number().int().min(0).max(65535),
-  /** Query name, lower-case, no trailing dot; `<malformed>` when the question section could not be decoded. */
-  qname: z.string(),
-  /** Numeric QTYPE (1 A, 28 AAAA, 5 CNAME, 16 TXT, 33 SRV, 65 HTTPS ...). */
-  qtype: z.number().int().min(0).max(65535),
-  /** DNS transaction id, to pair with a response if needed. */
-  txid: z.number().int().min(0).max(65535),
-});
-
-export const syscallCountSchema = z.object({
-  nr: z.number().int().nonnegative(),
-  /** x86_64 syscall name, or `nr:<n>` when the loader's table does not know it. */
-  name: z.string(),
-  count: z.number().int().positive(),
-});
-
-export const syscallsRecordSchema = z.object({
-  type: z.literal('syscalls'),
-  v,
-  ts,
-  cgroupId: cgroupIdSchema,
-  /** Counts since the previous `syscalls` record for this cgroup. */
-  counts: z.array(syscallCountSchema),
-});
-
-/**
- * A syscall a seccomp filter logged in a watched cgroup: the kernel's audit record (type 1326), read from the audit
- * multicast group. `action: "log"` is a monitor profile's would-be denial; `errno`, `kill_*`, `trap` are real
- * denials (logged when listed in /proc/sys/kernel/seccomp/actions_logged). `ts` is the audit record's time.
- */
-export const seccompRecordSchema = z.object({
-  type: z.literal('seccomp'),
-  v,
-  ts,
-  pid,
-  cgroupId: cgroupIdSchema,
-  arch: z.enum(['x86_64', 'aarch64', 'i386', 'x32', 'arm', 'unknown']),
-  nr: z.number().int().nonnegative(),
-  /** Name in the arch's table (x86_64 spellings; aarch64 uses the same), or `nr:<n>`. */
-  name: z.string(),
-  action: z.enum(['log', 'errno', 'kill_thread', 'kill_process', 'trap', 'trace', 'user_notif', 'unknown']),
-  /** SECCOMP_RET_* value with its data (errno). */
-  code: z.number().int().nonnegative(),
-  compat: z.boolean(),
-  comm: z.string(),
-  exe: z.string(),
 });
 
 /** Reasons a record can be lost (`drops.counts`) and the intentional suppressions (`drops.suppressed`). */
@@ -191,7 +69,6 @@ export const DROP_REASONS = [
   'seccomp_rate',
   'user_decode',
 ] as const;
-export type DropReason = (typeof DROP_REASONS)[number];
 
 export const dropsRecordSchema = z.object({
   type: z.literal('drops'),
@@ -223,31 +100,24 @@ export const warnRecordSchema = z.object({
   message: z.string(),
 });
 
+/** Every record the loader writes: its own (ready, drops, ack, warn) and the kernel events' (./tracers/). */
 export const loaderRecordSchema = z.discriminatedUnion('type', [
   readyRecordSchema,
-  execRecordSchema,
-  exitRecordSchema,
-  openRecordSchema,
-  connectRecordSchema,
-  dnsRecordSchema,
-  syscallsRecordSchema,
-  seccompRecordSchema,
+  ...TRACER_SCHEMAS,
   dropsRecordSchema,
   ackRecordSchema,
   warnRecordSchema,
 ]);
 
 export type ReadyRecord = z.infer<typeof readyRecordSchema>;
-export type ExecRecord = z.infer<typeof execRecordSchema>;
-export type ExitRecord = z.infer<typeof exitRecordSchema>;
-export type OpenRecord = z.infer<typeof openRecordSchema>;
-export type ConnectRecord = z.infer<typeof connectRecordSchema>;
-export type DnsRecord = z.infer<typeof dnsRecordSchema>;
-export type SyscallsRecord = z.infer<typeof syscallsRecordSchema>;
-export type SeccompRecord = z.infer<typeof seccompRecordSchema>;
+export type ExecRecord = z.infer<typeof execTracer.schema>;
+export type ExitRecord = z.infer<typeof exitTracer.schema>;
+export type OpenRecord = z.infer<typeof openTracer.schema>;
+export type ConnectRecord = z.infer<typeof connectTracer.schema>;
+export type DnsRecord = z.infer<typeof dnsTracer.schema>;
+export type SyscallsRecord = z.infer<typeof syscallsTracer.schema>;
 export type DropsRecord = z.infer<typeof dropsRecordSchema>;
 export type AckRecord = z.infer<typeof ackRecordSchema>;
-export type WarnRecord = z.infer<typeof warnRecordSchema>;
 /** Any record the loader process writes. */
 export type LoaderRecord = z.infer<typeof loaderRecordSchema>;
 

@@ -10,6 +10,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
+import { recordCalls } from '../../lib/adapters/aws-calls.ts';
 import {
   type BackfillWindow,
   backfillWindow,
@@ -20,7 +21,7 @@ import {
 import { ingestLookupEvents } from '../shared/ingest.ts';
 import { config, logger, metrics, store, tracer } from '../shared/runtime.ts';
 
-const cloudtrail = tracer.captureAWSv3Client(new CloudTrailClient({}));
+const cloudtrail = tracer.captureAWSv3Client(recordCalls(new CloudTrailClient({})));
 
 const eventSchema = z
   .object({

@@ -15,6 +15,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { recordCalls } from '../../lib/adapters/aws-calls.ts';
 import { learnFlowFormats, loadFlowFormats } from '../../lib/adapters/vpc-flow-formats.ts';
 import { scopeForLogObject } from '../../lib/core/trust/delivery-scope.ts';
 import { ingestDelivery } from '../shared/ingest.ts';
@@ -25,8 +26,8 @@ import { readTrustConfig } from '../shared/trust.ts';
 
 const { trustedAccounts } = readTrustConfig();
 
-const s3 = tracer.captureAWSv3Client(new S3Client({}));
-const ec2 = tracer.captureAWSv3Client(new EC2Client({}));
+const s3 = tracer.captureAWSv3Client(recordCalls(new S3Client({})));
+const ec2 = tracer.captureAWSv3Client(recordCalls(new EC2Client({})));
 const processor = new BatchProcessor(EventType.SQS);
 
 async function onMessage(record: SQSRecord): Promise<void> {

@@ -12,6 +12,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { S3AnchorLog } from '../../lib/adapters/audit-anchors-s3.ts';
+import { recordCalls } from '../../lib/adapters/aws-calls.ts';
 import { DynamoStore } from '../../lib/adapters/dynamo-store.ts';
 import { EventBridgeSink } from '../../lib/adapters/eventbridge.ts';
 import type { EventSink } from '../../lib/ports.ts';
@@ -61,11 +62,11 @@ export const tracer = new Tracer();
 export const events: EventSink | undefined = config.WARDEN_BUS_NAME
   ? new EventBridgeSink({
       busName: config.WARDEN_BUS_NAME,
-      client: tracer.captureAWSv3Client(new EventBridgeClient({})),
+      client: tracer.captureAWSv3Client(recordCalls(new EventBridgeClient({}))),
     })
   : undefined;
 
-const ddb = tracer.captureAWSv3Client(new DynamoDBClient({}));
+const ddb = tracer.captureAWSv3Client(recordCalls(new DynamoDBClient({})));
 export const store = new DynamoStore({
   tableName: config.WARDEN_TABLE_NAME,
   client: ddb,
@@ -74,7 +75,7 @@ export const store = new DynamoStore({
   ...(config.WARDEN_AUDIT_ANCHOR_BUCKET
     ? {
         auditAnchors: new S3AnchorLog({
-          client: tracer.captureAWSv3Client(new S3Client({})),
+          client: tracer.captureAWSv3Client(recordCalls(new S3Client({}))),
           bucket: config.WARDEN_AUDIT_ANCHOR_BUCKET,
         }),
       }

@@ -12,6 +12,7 @@
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { z } from 'zod';
+import { recordCalls } from '../../lib/adapters/aws-calls.ts';
 import { nodeAgentScopes } from '../../lib/adapters/ingest-principals.ts';
 import { SOURCES } from '../../lib/core/observation.ts';
 import { type IngestScope, scopesForCaller } from '../../lib/core/trust/ingest-scope.ts';
@@ -83,7 +84,11 @@ export class CallerScopes {
   constructor(
     private readonly config: TrustConfig,
     private readonly derive: () => Promise<IngestScope[]> = () =>
-      nodeAgentScopes({ eks: new EKSClient({}), iam: new IAMClient({}), clusters: config.clusters }),
+      nodeAgentScopes({
+        eks: recordCalls(new EKSClient({})),
+        iam: recordCalls(new IAMClient({})),
+        clusters: config.clusters,
+      }),
     private readonly clock: () => number = Date.now,
     private readonly onError: (err: unknown) => void = () => {},
   ) {}

@@ -96,11 +96,12 @@ export async function batchGet(ctx: DynamoContext, keys: readonly ItemKey[]): Pr
   const unique = [...new Map(keys.map((k) => [keyString(k), k])).values()];
   for (let i = 0; i < unique.length; i += 100) {
     let request: Record<string, { Keys: Item[]; ConsistentRead: boolean }> | undefined = {
-      [ctx.table]: { Keys: unique.slice(i, i + 100) as unknown as Item[], ConsistentRead: true },
+      [ctx.table]: { Keys: unique.slice(i, i + 100).map(({ pk, sk }) => ({ pk, sk })), ConsistentRead: true },
     };
     while (request && Object.keys(request).length > 0) {
       const got = await ctx.doc.send(new BatchGetCommand({ RequestItems: request }));
-      for (const item of got.Responses?.[ctx.table] ?? []) out.set(keyString(item as unknown as ItemKey), item);
+      for (const item of got.Responses?.[ctx.table] ?? [])
+        out.set(keyString({ pk: String(item.pk), sk: String(item.sk) }), item);
       request = got.UnprocessedKeys as typeof request;
     }
   }

@@ -94,6 +94,21 @@ const FS_CODES: Record<string, string> = {
 };
 const NOT_FOUND = new Set(['ResourceNotFoundException', 'NoSuchBucket', 'NoSuchKey', 'NotFound']);
 
+/**
+ * The expected failures of the layers below the CLI, by error class name (names, not classes: importing every module
+ * here would load them all for every command): a bad store spec is usage, unreadable or missing input is input, a
+ * missing loader or privilege is environment. Commands need not catch and re-throw them.
+ */
+const KIND_BY_ERROR_NAME: Readonly<Record<string, ErrorKind>> = {
+  StoreSpecError: 'usage',
+  InvalidArgumentError: 'usage',
+  InputError: 'input',
+  IdentityFileError: 'input',
+  NoBaselineError: 'input',
+  DeclaredScopeMissingError: 'input',
+  WatchError: 'environment',
+};
+
 /** The first error in the `cause` chain (at most 8 deep) that satisfies `test`. */
 function findInChain(err: unknown, test: (e: ErrorLike) => boolean): ErrorLike | undefined {
   let e: unknown = err;
@@ -122,7 +137,8 @@ export function classifyError(err: unknown): ClassifiedError {
   const e = (err && typeof err === 'object' ? err : { message: String(err) }) as ErrorLike;
   if (e.name === 'CommanderError' || e.code?.startsWith('commander.'))
     return out('usage', (e.message ?? '').replace(/^error:\s*/, ''));
-  if (e.name === 'StoreSpecError' || e.name === 'InvalidArgumentError') return out('usage', e.message ?? '');
+  const named = KIND_BY_ERROR_NAME[e.name ?? ''];
+  if (named) return out(named, e.message ?? '');
 
   const missing = findInChain(err, (x) => CREDENTIAL_MISSING.has(x.name ?? ''));
   if (missing)

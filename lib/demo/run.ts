@@ -26,7 +26,7 @@ import {
   FixedReviewGate,
 } from '../rollout/local-adapters.ts';
 import { rolloutSubjects, storeArtifactProvider } from '../rollout/store-provider.ts';
-import { writeTelemetry } from '../scenarios/write.ts';
+import { writeTelemetry } from './scenarios/write.ts';
 import { demoWorld } from './world.ts';
 
 export interface DemoOptions {

@@ -1,9 +1,9 @@
 /**
  * `AsyncFailures`: where asynchronous work that failed lands instead of vanishing (issue #16, item 3). Every Lambda
  * invoked asynchronously (the CloudWatch Logs subscription, the EventBridge schedules and the drift-on-ingest rule)
- * retries twice and then sends the failed event to this queue (Lambda on-failure destination); every EventBridge
- * target that cannot be reached at all (throttled, deleted, permissions) dead-letters here too. SQS-fed functions
- * keep their own queue's DLQ (QueueWithDlq). Bad records never come here: they are quarantined in the table.
+ * retries twice and then sends the failed event to this queue (Lambda on-failure destination). EventBridge rule
+ * targets that cannot be reached at all dead-letter to Operations' `Failures` queue; SQS-fed functions keep their
+ * own queue's DLQ (QueueWithDlq). Bad records never come here: they are quarantined in the table.
  */
 import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -25,7 +25,7 @@ export class AsyncFailures extends Construct {
     acknowledge(
       this.queue,
       'AwsSolutions-SQS3',
-      'This queue is itself the dead-letter destination of asynchronous invocations and rule targets.',
+      'This queue is itself the on-failure destination of asynchronous invocations.',
     );
   }
 

@@ -3,17 +3,13 @@
  * rule that brings CloudTrail management events from the account's default bus into ingestion.
  */
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 export const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
 
 export interface EventsProps {
-  /** Where CloudTrail management events go (the ingestion queue). */
-  cloudTrailQueue: sqs.IQueue;
-  /** Events EventBridge cannot deliver to the queue (the queue's own DLQ). */
-  deadLetterQueue?: sqs.IQueue;
+  /** Where CloudTrail management events go: the ingestion queue, as a retried, dead-lettered target. */
+  cloudTrailTarget: events.IRuleTarget;
 }
 
 export class Events extends Construct {
@@ -27,12 +23,7 @@ export class Events extends Construct {
     this.cloudTrailRule = new events.Rule(this, 'CloudTrailManagementEvents', {
       description: 'Warden: CloudTrail management events to ingestion',
       eventPattern: { detailType: [CLOUDTRAIL_DETAIL_TYPE] },
-      targets: [
-        new targets.SqsQueue(
-          props.cloudTrailQueue,
-          props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {},
-        ),
-      ],
+      targets: [props.cloudTrailTarget],
     });
   }
 }

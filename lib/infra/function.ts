@@ -30,6 +30,13 @@ export interface WardenFunctionProps {
   iamData?: boolean;
 }
 
+/** What `Warden.addFunction` takes: a function's props, and whether it publishes on the Warden bus (default yes). */
+export type AddFunctionProps = Omit<WardenFunctionProps, 'retentionDays'> & {
+  retentionDays?: number;
+  publishes?: boolean;
+};
+export type AddFunction = (id: string, props: AddFunctionProps) => WardenFunction;
+
 /** Log retention in days rounded up to a value CloudWatch Logs accepts. */
 export function logRetention(days: number): logs.RetentionDays {
   const allowed = Object.values(logs.RetentionDays)

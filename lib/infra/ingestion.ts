@@ -9,7 +9,6 @@
  * Bad records never fail a batch: the pipeline quarantines them in the table with their reason.
  */
 import { CfnOutput, type CfnResource, Duration, Stack, Token } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -20,14 +19,13 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct, type IDependable } from 'constructs';
 import { bucketBase, LogBucket } from './buckets.ts';
 import { WardenFunction } from './function.ts';
-import { acknowledge, acknowledgeBucketRead, acknowledgeNotificationsHandler, acknowledgeTableGrant } from './nag.ts';
+import { acknowledge, acknowledgeBucketRead, acknowledgeNotificationsHandler } from './nag.ts';
 import { BUCKET_SOURCES, type BucketSource, type BucketWatch, type IngestPrincipal } from './props.ts';
 import { QueueWithDlq } from './queue.ts';
 
 export interface IngestionProps {
-  table: dynamodb.ITable;
-  /** The table's CloudFormation resource (for naming its ARN in nag acknowledgements). */
-  tableResource: CfnResource;
+  /** Gives a function the store's data plane (Store.grantData). */
+  grantStore: (f: WardenFunction) => void;
   buckets: Partial<Record<BucketSource, BucketWatch>>;
   retentionDays: number;
   retainData: boolean;
@@ -58,7 +56,8 @@ export class Ingestion extends Construct {
   readonly httpUrl: lambda.FunctionUrl;
   /** Watched buckets by source (created or imported). */
   readonly buckets: Partial<Record<BucketSource, s3.IBucket>> = {};
-  readonly accessLogs?: s3.Bucket;
+  /** Server access logs of every bucket Warden creates. */
+  readonly accessLogs: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: IngestionProps) {
     super(scope, id);
@@ -102,10 +101,7 @@ export class Ingestion extends Construct {
       // LookupEvents allows 2 requests per second per account and region: one backfill at a time.
       reservedConcurrentExecutions: 1,
     });
-    for (const f of [this.ingestObjects, this.ingestEvents, this.ingestHttp, this.backfill]) {
-      props.table.grantReadWriteData(f.fn);
-      acknowledgeTableGrant(f, props.tableResource);
-    }
+    for (const f of [this.ingestObjects, this.ingestEvents, this.ingestHttp, this.backfill]) props.grantStore(f);
     // LookupEvents has no resource-level permissions: `*` is the only resource it accepts.
     this.backfill.fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['cloudtrail:LookupEvents'], resources: ['*'] }),
@@ -128,14 +124,14 @@ export class Ingestion extends Construct {
       new SqsEventSource(this.objects.queue, { batchSize: 10, reportBatchItemFailures: true }),
     );
     let s3Delivery: IDependable | undefined;
+    this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      ...bucketBase(props.retainData),
+      // Server access log delivery writes with the log-delivery ACL unless the app opts into bucket-policy delivery.
+      objectOwnership: s3.ObjectOwnership.OBJECT_WRITER,
+      lifecycleRules: [{ expiration: Duration.days(props.retentionDays) }],
+    });
     const created = BUCKET_SOURCES.filter((s) => props.buckets[s] !== false && !watchOf(props.buckets[s]).bucketName);
     if (created.length > 0) {
-      this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
-        ...bucketBase(props.retainData),
-        // Server access log delivery writes with the log-delivery ACL unless the app opts into bucket-policy delivery.
-        objectOwnership: s3.ObjectOwnership.OBJECT_WRITER,
-        lifecycleRules: [{ expiration: Duration.days(props.retentionDays) }],
-      });
       // S3 delivers notifications to SQS as this service principal; limited to this account's buckets.
       s3Delivery = this.objects.queue.addToResourcePolicy(
         new iam.PolicyStatement({
@@ -163,7 +159,7 @@ export class Ingestion extends Construct {
       } else {
         const lb = new LogBucket(this, bucketId, {
           source,
-          accessLogs: this.accessLogs!,
+          accessLogs: this.accessLogs,
           retentionDays: props.retentionDays,
           retainData: props.retainData,
         });
@@ -183,9 +179,14 @@ export class Ingestion extends Construct {
         if (s3Delivery) cfn.node.addDependency(s3Delivery);
         new CfnOutput(this, `${bucketId}Name`, { value: lb.bucket.bucketName });
       }
-      bucket.grantRead(this.ingestObjects.fn, prefix ? `${prefix}*` : '*');
+      // GetObject is all the function does with a log bucket (no listing, no bucket reads, no versions).
+      this.ingestObjects.fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject'],
+          resources: [bucket.arnForObjects(prefix ? `${prefix}*` : '*')],
+        }),
+      );
       if (bucketName) {
-        acknowledgeBucketRead(this.ingestObjects);
         acknowledge(
           this.ingestObjects,
           `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucketName}/${prefix ?? ''}*]`,
@@ -193,7 +194,7 @@ export class Ingestion extends Construct {
         );
         acknowledgeNotificationsHandler(this);
       } else {
-        acknowledgeBucketRead(this.ingestObjects, bucket.node.defaultChild as CfnResource);
+        acknowledgeBucketRead(this.ingestObjects, bucket.node.defaultChild as CfnResource, prefix);
       }
       this.buckets[source] = bucket;
     }
@@ -219,8 +220,7 @@ export class Ingestion extends Construct {
         description: 'Warden: ingest Bedrock invocation logs from a CloudWatch Logs subscription',
         timeout: Duration.minutes(2),
       });
-      props.table.grantReadWriteData(this.ingestLogs.fn);
-      acknowledgeTableGrant(this.ingestLogs, props.tableResource);
+      props.grantStore(this.ingestLogs);
       const group = logs.LogGroup.fromLogGroupName(this, 'BedrockInvocationLogs', props.bedrockInvocationLogGroupName);
       new logs.SubscriptionFilter(this, 'BedrockInvocationSubscription', {
         logGroup: group,

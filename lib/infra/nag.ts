@@ -51,22 +51,13 @@ export function acknowledgeTableGrant(scope: IConstruct, table: CfnResource): vo
   }
 }
 
-/** What a read grant on a log bucket produces. */
-export function acknowledgeBucketRead(scope: IConstruct, bucket?: CfnResource): void {
-  for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*']) {
-    acknowledge(
-      scope,
-      `AwsSolutions-IAM5[Action::${action}]`,
-      'bucket.grantRead: the ingest function reads log objects (and their versions) from the watched buckets only.',
-    );
-  }
-  if (bucket) {
-    acknowledge(
-      scope,
-      arnWildcard(bucket, '/*'),
-      'Log files arrive under keys chosen by the delivering service (AWSLogs/<account>/...); every object is input.',
-    );
-  }
+/** GetObject on every object (under the prefix) of a created log bucket. */
+export function acknowledgeBucketRead(scope: IConstruct, bucket: CfnResource, prefix?: string): void {
+  acknowledge(
+    scope,
+    arnWildcard(bucket, `/${prefix ?? ''}*`),
+    'Log files arrive under keys chosen by the delivering service (AWSLogs/<account>/...); every object is input.',
+  );
 }
 
 /** CDK's singleton Lambda that adds notifications to existing buckets (only present when one is watched). */

@@ -44,10 +44,22 @@ export interface WardenProps {
   /** Observations one HTTPS caller may deliver per hour. Default 500000. */
   ingestQuotaPerHour?: number;
   /**
-   * The rollout state machine: IAM tightenings go as pull requests to `iamRepository`, Kubernetes artifacts to
-   * `gitOpsRepository` (both `owner/repo`); the GitHub token and webhook secret live in Secrets Manager.
+   * GitHub for the rollout state machine (which is always deployed). With `iamRepository` IAM tightenings go as pull
+   * requests there (answered by the review webhook); without it they are proposed in the proposals bucket and wait
+   * for an approval. With `gitOpsRepository` Kubernetes artifacts go as pull requests there; without it they are
+   * written to the bucket's `cluster/` prefix. Repositories are `owner/repo`; the GitHub token and webhook secret live
+   * in Secrets Manager (`githubSecretArn`, created empty when omitted).
    */
-  rollout?: { iamRepository: string; gitOpsRepository: string; githubSecretArn?: string; githubApiUrl?: string };
+  rollout?: RolloutGitHub;
+  /** SNS topic (ARN) every Warden alarm notifies, in alarm and back to OK. Unset: alarms only show in CloudWatch. */
+  alarmTopicArn?: string;
+}
+
+export interface RolloutGitHub {
+  iamRepository?: string;
+  gitOpsRepository?: string;
+  githubSecretArn?: string;
+  githubApiUrl?: string;
 }
 
 /** An HTTPS ingest principal's scope (lib/core/trust/ingest-scope.ts). */
@@ -112,12 +124,22 @@ const contextSchema = z
     ingestQuotaPerHour: z.coerce.number().int().positive().optional(),
     rollout: z
       .object({
-        iamRepository: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'owner/repo'),
-        gitOpsRepository: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'owner/repo'),
+        iamRepository: z
+          .string()
+          .regex(/^[^/\s]+\/[^/\s]+$/, 'owner/repo')
+          .optional(),
+        gitOpsRepository: z
+          .string()
+          .regex(/^[^/\s]+\/[^/\s]+$/, 'owner/repo')
+          .optional(),
         githubSecretArn: z.string().startsWith('arn:').optional(),
         githubApiUrl: z.string().url().optional(),
       })
       .strict()
+      .optional(),
+    alarmTopicArn: z
+      .string()
+      .regex(/^arn:[^:]+:sns:[^:]+:\d{12}:[\w-]+$/, 'an SNS topic ARN')
       .optional(),
   })
   .strict();
@@ -129,7 +151,8 @@ type OptionalProp =
   | 'auditAnchorMode'
   | 'ingestPrincipals'
   | 'trustedAccounts'
-  | 'ingestQuotaPerHour';
+  | 'ingestQuotaPerHour'
+  | 'alarmTopicArn';
 
 /** Context keys, all prefixed `warden:` (e.g. `-c warden:retentionDays=90`). */
 export const CONTEXT_KEYS = [
@@ -145,6 +168,7 @@ export const CONTEXT_KEYS = [
   'trustedAccounts',
   'ingestQuotaPerHour',
   'rollout',
+  'alarmTopicArn',
 ] as const;
 
 /**

@@ -7,16 +7,15 @@
  * It wires `Store` (table + key), `Ingestion` (queues, buckets, functions) and `Events` (bus + CloudTrail rule).
  * Later capabilities add their Lambdas with {@link Warden.addFunction}, which gives them the table and the bus.
  */
-import { CfnOutput, type CfnResource, Duration } from 'aws-cdk-lib';
+import { CfnOutput, Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import { AsyncFailures } from './async-failures.ts';
 import { AuditAnchor } from './audit-anchor.ts';
 import { Events } from './events.ts';
-import { WardenFunction, type WardenFunctionProps } from './function.ts';
+import { type AddFunctionProps, WardenFunction } from './function.ts';
 import { Ingestion } from './ingestion.ts';
-import { acknowledgeTableGrant } from './nag.ts';
+import { Operations } from './operations.ts';
 import { DEFAULTS, type WardenProps } from './props.ts';
 import { Reconcile } from './reconcile.ts';
 import { RolloutWorkflow } from './rollout-workflow.ts';
@@ -26,7 +25,7 @@ export class Warden extends Construct {
   readonly store: Store;
   readonly ingestion: Ingestion;
   readonly events: Events;
-  /** Where failed asynchronous invocations and undeliverable rule targets land. */
+  /** Where failed asynchronous invocations land after their retries (rule targets dead-letter to Failures). */
   readonly asyncFailures: AsyncFailures;
   readonly reconcile: Reconcile;
   /** The Object Lock bucket the audit chain is anchored in. */
@@ -35,11 +34,15 @@ export class Warden extends Construct {
   readonly baselines: WardenFunction;
   /** Hourly drift classification publishing "Warden Drift Detected" on the Warden bus (lambdas/drift). */
   readonly drift: WardenFunction;
-  /** The rollout state machine, when `rollout` is configured (it needs the GitHub repositories). */
-  readonly rollout?: RolloutWorkflow;
+  /** The rollout state machine (always; GitHub only changes how changes are reviewed). */
+  readonly rollout: RolloutWorkflow;
+  /** Alarms, the dashboard, and the dead-letter queue of rule targets (Failures). */
+  readonly operations: Operations;
   readonly retentionDays: number;
   /** Environment every Warden function gets: where the table and bus are, and the content policy. */
   readonly environment: Record<string, string>;
+  /** Every function Warden deploys, by construct id (the alarms watch each). */
+  readonly functions: Record<string, WardenFunction> = {};
 
   constructor(scope: Construct, id: string, props: WardenProps = {}) {
     super(scope, id);
@@ -52,9 +55,11 @@ export class Warden extends Construct {
       WARDEN_RETENTION_DAYS: String(this.retentionDays),
       WARDEN_CLUSTERS: (props.clusterNames ?? []).join(','),
     };
+    this.operations = new Operations(this, 'Operations', { alarmTopicArn: props.alarmTopicArn });
+    const ops = this.operations;
+    const grantStore = (f: WardenFunction) => this.store.grantData(f);
     this.ingestion = new Ingestion(this, 'Ingestion', {
-      table: this.store.table,
-      tableResource: this.store.table.node.defaultChild as CfnResource,
+      grantStore,
       buckets: props.buckets ?? {},
       retentionDays: this.retentionDays,
       retainData,
@@ -68,21 +73,17 @@ export class Warden extends Construct {
       ...(props.ingestQuotaPerHour ? { ingestQuotaPerHour: props.ingestQuotaPerHour } : {}),
     });
     this.asyncFailures = new AsyncFailures(this, 'AsyncFailures');
-    this.events = new Events(this, 'Events', {
-      cloudTrailQueue: this.ingestion.cloudTrail.queue,
-      deadLetterQueue: this.ingestion.cloudTrail.dlq,
-    });
     this.auditAnchor = new AuditAnchor(this, 'AuditAnchor', {
       retentionDays: this.retentionDays,
       ...(props.auditAnchorMode ? { mode: props.auditAnchorMode } : {}),
       ...(this.ingestion.accessLogs ? { accessLogs: this.ingestion.accessLogs } : {}),
     });
+    this.events = new Events(this, 'Events', { cloudTrailTarget: ops.queueTarget(this.ingestion.cloudTrail.queue) });
     this.reconcile = new Reconcile(this, 'Reconcile', {
-      table: this.store.table,
-      tableResource: this.store.table.node.defaultChild as CfnResource,
+      grantStore,
       retentionDays: this.retentionDays,
       environment: this.environment,
-      deadLetterQueue: this.asyncFailures.queue,
+      target: (fn, input) => ops.lambdaTarget(fn, input),
     });
     this.baselines = this.addFunction('Baselines', {
       name: 'baseline',
@@ -90,6 +91,7 @@ export class Warden extends Construct {
       timeout: Duration.minutes(10),
       memorySize: 1024,
       reservedConcurrentExecutions: 1,
+      publishes: false,
     });
     this.drift = this.addFunction('Drift', {
       name: 'drift',
@@ -105,64 +107,67 @@ export class Warden extends Construct {
       new events.Rule(this, fid, {
         description: `Warden: hourly ${what}`,
         schedule: events.Schedule.rate(Duration.hours(1)),
-        targets: [
-          new targets.LambdaFunction(f.fn, {
-            event: events.RuleTargetInput.fromObject({}),
-            deadLetterQueue: this.asyncFailures.queue,
-          }),
-        ],
+        targets: [ops.lambdaTarget(f, {})],
       });
     }
     // Drift classification on ingest: the ingest functions announce stored observations on the Warden bus.
-    for (const f of [
-      this.ingestion.ingestObjects,
-      this.ingestion.ingestEvents,
-      this.ingestion.ingestHttp,
-      this.ingestion.ingestLogs,
-    ]) {
+    const ingest = this.ingestion;
+    for (const f of [ingest.ingestObjects, ingest.ingestEvents, ingest.ingestHttp, ingest.ingestLogs]) {
       if (!f) continue;
       f.fn.addEnvironment('WARDEN_BUS_NAME', this.events.bus.eventBusName);
       this.events.bus.grantPutEventsTo(f.fn);
     }
-    // Invoked asynchronously (schedules, the ingest rule, the CloudWatch Logs subscription): a failure is kept.
-    for (const f of [this.baselines, this.drift, this.reconcile.task, this.ingestion.ingestLogs])
-      if (f) this.asyncFailures.protect(f.fn);
     new events.Rule(this, 'DriftOnIngest', {
       description: 'Warden: classify drift when new observations are stored',
       eventBus: this.events.bus,
       eventPattern: { source: ['warden'], detailType: ['Warden Observations Ingested'] },
-      targets: [
-        new targets.LambdaFunction(this.drift.fn, {
-          event: events.RuleTargetInput.fromObject({ sinceHours: 24 }),
-          deadLetterQueue: this.asyncFailures.queue,
-        }),
-      ],
+      targets: [ops.lambdaTarget(this.drift, { sinceHours: 24 })],
     });
-    if (props.rollout) {
-      this.rollout = new RolloutWorkflow(this, 'Rollout', {
-        addFunction: (fid, fprops) => this.addFunction(fid, fprops),
-        retentionDays: this.retentionDays,
-        ...props.rollout,
-      });
-      new CfnOutput(this, 'RolloutStateMachineArn', { value: this.rollout.stateMachine.stateMachineArn });
-      new CfnOutput(this, 'RolloutWebhookUrl', { value: this.rollout.webhookUrl.url });
+    this.rollout = new RolloutWorkflow(this, 'Rollout', {
+      addFunction: (fid, fprops) => this.addFunction(fid, fprops),
+      retentionDays: this.retentionDays,
+      retainData,
+      accessLogs: ingest.accessLogs,
+      ...props.rollout,
+    });
+    Object.assign(this.functions, {
+      IngestObjects: ingest.ingestObjects,
+      IngestEvents: ingest.ingestEvents,
+      IngestHttp: ingest.ingestHttp,
+      Backfill: ingest.backfill,
+      ...(ingest.ingestLogs ? { IngestLogs: ingest.ingestLogs } : {}),
+      Reconcile: this.reconcile.task,
+    });
+    // Invoked asynchronously (schedules, drift on ingest, the Logs subscription, on-demand backfill): after its
+    // retries a failed invocation is kept in AsyncFailures (rule targets that cannot be reached go to Failures).
+    for (const f of [this.baselines, this.drift, this.reconcile.task, ingest.backfill, ingest.ingestLogs]) {
+      if (f) this.asyncFailures.protect(f.fn);
     }
+    ops.watch({
+      functions: this.functions,
+      deadLetterQueues: {
+        Objects: ingest.objects.dlq,
+        CloudTrail: ingest.cloudTrail.dlq,
+        RolloutWorker: this.rollout.queue.dlq,
+        AsyncFailures: this.asyncFailures.queue,
+      },
+      drift: this.drift,
+    });
     new CfnOutput(this, 'TableName', { value: this.store.table.tableName });
     new CfnOutput(this, 'BusName', { value: this.events.bus.eventBusName });
     new CfnOutput(this, 'AuditAnchorBucket', { value: this.auditAnchor.bucket.bucketName });
   }
 
   /**
-   * Adds a capability's Lambda (code in `lambdas/<name>/handler.ts`) with the table (read/write), the bus (put)
-   * and the Warden environment, e.g. `warden.addFunction('Baseline', { name: 'baseline', description: '...' })`.
+   * Adds a capability's Lambda (code in `lambdas/<name>/handler.ts`) with the table (read/write), the bus (put,
+   * unless `publishes: false`) and the Warden environment, e.g.
+   * `warden.addFunction('Baseline', { name: 'baseline', description: '...' })`.
    */
-  addFunction(
-    id: string,
-    props: Omit<WardenFunctionProps, 'retentionDays'> & { retentionDays?: number },
-  ): WardenFunction {
+  addFunction(id: string, props: AddFunctionProps): WardenFunction {
+    const { publishes = true, ...fprops } = props;
     const f = new WardenFunction(this, id, {
       retentionDays: this.retentionDays,
-      ...props,
+      ...fprops,
       environment: {
         ...this.environment,
         WARDEN_BUS_NAME: this.events.bus.eventBusName,
@@ -170,11 +175,11 @@ export class Warden extends Construct {
         ...props.environment,
       },
     });
-    this.store.table.grantReadWriteData(f.fn);
+    this.store.grantData(f);
     // Every capability function may append to the audit chain, so each anchors what it appends.
     this.auditAnchor.grantAppend(f.fn);
-    acknowledgeTableGrant(f, this.store.table.node.defaultChild as CfnResource);
-    this.events.bus.grantPutEventsTo(f.fn);
+    if (publishes) this.events.bus.grantPutEventsTo(f.fn);
+    this.functions[id] = f;
     return f;
   }
 }

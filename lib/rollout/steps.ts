@@ -27,8 +27,18 @@ import {
   withinThreshold,
 } from '../core/rollout/blast-radius.ts';
 import type { RolloutStep } from '../core/rollout/definition.ts';
-import { planClasses, type RolloutSubject } from '../core/rollout/plan.ts';
+import { planClasses } from '../core/rollout/plan.ts';
 import type { ClusterApplier, EventSink, PullRequestRef, PullRequests, Store } from '../ports.ts';
+import {
+  type ClassInput,
+  classInputSchema,
+  parseStepInput,
+  type RolloutInput,
+  recordInputSchema,
+  rolloutInputSchema,
+} from './schemas.ts';
+
+export type { ClassInput, RolloutInput };
 
 export interface GeneratedArtifacts {
   subject: string;
@@ -89,32 +99,6 @@ export interface RolloutDeps {
   policyFiles?: PolicyFileLocator;
 }
 
-export interface RolloutInput {
-  rolloutId: string;
-  subjects: RolloutSubject[];
-  observationSeconds: number;
-  threshold?: Threshold;
-  /** Default: after-monitor (held-out for the pre-enforced track). Recorded with the rollout at plan time. */
-  evaluation?: EvaluationMode;
-}
-
-export interface ClassInput {
-  rolloutId: string;
-  class: string;
-  track: 'observe-in-production' | 'pre-enforced';
-  subjects: string[];
-  observationSeconds: number;
-  threshold?: Threshold;
-  artifacts?: {
-    subjects: { subject: string; baselineVersion: number; files: string[] }[];
-    source: 'production' | 'staging';
-    generatedUntil?: string;
-  };
-  monitor?: { applied: string[]; completedAt?: string };
-  blast?: BlastSummary;
-  error?: unknown;
-}
-
 export interface BlastSummary extends Omit<BlastRadius, 'wouldDeny'> {
   withinThreshold: boolean;
   threshold: Threshold;
@@ -125,6 +109,9 @@ export interface BlastSummary extends Omit<BlastRadius, 'wouldDeny'> {
   /** Why the class is or is not enforced, in one line. */
   verdict: string;
 }
+
+/** What recording a transition needs (the review callbacks have no artifacts, applier or repositories). */
+export type StoreDeps = Pick<RolloutDeps, 'store' | 'now'>;
 
 export class RolloutRefused extends Error {
   constructor(message: string) {
@@ -147,7 +134,7 @@ type AuditFacts = Omit<TransitionFacts, 'rolloutId' | 'step' | 'time'>;
  * the two writes) finds the marker and writes nothing new; the first attempt's record stands in both places.
  */
 async function transition(
-  deps: RolloutDeps,
+  deps: StoreDeps,
   rolloutId: string,
   step: string,
   detail: Record<string, unknown>,
@@ -194,7 +181,7 @@ async function lockClass(deps: RolloutDeps, cls: string, rolloutId: string): Pro
   );
 }
 
-async function unlockClass(deps: RolloutDeps, cls: string, rolloutId: string, state: string): Promise<void> {
+async function unlockClass(deps: StoreDeps, cls: string, rolloutId: string, state: string): Promise<void> {
   const cur = await deps.store.getDoc<{ rolloutId: string }>(LOCK_KIND, cls, 'lock');
   if (cur && cur.body.rolloutId === rolloutId) {
     await deps.store.putDoc(
@@ -353,7 +340,7 @@ export async function openIamPullRequests(ci: ClassInput, deps: RolloutDeps): Pr
 export async function completeIamReview(
   ci: ClassInput,
   results: IamReviewResult[],
-  deps: RolloutDeps,
+  deps: StoreDeps,
 ): Promise<{ pullRequests: IamReviewResult[] }> {
   for (const r of results) {
     if (r.pr)
@@ -377,10 +364,10 @@ export async function completeIamReview(
 }
 
 /** Runs one rollout step. `input` is the state's input (the MessageBody `input` in AWS). */
-export async function runStep(step: RolloutStep, input: Record<string, unknown>, deps: RolloutDeps): Promise<unknown> {
+export async function runStep(step: RolloutStep, input: unknown, deps: RolloutDeps): Promise<unknown> {
   switch (step) {
     case 'plan': {
-      const ri = input as unknown as RolloutInput;
+      const ri = parseStepInput(rolloutInputSchema, step, input);
       const classes = planClasses(ri.subjects);
       for (const c of classes) await lockClass(deps, c.class, ri.rolloutId);
       await deps.store.putDoc(ROLLOUT_KIND, 'global', ri.rolloutId, {
@@ -404,7 +391,7 @@ export async function runStep(step: RolloutStep, input: Record<string, unknown>,
     }
     case 'generate':
     case 'generate-from-staging': {
-      const ci = input as unknown as ClassInput;
+      const ci = parseStepInput(classInputSchema, step, input);
       const source = step === 'generate' ? 'production' : 'staging';
       const out: NonNullable<ClassInput['artifacts']>['subjects'] = [];
       const audited: NonNullable<TransitionFacts['artifacts']> = [];
@@ -429,7 +416,7 @@ export async function runStep(step: RolloutStep, input: Record<string, unknown>,
       return { subjects: out, source, generatedUntil };
     }
     case 'apply-monitor': {
-      const ci = input as unknown as ClassInput;
+      const ci = parseStepInput(classInputSchema, step, input);
       const applied: string[] = [];
       for (const s of ci.subjects) {
         const g = await loadGenerated(deps, ci.rolloutId, s);
@@ -439,7 +426,7 @@ export async function runStep(step: RolloutStep, input: Record<string, unknown>,
       return { applied, completedAt: deps.now() };
     }
     case 'measure-blast-radius': {
-      const ci = input as unknown as ClassInput;
+      const ci = parseStepInput(classInputSchema, step, input);
       const source = ci.artifacts?.source ?? 'production';
       const range = await evaluationWindow(deps, ci);
       const { b, inputs: _i } = await measure(deps, ci, range);
@@ -469,7 +456,7 @@ export async function runStep(step: RolloutStep, input: Record<string, unknown>,
       return summary;
     }
     case 'enforce': {
-      const ci = input as unknown as ClassInput;
+      const ci = parseStepInput(classInputSchema, step, input);
       if (!ci.blast) throw new RolloutRefused(`class ${ci.class}: no measured blast radius; refusing to enforce`);
       if (!ci.blast.measured)
         throw new RolloutRefused(
@@ -489,7 +476,7 @@ export async function runStep(step: RolloutStep, input: Record<string, unknown>,
       return { applied };
     }
     case 'iam-pull-request': {
-      const ci = input as unknown as ClassInput;
+      const ci = parseStepInput(classInputSchema, step, input);
       const opened = await openIamPullRequests(ci, deps);
       const reviewed: IamReviewResult[] = [];
       for (const o of opened) {
@@ -503,7 +490,7 @@ export async function runStep(step: RolloutStep, input: Record<string, unknown>,
       return completeIamReview(ci, reviewed, deps);
     }
     case 'rollback': {
-      const ci = input as unknown as ClassInput;
+      const ci = parseStepInput(classInputSchema, step, input);
       const restored: string[] = [];
       for (const s of ci.subjects) restored.push(...(await deps.applier.rollback(s)).restored);
       await transition(deps, ci.rolloutId, step, { class: ci.class, restored }, { ...classFacts(ci), restored });
@@ -511,7 +498,7 @@ export async function runStep(step: RolloutStep, input: Record<string, unknown>,
       return { restored };
     }
     case 'emit-rolled-back': {
-      const ci = input as unknown as ClassInput;
+      const ci = parseStepInput(classInputSchema, step, input);
       const range = ci.blast?.window ?? (await evaluationWindow(deps, ci));
       const denied = (await measure(deps, ci, range)).b.wouldDeny;
       const detail = {
@@ -542,27 +529,24 @@ export async function runStep(step: RolloutStep, input: Record<string, unknown>,
     }
     case 'record-stop':
     case 'record-done': {
-      const id = String(input.rolloutId);
+      const rec = parseStepInput(recordInputSchema, step, input);
+      const id = rec.rolloutId;
       const doc = await deps.store.getDoc<Record<string, unknown>>(ROLLOUT_KIND, 'global', id);
       const state = step === 'record-done' ? 'completed' : 'stopped';
-      const classes = (input.classes as unknown[] | undefined) ?? [];
+      const classes = rec.classes ?? [];
       // Classes whose window held no events ended without enforcement: named, so "completed" hides nothing.
-      const notMeasured = classes
-        .filter((c) => (c as ClassInput).blast?.measured === false)
-        .map((c) => (c as ClassInput).class);
+      const notMeasured = classes.filter((c) => c.blast?.measured === false).map((c) => c.class);
       const body = {
         ...(doc?.body ?? { rolloutId: id }),
         state,
         finishedAt: deps.now(),
-        ...(input.error ? { error: input.error } : {}),
+        ...(rec.error ? { error: rec.error } : {}),
         ...(notMeasured.length > 0 ? { notMeasured } : {}),
         classResults: classes,
       };
       await deps.store.putDoc(ROLLOUT_KIND, 'global', id, body, doc ? { expectVersion: doc.version } : undefined);
       // A stop leaves no class locked.
-      const planned = ((input.plan as { classes?: { class: string }[] } | undefined)?.classes ?? []).map(
-        (c) => c.class,
-      );
+      const planned = (rec.plan?.classes ?? []).map((c) => c.class);
       for (const c of planned) {
         const lock = await deps.store.getDoc<{ rolloutId: string; state: string }>(LOCK_KIND, c, 'lock');
         if (lock?.body.rolloutId === id && lock.body.state === 'running') await unlockClass(deps, c, id, state);
@@ -574,11 +558,9 @@ export async function runStep(step: RolloutStep, input: Record<string, unknown>,
         step,
         { state },
         {
-          subjects: ((input.plan as { classes?: { subjects?: string[] }[] } | undefined)?.classes ?? []).flatMap(
-            (c) => c.subjects ?? [],
-          ),
+          subjects: (rec.plan?.classes ?? []).flatMap((c) => c.subjects ?? []),
           ...(ran > 0 ? { detail: { classes: ran } } : {}),
-          ...(input.error ? { error: input.error } : {}),
+          ...(rec.error ? { error: rec.error } : {}),
         },
       );
       return { state };

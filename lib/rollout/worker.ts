@@ -1,12 +1,14 @@
 /**
  * The rollout worker: consumes the step requests the state machine sends to the worker queue
- * (`sqs:sendMessage.waitForTaskToken`), runs the step and answers the task token. The IAM pull request step is
- * answered later, by the review webhook (`handleReviewWebhook`) when the pull request is merged or closed.
- * Runs as the worker Lambda in AWS (SQS event source) and in-process in the emulator test.
+ * (`sqs:sendMessage.waitForTaskToken`), runs the step and answers the task token. The IAM step is answered later:
+ * with a GitHub repository by the review webhook (`handleReviewWebhook`) when the pull request is merged or closed;
+ * without one by the approval callback (lib/rollout/approval.ts) when every proposal of the class is decided.
+ * Runs as the worker Lambda in AWS (SQS event source) and in-process in the emulator tests.
  */
-import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
-import { ROLLOUT_STEPS } from '../core/rollout/definition.ts';
+import type { TaskTokens } from '../ports.ts';
+import { awaitApprovals } from './approval.ts';
+import { classInputSchema, parseStepInput, workerMessageSchema } from './schemas.ts';
 import {
   type ClassInput,
   completeIamReview,
@@ -14,23 +16,21 @@ import {
   openIamPullRequests,
   type RolloutDeps,
   runStep,
+  type StoreDeps,
 } from './steps.ts';
 
-export const workerMessageSchema = z.object({
-  step: z.enum(ROLLOUT_STEPS),
-  taskToken: z.string().min(1),
-  execution: z.string().optional(),
-  input: z.record(z.string(), z.unknown()),
-});
+export { workerMessageSchema };
 
 export interface WorkerDeps extends RolloutDeps {
-  sfn: Pick<SFNClient, 'send'>;
+  tokens: TaskTokens;
+  /** How an IAM tightening is reviewed: a pull request (GitHub) or a proposal in S3 awaiting approval. */
+  iamReview: 'pull-request' | 'approval';
   /**
-   * The repository (`owner/name`) the IAM pull requests are opened in. Pending reviews are keyed by it and the PR
-   * number, and a review webhook about any other repository is ignored: PR #7 of the GitOps repository never
-   * answers IAM review #7.
+   * The repository (`owner/name`) the IAM pull requests are opened in (required with `pull-request` reviews).
+   * Pending reviews are keyed by it and the PR number, and a review webhook about any other repository is ignored:
+   * PR #7 of the GitOps repository never answers IAM review #7.
    */
-  iamRepository: string;
+  iamRepository?: string;
 }
 
 const REVIEW_KIND = 'rollout-review';
@@ -53,30 +53,32 @@ export async function handleWorkerMessage(body: string, deps: WorkerDeps): Promi
   const msg = workerMessageSchema.parse(JSON.parse(body));
   try {
     if (msg.step === 'iam-pull-request') {
-      const ci = msg.input as unknown as ClassInput;
+      const ci = parseStepInput(classInputSchema, msg.step, msg.input);
       const results = await openIamPullRequests(ci, deps);
       const open = results.filter((r) => r.pr);
       if (open.length === 0) {
-        const out = await completeIamReview(ci, results, deps);
-        await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: msg.taskToken, output: JSON.stringify(out) }));
+        await deps.tokens.succeed(msg.taskToken, await completeIamReview(ci, results, deps));
         return 'answered';
       }
+      if (deps.iamReview === 'approval') {
+        await awaitApprovals(msg.taskToken, ci, results, deps);
+        return 'awaiting-review';
+      }
+      const repository = deps.iamRepository;
+      if (!repository) throw new Error('pull-request reviews need the IAM repository (iamRepository)');
       const pending: PendingReview = { taskToken: msg.taskToken, input: ci, results };
       for (const r of open)
-        await deps.store.putDoc(REVIEW_KIND, 'global', reviewKey(deps.iamRepository, r.pr!.number), pending);
+        await deps.store.putDoc(REVIEW_KIND, 'global', reviewKey(repository, r.pr!.number), pending);
       return 'awaiting-review';
     }
-    const out = await runStep(msg.step, msg.input, deps);
-    await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: msg.taskToken, output: JSON.stringify(out ?? {}) }));
+    await deps.tokens.succeed(msg.taskToken, (await runStep(msg.step, msg.input, deps)) ?? {});
     return 'answered';
   } catch (err) {
     const e = err as Error;
-    await deps.sfn.send(
-      new SendTaskFailureCommand({
-        taskToken: msg.taskToken,
-        error: e.name?.startsWith('Warden.') ? e.name : 'Warden.StepError',
-        cause: String(e.message).slice(0, 32_000),
-      }),
+    await deps.tokens.fail(
+      msg.taskToken,
+      e.name?.startsWith('Warden.') ? e.name : 'Warden.StepError',
+      String(e.message),
     );
     return 'answered';
   }
@@ -106,7 +108,10 @@ function tokenAlreadyUsed(err: unknown): boolean {
  * record the review and, once every pull request of that task is reviewed, answer the task token so the rollout
  * continues. Idempotent: a replayed delivery finds the review answered and answers nothing again.
  */
-export async function handleReviewWebhook(payload: unknown, deps: WorkerDeps): Promise<ReviewOutcome> {
+export async function handleReviewWebhook(
+  payload: unknown,
+  deps: StoreDeps & { tokens: TaskTokens; iamRepository: string },
+): Promise<ReviewOutcome> {
   const ev = reviewWebhookSchema.parse(payload);
   if (ev.action !== 'closed') return 'ignored';
   if (ev.repository.full_name.toLowerCase() !== deps.iamRepository.toLowerCase()) return 'ignored';
@@ -134,7 +139,7 @@ export async function handleReviewWebhook(payload: unknown, deps: WorkerDeps): P
   // Transitions are chained once per audit id, so a replay that gets this far records nothing twice.
   const out = await completeIamReview(pending.input, results, deps);
   try {
-    await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: pending.taskToken, output: JSON.stringify(out) }));
+    await deps.tokens.succeed(pending.taskToken, out);
   } catch (err) {
     if (!tokenAlreadyUsed(err)) throw err;
   }

@@ -9,12 +9,11 @@ import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Command } from 'commander';
-import { assertLoaderBuilt, WatchError, watchCommand } from '../../../node-agent/watch.ts';
-import { openStore, StoreSpecError } from '../../adapters/open-store.ts';
+import { assertLoaderBuilt, watchCommand } from '../../../node-agent/watch.ts';
+import { openStore } from '../../adapters/open-store.ts';
 import type { NodeAgentBatch } from '../../core/sources/node-agent.ts';
 import { ingestStream } from '../../ingest/pipeline.ts';
 import { emptyReport, type IngestReport, mergeReports } from '../../ingest/report.ts';
-import { environmentError } from '../errors.ts';
 import { prepareOutputFile } from '../files.ts';
 import { hint } from '../hints.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
@@ -49,16 +48,8 @@ export function register(program: Command): void {
         throw new CliError(`invalid --window ${flags.window}: seconds >= 1`);
 
       if (flags.out) prepareOutputFile(flags.out, '--out');
-      try {
-        assertLoaderBuilt(); // before opening (and maybe creating) the store
-      } catch (err) {
-        if (err instanceof WatchError) throw environmentError(err.message, err);
-        throw err;
-      }
-      const store = await openStore(spec).catch((err: unknown) => {
-        if (err instanceof StoreSpecError) throw new CliError(err.message, 2, { cause: err });
-        throw err;
-      });
+      assertLoaderBuilt(); // before opening (and maybe creating) the store
+      const store = await openStore(spec);
       let report: IngestReport = emptyReport();
       const drops: Record<string, number> = {};
       const ingest = async (b: NodeAgentBatch) => {
@@ -87,9 +78,6 @@ export function register(program: Command): void {
           signal: abort.signal,
           stdio: json ? 'ignore' : 'inherit',
         });
-      } catch (err) {
-        if (err instanceof WatchError) throw environmentError(err.message, err);
-        throw err;
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);

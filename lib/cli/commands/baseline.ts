@@ -7,7 +7,6 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadBaseline, refreshBaseline } from '../../baselines/service.ts';
 import { baselineText, baselineView } from '../../baselines/view.ts';
-import { parseTime, withStore } from '../../baselines/with-store.ts';
 import { renderConvergenceChart } from '../../charts/convergence.ts';
 import { previewOpenWindows } from '../../core/baseline/update.ts';
 import { parseSubject } from '../../core/observation.ts';
@@ -15,7 +14,8 @@ import { inputError } from '../errors.ts';
 import { prepareOutputFile } from '../files.ts';
 import { unknownSubject } from '../hints.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
-import { addSubjectColumns } from './subjects.ts';
+import { addSubjectColumns } from '../subject-columns.ts';
+import { parseTime, withStore } from '../with-store.ts';
 
 addSubjectColumns(async (store, subjects) => {
   const out = new Map<string, Record<string, unknown>>();

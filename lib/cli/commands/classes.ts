@@ -4,10 +4,10 @@
  */
 import type { Command } from 'commander';
 import { classBaselines } from '../../baselines/classes.ts';
-import { withStore } from '../../baselines/with-store.ts';
 import { CLASS_TEMPLATES } from '../../core/baseline/classes/templates.ts';
 import { emit, globalOpts } from '../output.ts';
-import { addSubjectColumns } from './subjects.ts';
+import { addSubjectColumns } from '../subject-columns.ts';
+import { withStore } from '../with-store.ts';
 
 addSubjectColumns(async (store, subjects) => {
   const out = new Map<string, Record<string, unknown>>();

@@ -6,11 +6,10 @@
  */
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { StoreSpecError } from '../../adapters/open-store.ts';
 import { type DemoSummary, runDemo } from '../../demo/run.ts';
 import { figureLines } from '../../rollout/figures.ts';
 import { hint } from '../hints.ts';
-import { CliError, emit, globalOpts } from '../output.ts';
+import { emit, globalOpts } from '../output.ts';
 
 const DAY = 86_400_000;
 
@@ -32,9 +31,6 @@ export function register(program: Command): void {
         progress: tty,
         command: (args) => hint(args, g.store ? { store: g.store } : {}),
         log: g.json ? () => {} : (l) => process.stderr.write(`${l}\n`),
-      }).catch((err: unknown) => {
-        if (err instanceof StoreSpecError) throw new CliError(err.message, 2, { cause: err });
-        throw err;
       });
       const next = demoNextSteps(s, g.store);
       emit(this, { ...s, next }, () => demoText(s, next));

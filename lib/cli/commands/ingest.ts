@@ -8,16 +8,16 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { openStore, StoreSpecError } from '../../adapters/open-store.ts';
-import { expandInputs, InputError } from '../../adapters/read-input.ts';
+import { openStore } from '../../adapters/open-store.ts';
+import { expandInputs } from '../../adapters/read-input.ts';
 import { loadFlowFormats, primaryScope, saveFlowFormat } from '../../adapters/vpc-flow-formats.ts';
 import { createIdentityResolver } from '../../core/identity/resolver.ts';
 import { parseFlowFormat } from '../../core/sources/vpc-flow-format.ts';
-import { IdentityFileError, loadIdentityMaps } from '../../ingest/identity-file.ts';
+import { loadIdentityMaps } from '../../ingest/identity-file.ts';
 import { ingestPaths, SOURCE_CHOICES, type SourceChoice } from '../../ingest/pipeline.ts';
 import { cliSummary, type IngestReport } from '../../ingest/report.ts';
-import { inputError, usageError } from '../errors.ts';
-import { CliError, emit, globalOpts } from '../output.ts';
+import { usageError } from '../errors.ts';
+import { emit, globalOpts } from '../output.ts';
 
 /** Inputs at least this large get a progress bar (on a TTY, without --json). */
 const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
@@ -52,21 +52,10 @@ export function register(program: Command): void {
       let identity: ReturnType<typeof createIdentityResolver> | undefined;
       let identityMaps: Awaited<ReturnType<typeof loadIdentityMaps>> | undefined;
       if (identityFile) {
-        try {
-          identityMaps = await loadIdentityMaps(identityFile);
-          identity = createIdentityResolver(identityMaps);
-        } catch (err) {
-          if (err instanceof IdentityFileError) throw inputError(err.message, err);
-          throw err;
-        }
+        identityMaps = await loadIdentityMaps(identityFile);
+        identity = createIdentityResolver(identityMaps);
       }
-      let files: Awaited<ReturnType<typeof expandInputs>>;
-      try {
-        files = await expandInputs(paths);
-      } catch (err) {
-        if (err instanceof InputError) throw inputError(err.message, err);
-        throw err;
-      }
+      const files = await expandInputs(paths);
       const total = files.reduce((n, f) => n + f.size, 0);
       const bar =
         !json && process.stderr.isTTY && total >= PROGRESS_MIN_BYTES
@@ -75,10 +64,7 @@ export function register(program: Command): void {
               stream: process.stderr,
             })
           : undefined;
-      const store = await openStore(spec).catch((err: unknown) => {
-        if (err instanceof StoreSpecError) throw new CliError(err.message, 2, { cause: err });
-        throw err;
-      });
+      const store = await openStore(spec);
       let report: IngestReport;
       const formatScopesSet: string[] = [];
       try {

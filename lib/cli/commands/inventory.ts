@@ -7,7 +7,6 @@
 import { createRequire } from 'node:module';
 import type { Command } from 'commander';
 import pkg from '../../../package.json' with { type: 'json' };
-import { parseTime, withStore } from '../../baselines/with-store.ts';
 import { buildInventory } from '../../core/inventory/build.ts';
 import { inventoryCycloneDxJson } from '../../core/inventory/cyclonedx.ts';
 import { diffInventory } from '../../core/inventory/diff.ts';
@@ -16,6 +15,7 @@ import { parseSubject } from '../../core/observation.ts';
 import { unknownSubject } from '../hints.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
 import { stopProgress } from '../progress.ts';
+import { parseTime, withStore } from '../with-store.ts';
 
 const DAY = 86_400_000;
 export const MODEL_LABEL = 'warden.dev/model';

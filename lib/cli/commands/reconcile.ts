@@ -4,13 +4,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { parseTime, withStore } from '../../baselines/with-store.ts';
 import { parseSubject } from '../../core/observation.ts';
 import { renderReconcileHtml, renderReconcileMarkdown } from '../../core/reconcile/render.ts';
 import type { DeclaredScopeReader } from '../../core/reconcile/types.ts';
-import { DeclaredScopeMissingError, runReconcile } from '../../reconcile/service.ts';
+import { runReconcile } from '../../reconcile/service.ts';
 import { inputError } from '../errors.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
+import { parseTime, withStore } from '../with-store.ts';
 
 export interface ScopeOptions {
   scope?: string;
@@ -76,7 +76,6 @@ export function register(program: Command): void {
       const source = await scopeSource(subject, opts);
       const result = await withStore(globalOpts(this).store, (store) =>
         runReconcile({ store, ...source, now, windowDays: days, minHistoryDays }, subject).catch((err: unknown) => {
-          if (err instanceof DeclaredScopeMissingError) throw new CliError(err.message, 3, { cause: err });
           if (err instanceof Error && /^(invalid declared scope|declared scope is for)/.test(err.message)) {
             throw inputError(err.message, err);
           }

@@ -1,9 +1,9 @@
 /** `warden report --out DIR [--at TIME] [--title T] [--json]`: the static HTML report of everything in the store. */
 import type { Command } from 'commander';
-import { parseTime, withStore } from '../../baselines/with-store.ts';
 import { buildReport } from '../../report/build.ts';
 import { hint } from '../hints.ts';
 import { emit, globalOpts } from '../output.ts';
+import { parseTime, withStore } from '../with-store.ts';
 
 export function register(program: Command): void {
   program

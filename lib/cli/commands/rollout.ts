@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
 import { GitHubPullRequests } from '../../adapters/github.ts';
 import { openStore } from '../../adapters/open-store.ts';
+import { SfnTaskTokens } from '../../adapters/sfn-task-tokens.ts';
 import { planClasses } from '../../core/rollout/plan.ts';
-import type { EventSink } from '../../ports.ts';
+import type { EventSink, TaskTokens } from '../../ports.ts';
+import { decideApproval, pendingApprovals } from '../../rollout/approval.ts';
 import { figureLines, type RolloutClassFigures, rolloutFigures } from '../../rollout/figures.ts';
 import { runRolloutLocal } from '../../rollout/local.ts';
 import {
@@ -18,6 +22,7 @@ import { rolloutSubjects, storeArtifactProvider } from '../../rollout/store-prov
 import { EXIT_CODES } from '../errors.ts';
 import { hint } from '../hints.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
+import { regionOf } from './coverage.ts';
 
 const stdoutEvents = (json: boolean): EventSink => ({
   async publish(events) {
@@ -67,6 +72,9 @@ export function register(program: Command): void {
     .option('--threshold-ratio <r>', 'most would-be-denied share of events per class', '0')
     .option('--holdout-days <n>', 'days before now held out of generation and replayed as the monitor window', '7')
     .option('--window-days <n>', 'longest evaluation window read from the store, in days', '7')
+    .option('--state-machine <arn>', 'start the deployed rollout state machine instead (output RolloutStateMachineArn)')
+    .option('--observation-seconds <n>', 'with --state-machine: how long the monitor phase observes', '604800')
+    .option('--region <region>', 'with --state-machine: AWS region (default AWS_REGION)')
     .action(async function (this: Command) {
       const o = this.opts<{
         subject?: string[];
@@ -80,6 +88,9 @@ export function register(program: Command): void {
         windowDays: string;
         holdoutDays: string;
         iacDir?: string;
+        stateMachine?: string;
+        observationSeconds: string;
+        region?: string;
       }>();
       const holdoutDays = Number(o.holdoutDays);
       if (!Number.isFinite(holdoutDays) || holdoutDays <= 0) throw new CliError('--holdout-days must be a number > 0');
@@ -108,6 +119,34 @@ export function register(program: Command): void {
         if (subjects.length === 0) throw noBaseline(globalOpts(this).store);
         const now = () => new Date().toISOString();
         const rolloutId = `r-${now().slice(0, 10)}-${randomUUID().slice(0, 8)}`;
+        const threshold = { maxWouldDenyEvents, maxWouldDenyRatio };
+        if (o.stateMachine) {
+          const observationSeconds = Number(o.observationSeconds);
+          if (!Number.isInteger(observationSeconds) || observationSeconds < 0)
+            throw new CliError('--observation-seconds must be a whole number >= 0');
+          const sfn = new SFNClient({ region: regionOf(o.region) });
+          const started = await sfn.send(
+            new StartExecutionCommand({
+              stateMachineArn: o.stateMachine,
+              name: rolloutId,
+              // The monitor phase's window is evaluated; the pre-enforced track (no monitor phase) holds days out.
+              input: JSON.stringify({
+                rolloutId,
+                subjects,
+                observationSeconds,
+                threshold,
+                evaluation: { mode: 'after-monitor', holdoutDays },
+              }),
+            }),
+          );
+          emit(this, { rolloutId, executionArn: started.executionArn }, () =>
+            [
+              `rollout ${rolloutId} started: ${started.executionArn}`,
+              `follow it with: warden rollout status ${rolloutId}`,
+            ].join('\n'),
+          );
+          return;
+        }
         const result = await runRolloutLocal(
           {
             store,
@@ -127,7 +166,7 @@ export function register(program: Command): void {
             rolloutId,
             subjects,
             observationSeconds: 0,
-            threshold: { maxWouldDenyEvents, maxWouldDenyRatio },
+            threshold,
             // No monitor phase to wait for here: the last days are held out of generation and replayed instead.
             evaluation: { mode: 'held-out', holdoutDays },
           },
@@ -142,6 +181,65 @@ export function register(program: Command): void {
           ].join('\n'),
         );
         if (result.status !== 'SUCCEEDED' || classes.some((c) => !c.measured)) process.exitCode = EXIT_CODES.check;
+      } finally {
+        await store.close();
+      }
+    });
+
+  cmd
+    .command('approvals')
+    .description('IAM tightenings proposed without GitHub that wait for a decision')
+    .action(async function (this: Command) {
+      const store = await openStore(globalOpts(this).store);
+      try {
+        const pending = await pendingApprovals(store);
+        emit(this, pending, () =>
+          pending.length === 0
+            ? 'no approval pending'
+            : pending
+                .map((a) => `${a.approvalId}  ${a.class}  ${a.subject}  ${a.proposal}  (proposed ${a.proposedAt})`)
+                .join('\n'),
+        );
+      } finally {
+        await store.close();
+      }
+    });
+
+  cmd
+    .command('approve')
+    .description('approve (or --reject) a proposed IAM tightening; the rollout continues when its class is decided')
+    .argument('<approvalId>', 'from `warden rollout approvals` or the "Warden IAM Tightening Proposed" event')
+    .option('--reject', 'reject the proposal instead')
+    .option('--by <name>', 'who decides (default: the local user name)')
+    .option('--comment <text>', 'kept with the decision')
+    .option('--region <region>', 'AWS region of the state machine (default AWS_REGION)')
+    .action(async function (this: Command, approvalId: string) {
+      const o = this.opts<{ reject?: boolean; by?: string; comment?: string; region?: string }>();
+      const store = await openStore(globalOpts(this).store);
+      try {
+        // Step Functions is only needed when this decision completes the class: an unknown id needs no region.
+        const sfn = () => new SfnTaskTokens(new SFNClient({ region: regionOf(o.region) }));
+        const tokens: TaskTokens = {
+          succeed: (t, out) => sfn().succeed(t, out),
+          fail: (t, e, c) => sfn().fail(t, e, c),
+        };
+        const outcome = await decideApproval(
+          {
+            approvalId,
+            decision: o.reject ? 'reject' : 'approve',
+            by: o.by ?? `cli:${userInfo().username}`,
+            ...(o.comment ? { comment: o.comment } : {}),
+          },
+          { store, tokens, now: () => new Date().toISOString() },
+        );
+        if (outcome === 'unknown')
+          throw new CliError(`no approval ${approvalId} in ${store.description}: see \`warden rollout approvals\``);
+        if (outcome === 'already-decided') throw new CliError(`approval ${approvalId} was already decided`);
+        emit(this, { approvalId, outcome }, () =>
+          outcome === 'answered'
+            ? `${approvalId}: ${o.reject ? 'rejected' : 'approved'}; every proposal of the class is decided, the rollout continues`
+            : `${approvalId}: ${o.reject ? 'rejected' : 'approved'}; other proposals of the class still wait`,
+        );
       } finally {
         await store.close();
       }

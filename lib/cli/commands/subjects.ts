@@ -1,40 +1,14 @@
 /**
  * `warden subjects [--json]`: every subject the store knows, with first/last seen and observation count. Rows are
- * built by {@link subjectRows}, which other capabilities extend with columns (class, track, baseline status) by
- * registering a column provider.
+ * built by subjectRows (../subject-columns.ts), which the class, baseline and track commands extend with columns.
  */
 import type { Command } from 'commander';
-import { openStore, StoreSpecError } from '../../adapters/open-store.ts';
-import type { Store, SubjectRecord } from '../../ports.ts';
+import { openStore } from '../../adapters/open-store.ts';
 import { hint } from '../hints.ts';
-import { CliError, emit, globalOpts } from '../output.ts';
+import { emit, globalOpts } from '../output.ts';
+import { type SubjectRow, subjectRows } from '../subject-columns.ts';
 
-export interface SubjectRow extends SubjectRecord {
-  [column: string]: unknown;
-}
-
-/** Adds columns to subject rows (e.g. `class`, `track`, `baseline`), given the store and the subjects. */
-export type SubjectColumnProvider = (
-  store: Store,
-  subjects: SubjectRecord[],
-) => Promise<Map<string, Record<string, unknown>>>;
-
-const providers: SubjectColumnProvider[] = [];
-
-/** Registers extra columns for `warden subjects`; call at module load of the capability's command. */
-export function addSubjectColumns(provider: SubjectColumnProvider): void {
-  providers.push(provider);
-}
-
-export async function subjectRows(store: Store): Promise<SubjectRow[]> {
-  const subjects = (await store.subjects()).sort((a, b) => a.subject.localeCompare(b.subject));
-  const rows: SubjectRow[] = subjects.map((s) => ({ ...s }));
-  for (const p of providers) {
-    const extra = await p(store, subjects);
-    for (const row of rows) Object.assign(row, extra.get(row.subject) ?? {});
-  }
-  return rows;
-}
+export type { SubjectRow } from '../subject-columns.ts';
 
 export function register(program: Command): void {
   program
@@ -43,10 +17,7 @@ export function register(program: Command): void {
     .action(async function (this: Command) {
       // The class, baseline and track columns register when their commands' modules load (commands load lazily).
       await Promise.all([import('./baseline.ts'), import('./classes.ts'), import('./track.ts')]);
-      const store = await openStore(globalOpts(this).store).catch((err: unknown) => {
-        if (err instanceof StoreSpecError) throw new CliError(err.message, 2, { cause: err });
-        throw err;
-      });
+      const store = await openStore(globalOpts(this).store);
       let rows: SubjectRow[];
       try {
         rows = await subjectRows(store);

@@ -1,13 +1,13 @@
 /** `warden track SUBJECT [--scope FILE | --aws] [--json]`: the observation track with its reasons. */
 import type { Command } from 'commander';
-import { parseTime, withStore } from '../../baselines/with-store.ts';
 import { parseSubject } from '../../core/observation.ts';
 import type { TrackDecision } from '../../core/track/classify.ts';
 import { DOC_TRACK, runTrack } from '../../reconcile/service.ts';
 import { unknownSubject } from '../hints.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
+import { addSubjectColumns } from '../subject-columns.ts';
+import { parseTime, withStore } from '../with-store.ts';
 import { type ScopeOptions, scopeSource, windowDays } from './reconcile.ts';
-import { addSubjectColumns } from './subjects.ts';
 
 // `warden subjects` shows the track last decided (stored by `warden track`, the demo, the control plane); a subject
 // never tracked shows none rather than a decision made up for the listing.

@@ -1,7 +1,7 @@
 /** The CiliumNetworkPolicy beside the NetworkPolicy: destinations by DNS name (toFQDNs), each with its ports. */
 import { stringify } from 'yaml';
 import { awsServiceFromDns } from './aws-prefixes.ts';
-import { sortPorts } from './network-policy.ts';
+import { sortPorts } from './port-order.ts';
 import type { ArtifactBaseline, ArtifactFile, RuleProvenance } from './types.ts';
 import { evidenceOf } from './types.ts';
 

@@ -31,6 +31,7 @@ import {
   type PodLeaseSpan,
   selectorOf,
 } from './network-peers.ts';
+import { sortPorts } from './port-order.ts';
 import type { ArtifactBaseline, ArtifactFile, KeyEvidence, RuleProvenance } from './types.ts';
 import { evidenceOf } from './types.ts';
 
@@ -414,8 +415,4 @@ export function generateNetworkPolicies(
   }
   if (opts.classNotes) for (const r of rules) r.notes = [...(r.notes ?? []), ...opts.classNotes];
   return { files, warnings, peerSelectors, pinned };
-}
-
-export function sortPorts(ports: string[]): string[] {
-  return ports.sort((a, b) => (a === '*' ? 1 : b === '*' ? -1 : Number(a) - Number(b)));
 }

@@ -5,8 +5,9 @@
  *   came from -> the pod's kernel events (node-agent connects; exec/open/syscall aggregates of the windows).
  * Pure: the caller fetches candidate evidence (see lib/audit) and passes it in.
  */
-import type { AggregateRow } from '../../ports.ts';
+
 import type { AttrValue, Observation } from '../observation.ts';
+import type { AggregateRow } from '../store/aggregate-row.ts';
 import { auditIdFor } from './ids.ts';
 import {
   AUDIT_SCHEMA,

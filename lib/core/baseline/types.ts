@@ -131,15 +131,3 @@ export interface Baseline {
   /** Hour-of-week rate envelopes per volume-type key (see rate-envelope.ts). */
   rates: RateEnvelopeSet;
 }
-
-/** Compact summary for listings (`warden subjects`, report). */
-export interface BaselineSummary {
-  subject: string;
-  status: BaselineStatus;
-  version: number;
-  updatedAt: string;
-  activeKeys: number;
-  agedKeys: number;
-  periods: number;
-  lastNewKeys: number | undefined;
-}

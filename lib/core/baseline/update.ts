@@ -7,15 +7,15 @@
  * convergence periods before it, applies aging (keys unseen for `agingMs` leave the active envelope but stay in
  * `entries`), and adds one sample per tracked rate series (0 when the key was not seen that hour).
  */
-import type { AggregateRow } from '../../ports.ts';
+
 import { NON_BEHAVIOR_KINDS, WINDOW_MS } from '../observation.ts';
+import type { AggregateRow } from '../store/aggregate-row.ts';
 import { convergenceStatus } from './convergence.ts';
 import { addHour, emptyRateEnvelopeSet } from './rate-envelope.ts';
 import {
   BASELINE_SCHEMA,
   type Baseline,
   type BaselineConfig,
-  type BaselineSummary,
   type ConvergencePoint,
   DEFAULT_BASELINE_CONFIG,
   type EnvelopeEntry,
@@ -249,24 +249,4 @@ export function previewOpenWindows(
   const until = Math.max(nowMs, last + WINDOW_MS + b.config.settleMs);
   const folded = updateBaseline(b, open, iso(until)).baseline;
   return { baseline: { ...folded, updatedAt: now }, openWindows: new Set(open.map((r) => r.window)).size };
-}
-
-export function activeEnvelope(b: Baseline): EnvelopeEntry[] {
-  return b.entries.filter((e) => e.active);
-}
-
-/** A compact summary of a baseline for listings. */
-export function summarize(b: Baseline): BaselineSummary {
-  const closed = b.convergence.filter((p) => p.closed);
-  const active = b.entries.filter((e) => e.active).length;
-  return {
-    subject: b.subject,
-    status: b.status,
-    version: b.version,
-    updatedAt: b.updatedAt,
-    activeKeys: active,
-    agedKeys: b.entries.length - active,
-    periods: closed.length,
-    lastNewKeys: closed[closed.length - 1]?.newKeys,
-  };
 }

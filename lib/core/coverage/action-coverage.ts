@@ -173,7 +173,7 @@ export function actionCoverage(
       };
     return {
       covered: false,
-      missing: `${source}: none in the ingested CloudTrail (the trail may not log them; run \`warden coverage\`)`,
+      missing: `${source}: none in the ingested CloudTrail (the trail may not log them; the coverage command reads the trail configuration)`,
       ...(check ? { check } : {}),
       eventClass: cls,
     };

@@ -9,10 +9,11 @@
  *   with the cluster's score its worst change, so an attack hidden among the changes of a real deploy is not diluted.
  * Session items name overlapping window items in `related`, and the reverse.
  */
-import type { AggregateRow } from '../../ports.ts';
+
 import { auditIdFor } from '../audit/ids.ts';
 import type { DeployEvent } from '../deploy-events/types.ts';
 import type { Observation } from '../observation.ts';
+import type { AggregateRow } from '../store/aggregate-row.ts';
 import { type ChangeCluster, detectChanges } from './changes.ts';
 import { buildSessions } from './sequences.ts';
 import { evolutionItems, riskyItem } from './session/items.ts';

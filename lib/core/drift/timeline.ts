@@ -4,7 +4,7 @@
  * a 30-day retrospective classifies every change against what was normal at that time, not against today's
  * baseline that already contains the change.
  */
-import type { AggregateRow } from '../../ports.ts';
+
 import {
   bounds,
   emptySketch,
@@ -16,6 +16,7 @@ import {
 import { DEFAULT_BASELINE_CONFIG } from '../baseline/types.ts';
 import type { Layer, Observation } from '../observation.ts';
 import { keyKind, WINDOW_MS, windowStart } from '../observation.ts';
+import type { AggregateRow } from '../store/aggregate-row.ts';
 import type { RateBound } from './types.ts';
 
 /** Key kinds that are bookkeeping or content, not behavior: never window-level drift (tool results are read per session). */

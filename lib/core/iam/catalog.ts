@@ -174,8 +174,3 @@ export class IamCatalog {
     return candidates[0]?.type;
   }
 }
-
-/** Orders access levels from the most to the least sensitive (for reports). */
-export function compareAccessLevel(a: AccessLevel, b: AccessLevel): number {
-  return LEVEL_RANK[b] - LEVEL_RANK[a];
-}

@@ -35,27 +35,3 @@ export function wildcardMatch(pattern: string, value: string, ignoreCase = false
 export function actionMatches(pattern: string, action: string): boolean {
   return wildcardMatch(pattern, action, true);
 }
-
-/**
- * ARN matching as ArnLike does it: the six `:`-separated parts are compared one by one, so a `*` in the region
- * part cannot swallow the account. The resource part (6th) keeps its own `:`.
- */
-export function arnLike(pattern: string, arn: string): boolean {
-  if (pattern === '*') return true;
-  const p = splitArn(pattern);
-  const a = splitArn(arn);
-  if (!p || !a) return wildcardMatch(pattern, arn);
-  for (let i = 0; i < 6; i++) if (!wildcardMatch(p[i]!, a[i]!)) return false;
-  return true;
-}
-
-function splitArn(arn: string): string[] | undefined {
-  const parts = arn.split(':');
-  if (parts.length < 6 || parts[0] !== 'arn') return undefined;
-  return [...parts.slice(0, 5), parts.slice(5).join(':')];
-}
-
-/** True when `pattern` contains a wildcard (so it names a set, not one thing). */
-export function hasWildcard(pattern: string): boolean {
-  return pattern.includes('*') || pattern.includes('?');
-}

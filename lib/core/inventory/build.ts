@@ -4,7 +4,7 @@
  * rollout that changed a version or a prompt shows the new one once it has been observed.
  */
 import { createHash } from 'node:crypto';
-import type { AggregateRow } from '../../ports.ts';
+import type { AggregateRow } from '../store/aggregate-row.ts';
 import { parseModelId } from './models.ts';
 import { collectServices } from './services.ts';
 import type { FrameworkItem, Inventory, McpServerItem, ModelFileItem, ModelItem, PromptItem } from './types.ts';

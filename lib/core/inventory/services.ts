@@ -5,7 +5,7 @@
  * reached (`dns:<host>` names; `net:egress:<ip>/32:<port>` addresses, kept apart because a flow does not say which
  * name it resolved) and the container images it ran (`image:<ref>`).
  */
-import type { AggregateRow } from '../../ports.ts';
+import type { AggregateRow } from '../store/aggregate-row.ts';
 import type { AgentToolItem, BedrockAgentItem, EndpointItem, ImageItem } from './types.ts';
 
 /** Destinations kept per snapshot: a subject that talks to the whole internet must not make an unbounded BOM. */

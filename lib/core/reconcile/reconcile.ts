@@ -6,9 +6,10 @@
  *
  * @example reconcile(scope, behaviorsFromAggregates(rows), catalog, { from, to }, now).findings
  */
-import type { AggregateRow } from '../../ports.ts';
+
 import type { CoverageContext } from '../coverage/action-coverage.ts';
 import type { IamCatalog } from '../iam/catalog.ts';
+import type { AggregateRow } from '../store/aggregate-row.ts';
 import type { Finding, ReconcileResult } from './findings.ts';
 import { gapLine } from './iam-assess.ts';
 import { reconcileIam } from './iam-rules.ts';

@@ -54,11 +54,6 @@ export function getParser(source: SourceName): SourceParser | undefined {
   return registry.get(source);
 }
 
-/** Sources with a registered parser. */
-export function registeredSources(): SourceName[] {
-  return [...registry.keys()];
-}
-
 /**
  * A parser for one file. With a fixed source every record goes to that source's parser; with `auto` each JSON record
  * is detected on its own (mixed files work) and text lines go to the VPC flow parser once the file looks like one.

@@ -121,13 +121,6 @@ export function boundedJson(value: unknown, max = MAX_WALK_DEPTH): string {
   return JSON.stringify(cut(value, 0));
 }
 
-export function bool(v: unknown): boolean | undefined {
-  if (typeof v === 'boolean') return v;
-  if (v === 'true') return true;
-  if (v === 'false') return false;
-  return undefined;
-}
-
 export function obj(v: unknown): JsonObject | undefined {
   return isObject(v) ? v : undefined;
 }

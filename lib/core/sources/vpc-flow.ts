@@ -41,11 +41,6 @@ const ALIASES: Readonly<Record<string, string>> = {
   dstip: 'dstaddr',
 };
 
-/** A headerless line in the v2 default order or another default order (kept for callers of the old name). */
-export function isV2FlowLine(line: string): boolean {
-  return isDefaultFlowLine(line);
-}
-
 /** A header line: every token is a flow-log field name (or `${name}`), and it names the addresses or the version. */
 export function isFlowHeader(line: string): boolean {
   const toks = headerTokens(line);

@@ -10,9 +10,10 @@
  *   `<aws.events.event.json>` input template (see deliverWholeEvent).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   CloudFormationClient,
@@ -29,6 +30,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { App, DefaultStackSynthesizer } from 'aws-cdk-lib';
+import type { WardenProps } from '../../../lib/infra/props.ts';
 import { WardenStack } from '../../../lib/infra/stack.ts';
 import type { MotoServer } from '../../support/moto.ts';
 import { zipDirectory } from './zip.ts';
@@ -36,6 +38,12 @@ import { zipDirectory } from './zip.ts';
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';
 export const STACK_NAME = 'WardenE2e';
+/**
+ * The same stack with GitHub and the CloudWatch Logs subscription configured: never deployed; its template gives the
+ * roles of the two functions the default stack does not have (RolloutWebhook, IngestLogs), whose bundled handlers
+ * run against the default deployment.
+ */
+export const GITHUB_STACK_NAME = 'WardenE2eGitHub';
 const ASSETS_BUCKET = 'warden-e2e-assets';
 
 type CfnResource = { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> };
@@ -44,35 +52,87 @@ export interface Synthesized {
   template: { Resources: Record<string, CfnResource> };
 }
 
-/** Synthesizes the default stack (every bucket created, data not retained) into `outdir`. */
+/**
+ * Synthesizes the default stack (every bucket created, data not retained) and its GitHub variant into `outdir`.
+ * One app: CDK bundles each function once and reuses the bundle for the second stack.
+ */
 export function synthesizeInto(outdir: string): void {
   // Path metadata lets the tests find resources by construct path, as `cdk synth` records it.
   const app = new App({
     outdir,
     context: { 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': true },
   });
-  new WardenStack(app, STACK_NAME, {
-    env: { account: ACCOUNT, region: REGION },
-    // No bootstrap stack in the emulator: assets go to a plain bucket, and no bootstrap version check.
-    synthesizer: new DefaultStackSynthesizer({
-      generateBootstrapVersionRule: false,
-      fileAssetsBucketName: ASSETS_BUCKET,
-    }),
-    warden: { retainData: false },
+  const stack = (name: string, warden: WardenProps) =>
+    new WardenStack(app, name, {
+      env: { account: ACCOUNT, region: REGION },
+      // No bootstrap stack in the emulator: assets go to a plain bucket, and no bootstrap version check.
+      synthesizer: new DefaultStackSynthesizer({
+        generateBootstrapVersionRule: false,
+        fileAssetsBucketName: ASSETS_BUCKET,
+      }),
+      warden,
+    });
+  stack(STACK_NAME, { retainData: false });
+  stack(GITHUB_STACK_NAME, {
+    retainData: false,
+    rollout: { iamRepository: 'acme/iam', gitOpsRepository: 'acme/gitops' },
+    bedrockInvocationLogGroupName: '/aws/bedrock/modelinvocations',
   });
   app.synth();
 }
 
+/** What the synthesized assembly depends on: the product sources, the lock file and this module. */
+function sourceKey(): string {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+  const h = createHash('sha256');
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.(ts|json)$/.test(name)) h.update(relative(root, p)).update(readFileSync(p));
+    }
+  };
+  for (const d of ['lib', 'lambdas', 'bin']) walk(join(root, d));
+  for (const f of ['package-lock.json', 'cdk.json', 'test/e2e/support/deploy.ts'])
+    h.update(readFileSync(join(root, f)));
+  return h.digest('hex').slice(0, 16);
+}
+
 /**
  * Synthesizes in a child process: bundling runs esbuild synchronously, which would block the test worker for the
- * whole synth.
+ * whole synth. The assembly is cached by source hash, so the e2e files running in parallel synthesize once; a
+ * second caller waits for the first (a lock directory), a stale lock (over 15 minutes) is taken over.
  */
 export async function synthesize(): Promise<Synthesized> {
-  const outdir = mkdtempSync(join(tmpdir(), 'warden-e2e-cdk-'));
-  const main = join(dirname(fileURLToPath(import.meta.url)), 'synth-main.ts');
-  await run(process.execPath, ['--import', 'tsx', main, outdir]);
-  const template = JSON.parse(readFileSync(join(outdir, `${STACK_NAME}.template.json`), 'utf8'));
-  return { outdir, template };
+  const outdir = join(tmpdir(), `warden-e2e-cdk-${sourceKey()}`);
+  const done = join(outdir, 'SYNTH_DONE');
+  const lock = `${outdir}.lock`;
+  const deadline = Date.now() + 20 * 60_000;
+  while (!existsSync(done)) {
+    if (Date.now() > deadline) throw new Error(`waited 20 minutes for another synth into ${outdir}`);
+    try {
+      mkdirSync(lock);
+    } catch {
+      const held = statSync(lock, { throwIfNoEntry: false });
+      if (held && Date.now() - held.mtimeMs > 15 * 60_000) rmSync(lock, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 2000));
+      continue;
+    }
+    try {
+      rmSync(outdir, { recursive: true, force: true });
+      const main = join(dirname(fileURLToPath(import.meta.url)), 'synth-main.ts');
+      await run(process.execPath, ['--import', 'tsx', main, outdir]);
+      writeFileSync(done, new Date().toISOString());
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
+  return { outdir, template: templateOf(outdir, STACK_NAME) };
+}
+
+/** A synthesized stack's template. */
+export function templateOf(outdir: string, stackName: string): Synthesized['template'] {
+  return JSON.parse(readFileSync(join(outdir, `${stackName}.template.json`), 'utf8'));
 }
 
 function run(cmd: string, args: string[]): Promise<void> {
@@ -88,8 +148,8 @@ function run(cmd: string, args: string[]): Promise<void> {
 }
 
 /** The asset directory holding a function's bundle, by the construct path fragment (e.g. `IngestObjects`). */
-export function bundleOf(s: Synthesized, fragment: string): string {
-  for (const r of Object.values(s.template.Resources)) {
+export function bundleOf(s: Synthesized, fragment: string, template = s.template): string {
+  for (const r of Object.values(template.Resources)) {
     const path = String(r.Metadata?.['aws:cdk:path'] ?? '');
     if (r.Type === 'AWS::Lambda::Function' && path.includes(`/${fragment}/Function/`)) {
       return join(s.outdir, String(r.Metadata?.['aws:asset:path']), 'index.mjs');
@@ -130,12 +190,12 @@ async function uploadAssets(s: Synthesized, s3: S3Client): Promise<void> {
  * Their behavior is covered elsewhere: SigV4 auth of the function URL and the queue/bucket policies are AWS's to
  * enforce (asserted in the construct tests); the handler behind the URL is exercised directly.
  */
-/** `AWS::Lambda::EventInvokeConfig`: moto 5.2.1 creates it without a physical id (asserted in the construct tests). */
 export const MOTO_UNSUPPORTED_TYPES = [
   'AWS::Lambda::Url',
   'AWS::SQS::QueuePolicy',
   'AWS::S3::BucketPolicy',
-  'AWS::Lambda::EventInvokeConfig',
+  'AWS::CloudWatch::Alarm',
+  'AWS::CloudWatch::Dashboard',
 ] as const;
 
 /**

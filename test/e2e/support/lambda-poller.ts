@@ -16,7 +16,10 @@ import { REGION } from './deploy.ts';
 
 export type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
-/** Imports a bundled handler (index.mjs from the cloud assembly). */
+/**
+ * Imports a bundled handler (index.mjs from the cloud assembly). vitest.config.ts externalizes the assembly, so
+ * Node loads it as Lambda's runtime does, without passing several MiB of bundle through vitest's transform.
+ */
 export async function loadHandler(bundle: string): Promise<Handler> {
   const mod = (await import(pathToFileURL(bundle).href)) as { handler: Handler };
   return mod.handler;

@@ -20,8 +20,8 @@ import { reconcile, servicesInvolved } from '../../../lib/core/reconcile/reconci
 import { actionsFromOtherSources } from '../../../lib/core/reconcile/source-actions.ts';
 import { type DeclaredScope, declaredScopeSchema, type ObservedBehavior } from '../../../lib/core/reconcile/types.ts';
 import { parseText } from '../../../lib/core/sources/index.ts';
+import { writeTelemetry } from '../../../lib/demo/scenarios/write.ts';
 import { demoWorld } from '../../../lib/demo/world.ts';
-import { writeTelemetry } from '../../../lib/scenarios/write.ts';
 
 const world = demoWorld(7);
 const dir = mkdtempSync(join(tmpdir(), 'warden-demo-iam-'));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../lib/adapters/open-store.ts';
-import { generateChurnScenario } from '../../../lib/core/baseline/synthetic.ts';
+import { generateChurnScenario } from '../../../lib/demo/churn.ts';
 import { warden as cli } from '../../support/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-baseline-cli-'));

@@ -6,8 +6,8 @@ import {
   refreshAll,
   refreshBaseline,
 } from '../../../lib/baselines/service.ts';
-import { generateChurnScenario } from '../../../lib/core/baseline/synthetic.ts';
 import type { Observation } from '../../../lib/core/observation.ts';
+import { generateChurnScenario } from '../../../lib/demo/churn.ts';
 import type { AggregateRow, Store } from '../../../lib/ports.ts';
 import { startDynaliteStore } from '../../support/dynalite.ts';
 

@@ -12,9 +12,6 @@ import { openStore } from '../../../lib/adapters/open-store.ts';
 import { auditInput, CHAIN_DOC, getAuditEntry, verifyAuditTrail } from '../../../lib/audit/service.ts';
 import { seqId } from '../../../lib/core/audit/chain.ts';
 import type { ChainRecord } from '../../../lib/core/audit/types.ts';
-import { type DriftRun, runDrift } from '../../../lib/drift/service.ts';
-import { ingestPaths } from '../../../lib/ingest/pipeline.ts';
-import type { Store } from '../../../lib/ports.ts';
 import {
   atMs,
   generateScenario,
@@ -22,7 +19,10 @@ import {
   referenceIncidentSpec,
   scenarioIdentity,
   writeTelemetry,
-} from '../../../lib/scenarios/index.ts';
+} from '../../../lib/demo/scenarios/index.ts';
+import { type DriftRun, runDrift } from '../../../lib/drift/service.ts';
+import { ingestPaths } from '../../../lib/ingest/pipeline.ts';
+import type { Store } from '../../../lib/ports.ts';
 
 const g = generateScenario(referenceIncidentSpec());
 const end = new Date(Date.parse(g.spec.start) + g.spec.days * 86_400_000).toISOString();

@@ -21,14 +21,14 @@ import { reportDrift } from '../../../lib/app/report-drift.ts';
 import { CHAIN_DOC, HEAD_DOC, verifyAuditTrail } from '../../../lib/audit/service.ts';
 import { nextRecord, seqId } from '../../../lib/core/audit/chain.ts';
 import type { ChainHead, ChainRecord } from '../../../lib/core/audit/types.ts';
-import { ingestPaths } from '../../../lib/ingest/pipeline.ts';
-import type { Store } from '../../../lib/ports.ts';
 import {
   generateScenario,
   referenceIncidentSpec,
   scenarioIdentity,
   writeTelemetry,
-} from '../../../lib/scenarios/index.ts';
+} from '../../../lib/demo/scenarios/index.ts';
+import { ingestPaths } from '../../../lib/ingest/pipeline.ts';
+import type { Store } from '../../../lib/ports.ts';
 import { lambdaContext } from '../../e2e/support/lambda-poller.ts';
 import { startDynalite, storeAt } from '../../support/dynalite.ts';
 import { type MotoServer, startMoto } from '../../support/moto.ts';

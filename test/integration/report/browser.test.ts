@@ -16,6 +16,13 @@ import { openStore } from '../../../lib/adapters/open-store.ts';
 import { auditInput } from '../../../lib/audit/service.ts';
 import { refreshAll } from '../../../lib/baselines/service.ts';
 import { OBSERVATION_VERSION, type Observation } from '../../../lib/core/observation.ts';
+import {
+  generateScenario,
+  MODEL_V2,
+  scenarioIdentity,
+  supportAgentSpec,
+  writeTelemetry,
+} from '../../../lib/demo/scenarios/index.ts';
 import { runDrift } from '../../../lib/drift/service.ts';
 import { ingestPaths } from '../../../lib/ingest/pipeline.ts';
 import type { Store } from '../../../lib/ports.ts';
@@ -24,13 +31,6 @@ import { buildReport, type ReportResult, SECTION_KINDS } from '../../../lib/repo
 import { runRolloutLocal } from '../../../lib/rollout/local.ts';
 import { DirectoryApplier, DirectoryPullRequests, FixedReviewGate } from '../../../lib/rollout/local-adapters.ts';
 import { rolloutSubjects, storeArtifactProvider } from '../../../lib/rollout/store-provider.ts';
-import {
-  generateScenario,
-  MODEL_V2,
-  scenarioIdentity,
-  supportAgentSpec,
-  writeTelemetry,
-} from '../../../lib/scenarios/index.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = resolve('test-results/report.png');

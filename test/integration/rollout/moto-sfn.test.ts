@@ -18,6 +18,7 @@ import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSCli
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitHubPullRequests } from '../../../lib/adapters/github.ts';
 import { openStore } from '../../../lib/adapters/open-store.ts';
+import { SfnTaskTokens } from '../../../lib/adapters/sfn-task-tokens.ts';
 import { rolloutAuditRecords, verifyAuditTrail } from '../../../lib/audit/service.ts';
 import { rolloutDefinition } from '../../../lib/core/rollout/definition.ts';
 import type { Store, WardenEvent } from '../../../lib/ports.ts';
@@ -65,7 +66,7 @@ describe('rollout state machine in moto Step Functions', () => {
     );
     const events: WardenEvent[] = [];
     const sfnSends: string[] = [];
-    const deps: WorkerDeps = {
+    const deps: WorkerDeps & { iamRepository: string } = {
       store,
       artifacts: rolloutProvider,
       applier: new DirectoryApplier(join(dir, 'cluster')),
@@ -74,7 +75,10 @@ describe('rollout state machine in moto Step Functions', () => {
       events: { publish: async (e) => void events.push(...e) },
       now: () => new Date().toISOString(),
       // Counts task-token answers: a replayed delivery must not answer twice.
-      sfn: { send: (c: Parameters<SFNClient['send']>[0]) => (sfnSends.push(c.constructor.name), sfn.send(c as never)) },
+      tokens: new SfnTaskTokens({
+        send: (c: Parameters<SFNClient['send']>[0]) => (sfnSends.push(c.constructor.name), sfn.send(c as never)),
+      }),
+      iamReview: 'pull-request',
       iamRepository: 'acme/infra',
     };
     const exec = await sfn.send(

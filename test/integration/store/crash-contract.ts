@@ -8,8 +8,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classBaselines } from '../../../lib/baselines/classes.ts';
 import { createIdentityResolver } from '../../../lib/core/identity/resolver.ts';
+import { generateSample, type SampleFile, sampleIdentityMaps } from '../../../lib/demo/ingest-sample.ts';
 import { ingestStreams, type NamedStream } from '../../../lib/ingest/pipeline.ts';
-import { generateSample, type SampleFile, sampleIdentityMaps } from '../../../lib/ingest/sample-data.ts';
 import type { Store } from '../../../lib/ports.ts';
 
 export interface CrashBackend {

@@ -5,8 +5,8 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdentityResolver } from '../../../lib/core/identity/resolver.ts';
+import { generateSample, type SampleFile, sampleIdentityMaps } from '../../../lib/demo/ingest-sample.ts';
 import { ingestStreams, type NamedStream } from '../../../lib/ingest/pipeline.ts';
-import { generateSample, type SampleFile, sampleIdentityMaps } from '../../../lib/ingest/sample-data.ts';
 import type { Store } from '../../../lib/ports.ts';
 
 const asStream = (f: SampleFile, chunk = 8192): NamedStream => ({

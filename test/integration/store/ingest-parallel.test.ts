@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../../lib/adapters/sqlite-store.ts';
+import { generateSample, sampleIdentityMaps } from '../../../lib/demo/ingest-sample.ts';
 import { ingestPaths } from '../../../lib/ingest/pipeline.ts';
-import { generateSample, sampleIdentityMaps } from '../../../lib/ingest/sample-data.ts';
 import type { Store } from '../../../lib/ports.ts';
 import { warden } from '../../support/cli.ts';
 

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convergenceChartSpec, renderConvergenceChart } from '../../../lib/charts/convergence.ts';
 import { convergenceStatus } from '../../../lib/core/baseline/convergence.ts';
-import { type ChurnScenario, generateChurnScenario } from '../../../lib/core/baseline/synthetic.ts';
 import { type Baseline, type ConvergencePoint, DEFAULT_BASELINE_CONFIG } from '../../../lib/core/baseline/types.ts';
 import { emptyBaseline, updateBaseline } from '../../../lib/core/baseline/update.ts';
+import { type ChurnScenario, generateChurnScenario } from '../../../lib/demo/churn.ts';
 import type { AggregateRow } from '../../../lib/ports.ts';
 
 const DAY = 86_400_000;

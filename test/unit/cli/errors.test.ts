@@ -17,6 +17,11 @@ describe('classifyError', () => {
       /^unknown option/,
     ],
     ['store spec', named('StoreSpecError', 'invalid store spec "x"'), 'usage', /invalid store spec/],
+    ['unreadable input', named('InputError', 'x.json: not a file'), 'input', /^x\.json: not a file$/],
+    ['identity file', named('IdentityFileError', 'ids.json: bad'), 'input', /^ids\.json: bad$/],
+    ['no baseline', named('NoBaselineError', 'no baseline for k8s:a/b/c'), 'input', /^no baseline/],
+    ['no declared scope', named('DeclaredScopeMissingError', 'no declared scope'), 'input', /^no declared scope$/],
+    ['loader missing', named('WatchError', 'warden-loader not built'), 'environment', /^warden-loader not built$/],
     [
       'no credentials',
       named('CredentialsProviderError', 'Could not load credentials from any providers'),

@@ -9,7 +9,7 @@ import { noIdentity } from '../../../lib/core/identity/types.ts';
 import type { Observation } from '../../../lib/core/observation.ts';
 import { parseText } from '../../../lib/core/sources/index.ts';
 import type { PromptContentPolicy } from '../../../lib/core/sources/types.ts';
-import { Rng } from '../../../lib/scenarios/rng.ts';
+import { Rng } from '../../../lib/demo/rng.ts';
 
 export const AGENT = 'MAILAGENT1';
 export const SUBJECT = `bedrock:us-east-1/${AGENT}`;

@@ -1,11 +1,11 @@
 /**
- * Generated evaluation set (lib/scenarios/evaluation-set.ts): 50 benign deploy-correlated changes and 20 injected
+ * Generated evaluation set (lib/demo/scenarios/evaluation-set.ts): 50 benign deploy-correlated changes and 20 injected
  * attacks of four shapes on top of the same three learned weeks, parsed by the real parsers and judged by the drift
  * core. A regression test of deploy correlation and of the demo's attack shapes (the target on real agents is the
  * public corpora bench, `npm run bench -- drift`): every attack risky, at most one benign change risky.
  */
 import { describe, expect, it } from 'vitest';
-import { evaluationCases, judgeEvaluationCase, learnedWeeks } from '../../../lib/scenarios/evaluation-set.ts';
+import { evaluationCases, judgeEvaluationCase, learnedWeeks } from '../../../lib/demo/scenarios/evaluation-set.ts';
 
 const cases = evaluationCases();
 const outcome = new Map<string, boolean>();

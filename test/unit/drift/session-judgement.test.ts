@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { DeployEvent } from '../../../lib/core/deploy-events/types.ts';
 import { judgeDrift } from '../../../lib/core/drift/classify.ts';
 import { emptyAgentModel, updateAgentModel } from '../../../lib/core/drift/session/model.ts';
-import { Rng } from '../../../lib/scenarios/rng.ts';
+import { Rng } from '../../../lib/demo/rng.ts';
 import {
   benignHistory,
   benignSession,

@@ -5,6 +5,8 @@
  */
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { WardenProps } from '../../../lib/infra/props.ts';
 import { WardenStack } from '../../../lib/infra/stack.ts';
 
 /** Default props: every bucket created. */
@@ -32,6 +34,19 @@ export function fullStack(): { app: App; stack: WardenStack } {
     },
   });
   return { app, stack };
+}
+
+/** A stack with the given Warden props (default everything else). */
+export function stackWith(id: string, warden: WardenProps): { app: App; stack: WardenStack } {
+  const app = new App({ context: NO_BUNDLING });
+  const stack = new WardenStack(app, id, { env: { account: '123456789012', region: 'us-east-1' }, warden });
+  return { app, stack };
+}
+
+/** cdk-nag AwsSolutions findings not acknowledged in the app (`Rule at construct path`). */
+export function nagFindings(app: App): string[] {
+  const report = new AwsSolutionsChecks(app).validateScope(app);
+  return report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`));
 }
 
 export function templateOf(stack: Stack): Template {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createIdentityResolver } from '../../../lib/core/identity/resolver.ts';
+import { sampleIdentityMaps } from '../../../lib/demo/ingest-sample.ts';
 import { IdentityFileError, parseIdentityMaps } from '../../../lib/ingest/identity-file.ts';
-import { sampleIdentityMaps } from '../../../lib/ingest/sample-data.ts';
 
 describe('identity file', () => {
   it('round-trips the maps the demo uses and attributes with them', () => {

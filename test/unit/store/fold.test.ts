@@ -1,6 +1,13 @@
+import { brotliDecompressSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_CHUNK_BYTES, packEvidence, unpackEvidence } from '../../../lib/adapters/store-evidence.ts';
+import {
+  MAX_CHUNK_BYTES,
+  packEvidence,
+  packEvidenceBrotli,
+  unpackEvidence,
+  unpackEvidenceBrotli,
+} from '../../../lib/adapters/store-evidence.ts';
 import type { Observation } from '../../../lib/core/observation.ts';
 import {
   aggregateBatch,
@@ -113,6 +120,26 @@ describe('evidence chunks', () => {
   it('is deterministic: the same observations give the same chunk ids', () => {
     const input = many(50, 1);
     expect(packEvidence(input).map((c) => c.id)).toEqual(packEvidence(structuredClone(input)).map((c) => c.id));
+  });
+
+  it('embedded (Brotli) chunks: each is the JSON.stringify of its observations, about 1 MB each, in order', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'binary' }), { minLength: 1, maxLength: 40 }), (notes) => {
+        const input = notes.map((note, i) =>
+          obs(`id-${i}`, '2026-10-05T08:00:00.000Z', K, { attrs: { note: note.repeat(1 + (i % 3) * 20_000) } }),
+        );
+        const chunks = packEvidenceBrotli(input);
+        const groups = chunks.map((c) => unpackEvidenceBrotli(c.data));
+        expect(groups.flat()).toEqual(JSON.parse(JSON.stringify(input)));
+        for (const [i, c] of chunks.entries()) {
+          const text = brotliDecompressSync(c.data).toString('utf8');
+          expect(text).toBe(JSON.stringify(groups[i]));
+          expect(c.count).toBe(groups[i]?.length);
+          if ((groups[i]?.length ?? 0) > 1) expect(Buffer.byteLength(text)).toBeLessThanOrEqual(1024 * 1024);
+        }
+      }),
+      { numRuns: 15 },
+    );
   });
 
   it('keeps a single huge observation, with its attrs dropped', () => {

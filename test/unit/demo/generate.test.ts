@@ -4,7 +4,7 @@ import {
   parseTelemetry,
   referenceIncidentSpec,
   scenarioIdentity,
-} from '../../../lib/scenarios/index.ts';
+} from '../../../lib/demo/scenarios/index.ts';
 
 const spec = { ...referenceIncidentSpec(), days: 3 };
 

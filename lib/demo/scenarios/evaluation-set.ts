@@ -9,10 +9,10 @@ import {
   deployEventsFromCloudTrail,
   deployEventsFromInventory,
   mergeDeployEvents,
-} from '../core/deploy-events/index.ts';
-import { aggregateObservations, judgeDrift } from '../core/drift/index.ts';
-import type { DriftObject } from '../core/drift/types.ts';
-import type { Observation } from '../core/observation.ts';
+} from '../../core/deploy-events/index.ts';
+import { aggregateObservations, judgeDrift } from '../../core/drift/index.ts';
+import type { DriftObject } from '../../core/drift/types.ts';
+import type { Observation } from '../../core/observation.ts';
 import { generateScenario } from './generate.ts';
 import { scenarioAgentOwner, scenarioIdentity } from './identity.ts';
 import { parseTelemetry } from './parse.ts';

@@ -2,8 +2,8 @@
  * Record builders in the real wire formats: CloudTrail records (eventVersion 1.09), Bedrock ModelInvocationLog 1.0
  * lines, Bedrock Agent TracePart objects (InvokeAgent trace stream), VPC flow log v2 lines and node-agent batches.
  */
-import { NODE_AGENT_SCHEMA, type NodeAgentRecordInput } from '../core/sources/node-agent.ts';
-import type { Rng } from './rng.ts';
+import { NODE_AGENT_SCHEMA, type NodeAgentRecordInput } from '../../core/sources/node-agent.ts';
+import type { Rng } from '../rng.ts';
 
 export interface Principal {
   account: string;

@@ -2,10 +2,10 @@
  * Runs generated telemetry through the real source parsers in memory (no store), for fast evaluation runs.
  * Ingest through the store (lib/ingest) is what the integration tests and the demo use.
  */
-import type { IdentityResolver } from '../core/identity/types.ts';
-import type { Observation, Reject } from '../core/observation.ts';
-import { getParser, parseText, registerParser } from '../core/sources/index.ts';
-import { nodeAgentParser } from '../core/sources/node-agent.ts';
+import type { IdentityResolver } from '../../core/identity/types.ts';
+import type { Observation, Reject } from '../../core/observation.ts';
+import { getParser, parseText, registerParser } from '../../core/sources/index.ts';
+import { nodeAgentParser } from '../../core/sources/node-agent.ts';
 import type { Telemetry } from './types.ts';
 
 if (!getParser('node-agent')) registerParser(nodeAgentParser);

@@ -1,13 +1,15 @@
 /**
  * Generates realistic telemetry in the sources' real formats, deterministically from a seed: CloudTrail S3 trail
  * files (`{"Records":[...]}`, gzip) and VPC flow log v2 files (gzip), one of each per hour, for two agents in one EKS
- * cluster. Used by `warden demo` (a few hundred records) and by bench/ingest.ts (weeks of similar activity).
+ * cluster. Used by bench/ingest.ts (weeks of similar activity) and the ingest and store
+ * contract tests; `warden demo` uses the richer world of ./world.ts instead.
  *
  * The cast: `support-agent` (customer-support: reads tickets, calls Claude on Bedrock, talks to Zendesk and
  * Salesforce, reads its knowledge bucket) and `code-runner` (code-execution: pulls packages, writes results to S3).
  */
 import { gzipSync } from 'node:zlib';
 import type { IdentityMaps } from '../core/identity/resolver.ts';
+import { Rng } from './rng.ts';
 
 export const SAMPLE_ACCOUNT = '111122223333';
 export const SAMPLE_REGION = 'us-east-1';
@@ -109,26 +111,9 @@ export interface SampleOptions {
   gzip?: boolean;
 }
 
-/** Deterministic PRNG (mulberry32), so the same options give the same bytes. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function hex(r: () => number, n: number): string {
-  let s = '';
-  for (let i = 0; i < n; i++) s += Math.floor(r() * 16).toString(16);
-  return s;
-}
-
-function uuid(r: () => number): string {
-  return `${hex(r, 8)}-${hex(r, 4)}-4${hex(r, 3)}-a${hex(r, 3)}-${hex(r, 12)}`;
+/** AWS-style uuid (30 hex digits drawn, version and variant fixed). */
+function uuid(r: Rng): string {
+  return `${r.hex(8)}-${r.hex(4)}-4${r.hex(3)}-a${r.hex(3)}-${r.hex(12)}`;
 }
 
 const compact = (iso: string) => iso.replace(/[-:]/g, '').slice(0, 13);
@@ -138,7 +123,7 @@ export function generateSample(opts: SampleOptions = {}): SampleFile[] {
   const start = new Date(opts.start ?? '2026-10-05T08:00:00.000Z').getTime();
   const hours = opts.hours ?? 6;
   const scale = opts.scale ?? 1;
-  const r = rng(opts.seed ?? 7);
+  const r = new Rng(opts.seed ?? 7);
   const gz = opts.gzip ?? true;
   const files: SampleFile[] = [];
   let seq = 0;
@@ -147,18 +132,18 @@ export function generateSample(opts: SampleOptions = {}): SampleFile[] {
     const records: Record<string, unknown>[] = [];
     const flows: string[] = [];
     for (const agent of SAMPLE_AGENTS) {
-      const units = Math.max(1, Math.round(agent.perHour * scale * (0.7 + 0.6 * r())));
+      const units = Math.max(1, Math.round(agent.perHour * scale * (0.7 + 0.6 * r.next())));
       for (let u = 0; u < units; u++) {
-        const t0 = hourStart + Math.floor(r() * 3_590_000);
+        const t0 = hourStart + Math.floor(r.next() * 3_590_000);
         const session = `botocore-session-${Math.floor(hourStart / 86_400_000)}`;
         for (const [ci, call] of agent.calls.entries()) {
           seq++;
           records.push(cloudTrailRecord(r, agent, call, seq, new Date(t0 + ci * 700).toISOString(), session));
         }
         for (const dst of agent.egress) {
-          const sport = 32768 + Math.floor(r() * 28000);
+          const sport = 32768 + Math.floor(r.next() * 28000);
           const begin = Math.floor((t0 + 200) / 1000);
-          const pk = 4 + Math.floor(r() * 30);
+          const pk = 4 + Math.floor(r.next() * 30);
           flows.push(
             `2 ${SAMPLE_ACCOUNT} eni-0a1b2c3d4e5f${agent.podIp.endsWith('23') ? '6071' : '6082'} ${agent.podIp} ${dst.ip} ${sport} ${dst.port} 6 ${pk} ${pk * 420} ${begin} ${begin + 60} ACCEPT OK`,
           );
@@ -170,7 +155,7 @@ export function generateSample(opts: SampleOptions = {}): SampleFile[] {
     const day = iso.slice(0, 10).replace(/-/g, '/');
     const ct = Buffer.from(JSON.stringify({ Records: records }));
     files.push({
-      path: `AWSLogs/${SAMPLE_ACCOUNT}/CloudTrail/${SAMPLE_REGION}/${day}/${SAMPLE_ACCOUNT}_CloudTrail_${SAMPLE_REGION}_${compact(iso)}Z_${hex(r, 16)}.json${gz ? '.gz' : ''}`,
+      path: `AWSLogs/${SAMPLE_ACCOUNT}/CloudTrail/${SAMPLE_REGION}/${day}/${SAMPLE_ACCOUNT}_CloudTrail_${SAMPLE_REGION}_${compact(iso)}Z_${r.hex(16)}.json${gz ? '.gz' : ''}`,
       bytes: gz ? gzipSync(ct) : ct,
       records: records.length,
       source: 'cloudtrail',
@@ -178,7 +163,7 @@ export function generateSample(opts: SampleOptions = {}): SampleFile[] {
     // Two NODATA-free lines per flow are typical; keep one per connection for a compact sample.
     const vpc = Buffer.from(`${flows.join('\n')}\n`);
     files.push({
-      path: `AWSLogs/${SAMPLE_ACCOUNT}/vpcflowlogs/${SAMPLE_REGION}/${day}/${SAMPLE_ACCOUNT}_vpcflowlogs_${SAMPLE_REGION}_fl-0123456789abcdef0_${compact(iso)}Z_${hex(r, 8)}.log${gz ? '.gz' : ''}`,
+      path: `AWSLogs/${SAMPLE_ACCOUNT}/vpcflowlogs/${SAMPLE_REGION}/${day}/${SAMPLE_ACCOUNT}_vpcflowlogs_${SAMPLE_REGION}_fl-0123456789abcdef0_${compact(iso)}Z_${r.hex(8)}.log${gz ? '.gz' : ''}`,
       bytes: gz ? gzipSync(vpc) : vpc,
       records: flows.length,
       source: 'vpc-flow',
@@ -188,7 +173,7 @@ export function generateSample(opts: SampleOptions = {}): SampleFile[] {
 }
 
 function cloudTrailRecord(
-  r: () => number,
+  r: Rng,
   agent: SampleAgent,
   call: SampleAgent['calls'][number],
   seq: number,
@@ -201,10 +186,10 @@ function cloudTrailRecord(
     eventVersion: '1.09',
     userIdentity: {
       type: 'AssumedRole',
-      principalId: `AROA${hex(r, 16).toUpperCase()}:${session}`,
+      principalId: `AROA${r.hex(16).toUpperCase()}:${session}`,
       arn: `arn:aws:sts::${SAMPLE_ACCOUNT}:assumed-role/${agent.role}/${session}`,
       accountId: SAMPLE_ACCOUNT,
-      accessKeyId: `ASIA${hex(r, 16).toUpperCase()}`,
+      accessKeyId: `ASIA${r.hex(16).toUpperCase()}`,
       sessionContext: {
         sessionIssuer: {
           type: 'Role',
@@ -229,12 +214,12 @@ function cloudTrailRecord(
     requestParameters: call.params(seq),
     responseElements: null,
     ...(call.name === 'GetObject'
-      ? { additionalEventData: { bytesTransferredOut: 2000 + Math.floor(r() * 8000) } }
+      ? { additionalEventData: { bytesTransferredOut: 2000 + Math.floor(r.next() * 8000) } }
       : {}),
     ...(call.name === 'PutObject'
-      ? { additionalEventData: { bytesTransferredIn: 40000 + Math.floor(r() * 9000) } }
+      ? { additionalEventData: { bytesTransferredIn: 40000 + Math.floor(r.next() * 9000) } }
       : {}),
-    requestID: hex(r, 16).toUpperCase(),
+    requestID: r.hex(16).toUpperCase(),
     eventID: uuid(r),
     readOnly: call.name !== 'PutObject',
     ...(call.resources

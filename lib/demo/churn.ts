@@ -2,11 +2,12 @@
  * A generated multi-week workload for one Deployment: pods churn under autoscaling (each lives hours to a day), two
  * rollouts change packages, a tool and the model, and behavior has a common core plus a long tail of rare keys.
  * Emits hourly AggregateRows both per Deployment (what Warden baselines) and per pod (the grouping that cannot
- * converge because every pod starts from nothing). Deterministic for a seed. Used by the baseline acceptance tests,
- * bench/baseline.ts and the demo; it is a test-data generator, not a model of any real agent.
+ * converge because every pod starts from nothing). Deterministic for a seed. Used by the baseline acceptance tests
+ * and bench/baseline.ts; it is a test-data generator, not a model of any real agent.
  */
-import type { AggregateRow } from '../../ports.ts';
-import { keyKind, type Layer } from '../observation.ts';
+import { keyKind, type Layer } from '../core/observation.ts';
+import type { AggregateRow } from '../ports.ts';
+import { Rng } from './rng.ts';
 
 export interface ChurnScenarioOptions {
   /** Subject of the Deployment. */
@@ -29,18 +30,6 @@ export interface ChurnScenario {
   /** Rows of the same data grouped per pod (`subject` = `<deployment subject>-<pod suffix>`). */
   podRows: AggregateRow[];
   pods: string[];
-}
-
-/** mulberry32: small, fast, deterministic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const LAYER_OF: Record<string, Layer> = {
@@ -160,7 +149,8 @@ export function generateChurnScenario(opts: ChurnScenarioOptions = {}): ChurnSce
   const start = Date.parse(opts.start ?? '2026-01-05T00:00:00.000Z');
   const days = opts.days ?? 42;
   const rollouts = opts.rollouts ?? [14, 28];
-  const rnd = prng(opts.seed ?? 7);
+  const rng = new Rng(opts.seed ?? 7);
+  const rnd = () => rng.next();
   const behaviors = catalog();
   const HOUR = 3_600_000;
 

@@ -4,8 +4,8 @@
  * engine (the pod calls InvokeAgent and executes the tools it returns), so its traces and invocation logs are
  * attributed to the Deployment: one subject, one baseline, one sequence model for the whole agent.
  */
-import { createIdentityResolver } from '../core/identity/resolver.ts';
-import type { IdentityResolver } from '../core/identity/types.ts';
+import { createIdentityResolver } from '../../core/identity/resolver.ts';
+import type { IdentityResolver } from '../../core/identity/types.ts';
 import type { GeneratedScenario } from './types.ts';
 
 export function scenarioIdentity(g: GeneratedScenario): IdentityResolver {

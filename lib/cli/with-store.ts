@@ -1,13 +1,10 @@
-/** Opens the store named by the CLI's `--store` for the length of `fn`, turning a bad spec into a one-line CLI error. */
-import { openStore, StoreSpecError } from '../adapters/open-store.ts';
-import { CliError } from '../cli/output.ts';
+/** The store named by the CLI's `--store`, open for the length of a command (a bad spec is a usage error: errors.ts). */
+import { openStore } from '../adapters/open-store.ts';
 import type { Store } from '../ports.ts';
+import { CliError } from './output.ts';
 
 export async function withStore<T>(spec: string | undefined, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(spec).catch((err: unknown) => {
-    if (err instanceof StoreSpecError) throw new CliError(err.message, 2, { cause: err });
-    throw err;
-  });
+  const store = await openStore(spec);
   try {
     return await fn(store);
   } finally {

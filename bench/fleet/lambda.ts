@@ -1,0 +1,103 @@
+/**
+ * The Lambda service, as the fleet benchmark plays it: loads the handlers bundled by `cdk synth` (the deployed
+ * code), runs them in this process with the environment they have in AWS pointed at the bench endpoint, and meters
+ * invocations, duration and GB-seconds with each function's configured memory. Durations are this machine's
+ * (x86, shared), not Graviton's: GB-seconds are an estimate, the other counts are exact.
+ */
+import { synthesize } from '../../test/e2e/support/deploy.ts';
+import { type Handler, lambdaContext, loadHandler } from '../../test/e2e/support/lambda-poller.ts';
+
+export const FUNCTIONS = ['IngestObjects', 'IngestEvents', 'IngestHttp', 'Baselines', 'Drift'] as const;
+export type Fn = (typeof FUNCTIONS)[number];
+
+export interface Meter {
+  invocations: Record<string, number>;
+  ms: Record<string, number>;
+  gbSeconds: Record<string, number>;
+}
+
+export const emptyMeter = (): Meter => ({ invocations: {}, ms: {}, gbSeconds: {} });
+
+export interface Lambdas {
+  invoke<T>(fn: Fn, event: unknown): Promise<{ result: T; ms: number; peakHeapMb: number }>;
+  meter: Meter;
+  memoryMb: Record<Fn, number>;
+}
+
+/** Synthesizes (cached) and loads the bundled handlers; `env` is what every function gets. */
+export async function loadLambdas(env: Record<string, string>): Promise<Lambdas> {
+  const synth = await synthesize();
+  Object.assign(process.env, env);
+  const handlers = {} as Record<Fn, Handler>;
+  const memoryMb = {} as Record<Fn, number>;
+  for (const fn of FUNCTIONS) {
+    const [, r] = Object.entries(synth.template.Resources).find(
+      ([, x]) =>
+        x.Type === 'AWS::Lambda::Function' && String(x.Metadata?.['aws:cdk:path']).includes(`/${fn}/Function/`),
+    )!;
+    memoryMb[fn] = Number(r.Properties?.MemorySize ?? 128);
+    const { join } = await import('node:path');
+    handlers[fn] = await loadHandler(join(synth.outdir, String(r.Metadata?.['aws:asset:path']), 'index.mjs'));
+  }
+  const meter = emptyMeter();
+  return {
+    meter,
+    memoryMb,
+    async invoke<T>(fn: Fn, event: unknown) {
+      const heap0 = process.memoryUsage().heapUsed;
+      let peak = heap0;
+      const sampler = setInterval(() => {
+        peak = Math.max(peak, process.memoryUsage().heapUsed);
+      }, 20);
+      const t0 = performance.now();
+      try {
+        const result = (await handlers[fn](event, lambdaContext(fn))) as T;
+        const ms = Math.max(1, Math.ceil(performance.now() - t0));
+        meter.invocations[fn] = (meter.invocations[fn] ?? 0) + 1;
+        meter.ms[fn] = (meter.ms[fn] ?? 0) + ms;
+        meter.gbSeconds[fn] = (meter.gbSeconds[fn] ?? 0) + (ms / 1000) * (memoryMb[fn] / 1024);
+        return { result, ms, peakHeapMb: (Math.max(peak, process.memoryUsage().heapUsed) - heap0) / 1048576 };
+      } finally {
+        clearInterval(sampler);
+      }
+    },
+  };
+}
+
+/** The SQS event Lambda delivers for these message bodies. */
+export function sqsEvent(bodies: string[], queue: string) {
+  return {
+    Records: bodies.map((body, i) => ({
+      messageId: `m-${i}-${Math.random().toString(36).slice(2)}`,
+      receiptHandle: 'r',
+      body,
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: String(Date.now()),
+        SenderId: 'AIDA',
+        ApproximateFirstReceiveTimestamp: String(Date.now()),
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: `arn:aws:sqs:us-east-1:123456789012:${queue}`,
+      awsRegion: 'us-east-1',
+    })),
+  };
+}
+
+/** The function URL event for a signed POST. */
+export function urlEvent(body: string, caller: string) {
+  return {
+    version: '2.0',
+    rawPath: '/',
+    body,
+    isBase64Encoded: false,
+    headers: { 'content-type': 'application/json' },
+    requestContext: {
+      requestId: Math.random().toString(36).slice(2),
+      http: { method: 'POST' },
+      authorizer: { iam: { userArn: caller } },
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The tracer table: loader record type -> its schema and its fold into the window. Adding a kernel event type adds
+ * one module here and one C file in bpf/tracers/ (bpf/README.md).
+ */
+import type { z } from 'zod';
+import { connectTracer } from './connect.ts';
+import { dnsTracer } from './dns.ts';
+import { execTracer } from './exec.ts';
+import { exitTracer } from './exit.ts';
+import { openTracer } from './open.ts';
+import { seccompTracer } from './seccomp.ts';
+import { syscallsTracer } from './syscalls.ts';
+import type { WindowContext } from './tracer.ts';
+
+export const TRACERS = {
+  exec: execTracer,
+  exit: exitTracer,
+  open: openTracer,
+  connect: connectTracer,
+  dns: dnsTracer,
+  syscalls: syscallsTracer,
+  seccomp: seccompTracer,
+} as const;
+
+/** The record schemas of every tracer, for the loader protocol's union. */
+export const TRACER_SCHEMAS = [
+  execTracer.schema,
+  exitTracer.schema,
+  openTracer.schema,
+  connectTracer.schema,
+  dnsTracer.schema,
+  syscallsTracer.schema,
+  seccompTracer.schema,
+] as const;
+
+/** A record of a kernel event type. */
+export type TracedRecord = z.infer<(typeof TRACER_SCHEMAS)[number]>;
+
+/** Folds a traced record into the window through its tracer; false when the tracer keeps nothing of it. */
+export function aggregateTraced(r: TracedRecord, w: WindowContext): boolean {
+  const fold = TRACERS[r.type].aggregate as ((r: TracedRecord, w: WindowContext) => void) | undefined;
+  if (!fold) return false;
+  fold(r, w);
+  return true;
+}
+
+/** Whether a loader record is a traced kernel event. */
+export const isTraced = <R extends { type: string }>(r: R): r is Extract<R, TracedRecord> =>
+  Object.hasOwn(TRACERS, r.type);

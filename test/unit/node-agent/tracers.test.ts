@@ -1,0 +1,33 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseLoaderLine } from '../../../node-agent/loader-protocol.ts';
+import { TRACERS } from '../../../node-agent/tracers/index.ts';
+
+const tracerDir = fileURLToPath(new URL('../../../bpf/tracers/', import.meta.url));
+/** Record types the loader reads from elsewhere than the ring buffer (per-CPU counters, the audit socket). */
+const NOT_RING_BUFFER = ['syscalls', 'seccomp'];
+
+describe('tracer table', () => {
+  it('has one TypeScript tracer for every kernel tracer in bpf/tracers/ and no other ring-buffer type', () => {
+    const kernel = readdirSync(tracerDir)
+      .filter((f) => f.endsWith('.c'))
+      .flatMap((f) => [...readFileSync(tracerDir + f, 'utf8').matchAll(/^WARDEN_TRACER\((\w+),/gm)].map((m) => m[1]));
+    expect(kernel.sort()).toEqual(
+      Object.keys(TRACERS)
+        .filter((t) => !NOT_RING_BUFFER.includes(t))
+        .sort(),
+    );
+  });
+
+  it('routes each record type to its own schema', () => {
+    for (const [type, t] of Object.entries(TRACERS)) {
+      expect(t.type).toBe(type);
+      // A record of another type's shape is refused by this tracer's schema.
+      expect(t.schema.safeParse({ type: type === 'exec' ? 'exit' : 'exec', v: 1, ts: 0 }).success).toBe(false);
+    }
+    const exit = '{"type":"exit","v":1,"ts":1.5,"pid":3,"ppid":1,"cgroupId":"42","comm":"sh","exitCode":256}';
+    expect(parseLoaderLine(exit)).toMatchObject({ ok: true, record: { type: 'exit', exitCode: 256 } });
+    expect(parseLoaderLine(exit.replace('"exit"', '"nope"')).ok).toBe(false);
+  });
+});
