@@ -492,7 +492,10 @@ describe('the rollout without GitHub: proposal in S3, approval through the endpo
       new ListObjectsV2Command({ Bucket: bucket, Prefix: 'cluster/prod/support/kb-reader/' }),
     );
     const files = (manifests.Contents ?? []).map((o) => o.Key!);
-    expect(files.some((k) => k.includes('enforce')), `${files.join(' ')} | ${steps.join(' | ')}`).toBe(true);
+    expect(
+      files.some((k) => k.includes('enforce')),
+      `${files.join(' ')} | ${steps.join(' | ')}`,
+    ).toBe(true);
     const np = await s3.send(
       new GetObjectCommand({ Bucket: bucket, Key: files.find((k) => /network-?policy/i.test(k))! }),
     );
