@@ -1,4 +1,3 @@
-export * from './anchor.ts';
 export * from './chain.ts';
 export * from './correlate.ts';
 export * from './hash.ts';
