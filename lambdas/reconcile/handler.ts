@@ -18,6 +18,8 @@ import { logger, metrics, store, tracer } from '../shared/runtime.ts';
 const eventSchema = z.object({
   subjects: z.array(z.string()).optional(),
   windowDays: z.number().int().min(1).max(90).default(14),
+  /** Least span of ingested CloudTrail before a grant is called unused (default 30 days, capped at the window). */
+  minHistoryDays: z.number().min(0).max(90).optional(),
 });
 
 export interface ReconcileSummary {
@@ -41,7 +43,16 @@ async function run(event: unknown): Promise<ReconcileSummary[]> {
     }
     try {
       const reader = subject.startsWith('bedrock:') ? await awsDeclaredScopeReader(subject) : undefined;
-      const r = await runReconcile({ store, ...(reader ? { reader } : {}), now, windowDays: e.windowDays }, subject);
+      const r = await runReconcile(
+        {
+          store,
+          ...(reader ? { reader } : {}),
+          now,
+          windowDays: e.windowDays,
+          ...(e.minHistoryDays !== undefined ? { minHistoryDays: e.minHistoryDays } : {}),
+        },
+        subject,
+      );
       const t = await runTrack({ store, now, windowDays: e.windowDays }, subject);
       out.push({
         subject,

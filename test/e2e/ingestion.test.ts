@@ -293,7 +293,7 @@ describe('scheduled tasks on what was ingested: Baselines, Reconcile, Drift (bun
       },
     });
     const rows = (await handlers['Reconcile/Task']!(
-      { subjects: [SUBJECT], windowDays: 30 },
+      { subjects: [SUBJECT], windowDays: 30, minHistoryDays: 0 },
       lambdaContext('reconcile'),
     )) as {
       subject: string;
