@@ -212,7 +212,6 @@ export async function bench(): Promise<BenchRow[]> {
     AWS_SECRET_ACCESS_KEY: 'bench',
     WARDEN_TABLE_NAME: TABLE,
     WARDEN_BUS_NAME: 'warden-bus',
-    WARDEN_EVENT_BUS: 'warden-bus',
     WARDEN_PROMPT_CONTENT: 'hash-and-excerpt',
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',

@@ -2,6 +2,7 @@
  * Ports: the interfaces the pure core needs from the outside world. Adapters in lib/adapters implement them
  * (DynamoDB / dynalite store, EventBridge, IAM/EKS/Bedrock readers, GitHub, Kubernetes).
  */
+import type { AuditAnchor } from './core/audit/types.ts';
 import type { AttrValue, Layer, Observation, Reject, SourceName } from './core/observation.ts';
 import type { AggregateRow } from './core/store/aggregate-row.ts';
 import type { FoldedBatch } from './core/store/folded.ts';
@@ -91,6 +92,30 @@ export interface Store {
     opts?: { fromId?: string; toId?: string; limit?: number },
   ): Promise<Doc<T>[]>;
   close(): Promise<void>;
+  /**
+   * Where this store's audit chain is anchored (an append-only log outside the table), when it has one: the embedded
+   * store's anchor file, the deployed stack's Object Lock bucket. Without it truncation cannot be detected.
+   */
+  readonly auditAnchors?: AuditAnchorLog;
+}
+
+/** Raised by {@link AuditAnchorLog.append} when an anchor of that seq exists already (another writer was first). */
+export class AnchorExistsError extends Error {
+  constructor(readonly seq: number) {
+    super(`an audit anchor for seq ${seq} exists already`);
+    this.name = 'AnchorExistsError';
+  }
+}
+
+/** An append-only log of audit chain anchors (lib/core/audit/anchor.ts). Nothing in it is ever rewritten. */
+export interface AuditAnchorLog {
+  readonly description: string;
+  /** Adds the anchor of a new record; throws AnchorExistsError when its seq is anchored already. */
+  append(anchor: AuditAnchor): Promise<void>;
+  /** The anchor of the highest seq; `atLeast` is a seq known to be anchored (lets a log skip what is below). */
+  latest(atLeast?: number): Promise<AuditAnchor | undefined>;
+  /** Every anchor, ascending seq, and what is wrong with the log itself (an overwritten object, a torn line). */
+  all(): Promise<{ anchors: AuditAnchor[]; problems: string[] }>;
 }
 
 /**

@@ -2,14 +2,23 @@
  * Ships node-agent batches: a bounded queue in front of a sink (the SigV4-signed ingestion endpoint on EKS, the local
  * store in `warden agent watch`). When the queue is full the oldest batch is dropped; what it carried is never lost
  * silently: its record count (as `queue_full`) and its own drop counters are added to the next batch that ships.
+ *
+ * Transport (issue #16, item 7): bodies are gzipped; a batch whose body would exceed the endpoint's limit, or that
+ * the endpoint answers 413, is split in two (the second half carries its `offset` in the window, so observation ids
+ * stay those of the unsplit window) and both halves are sent; only an authentication failure (401/403) is permanent,
+ * everything else is retried with the queue bound keeping memory in check.
  */
+import { gzipSync } from 'node:zlib';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { NodeAgentBatch } from '../lib/core/sources/node-agent.ts';
 
-/** `ok`: stored; `retry`: transient (network, 5xx, throttling), keep it queued; `reject`: permanent (4xx), drop and count. */
-export type SendResult = { status: 'ok' } | { status: 'retry' | 'reject'; detail: string };
+/**
+ * `ok`: stored; `retry`: transient (network, 5xx, throttling, any 4xx but auth), keep it queued; `too-large`: split
+ * it and send the halves; `reject`: permanent (authentication refused, or one record alone too large), drop and count.
+ */
+export type SendResult = { status: 'ok' } | { status: 'retry' | 'reject' | 'too-large'; detail: string };
 
 export interface BatchSink {
   send(batch: NodeAgentBatch): Promise<SendResult>;
@@ -20,14 +29,29 @@ export interface ShipperStats {
   sent: number;
   droppedBatches: number;
   retries: number;
+  /** Batches split in two because their body was over the endpoint's limit. */
+  splits: number;
   lastError?: string;
+}
+
+/**
+ * The two halves of a batch: the second carries its offset in the window (observation ids depend on the record's
+ * position in the window, so they are the ids the unsplit batch would have given); the drops go with the first.
+ */
+export function splitBatch(b: NodeAgentBatch): [NodeAgentBatch, NodeAgentBatch] {
+  const half = Math.ceil(b.records.length / 2);
+  const offset = b.offset ?? 0;
+  return [
+    { ...b, records: b.records.slice(0, half), ...(offset ? { offset } : {}) },
+    { ...b, drops: {}, records: b.records.slice(half), offset: offset + half },
+  ];
 }
 
 export class BatchShipper {
   #queue: NodeAgentBatch[] = [];
   /** Drops not yet reported in a shipped batch. */
   #pendingDrops: Record<string, number> = {};
-  #stats: ShipperStats = { queued: 0, sent: 0, droppedBatches: 0, retries: 0 };
+  #stats: ShipperStats = { queued: 0, sent: 0, droppedBatches: 0, retries: 0, splits: 0 };
   #draining: Promise<void> | undefined;
 
   constructor(
@@ -79,6 +103,12 @@ export class BatchShipper {
         this.#evict();
         break;
       }
+      if (res.status === 'too-large' && head.records.length > 1) {
+        // Both halves go back to the front, in order; the pending drops ride with the next send as before.
+        this.#stats.splits++;
+        this.#queue.unshift(...splitBatch(head));
+        continue;
+      }
       // The pending drops went out with this batch (or, on reject, are re-counted with it below).
       for (const [r, n] of Object.entries(pending)) {
         const left = (this.#pendingDrops[r] ?? 0) - n;
@@ -89,7 +119,7 @@ export class BatchShipper {
       else {
         this.#stats.lastError = res.detail;
         // Refused by the endpoint: its records and every drop it carried are reported with the next batch.
-        this.#dropBatch(withDrops, 'endpoint_rejected');
+        this.#dropBatch(withDrops, res.status === 'too-large' ? 'record_too_large' : 'endpoint_rejected');
       }
     }
     this.#stats.queued = this.#queue.length;
@@ -113,9 +143,22 @@ export interface HttpSinkOptions {
   service?: string;
   credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   timeoutMs?: number;
+  /** Gzip the JSON body (default true; the endpoint detects gzip by its magic bytes). */
+  gzip?: boolean;
+  /**
+   * Largest body posted, in bytes after compression: the endpoint's MAX_PAYLOAD_BYTES (default 1 MiB) less room for
+   * the base64 the function URL applies to a binary body. A larger batch is answered `too-large` without a request.
+   */
+  maxBodyBytes?: number;
+  /** Largest JSON before compression: under the endpoint's decompression cap (default 32 x 1 MiB). */
+  maxJsonBytes?: number;
 }
 
-/** Posts batches as JSON to the ingestion endpoint, signed with SigV4. */
+/** The default body limit: a 1 MiB endpoint cap reached after base64 (4/3), with a margin. */
+export const DEFAULT_MAX_BODY_BYTES = 700 * 1024;
+export const DEFAULT_MAX_JSON_BYTES = 24 * 1024 * 1024;
+
+/** Posts batches as gzipped JSON to the ingestion endpoint, signed with SigV4. */
 export function httpSink(opts: HttpSinkOptions): BatchSink {
   const signer = new SignatureV4({
     credentials: opts.credentials,
@@ -126,7 +169,17 @@ export function httpSink(opts: HttpSinkOptions): BatchSink {
   const url = new URL(opts.endpoint);
   return {
     async send(batch) {
-      const body = JSON.stringify(batch);
+      const json = JSON.stringify(batch);
+      const maxJson = opts.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES;
+      if (json.length > maxJson && Buffer.byteLength(json) > maxJson)
+        return { status: 'too-large', detail: `JSON body over ${maxJson} bytes before compression` };
+      const gzip = opts.gzip ?? true;
+      const body: string | Uint8Array = gzip ? gzipSync(json) : json;
+      const max = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+      const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+      if (size > max) return { status: 'too-large', detail: `body of ${size} bytes over ${max}` };
+      // A binary content type: the function URL hands the body to the handler base64-encoded, byte for byte.
+      const contentType = gzip ? 'application/gzip' : 'application/json';
       const query: Record<string, string> = {};
       url.searchParams.forEach((v, k) => {
         query[k] = v;
@@ -138,7 +191,7 @@ export function httpSink(opts: HttpSinkOptions): BatchSink {
         ...(url.port ? { port: Number(url.port) } : {}),
         path: url.pathname,
         query,
-        headers: { host: url.host, 'content-type': 'application/json' },
+        headers: { host: url.host, 'content-type': contentType },
         body,
       });
       let res: Response;
@@ -155,7 +208,9 @@ export function httpSink(opts: HttpSinkOptions): BatchSink {
       const text = await res.text().catch(() => '');
       if (res.ok) return { status: 'ok' };
       const detail = `HTTP ${res.status}: ${text.slice(0, 200)}`;
-      return res.status === 429 || res.status >= 500 ? { status: 'retry', detail } : { status: 'reject', detail };
+      if (res.status === 413) return { status: 'too-large', detail };
+      // Only a refused identity is permanent: anything else (a throttle, a deploy in progress, a bad gateway) may pass.
+      return res.status === 401 || res.status === 403 ? { status: 'reject', detail } : { status: 'retry', detail };
     },
   };
 }

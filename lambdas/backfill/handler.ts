@@ -18,7 +18,7 @@ import {
   MAX_BACKFILL_DAYS,
   runBackfill,
 } from '../../lib/adapters/cloudtrail-backfill.ts';
-import { ingestText } from '../shared/ingest.ts';
+import { ingestLookupEvents } from '../shared/ingest.ts';
 import { config, logger, metrics, store, tracer } from '../shared/runtime.ts';
 
 const cloudtrail = tracer.captureAWSv3Client(recordCalls(new CloudTrailClient({})));
@@ -53,7 +53,7 @@ export const handler = middy(async (event: unknown, context: Context) => {
     window,
     nextToken: parsed.data.nextToken,
     ingest: async (name, text) => {
-      const r = await ingestText(store, name, text, { promptContent: config.WARDEN_PROMPT_CONTENT });
+      const r = await ingestLookupEvents(store, name, text, { promptContent: config.WARDEN_PROMPT_CONTENT });
       observations += r.observations;
       return r;
     },

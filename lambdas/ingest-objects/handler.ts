@@ -2,7 +2,9 @@
  * S3 object-created notifications (via SQS) -> read the object -> ingest pipeline -> table. One SQS message is one
  * unit of retry: a message whose object cannot be read now (throttling, network) is reported as a batch item failure
  * and redelivered (then parked in the DLQ); a message that can never be ingested is quarantined and acknowledged.
- * Bad records inside a file are quarantined by the pipeline, never failing the message.
+ * Bad records inside a file are quarantined by the pipeline, never failing the message: a poison record never sends
+ * its good neighbours to the DLQ. The object's AWS log path (`AWSLogs/<account>/<service>/<region>/`) bounds what it
+ * may report (lib/core/trust/delivery-scope.ts).
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -15,10 +17,14 @@ import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { recordCalls } from '../../lib/adapters/aws-calls.ts';
 import { learnFlowFormats, loadFlowFormats } from '../../lib/adapters/vpc-flow-formats.ts';
-import { ingestStream } from '../shared/ingest.ts';
+import { scopeForLogObject } from '../../lib/core/trust/delivery-scope.ts';
+import { ingestDelivery } from '../shared/ingest.ts';
 import { poisonMessage } from '../shared/quarantine.ts';
-import { config, logger, metrics, store, tracer } from '../shared/runtime.ts';
+import { config, events, logger, metrics, store, tracer } from '../shared/runtime.ts';
 import { parseS3Notification } from '../shared/s3-event.ts';
+import { readTrustConfig } from '../shared/trust.ts';
+
+const { trustedAccounts } = readTrustConfig();
 
 const s3 = tracer.captureAWSv3Client(recordCalls(new S3Client({})));
 const ec2 = tracer.captureAWSv3Client(recordCalls(new EC2Client({})));
@@ -54,9 +60,11 @@ async function onMessage(record: SQSRecord): Promise<void> {
       }
       throw err;
     }
-    const report = await ingestStream(store, name, body, {
+    const scope = scopeForLogObject(obj.bucket, obj.key, trustedAccounts);
+    const { report } = await ingestDelivery({ store, events }, { name, principal: name, scopes: [scope] }, body, {
       promptContent: config.WARDEN_PROMPT_CONTENT,
       vpcFormats: formats,
+      maxDecodedBytes: config.MAX_OBJECT_DECODED_BYTES,
     });
     logger.info('ingested object', { object: name, ...report });
     metrics.addMetric('Observations', MetricUnit.Count, report.observations);

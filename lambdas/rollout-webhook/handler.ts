@@ -8,7 +8,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
 import { handleReviewWebhook, reviewWebhookSchema } from '../../lib/rollout/worker.ts';
-import { approvalDeps, githubSecret } from '../shared/rollout-deps.ts';
+import { githubSecret, webhookDeps } from '../shared/rollout-deps.ts';
 import { logger } from '../shared/runtime.ts';
 
 export function validSignature(body: string, header: string | undefined, secret: string): boolean {
@@ -33,7 +33,7 @@ async function run(event: LambdaFunctionURLEvent): Promise<LambdaFunctionURLResu
   }
   const parsed = reviewWebhookSchema.safeParse(payload);
   if (!parsed.success) return { statusCode: 400, body: 'not a pull_request event' };
-  const outcome = await handleReviewWebhook(parsed.data, approvalDeps);
+  const outcome = await handleReviewWebhook(parsed.data, webhookDeps());
   logger.info('review webhook', { outcome });
   return { statusCode: 200, body: outcome };
 }

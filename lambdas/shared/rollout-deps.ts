@@ -19,6 +19,7 @@ import { SfnTaskTokens } from '../../lib/adapters/sfn-task-tokens.ts';
 import type { ReviewGate } from '../../lib/rollout/steps.ts';
 import { storeArtifactProvider } from '../../lib/rollout/store-provider.ts';
 import type { WorkerDeps } from '../../lib/rollout/worker.ts';
+import { memoSuccess } from './memo.ts';
 import { store, tracer } from './runtime.ts';
 
 const repo = z.string().regex(/^[^/]+\/[^/]+$/, 'owner/repo');
@@ -43,15 +44,21 @@ const eventBridge = tracer.captureAWSv3Client(recordCalls(new EventBridgeClient(
 const secrets = tracer.captureAWSv3Client(recordCalls(new SecretsManagerClient({})));
 const now = () => new Date().toISOString();
 
-/** `{ "token": "...", "webhookSecret": "..." }` in Secrets Manager. */
-let secretValue: Promise<{ token: string; webhookSecret: string }> | undefined;
+const readGithubSecret = memoSuccess(
+  (): Promise<{ token: string; webhookSecret: string }> =>
+    secrets
+      .send(new GetSecretValueCommand({ SecretId: env.WARDEN_GITHUB_SECRET_ARN }))
+      .then((r) =>
+        z.object({ token: z.string(), webhookSecret: z.string() }).parse(JSON.parse(r.SecretString ?? '{}')),
+      ),
+);
+
+/** `{ "token": "...", "webhookSecret": "..." }` in Secrets Manager; a failed read is retried on the next call. */
 export function githubSecret(): Promise<{ token: string; webhookSecret: string }> {
-  const arn = env.WARDEN_GITHUB_SECRET_ARN;
-  if (!arn) return Promise.reject(new Error('no GitHub secret configured (WARDEN_GITHUB_SECRET_ARN)'));
-  secretValue ??= secrets
-    .send(new GetSecretValueCommand({ SecretId: arn }))
-    .then((r) => z.object({ token: z.string(), webhookSecret: z.string() }).parse(JSON.parse(r.SecretString ?? '{}')));
-  return secretValue;
+  if (!env.WARDEN_GITHUB_SECRET_ARN) {
+    return Promise.reject(new Error('no GitHub secret configured (WARDEN_GITHUB_SECRET_ARN)'));
+  }
+  return readGithubSecret();
 }
 
 // In AWS a review is answered by the webhook or the approval callback, never awaited inside a Lambda.
@@ -73,6 +80,12 @@ async function pullRequestsOn(r: string): Promise<GitHubPullRequests> {
 /** What the approval callback needs: the store and the task tokens. */
 export const approvalDeps = { store, tokens, now };
 
+/** What the review webhook needs: the approval deps and the IAM repository whose pull requests it answers. */
+export function webhookDeps(): typeof approvalDeps & { iamRepository: string } {
+  if (!env.WARDEN_IAM_REPO) throw new Error('no IAM repository configured (WARDEN_IAM_REPO)');
+  return { ...approvalDeps, iamRepository: env.WARDEN_IAM_REPO };
+}
+
 export async function workerDeps(): Promise<WorkerDeps> {
   const bucket = env.WARDEN_PROPOSALS_BUCKET;
   const history = new AppliedHistory(store, now);
@@ -91,5 +104,6 @@ export async function workerDeps(): Promise<WorkerDeps> {
     events: new EventBridgeSink({ busName: env.WARDEN_BUS_NAME, client: eventBridge }),
     now,
     tokens,
+    ...(env.WARDEN_IAM_REPO ? { iamRepository: env.WARDEN_IAM_REPO } : {}),
   };
 }

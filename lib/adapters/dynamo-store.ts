@@ -17,6 +17,7 @@ import { registryDeltas } from '../core/store/registry.ts';
 import type {
   AggregateQuery,
   AggregateRow,
+  AuditAnchorLog,
   Doc,
   QuarantineRow,
   Store,
@@ -52,10 +53,13 @@ export interface DynamoStoreOptions {
   now?: () => Date;
   /** Called on close (e.g. to stop the embedded endpoint). */
   onClose?: () => Promise<void>;
+  /** Where the audit chain kept in this table is anchored (see Store.auditAnchors). */
+  auditAnchors?: AuditAnchorLog;
 }
 
 export class DynamoStore implements Store {
   readonly description: string;
+  readonly auditAnchors?: AuditAnchorLog;
   private readonly raw: DynamoDBClient;
   private readonly ctx: DynamoContext;
   private ready: Promise<void> | undefined;
@@ -76,6 +80,7 @@ export class DynamoStore implements Store {
       concurrency: opts.concurrency ?? 16,
     };
     this.description = opts.description ?? `dynamodb://${opts.tableName}`;
+    if (opts.auditAnchors) this.auditAnchors = opts.auditAnchors;
   }
 
   /** The SDK client (tests add fault-injection middleware to it). */

@@ -11,7 +11,8 @@
  * Each adapter is imported when chosen, so opening the default store loads neither the AWS SDK nor dynalite.
  */
 import { join, resolve } from 'node:path';
-import type { Store } from '../ports.ts';
+import type { AuditAnchorLog, Store } from '../ports.ts';
+import { FileAnchorLog, MemoryAnchorLog } from './audit-anchors.ts';
 import { DEFAULT_TABLE_NAME } from './table-schema.ts';
 
 /** File name of the embedded database inside its directory. */
@@ -69,9 +70,11 @@ export async function openStore(spec?: string, opts: { cwd?: string } = {}): Pro
   const s = parseStoreSpec(spec || process.env.WARDEN_STORE || 'embedded', opts.cwd);
   if (s.kind === 'embedded') {
     const { SqliteStore } = await import('./sqlite-store.ts');
+    const path = s.path && join(s.path, EMBEDDED_DB_FILE);
     return new SqliteStore({
-      path: s.path && join(s.path, EMBEDDED_DB_FILE),
+      path,
       description: s.path ? `embedded:${s.path}` : 'embedded:memory',
+      auditAnchors: localAnchors(path),
     });
   }
   const { DynamoStore } = await import('./dynamo-store.ts');
@@ -83,6 +86,8 @@ export async function openStore(spec?: string, opts: { cwd?: string } = {}): Pro
       clientConfig: localClientConfig(ep.endpoint, 'us-east-1'),
       createTable: true,
       description: s.path ? `dynalite:${s.path}` : 'dynalite:memory',
+      // The audit chain's anchors live beside the database, outside the table (docs/audit.md).
+      auditAnchors: localAnchors(s.path),
       onClose: ep.close,
     });
     try {
@@ -100,8 +105,42 @@ export async function openStore(spec?: string, opts: { cwd?: string } = {}): Pro
     clientConfig: local ? localClientConfig(s.endpoint as string, region) : { region, endpoint: s.endpoint },
     createTable: s.create,
     description: `dynamodb://${s.table}${s.endpoint ? `?endpoint=${s.endpoint}` : ''}`,
+    ...(await anchorsFromEnv(region, s.endpoint)),
   });
   return store;
+}
+
+/**
+ * The anchor log of a local store: a file beside its database (outside the table, docs/audit.md), or in memory for
+ * an in-memory store.
+ */
+function localAnchors(path: string | undefined): AuditAnchorLog {
+  return path ? new FileAnchorLog(`${path}.anchors.ndjson`) : new MemoryAnchorLog();
+}
+
+/**
+ * The anchor log of a DynamoDB store, from WARDEN_AUDIT_ANCHOR: `s3://BUCKET[/PREFIX]` (the stack's anchor bucket)
+ * or `file:PATH`. Unset: the chain is verified without anchors, and `audit verify` says so.
+ */
+async function anchorsFromEnv(
+  region: string,
+  endpoint: string | undefined,
+): Promise<{ auditAnchors?: AuditAnchorLog }> {
+  const spec = process.env.WARDEN_AUDIT_ANCHOR;
+  if (!spec) return {};
+  if (spec.startsWith('file:')) return { auditAnchors: new FileAnchorLog(resolve(spec.slice('file:'.length))) };
+  const m = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(spec);
+  if (!m) throw new StoreSpecError(spec, 'WARDEN_AUDIT_ANCHOR must be s3://BUCKET[/PREFIX] or file:PATH');
+  const local = endpoint !== undefined && isLoopback(endpoint);
+  const [{ S3Client }, { S3AnchorLog }] = await Promise.all([
+    import('@aws-sdk/client-s3'),
+    import('./audit-anchors-s3.ts'),
+  ]);
+  const client = new S3Client({
+    ...(local ? localClientConfig(endpoint as string, region) : { region }),
+    forcePathStyle: local,
+  });
+  return { auditAnchors: new S3AnchorLog({ client, bucket: m[1]!, ...(m[2] ? { prefix: m[2] } : {}) }) };
 }
 
 /** Local endpoints accept any credentials; fixed ones keep the SDK from searching the machine for real ones. */

@@ -19,7 +19,7 @@ export class InputError extends Error {
 
 /** Why decoding stopped early; becomes a reject of the input. */
 export interface DecodeProblem {
-  reason: 'truncated-gzip' | 'corrupt-gzip' | 'read-error';
+  reason: 'truncated-gzip' | 'corrupt-gzip' | 'read-error' | 'decompressed-too-large';
   detail: string;
 }
 
@@ -34,17 +34,38 @@ export interface DecodedText {
 
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
 
+export interface DecodeOptions {
+  /** Stop after this many decompressed bytes (the HTTPS endpoint's cap); default: no absolute cap. */
+  maxDecodedBytes?: number;
+}
+
+/**
+ * Past this many decompressed bytes, a compression ratio above {@link MAX_GZIP_RATIO} stops the input: log files
+ * compress 5-30x, a gzip bomb about 1000x. Bounds the time a hostile object can cost where no absolute cap is set.
+ */
+export const RATIO_CHECK_AFTER_BYTES = 64 * 1024 * 1024;
+export const MAX_GZIP_RATIO = 200;
+
 /** Decodes a byte stream to text, gunzipping when it starts with the gzip magic bytes. */
-export function decodeBytes(source: AsyncIterable<Uint8Array>): DecodedText {
+export function decodeBytes(source: AsyncIterable<Uint8Array>, opts: DecodeOptions = {}): DecodedText {
   let problem: DecodeProblem | undefined;
   let read = 0;
   async function* counted(it: AsyncIterator<Uint8Array>, first: Uint8Array[]): AsyncGenerator<Uint8Array> {
-    for (const c of first) yield c;
-    while (true) {
-      const r = await it.next();
-      if (r.done) return;
-      read += r.value.length;
-      yield r.value;
+    let done = false;
+    try {
+      for (const c of first) yield c;
+      while (true) {
+        const r = await it.next();
+        if (r.done) {
+          done = true;
+          return;
+        }
+        read += r.value.length;
+        yield r.value;
+      }
+    } finally {
+      // Stopped early (a decompression cap): release the source (an S3 socket) now, not at garbage collection.
+      if (!done) await it.return?.();
     }
   }
   async function* text(): AsyncGenerator<string> {
@@ -81,7 +102,16 @@ export function decodeBytes(source: AsyncIterable<Uint8Array>): DecodedText {
         const src = Readable.from(bytes);
         src.on('error', (err) => gunzip.destroy(err));
         src.pipe(gunzip);
+        let decoded = 0;
         for await (const c of gunzip as AsyncIterable<Buffer>) {
+          decoded += c.length;
+          const over = decompressionOver(decoded, read, opts.maxDecodedBytes);
+          if (over) {
+            problem = { reason: 'decompressed-too-large', detail: over };
+            src.destroy();
+            gunzip.destroy();
+            break;
+          }
           const s = decoder.write(c as Buffer);
           if (s) yield s;
         }
@@ -100,6 +130,14 @@ export function decodeBytes(source: AsyncIterable<Uint8Array>): DecodedText {
     if (tail) yield tail;
   }
   return { chunks: text(), problem: () => problem, bytesRead: () => read };
+}
+
+/** Why decompression must stop here, or undefined. */
+function decompressionOver(decoded: number, compressed: number, max: number | undefined): string | undefined {
+  if (max !== undefined && decoded > max) return `decompressed size exceeds ${max} bytes`;
+  if (decoded > RATIO_CHECK_AFTER_BYTES && decoded > MAX_GZIP_RATIO * Math.max(compressed, 1))
+    return `compression ratio above ${MAX_GZIP_RATIO}:1 after ${decoded} bytes (a gzip bomb, not a log file)`;
+  return undefined;
 }
 
 export interface InputFile {

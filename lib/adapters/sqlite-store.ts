@@ -25,6 +25,7 @@ import {
 import type {
   AggregateQuery,
   AggregateRow,
+  AuditAnchorLog,
   Doc,
   FoldedStore,
   QuarantineRow,
@@ -57,11 +58,14 @@ export interface SqliteStoreOptions {
    * transaction rolls it back, as a killed process's uncommitted transaction is on reopening).
    */
   onStep?: (step: string) => void;
+  /** Where the audit chain kept in this database is anchored (see Store.auditAnchors). */
+  auditAnchors?: AuditAnchorLog;
 }
 
 export class SqliteStore implements Store, FoldedStore {
   readonly description: string;
   readonly evidenceCodec = 'brotli' as const;
+  readonly auditAnchors?: AuditAnchorLog;
   private readonly db: Database.Database;
   private readonly q: SqliteStatements;
   private readonly retentionDays: number;
@@ -82,6 +86,7 @@ export class SqliteStore implements Store, FoldedStore {
     this.db.function('merge_sums', { deterministic: true }, (a: unknown, b: unknown) => mergeSums(a, b));
     this.q = opts.onStep ? instrument(statements(this.db), opts.onStep) : statements(this.db);
     this.onStep = opts.onStep;
+    if (opts.auditAnchors) this.auditAnchors = opts.auditAnchors;
     this.description = opts.description ?? (opts.path ? `embedded:${opts.path}` : 'embedded:memory');
     this.retentionDays = opts.retentionDays ?? 400;
     this.quarantineDays = opts.quarantineDays ?? 90;

@@ -4,9 +4,10 @@
  * class baseline, and writes them with a provenance index. Used by `warden artifacts`, the rollout and the demo.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { loadIamCatalog } from '../adapters/iam-scope.ts';
 import { loadBaseline } from '../baselines/service.ts';
+import { isSafeFileName, safeFileName } from '../core/artifacts/file-name.ts';
 import { generateIamTightening } from '../core/artifacts/iam-policy.ts';
 import type { IamBodyContext } from '../core/artifacts/iam-pr.ts';
 import { iamArtifactFiles } from '../core/artifacts/iam-pr.ts';
@@ -206,6 +207,8 @@ export async function generateArtifacts(subject: string, opts: GenerateOptions):
     warnings.push(`${err.message}; no IAM tightening generated`);
   }
 
+  // Names come from subject names, which come from telemetry: every one is a single safe path segment.
+  for (const f of files) f.path = safeFileName(f.path);
   const index: ProvenanceIndex = {
     schema: 'warden.provenance/v1',
     subject,
@@ -227,14 +230,34 @@ export async function generateArtifacts(subject: string, opts: GenerateOptions):
   };
 }
 
+/** Raised when a file name would resolve outside the output directory (never for names from generateArtifacts). */
+export class UnsafeArtifactPathError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly file: string,
+  ) {
+    super(`refusing to write ${JSON.stringify(file)}: it does not resolve to a file directly under ${dir}`);
+    this.name = 'UnsafeArtifactPathError';
+  }
+}
+
+/** `dir/name`, checked to be a file directly under `dir` (a second guard behind safeFileName). */
+function fileUnder(dir: string, name: string): string {
+  const root = resolve(dir);
+  const p = resolve(root, name);
+  if (!isSafeFileName(name) || dirname(p) !== root) throw new UnsafeArtifactPathError(dir, name);
+  return p;
+}
+
 /** Writes the files and `provenance.json` under `dir`; returns the paths written. */
 export function writeArtifacts(dir: string, set: ArtifactSet): string[] {
+  const paths = set.files.map((f) => fileUnder(dir, f.path));
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
-  for (const f of set.files) {
-    writeFileSync(join(dir, f.path), f.content);
+  set.files.forEach((f, i) => {
+    writeFileSync(paths[i]!, f.content);
     written.push(join(dir, f.path));
-  }
+  });
   const idx = join(dir, 'provenance.json');
   writeFileSync(idx, `${JSON.stringify(set.index, null, 2)}\n`);
   written.push(idx);

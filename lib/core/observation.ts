@@ -90,6 +90,12 @@ export interface ParseResult {
   records: number;
 }
 
+/** Observations de-duplicated by id, first kept (a store may return an evidence row once per index it matched). */
+export function uniqueById(observations: Observation[]): Observation[] {
+  const seen = new Set<string>();
+  return observations.filter((o) => (seen.has(o.id) ? false : (seen.add(o.id), true)));
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Subject ids
 

@@ -9,11 +9,11 @@ import { join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { EventLogSink } from '../adapters/event-log.ts';
 import { openStore } from '../adapters/open-store.ts';
+import { reportDrift } from '../app/report-drift.ts';
 import { generateArtifacts, writeArtifacts } from '../artifacts/service.ts';
 import { auditInput, verifyAuditTrail } from '../audit/service.ts';
 import { refreshAll } from '../baselines/service.ts';
 import type { DriftObject } from '../core/drift/types.ts';
-import { runDrift } from '../drift/service.ts';
 import { ingestPaths } from '../ingest/pipeline.ts';
 import type { Store } from '../ports.ts';
 import { runReconcile, runTrack, saveTrailConfig } from '../reconcile/service.ts';
@@ -229,7 +229,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       };
     });
 
-    const drift = await step(timings, 'drift', log, () => runDrift(store, { now, sinceMs: driftSinceMs, sink }));
+    const drift = await step(timings, 'drift', log, () =>
+      reportDrift({ store, events: sink }, { now, sinceMs: driftSinceMs }),
+    );
     const risky = drift.items.filter((d: DriftObject) => d.classification === 'risky');
 
     const incident = await step(timings, 'audit', log, async () => {

@@ -8,7 +8,7 @@
  * - `Backfill`: up to 90 days of management events from CloudTrail LookupEvents, invoked on demand.
  * Bad records never fail a batch: the pipeline quarantines them in the table with their reason.
  */
-import { CfnOutput, type CfnResource, Duration, Stack } from 'aws-cdk-lib';
+import { CfnOutput, type CfnResource, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -20,7 +20,7 @@ import { Construct, type IDependable } from 'constructs';
 import { bucketBase, LogBucket } from './buckets.ts';
 import { WardenFunction } from './function.ts';
 import { acknowledge, acknowledgeBucketRead, acknowledgeNotificationsHandler } from './nag.ts';
-import { BUCKET_SOURCES, type BucketSource, type BucketWatch } from './props.ts';
+import { BUCKET_SOURCES, type BucketSource, type BucketWatch, type IngestPrincipal } from './props.ts';
 import { QueueWithDlq } from './queue.ts';
 
 export interface IngestionProps {
@@ -34,6 +34,12 @@ export interface IngestionProps {
   bedrockInvocationLogGroupName?: string;
   /** Environment every Warden function gets (table name, policies). */
   environment: Record<string, string>;
+  /** HTTPS ingest principals and their scopes (lambdas/shared/trust.ts). */
+  ingestPrincipals?: IngestPrincipal[];
+  /** Clusters whose node-agent roles the HTTPS function reads from EKS (Pod Identity, IRSA). */
+  clusterNames?: string[];
+  trustedAccounts?: string[];
+  ingestQuotaPerHour?: number;
 }
 
 /** Construct IDs of the functions (stable: they are part of the deployed contract). */
@@ -55,7 +61,10 @@ export class Ingestion extends Construct {
 
   constructor(scope: Construct, id: string, props: IngestionProps) {
     super(scope, id);
-    const env = props.environment;
+    const env = {
+      ...props.environment,
+      ...(props.trustedAccounts?.length ? { WARDEN_TRUSTED_ACCOUNTS: props.trustedAccounts.join(',') } : {}),
+    };
     const common = { retentionDays: props.retentionDays, environment: env };
 
     this.ingestObjects = new WardenFunction(this, 'IngestObjects', {
@@ -76,8 +85,14 @@ export class Ingestion extends Construct {
       name: 'ingest-http',
       description: 'Warden: ingest node-agent batches and Bedrock Agent traces (IAM-authenticated HTTPS)',
       timeout: Duration.seconds(30),
-      environment: { ...env, MAX_PAYLOAD_BYTES: String(props.maxPayloadBytes) },
+      environment: {
+        ...env,
+        MAX_PAYLOAD_BYTES: String(props.maxPayloadBytes),
+        WARDEN_INGEST_PRINCIPALS: JSON.stringify(props.ingestPrincipals ?? []),
+        ...(props.ingestQuotaPerHour ? { WARDEN_INGEST_QUOTA_PER_HOUR: String(props.ingestQuotaPerHour) } : {}),
+      },
     });
+    if (props.clusterNames?.length) this.grantNodeAgentRoleReads(props.clusterNames);
     this.backfill = new WardenFunction(this, 'Backfill', {
       ...common,
       name: 'backfill',
@@ -213,6 +228,33 @@ export class Ingestion extends Construct {
         filterPattern: logs.FilterPattern.allEvents(),
       });
     }
+  }
+
+  /**
+   * The HTTPS function binds node-agent roles to clusters by reading each cluster's Pod Identity associations and
+   * the IAM roles whose trust policy names the cluster's OIDC issuer (lib/adapters/ingest-principals.ts).
+   */
+  private grantNodeAgentRoleReads(clusters: string[]): void {
+    const stack = Stack.of(this);
+    const cluster = (name: string) => stack.formatArn({ service: 'eks', resource: 'cluster', resourceName: name });
+    const association = (name: string) =>
+      stack.formatArn({ service: 'eks', resource: 'podidentityassociation', resourceName: `${name}/*` });
+    this.ingestHttp.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['eks:DescribeCluster', 'eks:ListPodIdentityAssociations', 'eks:DescribePodIdentityAssociation'],
+        resources: clusters.flatMap((c) => [cluster(c), association(c)]),
+      }),
+    );
+    // ListRoles has no resource-level permissions.
+    this.ingestHttp.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['iam:ListRoles'], resources: ['*'] }));
+    const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+    const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+    for (const c of clusters)
+      acknowledge(
+        this.ingestHttp,
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:eks:${region}:${account}:podidentityassociation/${c}/*]`,
+        "The node agent's Pod Identity association of this cluster is looked up among the cluster's associations.",
+      );
   }
 }
 

@@ -1,8 +1,8 @@
 /**
  * `Operations`: what the engineer running Warden watches (docs/operations.md).
- * - `Failures`: the dead-letter queue of every EventBridge rule target and every asynchronous Lambda invocation
- *   (schedules, drift on ingest, the CloudWatch Logs subscription): an event that could not be delivered, or whose
- *   invocation failed after its retries, parks here for 14 days instead of vanishing.
+ * - `Failures`: the dead-letter queue of every EventBridge rule target (schedules, drift on ingest, the CloudTrail
+ *   rule): an event that could not be delivered after its retries parks here for 14 days instead of vanishing.
+ *   Failed asynchronous invocations have their own queue (`AsyncFailures`, lib/infra/async-failures.ts).
  * - Alarms: messages in any DLQ; errors and sustained throttling of every function; the ingest quarantine rate; the
  *   age of the last successful drift run. Each notifies the optional SNS topic (`alarmTopicArn`) on alarm and on OK.
  * - A dashboard with ingest volume, quarantine, drift, Lambda health and DLQ depth.
@@ -13,14 +13,13 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { WardenFunction } from './function.ts';
 import { acknowledge } from './nag.ts';
 
-/** Retries and event age for rule targets and async invocations: a transient failure is retried for hours. */
+/** Retries and event age for rule targets: a transient failure is retried for hours. */
 const RETRY_ATTEMPTS = 4;
 const MAX_EVENT_AGE = Duration.hours(6);
 /** Quarantined share of ingested records (percent, per hour) above which a source has likely changed format. */
@@ -54,11 +53,7 @@ export class Operations extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    acknowledge(
-      this.failures,
-      'AwsSolutions-SQS3',
-      'This queue is itself the dead-letter queue of the rule targets and asynchronous invocations.',
-    );
+    acknowledge(this.failures, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the rule targets.');
     if (props.alarmTopicArn) this.topic = sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn);
   }
 
@@ -78,15 +73,6 @@ export class Operations extends Construct {
       deadLetterQueue: this.failures,
       retryAttempts: RETRY_ATTEMPTS,
       maxEventAge: MAX_EVENT_AGE,
-    });
-  }
-
-  /** Asynchronous invocations of `fn` (EventBridge, CloudWatch Logs): retried, then recorded in `Failures`. */
-  asyncInvocations(fn: WardenFunction): void {
-    fn.fn.configureAsyncInvoke({
-      retryAttempts: 2,
-      maxEventAge: MAX_EVENT_AGE,
-      onFailure: new destinations.SqsDestination(this.failures),
     });
   }
 

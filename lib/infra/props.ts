@@ -31,6 +31,18 @@ export interface WardenProps {
   maxPayloadBytes?: number;
   /** Keep the table, key and created buckets when the stack is deleted. Default true (evidence outlives a stack). */
   retainData?: boolean;
+  /** Object Lock mode of the audit anchor bucket: `governance` (default) or `compliance` (not even root can delete). */
+  auditAnchorMode?: 'governance' | 'compliance';
+  /**
+   * HTTPS ingest principals and what each may report (docs/architecture.md, "Trust model"), e.g.
+   * `[{ principal: 'arn:aws:iam::111122223333:role/warden-node-agent', sources: ['node-agent'], clusters: ['prod'] }]`.
+   * Node-agent roles of `clusterNames` are also read from EKS (Pod Identity, IRSA).
+   */
+  ingestPrincipals?: IngestPrincipal[];
+  /** Accounts whose log deliveries are accepted; default: each delivery's own account (its AWSLogs path). */
+  trustedAccounts?: string[];
+  /** Observations one HTTPS caller may deliver per hour. Default 500000. */
+  ingestQuotaPerHour?: number;
   /**
    * GitHub for the rollout state machine (which is always deployed). With `iamRepository` IAM tightenings go as pull
    * requests there (answered by the review webhook); without it they are proposed in the proposals bucket and wait
@@ -48,6 +60,16 @@ export interface RolloutGitHub {
   gitOpsRepository?: string;
   githubSecretArn?: string;
   githubApiUrl?: string;
+}
+
+/** An HTTPS ingest principal's scope (lib/core/trust/ingest-scope.ts). */
+export interface IngestPrincipal {
+  principal: string;
+  sources: ('node-agent' | 'bedrock-trace')[];
+  clusters?: string[];
+  namespaces?: string[];
+  accounts?: string[];
+  regions?: string[];
 }
 
 export const DEFAULTS = {
@@ -80,6 +102,26 @@ const contextSchema = z
       .max(6 * 1024 * 1024)
       .default(DEFAULTS.maxPayloadBytes),
     retainData: z.union([z.boolean(), z.enum(['true', 'false']).transform((s) => s === 'true')]).default(true),
+    auditAnchorMode: z.enum(['governance', 'compliance']).optional(),
+    ingestPrincipals: z
+      .array(
+        z
+          .object({
+            principal: z.string().startsWith('arn:'),
+            sources: z.array(z.enum(['node-agent', 'bedrock-trace'])).min(1),
+            clusters: z.array(z.string().min(1)).min(1).optional(),
+            namespaces: z.array(z.string().min(1)).min(1).optional(),
+            accounts: z
+              .array(z.string().regex(/^\d{12}$/))
+              .min(1)
+              .optional(),
+            regions: z.array(z.string().min(1)).min(1).optional(),
+          })
+          .strict(),
+      )
+      .optional(),
+    trustedAccounts: z.array(z.string().regex(/^\d{12}$/)).optional(),
+    ingestQuotaPerHour: z.coerce.number().int().positive().optional(),
     rollout: z
       .object({
         iamRepository: z
@@ -102,6 +144,16 @@ const contextSchema = z
   })
   .strict();
 
+/** Props without a default: absent unless configured. */
+type OptionalProp =
+  | 'bedrockInvocationLogGroupName'
+  | 'rollout'
+  | 'auditAnchorMode'
+  | 'ingestPrincipals'
+  | 'trustedAccounts'
+  | 'ingestQuotaPerHour'
+  | 'alarmTopicArn';
+
 /** Context keys, all prefixed `warden:` (e.g. `-c warden:retentionDays=90`). */
 export const CONTEXT_KEYS = [
   'clusterNames',
@@ -111,11 +163,13 @@ export const CONTEXT_KEYS = [
   'bedrockInvocationLogGroupName',
   'maxPayloadBytes',
   'retainData',
+  'auditAnchorMode',
+  'ingestPrincipals',
+  'trustedAccounts',
+  'ingestQuotaPerHour',
   'rollout',
   'alarmTopicArn',
 ] as const;
-
-type OptionalKey = 'bedrockInvocationLogGroupName' | 'rollout' | 'alarmTopicArn';
 
 /**
  * Reads WardenProps from CDK context via `get(key)`. Values given on the command line arrive as strings, so JSON
@@ -123,17 +177,24 @@ type OptionalKey = 'bedrockInvocationLogGroupName' | 'rollout' | 'alarmTopicArn'
  */
 export function propsFromContext(
   get: (key: string) => unknown,
-): Required<Omit<WardenProps, OptionalKey>> & Pick<WardenProps, OptionalKey> {
+): Required<Omit<WardenProps, OptionalProp>> & Pick<WardenProps, OptionalProp> {
   const raw: Record<string, unknown> = {};
   for (const k of CONTEXT_KEYS) {
     let v = get(`warden:${k}`);
     const text = v;
-    if (typeof text === 'string' && (k === 'clusterNames' || k === 'buckets' || k === 'rollout')) {
+    if (
+      typeof text === 'string' &&
+      (k === 'clusterNames' ||
+        k === 'buckets' ||
+        k === 'rollout' ||
+        k === 'ingestPrincipals' ||
+        k === 'trustedAccounts')
+    ) {
       try {
         v = JSON.parse(text);
       } catch {
         // A bare cluster name list: "a,b".
-        v = k === 'clusterNames' ? text.split(',').filter(Boolean) : text;
+        v = k === 'clusterNames' || k === 'trustedAccounts' ? text.split(',').filter(Boolean) : text;
       }
     }
     if (v !== undefined) raw[k] = v;

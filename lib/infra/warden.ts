@@ -10,6 +10,8 @@
 import { CfnOutput, Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
+import { AsyncFailures } from './async-failures.ts';
+import { AuditAnchor } from './audit-anchor.ts';
 import { Events } from './events.ts';
 import { type AddFunctionProps, WardenFunction } from './function.ts';
 import { Ingestion } from './ingestion.ts';
@@ -23,14 +25,18 @@ export class Warden extends Construct {
   readonly store: Store;
   readonly ingestion: Ingestion;
   readonly events: Events;
+  /** Where failed asynchronous invocations land after their retries (rule targets dead-letter to Failures). */
+  readonly asyncFailures: AsyncFailures;
   readonly reconcile: Reconcile;
+  /** The Object Lock bucket the audit chain is anchored in. */
+  readonly auditAnchor: AuditAnchor;
   /** Hourly baseline and inventory refresh (lambdas/baseline). */
   readonly baselines: WardenFunction;
   /** Hourly drift classification publishing "Warden Drift Detected" on the Warden bus (lambdas/drift). */
   readonly drift: WardenFunction;
   /** The rollout state machine (always; GitHub only changes how changes are reviewed). */
   readonly rollout: RolloutWorkflow;
-  /** Alarms, the dashboard, and the dead-letter queue of rule targets and asynchronous invocations. */
+  /** Alarms, the dashboard, and the dead-letter queue of rule targets (Failures). */
   readonly operations: Operations;
   readonly retentionDays: number;
   /** Environment every Warden function gets: where the table and bus are, and the content policy. */
@@ -61,6 +67,16 @@ export class Warden extends Construct {
       maxPayloadBytes: props.maxPayloadBytes ?? DEFAULTS.maxPayloadBytes,
       bedrockInvocationLogGroupName: props.bedrockInvocationLogGroupName,
       environment: this.environment,
+      ...(props.ingestPrincipals ? { ingestPrincipals: props.ingestPrincipals } : {}),
+      ...(props.clusterNames ? { clusterNames: props.clusterNames } : {}),
+      ...(props.trustedAccounts ? { trustedAccounts: props.trustedAccounts } : {}),
+      ...(props.ingestQuotaPerHour ? { ingestQuotaPerHour: props.ingestQuotaPerHour } : {}),
+    });
+    this.asyncFailures = new AsyncFailures(this, 'AsyncFailures');
+    this.auditAnchor = new AuditAnchor(this, 'AuditAnchor', {
+      retentionDays: this.retentionDays,
+      ...(props.auditAnchorMode ? { mode: props.auditAnchorMode } : {}),
+      ...(this.ingestion.accessLogs ? { accessLogs: this.ingestion.accessLogs } : {}),
     });
     this.events = new Events(this, 'Events', { cloudTrailTarget: ops.queueTarget(this.ingestion.cloudTrail.queue) });
     this.reconcile = new Reconcile(this, 'Reconcile', {
@@ -83,7 +99,6 @@ export class Warden extends Construct {
       timeout: Duration.minutes(10),
       memorySize: 1024,
       reservedConcurrentExecutions: 1,
-      environment: { WARDEN_EVENT_BUS: this.events.bus.eventBusName },
     });
     for (const [fid, f, what] of [
       ['BaselinesHourly', this.baselines, 'baseline refresh'],
@@ -123,9 +138,10 @@ export class Warden extends Construct {
       ...(ingest.ingestLogs ? { IngestLogs: ingest.ingestLogs } : {}),
       Reconcile: this.reconcile.task,
     });
-    // Invoked asynchronously (schedules, drift on ingest, the Logs subscription, on-demand backfill).
+    // Invoked asynchronously (schedules, drift on ingest, the Logs subscription, on-demand backfill): after its
+    // retries a failed invocation is kept in AsyncFailures (rule targets that cannot be reached go to Failures).
     for (const f of [this.baselines, this.drift, this.reconcile.task, ingest.backfill, ingest.ingestLogs]) {
-      if (f) ops.asyncInvocations(f);
+      if (f) this.asyncFailures.protect(f.fn);
     }
     ops.watch({
       functions: this.functions,
@@ -133,11 +149,13 @@ export class Warden extends Construct {
         Objects: ingest.objects.dlq,
         CloudTrail: ingest.cloudTrail.dlq,
         RolloutWorker: this.rollout.queue.dlq,
+        AsyncFailures: this.asyncFailures.queue,
       },
       drift: this.drift,
     });
     new CfnOutput(this, 'TableName', { value: this.store.table.tableName });
     new CfnOutput(this, 'BusName', { value: this.events.bus.eventBusName });
+    new CfnOutput(this, 'AuditAnchorBucket', { value: this.auditAnchor.bucket.bucketName });
   }
 
   /**
@@ -150,9 +168,16 @@ export class Warden extends Construct {
     const f = new WardenFunction(this, id, {
       retentionDays: this.retentionDays,
       ...fprops,
-      environment: { ...this.environment, WARDEN_BUS_NAME: this.events.bus.eventBusName, ...props.environment },
+      environment: {
+        ...this.environment,
+        WARDEN_BUS_NAME: this.events.bus.eventBusName,
+        WARDEN_AUDIT_ANCHOR_BUCKET: this.auditAnchor.bucket.bucketName,
+        ...props.environment,
+      },
     });
     this.store.grantData(f);
+    // Every capability function may append to the audit chain, so each anchors what it appends.
+    this.auditAnchor.grantAppend(f.fn);
     if (publishes) this.events.bus.grantPutEventsTo(f.fn);
     this.functions[id] = f;
     return f;

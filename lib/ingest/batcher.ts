@@ -58,6 +58,8 @@ export interface ParseOptions {
   rejectBatchSize?: number;
   /** Records larger than this (characters) are rejected as `record-too-large`; default the splitter's 5 MiB. */
   maxRecordChars?: number;
+  /** A gzip input stops (quarantined as `decompressed-too-large`, records before it kept) past this many bytes. */
+  maxDecodedBytes?: number;
 }
 
 export interface NamedStream {
@@ -67,6 +69,11 @@ export interface NamedStream {
   /** For a local file: its size, so a small one is read in one call instead of streamed. */
   fileSize?: number;
 }
+
+/** An observation refused by an {@link Admit}: quarantined with this reject, or skipped and counted. */
+export type AdmitVerdict = { quarantine: Omit<Reject, 'location'> } | { skip: string };
+/** Decides per observation whether the delivering principal may write it (lib/ingest/admission.ts). */
+export type Admit = (o: Observation) => AdmitVerdict | undefined;
 
 /** A batch ready for the store: observations with their segment numbers, and rejects. */
 export interface Batch {
@@ -100,6 +107,7 @@ export class Batcher {
   constructor(
     private readonly opts: ParseOptions,
     private readonly flush: (batch: Batch) => Promise<void>,
+    private readonly admit?: Admit,
   ) {
     this.batchSize = opts.batchSize ?? 10_000;
     this.segmentSize = opts.segmentSize ?? 5_000;
@@ -142,6 +150,14 @@ export class Batcher {
             await this.addReject({ ...bad, location: { file: input.name, line: item.line, record: item.record } });
             continue;
           }
+          const refused = this.admit?.(o);
+          if (refused && 'skip' in refused) c.skipped[refused.skip] = (c.skipped[refused.skip] ?? 0) + 1;
+          if (refused && 'quarantine' in refused)
+            await this.addReject({
+              ...refused.quarantine,
+              location: { file: input.name, line: item.line, record: item.record },
+            });
+          if (refused) continue;
           this.obs.push(o);
           this.segs.push(this.segment);
           this.segmentObs++;
@@ -155,7 +171,8 @@ export class Batcher {
       }
     };
     const whole = input.fileSize === undefined ? undefined : readSmallFileText(input.name, input.fileSize);
-    const text = whole === undefined ? decodeBytes(input.stream) : undefined;
+    const text =
+      whole === undefined ? decodeBytes(input.stream, { maxDecodedBytes: this.opts.maxDecodedBytes }) : undefined;
     if (text) {
       for await (const chunk of text.chunks) {
         await handle(splitter.push(chunk));

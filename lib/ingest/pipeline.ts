@@ -18,10 +18,10 @@
 import { expandInputs, fileBytes } from '../adapters/read-input.ts';
 import { createIdentityResolver, type IdentityMaps } from '../core/identity/resolver.ts';
 import type { FoldedStore, Store, WriteReport } from '../ports.ts';
-import { type Batch, Batcher, type NamedStream, type ParseCounts, type ParseOptions } from './batcher.ts';
+import { type Admit, type Batch, Batcher, type NamedStream, type ParseCounts, type ParseOptions } from './batcher.ts';
 import { emptyReport, type IngestReport } from './report.ts';
 
-export type { NamedStream, SourceChoice } from './batcher.ts';
+export type { Admit, AdmitVerdict, NamedStream, SourceChoice } from './batcher.ts';
 export { SOURCE_CHOICES } from './batcher.ts';
 export type { IngestReport } from './report.ts';
 
@@ -38,6 +38,12 @@ export interface IngestOptions extends ParseOptions {
   maxInFlight?: number;
   /** Parse workers for `ingestPaths` into a store that applies folded batches; 0 = parse here. Default: auto. */
   workers?: number;
+  /**
+   * Decides per observation, before it is stored, whether the delivering principal may write it (lib/ingest/admission):
+   * a reject to quarantine instead, or a reason to count it in `skipped` without storing it (rate limits). A function
+   * cannot cross to parse workers, so `ingestPaths` with it parses in this thread.
+   */
+  admit?: Admit;
   /** Called after each chunk of input with the raw bytes consumed so far in this input. */
   onProgress?: (p: { input: string; bytes: number; records: number }) => void;
 }
@@ -108,8 +114,11 @@ export async function ingestStreams(
 ): Promise<IngestReport> {
   const report = emptyReport();
   const inFlight = new InFlight(Math.max(1, opts.maxInFlight ?? 2));
-  const batcher = new Batcher(opts, (b: Batch) =>
-    inFlight.add(store.write(b.observations, b.rejects, { segments: b.segments }).then((w) => addWrite(report, w))),
+  const batcher = new Batcher(
+    opts,
+    (b: Batch) =>
+      inFlight.add(store.write(b.observations, b.rejects, { segments: b.segments }).then((w) => addWrite(report, w))),
+    opts.admit,
   );
   for (const entry of inputs) {
     const input = typeof entry === 'function' ? entry() : entry;
@@ -137,7 +146,9 @@ export async function ingestPaths(
   const asked = opts.workers ?? (env ? Number(env) : undefined);
   const workers = asked ?? defaultWorkers(files.length, bytes >= PARALLEL_MIN_BYTES);
   // A custom resolver without its maps cannot be handed to a worker.
-  const portable = opts.identity === undefined || opts.identityMaps !== undefined;
+  // An admission hook is a function of this thread (it counts the caller's quota): it cannot cross to a worker,
+  // and a folded batch no longer holds the observations it would judge, so the files are parsed here.
+  const portable = (opts.identity === undefined || opts.identityMaps !== undefined) && opts.admit === undefined;
   const usable = workers > 0 && portable && 'writeFolded' in store;
   const worker = usable ? parseWorkerModule() : undefined;
   // Workers asked for by number must run: a build that left the worker out is a broken build, not a slow ingest.

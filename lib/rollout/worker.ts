@@ -25,6 +25,12 @@ export interface WorkerDeps extends RolloutDeps {
   tokens: TaskTokens;
   /** How an IAM tightening is reviewed: a pull request (GitHub) or a proposal in S3 awaiting approval. */
   iamReview: 'pull-request' | 'approval';
+  /**
+   * The repository (`owner/name`) the IAM pull requests are opened in (required with `pull-request` reviews).
+   * Pending reviews are keyed by it and the PR number, and a review webhook about any other repository is ignored:
+   * PR #7 of the GitOps repository never answers IAM review #7.
+   */
+  iamRepository?: string;
 }
 
 const REVIEW_KIND = 'rollout-review';
@@ -33,6 +39,13 @@ interface PendingReview {
   taskToken: string;
   input: ClassInput;
   results: IamReviewResult[];
+  /** Set once the task token was answered: a replayed delivery is acknowledged without a second answer. */
+  answeredAt?: string;
+}
+
+/** The key of a pending review: repository and pull request number (repository names are case-insensitive). */
+export function reviewKey(repository: string, number: number): string {
+  return `${repository.toLowerCase()}#${number}`;
 }
 
 /** Handles one worker queue message. Throws only on a malformed message (left to the queue's DLQ). */
@@ -51,8 +64,11 @@ export async function handleWorkerMessage(body: string, deps: WorkerDeps): Promi
         await awaitApprovals(msg.taskToken, ci, results, deps);
         return 'awaiting-review';
       }
+      const repository = deps.iamRepository;
+      if (!repository) throw new Error('pull-request reviews need the IAM repository (iamRepository)');
       const pending: PendingReview = { taskToken: msg.taskToken, input: ci, results };
-      for (const r of open) await deps.store.putDoc(REVIEW_KIND, 'global', String(r.pr!.number), pending);
+      for (const r of open)
+        await deps.store.putDoc(REVIEW_KIND, 'global', reviewKey(repository, r.pr!.number), pending);
       return 'awaiting-review';
     }
     await deps.tokens.succeed(msg.taskToken, (await runStep(msg.step, msg.input, deps)) ?? {});
@@ -75,21 +91,35 @@ export const reviewWebhookSchema = z.object({
     merged: z.boolean().optional(),
     merged_by: z.object({ login: z.string() }).nullish(),
   }),
+  /** Part of the signed payload: which repository the pull request belongs to. */
+  repository: z.object({ full_name: z.string().regex(/^[^/\s]+\/[^/\s]+$/) }),
 });
 
+export type ReviewOutcome = 'ignored' | 'recorded' | 'answered' | 'already-answered';
+
+/** Step Functions refuses a task token answered before (or expired): a replay after a crash, not a failure. */
+function tokenAlreadyUsed(err: unknown): boolean {
+  const name = (err as { name?: string }).name ?? '';
+  return name === 'TaskTimedOut' || name === 'InvalidToken' || name === 'TaskDoesNotExist';
+}
+
 /**
- * GitHub `pull_request` webhook: when a Warden IAM pull request is closed (merged or not), record the review and,
- * once every pull request of that task is reviewed, answer the task token so the rollout continues.
+ * GitHub `pull_request` webhook: when a Warden IAM pull request of the IAM repository is closed (merged or not),
+ * record the review and, once every pull request of that task is reviewed, answer the task token so the rollout
+ * continues. Idempotent: a replayed delivery finds the review answered and answers nothing again.
  */
 export async function handleReviewWebhook(
   payload: unknown,
-  deps: StoreDeps & { tokens: TaskTokens },
-): Promise<'ignored' | 'recorded' | 'answered'> {
+  deps: StoreDeps & { tokens: TaskTokens; iamRepository: string },
+): Promise<ReviewOutcome> {
   const ev = reviewWebhookSchema.parse(payload);
   if (ev.action !== 'closed') return 'ignored';
-  const doc = await deps.store.getDoc<PendingReview>(REVIEW_KIND, 'global', String(ev.pull_request.number));
+  if (ev.repository.full_name.toLowerCase() !== deps.iamRepository.toLowerCase()) return 'ignored';
+  const key = reviewKey(ev.repository.full_name, ev.pull_request.number);
+  const doc = await deps.store.getDoc<PendingReview>(REVIEW_KIND, 'global', key);
   if (!doc) return 'ignored';
   const pending = doc.body;
+  if (pending.answeredAt) return 'already-answered';
   const results = pending.results.map((r) =>
     r.pr?.number === ev.pull_request.number
       ? {
@@ -99,10 +129,20 @@ export async function handleReviewWebhook(
         }
       : r,
   );
-  const updated = { ...pending, results };
-  for (const r of results.filter((x) => x.pr))
-    await deps.store.putDoc(REVIEW_KIND, 'global', String(r.pr!.number), updated);
+  const save = async (p: PendingReview) => {
+    for (const r of p.results.filter((x) => x.pr))
+      await deps.store.putDoc(REVIEW_KIND, 'global', reviewKey(deps.iamRepository, r.pr!.number), p);
+  };
+  const updated: PendingReview = { ...pending, results };
+  await save(updated);
   if (results.some((r) => r.pr && r.merged === undefined)) return 'recorded';
-  await deps.tokens.succeed(pending.taskToken, await completeIamReview(pending.input, results, deps));
+  // Transitions are chained once per audit id, so a replay that gets this far records nothing twice.
+  const out = await completeIamReview(pending.input, results, deps);
+  try {
+    await deps.tokens.succeed(pending.taskToken, out);
+  } catch (err) {
+    if (!tokenAlreadyUsed(err)) throw err;
+  }
+  await save({ ...updated, answeredAt: deps.now() });
   return 'answered';
 }

@@ -13,7 +13,7 @@ import {
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestText } from '../../lambdas/shared/ingest.ts';
+import { ingestLookupEvents } from '../../lambdas/shared/ingest.ts';
 import { backfillWindow, runBackfill } from '../../lib/adapters/cloudtrail-backfill.ts';
 import { coverageClients, readCoverageInput } from '../../lib/adapters/coverage-readers.ts';
 import { DynamoStore } from '../../lib/adapters/dynamo-store.ts';
@@ -105,7 +105,7 @@ describe('backfill (LookupEvents mocked: moto does not implement it) into a tabl
         client,
         window,
         ingest: async (name, text) => {
-          const r = await ingestText(store, name, text, { promptContent: 'hash-only' });
+          const r = await ingestLookupEvents(store, name, text, { promptContent: 'hash-only' });
           stored += r.stored;
           return r;
         },

@@ -37,8 +37,9 @@ let sqs: SQSClient;
 let s3: S3Client;
 const handlers: Record<string, Handler> = {};
 
-/** A CloudTrail S3 data event record, as in a trail file. */
+/** A CloudTrail S3 data event record, as in a trail file (`i` in 0..59: the minute of its time). */
 function putObjectRecord(i: number, extra: Record<string, unknown> = {}) {
+  const two = String(i).padStart(2, '0');
   return {
     eventVersion: '1.10',
     userIdentity: {
@@ -47,7 +48,7 @@ function putObjectRecord(i: number, extra: Record<string, unknown> = {}) {
       accountId: ACCOUNT,
       sessionContext: { sessionIssuer: { type: 'Role', arn: `arn:aws:iam::${ACCOUNT}:role/support-agent` } },
     },
-    eventTime: `2026-11-20T10:0${i}:00Z`,
+    eventTime: `2026-11-20T10:${two}:00Z`,
     eventSource: 's3.amazonaws.com',
     eventName: 'PutObject',
     awsRegion: REGION,
@@ -55,7 +56,7 @@ function putObjectRecord(i: number, extra: Record<string, unknown> = {}) {
     userAgent: 'aws-sdk-js/3',
     requestParameters: { bucketName: 'export-bucket', key: `customers/part-${i}.csv` },
     requestID: `REQ${i}`,
-    eventID: `0000000${i}-aaaa-bbbb-cccc-dddddddddddd`,
+    eventID: `${String(i).padStart(8, '0')}-aaaa-bbbb-cccc-dddddddddddd`,
     readOnly: false,
     eventType: 'AwsApiCall',
     recipientAccountId: ACCOUNT,
@@ -94,13 +95,16 @@ beforeAll(async () => {
     POWERTOOLS_LOG_LEVEL: 'WARN',
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_TRACE_ENABLED: 'false',
+    WARDEN_INGEST_PRINCIPALS: JSON.stringify([
+      { principal: `arn:aws:iam::${ACCOUNT}:role/node-agent`, sources: ['node-agent'], clusters: ['prod'] },
+    ]),
   });
   // moto's CloudFormation may report no physical id for the custom bus; the drift task then publishes to the
   // default bus, which exists in every moto account (the bus-to-queue path is tested in test/integration/drift).
   try {
-    process.env.WARDEN_EVENT_BUS = stack.find('AWS::Events::EventBus', '/Events/Bus');
+    process.env.WARDEN_BUS_NAME = stack.find('AWS::Events::EventBus', '/Events/Bus');
   } catch {
-    process.env.WARDEN_EVENT_BUS = 'default';
+    process.env.WARDEN_BUS_NAME = 'default';
   }
   for (const name of ['IngestObjects', 'IngestEvents', 'IngestHttp', 'Baselines', 'Drift', 'Reconcile/Task'])
     handlers[name] = await loadHandler(bundleOf(synth, name));
@@ -205,6 +209,37 @@ describe('trail files: S3 notification -> SQS -> IngestObjects -> table', () => 
     expect(q[0]!.reason).toMatch(/eventTime/);
   });
 
+  it('a poison file (a number past 2^53, a body nested 5,000 deep) never sends its good records to the DLQ', async () => {
+    const bucket = stack.find('AWS::S3::Bucket', '/CloudtrailBucket/');
+    const poisonKey = key.replace('_a.json.gz', '_poison.json.gz');
+    // built as text: JSON.stringify itself cannot write 5,000 levels
+    const deep = `${'{"a":'.repeat(5000)}{"bucketName":"export-bucket","key":"x"}${'}'.repeat(5000)}`;
+    const records = [
+      putObjectRecord(7),
+      putObjectRecord(8, { requestParameters: 'DEEP' }),
+      putObjectRecord(9, { additionalEventData: { bytesTransferredIn: 1e20 } }),
+      putObjectRecord(10),
+    ];
+    const exportRow = async () =>
+      (await aggregates()).find((r) => r.key === 'api:s3:PutObject:arn:aws:s3:::export-bucket/*')!.count;
+    // the deep record's bucket is out of reach: stored, it counts under the unqualified key `api:s3:PutObject:*`
+    const putObjects = async () =>
+      (await aggregates()).filter((r) => r.key.startsWith('api:s3:PutObject:')).reduce((n, r) => n + r.count, 0);
+    const [before, allBefore] = [await exportRow(), await putObjects()];
+    const body = gzipSync(JSON.stringify({ Records: records }).replace('"DEEP"', deep));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: poisonKey, Body: body }));
+    const poll = await pollOnce(sqs, await queueUrl('/Objects/Queue'), handlers.IngestObjects!, 1);
+    // the message is done: no batch item failure, so nothing is retried into the DLQ
+    expect(poll).toEqual({ messages: 1, failures: [] });
+    const [after, allAfter] = [await exportRow(), await putObjects()];
+    const q = (await store.quarantine()).filter((x) => x.location.file === `s3://${bucket}/${poisonKey}`);
+    // both good records stored; each poison record stored (bounded) or quarantined with its reason, never lost
+    expect(after - before).toBeGreaterThanOrEqual(2);
+    expect(allAfter - allBefore + q.length).toBe(4);
+    // only the poison records (the 2nd and 3rd) may be quarantined
+    for (const x of q) expect([2, 3]).toContain(x.location.record);
+  });
+
   it('quarantines an SQS message that is not an S3 notification instead of retrying it forever', async () => {
     const { SendMessageCommand } = await import('@aws-sdk/client-sqs');
     const url = await queueUrl('/Objects/Queue');
@@ -232,15 +267,38 @@ describe('HTTPS ingest: IngestHttp (function URL payload)', () => {
     };
   }
 
-  it('ingests a posted batch and answers with the report', async () => {
-    const body = JSON.stringify(putObjectRecord(7, { eventName: 'GetObject', eventID: 'http-1' }));
-    const res = (await handlers.IngestHttp!(request(body), lambdaContext('http'))) as {
+  const nodeBatch = (cluster: string) =>
+    JSON.stringify({
+      schema: 'warden.node-agent/v1',
+      agent: { node: 'ip-10-0-3-17', cluster, version: '1.0.0' },
+      window: { start: '2026-11-20T10:00:00Z', end: '2026-11-20T10:01:00Z' },
+      records: [
+        {
+          type: 'exec',
+          path: '/usr/bin/python3',
+          attribution: { namespace: 'support', pod: 'support-agent-1', deployment: 'support-agent' },
+        },
+      ],
+    });
+
+  it('ingests a node-agent batch of its own cluster and answers with the report', async () => {
+    const res = (await handlers.IngestHttp!(request(nodeBatch('prod')), lambdaContext('http'))) as {
       statusCode: number;
       body: string;
     };
     expect(res.statusCode).toBe(200);
-    expect(JSON.parse(res.body)).toMatchObject({ observations: 1, quarantined: 0 });
-    expect((await aggregates()).map((r) => r.key)).toContain('api:s3:GetObject:arn:aws:s3:::export-bucket/*');
+    expect(JSON.parse(res.body)).toMatchObject({ observations: 1, quarantined: 0, admitted: 1 });
+    const rows = await store.aggregates('k8s:prod/support/support-agent');
+    expect(rows.map((r) => r.key)).toContain('exec:/usr/bin/python3');
+  });
+
+  it("quarantines another cluster's subjects and CloudTrail records posted by the node agent", async () => {
+    const ct = JSON.stringify(putObjectRecord(7, { eventName: 'GetObject', eventID: 'http-1' }));
+    for (const body of [nodeBatch('staging'), ct]) {
+      const res = (await handlers.IngestHttp!(request(body), lambdaContext('http'))) as { body: string };
+      expect(JSON.parse(res.body)).toMatchObject({ admitted: 0, refused: 1, stored: 0 });
+    }
+    expect((await aggregates()).map((r) => r.key)).not.toContain('api:s3:GetObject:arn:aws:s3:::export-bucket/*');
   });
 
   it('refuses a body over the payload limit with 413', async () => {
@@ -292,6 +350,7 @@ describe('scheduled tasks on what was ingested: Baselines, Reconcile, Drift (bun
         ],
       },
     });
+    // Minutes of CloudTrail: the unused grant is under test here, the history minimum in test/unit/reconcile.
     const rows = (await handlers['Reconcile/Task']!(
       { subjects: [SUBJECT], windowDays: 30, minHistoryDays: 0 },
       lambdaContext('reconcile'),

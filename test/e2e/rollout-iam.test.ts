@@ -555,7 +555,7 @@ describe('IAM proven against the recorded calls', () => {
       / sqs:(ReceiveMessage|ChangeMessageVisibility|GetQueueAttributes|GetQueueUrl|DeleteMessage)$/,
       'the SQS event source mapping polls as the function',
     ],
-    [/ sqs:SendMessage$/, 'the Lambda service delivers failed asynchronous invocations to the Failures queue'],
+    [/ sqs:SendMessage$/, 'the Lambda service delivers failed asynchronous invocations to the AsyncFailures queue'],
   ];
 
   it('every call of every function is allowed by its role; every unused grant has a reason', async () => {

@@ -3,13 +3,22 @@
  * sessionId or Bedrock requestId), built and chained on first request, printed as a timeline; for a rollout id, the
  * rollout's chained transitions, printed as a table.
  * `warden audit list [--type T]`: every chain record (seq, type, input, time).
- * `warden audit verify [--json]`: recomputes the hash chain; exits 5 (check failed) when an entry was altered or deleted.
+ * `warden audit verify [--json]`: recomputes the hash chain and checks it against its indexes and the anchor log;
+ * exits 5 (check failed) when an entry was altered, deleted, truncated, forged or re-hashed, or an index entry changed.
+ * `warden audit anchor`: anchors a chain built before its store had an anchor log.
  * `--input` takes every id Warden prints for an input: the ticket, session or request id itself, its audit id
  * (`audit:ZD-49173`, as in drift events), a drift id (`SUBJECT@TIME`), a rollout id or a rollout transition's audit id.
  */
 import type { Command } from 'commander';
 import { openStore, StoreSpecError } from '../../adapters/open-store.ts';
-import { auditInput, chainRecords, rolloutAuditRecords, verifyAuditTrail } from '../../audit/service.ts';
+import {
+  AuditIntegrityError,
+  adoptChain,
+  auditInput,
+  chainRecords,
+  rolloutAuditRecords,
+  verifyAuditTrail,
+} from '../../audit/service.ts';
 import { describeTransition } from '../../core/audit/rollout.ts';
 import { type ChainRecord, INPUT_TYPES, type InputType, type RolloutAuditEntry } from '../../core/audit/types.ts';
 import { auditEntryToOcsf } from '../../core/ocsf/audit-trail.ts';
@@ -29,6 +38,12 @@ async function withStore<T>(cmd: Command, f: (s: Store) => Promise<T>): Promise<
   } finally {
     await store.close();
   }
+}
+
+/** A chain that fails its integrity check is a negative verdict (exit 5), not a crash. */
+function integrity(err: unknown): never {
+  if (err instanceof AuditIntegrityError) throw checkFailed(err.message, err);
+  throw err;
 }
 
 function rolloutText(rolloutId: string, records: ChainRecord<RolloutAuditEntry>[]): string {
@@ -82,7 +97,7 @@ export function register(program: Command): void {
           show(value, () => rolloutText(rolloutId, transitions));
           return;
         }
-        const { record } = await auditInput(store, id.input, { searchMs: days * 86_400_000 });
+        const { record } = await auditInput(store, id.input, { searchMs: days * 86_400_000 }).catch(integrity);
         if (!record)
           throw inputError(
             `no observation in the last ${days} days mentions ${id.input}${id.input !== o.input ? ` (from ${o.input})` : ''} as a ticket, session or request id`,
@@ -129,19 +144,33 @@ export function register(program: Command): void {
     });
   audit
     .command('verify')
-    .description('verify the audit hash chain (exit 5 when an entry was altered or deleted)')
+    .description('verify the audit hash chain against its indexes and anchor log (exit 5 when tampered with)')
     .action(async function (this: Command) {
       await withStore(this, async (store) => {
         const v = await verifyAuditTrail(store);
+        const anchored = !v.anchor
+          ? `not anchored (${store.description} has no anchor log): deletion from the end of the chain and forged appends cannot be detected`
+          : 'time' in v.anchor
+            ? `anchored in ${v.anchor.log} at seq ${v.anchor.seq} (${v.anchor.time})`
+            : `anchor log ${v.anchor.log} is empty`;
         emit(this, v, () =>
           v.ok
-            ? `audit chain ok: ${v.records} entries, head seq ${v.headSeq}`
+            ? `audit chain ok: ${v.records} entries, head seq ${v.headSeq}; ${anchored}`
             : [
                 `audit chain FAILED: ${v.problems.length} problem(s)`,
                 ...v.problems.map((p) => `  seq ${p.seq}${p.auditId ? ` ${p.auditId}` : ''} ${p.problem}: ${p.detail}`),
               ].join('\n'),
         );
         if (!v.ok) throw checkFailed('audit chain verification failed');
+      });
+    });
+  audit
+    .command('anchor')
+    .description('anchor a chain built before its store had an anchor log (verifies it first; an operator decision)')
+    .action(async function (this: Command) {
+      await withStore(this, async (store) => {
+        const r = await adoptChain(store).catch(integrity);
+        emit(this, r, () => `anchored ${r.anchored} entries in ${store.auditAnchors?.description}`);
       });
     });
 }

@@ -1,10 +1,11 @@
 /**
  * `warden drift [--since 30d] [--fp-budget 1%] [--sessions] [--sink PATTERN ...] [--json] [--ocsf]
  * [--chart FILE] [--no-events]`: judges every agent session of the period against its agent's own benign sessions
- * (and classifies the window-level changes of the layers without sessions) into expected evolution vs risky drift, stores the items,
- * appends "Warden Drift Detected" events to the local event log (.warden/events.ndjson), and prints them with their
- * reasons and calibrated rates. `--json` prints the drift objects exactly as the event detail; with `--sessions` it
- * prints every judged session's verdict instead.
+ * (and classifies the window-level changes of the layers without sessions) into expected evolution vs risky drift,
+ * stores the items, chains the audit entry of each risky item's input, appends "Warden Drift Detected" events (with
+ * the audit chain head) to the local event log (.warden/events.ndjson), and prints them with their reasons and
+ * calibrated rates: the same use case as the drift Lambda (lib/app/report-drift.ts). `--json` prints the drift
+ * objects exactly as the event detail; with `--sessions` it prints every judged session's verdict instead.
  * `--ocsf` prints the risky items as OCSF Detection Findings (JSON, with or without --json) and, unless
  * --no-events, appends them to the event log too ("Warden OCSF Detection Finding").
  */
@@ -12,10 +13,10 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { EventLogSink } from '../../adapters/event-log.ts';
 import { openStore, StoreSpecError } from '../../adapters/open-store.ts';
+import { driftEventWithHead, reportDrift } from '../../app/report-drift.ts';
 import { renderChart } from '../../charts/render.ts';
 import { driftChartSpec, driftReport } from '../../core/drift/report.ts';
 import { driftFindings } from '../../core/ocsf/detection-finding.ts';
-import { runDrift } from '../../drift/service.ts';
 import { driftText, sessionVerdictJson } from '../../drift/text.ts';
 import { prepareOutputFile } from '../files.ts';
 import { CliError, emit, emitJson, globalOpts } from '../output.ts';
@@ -77,12 +78,14 @@ export function register(program: Command): void {
       });
       try {
         const sink = o.events ? new EventLogSink() : undefined;
-        const run = await runDrift(store, {
-          sinceMs,
-          ...(o.now ? { now: new Date(o.now).toISOString() } : {}),
-          ...(sink ? { sink } : {}),
-          options: { fpBudget, sinks: o.sink, notSinks: o.notSink },
-        });
+        const run = await reportDrift(
+          { store, ...(sink ? { events: sink } : {}) },
+          {
+            sinceMs,
+            ...(o.now ? { now: new Date(o.now).toISOString() } : {}),
+            options: { fpBudget, sinks: o.sink, notSinks: o.notSink },
+          },
+        );
         if (o.chart)
           await writeFile(
             o.chart,
@@ -97,8 +100,17 @@ export function register(program: Command): void {
           emitJson(findings);
           return;
         }
-        emit(this, o.sessions ? run.sessions.map(sessionVerdictJson) : run.items, () =>
-          driftText(run, { ...(o.sessions ? { sessions: true } : {}), ...(o.chart ? { chart: o.chart } : {}) }),
+        const details = run.items.map((d) => driftEventWithHead(d, run.auditHead).detail);
+        const unchained = run.chained.filter((c) => c.error);
+        emit(this, o.sessions ? run.sessions.map(sessionVerdictJson) : details, () =>
+          [
+            driftText(run, o.sessions ? { sessions: true } : {}),
+            ...(run.auditHead
+              ? [`audit chain head: seq ${run.auditHead.seq} hash ${run.auditHead.hash.slice(0, 16)} (in every event)`]
+              : []),
+            ...unchained.map((c) => `not chained: ${c.auditId}: ${c.error}`),
+            ...(o.chart ? [`chart: ${o.chart}`] : []),
+          ].join('\n'),
         );
       } finally {
         await store.close();

@@ -1,3 +1,4 @@
+export * from './anchor.ts';
 export * from './chain.ts';
 export * from './correlate.ts';
 export * from './hash.ts';

@@ -155,11 +155,37 @@ export interface ChainHead {
   hash: string;
 }
 
+export const VERIFY_PROBLEMS = [
+  'hash-mismatch',
+  'broken-link',
+  'missing-record',
+  'head-mismatch',
+  'index-mismatch',
+  'index-missing',
+  'duplicate-entry',
+  'truncated',
+  'anchor-mismatch',
+  'unanchored-record',
+  'anchor-log',
+] as const;
+export type VerifyProblemKind = (typeof VERIFY_PROBLEMS)[number];
+
 export interface VerifyProblem {
   seq: number;
   auditId?: string;
-  problem: 'hash-mismatch' | 'broken-link' | 'missing-record' | 'head-mismatch' | 'index-mismatch';
+  problem: VerifyProblemKind;
   detail: string;
+}
+
+/** A chain head written outside the table (lib/core/audit/anchor.ts). */
+export interface AuditAnchor {
+  seq: number;
+  hash: string;
+  auditId: string;
+  /** When it was anchored (ISO). */
+  time: string;
+  /** The chain record itself: an append interrupted after its anchor is completed from it. */
+  record: ChainRecord;
 }
 
 export interface VerifyResult {
@@ -167,4 +193,6 @@ export interface VerifyResult {
   records: number;
   headSeq: number;
   problems: VerifyProblem[];
+  /** Where the head is anchored, when the store has an anchor log (truncation is only detectable then). */
+  anchor?: { log: string; seq: number; hash: string; time: string } | { log: string; seq: 0 };
 }

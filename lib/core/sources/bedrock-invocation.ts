@@ -16,9 +16,22 @@ import { isCloudWatchPayload, parseCloudWatchRecord } from './cloudwatch.ts';
 import { inferenceParams } from './inference-params.ts';
 import { bodyText, contentAttrs, findTicket } from './redact.ts';
 import type { ParseContext, RecordInput, RecordResult, SourceParser } from './types.ts';
-import { hashId, isObject, normalizeTime, num, obj, parseJson, reject, schemaReason, typeName } from './util.ts';
+import {
+  boundedNum,
+  hashId,
+  isObject,
+  NUMERIC_BOUNDS,
+  type NumericCheck,
+  normalizeTime,
+  obj,
+  parseJson,
+  reject,
+  schemaReason,
+  typeName,
+} from './util.ts';
 
 const strOpt = z.string().nullish();
+const tokenCount = z.number().int().min(0).max(NUMERIC_BOUNDS.tokens).nullish();
 const logSchema = z
   .object({
     schemaType: z.literal('ModelInvocationLog'),
@@ -38,7 +51,7 @@ const logSchema = z
         inputBodyJson: z.unknown().optional(),
         inputBodyText: strOpt,
         inputBodyS3Path: strOpt,
-        inputTokenCount: z.number().nullish(),
+        inputTokenCount: tokenCount,
       })
       .passthrough()
       .nullish(),
@@ -48,7 +61,7 @@ const logSchema = z
         outputBodyJson: z.unknown().optional(),
         outputBodyText: strOpt,
         outputBodyS3Path: strOpt,
-        outputTokenCount: z.number().nullish(),
+        outputTokenCount: tokenCount,
       })
       .passthrough()
       .nullish(),
@@ -97,10 +110,25 @@ function parseLog(value: unknown, input: RecordInput, ctx: ParseContext): Record
     return fail('unsupported-schema-version', `schemaVersion ${log.schemaVersion.slice(0, 20)}`);
   const time = normalizeTime(log.timestamp);
   if (!time) return fail('invalid-time:timestamp', `unrecognized timestamp ${String(log.timestamp).slice(0, 60)}`);
-  return { observations: [toObservation(log, time, input, ctx)], rejects: [] };
+  const inTokens = log.input?.inputTokenCount ?? usage(log.output?.outputBodyJson, 'input');
+  const outTokens = log.output?.outputTokenCount ?? usage(log.output?.outputBodyJson, 'output');
+  for (const t of [inTokens, outTokens]) if (typeof t === 'object' && t && !t.ok) return fail(t.reason, t.detail);
+  const tokens = { input: tokenValue(inTokens), output: tokenValue(outTokens) };
+  return { observations: [toObservation(log, time, tokens, input, ctx)], rejects: [] };
 }
 
-function toObservation(log: InvocationLog, time: string, input: RecordInput, ctx: ParseContext): Observation {
+function tokenValue(t: number | NumericCheck | null | undefined): number | undefined {
+  if (t === null || t === undefined) return undefined;
+  return typeof t === 'number' ? t : t.ok ? t.value : undefined;
+}
+
+function toObservation(
+  log: InvocationLog,
+  time: string,
+  tokens: { input?: number; output?: number },
+  input: RecordInput,
+  ctx: ParseContext,
+): Observation {
   const arn = log.identity?.arn ?? undefined;
   const assumed = arn ? /^arn:([^:]+):sts::(\d+):assumed-role\/([^/]+)\/(.+)$/.exec(arn) : null;
   const roleArn = assumed ? `arn:${assumed[1]}:iam::${assumed[2]}:role/${assumed[3]}` : undefined;
@@ -136,10 +164,8 @@ function toObservation(log: InvocationLog, time: string, input: RecordInput, ctx
   if (log.inferenceRegion) attrs.inferenceRegion = log.inferenceRegion;
   if (log.accountId) attrs.accountId = log.accountId;
   if (log.errorCode) attrs.errorCode = log.errorCode;
-  const inTokens = log.input?.inputTokenCount ?? usage(log.output?.outputBodyJson, 'input');
-  const outTokens = log.output?.outputTokenCount ?? usage(log.output?.outputBodyJson, 'output');
-  if (inTokens !== undefined && inTokens !== null) attrs.inputTokens = inTokens;
-  if (outTokens !== undefined && outTokens !== null) attrs.outputTokens = outTokens;
+  if (tokens.input !== undefined) attrs.inputTokens = tokens.input;
+  if (tokens.output !== undefined) attrs.outputTokens = tokens.output;
   if (log.input?.inputContentType) attrs.inputContentType = log.input.inputContentType;
   if (log.input?.inputBodyS3Path) attrs.inputBodyS3Path = log.input.inputBodyS3Path;
   if (log.output?.outputBodyS3Path) attrs.outputBodyS3Path = log.output.outputBodyS3Path;
@@ -166,10 +192,13 @@ function toObservation(log: InvocationLog, time: string, input: RecordInput, ctx
 }
 
 /** Token usage from a response body when the log's own counts are absent (Converse `usage`, Anthropic `usage`). */
-function usage(body: unknown, which: 'input' | 'output'): number | undefined {
+function usage(body: unknown, which: 'input' | 'output'): NumericCheck | undefined {
   const u = obj(obj(body)?.usage);
   if (!u) return undefined;
-  return num(u[`${which}Tokens`]) ?? num(u[`${which}_tokens`]);
+  const field = u[`${which}Tokens`] !== undefined ? `${which}Tokens` : `${which}_tokens`;
+  const r = boundedNum(u[field], `output.outputBodyJson.usage.${field}`, NUMERIC_BOUNDS.tokens);
+  // A usage block of another shape (strings, nested objects) carries no count; only a number past the bound rejects.
+  return r.ok || r.reason.startsWith('out-of-range') ? r : undefined;
 }
 
 /**

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { type AttrValue, keys } from '../observation.ts';
 import { wrapperFields } from './bedrock-trace-schema.ts';
 import { type ParamValue, paramValues, responseBodyText } from './bedrock-trace-values.ts';
-import { isObject, str } from './util.ts';
+import { boundedJson, isObject, str } from './util.ts';
 
 const s = z.string().nullish();
 const params = z
@@ -105,7 +105,7 @@ export function emitReturnControl(rc: ReturnControlRecord, e: TraceEmitter): voi
     if (a?.httpMethod) attrs.verb = a.httpMethod;
     if (a?.apiPath) attrs.apiPath = a.apiPath;
     const params = paramValues(f?.parameters ?? a?.parameters, a?.requestBody);
-    e.call('tool', keys.tool(group, fn), undefined, { ...attrs, ...e.args(params) }, JSON.stringify(params));
+    e.call('tool', keys.tool(group, fn), undefined, { ...attrs, ...e.args(params) }, boundedJson(params));
   }
   for (const r of rc.sessionState?.returnControlInvocationResults ?? []) {
     const f = r.functionResult;

@@ -3,9 +3,11 @@
  * it uses are typed, everything else passes through.
  */
 import { z } from 'zod';
+import { NUMERIC_BOUNDS } from './util.ts';
 
 const s = z.string().nullish();
 const when = z.union([z.string(), z.number()]).nullish();
+const tokenCount = z.number().int().min(0).max(NUMERIC_BOUNDS.tokens).nullish();
 
 /** The fields a logging wrapper or the stream event puts beside a trace part (also on RETURN_CONTROL records). */
 export const wrapperFields = {
@@ -25,10 +27,7 @@ export const modelOut = z
     traceId: s,
     metadata: z
       .object({
-        usage: z
-          .object({ inputTokens: z.number().nullish(), outputTokens: z.number().nullish() })
-          .passthrough()
-          .nullish(),
+        usage: z.object({ inputTokens: tokenCount, outputTokens: tokenCount }).passthrough().nullish(),
       })
       .passthrough()
       .nullish(),

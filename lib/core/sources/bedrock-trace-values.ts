@@ -13,7 +13,7 @@
  */
 import type { AttrValue } from '../observation.ts';
 import type { ParseContext } from './types.ts';
-import { isObject, parseJson } from './util.ts';
+import { boundedJson, isObject, parseJson } from './util.ts';
 import {
   hashToken,
   MAX_TOKENIZED_CHARS,
@@ -63,7 +63,7 @@ function asText(value: unknown): { text: string; leaves?: string[] } {
     }
     return { text: value };
   }
-  if (typeof value === 'object' && value !== null) return { text: JSON.stringify(value), leaves: jsonLeaves(value) };
+  if (typeof value === 'object' && value !== null) return { text: boundedJson(value), leaves: jsonLeaves(value) };
   return { text: value === undefined || value === null ? '' : String(value) };
 }
 

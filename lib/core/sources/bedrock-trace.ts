@@ -60,7 +60,19 @@ import { isCloudWatchPayload, parseCloudWatchRecord } from './cloudwatch.ts';
 import { inferenceParams } from './inference-params.ts';
 import { contentAttrs, findTicket } from './redact.ts';
 import type { FileParser, ParseContext, RecordInput, RecordResult, SourceParser } from './types.ts';
-import { hashId, isObject, normalizeTime, num, obj, parseJson, reject, schemaReason, str, typeName } from './util.ts';
+import {
+  boundedJson,
+  hashId,
+  isObject,
+  normalizeTime,
+  num,
+  obj,
+  parseJson,
+  reject,
+  schemaReason,
+  str,
+  typeName,
+} from './util.ts';
 
 /** Bounds the per-file state (sessions and trace ids remembered). */
 const MAX_STATE = 50_000;
@@ -184,6 +196,7 @@ class PartReader {
   private readonly subject: string;
   private readonly baseCorrelation: Correlation = {};
   private readonly idBase: string;
+  private readonly accountId: string | undefined;
 
   constructor(
     private readonly part: TracePart,
@@ -194,8 +207,10 @@ class PartReader {
   ) {
     this.idBase = hashId('bedrock-trace', input.text);
     const aliasArn = part.agentAliasArn ?? part.callerChain?.find((c) => c.agentAliasArn)?.agentAliasArn ?? undefined;
-    const region =
-      (aliasArn ? /^arn:[^:]+:bedrock:([^:]+):/.exec(aliasArn)?.[1] : undefined) ?? part.region ?? ctx.defaultRegion;
+    const arn = aliasArn ? /^arn:[^:]+:bedrock:([^:]+):(\d{12}):/.exec(aliasArn) : null;
+    const region = arn?.[1] ?? part.region ?? ctx.defaultRegion;
+    // The account the agent lives in, for the ingest scope check (lib/core/trust).
+    if (arn) this.accountId = arn[2];
     const ref: BedrockAgentRef = {};
     if (part.agentId) ref.agentId = part.agentId;
     if (part.agentAliasId) ref.agentAliasId = part.agentAliasId;
@@ -280,7 +295,7 @@ class PartReader {
       const params = ag.parameters ?? ag.requestBody;
       Object.assign(attrs, contentAttrs('parameters', params, this.ctx));
       Object.assign(attrs, argumentAttrs(paramValues(ag.parameters, ag.requestBody), this.ctx, this.request()));
-      ticketText = JSON.stringify(params ?? '');
+      ticketText = boundedJson(params ?? '');
     } else if (kb?.knowledgeBaseId) {
       key = keys.kb(kb.knowledgeBaseId);
       kind = 'kb';
@@ -293,7 +308,7 @@ class PartReader {
       if (co.agentCollaboratorName) attrs.collaboratorName = co.agentCollaboratorName;
       Object.assign(attrs, contentAttrs('input', co.input, this.ctx));
       Object.assign(attrs, argumentAttrs([{ name: 'input', value: co.input }], this.ctx, this.request()));
-      ticketText = JSON.stringify(co.input ?? '');
+      ticketText = boundedJson(co.input ?? '');
     } else if (ci) {
       key = keys.tool('code-interpreter', 'execute');
       Object.assign(attrs, contentAttrs('code', ci.code, this.ctx));
@@ -422,7 +437,7 @@ class PartReader {
     const correlation: Correlation = { ...this.baseCorrelation };
     if (traceId) {
       correlation.traceId = traceId;
-      const step = /-(\d+)$/.exec(traceId);
+      const step = /-(\d{1,9})$/.exec(traceId);
       if (step) attrs.traceStep = Number(step[1]);
     }
     if (ticket) correlation.ticket = ticket;
@@ -430,6 +445,7 @@ class PartReader {
     if (this.part.agentAliasId) attrs.agentAliasId = this.part.agentAliasId;
     if (this.part.agentVersion) attrs.agentVersion = this.part.agentVersion;
     if (this.part.collaboratorName) attrs.collaboratorName ??= this.part.collaboratorName;
+    if (this.accountId) attrs.accountId = this.accountId;
     const obs: Observation = {
       v: 1,
       id: `${this.idBase}:${this.out.observations.length}`,

@@ -18,11 +18,13 @@ import type { BedrockAgentRef, PrincipalRef } from '../identity/types.ts';
 import { type AttrValue, type Correlation, keys, type Observation, subjectIds } from '../observation.ts';
 import type { ParseContext, RecordInput, RecordResult, SourceParser } from './types.ts';
 import {
+  boundedJson,
+  boundedNum,
   hashId,
   isObject,
   type JsonObject,
+  NUMERIC_BOUNDS,
   normalizeTime,
-  num,
   obj,
   parseJson,
   RecentStrings,
@@ -304,7 +306,17 @@ export function parseCloudTrailValue(value: unknown, input: RecordInput, ctx: Pa
       input,
       ctx,
     );
-  return { observations: [toObservation(ct, time, value, ctx)], rejects: [] };
+  const bytes: Record<string, number> = {};
+  const extra = ct.additionalEventData;
+  if (extra)
+    for (const f of ['bytesTransferredIn', 'bytesTransferredOut'] as const) {
+      const b = boundedNum(extra[f], `additionalEventData.${f}`, NUMERIC_BOUNDS.bytes);
+      if (!b.ok) {
+        // A digit string CloudTrail never writes is not a count; a number past the bound is a forged record.
+        if (b.reason.startsWith('out-of-range')) return fail(b.reason, b.detail, input, ctx);
+      } else if (b.value !== undefined) bytes[f] = b.value;
+    }
+  return { observations: [toObservation(ct, time, value, bytes, ctx)], rejects: [] };
 }
 
 function fail(reason: string, detail: string, input: RecordInput, ctx: ParseContext): RecordResult {
@@ -321,7 +333,13 @@ const recent = {
 };
 
 /** `value` is the record as given (envelope included): a record without eventID is identified by its hash. */
-function toObservation(ct: CloudTrailRecord, time: string, value: unknown, ctx: ParseContext): Observation {
+function toObservation(
+  ct: CloudTrailRecord,
+  time: string,
+  value: unknown,
+  bytes: Record<string, number>,
+  ctx: ParseContext,
+): Observation {
   const { service, action, eventSource, eventName } = serviceAndAction(ct.eventSource, ct.eventName);
   const region = ct.awsRegion ?? undefined;
   const account = ct.recipientAccountId ?? ct.userIdentity?.accountId ?? undefined;
@@ -385,13 +403,7 @@ function toObservation(ct: CloudTrailRecord, time: string, value: unknown, ctx: 
   if (ui?.type) attrs.identityType = ui.type;
   if (ct.vpcEndpointId) attrs.vpcEndpointId = ct.vpcEndpointId;
   if (resource !== '*') attrs.resource = recent.resource.share(resource);
-  const extra = ct.additionalEventData;
-  if (extra) {
-    const bytesIn = num(extra.bytesTransferredIn);
-    if (bytesIn !== undefined) attrs.bytesTransferredIn = bytesIn;
-    const bytesOut = num(extra.bytesTransferredOut);
-    if (bytesOut !== undefined) attrs.bytesTransferredOut = bytesOut;
-  }
+  Object.assign(attrs, bytes);
   const modelId = str(params.modelId);
   if (service === 'bedrock' && modelId) attrs.modelId = modelId;
   if (isDeployEvent(service, ct.eventName, action, readOnly)) attrs.deployEvent = true;
@@ -400,7 +412,7 @@ function toObservation(ct: CloudTrailRecord, time: string, value: unknown, ctx: 
     v: 1,
     // Hash of the parsed value, not of the text: the same record read through the splitter's fast path (which has
     // no raw text) or line by line gets the same id.
-    id: ct.eventID ? `cloudtrail:${ct.eventID}` : hashId('cloudtrail', JSON.stringify(value)),
+    id: ct.eventID ? `cloudtrail:${ct.eventID}` : hashId('cloudtrail', boundedJson(value)),
     time,
     source: 'cloudtrail',
     subject,

@@ -80,68 +80,80 @@ export function createRecordParser(ctx: ParseContext, source: SourceName | 'auto
     observations: [],
     rejects: [reject(s, 'no-parser', `no parser registered for source ${s}`, input, ctx.file)],
   });
-  return {
-    parse(input: RecordInput): RecordResult {
-      if (source !== 'auto') {
-        const p = registry.get(source);
-        if (!p) return noParser(source, input);
-        const fp = fileParser(source);
-        if (fp) return fp.parse(input);
-        if (input.value !== undefined && p.parseValue) return p.parseValue(input.value, input, ctx);
-        return p.parse(input, ctx);
-      }
-      let detected: SourceName | undefined;
-      let value: unknown;
-      let parsed = false;
-      if (input.value !== undefined) {
-        value = input.value;
+  const parse = (input: RecordInput): RecordResult => {
+    if (source !== 'auto') {
+      const p = registry.get(source);
+      if (!p) return noParser(source, input);
+      const fp = fileParser(source);
+      if (fp) return fp.parse(input);
+      if (input.value !== undefined && p.parseValue) return p.parseValue(input.value, input, ctx);
+      return p.parse(input, ctx);
+    }
+    let detected: SourceName | undefined;
+    let value: unknown;
+    let parsed = false;
+    if (input.value !== undefined) {
+      value = input.value;
+      parsed = true;
+      detected = detectValue(value) ?? configuredFlowPayload(value);
+    } else {
+      const t = input.text.trimStart();
+      if (t.startsWith('{') || t.startsWith('[') || t.startsWith('"')) {
+        const p = parseJson(t);
+        if (!p.ok) return { observations: [], rejects: [reject('unknown', 'invalid-json', p.error, input, ctx.file)] };
+        value = p.value;
         parsed = true;
         detected = detectValue(value) ?? configuredFlowPayload(value);
+        if (!detected && typeof value === 'string' && sawFlowLines) detected = 'vpc-flow';
       } else {
-        const t = input.text.trimStart();
-        if (t.startsWith('{') || t.startsWith('[') || t.startsWith('"')) {
-          const p = parseJson(t);
-          if (!p.ok)
-            return { observations: [], rejects: [reject('unknown', 'invalid-json', p.error, input, ctx.file)] };
-          value = p.value;
-          parsed = true;
-          detected = detectValue(value) ?? configuredFlowPayload(value);
-          if (!detected && typeof value === 'string' && sawFlowLines) detected = 'vpc-flow';
-        } else {
-          detected = detectLine(t) ?? (sawFlowLines || fitsConfiguredFlowFormat(t) ? 'vpc-flow' : undefined);
-        }
-        if (detected === 'vpc-flow' && !parsed) sawFlowLines = true;
+        detected = detectLine(t) ?? (sawFlowLines || fitsConfiguredFlowFormat(t) ? 'vpc-flow' : undefined);
       }
-      if (!detected && parsed && isCloudWatchPayload(value)) {
-        const d = decodeCloudWatchPayload(value);
-        const [reason, detail] = d.ok
-          ? ['unknown-source', 'CloudWatch payload whose log events match no known source']
-          : [d.reason, d.detail];
-        return { observations: [], rejects: [reject('unknown', reason, detail, input, ctx.file)] };
-      }
-      if (!detected) {
-        const kind = unsupportedKind(parsed ? value : input.text.trimStart());
+      if (detected === 'vpc-flow' && !parsed) sawFlowLines = true;
+    }
+    if (!detected && parsed && isCloudWatchPayload(value)) {
+      const d = decodeCloudWatchPayload(value);
+      const [reason, detail] = d.ok
+        ? ['unknown-source', 'CloudWatch payload whose log events match no known source']
+        : [d.reason, d.detail];
+      return { observations: [], rejects: [reject('unknown', reason, detail, input, ctx.file)] };
+    }
+    if (!detected) {
+      const kind = unsupportedKind(parsed ? value : input.text.trimStart());
+      return {
+        observations: [],
+        rejects: [
+          kind
+            ? reject(
+                'unknown',
+                `unsupported-source:${kind}`,
+                `${kind} records are not a Warden source`,
+                input,
+                ctx.file,
+              )
+            : reject('unknown', 'unknown-source', 'record matches no known source format', input, ctx.file),
+        ],
+      };
+    }
+    const p = registry.get(detected);
+    if (!p) return noParser(detected, input);
+    const fp = fileParser(detected);
+    if (fp) return fp.parse(input);
+    if (parsed && p.parseValue) return p.parseValue(value, input, ctx);
+    return p.parse(input, ctx);
+  };
+  return {
+    parse(input: RecordInput): RecordResult {
+      // Parsers never throw on data by contract; this keeps the contract when one fails to (a bug, or a shape no bound
+      // foresaw): the record is quarantined with the error and its batch-mates are still stored.
+      try {
+        return parse(input);
+      } catch (err) {
+        const detail = `parser failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
         return {
           observations: [],
-          rejects: [
-            kind
-              ? reject(
-                  'unknown',
-                  `unsupported-source:${kind}`,
-                  `${kind} records are not a Warden source`,
-                  input,
-                  ctx.file,
-                )
-              : reject('unknown', 'unknown-source', 'record matches no known source format', input, ctx.file),
-          ],
+          rejects: [reject(source === 'auto' ? 'unknown' : source, 'parser-error', detail, input, ctx.file)],
         };
       }
-      const p = registry.get(detected);
-      if (!p) return noParser(detected, input);
-      const fp = fileParser(detected);
-      if (fp) return fp.parse(input);
-      if (parsed && p.parseValue) return p.parseValue(value, input, ctx);
-      return p.parse(input, ctx);
     },
   };
 }

@@ -7,7 +7,7 @@
  *    records: [...] }`.
  * Records are already aggregated by the agent (`count`); each carries an `attribution` (cgroup -> container -> pod ->
  * Deployment, or a local watch name) from which the parser derives the subject:
- * `k8s:<cluster>/<ns>/<deployment>`, `local:<name>`, else `unattributed:<ns/pod | cgroup path | cgroup:id>`.
+ * `k8s:<cluster>/<ns>/<deployment>`, `local:<name>`, else `unattributed:<cluster>/<ns/pod | container:id | cgroup:path>`.
  *
  * Validation is per record: one malformed record becomes a reject and the rest of the batch still yields
  * observations. Only a batch whose envelope is unusable is rejected as a whole.
@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { type AttrValue, type Correlation, keys, type Layer, type Observation, type Reject } from '../observation.ts';
 import type { ParseContext, RecordInput, RecordResult, SourceParser } from './types.ts';
+import { boundedJson, NUMERIC_BOUNDS, normalizeTime } from './util.ts';
 
 export const NODE_AGENT_SCHEMA = 'warden.node-agent/v1' as const;
 
@@ -23,15 +24,20 @@ const isoTime = z
   .string()
   .min(10)
   .max(40)
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'not an ISO-8601 time');
-const count = z.number().int().positive().max(Number.MAX_SAFE_INTEGER).default(1);
+  .refine((s) => normalizeTime(s) !== undefined, 'not an ISO-8601 time between 1970 and 2100');
+const count = z.number().int().positive().max(NUMERIC_BOUNDS.count).default(1);
+const pid = z.number().int().nonnegative().max(NUMERIC_BOUNDS.pid);
+const u32 = z.number().int().nonnegative().max(NUMERIC_BOUNDS.u32);
+const fileSize = z.number().int().nonnegative().max(NUMERIC_BOUNDS.size);
 const shortStr = z.string().min(1).max(4096);
 const name = z.string().min(1).max(253);
 
 /** Where a record came from: the agent's resolution of cgroup -> container -> pod -> Deployment. */
 export const attributionSchema = z
   .object({
-    cgroupId: z.union([z.string().regex(/^\d{1,20}$/), z.number().int().nonnegative()]).optional(),
+    cgroupId: z
+      .union([z.string().regex(/^\d{1,20}$/), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)])
+      .optional(),
     cgroupPath: z.string().max(4096).optional(),
     containerId: z.string().max(128).optional(),
     runtime: z.enum(['containerd', 'cri-o', 'docker', 'unknown']).optional(),
@@ -55,9 +61,9 @@ export const execRecordSchema = z
     /** argv as seen, or with values redacted by the agent (argvRedacted=true). */
     argv: z.array(z.string().max(4096)).max(256).optional(),
     argvRedacted: z.boolean().optional(),
-    pid: z.number().int().nonnegative().optional(),
-    ppid: z.number().int().nonnegative().optional(),
-    uid: z.number().int().nonnegative().optional(),
+    pid: pid.optional(),
+    ppid: pid.optional(),
+    uid: u32.optional(),
   })
   .strict();
 
@@ -66,12 +72,12 @@ export const openRecordSchema = z
     type: z.literal('open'),
     ...base,
     path: shortStr,
-    flags: z.number().int().nonnegative().optional(),
+    flags: u32.optional(),
     /** errno of a failed open (EACCES=13, ENOENT=2 ...): attempts are behavior too. */
-    errno: z.number().int().positive().optional(),
+    errno: z.number().int().positive().max(NUMERIC_BOUNDS.errno).optional(),
     /** File size in bytes, reported for model weight files. */
-    size: z.number().int().nonnegative().optional(),
-    pid: z.number().int().nonnegative().optional(),
+    size: fileSize.optional(),
+    pid: pid.optional(),
   })
   .strict();
 
@@ -82,7 +88,7 @@ export const connectRecordSchema = z
     daddr: z.string().ip(),
     dport: z.number().int().min(0).max(65535),
     proto: z.enum(['tcp', 'udp', 'other']).default('tcp'),
-    pid: z.number().int().nonnegative().optional(),
+    pid: pid.optional(),
   })
   .strict();
 
@@ -108,7 +114,7 @@ export const syscallsRecordSchema = z
     type: z.literal('syscalls'),
     time: isoTime.optional(),
     attribution: attributionSchema.default({}),
-    counts: z.record(syscallName, z.number().int().positive().max(Number.MAX_SAFE_INTEGER)),
+    counts: z.record(syscallName, z.number().int().positive().max(NUMERIC_BOUNDS.count)),
   })
   .strict();
 
@@ -170,9 +176,7 @@ export const packageSchema = z
     path: z.string().max(4096).optional(),
   })
   .strict();
-export const modelFileSchema = z
-  .object({ path: shortStr, size: z.number().int().nonnegative(), sha256: z.string().optional() })
-  .strict();
+export const modelFileSchema = z.object({ path: shortStr, size: fileSize, sha256: z.string().optional() }).strict();
 export const mcpServerSchema = z
   .object({
     transport: z.enum(['stdio', 'remote']),
@@ -181,7 +185,7 @@ export const mcpServerSchema = z
   })
   .strict();
 export const promptFileSchema = z
-  .object({ path: shortStr, sha256: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().optional() })
+  .object({ path: shortStr, sha256: z.string().regex(/^[0-9a-f]{64}$/), size: fileSize.optional() })
   .strict();
 
 /** An MCP server process spawned (stdio transport) or connected to (remote), seen after startup. */
@@ -249,7 +253,9 @@ export const nodeAgentEnvelopeSchema = z.object({
     .strict(),
   window: z.object({ start: isoTime, end: isoTime }).strict(),
   /** Events the agent (kernel ring buffer or its shipping queue) dropped, by reason. Never silent. */
-  drops: z.record(z.string().min(1).max(64), z.number().int().nonnegative()).default({}),
+  drops: z.record(z.string().min(1).max(64), z.number().int().nonnegative().max(NUMERIC_BOUNDS.count)).default({}),
+  /** Index of the first record in the window, when the agent split the window into several batches. */
+  offset: z.number().int().nonnegative().max(1_000_000).default(0),
   records: z.array(z.unknown()).max(1_000_000),
 });
 
@@ -258,6 +264,8 @@ export interface NodeAgentBatch {
   agent: { node: string; cluster?: string; version: string };
   window: { start: string; end: string };
   drops: Record<string, number>;
+  /** Index of the first record in the window when the window was split into several batches (default 0). */
+  offset?: number;
   records: NodeAgentRecordInput[];
 }
 
@@ -298,10 +306,13 @@ export function subjectOf(a: Attribution, cluster: string | undefined): string {
   if (a.local) return `local:${a.local}`;
   if (a.namespace && a.deployment && cluster) return `k8s:${cluster}/${a.namespace}/${a.deployment}`;
   if (a.namespace && a.pod) return `unattributed:${cluster ? `${cluster}/` : ''}${a.namespace}/${a.pod}`;
-  if (a.containerId) return `unattributed:container:${a.containerId.slice(0, 12)}`;
-  if (a.cgroupPath) return `unattributed:cgroup:${a.cgroupPath}`;
+  // Unresolved containers and cgroups are the cluster's (`unattributed:<cluster>/...`): two clusters' cgroups never
+  // share a subject, and a node agent's scope (its cluster) covers them. Local mode has no cluster.
+  const within = cluster ? `${cluster}/` : '';
+  if (a.containerId) return `unattributed:${within}container:${a.containerId.slice(0, 12)}`;
+  if (a.cgroupPath) return `unattributed:${within}cgroup:${a.cgroupPath}`;
   const id = cgroupIdString(a);
-  return `unattributed:cgroup:${id ?? 'unknown'}`;
+  return `unattributed:${within}cgroup:${id ?? 'unknown'}`;
 }
 
 function correlationOf(a: Attribution, pid?: number): Correlation {
@@ -325,7 +336,12 @@ function excerpt(text: string): string {
 function zodDetail(err: z.ZodError): { reason: string; detail: string } {
   const issue = err.issues[0];
   const path = issue?.path.join('.') || 'record';
-  const reason = issue?.code === 'invalid_union_discriminator' ? 'unknown-record-type' : `invalid-field:${path}`;
+  const reason =
+    issue?.code === 'invalid_union_discriminator'
+      ? 'unknown-record-type'
+      : issue?.code === 'too_big' && issue.type === 'number'
+        ? `out-of-range:${path}`
+        : `invalid-field:${path}`;
   return { reason, detail: `${path}: ${issue?.message ?? 'invalid'}` };
 }
 
@@ -531,35 +547,33 @@ export function parseNodeAgentBatch(input: RecordInput, ctx: ParseContext): Reco
     reject(isOther ? 'unsupported-schema' : reason, detail, input.text);
     return { observations, rejects };
   }
-  const { agent, window, drops, records } = env.data;
+  const { agent, window, drops, records, offset } = env.data;
   const batchId = digest([agent.node, agent.cluster ?? '', window.start, window.end]);
 
   records.forEach((raw, index) => {
     const parsed = nodeAgentRecordSchema.safeParse(raw);
     if (!parsed.success) {
       const { reason, detail } = zodDetail(parsed.error);
-      let text: string;
-      try {
-        text = JSON.stringify(raw) ?? String(raw);
-      } catch {
-        text = String(raw);
-      }
-      reject(reason, `records[${index}].${detail}`, text, index);
+      reject(reason, `records[${index}].${detail}`, boundedJson(raw), index);
       return;
     }
     const rec = parsed.data;
     const recTime = 'time' in rec && rec.time ? rec.time : window.start;
     const attribution = 'attribution' in rec ? rec.attribution : {};
     const defaultSubject = subjectOf(attribution, agent.cluster);
+    // Position in the window (a batch split under the size limit carries its offset) and content: two agent pods
+    // on one node, or two parts of one window, never share an id unless they carry the same record.
+    const content = digest([String(offset + index), JSON.stringify(raw)]);
     mapRecord(rec, agent.cluster, (o) => {
       const key = o.key;
+      const subject = o.subject ?? defaultSubject;
       observations.push({
         v: 1,
-        // Stable for the same batch record, so replaying a batch is idempotent in the store.
-        id: `na-${digest([batchId, String(index), o.part ?? '', key])}`,
-        time: new Date(o.time ?? recTime).toISOString(),
+        // Stable for the same record of the same node and window, so replaying a batch is idempotent in the store.
+        id: `na-${digest([batchId, subject, content, o.part ?? '', key])}`,
+        time: normalizeTime(o.time ?? recTime) as string,
         source: 'node-agent',
-        subject: o.subject ?? defaultSubject,
+        subject,
         layer: o.layer,
         kind: key.slice(0, key.indexOf(':')),
         key,
@@ -577,7 +591,7 @@ export function parseNodeAgentBatch(input: RecordInput, ctx: ParseContext): Reco
     observations.push({
       v: 1,
       id: `na-${digest([batchId, 'drops', reason])}`,
-      time: new Date(window.start).toISOString(),
+      time: normalizeTime(window.start) as string,
       source: 'node-agent',
       subject: `unattributed:node:${agent.cluster ? `${agent.cluster}/` : ''}${agent.node}`,
       layer: 'kernel',

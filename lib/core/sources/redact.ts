@@ -8,7 +8,7 @@
  */
 import type { AttrValue } from '../observation.ts';
 import type { ParseContext } from './types.ts';
-import { sha256 } from './util.ts';
+import { boundedJson, deeperThan, sha256 } from './util.ts';
 
 /** Upper bound for ctx.excerptChars. */
 export const MAX_EXCERPT_CHARS = 4096;
@@ -53,7 +53,7 @@ export function bodyText(body: unknown, limit = 64 * 1024): string {
   const parts: string[] = [];
   let size = 0;
   const visit = (v: unknown, key: string, depth: number) => {
-    if (size >= limit || depth > 12) return;
+    if (size >= limit || depth > 12) return; // prompt text sits a few levels deep, far above the walk bound
     if (typeof v === 'string') {
       if (/^(text|prompt|inputText|content|system|outputText|completion|generation|query|input|body)$/i.test(key)) {
         parts.push(v);
@@ -78,8 +78,12 @@ export function bodyText(body: unknown, limit = 64 * 1024): string {
  */
 export function contentAttrs(prefix: string, body: unknown, ctx: ParseContext): Record<string, AttrValue> {
   if (body === undefined || body === null) return {};
-  const serialized = typeof body === 'string' ? body : JSON.stringify(body);
+  // A body nested deeper than MAX_WALK_DEPTH (a prompt-injected agent can shape its own tool input) is hashed with
+  // its deep subtrees cut and flagged, never dropped: the invocation stays on record.
+  const tooDeep = typeof body === 'object' && deeperThan(body);
+  const serialized = typeof body === 'string' ? body : boundedJson(body);
   const out: Record<string, AttrValue> = { [`${prefix}Sha256`]: sha256(serialized) };
+  if (tooDeep) out[`${prefix}TooDeep`] = true;
   const text = typeof body === 'string' ? body : bodyText(body);
   if (ctx.promptContent === 'hash-and-excerpt' && text) {
     // Redact a margin past the cut so an email or card number straddling it is masked whole, not half-kept.

@@ -27,7 +27,7 @@
  * it as invalid JSON).
  */
 import type { Reject, SourceName } from '../observation.ts';
-import { EXCERPT_MAX } from './util.ts';
+import { boundedJson, EXCERPT_MAX } from './util.ts';
 
 export const DEFAULT_MAX_RECORD_CHARS = 5 * 1024 * 1024;
 
@@ -50,7 +50,7 @@ class ParsedRecord {
     readonly record: number,
   ) {}
   get text(): string {
-    this.serialized ??= JSON.stringify(this.value);
+    this.serialized ??= boundedJson(this.value);
     return this.serialized;
   }
 }
@@ -66,6 +66,8 @@ const RECORDS_PREFIX = /^\{\s*"Records"\s*:\s*\[/;
 /** The fast path gives up on a file after this many slices that did not parse (malformed records in it). */
 const FAST_MAX_FAILURES = 3;
 const VALUE_START = /[^\s,:]/g;
+/** Blank characters looked past after a newline when deciding whether the next line starts a record. */
+const LOOKAHEAD = 64;
 const SCALAR_END = /[\s,\]}]/g;
 
 export class RecordSplitter {
@@ -97,6 +99,10 @@ export class RecordSplitter {
   private fastLearned = false;
   private fastPaused = false;
   private fastFailures = 0;
+  // newlineIn's memo: the first newline at or after nlFrom (-1: none before nlTo). Reset when the buffer shifts.
+  private nlFrom = 0;
+  private nlAt = -1;
+  private nlTo = 0;
 
   constructor(opts: SplitterOptions = {}) {
     this.max = opts.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
@@ -153,6 +159,9 @@ export class RecordSplitter {
 
   /** Drops consumed text; while a record is open keeps it, unless it is already too large. */
   private compact(): void {
+    this.nlFrom = 0;
+    this.nlAt = -1;
+    this.nlTo = 0;
     if (this.mode === 'lines') {
       if (!this.oversize && this.buf.length - this.pos > this.max) {
         this.oversize = true;
@@ -239,6 +248,22 @@ export class RecordSplitter {
         // indexOf is far faster than a regex here; an escaped quote has an odd run of backslashes before it.
         let q = buf.indexOf('"', this.pos);
         while (q >= 0 && backslashesBefore(buf, q) % 2 === 1) q = buf.indexOf('"', q + 1);
+        if (this.recStart >= 0 && this.recKind === 'container') {
+          // JSON strings hold no raw newline: one here means the record's line was cut inside a string.
+          const nl = this.newlineIn(this.pos, q < 0 ? buf.length : q);
+          const opens = nl >= 0 ? this.nextLineOpensObject(nl) : false;
+          if (opens === undefined && !ended) {
+            this.pos = nl; // whether the next line starts a record is known with the next chunk
+            return;
+          }
+          if (opens) {
+            this.inString = false;
+            this.pos = nl;
+            this.depth = this.elementDepth;
+            this.closeRecord(out, nl);
+            continue;
+          }
+        }
         if (q < 0) {
           // Keep a trailing backslash run in the buffer: the next chunk's first quote may be the one it escapes.
           this.pos = buf.length - backslashesBefore(buf, buf.length);
@@ -359,6 +384,17 @@ export class RecordSplitter {
         this.pos = n;
         return;
       }
+      if (c === 10 && this.brokenAtNewline(i)) {
+        // The open record is a malformed line: it ends here, and the line after it starts a record of its own.
+        this.pos = i;
+        this.depth = this.elementDepth;
+        this.closeRecord(out, i);
+        continue;
+      }
+      if (c === 10 && this.recStart >= 0 && !ended && this.nextLineOpensObject(i) === undefined) {
+        this.pos = i; // whether the next line starts a record is known with the next chunk
+        return;
+      }
       this.pos = i + 1;
       switch (c) {
         case 10:
@@ -380,6 +416,53 @@ export class RecordSplitter {
           } else if (this.depth < 0) this.depth = 0;
       }
     }
+  }
+
+  /**
+   * True when the newline at `nl` ends a malformed record rather than continuing a multi-line one. The next line must
+   * start at column 0 with `{`, and either the record is the file's first top-level value (an NDJSON file whose first
+   * line is cut: pretty-printed JSON does not put a `{` at column 0 of its second line), or the open record is an
+   * object with no nested container open and the last token is not a `:`, where valid JSON needs a key next.
+   */
+  private brokenAtNewline(nl: number): boolean {
+    const buf = this.buf;
+    if (this.recStart < 0 || this.recKind !== 'container' || buf.charCodeAt(this.recStart) !== 123) return false;
+    if (this.nextLineOpensObject(nl) !== true) return false;
+    if (this.elementDepth === 0 && this.records === 0 && !this.recNewline) return true;
+    if (this.depth !== this.elementDepth + 1) return false;
+    let prev = nl - 1;
+    while (prev > this.recStart && /\s/.test(buf[prev] as string)) prev--;
+    return buf.charCodeAt(prev) !== 58;
+  }
+
+  /**
+   * The next non-blank line after the newline at `nl` starts at column 0 with `{` (blank lines between are skipped,
+   * up to a short lookahead). Undefined when the buffer ends before that is known.
+   */
+  private nextLineOpensObject(nl: number): boolean | undefined {
+    const buf = this.buf;
+    const end = Math.min(buf.length, nl + 1 + LOOKAHEAD);
+    let lineStart = nl + 1;
+    for (let j = nl + 1; j < end; j++) {
+      const c = buf.charCodeAt(j);
+      if (c === 10) lineStart = j + 1;
+      else if (c !== 13 && c !== 32 && c !== 9) return c === 123 && /^\r?$/.test(buf.slice(lineStart, j));
+    }
+    return end < nl + 1 + LOOKAHEAD ? undefined : false;
+  }
+
+  /**
+   * The first newline in buf[from, to), or -1. Remembers the last answer, so asking once per string of a long
+   * single-line record scans the line once, not once per string.
+   */
+  private newlineIn(from: number, to: number): number {
+    if (from < this.nlFrom || (this.nlAt < 0 && to > this.nlTo) || (this.nlAt >= 0 && from > this.nlAt)) {
+      const start = this.nlAt < 0 && from >= this.nlFrom ? Math.max(from, this.nlTo) : from;
+      this.nlFrom = from;
+      this.nlAt = this.buf.indexOf('\n', start);
+      this.nlTo = this.buf.length;
+    }
+    return this.nlAt >= 0 && this.nlAt < to ? this.nlAt : -1;
   }
 
   /**

@@ -21,14 +21,104 @@ export function str(v: unknown): string | undefined {
   return typeof v === 'string' && v.length > 0 ? v : undefined;
 }
 
-/** A finite number, or a numeric string (flow logs and some loggers write numbers as strings). */
+/**
+ * A finite number within +-Number.MAX_SAFE_INTEGER, or a numeric string (flow logs and some loggers write numbers as
+ * strings). Larger magnitudes are treated as absent: the store cannot hold them exactly. Fields with a meaning (bytes,
+ * tokens, ports) use {@link boundedNum}, which names the field and the bound when a value is out of range.
+ */
 export function num(v: unknown): number | undefined {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
-  if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim())) {
-    const n = Number(v);
-    return Number.isFinite(n) ? n : undefined;
+  let n: number | undefined;
+  if (typeof v === 'number') n = v;
+  else if (typeof v === 'string' && /^-?\d{1,20}(\.\d{1,20})?$/.test(v.trim())) n = Number(v);
+  return n !== undefined && Number.isFinite(n) && Math.abs(n) <= Number.MAX_SAFE_INTEGER ? n : undefined;
+}
+
+/**
+ * Upper bounds of numeric fields, by meaning. Each is far above what the source can produce, and low enough that the
+ * store can add thousands of them in one hourly aggregate without leaving the exact integer range.
+ */
+export const NUMERIC_BOUNDS = {
+  port: 65_535,
+  protocol: 255,
+  /** Bytes of one flow record or API call: 16 TiB (100 Gbit/s for 10 minutes is 7.5 TB). */
+  bytes: 2 ** 44,
+  packets: 2 ** 40,
+  /** Tokens of one model call. */
+  tokens: 2 ** 31,
+  /** Events aggregated into one record by an agent in one window. */
+  count: 2 ** 40,
+  /** A file size: 1 PiB. */
+  size: 2 ** 50,
+  /** Linux PID_MAX_LIMIT. */
+  pid: 2 ** 22,
+  /** uid, open flags, cgroup ids given as numbers. */
+  u32: 2 ** 32 - 1,
+  errno: 4095,
+  /** Epoch seconds up to 2100-01-01. */
+  epochSeconds: 4_102_444_800,
+  /** A step or sequence number inside one trace. */
+  step: 1_000_000_000,
+} as const;
+
+export type NumericCheck = { ok: true; value: number | undefined } | { ok: false; reason: string; detail: string };
+
+/**
+ * A non-negative numeric field (number or digit string) checked against `max`: absent -> `{ok, value: undefined}`;
+ * not a number -> `wrong-type:<field>`; above the bound -> `out-of-range:<field>` (the record is quarantined).
+ * @example boundedNum(rec.bytes, 'bytes', NUMERIC_BOUNDS.bytes)
+ */
+export function boundedNum(v: unknown, field: string, max: number): NumericCheck {
+  if (v === undefined || v === null) return { ok: true, value: undefined };
+  let n: number;
+  if (typeof v === 'number') n = v;
+  else if (typeof v === 'string' && /^\d+(\.\d+)?$/.test(v)) n = Number(v);
+  else return { ok: false, reason: `wrong-type:${field}`, detail: `expected a number, got ${preview(v)}` };
+  if (!Number.isFinite(n) || n < 0 || n > max)
+    return { ok: false, reason: `out-of-range:${field}`, detail: `${preview(v)} is outside 0..${max}` };
+  return { ok: true, value: n };
+}
+
+function preview(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.slice(0, 40));
+  // String() of a hostile array would recurse through every level of it.
+  return typeof v === 'number' ? String(v) : typeName(v);
+}
+
+/** Nesting depth beyond which content is not walked: real AWS records and model bodies stay far below it. */
+export const MAX_WALK_DEPTH = 64;
+
+/** True when a parsed JSON value nests deeper than `max` (iterative: a hostile depth cannot overflow the stack). */
+export function deeperThan(value: unknown, max = MAX_WALK_DEPTH): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop() as [unknown, number];
+    if (d > max) return true;
+    const children = Array.isArray(v) ? v : Object.values(v as object);
+    for (const c of children) if (typeof c === 'object' && c !== null) stack.push([c, d + 1]);
   }
-  return undefined;
+  return false;
+}
+
+/** Stands for a subtree cut by {@link boundedJson}. */
+export const TOO_DEEP = '[too-deep]';
+
+/**
+ * JSON text of a parsed value, with subtrees below `max` levels replaced by "[too-deep]" (same text as
+ * JSON.stringify for every value within the bound). Hashes and ids of hostile records stay computable and
+ * deterministic instead of overflowing the stack.
+ */
+export function boundedJson(value: unknown, max = MAX_WALK_DEPTH): string {
+  if (!deeperThan(value, max)) return JSON.stringify(value) ?? 'null';
+  const cut = (v: unknown, d: number): unknown => {
+    if (typeof v !== 'object' || v === null) return v;
+    if (d >= max) return TOO_DEEP;
+    if (Array.isArray(v)) return v.map((x) => cut(x, d + 1));
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = cut(x, d + 1);
+    return out;
+  };
+  return JSON.stringify(cut(value, 0));
 }
 
 export function obj(v: unknown): JsonObject | undefined {
@@ -75,8 +165,6 @@ export function hashId(prefix: string, text: string): string {
   return `${prefix}:${sha256(text).slice(0, 32)}`;
 }
 
-const FAST_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
-
 function twoDigits(s: string, i: number): number {
   const a = s.charCodeAt(i) - 48;
   const b = s.charCodeAt(i + 1) - 48;
@@ -105,9 +193,28 @@ export function isIsoSecondsPrefix(s: string): boolean {
   if (h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 59) return false;
   const day = s.slice(0, 10);
   if (day === lastValidDay) return true;
-  if (Number.isNaN(Date.parse(day))) return false;
+  if (!isPlausibleDay(day)) return false;
   lastValidDay = day;
   return true;
+}
+
+/** Times before this year or from this year on are impossible for the sources Warden reads (never stored). */
+export const MIN_YEAR = 1970;
+export const MAX_YEAR_EXCLUSIVE = 2100;
+const MAX_TIME_MS = Date.UTC(MAX_YEAR_EXCLUSIVE, 0, 1);
+
+/**
+ * `YYYY-MM-DD` names a real calendar day (2026-02-30 does not; Date.parse would roll it over to March) in
+ * [1970, 2100). The core has no clock, so a time in the near future is not judged here.
+ */
+export function isPlausibleDay(day: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return false;
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  if (y < MIN_YEAR || y >= MAX_YEAR_EXCLUSIVE || mo < 1 || mo > 12 || d < 1) return false;
+  return d <= new Date(Date.UTC(y, mo, 0)).getUTCDate();
 }
 
 /**
@@ -120,19 +227,17 @@ export function normalizeTime(v: unknown): string | undefined {
     const n = Number(v);
     if (!Number.isFinite(n) || n <= 0) return undefined;
     const ms = n >= 1e12 ? n : n * 1000;
+    if (ms >= MAX_TIME_MS) return undefined;
     const d = new Date(ms);
     return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
   }
   if (typeof v !== 'string') return undefined;
   // Fast paths for CloudTrail's usual `2026-03-02T14:05:10Z`.
   if (v.length === 20 && v.charCodeAt(19) === 90 && isIsoSecondsPrefix(v)) return `${v.slice(0, 19)}.000Z`;
-  if (v.length === 20 && FAST_ISO.test(v)) {
-    return Number.isNaN(Date.parse(v)) ? undefined : `${v.slice(0, 19)}.000Z`;
-  }
   const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(?:[.,](\d+))?\s*(Z|z|UTC|[+-]\d{2}(?::?\d{2})?)?$/.exec(
     v.trim(),
   );
-  if (!m) return undefined;
+  if (!m || !isPlausibleDay(m[1]!)) return undefined;
   const frac = (m[3] ?? '').slice(0, 3).padEnd(3, '0');
   let zone = m[4] ?? 'Z';
   if (zone === 'z' || zone === 'UTC') zone = 'Z';
@@ -140,7 +245,8 @@ export function normalizeTime(v: unknown): string | undefined {
   if (/^[+-]\d{4}$/.test(zone)) zone = `${zone.slice(0, 3)}:${zone.slice(3)}`;
   const secs = m[2]!.length === 5 ? `${m[2]}:00` : m[2];
   const d = new Date(`${m[1]}T${secs}.${frac}${zone}`);
-  if (Number.isNaN(d.getTime())) return undefined;
+  // A zone offset can move a plausible local day past the bound.
+  if (Number.isNaN(d.getTime()) || d.getTime() >= MAX_TIME_MS || d.getUTCFullYear() < MIN_YEAR) return undefined;
   return d.toISOString();
 }
 
@@ -166,9 +272,12 @@ export function typeName(v: unknown): string {
   return typeof v;
 }
 
-/** `missing-field:<path>` or `wrong-type:<path>` for the first schema issue (zod), looked up in the input value. */
+/**
+ * `missing-field:<path>`, `out-of-range:<path>` (a number past its bound) or `wrong-type:<path>` for the first schema
+ * issue (zod), looked up in the input value.
+ */
 export function schemaReason(
-  issues: readonly { path: (string | number)[]; message: string }[],
+  issues: readonly { path: (string | number)[]; message: string; code?: string }[],
   value: unknown,
 ): { reason: string; detail: string } {
   const issue = issues[0];
@@ -178,5 +287,7 @@ export function schemaReason(
     cur = typeof cur === 'object' && cur !== null ? (cur as Record<string, unknown>)[p] : undefined;
   const path = issue.path.join('.');
   if (cur === undefined) return { reason: `missing-field:${path}`, detail: issue.message };
+  if (typeof cur === 'number' && (issue.code === 'too_big' || issue.code === 'too_small'))
+    return { reason: `out-of-range:${path}`, detail: `${issue.message} (got ${cur})` };
   return { reason: `wrong-type:${path}`, detail: `${issue.message} (got ${typeName(cur)})` };
 }

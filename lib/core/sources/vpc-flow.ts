@@ -24,8 +24,8 @@ import type { AttrValue, Correlation, Observation } from '../observation.ts';
 import { canonicalPort, keys, subjectIds } from '../observation.ts';
 import { isCloudWatchPayload, parseCloudWatchRecord } from './cloudwatch.ts';
 import type { FileParser, ParseContext, RecordInput, RecordResult, SourceParser } from './types.ts';
-import { hashId, isObject, normalizeTime, parseJson, reject, typeName } from './util.ts';
-import { ALL_FIELDS, defaultFormatFor, matchDefaultFormat } from './vpc-flow-format.ts';
+import { boundedNum, hashId, isObject, NUMERIC_BOUNDS, normalizeTime, parseJson, reject, typeName } from './util.ts';
+import { ALL_FIELDS, defaultFormatFor, isDefaultFlowLine, matchDefaultFormat } from './vpc-flow-format.ts';
 
 export { ALL_FIELDS, V2_FIELDS } from './vpc-flow-format.ts';
 
@@ -206,7 +206,18 @@ function parseLine(
 
 const IP = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/;
 const PROTOCOLS: Readonly<Record<string, string>> = { '1': 'icmp', '6': 'tcp', '17': 'udp', '58': 'icmpv6' };
-const NUMERIC = ['srcport', 'dstport', 'protocol', 'packets', 'bytes', 'start', 'end', 'tcp-flags'];
+/** Numeric fields and their bounds: a value past one makes the record a reject `out-of-range:<field>`. */
+const NUMERIC: Readonly<Record<string, number>> = {
+  srcport: NUMERIC_BOUNDS.port,
+  dstport: NUMERIC_BOUNDS.port,
+  protocol: NUMERIC_BOUNDS.protocol,
+  packets: NUMERIC_BOUNDS.packets,
+  bytes: NUMERIC_BOUNDS.bytes,
+  start: NUMERIC_BOUNDS.epochSeconds,
+  end: NUMERIC_BOUNDS.epochSeconds,
+  // The OR of the TCP header flags seen in the interval: 9 defined bits (with NS, CWR, ECE).
+  'tcp-flags': 511,
+};
 /** Transit Gateway drop counters, kept as numeric attrs. */
 const TGW_LOST = [
   ['packets-lost-no-route', 'packetsLostNoRoute'],
@@ -233,11 +244,13 @@ function fromFields(
   const status = val('log-status');
   if (status === 'NODATA' || status === 'SKIPDATA') return { observations: [], rejects: [], skipped: { [status]: 1 } };
   const n: Record<string, number | undefined> = {};
-  for (const f of NUMERIC) {
+  for (const f in NUMERIC) {
     const v = val(f);
     if (v === undefined) continue;
     if (!/^\d+$/.test(v)) return fail(`wrong-type:${f}`, `expected a number, got ${JSON.stringify(v.slice(0, 40))}`);
-    n[f] = Number(v);
+    const b = boundedNum(Number(v), f, NUMERIC[f] as number);
+    if (!b.ok) return fail(b.reason, b.detail);
+    n[f] = b.value;
   }
   const srcaddr = val('srcaddr');
   const dstaddr = val('dstaddr');

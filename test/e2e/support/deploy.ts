@@ -5,7 +5,9 @@
  * - S3 bucket NotificationConfiguration is ignored by moto's CloudFormation: the template's notification is applied
  *   with PutBucketNotificationConfiguration, resolved to the deployed queue ARN;
  * - moto cannot run Lambdas without Docker but would try to on each SQS message: the SQS event source mappings are
- *   disabled, and the test plays the Lambda poller (receive, invoke the bundled handler in-process, delete).
+ *   disabled, and the test plays the Lambda poller (receive, invoke the bundled handler in-process, delete);
+ * - moto's EventBridge drops the envelope's `account` on the way to an SQS target: such targets are given the
+ *   `<aws.events.event.json>` input template (see deliverWholeEvent).
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -241,7 +243,25 @@ export function emulatorTemplate(template: Synthesized['template']): { body: str
     }
   }
   for (const [id, o] of Object.entries(t.Outputs ?? {})) if (refersTo(o)) delete t.Outputs![id];
+  for (const r of Object.values(t.Resources)) if (r.Type === 'AWS::Events::Rule') deliverWholeEvent(r, t.Resources);
   return { body: JSON.stringify(t), removed };
+}
+
+/**
+ * moto 5.2.1 delivers an event to an SQS target through a default input template that leaves out the envelope's
+ * `account`, which EventBridge always sets and the ingest scope of an event is bound to (an event without one is
+ * refused). Queue targets without their own input get EventBridge's `<aws.events.event.json>` template: the whole
+ * event as EventBridge would deliver it.
+ */
+function deliverWholeEvent(rule: CfnResource, resources: Record<string, CfnResource>): void {
+  const targets = (rule.Properties?.Targets ?? []) as Record<string, unknown>[];
+  for (const target of targets) {
+    const arn = target.Arn as { 'Fn::GetAtt'?: [string, string] } | undefined;
+    const to = arn?.['Fn::GetAtt']?.[0];
+    if (!to || resources[to]?.Type !== 'AWS::SQS::Queue') continue;
+    if (target.Input ?? target.InputPath ?? target.InputTransformer) continue;
+    target.InputTransformer = { InputTemplate: '<aws.events.event.json>' };
+  }
 }
 
 export async function deploy(s: Synthesized, moto: MotoServer): Promise<Deployed> {

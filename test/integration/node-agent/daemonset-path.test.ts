@@ -110,8 +110,9 @@ describe('node agent: kubepods cgroup -> pod -> Deployment, real loader, SigV4 s
             hostname: '127.0.0.1',
             port: (ingest.address() as AddressInfo).port,
             path: req.url ?? '/',
-            headers: { host: String(req.headers.host), 'content-type': 'application/json' },
-            body: body.toString('utf8'),
+            headers: { host: String(req.headers.host), 'content-type': String(req.headers['content-type']) },
+            // the agent posts gzipped JSON; the signature covers the bytes as sent
+            body,
           },
           { signingDate },
         );

@@ -2,7 +2,7 @@
  * The same rollout definition executed by moto_server's Step Functions (real execution mode): every step goes to
  * the worker queue with a task token (moto implements sqs:sendMessage.waitForTaskToken), the worker runs in-process
  * with its SDK clients pointed at moto, the IAM pull request is opened against a local server speaking the GitHub
- * REST endpoints, and a simulated merge webhook completes the task token.
+ * REST endpoints, and a simulated merge webhook completes the task token: once, and only from the IAM repository.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,7 +65,8 @@ describe('rollout state machine in moto Step Functions', () => {
       }),
     );
     const events: WardenEvent[] = [];
-    const deps: WorkerDeps = {
+    const sfnSends: string[] = [];
+    const deps: WorkerDeps & { iamRepository: string } = {
       store,
       artifacts: rolloutProvider,
       applier: new DirectoryApplier(join(dir, 'cluster')),
@@ -73,8 +74,12 @@ describe('rollout state machine in moto Step Functions', () => {
       reviews: new FixedReviewGate(false), // unused by the worker: the webhook answers the review
       events: { publish: async (e) => void events.push(...e) },
       now: () => new Date().toISOString(),
-      tokens: new SfnTaskTokens(sfn),
+      // Counts task-token answers: a replayed delivery must not answer twice.
+      tokens: new SfnTaskTokens({
+        send: (c: Parameters<SFNClient['send']>[0]) => (sfnSends.push(c.constructor.name), sfn.send(c as never)),
+      }),
       iamReview: 'pull-request',
+      iamRepository: 'acme/infra',
     };
     const exec = await sfn.send(
       new StartExecutionCommand({
@@ -100,15 +105,28 @@ describe('rollout state machine in moto Step Functions', () => {
         const r = await handleWorkerMessage(m.Body!, deps);
         await sqs.send(new DeleteMessageCommand({ QueueUrl: queue.QueueUrl, ReceiptHandle: m.ReceiptHandle }));
         if (r === 'awaiting-review') {
+          const number = gh.pulls.at(-1)!.number;
+          const answers = () => sfnSends.filter((n) => n === 'SendTaskSuccessCommand').length;
+          const before = answers();
+          // the same PR number merged by mallory in the GitOps repository (one webhook secret for both) answers nothing
+          const foreign = {
+            action: 'closed',
+            pull_request: { number, merged: true, merged_by: { login: 'mallory' } },
+            repository: { full_name: 'acme/gitops' },
+          };
+          expect(await handleReviewWebhook(foreign, deps)).toBe('ignored');
+          expect(answers()).toBe(before);
           // the reviewer merges; GitHub sends the pull_request webhook
-          const answered = await handleReviewWebhook(
-            {
-              action: 'closed',
-              pull_request: { number: gh.pulls.at(-1)!.number, merged: true, merged_by: { login: 'alice' } },
-            },
-            deps,
-          );
-          expect(answered).toBe('answered');
+          const merged = {
+            action: 'closed',
+            pull_request: { number, merged: true, merged_by: { login: 'alice' } },
+            repository: { full_name: 'Acme/Infra' },
+          };
+          expect(await handleReviewWebhook(merged, deps)).toBe('answered');
+          // GitHub redelivers it (or the Lambda is retried): acknowledged, the task token is not answered again
+          expect(await handleReviewWebhook(merged, deps)).toBe('already-answered');
+          expect(await handleReviewWebhook(foreign, deps)).toBe('ignored');
+          expect(answers()).toBe(before + 1);
         }
       }
       described = await sfn.send(new DescribeExecutionCommand({ executionArn: exec.executionArn }));

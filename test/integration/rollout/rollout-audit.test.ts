@@ -17,6 +17,7 @@ import {
   rolloutAuditRecords,
   verifyAuditTrail,
 } from '../../../lib/audit/service.ts';
+import { anchorOf } from '../../../lib/core/audit/anchor.ts';
 import { nextRecord, seqId } from '../../../lib/core/audit/chain.ts';
 import { buildRolloutAuditEntry } from '../../../lib/core/audit/rollout.ts';
 import type { ChainHead, ChainRecord, RolloutAuditEntry } from '../../../lib/core/audit/types.ts';
@@ -134,9 +135,10 @@ describe('rollout transitions in the audit chain', () => {
       { rolloutId: 'r-interrupted', step: 'plan', time: '2026-11-20T10:00:00.000Z', subjects: [RETRIEVER] },
       '2026-11-20T10:00:00.000Z',
     );
-    // A worker died after writing the head and the chain record, before the index docs.
+    // A worker died after writing the anchor, the head and the chain record, before the index docs.
     const head = await store.getDoc<ChainHead>(HEAD_DOC, 'global', 'head');
     const rec = nextRecord(head!.body, entry);
+    await store.auditAnchors!.append(anchorOf(rec, '2026-11-20T10:00:00.000Z'));
     await store.putDoc(HEAD_DOC, 'global', 'head', { seq: rec.seq, hash: rec.hash }, { expectVersion: head!.version });
     await store.putDoc(CHAIN_DOC, 'global', seqId(rec.seq), rec);
     expect(await store.getDoc(INDEX_DOC, 'global', entry.id)).toBeUndefined();

@@ -68,7 +68,19 @@ describe('function URL requests', () => {
   });
 
   it.each([
-    [req({ requestContext: { requestId: 'r', http: { method: 'GET' } } }), 405],
+    [
+      req({
+        requestContext: {
+          requestId: 'r',
+          http: { method: 'GET' },
+          authorizer: { iam: { userArn: 'arn:aws:iam::1:role/a' } },
+        },
+      }),
+      405,
+    ],
+    // No authenticated caller: refused before anything else is looked at.
+    [req({ requestContext: { requestId: 'r', http: { method: 'POST' } } }), 401],
+    [req({ requestContext: { requestId: 'r', http: { method: 'POST' }, authorizer: { iam: {} } } }), 401],
     [req({ body: '' }), 400],
     [req({ body: 'x'.repeat(101) }), 413],
     [req({ body: Buffer.alloc(101).toString('base64'), isBase64Encoded: true }), 413],

@@ -27,6 +27,7 @@ describe('alarms', () => {
   it('one per dead-letter queue, on visible messages', () => {
     const dlq = byId(def, 'DlqMessages');
     expect(dlq.map(([id]) => id.replace(/^WardenOperations|DlqMessages.*$/g, '')).sort()).toEqual([
+      'AsyncFailures',
       'CloudTrail',
       'Failures',
       'Objects',
@@ -85,7 +86,7 @@ describe('alarms', () => {
 });
 
 describe('dead-lettered asynchronous paths', () => {
-  it('the CloudWatch Logs subscriber and the scheduled tasks send failed invocations to Failures', () => {
+  it('the CloudWatch Logs subscriber and the scheduled tasks send failed invocations to AsyncFailures', () => {
     const configs = Object.values(topic.t.findResources('AWS::Lambda::EventInvokeConfig'));
     // Baselines, Drift, Reconcile, Backfill, IngestLogs
     expect(configs).toHaveLength(5);

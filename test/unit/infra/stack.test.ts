@@ -76,21 +76,11 @@ const byType: Record<string, Check> = {
     );
   },
   'AWS::Lambda::Url': (t) => t.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' }),
-  'AWS::Lambda::EventInvokeConfig': (t) => {
-    // Every asynchronously invoked function retries, then records the failure in the Failures queue.
-    const configs = Object.values(t.findResources('AWS::Lambda::EventInvokeConfig'));
-    expect(configs.length).toBeGreaterThanOrEqual(4);
-    for (const c of configs)
-      expect(c.Properties).toMatchObject({
-        MaximumRetryAttempts: 2,
-        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [expect.stringMatching(/Failures/), 'Arn'] } } },
-      });
-  },
   'AWS::SQS::Queue': (t) => {
-    // Two ingest queues and the rollout worker queue, each with a DLQ, plus Failures (rule targets, async
-    // invocations); all encrypted.
+    // Two ingest queues and the rollout worker queue, each with a DLQ, plus Failures (rule targets) and
+    // AsyncFailures (failed asynchronous invocations); all encrypted.
     const queues = t.findResources('AWS::SQS::Queue');
-    expect(Object.keys(queues)).toHaveLength(7);
+    expect(Object.keys(queues)).toHaveLength(8);
     const withDlq = Object.values(queues).filter((q) => q.Properties?.RedrivePolicy);
     expect(withDlq).toHaveLength(3);
     for (const q of Object.values(queues)) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
@@ -107,6 +97,18 @@ const byType: Record<string, Check> = {
     t.hasResourceProperties('AWS::S3::Bucket', {
       BucketEncryption: Match.anyValue(),
       PublicAccessBlockConfiguration: Match.objectLike({ BlockPublicAcls: true, RestrictPublicBuckets: true }),
+    });
+    // The audit chain's anchors: versioned, Object Lock with a default retention, never deleted with the stack.
+    t.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        ObjectLockEnabled: true,
+        ObjectLockConfiguration: {
+          ObjectLockEnabled: 'Enabled',
+          Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: Match.anyValue() } },
+        },
+        VersioningConfiguration: { Status: 'Enabled' },
+      }),
     });
   },
   'AWS::S3::BucketPolicy': (t) =>
@@ -163,6 +165,29 @@ const byType: Record<string, Check> = {
       EventPattern: { source: ['warden'], 'detail-type': ['Warden Observations Ingested'] },
       Targets: [Match.objectLike({ Input: JSON.stringify({ sinceHours: 24 }) })],
     });
+  },
+  'AWS::Lambda::EventInvokeConfig': (t) => {
+    // Every function invoked asynchronously (schedules, the ingest rule, the CloudWatch Logs subscription) sends a
+    // failed event to AsyncFailures after two retries; SQS-fed functions have their queue's DLQ instead.
+    const configs = Object.values(t.findResources('AWS::Lambda::EventInvokeConfig'));
+    expect(configs.length).toBeGreaterThanOrEqual(4);
+    for (const c of configs)
+      expect(c.Properties).toMatchObject({
+        MaximumRetryAttempts: 2,
+        DestinationConfig: {
+          OnFailure: { Destination: { 'Fn::GetAtt': [expect.stringMatching(/AsyncFailures/), 'Arn'] } },
+        },
+      });
+    const invokedAsync = new Set<string>();
+    for (const r of Object.values(t.findResources('AWS::Events::Rule')))
+      for (const target of r.Properties.Targets)
+        if (JSON.stringify(target.Arn).includes('Arn') && !JSON.stringify(target.Arn).includes('Queue'))
+          invokedAsync.add(JSON.stringify(target.Arn['Fn::GetAtt']?.[0]));
+    for (const f of Object.values(t.findResources('AWS::Logs::SubscriptionFilter')))
+      invokedAsync.add(JSON.stringify(f.Properties.DestinationArn['Fn::GetAtt']?.[0]));
+    expect(invokedAsync.size).toBeGreaterThanOrEqual(3);
+    const protectedFns = new Set(configs.map((c) => JSON.stringify(c.Properties.FunctionName.Ref)));
+    for (const fn of invokedAsync) expect(protectedFns, fn).toContain(fn);
   },
   'AWS::Lambda::Permission': (t) =>
     t.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'events.amazonaws.com' }),
@@ -253,8 +278,9 @@ describe('resource assertions', () => {
   });
 
   it('turns a source off with false', () => {
-    // Access logs, the created bedrock-invocation bucket and the rollout proposals; cloudtrail is an existing bucket.
-    expect(Object.keys(full.t.findResources('AWS::S3::Bucket'))).toHaveLength(3);
+    // Access logs, the created bedrock-invocation bucket, the rollout proposals and the audit anchor bucket;
+    // cloudtrail is an existing bucket.
+    expect(Object.keys(full.t.findResources('AWS::S3::Bucket'))).toHaveLength(4);
   });
 });
 

@@ -35,6 +35,27 @@ describe('decodeBytes', () => {
     }
   });
 
+  it('stops a gzip input past maxDecodedBytes, keeping the text decoded before the cap', async () => {
+    const text = 'x'.repeat(1024 * 1024);
+    const d = decodeBytes(chunksOf(gzipSync(text), 4096), { maxDecodedBytes: 64 * 1024 });
+    let out = '';
+    for await (const c of d.chunks) out += c;
+    expect(d.problem()).toMatchObject({ reason: 'decompressed-too-large' });
+    expect(out.length).toBeLessThanOrEqual(64 * 1024);
+    expect(text.startsWith(out)).toBe(true);
+  });
+
+  it('stops a gzip bomb by its compression ratio when no absolute cap is set', async () => {
+    // 80 MiB of zeros gzip to ~80 KB: a ratio near 1000, far above any log file.
+    const bomb = gzipSync(Buffer.alloc(80 * 1024 * 1024));
+    const d = decodeBytes(chunksOf(bomb, 16 * 1024));
+    let decoded = 0;
+    for await (const c of d.chunks) decoded += c.length;
+    expect(d.problem()).toMatchObject({ reason: 'decompressed-too-large' });
+    expect(d.problem()?.detail).toMatch(/ratio/);
+    expect(decoded).toBeLessThan(80 * 1024 * 1024);
+  });
+
   it('reads concatenated gzip members (as some S3 writers produce)', async () => {
     const r = await decodeAll(Buffer.concat([gzipSync('a\n'), gzipSync('b\n')]));
     expect(r.text).toBe('a\nb\n');

@@ -155,7 +155,7 @@ describe('NodeAgent wiring', () => {
     const by = (k: string) => parsed.observations.filter((o) => o.key === k).map((o) => o.subject);
     expect(by('exec:/usr/bin/python3')).toEqual(['k8s:prod/support/support-agent']);
     expect(by('net:egress:10.100.0.10/32:5432')).toEqual(['k8s:prod/rag/retriever']);
-    expect(by('exec:/bin/sh')).toEqual(['unattributed:cgroup:/system.slice/sshd.service']);
+    expect(by('exec:/bin/sh')).toEqual(['unattributed:prod/cgroup:/system.slice/sshd.service']);
     expect(by('lease:10.0.1.23')).toEqual(['k8s:prod/support/support-agent']);
     expect(by('lease:10.0.1.17')).toEqual([]); // host-network pod: no lease
     expect(by('drops:protocol_error')).toEqual(['unattributed:node:prod/ip-10-0-1-17.ec2.internal']);

@@ -1,10 +1,20 @@
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NODE_AGENT_SCHEMA, type NodeAgentBatch } from '../../../lib/core/sources/node-agent.ts';
-import { BatchShipper, type BatchSink, httpSink, type SendResult } from '../../../node-agent/shipper.ts';
+import { noIdentity } from '../../../lib/core/identity/types.ts';
+import { NODE_AGENT_SCHEMA, type NodeAgentBatch, nodeAgentParser } from '../../../lib/core/sources/node-agent.ts';
+import type { ParseContext } from '../../../lib/core/sources/types.ts';
+import {
+  BatchShipper,
+  type BatchSink,
+  DEFAULT_MAX_BODY_BYTES,
+  httpSink,
+  type SendResult,
+} from '../../../node-agent/shipper.ts';
 
 const creds = {
   accessKeyId: 'AKIDEXAMPLE',
@@ -20,6 +30,31 @@ function batch(n: number, drops: Record<string, number> = {}): NodeAgentBatch {
     drops,
     records: Array.from({ length: n + 1 }, () => ({ type: 'exec', path: '/bin/true' })),
   };
+}
+
+/** `n` distinct exec records (distinct content: nothing folds them together). */
+function distinct(n: number): NodeAgentBatch['records'] {
+  return Array.from({ length: n }, (_, i) => ({
+    type: 'exec',
+    path: `/usr/local/bin/tool-${i.toString(36)}`,
+    // a content digest per record (as in real argv: temp paths, tokens): what gzip cannot fold away
+    argv: ['tool', `--job=${createHash('sha256').update(String(i)).digest('hex')}`, `--shard=${i % 97}`],
+    attribution: { namespace: 'agents', deployment: 'worker', pod: `worker-${i % 13}` },
+  }));
+}
+
+const PARSE_CTX: ParseContext = { identity: noIdentity, promptContent: 'hash-only', excerptChars: 0 };
+
+/** The ids of the observations the store would get from these batches. */
+function observationIds(batches: NodeAgentBatch[]): string[] {
+  const ids: string[] = [];
+  for (const b of batches) {
+    const text = JSON.stringify(b);
+    const r = nodeAgentParser.parse({ text, line: 1, record: 1 }, PARSE_CTX);
+    expect(r.rejects).toEqual([]);
+    ids.push(...r.observations.map((o) => o.id));
+  }
+  return ids.sort();
 }
 
 /** A sink scripted per call, recording what it was sent. */
@@ -87,9 +122,11 @@ describe('bounded queue', () => {
 describe('SigV4 HTTP sink against a loopback endpoint', () => {
   let server: Server;
   let url: string;
-  const received: Array<{ headers: Record<string, string | string[] | undefined>; body: string; verified: boolean }> =
+  const received: Array<{ headers: Record<string, string | string[] | undefined>; body: Buffer; verified: boolean }> =
     [];
   let status = 200;
+  /** With status 413: bodies up to this many bytes are accepted (an endpoint with a smaller cap than configured). */
+  let limit413 = 0;
 
   beforeAll(async () => {
     const verifier = new SignatureV4({
@@ -103,7 +140,7 @@ describe('SigV4 HTTP sink against a loopback endpoint', () => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', async () => {
-        const body = Buffer.concat(chunks).toString('utf8');
+        const body = Buffer.concat(chunks);
         // Verify by re-signing the request as received with the same secret at the same instant.
         const h = req.headers;
         const amzDate = String(h['x-amz-date']);
@@ -130,7 +167,7 @@ describe('SigV4 HTTP sink against a loopback endpoint', () => {
         );
         const verified = again.headers.authorization === h.authorization;
         received.push({ headers: h, body, verified });
-        res.writeHead(verified ? status : 403);
+        res.writeHead(!verified ? 403 : status === 413 && body.length <= limit413 ? 200 : status);
         res.end(verified ? '{}' : 'signature mismatch');
       });
     });
@@ -139,7 +176,7 @@ describe('SigV4 HTTP sink against a loopback endpoint', () => {
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-  it('signs with SigV4 (session token included) and posts the batch as JSON', async () => {
+  it('signs with SigV4 (session token included) and posts the batch as gzipped JSON', async () => {
     const sink = httpSink({ endpoint: url, region: 'eu-west-1', credentials: creds });
     expect(await sink.send(batch(0))).toEqual({ status: 'ok' });
     const got = received.at(-1)!;
@@ -148,7 +185,68 @@ describe('SigV4 HTTP sink against a loopback endpoint', () => {
       /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/lambda\/aws4_request/,
     );
     expect(got.headers['x-amz-security-token']).toBe('tok');
-    expect(JSON.parse(got.body)).toEqual(batch(0));
+    expect(got.headers['content-type']).toBe('application/gzip');
+    expect(JSON.parse(gunzipSync(got.body).toString('utf8'))).toEqual(batch(0));
+  });
+
+  it('a window of 50,000 distinct records ships whole: split under the limit, every record once, ids as unsplit', async () => {
+    const big: NodeAgentBatch = { ...batch(0, { ringbuf_exec: 2 }), records: distinct(50_000) };
+    const before = received.length;
+    const s = new BatchShipper(httpSink({ endpoint: url, region: 'eu-west-1', credentials: creds }));
+    s.enqueue(big);
+    for (let i = 0; i < 5 && (i === 0 || s.stats().queued > 0); i++) await s.drain();
+    const bodies = received.slice(before);
+    expect(bodies.every((b) => b.verified && b.body.length <= DEFAULT_MAX_BODY_BYTES)).toBe(true);
+    const parts = bodies.map((b) => JSON.parse(gunzipSync(b.body).toString('utf8')) as NodeAgentBatch);
+    // 50,000 records are ~9 MiB of JSON, ~3 MiB gzipped: over the limit whole
+    expect(JSON.stringify(big).length).toBeGreaterThan(8 * 1024 * 1024);
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.flatMap((p) => p.records)).toEqual(big.records);
+    expect(parts.map((p) => p.drops).filter((d) => Object.keys(d).length)).toEqual([{ ringbuf_exec: 2 }]);
+    expect(s.stats()).toMatchObject({ queued: 0, sent: parts.length, droppedBatches: 0, splits: parts.length - 1 });
+    // the observations of the parts are exactly those of the unsplit window (same ids: replays stay idempotent)
+    expect(observationIds(parts)).toEqual(observationIds([big]));
+  }, 120_000);
+
+  it('413 from the endpoint: split and retried until it fits; nothing dropped', async () => {
+    status = 413;
+    limit413 = 4_000;
+    try {
+      const s = new BatchShipper(httpSink({ endpoint: url, region: 'eu-west-1', credentials: creds }));
+      const before = received.length;
+      const b: NodeAgentBatch = { ...batch(0), records: distinct(2_000) };
+      s.enqueue(b);
+      // The agent drains again every window; a keep-alive socket the server closed meanwhile is a transient retry.
+      for (let i = 0; i < 5 && (i === 0 || s.stats().queued > 0); i++) await s.drain();
+      expect(s.stats().queued).toBe(0);
+      const stored = received.slice(before).filter((r) => r.body.length <= limit413);
+      const parts = stored.map((r) => JSON.parse(gunzipSync(r.body).toString('utf8')) as NodeAgentBatch);
+      expect(parts.flatMap((p) => p.records)).toEqual(b.records);
+      expect(s.stats()).toMatchObject({ queued: 0, droppedBatches: 0 });
+      expect(s.stats().splits).toBeGreaterThan(0);
+    } finally {
+      status = 200;
+    }
+  });
+
+  it('one record too large even alone is dropped and counted as record_too_large', async () => {
+    const sink = httpSink({ endpoint: url, region: 'eu-west-1', credentials: creds, maxBodyBytes: 100 });
+    const s = new BatchShipper(sink);
+    s.enqueue({ ...batch(0), records: distinct(1) });
+    await s.drain();
+    expect(s.stats()).toMatchObject({ droppedBatches: 1, queued: 0 });
+    expect(s.pendingDrops()).toEqual({ record_too_large: 1 });
+  });
+
+  it('only refused authentication is permanent: 400, 404 and 409 are retried', async () => {
+    const sink = httpSink({ endpoint: url, region: 'eu-west-1', credentials: creds });
+    for (const code of [400, 404, 409]) {
+      status = code;
+      expect((await sink.send(batch(0))).status).toBe('retry');
+    }
+    status = 401;
+    expect((await sink.send(batch(0))).status).toBe('reject');
+    status = 200;
   });
 
   it('a wrong secret is refused by the endpoint: a permanent reject', async () => {

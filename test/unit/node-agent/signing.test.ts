@@ -26,7 +26,11 @@ const env = Object.fromEntries(
 const config = agentEnvSchema.parse({ ...env, NODE_NAME: 'ip-10-0-1-5' });
 
 /** What a function URL with AWS_IAM auth does with a request: recompute the SigV4 signature for `lambda`. */
-async function functionUrlAccepts(req: { url: URL; headers: Record<string, string>; body: string }): Promise<boolean> {
+async function functionUrlAccepts(req: {
+  url: URL;
+  headers: Record<string, string>;
+  body: string | Uint8Array;
+}): Promise<boolean> {
   const region = /\.lambda-url\.([a-z0-9-]+)\.on\.aws$/.exec(req.url.hostname)?.[1];
   if (!region) return false;
   const auth = req.headers.authorization ?? '';
@@ -52,10 +56,12 @@ async function functionUrlAccepts(req: { url: URL; headers: Record<string, strin
   return expected.headers.authorization === auth;
 }
 
-async function capture(service: string): Promise<{ url: URL; headers: Record<string, string>; body: string }> {
-  let seen: { url: URL; headers: Record<string, string>; body: string } | undefined;
+async function capture(
+  service: string,
+): Promise<{ url: URL; headers: Record<string, string>; body: string | Uint8Array }> {
+  let seen: { url: URL; headers: Record<string, string>; body: string | Uint8Array } | undefined;
   const realFetch = globalThis.fetch;
-  globalThis.fetch = (async (url: URL, init: { headers: Record<string, string>; body: string }) => {
+  globalThis.fetch = (async (url: URL, init: { headers: Record<string, string>; body: string | Uint8Array }) => {
     seen = {
       url: new URL(String(url)),
       headers: Object.fromEntries(Object.entries(init.headers).map(([k, v]) => [k.toLowerCase(), v])),

@@ -129,12 +129,12 @@ describe('node-agent batch parser', () => {
     [
       'unattributed cgroup keeps the path',
       { type: 'exec', path: '/bin/sh', attribution: { cgroupId: '99', cgroupPath: '/system.slice/sshd.service' } },
-      [['unattributed:cgroup:/system.slice/sshd.service', 'kernel', 'exec:/bin/sh', 1]],
+      [['unattributed:prod/cgroup:/system.slice/sshd.service', 'kernel', 'exec:/bin/sh', 1]],
     ],
     [
       'no attribution at all',
       { type: 'exec', path: '/bin/sh' },
-      [['unattributed:cgroup:unknown', 'kernel', 'exec:/bin/sh', 1]],
+      [['unattributed:prod/cgroup:unknown', 'kernel', 'exec:/bin/sh', 1]],
     ],
     [
       'pod IP lease',

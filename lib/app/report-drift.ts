@@ -1,0 +1,82 @@
+/**
+ * Drift -> audit chain -> event, as one use case: what `warden drift` and the drift Lambda both call, with the same
+ * ports. Classifies the period (lib/drift runDrift: stores the drift docs), chains the audit entry of every risky
+ * item's triggering input right away (so it exists before anyone asks, and months later), then publishes each item
+ * as "Warden Drift Detected" through the EventSink with the anchored chain head (seq and hash) in its detail: every
+ * event consumer holds a copy of the head, outside the table, to check a later `audit verify` against.
+ *
+ * @example
+ *   const r = await reportDrift({ store, events: new EventLogSink() }, { sinceMs: 30 * 86_400_000 });
+ */
+import { AuditIntegrityError, auditHead, auditInput } from '../audit/service.ts';
+import { inputOfAuditId } from '../core/audit/ids.ts';
+import type { ChainHead } from '../core/audit/types.ts';
+import type { DriftObject } from '../core/drift/types.ts';
+import { type DriftRun, type DriftRunOptions, driftEvent, runDrift } from '../drift/service.ts';
+import type { EventSink, Store, WardenEvent } from '../ports.ts';
+
+export interface DriftPorts {
+  store: Store;
+  /** Where drift events go (EventBridge in AWS, the local event log in the CLI); none: not published. */
+  events?: EventSink;
+}
+
+export type ReportDriftOptions = Omit<DriftRunOptions, 'sink'>;
+
+/** The audit entry a risky item's input was chained as, or why it could not be. */
+export interface ChainedInput {
+  driftId: string;
+  auditId: string;
+  seq?: number;
+  /** True when this run built the entry. */
+  created?: boolean;
+  /** No observation in the search window mentions the input: nothing to chain. */
+  notFound?: boolean;
+  error?: string;
+}
+
+/** A drift object as the event carries it: the audit chain head as anchored when the event was published. */
+export type DriftEventDetail = DriftObject & { auditHead?: ChainHead };
+
+export interface DriftReport extends DriftRun {
+  chained: ChainedInput[];
+  /** The anchored head after chaining (undefined: the chain is empty). */
+  auditHead?: ChainHead;
+}
+
+/** The event of one drift object, carrying the chain head. */
+export function driftEventWithHead(d: DriftObject, head: ChainHead | undefined): WardenEvent<DriftEventDetail> {
+  const e = driftEvent(d);
+  return { ...e, detail: head ? { ...d, auditHead: head } : d };
+}
+
+/** Classifies drift, chains the risky items' audit entries, publishes the events with the chain head. */
+export async function reportDrift(ports: DriftPorts, opts: ReportDriftOptions = {}): Promise<DriftReport> {
+  const run = await runDrift(ports.store, opts);
+  const chained: ChainedInput[] = [];
+  for (const d of run.items) {
+    if (d.classification !== 'risky' || !d.auditId) continue;
+    const input = inputOfAuditId(d.auditId);
+    if (!input) continue;
+    try {
+      // The evidence search ends where the drift period ends (the default 90 days back from there).
+      const r = await auditInput(ports.store, input, { now: run.to });
+      chained.push(
+        r.record
+          ? { driftId: d.id, auditId: d.auditId, seq: r.record.seq, created: r.created }
+          : { driftId: d.id, auditId: d.auditId, notFound: true },
+      );
+    } catch (err) {
+      // A chain changed outside Warden refuses appends; the drift still goes out, saying why it is not chained.
+      if (!(err instanceof AuditIntegrityError)) throw err;
+      chained.push({ driftId: d.id, auditId: d.auditId, error: err.message });
+    }
+  }
+  const head = await auditHead(ports.store);
+  let published = 0;
+  if (ports.events && run.items.length > 0) {
+    await ports.events.publish(run.items.map((d) => driftEventWithHead(d, head)));
+    published = run.items.length;
+  }
+  return { ...run, published, chained, ...(head ? { auditHead: head } : {}) };
+}
