@@ -48,18 +48,21 @@ export class AuditAnchor extends Construct {
       );
   }
 
-  /** Lets a function append anchors and read them back (put, get, list versions); never delete or rewrite. */
+  /**
+   * Lets a function append anchors and read the latest back (put with If-None-Match, list, get); never delete or
+   * rewrite, nor read old versions: listing versions is `audit verify`'s, run with the operator's credentials.
+   */
   grantAppend(grantee: iam.IGrantable & Construct): void {
     const objects = this.bucket.arnForObjects(`${ANCHOR_PREFIX}*`);
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['s3:PutObject', 's3:GetObject', 's3:GetObjectVersion'],
+        actions: ['s3:PutObject', 's3:GetObject'],
         resources: [objects],
       }),
     );
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['s3:ListBucket', 's3:ListBucketVersions'],
+        actions: ['s3:ListBucket'],
         resources: [this.bucket.bucketArn],
         conditions: { StringLike: { 's3:prefix': [`${ANCHOR_PREFIX}*`] } },
       }),

@@ -30,10 +30,14 @@ export interface WardenFunctionProps {
   iamData?: boolean;
 }
 
-/** What `Warden.addFunction` takes: a function's props, and whether it publishes on the Warden bus (default yes). */
+/**
+ * What `Warden.addFunction` takes: a function's props, whether it publishes on the Warden bus and whether it appends
+ * to the audit chain (so anchors what it appends); both default yes.
+ */
 export type AddFunctionProps = Omit<WardenFunctionProps, 'retentionDays'> & {
   retentionDays?: number;
   publishes?: boolean;
+  audits?: boolean;
 };
 export type AddFunction = (id: string, props: AddFunctionProps) => WardenFunction;
 

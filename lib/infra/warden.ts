@@ -92,6 +92,8 @@ export class Warden extends Construct {
       memorySize: 1024,
       reservedConcurrentExecutions: 1,
       publishes: false,
+      // Baselines change no audit entry (drift and rollouts do).
+      audits: false,
     });
     this.drift = this.addFunction('Drift', {
       name: 'drift',
@@ -164,20 +166,20 @@ export class Warden extends Construct {
    * `warden.addFunction('Baseline', { name: 'baseline', description: '...' })`.
    */
   addFunction(id: string, props: AddFunctionProps): WardenFunction {
-    const { publishes = true, ...fprops } = props;
+    const { publishes = true, audits = true, ...fprops } = props;
     const f = new WardenFunction(this, id, {
       retentionDays: this.retentionDays,
       ...fprops,
       environment: {
         ...this.environment,
         WARDEN_BUS_NAME: this.events.bus.eventBusName,
-        WARDEN_AUDIT_ANCHOR_BUCKET: this.auditAnchor.bucket.bucketName,
+        ...(audits ? { WARDEN_AUDIT_ANCHOR_BUCKET: this.auditAnchor.bucket.bucketName } : {}),
         ...props.environment,
       },
     });
     this.store.grantData(f);
-    // Every capability function may append to the audit chain, so each anchors what it appends.
-    this.auditAnchor.grantAppend(f.fn);
+    // A function that appends to the audit chain anchors what it appends.
+    if (audits) this.auditAnchor.grantAppend(f.fn);
     if (publishes) this.events.bus.grantPutEventsTo(f.fn);
     this.functions[id] = f;
     return f;

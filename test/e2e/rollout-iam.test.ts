@@ -44,6 +44,7 @@ import { STORE_DATA_ACTIONS } from '../../lib/infra/store.ts';
 import { ingestStreams } from '../../lib/ingest/pipeline.ts';
 import { pendingApprovals } from '../../lib/rollout/approval.ts';
 import { transitions } from '../../lib/rollout/steps.ts';
+import { reviewKey } from '../../lib/rollout/worker.ts';
 import { type MotoServer, startMoto } from '../support/moto.ts';
 import {
   ACCOUNT,
@@ -520,8 +521,8 @@ describe('the rollout without GitHub: proposal in S3, approval through the endpo
     expect(failed.map((c) => c.input.error)).toEqual(['Warden.InvalidStepInput']);
   });
 
-  it('the GitHub review webhook (variant stack) verifies the signature and answers a recorded review', async () => {
-    await store.putDoc('rollout-review', 'global', '7', {
+  it('the GitHub review webhook (variant stack) verifies the signature, answers a recorded review once', async () => {
+    await store.putDoc('rollout-review', 'global', reviewKey('acme/iam', 7), {
       taskToken: 'not-a-live-token',
       input: { rolloutId: 'r-gh', class: 'retrieval', track: 'observe-in-production', subjects: [SUBJECT] },
       results: [
@@ -531,15 +532,34 @@ describe('the rollout without GitHub: proposal in S3, approval through the endpo
     const payload = JSON.stringify({
       action: 'closed',
       pull_request: { number: 7, merged: true, merged_by: { login: 'alice' } },
+      repository: { full_name: 'acme/iam' },
     });
     const sig = `sha256=${createHmac('sha256', 'whs').update(payload).digest('hex')}`;
-    // moto rejects the made-up token: the call is made (and recorded), the answer is an error.
-    await expect(
-      invoke('RolloutWebhook', urlEvent(payload, { 'x-hub-signature-256': sig, 'x-github-event': 'pull_request' })),
-    ).rejects.toThrow(/token/i);
+    const deliver = () =>
+      invoke<{ statusCode: number; body: string }>(
+        'RolloutWebhook',
+        urlEvent(payload, { 'x-hub-signature-256': sig, 'x-github-event': 'pull_request' }),
+      );
+    const answers = () =>
+      (rec.calls.get('RolloutWebhook') ?? []).filter((c) => c.operation === 'SendTaskSuccess').length;
+    // moto refuses the made-up token as it refuses one answered before: the call is made (and recorded), and the
+    // handler treats the refusal as a replay after a crash, so the review is marked answered.
+    expect(await deliver()).toMatchObject({ statusCode: 200, body: 'answered' });
     expect((rec.calls.get('RolloutWebhook') ?? []).map((c) => c.operation)).toEqual(
       expect.arrayContaining(['GetSecretValue', 'SendTaskSuccess']),
     );
+    const before = answers();
+    // A replayed delivery answers nothing again.
+    expect(await deliver()).toMatchObject({ statusCode: 200, body: 'already-answered' });
+    expect(answers()).toBe(before);
+    // The GitOps repository's PR #7 does not answer the IAM review #7.
+    const gitops = JSON.stringify({ ...JSON.parse(payload), repository: { full_name: 'acme/gitops' } });
+    const gitopsSig = `sha256=${createHmac('sha256', 'whs').update(gitops).digest('hex')}`;
+    const out = await invoke<{ statusCode: number; body: string }>(
+      'RolloutWebhook',
+      urlEvent(gitops, { 'x-hub-signature-256': gitopsSig, 'x-github-event': 'pull_request' }),
+    );
+    expect(out).toMatchObject({ statusCode: 200, body: 'ignored' });
   });
 });
 
@@ -556,6 +576,10 @@ describe('IAM proven against the recorded calls', () => {
       'the SQS event source mapping polls as the function',
     ],
     [/ sqs:SendMessage$/, 'the Lambda service delivers failed asynchronous invocations to the AsyncFailures queue'],
+    [
+      /^WardenDrift\w+#\d+ s3:(GetObject|PutObject)$/,
+      "audit anchors: the drift function writes one only when a risky item has a triggering input to chain, which this scenario's CloudTrail-only drift has not; the rollout functions' appends above use the same grantAppend statement, and test/integration/audit/s3-anchors.test.ts the S3 anchor log itself",
+    ],
   ];
 
   it('every call of every function is allowed by its role; every unused grant has a reason', async () => {

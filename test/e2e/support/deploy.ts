@@ -72,7 +72,13 @@ export function synthesizeInto(outdir: string): void {
       }),
       warden,
     });
-  stack(STACK_NAME, { retainData: false });
+  // The node agent of the e2e cluster `prod` posts as this role (the trust model binds it to its cluster).
+  stack(STACK_NAME, {
+    retainData: false,
+    ingestPrincipals: [
+      { principal: `arn:aws:iam::${ACCOUNT}:role/node-agent`, sources: ['node-agent'], clusters: ['prod'] },
+    ],
+  });
   stack(GITHUB_STACK_NAME, {
     retainData: false,
     rollout: { iamRepository: 'acme/iam', gitOpsRepository: 'acme/gitops' },

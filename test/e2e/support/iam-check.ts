@@ -236,10 +236,24 @@ export function requestsOf(call: AwsCall, catalog: IamCatalog, ctx: CallContext)
     const resources =
       info.wildcardOnly && !action.startsWith('states:') ? ['*'] : resourcesOf(action, call.input, region, ctx);
     if (!resources) throw new Error(`no resource mapping for ${action}: add it to resourcesOf`);
+    const context = contextOf(action, call.input);
     for (const resource of resources)
-      out.push({ call: `${call.client}.${call.operation}`, request: { action: info.action, resource } });
+      out.push({
+        call: `${call.client}.${call.operation}`,
+        request: { action: info.action, resource, ...(context ? { context } : {}) },
+      });
   }
   return out;
+}
+
+/**
+ * The condition keys a call puts in its request context, where a grant is conditioned on them (S3 sends the listed
+ * prefix as `s3:prefix`; without one the key is absent, as IAM would see it).
+ */
+function contextOf(action: string, input: Record<string, unknown>): Record<string, string> | undefined {
+  if ((action === 's3:ListBucket' || action === 's3:ListBucketVersions') && typeof input.Prefix === 'string')
+    return { 's3:prefix': input.Prefix };
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
