@@ -5,7 +5,8 @@
  * configured. These are real implementations for people without a cluster or a repository, not test doubles.
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
+import { safeFileName } from '../core/artifacts/file-name.ts';
 import type {
   ClusterApplier,
   EnforcementMode,
@@ -16,7 +17,19 @@ import type {
 } from '../ports.ts';
 import type { PolicyFileLocator, ReviewGate } from './steps.ts';
 
-const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
+/**
+ * One directory name for a subject or branch: punctuation to `_` as before (existing directories keep their names),
+ * then safeFileName, so `..`, hidden and over-long names become a slug plus hash and never leave the directory.
+ */
+const safe = (s: string) => safeFileName(s.replace(/[^A-Za-z0-9._-]+/g, '_'));
+
+/** `root/rel`, refused when `rel` (a path inside a branch, from generated file names) would leave `root`. */
+function inside(root: string, rel: string): string {
+  const base = resolve(root);
+  const p = resolve(base, rel);
+  if (!p.startsWith(base + sep)) throw new Error(`refusing to write ${JSON.stringify(rel)}: it leaves ${root}`);
+  return p;
+}
 
 export class DirectoryApplier implements ClusterApplier {
   readonly description: string;
@@ -34,7 +47,7 @@ export class DirectoryApplier implements ClusterApplier {
     }
     mkdirSync(cur, { recursive: true });
     writeFileSync(join(cur, 'MODE'), `${mode}\n`);
-    for (const m of manifests) writeFileSync(join(cur, m.path), m.content);
+    for (const m of manifests) writeFileSync(inside(cur, m.path), m.content);
     return { applied: manifests.map((m) => `${mode}:${m.path}`) };
   }
 
@@ -55,8 +68,9 @@ export class DirectoryPullRequests implements PullRequests {
     this.n += 1;
     const root = join(this.dir, safe(req.branch));
     for (const f of req.files) {
-      mkdirSync(join(root, f.path, '..'), { recursive: true });
-      writeFileSync(join(root, f.path), f.content);
+      const p = inside(root, f.path);
+      mkdirSync(join(p, '..'), { recursive: true });
+      writeFileSync(p, f.content);
     }
     writeFileSync(join(root, 'PULL_REQUEST.md'), `# ${req.title}\n\n${req.body}\n`);
     return { number: this.n, url: `file://${root}`, branch: req.branch };

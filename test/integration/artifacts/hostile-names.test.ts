@@ -13,6 +13,7 @@ import { generateArtifacts, writeArtifacts } from '../../../lib/artifacts/servic
 import { refreshBaseline } from '../../../lib/baselines/service.ts';
 import { isSafeFileName, safeFileName } from '../../../lib/core/artifacts/file-name.ts';
 import type { Observation } from '../../../lib/core/observation.ts';
+import { DirectoryApplier, DirectoryPullRequests } from '../../../lib/rollout/local-adapters.ts';
 import { warden } from '../../support/cli.ts';
 
 const HOSTILE = [
@@ -118,4 +119,28 @@ describe('artifact file names from hostile subject names', () => {
       expect.stringMatching(/^DIR\/warden-cgroup-x-[0-9a-f]{12}\.seccomp\.enforce\.json$/),
     );
   }, 120_000);
+
+  it('the rollout directory applier and pull requests keep hostile subjects and branches inside their directory', async () => {
+    const dir = join(root, 'a', 'b', 'c', 'd', 'gitops');
+    const applier = new DirectoryApplier(dir);
+    const prs = new DirectoryPullRequests(join(root, 'a', 'b', 'c', 'd', 'prs'));
+    for (const s of [...HOSTILE, '..', '.', 'k8s:prod/support/kb-reader']) {
+      await applier.apply(s, 'monitor', [{ path: 'egress.networkpolicy.yaml', content: 'x' }]);
+      await applier.apply(s, 'enforce', [{ path: 'egress.networkpolicy.yaml', content: 'y' }]);
+      expect((await applier.rollback(s)).restored).toEqual(['egress.networkpolicy.yaml']);
+      await prs.open({
+        branch: `warden/${s}`,
+        title: 't',
+        body: 'b',
+        files: [{ path: 'iam/role/policy.json', content: '{}' }],
+      });
+    }
+    // A well-formed subject keeps its readable directory name.
+    expect(readdirSync(dir)).toContain('k8s_prod_support_kb-reader');
+    await expect(
+      applier.apply('k8s:prod/a/b', 'monitor', [{ path: '../../escape.yaml', content: 'x' }]),
+    ).rejects.toThrow(/leaves/);
+    const stray = tree(root).filter((p) => !/^a\/b\/c\/d\/(store|out-\d+|cli|gitops|prs)\//.test(p));
+    expect(stray).toEqual([]);
+  });
 });
