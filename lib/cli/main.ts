@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { COMMANDS, type CommandEntry } from './commands/index.ts';
 import { classifyError, formatError } from './errors.ts';
+import { printable } from './output.ts';
 import { startProgress, stopProgress } from './progress.ts';
 
 const GLOBAL_WITH_VALUE = new Set(['--store']);
@@ -64,7 +65,8 @@ export async function main(argv: string[]): Promise<number> {
     // `warden` alone (or a command group without its subcommand): commander printed the help on stderr.
     if (e.code === 'commander.help') return 2;
     const c = classifyError(err);
-    process.stderr.write(`${formatError(c, json)}\n`);
+    // A message may quote names from telemetry: unprintables escaped, as in every human output.
+    process.stderr.write(`${json ? formatError(c, json) : printable(formatError(c, json))}\n`);
     if (process.env.WARDEN_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return c.exitCode;
   }

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { type DemoSummary, runDemo } from '../../demo/run.ts';
 import { figureLines } from '../../rollout/figures.ts';
 import { hint } from '../hints.ts';
-import { emit, globalOpts } from '../output.ts';
+import { emit, globalOpts, printable } from '../output.ts';
 
 const DAY = 86_400_000;
 
@@ -30,7 +30,7 @@ export function register(program: Command): void {
         ...(g.store ? { storeSpec: g.store } : {}),
         progress: tty,
         command: (args) => hint(args, g.store ? { store: g.store } : {}),
-        log: g.json ? () => {} : (l) => process.stderr.write(`${l}\n`),
+        log: g.json ? () => {} : (l) => process.stderr.write(`${printable(l)}\n`),
       });
       const next = demoNextSteps(s, g.store);
       emit(this, { ...s, next }, () => demoText(s, next));
