@@ -117,12 +117,15 @@ export function register(program: Command): void {
 }
 
 function human(r: IngestReport, store: string): string {
+  // Every bad record is counted by reason; a replayed batch finds its quarantine entries already written.
+  const bad = Object.values(r.byReason).reduce((a, b) => a + b, 0);
+  const again = bad > r.quarantined ? ` (${bad - r.quarantined} already quarantined)` : '';
   const lines = [
     `ingested ${r.inputs} input(s) into ${store}`,
     `  records       ${r.records}`,
     `  observations  ${r.observations}${fmt(r.bySource)}`,
     `  stored        ${r.stored} aggregates (${r.duplicates} already stored)`,
-    `  quarantined   ${r.quarantined}${fmt(r.byReason)}`,
+    `  quarantined   ${Math.max(bad, r.quarantined)}${fmt(r.byReason)}${again}`,
   ];
   if (Object.keys(r.skipped).length > 0) lines.push(`  skipped       ${fmt(r.skipped).trim()}`);
   return lines.join('\n');

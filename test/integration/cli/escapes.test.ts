@@ -43,7 +43,10 @@ describe('names with terminal escapes', () => {
     const store = `embedded:${join(dir, 'store')}`;
     const ing = await warden(['--store', store, 'ingest', join(dir, 'trail.json')]);
     expect(ing.code, ing.stderr).toBe(0);
-    expect(ing.stdout).toMatch(/quarantined\s+2\s+\(invalid-time:eventTime 2\)/);
+    expect(ing.stdout).toMatch(/quarantined\s+2\s+\(invalid-time:eventTime 2\)$/m);
+    // A replay counts the same bad records, already in quarantine.
+    const again = await warden(['--store', store, 'ingest', join(dir, 'trail.json')]);
+    expect(again.stdout).toMatch(/quarantined\s+2\s+\(invalid-time:eventTime 2\) \(2 already quarantined\)$/m);
     const human = await warden(['--store', store, 'subjects']);
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).not.toContain('\u001b');
