@@ -32,7 +32,8 @@ const awsHost = (service: string, region?: string) =>
 /** `//host`, `//ip:port`, `//[v6]:port` (scheme unknown), or nothing when the parts are not well-formed. */
 function networkPath(host: string | undefined, ip: string | undefined, port: number | undefined): string[] {
   const p = port !== undefined && Number.isInteger(port) && port >= 0 && port <= 65535 ? `:${port}` : '';
-  if (host) return HOST.test(host) ? [`//${host}`] : [];
+  // A name whose last label is numeric (`a.0`) is read as a bad IPv4 address by URL parsers: no endpoint for it.
+  if (host) return HOST.test(host) && URL.canParse(`https://${host}/`) ? [`//${host}`] : [];
   if (ip && IPV4.test(ip)) return [`//${ip}${p}`];
   if (ip && IPV6.test(ip)) return [`//[${ip}]${p}`];
   return [];

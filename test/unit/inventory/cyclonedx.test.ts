@@ -247,6 +247,16 @@ describe('every BOM validates', () => {
     );
   });
 
+  it('gives no endpoint to a name URL parsers read as a bad IPv4 address (a.0), keeps the service', async () => {
+    const { json } = bomOf(K8S, [row(K8S, 'dns:a.0'), row(K8S, 'dns:api.example.com')], {
+      'warden.dev/agent-class': 'x',
+    });
+    expect(await validator.validate(json)).toBeNull();
+    const services = (JSON.parse(json) as Bom).services ?? [];
+    expect(services.find((s) => s.name === 'a.0')?.endpoints).toBeUndefined();
+    expect(services.find((s) => s.name === 'api.example.com')?.endpoints).toEqual(['//api.example.com']);
+  });
+
   it('keeps at most MAX_ENDPOINTS destinations and says how many it left out', () => {
     const many = Array.from({ length: MAX_ENDPOINTS + 5 }, (_, i) =>
       row(K8S, `net:egress:10.${i >> 8}.${i & 255}.1/32:443`),
