@@ -97,6 +97,37 @@ export interface Store {
    * store's anchor file, the deployed stack's Object Lock bucket. Without it truncation cannot be detected.
    */
   readonly auditAnchors?: AuditAnchorLog;
+  /** Which subjects got data since incremental drift last judged them (lib/drift/incremental.ts); see DirtyMarks. */
+  readonly dirty?: DirtyMarks;
+}
+
+/**
+ * A subject's dirty mark: the hourly windows written since drift last judged it. `write` updates it once per subject
+ * per batch (after the batch's data), and every update moves `seq` on, so a reader that judged what it read clears
+ * exactly that (a clear conditioned on `seq`) and never loses a window written in between.
+ */
+export interface DirtyMark {
+  subject: string;
+  /** Updates so far (the watermark drift compares: a clear succeeds only at the seq that was read). */
+  seq: number;
+  /** Hourly windows (ISO) written since the last clear, sorted. */
+  windows: string[];
+  /** Everything from this window on is dirty (set by `mark` with `from`: a store adopted with data already in it). */
+  from?: string;
+}
+
+/** The dirty marks of a store: listed without reading every subject (an index of dirty subjects only). */
+export interface DirtyMarks {
+  /** Dirty subjects in subject order, after `after`, at most `limit` (default 100). */
+  list(opts?: { after?: string; limit?: number }): Promise<DirtyMark[]>;
+  get(subject: string): Promise<DirtyMark | undefined>;
+  /** Marks windows (and/or everything from `from`) dirty, as a write does (used to reopen a subject). */
+  mark(subject: string, windows: string[], opts?: { from?: string }): Promise<void>;
+  /**
+   * Clears the mark read at `seq`, keeping `keep` (windows not judged yet, e.g. in the future). False when the mark
+   * moved on since (a write came in between): then it stays as it is, and the next run judges again.
+   */
+  clear(subject: string, seq: number, keep?: string[]): Promise<boolean>;
 }
 
 /** Raised by {@link AuditAnchorLog.append} when an anchor of that seq exists already (another writer was first). */

@@ -27,6 +27,7 @@ import type {
 } from '../ports.ts';
 import { writeAggregates } from './dynamo-store-aggregates.ts';
 import { type DynamoContext, queryAll, sendWrite, type WriteTally } from './dynamo-store-client.ts';
+import { DynamoDirtyMarks, markBatch } from './dynamo-store-dirty.ts';
 import { getDoc, listDocs, putDoc } from './dynamo-store-docs.ts';
 import { decodeItem, itemKeys, toAggregateRow } from './dynamo-store-items.ts';
 import { putQuarantine, readQuarantine } from './dynamo-store-quarantine.ts';
@@ -60,6 +61,7 @@ export interface DynamoStoreOptions {
 export class DynamoStore implements Store {
   readonly description: string;
   readonly auditAnchors?: AuditAnchorLog;
+  readonly dirty: DynamoDirtyMarks;
   private readonly raw: DynamoDBClient;
   private readonly ctx: DynamoContext;
   private ready: Promise<void> | undefined;
@@ -81,6 +83,7 @@ export class DynamoStore implements Store {
     };
     this.description = opts.description ?? `dynamodb://${opts.tableName}`;
     if (opts.auditAnchors) this.auditAnchors = opts.auditAnchors;
+    this.dirty = new DynamoDirtyMarks(this.ctx, () => this.init());
   }
 
   /** The SDK client (tests add fault-injection middleware to it). */
@@ -107,6 +110,12 @@ export class DynamoStore implements Store {
     const outcomes = await writeAggregates(this.ctx, tally, batch.aggregates, batch.units);
     await writeRegistry(this.ctx, tally, registryDeltas(outcomes.flatMap((o) => o.parts)));
     await this.writeEvidence(tally, batch.evidence.values());
+    // One dirty mark per subject per batch, after its data (lib/ports.ts DirtyMarks). Unchanged aggregates too: a
+    // replay of a unit already stored is how a crash between the data and the mark is repaired.
+    const touched = new Map<string, Set<string>>();
+    for (const a of batch.aggregates)
+      touched.set(a.subject, (touched.get(a.subject) ?? new Set<string>()).add(a.window));
+    await markBatch(this.ctx, tally, touched);
     const nowIso = this.ctx.now().toISOString();
     const quarantined = await mapLimit(rejects, this.ctx.concurrency, (r) => putQuarantine(this.ctx, tally, r, nowIso));
     const stored = outcomes.filter((o) => o.changed).length;

@@ -34,6 +34,7 @@ import type {
   WriteOptions,
   WriteReport,
 } from '../ports.ts';
+import { SqliteDirtyMarks } from './sqlite-store-dirty.ts';
 import { SCHEMA_SQL, type SqliteStatements, statements } from './sqlite-store-schema.ts';
 import { packEvidenceBrotli, unpackEvidenceBrotli } from './store-evidence.ts';
 import {
@@ -66,6 +67,7 @@ export class SqliteStore implements Store, FoldedStore {
   readonly description: string;
   readonly evidenceCodec = 'brotli' as const;
   readonly auditAnchors?: AuditAnchorLog;
+  readonly dirty: SqliteDirtyMarks;
   private readonly db: Database.Database;
   private readonly q: SqliteStatements;
   private readonly retentionDays: number;
@@ -91,6 +93,7 @@ export class SqliteStore implements Store, FoldedStore {
     this.retentionDays = opts.retentionDays ?? 400;
     this.quarantineDays = opts.quarantineDays ?? 90;
     this.now = opts.now ?? (() => new Date());
+    this.dirty = new SqliteDirtyMarks(this.db, (fn) => this.transaction(fn));
   }
 
   async write(observations: Observation[], rejects: Reject[], opts: WriteOptions = {}): Promise<WriteReport> {
@@ -118,7 +121,9 @@ export class SqliteStore implements Store, FoldedStore {
         return f;
       };
       const days = new Map<string, { subject: string; day: string; n: number; fs: string; ls: string }>();
+      const touched = new Map<string, Set<string>>();
       for (const a of batch.aggregates) {
+        touched.set(a.subject, (touched.get(a.subject) ?? new Set<string>()).add(a.window));
         report.writeRequests++;
         let changed = false;
         for (const p of a.parts) {
@@ -143,6 +148,8 @@ export class SqliteStore implements Store, FoldedStore {
         const expires = expiryAfter(e.window, this.retentionDays);
         for (const c of e.chunks) this.q.addEvidence.run(e.subject, e.window, c.id, c.count, c.data, expires);
       }
+      // One dirty mark per subject per batch, after its data (lib/ports.ts DirtyMarks).
+      this.dirty.markBatch(touched);
       for (const r of rejects) {
         report.writeRequests++;
         report.quarantined += this.q.addQuarantine.run(quarantineRow(r, nowIso, this.quarantineDays)).changes;

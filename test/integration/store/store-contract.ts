@@ -127,6 +127,59 @@ export function storeContract(name: string, open: () => Promise<{ store: Store; 
       expect(row?.observations).toBe(300);
     });
 
+    it('marks the windows each batch writes per subject, lists only dirty subjects, clears what was read', async () => {
+      const dirty = store.dirty!;
+      expect(dirty).toBeDefined();
+      const a = 'k8s:prod/dirty/a';
+      const b = 'k8s:prod/dirty/b';
+      const k = 'net:egress:10.0.0.9/32:443';
+      await store.write(
+        [
+          obs('d1', '2026-10-07T08:10:00.000Z', k, { subject: a }),
+          obs('d2', '2026-10-07T09:10:00.000Z', k, { subject: a }),
+          obs('d3', '2026-10-07T08:20:00.000Z', k, { subject: b }),
+        ],
+        [],
+      );
+      const first = await dirty.get(a);
+      expect(first).toMatchObject({
+        subject: a,
+        windows: ['2026-10-07T08:00:00.000Z', '2026-10-07T09:00:00.000Z'],
+      });
+      // Listing reads dirty subjects in subject order, in pages.
+      const listed = (await dirty.list({ after: 'k8s:prod/dirty/' })).filter((m) =>
+        m.subject.startsWith('k8s:prod/dirty/'),
+      );
+      expect(listed.map((m) => m.subject)).toEqual([a, b]);
+      expect((await dirty.list({ after: a, limit: 1 })).map((m) => m.subject)).toEqual([b]);
+      // A write after the read moves seq on: the reader's clear fails and loses nothing.
+      await store.write([obs('d4', '2026-10-07T10:10:00.000Z', k, { subject: a })], []);
+      expect(await dirty.clear(a, first!.seq)).toBe(false);
+      const second = await dirty.get(a);
+      expect(second!.seq).toBeGreaterThan(first!.seq);
+      expect(second!.windows).toEqual([
+        '2026-10-07T08:00:00.000Z',
+        '2026-10-07T09:00:00.000Z',
+        '2026-10-07T10:00:00.000Z',
+      ]);
+      // Clearing at the seq read keeps only what the reader did not judge, and a clean subject is not listed.
+      expect(await dirty.clear(a, second!.seq, ['2026-10-07T10:00:00.000Z'])).toBe(true);
+      expect((await dirty.get(a))!.windows).toEqual(['2026-10-07T10:00:00.000Z']);
+      expect(await dirty.clear(a, (await dirty.get(a))!.seq)).toBe(true);
+      expect(await dirty.get(a)).toBeUndefined();
+      expect((await dirty.list({ after: 'k8s:prod/dirty/' })).map((m) => m.subject)).not.toContain(a);
+      // Marking by hand (a reopened subject), and a bulk mark from a window on.
+      await dirty.mark(a, ['2026-10-06T00:00:00.000Z']);
+      await dirty.mark(a, [], { from: '2026-10-01T00:00:00.000Z' });
+      await dirty.mark(a, [], { from: '2026-10-03T00:00:00.000Z' });
+      expect(await dirty.get(a)).toMatchObject({
+        windows: ['2026-10-06T00:00:00.000Z'],
+        from: '2026-10-01T00:00:00.000Z',
+      });
+      expect(await dirty.clear(a, (await dirty.get(a))!.seq)).toBe(true);
+      expect(await dirty.get(a)).toBeUndefined();
+    });
+
     it('stores documents with optimistic versions, large ones compressed', async () => {
       const d1 = await store.putDoc('baseline', SUBJECT, 'current', { v: 1 }, { expectVersion: 0 });
       expect(d1.version).toBe(1);
