@@ -19,6 +19,7 @@ import { explainFindings } from './explain.ts';
 import { SENSITIVE_BITS } from './findings/sensitive.ts';
 import { indexModel, type ModelIndex, updateAgentModel } from './model.ts';
 import { combine, FAMILIES, type Family, familyBits, sessionFindings } from './score.ts';
+import type { SinkMarks } from './sinks.ts';
 import type { AgentModel, Calibration, Finding, SessionSummary, SessionVerdict, SessionVerdictKind } from './types.ts';
 import type { SessionView } from './view.ts';
 
@@ -37,6 +38,141 @@ export interface AgentJudgement {
 }
 
 /**
+ * Where the judgement of an agent stands between two sessions: everything the next session's verdict depends on.
+ * Serializable, so a later run continues exactly where this one stopped (lib/core/drift/incremental).
+ */
+export interface JudgeCheckpoint {
+  /** The model as of the last refresh, `pending` holding the judged sessions not settled yet, `accepted` so far. */
+  model: AgentModel;
+  /** UTC day (days since the epoch) of the last refresh; absent before the first. */
+  day?: number;
+  /**
+   * Accepted keys the calibration in force was computed with (a calibration is refreshed with the model's sessions,
+   * not with every accepted key); absent before the first calibration.
+   */
+  calAccepted?: string[];
+}
+
+/** What a session left on the judgement, enough to step past it again without scoring it (see AgentJudge.replay). */
+export interface JudgedStep {
+  summary: SessionSummary;
+  risky: boolean;
+  /** Keys a deploy explained in it (key -> deploy id). */
+  accepted: Record<string, string>;
+}
+
+/**
+ * The per-session judgement of one agent as a stepper: sessions in (start, id) order, each judged (`judge`) or, when
+ * its verdict is known from an earlier run, stepped past (`replay`); the model is refreshed (settled sessions added,
+ * old ones aged out) once per UTC day of the sessions, and calibrated again when its sessions changed.
+ */
+export class AgentJudge {
+  private model: AgentModel;
+  private pending: SessionSummary[];
+  private day: number;
+  private calAccepted: string[] | undefined;
+  private ix: ModelIndex | undefined;
+  private cal: Calibrated | undefined;
+  private readonly mine: DeployEvent[];
+  private readonly marks: SinkMarks;
+
+  constructor(
+    start: JudgeCheckpoint,
+    deploys: readonly DeployEvent[],
+    private readonly opts: DriftOptions,
+  ) {
+    this.model = start.model;
+    this.pending = [...(start.model.pending ?? [])];
+    this.day = start.day ?? Number.NaN;
+    this.calAccepted = start.calAccepted;
+    this.mine = deploys.filter((d) => d.subject === start.model.subject);
+    this.marks = { sinks: opts.sinks, notSinks: opts.notSinks };
+  }
+
+  /** Scores one session (after every earlier one) and returns its verdict. */
+  judge(v: SessionView): SessionVerdict {
+    this.enterDay(v.start);
+    const { ix, cal } = this.calibrated();
+    const findings = sessionFindings(ix, v.summary, { view: v, marks: this.marks });
+    const accepted = explainFindings(findings, this.mine, ix, v.start, v.end, this.opts);
+    this.accept(accepted);
+    const verdict = decide(findings, cal, this.opts, v);
+    if (verdict.verdict !== 'risky') this.pending.push(v.summary);
+    return verdict;
+  }
+
+  /** Steps past a session judged before, exactly as judging it did (no scoring). */
+  replay(step: JudgedStep): void {
+    this.enterDay(step.summary.start);
+    this.accept(step.accepted);
+    if (!step.risky) this.pending.push(step.summary);
+  }
+
+  /** Where the judgement stands now (before the next session). */
+  checkpoint(): JudgeCheckpoint {
+    return {
+      model: { ...this.model, pending: [...this.pending] },
+      ...(Number.isFinite(this.day) ? { day: this.day } : {}),
+      ...(this.calAccepted ? { calAccepted: this.calAccepted } : {}),
+    };
+  }
+
+  /** The model and calibration as of `endMs` (settled sessions joined), leaving the stepper as it is. */
+  end(endMs: number): { model: AgentModel; calibration: Calibration } {
+    const copy = new AgentJudge(this.checkpoint(), [], this.opts);
+    copy.ix = this.ix;
+    copy.cal = this.cal;
+    copy.refresh(endMs);
+    const { cal } = copy.calibrated();
+    return { model: { ...copy.model, pending: copy.pending }, calibration: cal.calibration };
+  }
+
+  private enterDay(startMs: number): void {
+    const d = Math.floor(startMs / DAY);
+    if (d !== this.day || this.calAccepted === undefined) {
+      this.refresh(d * DAY);
+      this.day = d;
+    }
+  }
+
+  private accept(accepted: Record<string, string>): void {
+    if (Object.keys(accepted).length === 0) return;
+    this.model = { ...this.model, accepted: { ...this.model.accepted, ...accepted } };
+    if (this.ix) this.ix.model = this.model;
+  }
+
+  /** Settles pending sessions and ages the model as of `nowMs`; a new calibration basis when its sessions changed. */
+  private refresh(nowMs: number): void {
+    const settled = this.pending.filter((v) => v.start < nowMs - this.opts.settleMs);
+    this.pending = this.pending.filter((v) => v.start >= nowMs - this.opts.settleMs);
+    const next = updateAgentModel(this.model, settled, nowMs, this.opts.sessionLookbackMs);
+    if (this.calAccepted !== undefined && sameSessions(next, this.model)) return;
+    this.model = next;
+    this.ix = undefined;
+    this.cal = undefined;
+    this.calAccepted = Object.keys(next.accepted).sort();
+  }
+
+  /** The index of the model and the calibration in force (computed when first needed after a refresh). */
+  private calibrated(): { ix: ModelIndex; cal: Calibrated } {
+    if (!this.ix) this.ix = indexModel(this.model);
+    if (!this.cal) {
+      const basis = new Set(this.calAccepted ?? []);
+      const accepted = Object.fromEntries(Object.entries(this.model.accepted).filter(([k]) => basis.has(k)));
+      const ix = sameKeys(accepted, this.model.accepted) ? this.ix : indexModel({ ...this.model, accepted });
+      this.cal = calibrated(ix, {
+        budget: this.opts.fpBudget,
+        minSessions: this.opts.minSessions,
+        minHistoryMs: this.opts.minHistoryMs,
+        maxCalibrationSessions: this.opts.maxCalibrationSessions,
+        marks: this.marks,
+      });
+    }
+    return { ix: this.ix, cal: this.cal };
+  }
+}
+
+/**
  * Judges the sessions of one agent. `history` is its model before the period; `views` the sessions to judge;
  * `endMs` the end of the period (the model returned is as of then).
  * @example judgeAgent(model, views, deploys, { ...DEFAULT_DRIFT_OPTIONS, fpBudget: 0.01 }, Date.parse(to))
@@ -48,53 +184,19 @@ export function judgeAgent(
   opts: DriftOptions,
   endMs: number,
 ): AgentJudgement {
-  const mine = deploys.filter((d) => d.subject === history.subject);
+  const judge = new AgentJudge({ model: history }, deploys, opts);
   const ordered = [...views].sort((a, b) => a.start - b.start || a.id.localeCompare(b.id));
-  let model = history;
-  let ix: ModelIndex | undefined;
-  let cal: Calibrated | undefined;
-  let day = Number.NaN;
-  let pending: SessionSummary[] = [...(history.pending ?? [])];
-  const marks = { sinks: opts.sinks, notSinks: opts.notSinks };
-  const refresh = (nowMs: number) => {
-    const settled = pending.filter((v) => v.start < nowMs - opts.settleMs);
-    pending = pending.filter((v) => v.start >= nowMs - opts.settleMs);
-    const next = updateAgentModel(model, settled, nowMs, opts.sessionLookbackMs);
-    if (ix && cal && sameSessions(next, model)) return;
-    model = next;
-    ix = indexModel(model);
-    cal = calibrated(ix, {
-      budget: opts.fpBudget,
-      minSessions: opts.minSessions,
-      minHistoryMs: opts.minHistoryMs,
-      maxCalibrationSessions: opts.maxCalibrationSessions,
-      marks,
-    });
-  };
-  const verdicts: SessionVerdict[] = [];
-  for (const v of ordered) {
-    const d = Math.floor(v.start / DAY);
-    if (d !== day || !ix || !cal) {
-      refresh(d * DAY);
-      day = d;
-    }
-    const findings = sessionFindings(ix!, v.summary, { view: v, marks });
-    const accepted = explainFindings(findings, mine, ix!, v.start, v.end, opts);
-    if (Object.keys(accepted).length > 0) {
-      model = { ...model, accepted: { ...model.accepted, ...accepted } };
-      ix!.model = model;
-    }
-    const verdict = decide(findings, cal!, opts, v);
-    verdicts.push(verdict);
-    if (verdict.verdict !== 'risky') pending.push(v.summary);
-  }
+  const verdicts = ordered.map((v) => judge.judge(v));
   // As of the end of the period: settled sessions join, and the calibration reported is the one now in force.
-  refresh(endMs);
-  return { verdicts, model: { ...model, pending }, calibration: cal!.calibration };
+  const end = judge.end(endMs);
+  return { verdicts, model: end.model, calibration: end.calibration };
 }
 
 const sameSessions = (a: AgentModel, b: AgentModel) =>
-  a.sessions.length === b.sessions.length && a.sessions.every((s, i) => s === b.sessions[i]);
+  a.sessions.length === b.sessions.length && a.sessions.every((s, i) => s.id === b.sessions[i]!.id);
+
+const sameKeys = (a: Record<string, string>, b: Record<string, string>) =>
+  Object.keys(a).length === Object.keys(b).length;
 
 /** Calibrations of recent models, by content (a result depends only on the sessions, the options and accepted keys). */
 const calibrationCache = new Map<string, Calibrated>();
