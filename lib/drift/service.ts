@@ -58,7 +58,8 @@ export function uniqueById(observations: Observation[]): Observation[] {
   return observations.filter((o) => (seen.has(o.id) ? false : (seen.add(o.id), true)));
 }
 
-function isAgentSubject(s: string): boolean {
+/** Subjects drift judges: agents (a Kubernetes Deployment, a Bedrock agent, a local process), not principals. */
+export function isAgentSubject(s: string): boolean {
   return s.startsWith('k8s:') || s.startsWith('bedrock:') || s.startsWith('local:');
 }
 

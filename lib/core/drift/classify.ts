@@ -15,7 +15,7 @@ import type { DeployEvent } from '../deploy-events/types.ts';
 import type { Observation } from '../observation.ts';
 import type { AggregateRow } from '../store/aggregate-row.ts';
 import { type ChangeCluster, detectChanges } from './changes.ts';
-import { buildSessions } from './sequences.ts';
+import { buildSessions, type Session } from './sequences.ts';
 import { evolutionItems, riskyItem } from './session/items.ts';
 import { judgeAgent } from './session/judge.ts';
 import { emptyAgentModel, updateAgentModel } from './session/model.ts';
@@ -23,7 +23,7 @@ import type { AgentModel, Calibration, SessionVerdict } from './session/types.ts
 import { type SessionView, sessionView } from './session/view.ts';
 import { SIGNALS } from './signals/index.ts';
 import type { SignalOutput } from './signals/types.ts';
-import { aggregateObservations, timelineFromAggregates } from './timeline.ts';
+import { aggregateObservations, type Timeline, timelineFromAggregates } from './timeline.ts';
 import {
   DEFAULT_DRIFT_OPTIONS,
   type DriftObject,
@@ -146,6 +146,49 @@ function sessionCapable(layer: string, sources: readonly string[]): boolean {
   return layer === 'cloud-api' || (sources.length > 0 && sources.every((x) => SESSION_SOURCES.has(x)));
 }
 
+/** The agent sessions of a subject's evidence (episodes left out), their views, and the observations they hold. */
+export function subjectSessions(
+  subject: string,
+  evidence: Observation[],
+  options: DriftOptions,
+): { sessions: Session[]; views: SessionView[]; inSession: Set<string> } {
+  const sessions = buildSessions(evidence, undefined, options.episodeGapMs).filter((s) => !s.id.startsWith('episode:'));
+  const inSession = new Set<string>();
+  for (const s of sessions) for (const o of s.observations) inSession.add(o.id);
+  return { sessions, views: sessions.map((s) => sessionView(subject, s)), inSession };
+}
+
+/**
+ * The window-level rows of a subject: its aggregates of the layers without sessions, plus the session-capable
+ * observations that joined no agent session (aggregated as the store does).
+ */
+export function windowRows(
+  subject: string,
+  aggregates: AggregateRow[],
+  evidence: Observation[],
+  inSession: ReadonlySet<string>,
+): AggregateRow[] {
+  return [
+    ...aggregates.filter((r) => r.subject === subject && !sessionCapable(r.layer, r.sources)),
+    ...aggregateObservations(evidence.filter((o) => !inSession.has(o.id) && sessionCapable(o.layer, [o.source]))),
+  ];
+}
+
+/** Window-level items of the windows in [fromMs, toMs) of a subject's timeline. */
+export function windowItems(
+  tl: Timeline,
+  fromMs: number,
+  toMs: number,
+  deploys: DeployEvent[],
+  evidence: Observation[],
+  options: DriftOptions,
+): DriftObject[] {
+  const deployTimes = deploys.filter((d) => d.subject === tl.subject).map((d) => Date.parse(d.time));
+  return detectChanges(tl, fromMs, toMs, options, deployTimes).map((c) =>
+    classifyCluster(c, deploys, evidence, options),
+  );
+}
+
 /**
  * Judges one subject over [from, to): per-session verdicts and items for agent sessions, window-level items for the
  * rest (see the module comment).
@@ -157,10 +200,7 @@ export function judgeDrift(input: DriftInput): DriftJudgement {
   const fromMs = Date.parse(input.from);
   const toMs = Date.parse(input.to);
   const evidence = input.evidence.filter((o) => o.subject === subject);
-  const sessions = buildSessions(evidence, undefined, options.episodeGapMs).filter((s) => !s.id.startsWith('episode:'));
-  const inSession = new Set<string>();
-  for (const s of sessions) for (const o of s.observations) inSession.add(o.id);
-  const views: SessionView[] = sessions.map((s) => sessionView(subject, s));
+  const { views, inSession } = subjectSessions(subject, evidence, options);
   const history =
     input.history ??
     updateAgentModel(
@@ -180,25 +220,15 @@ export function judgeDrift(input: DriftInput): DriftJudgement {
     ...judged.verdicts.filter((v) => v.verdict === 'risky').map((v) => riskyItem(v, input.deploys)),
     ...evolutionItems(judged.verdicts, input.deploys),
   ];
-  // Window level: session-capable rows only from observations that joined no agent session.
-  const rows = [
-    ...input.aggregates.filter((r) => r.subject === subject && !sessionCapable(r.layer, r.sources)),
-    ...aggregateObservations(evidence.filter((o) => !inSession.has(o.id) && sessionCapable(o.layer, [o.source]))),
-  ];
-  const tl = timelineFromAggregates(subject, rows);
-  const deployTimes = input.deploys.filter((d) => d.subject === subject).map((d) => Date.parse(d.time));
-  const windowItems = detectChanges(tl, fromMs, toMs, options, deployTimes).map((c) =>
-    classifyCluster(c, input.deploys, evidence, options),
-  );
-  linkRelated(sessionItems, windowItems);
-  const items = [...windowItems, ...sessionItems].sort(
-    (a, b) => a.from.localeCompare(b.from) || a.id.localeCompare(b.id),
-  );
+  const tl = timelineFromAggregates(subject, windowRows(subject, input.aggregates, evidence, inSession));
+  const windowed = windowItems(tl, fromMs, toMs, input.deploys, evidence, options);
+  linkRelated(sessionItems, windowed);
+  const items = [...windowed, ...sessionItems].sort((a, b) => a.from.localeCompare(b.from) || a.id.localeCompare(b.id));
   return { items, sessions: judged.verdicts, model: judged.model, calibration: judged.calibration };
 }
 
 /** Session items and window items of a subject that overlap in time name each other. */
-function linkRelated(sessionItems: DriftObject[], windowItems: DriftObject[]): void {
+export function linkRelated(sessionItems: DriftObject[], windowItems: DriftObject[]): void {
   for (const s of sessionItems)
     for (const w of windowItems) {
       const wEnd = Date.parse(w.to) + 3_600_000;

@@ -51,11 +51,14 @@ function byTime(a: Observation, b: Observation): number {
   return a.time.localeCompare(b.time) || a.id.localeCompare(b.id);
 }
 
+/** How long after a session's last observation an uncorrelated one still joins it. */
+export const SESSION_GRACE_MS = 120_000;
+
 /**
  * Groups evidence into sessions. `graceMs` extends a session's span for uncorrelated observations; `gapMs` splits
  * uncorrelated leftovers into episodes.
  */
-export function buildSessions(evidence: Observation[], graceMs = 120_000, gapMs = 300_000): Session[] {
+export function buildSessions(evidence: Observation[], graceMs = SESSION_GRACE_MS, gapMs = 300_000): Session[] {
   const uf = new UnionFind();
   for (const o of evidence) {
     const i = ids(o);

@@ -84,6 +84,11 @@ export interface DriftObject {
   calibration?: DriftCalibration;
   /** Ids of drift items of the same subject overlapping in time (session items <-> window items). */
   related?: string[];
+  /**
+   * Set on a stored item that a later judgement of the same data no longer makes (late data changed it): kept, not
+   * deleted, and never published again. Readers of stored items leave these out.
+   */
+  retracted?: { at: string; reason: string };
 }
 
 /** One reason of a drift item (a finding of the per-session judgement, see ./session/findings). */

@@ -9,7 +9,7 @@
 import { auditIdFor } from '../../audit/ids.ts';
 import type { DeployEvent } from '../../deploy-events/types.ts';
 import { refOf } from '../signals/evidence.ts';
-import type { Change, DriftObject, DriftSignals, EvidenceRef, SignalResult } from '../types.ts';
+import type { Change, DriftObject, DriftReason, DriftSignals, EvidenceRef, SignalResult } from '../types.ts';
 import { bitsToScore, combine } from './score.ts';
 import type { Finding, FindingSignal, SessionVerdict } from './types.ts';
 
@@ -131,31 +131,84 @@ export function riskyItem(v: SessionVerdict, deploys: readonly DeployEvent[]): D
   };
 }
 
+/**
+ * What one session brings to the expected-evolution item of the deploy that explained it: enough to build the item
+ * again later without the session's findings (an incremental run keeps these, lib/core/drift/incremental).
+ */
+export interface EvolutionPart {
+  deployId: string;
+  subject: string;
+  session: string;
+  start: string;
+  end: string;
+  /** Changes of the findings the deploy explained, in finding order. */
+  changes: Change[];
+  /** Evidence of those findings, in order (at most MAX_EVOLUTION_EVIDENCE). */
+  evidence: EvidenceRef[];
+  /** The session's reasons the deploy explained (the item shows its first session's). */
+  reasons: DriftReason[];
+}
+
+/** Most evidence references on one evolution item. */
+export const MAX_EVOLUTION_EVIDENCE = 50;
+
+/** The evolution part of a session verdict (undefined unless a deploy explained something new in it). */
+export function evolutionPart(v: SessionVerdict): EvolutionPart | undefined {
+  if (v.verdict !== 'evolution') return undefined;
+  const id = v.findings.find((f) => f.explainedBy && (f.kind === 'new-key' || f.kind === 'order'))?.explainedBy;
+  if (!id) return undefined;
+  const findings = v.findings.filter((f) => f.explainedBy === id);
+  return {
+    deployId: id,
+    subject: v.subject,
+    session: v.session,
+    start: v.start,
+    end: v.end,
+    changes: findings.filter((f) => f.change).map((f) => f.change!),
+    evidence: refs(
+      findings.flatMap((f) => f.observations),
+      MAX_EVOLUTION_EVIDENCE,
+    ),
+    reasons: v.reasons.filter((r) => r.explainedBy === id).slice(0, 5),
+  };
+}
+
 /** Expected-evolution items: the sessions each deploy explained, one item per deploy. */
 export function evolutionItems(verdicts: readonly SessionVerdict[], deploys: readonly DeployEvent[]): DriftObject[] {
-  const byDeploy = new Map<string, SessionVerdict[]>();
-  for (const v of verdicts) {
-    if (v.verdict !== 'evolution') continue;
-    const id = v.findings.find((f) => f.explainedBy && (f.kind === 'new-key' || f.kind === 'order'))?.explainedBy;
-    if (!id) continue;
-    const list = byDeploy.get(id) ?? [];
-    list.push(v);
-    byDeploy.set(id, list);
+  return evolutionItemsOf(
+    verdicts.map(evolutionPart).filter((p): p is EvolutionPart => p !== undefined),
+    deploys,
+  );
+}
+
+/** Expected-evolution items from the parts of the sessions (in judgement order), one item per deploy. */
+export function evolutionItemsOf(parts: readonly EvolutionPart[], deploys: readonly DeployEvent[]): DriftObject[] {
+  const byDeploy = new Map<string, EvolutionPart[]>();
+  for (const p of parts) {
+    const list = byDeploy.get(p.deployId) ?? [];
+    list.push(p);
+    byDeploy.set(p.deployId, list);
   }
   const out: DriftObject[] = [];
   for (const [deployId, list] of byDeploy) {
     const first = list[0]!;
-    const findings = list.flatMap((v) => v.findings.filter((f) => f.explainedBy === deployId));
     const changes = new Map<string, Change>();
-    for (const f of findings) {
-      if (!f.change) continue;
-      const k = `${f.change.type}|${f.change.key}`;
-      const c = changes.get(k);
-      if (c) c.observed += f.change.observed;
-      else changes.set(k, { ...f.change, session: first.session });
+    for (const p of list)
+      for (const ch of p.changes) {
+        const k = `${ch.type}|${ch.key}`;
+        const c = changes.get(k);
+        if (c) c.observed += ch.observed;
+        else changes.set(k, { ...ch, session: first.session });
+      }
+    const evidence: EvidenceRef[] = [];
+    const seen = new Set<string>();
+    for (const e of list.flatMap((p) => p.evidence)) {
+      if (seen.has(e.observationId) || evidence.length >= MAX_EVOLUTION_EVIDENCE) continue;
+      seen.add(e.observationId);
+      evidence.push(e);
     }
     const d = deploys.find((x) => x.id === deployId);
-    const sessions = list.map((v) => v.session);
+    const sessions = list.map((p) => p.session);
     out.push({
       id: `${first.subject}@${first.start}#deploy:${deployId}`,
       subject: first.subject,
@@ -163,16 +216,29 @@ export function evolutionItems(verdicts: readonly SessionVerdict[], deploys: rea
       score: 0,
       from: first.start,
       to: list[list.length - 1]!.end,
-      signals: signalsOf(findings, deploys),
-      evidence: refs(
-        findings.flatMap((f) => f.observations),
-        50,
-      ),
+      signals: signalsOf([explainedBy(deployId)], deploys),
+      evidence,
       changes: [...changes.values()],
       summary: `expected evolution: ${changes.size} change(s) in ${list.length} session(s) explained by ${d ? `the ${d.kind} deploy at ${d.time.slice(0, 16)} (${d.summary})` : `deploy ${deployId}`}`,
       sessions: sessions.slice(0, MAX_ITEM_SESSIONS),
-      reasons: list[0]!.reasons.filter((r) => r.explainedBy === deployId).slice(0, 5),
+      reasons: first.reasons,
     });
   }
   return out;
+}
+
+/**
+ * A finding the deploy explained, standing for all of an evolution item's: the item's signals depend only on which
+ * deploy explained them (every one is explained, so none weighs anything).
+ */
+function explainedBy(deployId: string): Finding {
+  return {
+    kind: 'new-key',
+    signal: 'patternContinuity',
+    bits: 0,
+    key: '',
+    text: '',
+    observations: [],
+    explainedBy: deployId,
+  };
 }

@@ -91,14 +91,20 @@ export class AgentJudge {
 
   /** Scores one session (after every earlier one) and returns its verdict. */
   judge(v: SessionView): SessionVerdict {
+    return this.judgeStep(v).verdict;
+  }
+
+  /** Scores one session and returns its verdict with what it left on the judgement (to replay it later). */
+  judgeStep(v: SessionView): { verdict: SessionVerdict; step: JudgedStep } {
     this.enterDay(v.start);
     const { ix, cal } = this.calibrated();
     const findings = sessionFindings(ix, v.summary, { view: v, marks: this.marks });
     const accepted = explainFindings(findings, this.mine, ix, v.start, v.end, this.opts);
     this.accept(accepted);
     const verdict = decide(findings, cal, this.opts, v);
-    if (verdict.verdict !== 'risky') this.pending.push(v.summary);
-    return verdict;
+    const risky = verdict.verdict === 'risky';
+    if (!risky) this.pending.push(v.summary);
+    return { verdict, step: { summary: v.summary, risky, accepted } };
   }
 
   /** Steps past a session judged before, exactly as judging it did (no scoring). */
