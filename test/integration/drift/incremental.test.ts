@@ -1,0 +1,165 @@
+/**
+ * Incremental drift equals full recomputation (fast-check): a generated multi-subject history
+ * (./incremental-fixture.ts) ingested in random splits and orders into the embedded store, with an incremental run
+ * after each ingest, ends with exactly the drift items one full run over the same period makes from all of it (same
+ * ids, subjects, classifications, scores, sessions, change keys, audit ids, related items). Splits: records dealt to
+ * batches at random; time slices in random order; and the live shape, records arriving late by source (minutes for
+ * traces, hours for CloudTrail) with each run's `now` at the arrival. The sessions the state recorded are those of the full run too (grouping, verdict,
+ * summary). A run with nothing new then judges nothing, writes nothing and publishes nothing.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SqliteStore } from '../../../lib/adapters/sqlite-store.ts';
+import type { DriftObject } from '../../../lib/core/drift/types.ts';
+import type { Observation } from '../../../lib/core/observation.ts';
+import { Rng } from '../../../lib/demo/rng.ts';
+import { runDriftIncremental } from '../../../lib/drift/incremental.ts';
+import { listDriftItems } from '../../../lib/drift/items-store.ts';
+import { runDrift } from '../../../lib/drift/service.ts';
+import { loadRecords } from '../../../lib/drift/state-store.ts';
+import { DAY, END, HOUR, history, OPTIONS, P0 } from './incremental-fixture.ts';
+
+const iso = (t: number) => new Date(t).toISOString();
+
+/** What must be equal about an item. */
+function shape(d: DriftObject) {
+  return {
+    id: d.id,
+    subject: d.subject,
+    classification: d.classification,
+    score: d.score,
+    sessions: [...(d.sessions ?? [])].sort(),
+    changes: d.changes.map((c) => `${c.type}|${c.key}|${c.window}`).sort(),
+    auditId: d.auditId,
+    related: [...(d.related ?? [])].sort(),
+  };
+}
+
+/** What must be equal about a judged session: its grouping, verdict and everything the agent's model learns. */
+const session = (s: { subject: string; id: string; start: number; verdict: string; summary: object }) => ({
+  subject: s.subject,
+  id: s.id,
+  start: s.start,
+  verdict: s.verdict,
+  summary: s.summary,
+});
+
+async function full(all: Observation[]) {
+  const store = new SqliteStore();
+  await store.write(all, []);
+  const r = await runDrift(store, { now: iso(END), sinceMs: END - P0, options: OPTIONS, persist: false });
+  await store.close();
+  return {
+    items: r.items.map(shape).sort((a, b) => a.id.localeCompare(b.id)),
+    sessions: r.sessions
+      .map((v) => session({ ...v, id: v.session, start: Date.parse(v.start) }))
+      .sort((a, b) => a.start - b.start || a.id.localeCompare(b.id)),
+  };
+}
+
+async function storedSessions(store: SqliteStore) {
+  const out: ReturnType<typeof session>[] = [];
+  for (const s of await store.subjects())
+    for (const r of await loadRecords(store, s.subject, P0)) out.push(session({ ...r, subject: s.subject }));
+  return out.sort((a, b) => a.start - b.start || a.id.localeCompare(b.id));
+}
+
+async function storedItems(store: SqliteStore) {
+  const out: ReturnType<typeof shape>[] = [];
+  for (const s of await store.subjects()) for (const d of await listDriftItems(store, s.subject)) out.push(shape(d));
+  return out.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+const SPLITS = ['dealt', 'shuffled-slices', 'late-arrival'] as const;
+type Split = (typeof SPLITS)[number];
+
+/** The batches of one split, each with the `now` its run judges up to. */
+function batches(all: Observation[], split: Split, n: number, seed: number): { obs: Observation[]; now: number }[] {
+  const rng = new Rng(seed);
+  if (split === 'dealt') {
+    const out = Array.from({ length: n }, () => ({ obs: [] as Observation[], now: END }));
+    for (const o of all) out[rng.int(0, n - 1)]!.obs.push(o);
+    return out;
+  }
+  if (split === 'shuffled-slices') {
+    const slice = Math.ceil((END - Date.parse(all.reduce((m, o) => (o.time < m ? o.time : m), all[0]!.time))) / n);
+    const out = Array.from({ length: n }, () => ({ obs: [] as Observation[], now: END }));
+    for (const o of all) out[Math.min(n - 1, Math.floor((END - Date.parse(o.time)) / slice))]!.obs.push(o);
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = rng.int(0, i);
+      [out[i], out[j]] = [out[j]!, out[i]!];
+    }
+    return out;
+  }
+  // Live: records arrive after they happened, each source with its own delay (agent traces and the node agent within
+  // minutes, flow logs within the hour, CloudTrail up to three hours); a run every `n` hours of arrivals.
+  const MIN = 60_000;
+  const delay: Record<Observation['source'], [number, number]> = {
+    'bedrock-trace': [0, 10 * MIN],
+    'bedrock-invocation': [0, 10 * MIN],
+    'node-agent': [0, 2 * MIN],
+    'vpc-flow': [10 * MIN, HOUR],
+    cloudtrail: [15 * MIN, 3 * HOUR],
+  };
+  const arrivals = all.map((o) => ({ o, at: Date.parse(o.time) + rng.int(...delay[o.source]) }));
+  const step = n * HOUR;
+  const out: { obs: Observation[]; now: number }[] = [];
+  for (let t = P0 - DAY; t < END + 3 * HOUR; t += step) {
+    const obs = arrivals.filter((a) => a.at < t + step && (a.at >= t || t === P0 - DAY)).map((a) => a.o);
+    out.push({ obs, now: Math.min(t + step, END) });
+  }
+  return out;
+}
+
+describe('incremental drift', () => {
+  it('the generated history exercises every kind of item', async () => {
+    const { items } = await full(history(1));
+    const kinds = new Set(
+      items.map((d) => (d.id.includes('#deploy:') ? 'evolution' : d.id.includes('#') ? d.classification : 'window')),
+    );
+    expect([...kinds].sort()).toEqual(['evolution', 'risky', 'window']);
+    expect(items.some((d) => d.related.length > 0)).toBe(true);
+  }, 60_000);
+
+  it('equals one full recomputation whatever the ingest order and split', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.constantFrom(...SPLITS),
+        fc.integer({ min: 2, max: 6 }),
+        fc.integer({ min: 1, max: 1_000_000 }),
+        async (seed, split, n, order) => {
+          const all = history(seed);
+          const want = await full(all);
+          const store = new SqliteStore();
+          try {
+            for (const b of batches(all, split, n, order)) {
+              await store.write(b.obs, []);
+              await runDriftIncremental(store, {
+                now: iso(b.now),
+                origin: iso(P0),
+                options: OPTIONS,
+                horizonMs: Infinity,
+              });
+            }
+            await runDriftIncremental(store, { now: iso(END), origin: iso(P0), options: OPTIONS, horizonMs: Infinity });
+            expect(await storedItems(store)).toEqual(want.items);
+            expect(await storedSessions(store)).toEqual(want.sessions);
+            // Nothing new: nothing judged, written or published.
+            const again = await runDriftIncremental(store, {
+              now: iso(END),
+              origin: iso(P0),
+              options: OPTIONS,
+              horizonMs: Infinity,
+            });
+            expect(again.subjects).toEqual([]);
+            expect(again.items).toEqual([]);
+          } finally {
+            await store.close();
+          }
+        },
+      ),
+      { numRuns: 12 },
+    );
+  }, 600_000);
+});
