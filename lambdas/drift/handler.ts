@@ -1,8 +1,13 @@
 /**
- * Drift classification task (on a schedule, or after ingest): `{"sinceHours": 24, "subjects": [...]}`. Runs the
- * same use case as `warden drift` (lib/app/report-drift.ts): classifies the period with the pure core, stores the
- * drift docs, chains the audit entry of each risky item's triggering input, and publishes each item as "Warden Drift
+ * Drift classification task (after every ingest, and hourly): `{"sinceHours": 24}`. Runs the same use case as
+ * `warden drift` (lib/app/report-drift.ts) incrementally: only the subjects with data since they were last judged,
+ * each from the earliest point that data can change (lib/drift/incremental.ts); a subject judged for the first time
+ * is judged over the last `sinceHours`. Dirty subjects are taken in pages, one subject at a time, until three minutes
+ * before the function's timeout; the rest stay dirty, and the next invocation (the next ingest, or the hourly run)
+ * continues with them (`remaining` in the result and the DriftBacklog metric say how many). New and changed items
+ * are stored, the audit entry of each risky item's triggering input chained, and each published as "Warden Drift
  * Detected" on the Warden bus (env WARDEN_BUS_NAME) with the anchored audit chain head.
+ * `{"subjects": [...]}` judges those subjects over the whole period instead (a full run, as `warden drift` does).
  */
 
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -10,8 +15,12 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { reportDrift } from '../../lib/app/report-drift.ts';
+import { type ChainedInput, reportDrift, reportDriftIncremental } from '../../lib/app/report-drift.ts';
+import type { ChainHead } from '../../lib/core/audit/types.ts';
+import type { Calibration } from '../../lib/core/drift/session/types.ts';
+import type { DriftObject } from '../../lib/core/drift/types.ts';
 import { events, logger, metrics, store, tracer } from '../shared/runtime.ts';
 
 const eventSchema = z.object({
@@ -26,19 +35,36 @@ const eventSchema = z.object({
   fpBudget: z.number().gt(0).max(0.5).optional(),
 });
 
+/** Time kept back from the function's timeout: the subject being judged finishes, no new one starts. */
+const RESERVE_MS = 180_000;
+
 // A drift alert that cannot be published is not an expected outcome: fail at cold start, not after classifying.
 if (!events) throw new Error('WARDEN_BUS_NAME is not set');
 
-async function run(event: unknown) {
+async function run(event: unknown, context: Context) {
   const e = eventSchema.parse(event ?? {});
-  const r = await reportDrift(
-    { store, events },
-    {
-      sinceMs: e.sinceHours * 3_600_000,
-      ...(e.subjects ? { subjects: e.subjects } : {}),
-      ...(e.fpBudget ? { options: { fpBudget: e.fpBudget } } : {}),
-    },
-  );
+  const sinceMs = e.sinceHours * 3_600_000;
+  const options = e.fpBudget ? { options: { fpBudget: e.fpBudget } } : {};
+  let r: {
+    to: string;
+    items: DriftObject[];
+    chained: ChainedInput[];
+    auditHead?: ChainHead;
+    sessions: unknown[];
+    calibrations: Calibration[];
+  };
+  let extra: Record<string, unknown> = {};
+  if (e.subjects) {
+    r = await reportDrift({ store, events }, { sinceMs, subjects: e.subjects, ...options });
+  } else {
+    const deadline = Date.now() + Math.max(0, context.getRemainingTimeInMillis() - RESERVE_MS);
+    const inc = await reportDriftIncremental({ store, events }, { sinceMs, deadline, ...options });
+    metrics.addMetric('DriftSubjects', MetricUnit.Count, inc.subjects.length);
+    metrics.addMetric('DriftBacklog', MetricUnit.Count, inc.remaining.length);
+    metrics.addMetric('DriftRetracted', MetricUnit.Count, inc.retracted.length);
+    extra = { subjects: inc.subjects.length, remaining: inc.remaining.length, retracted: inc.retracted.length };
+    r = inc;
+  }
   const risky = r.items.filter((d) => d.classification === 'risky');
   const unchained = r.chained.filter((c) => c.error);
   metrics.addMetric('DriftItems', MetricUnit.Count, r.items.length);
@@ -50,18 +76,18 @@ async function run(event: unknown) {
     logger.error('audit chain refused appends', { unchained });
   }
   logger.info('drift classified', {
-    from: r.from,
     to: r.to,
     items: r.items.length,
     risky: risky.length,
     sessions: r.sessions.length,
     withoutThreshold: r.calibrations.filter((c) => c.method === 'insufficient-history').map((c) => c.subject),
+    ...extra,
   });
   return {
-    from: r.from,
     to: r.to,
     items: r.items.length,
     risky: risky.map((d) => ({ id: d.id, score: d.score, auditId: d.auditId })),
+    ...extra,
     ...(r.auditHead ? { auditHead: r.auditHead } : {}),
   };
 }

@@ -12,6 +12,7 @@ import { AuditIntegrityError, auditHead, auditInput } from '../audit/service.ts'
 import { inputOfAuditId } from '../core/audit/ids.ts';
 import type { ChainHead } from '../core/audit/types.ts';
 import type { DriftObject } from '../core/drift/types.ts';
+import { type IncrementalOptions, type IncrementalRun, runDriftIncremental } from '../drift/incremental.ts';
 import { type DriftRun, type DriftRunOptions, driftEvent, runDrift } from '../drift/service.ts';
 import type { EventSink, Store, WardenEvent } from '../ports.ts';
 
@@ -53,14 +54,43 @@ export function driftEventWithHead(d: DriftObject, head: ChainHead | undefined):
 /** Classifies drift, chains the risky items' audit entries, publishes the events with the chain head. */
 export async function reportDrift(ports: DriftPorts, opts: ReportDriftOptions = {}): Promise<DriftReport> {
   const run = await runDrift(ports.store, opts);
+  const { chained, head, published } = await chainAndPublish(ports, run.items, run.to);
+  return { ...run, published, chained, ...(head ? { auditHead: head } : {}) };
+}
+
+export interface IncrementalDriftReport extends IncrementalRun {
+  chained: ChainedInput[];
+  auditHead?: ChainHead;
+  published: number;
+}
+
+/**
+ * The same use case on the subjects with new data only (lib/drift/incremental.ts): what the drift Lambda runs on
+ * every ingest and every hour. Only items new or changed by the new data are chained and published.
+ */
+export async function reportDriftIncremental(
+  ports: DriftPorts,
+  opts: IncrementalOptions = {},
+): Promise<IncrementalDriftReport> {
+  const run = await runDriftIncremental(ports.store, opts);
+  const { chained, head, published } = await chainAndPublish(ports, run.items, run.to);
+  return { ...run, published, chained, ...(head ? { auditHead: head } : {}) };
+}
+
+/** Chains the risky items' inputs, then publishes every item with the anchored chain head. */
+async function chainAndPublish(
+  ports: DriftPorts,
+  items: DriftObject[],
+  to: string,
+): Promise<{ chained: ChainedInput[]; head: ChainHead | undefined; published: number }> {
   const chained: ChainedInput[] = [];
-  for (const d of run.items) {
+  for (const d of items) {
     if (d.classification !== 'risky' || !d.auditId) continue;
     const input = inputOfAuditId(d.auditId);
     if (!input) continue;
     try {
       // The evidence search ends where the drift period ends (the default 90 days back from there).
-      const r = await auditInput(ports.store, input, { now: run.to });
+      const r = await auditInput(ports.store, input, { now: to });
       chained.push(
         r.record
           ? { driftId: d.id, auditId: d.auditId, seq: r.record.seq, created: r.created }
@@ -74,9 +104,9 @@ export async function reportDrift(ports: DriftPorts, opts: ReportDriftOptions = 
   }
   const head = await auditHead(ports.store);
   let published = 0;
-  if (ports.events && run.items.length > 0) {
-    await ports.events.publish(run.items.map((d) => driftEventWithHead(d, head)));
-    published = run.items.length;
+  if (ports.events && items.length > 0) {
+    await ports.events.publish(items.map((d) => driftEventWithHead(d, head)));
+    published = items.length;
   }
-  return { ...run, published, chained, ...(head ? { auditHead: head } : {}) };
+  return { chained, head, published };
 }

@@ -2,7 +2,7 @@
  * Drift -> audit chain -> event as one use case (lib/app/report-drift.ts), on the reference incident: the CLI's way
  * (embedded store with its anchor log, the local event log) and the drift Lambda's way (the bundled-in handler with
  * a DynamoDB table and the Warden bus on moto_server) both chain the risky item's audit entry and publish events
- * that carry the anchored chain head. A chain changed outside Warden is not appended to, and the drift still goes out.
+ * that carry the anchored chain head; the Lambda judges incrementally, so its second run has nothing to publish. A chain changed outside Warden is not appended to, and the drift still goes out.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -176,5 +176,20 @@ describe('the Lambda way: the drift handler, a DynamoDB table and the Warden bus
     }
     expect(got).toHaveLength(r.items);
     for (const e of got) expect(e.detail.auditHead).toEqual(r.auditHead);
+  });
+
+  it('runs incrementally: a second invocation with nothing new judges nothing and publishes nothing', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date(end));
+    const { handler } = await import('../../../lambdas/drift/handler.ts');
+    const r = (await handler({ sinceHours: 35 * 24 }, lambdaContext('drift'))) as {
+      items: number;
+      subjects: number;
+      remaining: number;
+    };
+    vi.useRealTimers();
+    expect(r).toMatchObject({ items: 0, subjects: 0, remaining: 0 });
+    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1 }));
+    expect(out.Messages ?? []).toEqual([]);
   });
 });
