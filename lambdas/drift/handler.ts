@@ -53,7 +53,7 @@ async function run(event: unknown, context: Context) {
     sessions: unknown[];
     calibrations: Calibration[];
   };
-  let extra: Record<string, unknown> = {};
+  let extra: { subjects?: number; remaining?: number; retracted?: number } = {};
   if (e.subjects) {
     r = await reportDrift({ store, events }, { sinceMs, subjects: e.subjects, ...options });
   } else {

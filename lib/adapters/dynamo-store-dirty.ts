@@ -78,8 +78,9 @@ export class DynamoDirtyMarks implements DirtyMarks {
         new QueryCommand({
           TableName: this.ctx.table,
           IndexName: GSI1.indexName,
-          KeyConditionExpression: 'gsi1pk = :g AND gsi1sk > :a',
-          ExpressionAttributeValues: { ':g': g, ':a': opts.after ?? '' },
+          // DynamoDB refuses an empty string in a key condition: the first page has none on the sort key.
+          KeyConditionExpression: opts.after ? 'gsi1pk = :g AND gsi1sk > :a' : 'gsi1pk = :g',
+          ExpressionAttributeValues: { ':g': g, ...(opts.after ? { ':a': opts.after } : {}) },
           ProjectionExpression: 'subject',
           Limit: limit,
         }),

@@ -152,6 +152,7 @@ export function storeContract(name: string, open: () => Promise<{ store: Store; 
       );
       expect(listed.map((m) => m.subject)).toEqual([a, b]);
       expect((await dirty.list({ after: a, limit: 1 })).map((m) => m.subject)).toEqual([b]);
+      expect((await dirty.list()).map((m) => m.subject)).toEqual(expect.arrayContaining([a, b]));
       // A write after the read moves seq on: the reader's clear fails and loses nothing.
       await store.write([obs('d4', '2026-10-07T10:10:00.000Z', k, { subject: a })], []);
       expect(await dirty.clear(a, first!.seq)).toBe(false);
