@@ -73,7 +73,8 @@ export async function reportDriftIncremental(
   opts: IncrementalOptions = {},
 ): Promise<IncrementalDriftReport> {
   const run = await runDriftIncremental(ports.store, opts);
-  const { chained, head, published } = await chainAndPublish(ports, run.items, run.to);
+  // The run indexed what it judged: its inputs are found through the key index, never by scanning every subject.
+  const { chained, head, published } = await chainAndPublish(ports, run.items, run.to, false);
   return { ...run, published, chained, ...(head ? { auditHead: head } : {}) };
 }
 
@@ -82,6 +83,7 @@ async function chainAndPublish(
   ports: DriftPorts,
   items: DriftObject[],
   to: string,
+  scan = true,
 ): Promise<{ chained: ChainedInput[]; head: ChainHead | undefined; published: number }> {
   const chained: ChainedInput[] = [];
   for (const d of items) {
@@ -90,7 +92,7 @@ async function chainAndPublish(
     if (!input) continue;
     try {
       // The evidence search ends where the drift period ends (the default 90 days back from there).
-      const r = await auditInput(ports.store, input, { now: to });
+      const r = await auditInput(ports.store, input, { now: to, scan });
       chained.push(
         r.record
           ? { driftId: d.id, auditId: d.auditId, seq: r.record.seq, created: r.created }

@@ -54,10 +54,14 @@ export async function indexKeys(store: Store, observations: readonly Observation
   return writes;
 }
 
-/** Subjects whose evidence names the input as a ticket or agent session id, with the spans. */
-export async function lookupKey(store: Store, input: string): Promise<{ subject: string; span: KeySpan }[]> {
+/** Subjects whose evidence names the input as a ticket (`t`) or agent session id (`s`), with the spans. */
+export async function lookupKey(
+  store: Store,
+  input: string,
+  as: readonly ('t' | 's')[] = ['t', 's'],
+): Promise<{ subject: string; span: KeySpan }[]> {
   const out: { subject: string; span: KeySpan }[] = [];
-  for (const id of [`t:${input}`, `s:${input}`])
+  for (const id of as.map((k) => `${k}:${input}`))
     for (const d of await store.listDocs<KeySpan>(KEY_DOC, id)) out.push({ subject: d.id, span: d.body });
   return out;
 }

@@ -16,6 +16,7 @@ import {
 import { type Observation, uniqueById } from '../core/observation.ts';
 import type { Store } from '../ports.ts';
 import { appendAuditEntryOnce, CHAIN_DOC, ROLLOUT_INDEX_DOC, recordById, SCOPE } from './chain.ts';
+import { type KeySpan, keyIndexComplete, lookupKey } from './key-index.ts';
 
 export { AnchorExistsError } from '../ports.ts';
 export {
@@ -71,19 +72,52 @@ export interface AuditLookup {
 }
 
 /**
+ * The evidence that names `input` as a ticket or agent session id, and the rest of those sessions, found through the
+ * correlation-key index (lib/audit/key-index.ts): the same observations a scan of every subject would find for
+ * them. Undefined when the index does not cover the store yet, or names nothing.
+ */
+async function indexedCandidates(store: Store, input: string, from: string, to: string) {
+  if (!(await keyIndexComplete(store))) return undefined;
+  const read = async (spans: { subject: string; span: KeySpan }[]) => {
+    const out: Observation[] = [];
+    for (const { subject, span } of spans) {
+      const a = span.from > from ? span.from : from;
+      const b = span.to < to ? span.to : to;
+      if (a <= b) out.push(...(await store.evidence(subject, a, b)));
+    }
+    return out;
+  };
+  const direct = await read(await lookupKey(store, input));
+  if (direct.length === 0) return undefined;
+  const sessions = new Set(
+    direct
+      .filter((o) => o.correlation.ticket === input || o.correlation.sessionId === input)
+      .map((o) => o.correlation.sessionId)
+      .filter((x): x is string => typeof x === 'string' && x !== input),
+  );
+  const more: Observation[] = [];
+  for (const sid of sessions) more.push(...(await read(await lookupKey(store, sid, ['s']))));
+  return uniqueById([...direct, ...more]);
+}
+
+/**
  * Returns the chained entry of `input`, building and appending it when absent (searching `searchMs` back).
- * Undefined record when no observation mentions the input.
+ * Undefined record when no observation mentions the input. The input is found through the correlation-key index
+ * when the store has one; otherwise, or when the index names nothing (an input known by a request id only, data not
+ * indexed yet), every subject's evidence is searched unless `scan` is false.
  */
 export async function auditInput(
   store: Store,
   input: string,
-  opts: { now?: string; searchMs?: number } = {},
+  opts: { now?: string; searchMs?: number; scan?: boolean } = {},
 ): Promise<AuditLookup> {
   const existing = await getAuditEntry(store, input);
   if (existing) return { record: existing, created: false };
   const now = opts.now ?? new Date().toISOString();
   const from = new Date(Date.parse(now) - (opts.searchMs ?? DEFAULT_SEARCH_MS)).toISOString();
-  const candidates = await allEvidence(store, from, now);
+  const candidates =
+    (await indexedCandidates(store, input, from, now)) ??
+    (opts.scan === false ? [] : await allEvidence(store, from, now));
   const trigger = findTrigger(input, candidates);
   if (!trigger) return { created: false };
   const to = new Date(Date.parse(trigger.to) + 10 * 60_000).toISOString();
