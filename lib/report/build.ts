@@ -147,7 +147,7 @@ async function riskyAuditIds(store: Store, subject: string): Promise<Set<string>
   return new Set(
     docs
       .map((d) => d.body)
-      .filter((d) => d.classification === 'risky' && d.auditId)
+      .filter((d) => !d.retracted && d.classification === 'risky' && d.auditId)
       .map((d) => d.auditId!),
   );
 }
