@@ -52,11 +52,14 @@ export function traceAgents(observations: readonly Observation[]): string[] {
   return [...ids].sort();
 }
 
-/** Node-agent start inventory of a subject (image, prompt, MCP observations): its own deploys come from these. */
+/** A node-agent start inventory observation (image, prompt, MCP): a Deployment's own deploys come from these. */
+export function isStartInventory(o: Observation): boolean {
+  return o.source === 'node-agent' && (o.kind === 'image' || o.kind === 'prompt' || o.kind === 'mcp');
+}
+
+/** The start inventory among observations. */
 export function startInventory(observations: readonly Observation[]): Observation[] {
-  return observations.filter(
-    (o) => o.source === 'node-agent' && (o.kind === 'image' || o.kind === 'prompt' || o.kind === 'mcp'),
-  );
+  return observations.filter(isStartInventory);
 }
 
 /** Indexes deploys; returns those not indexed before (their owners must be judged again from their time). */

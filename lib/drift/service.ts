@@ -18,6 +18,7 @@ import type { Calibration, SessionVerdict } from '../core/drift/session/types.ts
 import { DEFAULT_DRIFT_OPTIONS, type DriftObject, type DriftOptions } from '../core/drift/types.ts';
 import type { Observation } from '../core/observation.ts';
 import type { EventSink, Store, WardenEvent } from '../ports.ts';
+import { isStartInventory } from './deploy-index.ts';
 
 export const DRIFT_DETAIL_TYPE = 'Warden Drift Detected';
 export const DRIFT_DOC = 'drift';
@@ -63,14 +64,28 @@ export function isAgentSubject(s: string): boolean {
   return s.startsWith('k8s:') || s.startsWith('bedrock:') || s.startsWith('local:');
 }
 
-/** Agent id -> owning subject, learned from the traces attributed to each subject. */
-function agentOwner(evidence: Observation[]): AgentOwner {
+/**
+ * The deploy events of the span from every subject's evidence, read one subject at a time: only what deploys come
+ * from is kept (CloudTrail deploy calls, node-agent start inventory, which subject's traces name each Bedrock agent
+ * first), so memory holds one subject's evidence, not the store's.
+ */
+async function deploysFromEvidence(
+  store: Store,
+  subjects: readonly string[],
+  from: string,
+  to: string,
+): Promise<DeployEvent[]> {
   const owners = new Map<string, string>();
-  for (const o of evidence) {
-    const id = o.attrs.agentId;
-    if (o.source === 'bedrock-trace' && typeof id === 'string' && !owners.has(id)) owners.set(id, o.subject);
-  }
-  return (region, agentId) => owners.get(agentId) ?? `bedrock:${region}/${agentId}`;
+  const kept: Observation[] = [];
+  for (const subject of subjects)
+    for (const o of await store.evidence(subject, from, to)) {
+      const id = o.attrs.agentId;
+      if (o.source === 'bedrock-trace' && typeof id === 'string' && !owners.has(id)) owners.set(id, o.subject);
+      if ((o.source === 'cloudtrail' && o.attrs.deployEvent === true) || isStartInventory(o)) kept.push(o);
+    }
+  const owner: AgentOwner = (region, agentId) => owners.get(agentId) ?? `bedrock:${region}/${agentId}`;
+  const unique = uniqueById(kept);
+  return mergeDeployEvents(deployEventsFromCloudTrail(unique, owner), deployEventsFromInventory(unique));
 }
 
 /**
@@ -86,20 +101,19 @@ export async function runDrift(store: Store, opts: DriftRunOptions = {}): Promis
   ).toISOString();
   const all = await store.subjects();
   const targets = (opts.subjects ?? all.map((s) => s.subject).filter(isAgentSubject)).sort();
-  // Deploy events may sit under any subject (the CI principal that called UpdateAgent), so all evidence is read.
-  const evidenceBySubject = new Map<string, Observation[]>();
-  for (const s of all) evidenceBySubject.set(s.subject, uniqueById(await store.evidence(s.subject, historyFrom, to)));
-  const everything = [...evidenceBySubject.values()].flat();
-  const deploys = mergeDeployEvents(
-    deployEventsFromCloudTrail(everything, agentOwner(everything)),
-    deployEventsFromInventory(everything),
+  // Deploy events may sit under any subject (the CI principal that called UpdateAgent), so every subject is read.
+  const deploys = await deploysFromEvidence(
+    store,
+    all.map((s) => s.subject),
+    historyFrom,
+    to,
   );
   const items: DriftObject[] = [];
   const sessions: SessionVerdict[] = [];
   const calibrations: Calibration[] = [];
   for (const subject of targets) {
     const aggregates = await store.aggregates(subject, { from: historyFrom, to });
-    const evidence = evidenceBySubject.get(subject) ?? uniqueById(await store.evidence(subject, historyFrom, to));
+    const evidence = uniqueById(await store.evidence(subject, historyFrom, to));
     const j = judgeDrift({ subject, aggregates, evidence, deploys, from, to, options });
     items.push(...j.items);
     sessions.push(...j.sessions);
