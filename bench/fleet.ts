@@ -1,25 +1,7 @@
-/**
- * Fleet benchmark (`npm run bench -- fleet`): what the deployed control plane costs per million input events, and
- * how a drift run's work grows with the fleet and its history.
- *
- * 1. Ingest slice: a generated fleet (bench/fleet/workload.ts: FLEET_AGENTS agents, default 20, for FLEET_HOURS
- *    hours, default 1, at the per-agent rates documented there) delivered the way AWS delivers it, through the
- *    handlers bundled by `cdk synth`: trail files -> IngestObjects (one S3 notification per invocation), management
- *    events -> IngestEvents (SQS batches of 100), node-agent batches -> IngestHttp (one per node and minute), then
- *    the hourly Baselines and Drift runs. DynamoDB is dynalite behind a counting endpoint (bench/fleet/endpoint.ts).
- * 2. Drift scaling: stores holding DRIFT_AGENTS x {1,2,4} agents (default 2) with DRIFT_DAYS x {1,2,4} days of
- *    history (default 0.5): fleet x history = 1x, 4x, 16x. The same new hour (DRIFT_AGENTS agents) is added, then the
- *    bundled Drift handler runs as DriftOnIngest starts it (`sinceHours: 24`): read units, items read, duration and
- *    heap per run, per new event. History is written through the ingest pipeline in process (not metered), with
- *    node-agent batches per 10 minutes instead of per minute (the same hourly aggregates, fewer requests).
- * 3. Cost model (bench/fleet/prices.ts): per million input events on the deployed path, next to CloudTrail Lake's
- *    ingestion price for the same bytes; and the monthly estimate for 1,000 agents.
- */
-import { Readable } from 'node:stream';
 import { DynamoStore } from '../lib/adapters/dynamo-store.ts';
 import { startEmbedded } from '../lib/adapters/embedded.ts';
 import { localClientConfig } from '../lib/adapters/open-store.ts';
-import { ingestStreams } from '../lib/ingest/pipeline.ts';
+import { type DriftPoint, driftRows, driftScaling } from './fleet/drift.ts';
 import { type Counts, diffCounts, startBenchEndpoint } from './fleet/endpoint.ts';
 import { type Lambdas, loadLambdas, sqsEvent, urlEvent } from './fleet/lambda.ts';
 import { HOURS_PER_MONTH, PRICES } from './fleet/prices.ts';
@@ -133,62 +115,6 @@ async function ingestSlice(
   };
 }
 
-interface DriftPoint {
-  scale: number;
-  agents: number;
-  days: number;
-  newEvents: number;
-  readUnits: number;
-  itemsRead: number;
-  ms: number;
-  peakHeapMb: number;
-}
-
-/** Writes history and one new hour into the store behind `dynamoEndpoint` through the pipeline (not metered). */
-async function populate(dynamoEndpoint: string, agents: Agent[], days: number, now: number, newAgents: Agent[]) {
-  const store = new DynamoStore({
-    tableName: TABLE,
-    clientConfig: localClientConfig(dynamoEndpoint, REGION),
-    createTable: true,
-  });
-  await store.init();
-  const rng = new Rng(11);
-  const feed = async (hour: number, who: Agent[]) => {
-    const inputs = trailFiles(who, hour, rng).map((f, i) => ({
-      name: `h${hour}-${i}`,
-      stream: Readable.from([f.body]),
-    }));
-    for (const [n, onNode] of nodesOf(who).entries()) {
-      for (let m = 0; m < 60; m += 10) {
-        const b = nodeBatch(onNode, hour + m * 60_000, rng, n);
-        inputs.push({ name: `n${hour}-${n}-${m}`, stream: Readable.from([Buffer.from(JSON.stringify(b))]) });
-      }
-    }
-    await ingestStreams(store, inputs, { defaultRegion: REGION });
-  };
-  const first = now - days * 24 * HOUR;
-  for (let h = first; h < now - HOUR; h += HOUR) await feed(h, agents);
-  await store.close();
-  // The new hour: what the drift run is started for.
-  const s2 = new DynamoStore({ tableName: TABLE, clientConfig: localClientConfig(dynamoEndpoint, REGION) });
-  const rngNew = new Rng(99);
-  let newEvents = 0;
-  const inputs = trailFiles(newAgents, now - HOUR, rngNew).map((f, i) => {
-    newEvents += f.records;
-    return { name: `new-${i}`, stream: Readable.from([f.body]) };
-  });
-  for (const [n, onNode] of nodesOf(newAgents).entries()) {
-    for (let m = 0; m < 60; m++) {
-      const b = nodeBatch(onNode, now - HOUR + m * 60_000, rngNew, n);
-      newEvents += b.records.length;
-      inputs.push({ name: `new-n${n}-${m}`, stream: Readable.from([Buffer.from(JSON.stringify(b))]) });
-    }
-  }
-  await ingestStreams(s2, inputs, { defaultRegion: REGION });
-  await s2.close();
-  return newEvents;
-}
-
 export async function bench(): Promise<BenchRow[]> {
   const agentsN = env('FLEET_AGENTS', 20);
   const hours = env('FLEET_HOURS', 1);
@@ -228,29 +154,18 @@ export async function bench(): Promise<BenchRow[]> {
   // Each phase's raw figures as soon as they exist: a long run on a busy machine still leaves them in the log.
   process.stderr.write(`fleet: ingest slice ${JSON.stringify({ ...slice, tasks })}\n`);
 
-  // 2. Drift run work at 1x, 4x, 16x fleet x history.
-  const points: DriftPoint[] = [];
-  for (const m of [1, 2, 4]) {
-    await db.close();
-    db = await startEmbedded();
-    ep.setUpstream(db.endpoint);
-    process.stderr.write(`fleet: drift at ${m * m}x (${driftAgents * m} agents, ${driftDays * m} days) ...\n`);
-    const newEvents = await populate(db.endpoint, fleet(driftAgents * m), driftDays * m, now, fleet(driftAgents));
-    const c0 = structuredClone(ep.counts);
-    const run = await l.invoke('Drift', { sinceHours: 24 });
-    const d = diffCounts(ep.counts, c0);
-    process.stderr.write(`fleet: drift ${m * m}x ${JSON.stringify({ newEvents, ms: run.ms, counts: d })}\n`);
-    points.push({
-      scale: m * m,
-      agents: driftAgents * m,
-      days: driftDays * m,
-      newEvents,
-      readUnits: d.readUnits,
-      itemsRead: d.itemsRead,
-      ms: run.ms,
-      peakHeapMb: run.peakHeapMb,
-    });
-  }
+  // 2. Drift run work at 1x, 4x, 16x fleet x history (bench/fleet/drift.ts).
+  const points = await driftScaling(
+    l,
+    ep.counts,
+    async () => {
+      await db.close();
+      db = await startEmbedded();
+      ep.setUpstream(db.endpoint);
+      return db.endpoint;
+    },
+    { table: TABLE, agents: driftAgents, days: driftDays, now },
+  );
   await ep.close();
   await db.close();
   return report(slice, { baseline: baseline.ms, drift: hourlyDrift.ms, tasks }, points, l, { agentsN, hours });
@@ -286,17 +201,7 @@ function report(
   const costPerM = perM(ingestCost) + (tasksPerHour * 1e6) / eventsPerHour;
   const lakePerM = (((s.bytes / s.events) * 1e6) / 1e9) * PRICES.cloudTrailLakePerGb;
   const lake7PerM = (((s.bytes / s.events) * 1e6) / 1e9) * PRICES.cloudTrailLakeSevenYearPerGb;
-  // Drift on ingest as deployed: one run per announcement, each with the measured per-run work, extrapolated
-  // linearly in fleet x history from the three points to 1,000 agents and the 29 days a run reads.
-  const [p1, , p16] = points as [DriftPoint, DriftPoint, DriftPoint];
-  const slope = (y: (q: DriftPoint) => number) => (y(p16) - y(p1)) / (p16.agents * p16.days - p1.agents * p1.days);
-  const at = (y: (q: DriftPoint) => number, agents: number, days: number) =>
-    y(p1) + slope(y) * (agents * days - p1.agents * p1.days);
-  const runRu = at((q) => q.readUnits, 1000, 29);
-  const runMs = at((q) => q.ms, 1000, 29);
   const announcePerM = perM(s.announcements);
-  const driftRunCost =
-    runRu * PRICES.dynamoReadUnit + (runMs / 1000) * (l.memoryMb.Drift / 1024) * PRICES.lambdaGbSecondArm;
   const monthlyEvents = 1000 * RECORDS_PER_AGENT_HOUR * HOURS_PER_MONTH;
   const per = (name: string, value: number, unit: string, note?: string): BenchRow => ({
     name,
@@ -304,7 +209,6 @@ function report(
     unit,
     ...(note ? { note } : {}),
   });
-  const base = points[0]!;
   const slice = `${p.agentsN} agents x ${p.hours} h, ${s.events} input events (${(s.bytes / s.events).toFixed(0)} B each)`;
   return [
     per(
@@ -335,21 +239,8 @@ function report(
       'ms',
       `RRU ${t.tasks.readUnits}, WRU ${t.tasks.writeUnits}`,
     ),
-    ...points.map((q) => ({
-      name: `drift run at ${q.scale}x: read units per new event`,
-      value: q.readUnits / q.newEvents,
-      unit: 'RRU/event',
-      ...(q.scale > 1 ? { baseline: { name: '1x', value: base.readUnits / base.newEvents } } : {}),
-      ...(q.scale === 16 ? { target: '<= 1.5' } : {}),
-      note: `${q.agents} agents x ${q.days} d; ${q.newEvents} new events; ${q.readUnits} RRU, ${q.itemsRead} items read, ${q.ms} ms, peak heap +${q.peakHeapMb.toFixed(0)} MiB`,
-    })),
     per('cost per 1M events: ingest path + hourly tasks', costPerM, 'USD', `without drift on ingest`),
-    per(
-      'cost per 1M events: drift on ingest as deployed (extrapolated)',
-      announcePerM * driftRunCost,
-      'USD',
-      `${announcePerM.toFixed(0)} runs per 1M events; one run at 1,000 agents x 29 d: ${runRu.toFixed(0)} RRU, ${(runMs / 1000).toFixed(0)} s (reserved concurrency 1 fits ${(3600 / (runMs / 1000)).toFixed(1)} runs an hour)`,
-    ),
+    ...driftRows(points, announcePerM, l.memoryMb.Drift),
     {
       name: 'CloudTrail Lake ingestion per 1M of the same events',
       value: lakePerM,
