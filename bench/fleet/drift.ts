@@ -4,9 +4,9 @@
  * history = 1x, 4x, 16x), written through the ingest pipeline in process (node-agent batches per 10 minutes: the same
  * hourly aggregates, fewer requests); the bundled Drift handler run once over it as the deployed stack runs it after
  * every ingest (`sinceHours: 24`: this builds every subject's incremental state, not metered); then the same new hour
- * of DRIFT_AGENTS agents (node-agent batches per minute), and the metered run it starts: read and write units, items
- * read, duration and heap, per new event; and a run after it with nothing new (what an ingest that brings nothing
- * costs drift).
+ * of DRIFT_AGENTS agents (node-agent batches per minute), and the metered run it starts, which judges the hour and
+ * seals it into the state: read and write units, items read, duration and heap, per new event; and a run after it
+ * with nothing new (what an ingest that brings nothing costs drift).
  */
 import { Readable } from 'node:stream';
 import { DynamoStore } from '../../lib/adapters/dynamo-store.ts';
@@ -34,7 +34,7 @@ export interface DriftPoint {
   idle: { readUnits: number; writeUnits: number; ms: number };
 }
 
-/** Writes `agents`' history before `now - 1h` through the pipeline (not metered). */
+/** Writes `agents`' history before `now - 2h` through the pipeline (not metered). */
 async function writeHistory(endpoint: string, table: string, agents: Agent[], days: number, now: number) {
   const store = new DynamoStore({
     tableName: table,
@@ -43,7 +43,7 @@ async function writeHistory(endpoint: string, table: string, agents: Agent[], da
   });
   await store.init();
   const rng = new Rng(11);
-  for (let hour = now - days * 24 * HOUR; hour < now - HOUR; hour += HOUR) {
+  for (let hour = now - days * 24 * HOUR; hour < now - 2 * HOUR; hour += HOUR) {
     const inputs = trailFiles(agents, hour, rng).map((f, i) => ({
       name: `h${hour}-${i}`,
       stream: Readable.from([f.body]),
@@ -58,18 +58,23 @@ async function writeHistory(endpoint: string, table: string, agents: Agent[], da
   await store.close();
 }
 
-/** Writes the new hour [now - 1h, now) of `agents` (not metered); returns its input events. */
+/**
+ * Writes the new hour [now - 2h, now - 1h) of `agents` (not metered); returns its input events. An hour old when the
+ * run starts, it is judged and sealed into the subjects' state by the metered run (windows of the last hour stay
+ * open), so the run's writes are those a new hour costs.
+ */
 async function writeNewHour(endpoint: string, table: string, agents: Agent[], now: number): Promise<number> {
   const store = new DynamoStore({ tableName: table, clientConfig: localClientConfig(endpoint, REGION) });
   const rng = new Rng(99);
   let events = 0;
-  const inputs = trailFiles(agents, now - HOUR, rng).map((f, i) => {
+  const hour = now - 2 * HOUR;
+  const inputs = trailFiles(agents, hour, rng).map((f, i) => {
     events += f.records;
     return { name: `new-${i}`, stream: Readable.from([f.body]) };
   });
   for (const [n, onNode] of nodesOf(agents).entries())
     for (let m = 0; m < 60; m++) {
-      const b = nodeBatch(onNode, now - HOUR + m * 60_000, rng, n);
+      const b = nodeBatch(onNode, hour + m * 60_000, rng, n);
       events += b.records.length;
       inputs.push({ name: `new-n${n}-${m}`, stream: Readable.from([Buffer.from(JSON.stringify(b))]) });
     }
