@@ -11,8 +11,6 @@ import type { DriftObject } from '../core/drift/types.ts';
 import type { Store } from '../ports.ts';
 import { DRIFT_DOC } from './service.ts';
 
-const DAY_MS = 86_400_000;
-
 /** Stored drift items of a subject with ids in [fromId, toId], without retracted ones. */
 export async function listDriftItems(
   store: Store,
@@ -43,14 +41,20 @@ export interface ItemOutcome {
 export async function replaceItems(
   store: Store,
   subject: string,
-  p: { from: number; fresh: DriftObject[]; affectedDeploys: readonly string[]; now: string },
+  p: {
+    from: number;
+    fresh: DriftObject[];
+    affectedDeploys: readonly string[];
+    now: string;
+    /** How far before them an item can start and still overlap the re-judged ones (evolution items span days). */
+    reachMs: number;
+  },
 ): Promise<ItemOutcome> {
   const affected = new Set(p.affectedDeploys);
   const evolutionFrom = [...p.fresh]
     .filter((d) => deployOf(d))
     .reduce((m, d) => Math.min(m, Date.parse(d.from)), p.from);
-  // Items overlapping the re-judged ones start at most a day before them (clusters and sessions are shorter).
-  const loadFrom = new Date(Math.min(p.from, evolutionFrom) - DAY_MS).toISOString();
+  const loadFrom = new Date(Math.min(p.from, evolutionFrom) - p.reachMs).toISOString();
   const stored = await listDriftItems(store, subject, { fromId: loadFrom });
   const replaced = (d: DriftObject) => {
     const deploy = deployOf(d);
@@ -60,8 +64,10 @@ export async function replaceItems(
   const final = [...kept.map((d) => ({ ...d })), ...p.fresh.map((d) => ({ ...d }))].sort(
     (a, b) => a.from.localeCompare(b.from) || a.id.localeCompare(b.id),
   );
-  for (const d of final) delete d.related;
-  relink(final);
+  // Links to items not loaded (earlier, unchanged) stay; links among the loaded ones are computed again.
+  const loaded = new Set([...stored, ...p.fresh].map((d) => d.id));
+  const outside = new Map(kept.map((d) => [d.id, (d.related ?? []).filter((id) => !loaded.has(id))]));
+  relink(final, outside);
   const byId = new Map(stored.map((d) => [d.id, d]));
   const out: ItemOutcome = { published: [], retracted: [], writes: 0, before: stored.filter(isWindowItem) };
   for (const d of final) {
@@ -85,12 +91,21 @@ export async function replaceItems(
 }
 
 /**
- * `related` as the full judgement sets it (../core/drift/classify.ts linkRelated): risky session items first (in
- * session order), then evolution items, against window items in time order.
+ * `related` as the full judgement sets it (../core/drift/classify.ts linkRelated): session items (risky ones in session
+ * order, then evolution items) against window items in time order; `outside` adds each item's links to items not
+ * loaded, in the same order.
  */
-function relink(items: DriftObject[]): void {
+function relink(items: DriftObject[], outside: ReadonlyMap<string, string[]>): void {
+  for (const d of items) delete d.related;
   const windows = items.filter(isWindowItem);
   const risky = items.filter((d) => !isWindowItem(d) && !deployOf(d));
   const evolution = items.filter((d) => deployOf(d));
   linkRelated([...risky, ...evolution], windows);
+  const rank = (id: string) => (id.includes('#deploy:') ? 2 : id.slice(id.indexOf('@')).includes('#') ? 1 : 0);
+  const order = (a: string, b: string) => rank(a) - rank(b) || a.localeCompare(b);
+  for (const d of items) {
+    const extra = outside.get(d.id) ?? [];
+    if (extra.length === 0) continue;
+    d.related = [...new Set([...extra, ...(d.related ?? [])])].sort(order);
+  }
 }

@@ -6,7 +6,8 @@
  *   only when the checkpoint moves (about once a day), and a warm process keeps the last ones it read (MODEL_CACHE);
  * - `drift-rec / <subject> / <start>#<session>`: one record per session judged since the checkpoint (a session that
  *   disappears, merged into another, is left as `{ gone: true }`: the store has no delete);
- * - `drift-tl / <subject> / keys | h00..h23 | d0..d7`: the sealed window-level timeline (timeline-state.ts).
+ * - `drift-tl / <subject> / keys | h00..h23 | d0..d7`: the sealed window-level timeline (timeline-state.ts), stored
+ *   dense (timeline-codec.ts).
  */
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -20,7 +21,18 @@ import {
 } from '../core/drift/incremental/timeline-state.ts';
 import type { SessionRecord, SubjectState } from '../core/drift/incremental/types.ts';
 import type { JudgeCheckpoint } from '../core/drift/session/judge.ts';
-import type { Store } from '../ports.ts';
+import type { Doc, Store } from '../ports.ts';
+import {
+  decodeDay,
+  decodeHour,
+  decodeKeys,
+  encodeDay,
+  encodeHour,
+  encodeKeys,
+  type StoredDay,
+  type StoredHour,
+  type StoredKeys,
+} from './timeline-codec.ts';
 
 export const STATE_DOC = 'drift-state';
 export const RECORD_DOC = 'drift-rec';
@@ -144,6 +156,7 @@ export async function saveRecords(
 }
 
 const hourId = (h: number) => `h${String(h).padStart(2, '0')}`;
+const decodeKeysDoc = (d: Doc<StoredKeys> | undefined) => (d ? decodeKeys(d.body) : emptyTimelineKeys());
 const dayId = (d: number) => `d${d % DAY_SLOTS}`;
 
 /** Loads the timeline keys and the given hour and day parts into `parts` (a day slot holding another day is left out). */
@@ -154,18 +167,18 @@ export async function loadTimeline(
   parts?: TimelineParts,
 ): Promise<TimelineParts> {
   const out: TimelineParts = parts ?? {
-    keys: (await store.getDoc<TimelineKeys>(TIMELINE_DOC, subject, 'keys'))?.body ?? emptyTimelineKeys(),
+    keys: decodeKeysDoc(await store.getDoc<StoredKeys>(TIMELINE_DOC, subject, 'keys')),
     hours: new Map(),
     days: new Map(),
   };
   const hours = want.hours.filter((h) => !out.hours.has(h));
   for (const [a, b] of ranges(hours))
-    for (const d of await store.listDocs<TimelineHour>(TIMELINE_DOC, subject, { fromId: hourId(a), toId: hourId(b) }))
-      out.hours.set(d.body.hour, d.body);
+    for (const d of await store.listDocs<StoredHour>(TIMELINE_DOC, subject, { fromId: hourId(a), toId: hourId(b) }))
+      out.hours.set(d.body.hour, decodeHour(d.body));
   for (const day of want.days) {
     if (out.days.has(day)) continue;
-    const d = await store.getDoc<TimelineDay>(TIMELINE_DOC, subject, dayId(day));
-    if (d?.body.day === day) out.days.set(day, d.body);
+    const d = await store.getDoc<StoredDay>(TIMELINE_DOC, subject, dayId(day));
+    if (d?.body.day === day) out.days.set(day, decodeDay(d.body));
   }
   return out;
 }
@@ -187,8 +200,10 @@ export async function saveTimeline(
   subject: string,
   sealed: { keys: TimelineKeys; hours: TimelineHour[]; days: TimelineDay[] },
 ): Promise<number> {
-  for (const h of sealed.hours) await store.putDoc(TIMELINE_DOC, subject, hourId(h.hour), h);
-  for (const d of sealed.days) await store.putDoc(TIMELINE_DOC, subject, dayId(d.day), d);
-  await store.putDoc(TIMELINE_DOC, subject, 'keys', sealed.keys);
-  return sealed.hours.length + sealed.days.length + 1;
+  for (const h of sealed.hours) await store.putDoc(TIMELINE_DOC, subject, hourId(h.hour), encodeHour(h));
+  // Only the last day written to each ring slot stays: a bootstrap seals many days.
+  const lastPerSlot = new Map(sealed.days.map((d) => [d.day % DAY_SLOTS, d]));
+  for (const d of lastPerSlot.values()) await store.putDoc(TIMELINE_DOC, subject, dayId(d.day), encodeDay(d));
+  await store.putDoc(TIMELINE_DOC, subject, 'keys', encodeKeys(sealed.keys));
+  return sealed.hours.length + lastPerSlot.size + 1;
 }

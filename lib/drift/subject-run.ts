@@ -132,6 +132,7 @@ export async function runSubject(
     fresh: [...w.items, ...s.items],
     affectedDeploys: s.affectedDeploys,
     now: iso(o.now),
+    reachMs: o.options.deployWindowMs + DAY_MS,
   });
   let writes = items.writes + (await saveRecords(store, subject, records, s.records));
   writes += await sealFrom(store, subject, parts, w.rows, r, state.at, o);
@@ -226,6 +227,7 @@ async function bootstrap(
     fresh: [...w.items, ...s.items],
     affectedDeploys: s.affectedDeploys,
     now: iso(o.now),
+    reachMs: o.options.deployWindowMs + DAY_MS,
   });
   const before = prior ? prior.records.filter((r) => r.start >= origin) : [];
   let writes = items.writes + (await saveRecords(store, subject, before, s.records));

@@ -155,7 +155,7 @@ describe('incremental drift', () => {
           }
         },
       ),
-      { numRuns: 16 },
+      { numRuns: Number(process.env.DRIFT_PROPERTY_RUNS ?? 16) },
     );
   }, 600_000);
 
