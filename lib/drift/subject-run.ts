@@ -7,7 +7,14 @@
  */
 
 import type { DeployEvent } from '../core/deploy-events/types.ts';
-import { moveCheckpoint, sessionStep, windowStep } from '../core/drift/incremental/advance.ts';
+import {
+  moveCheckpoint,
+  type SessionStep,
+  sessionStep,
+  type WindowStep,
+  type WindowStepInput,
+  windowStep,
+} from '../core/drift/incremental/advance.ts';
 import { rejudgeStart } from '../core/drift/incremental/plan.ts';
 import {
   DAY_MS,
@@ -115,25 +122,9 @@ export async function runSubject(
   const aggregates = await store.aggregates(subject, { from: iso(r), to: iso(o.now) });
   const s = sessionStep({ subject, options: o.options, now: o.now, from: r, state, records, evidence, deploys });
   const parts = await loadTimeline(store, subject, { hours: hoursOfDay(r, o.now), days: [] });
-  const w = await windowsWithParts(store, subject, parts, {
-    subject,
-    options: o.options,
-    now: o.now,
-    from: r,
-    openFrom: r,
-    aggregates,
-    evidence,
-    inSession: s.inSession,
-    parts,
-    deploys,
-  });
-  const items = await replaceItems(store, subject, {
-    from: r,
-    fresh: [...w.items, ...s.items],
-    affectedDeploys: s.affectedDeploys,
-    now: iso(o.now),
-    reachMs: o.options.deployWindowMs + DAY_MS,
-  });
+  const data = { aggregates, evidence, inSession: s.inSession, parts, deploys };
+  const w = await windowsWithParts(store, subject, parts, windowInput(subject, o, r, r, data));
+  const items = await storeItems(store, subject, r, w, s, o);
   let writes = items.writes + (await saveRecords(store, subject, records, s.records));
   writes += await sealFrom(store, subject, parts, w.rows, r, state.at, o);
   let next: SubjectState = { ...state, inventory, agents, deploys };
@@ -150,6 +141,24 @@ export async function runSubject(
   return outcome(subject, r, false, items, s, deploys, writes);
 }
 
+type WindowData = Pick<WindowStepInput, 'aggregates' | 'evidence' | 'inSession' | 'parts' | 'deploys'>;
+
+/** The window step's input: windows judged from `from`, the store's rows read from `openFrom`. */
+function windowInput(subject: string, o: SubjectRunOptions, from: number, openFrom: number, d: WindowData) {
+  return { subject, options: o.options, now: o.now, from, openFrom, ...d };
+}
+
+/** Stores the items judged from `from` on: the window-level ones and the sessions' (see items-store.ts). */
+function storeItems(store: Store, subject: string, from: number, w: WindowStep, s: SessionStep, o: SubjectRunOptions) {
+  return replaceItems(store, subject, {
+    from,
+    fresh: [...w.items, ...s.items],
+    affectedDeploys: s.affectedDeploys,
+    now: iso(o.now),
+    reachMs: o.options.deployWindowMs + DAY_MS,
+  });
+}
+
 /**
  * The window step, loading the timeline parts it missed until it has what it needs: the day parts first (one per
  * day), then the hour parts (which hold every sealed day, when a day's ring slot holds a later day already).
@@ -158,8 +167,8 @@ async function windowsWithParts(
   store: Store,
   subject: string,
   parts: TimelineParts,
-  input: Parameters<typeof windowStep>[0],
-): Promise<ReturnType<typeof windowStep>> {
+  input: WindowStepInput,
+): Promise<WindowStep> {
   for (let round = 0; ; round++) {
     const w = windowStep({ ...input, parts });
     if (w.misses.length === 0) return w;
@@ -210,25 +219,9 @@ async function bootstrap(
   const deploys = await deploysOf(store, subject, agents, inventory, iso(readFrom), iso(o.now + HOUR_MS));
   const s = sessionStep({ subject, options: o.options, now: o.now, from: origin, records: [], evidence, deploys });
   const parts: TimelineParts = { keys: emptyTimelineKeys(), hours: new Map(), days: new Map() };
-  const w = windowStep({
-    subject,
-    options: o.options,
-    now: o.now,
-    from: origin,
-    openFrom: readFrom,
-    aggregates,
-    evidence,
-    inSession: s.inSession,
-    parts,
-    deploys,
-  });
-  const items = await replaceItems(store, subject, {
-    from: origin,
-    fresh: [...w.items, ...s.items],
-    affectedDeploys: s.affectedDeploys,
-    now: iso(o.now),
-    reachMs: o.options.deployWindowMs + DAY_MS,
-  });
+  const data = { aggregates, evidence, inSession: s.inSession, parts, deploys };
+  const w = windowStep(windowInput(subject, o, origin, readFrom, data));
+  const items = await storeItems(store, subject, origin, w, s, o);
   const before = prior ? prior.records.filter((r) => r.start >= origin) : [];
   let writes = items.writes + (await saveRecords(store, subject, before, s.records));
   const to = floorHour(o.now - o.sealLagMs);
@@ -265,7 +258,7 @@ function outcome(
   from: number,
   bootstrapped: boolean,
   items: Awaited<ReturnType<typeof replaceItems>>,
-  s: ReturnType<typeof sessionStep>,
+  s: SessionStep,
   deploys: DeployEvent[],
   writes: number,
 ): SubjectOutcome {

@@ -41,30 +41,38 @@ export interface Timeline {
 }
 
 /** Builds a timeline from aggregate rows of one subject. */
-export function timelineFromAggregates(subject: string, rows: AggregateRow[]): Timeline {
-  const series = new Map<string, KeySeries>();
-  const byWindow = new Map<number, string[]>();
-  let firstWindow = Number.POSITIVE_INFINITY;
+export function timelineFromAggregates(subject: string, rows: readonly AggregateRow[]): Timeline {
+  const tl: Timeline = { subject, series: new Map(), firstWindow: Number.POSITIVE_INFINITY, byWindow: new Map() };
+  addRows(tl, rows);
+  return tl;
+}
+
+const plainSeries = (key: string, layer: Layer): KeySeries => ({ key, layer, counts: new Map(), windows: [] });
+
+/**
+ * Adds aggregate rows of the timeline's subject to it (counts of one key and window add up); `newSeries` makes the
+ * series of a key it does not have yet.
+ */
+export function addRows(tl: Timeline, rows: readonly AggregateRow[], newSeries = plainSeries): void {
   for (const r of rows) {
-    if (r.subject !== subject || IGNORED_KINDS.has(r.kind)) continue;
+    if (r.subject !== tl.subject || IGNORED_KINDS.has(r.kind)) continue;
     const w = Date.parse(r.window);
-    let s = series.get(r.key);
+    let s = tl.series.get(r.key);
     if (!s) {
-      s = { key: r.key, layer: r.layer, counts: new Map(), windows: [] };
-      series.set(r.key, s);
+      s = newSeries(r.key, r.layer);
+      tl.series.set(r.key, s);
     }
     const prev = s.counts.get(w);
     s.counts.set(w, (prev ?? 0) + r.count);
     if (prev === undefined) {
       s.windows.push(w);
-      const list = byWindow.get(w) ?? [];
+      const list = tl.byWindow.get(w) ?? [];
       list.push(r.key);
-      byWindow.set(w, list);
+      tl.byWindow.set(w, list);
     }
-    if (w < firstWindow) firstWindow = w;
+    if (w < tl.firstWindow) tl.firstWindow = w;
   }
-  for (const s of series.values()) s.windows.sort((a, b) => a - b);
-  return { subject, series, firstWindow, byWindow };
+  for (const s of tl.series.values()) s.windows.sort((a, b) => a - b);
 }
 
 /**

@@ -14,7 +14,7 @@
  */
 import type { Layer } from '../../observation.ts';
 import type { AggregateRow } from '../../store/aggregate-row.ts';
-import { IGNORED_KINDS, type KeySeries, type Timeline } from '../timeline.ts';
+import { addRows, IGNORED_KINDS, type KeySeries, type Timeline } from '../timeline.ts';
 
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
@@ -115,27 +115,25 @@ export function assembleTimeline(
   from: number,
   misses: Miss[],
 ): Timeline {
-  const series = new Map<string, KeySeries>();
-  const byWindow = new Map<number, string[]>();
-  let firstWindow = parts.keys.firstWindow ?? Number.POSITIVE_INFINITY;
-  const seriesOf = (key: string, layer: Layer) => {
-    let s = series.get(key);
-    if (!s) {
-      const runs = parts.keys.keys[key]?.runs ?? [];
-      s = {
-        key,
-        layer,
-        counts: new TrackedCounts(key, from, (t) => inRuns(runs, hourOf(t)), misses),
-        windows: windowsOf(runs, from),
-      };
-      series.set(key, s);
-    }
-    return s;
+  const tl: Timeline = {
+    subject,
+    series: new Map(),
+    firstWindow: parts.keys.firstWindow ?? Number.POSITIVE_INFINITY,
+    byWindow: new Map(),
   };
-  for (const [key, k] of Object.entries(parts.keys.keys)) seriesOf(key, k.layer);
+  const newSeries = (key: string, layer: Layer): KeySeries => {
+    const runs = parts.keys.keys[key]?.runs ?? [];
+    return {
+      key,
+      layer,
+      counts: new TrackedCounts(key, from, (t) => inRuns(runs, hourOf(t)), misses),
+      windows: windowsOf(runs, from),
+    };
+  };
+  for (const [key, k] of Object.entries(parts.keys.keys)) tl.series.set(key, newSeries(key, k.layer));
   // Sealed counts, only where the key's runs say it was active (a part may hold what a later seal dropped).
   const setSealed = (key: string, w: number, c: number) => {
-    const s = series.get(key);
+    const s = tl.series.get(key);
     const runs = parts.keys.keys[key]?.runs;
     if (s && runs && w < from && inRuns(runs, hourOf(w))) Map.prototype.set.call(s.counts, w, c);
   };
@@ -145,24 +143,13 @@ export function assembleTimeline(
   for (const day of parts.days.values())
     for (const [key, byHour] of Object.entries(day.counts))
       for (const [h, c] of Object.entries(byHour)) setSealed(key, day.day * DAY_MS + Number(h) * HOUR_MS, c);
-  // Open rows, as timelineFromAggregates folds them (counts of one key and window add up).
-  for (const r of open) {
-    if (IGNORED_KINDS.has(r.kind)) continue;
-    const w = Date.parse(r.window);
-    if (w < from) continue;
-    const s = seriesOf(r.key, r.layer);
-    const prev = s.counts.has(w) ? Map.prototype.get.call(s.counts, w) : undefined;
-    Map.prototype.set.call(s.counts, w, (prev ?? 0) + r.count);
-    if (prev === undefined) {
-      s.windows.push(w);
-      const list = byWindow.get(w) ?? [];
-      list.push(r.key);
-      byWindow.set(w, list);
-    }
-    if (w < firstWindow) firstWindow = w;
-  }
-  for (const s of series.values()) s.windows.sort((a, b) => a - b);
-  return { subject, series, firstWindow, byWindow };
+  // The open rows, from `from` on (a count read there is never a miss: it is not sealed).
+  addRows(
+    tl,
+    open.filter((r) => Date.parse(r.window) >= from),
+    newSeries,
+  );
+  return tl;
 }
 
 /** The window-level rows of sealed windows, folded per (key, window): what sealing stores. */
