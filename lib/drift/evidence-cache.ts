@@ -1,7 +1,7 @@
 /**
  * Evidence read once per run: a subject's dirty windows are read to index them (deploys, audit keys) and read again
  * to judge the subject; the cache serves the second read from the first, per hourly window, and reads only the
- * windows it does not hold. It lives for one page of subjects (lib/drift/incremental.ts), so its size is bounded by
+ * windows it does not hold (whole windows, what lies past `now` only noted, see ahead()). It lives for one page of subjects (lib/drift/incremental.ts), so its size is bounded by
  * the data of the subjects the page touches.
  */
 import type { Observation } from '../core/observation.ts';
@@ -24,7 +24,19 @@ export class EvidenceCache {
   async windows(subject: string, windows: readonly number[], now = this.now): Promise<Observation[]> {
     const sorted = [...new Set(windows)].filter((w) => w < now).sort((a, b) => a - b);
     const got = await this.fill(subject, sorted, true);
-    return sorted.flatMap((w) => got.get(w) ?? []).sort(byTimeThenId);
+    const hi = iso(now);
+    return sorted.flatMap((w) => (got.get(w) ?? []).filter((o) => o.time <= hi)).sort(byTimeThenId);
+  }
+
+  /**
+   * Windows read for the subject that hold observations after now (dated ahead of this run's clock): judged only
+   * up to now, they must stay dirty.
+   */
+  ahead(subject: string): number[] {
+    const hi = iso(this.now);
+    return [...(this.held.get(subject) ?? new Map<number, Observation[]>())]
+      .filter(([, list]) => list.some((o) => o.time > hi))
+      .map(([w]) => w);
   }
 
   /** The observations with from <= time <= to (to at most now); `keep: false` reads without holding them. */
@@ -55,7 +67,8 @@ export class EvidenceCache {
       let j = i;
       while (j + 1 < missing.length && missing[j + 1] === missing[j]! + HOUR_MS) j++;
       const a = missing[i]!;
-      const b = Math.min(missing[j]! + HOUR_MS - 1, this.now);
+      // Whole windows, also past now: whether a window holds data dated ahead of now is known (see ahead()).
+      const b = missing[j]! + HOUR_MS - 1;
       const got = await this.store.evidence(subject, iso(a), iso(b));
       const by = new Map<number, Observation[]>();
       for (let w = a; w <= missing[j]!; w += HOUR_MS) by.set(w, []);

@@ -10,7 +10,7 @@
  *    owners marked dirty from the deploy's time, the Bedrock agents its traces name recorded (owners), its tickets
  *    and session ids indexed for the audit trail;
  * 2. judge: each agent subject (k8s:, bedrock:, local:) is judged from its re-judge start; then its mark is cleared
- *    at the seq read, keeping the windows of the current hour (more may come before it ends).
+ *    at the seq read, keeping the windows that hold data dated after now (judged only up to now).
  * Memory is bounded by the page: the evidence of its subjects' new windows, one subject's re-judged range at a time.
  */
 
@@ -118,6 +118,7 @@ export async function runDriftIncremental(store: Store, opts: IncrementalOptions
       // Indexing may have marked it again (a deploy of an agent it owns): judge the mark as it is now.
       const m = await dirty.get(listed.subject);
       if (!m) continue;
+      const ahead = new Set(cache.ahead(m.subject));
       if (isAgentSubject(m.subject) && Number.isFinite(dirtySpan(m, now).from)) {
         const o = await runSubject(store, m, cache, subjectOptions);
         run.items.push(...o.published);
@@ -125,12 +126,11 @@ export async function runDriftIncremental(store: Store, opts: IncrementalOptions
         run.sessions.push(...o.verdicts);
         if (o.verdicts.length > 0 || o.calibration.sessions > 0) run.calibrations.push(o.calibration);
         run.subjects.push({ subject: o.subject, from: o.from, bootstrapped: o.bootstrapped, writes: o.writes });
+        for (const w of o.ahead) ahead.add(w);
       }
-      await dirty.clear(
-        m.subject,
-        m.seq,
-        m.windows.filter((w) => Date.parse(w) + HOUR_MS > now),
-      );
+      // Judged up to now: windows after it, and those holding data dated after it, stay dirty.
+      const keep = m.windows.filter((w) => Date.parse(w) > now || ahead.has(Date.parse(w)));
+      await dirty.clear(m.subject, m.seq, keep);
     }
     cache.clear();
   }

@@ -61,6 +61,8 @@ export interface SubjectOutcome {
   deploys: DeployEvent[];
   /** Documents written for the subject. */
   writes: number;
+  /** Windows holding data dated after now (judged up to now only: they stay dirty). */
+  ahead: number[];
 }
 
 const floorHour = (t: number) => Math.floor(t / HOUR_MS) * HOUR_MS;
@@ -138,7 +140,13 @@ export async function runSubject(
     await saveState(store, next, loaded);
     writes++;
   }
-  return outcome(subject, r, false, items, s, deploys, writes);
+  return outcome(subject, r, false, items, s, deploys, writes, aheadOf(aggregates, o.now));
+}
+
+/** Windows of aggregates whose last observation is dated after now. */
+function aheadOf(aggregates: readonly { window: string; lastSeen: string }[], now: number): number[] {
+  const hi = iso(now);
+  return [...new Set(aggregates.filter((a) => a.lastSeen > hi).map((a) => Date.parse(a.window)))];
 }
 
 type WindowData = Pick<WindowStepInput, 'aggregates' | 'evidence' | 'inSession' | 'parts' | 'deploys'>;
@@ -250,7 +258,7 @@ async function bootstrap(
     deploys,
   };
   await saveState(store, state, loaded);
-  return outcome(subject, origin, true, items, s, deploys, writes + 1);
+  return outcome(subject, origin, true, items, s, deploys, writes + 1, aheadOf(aggregates, o.now));
 }
 
 function outcome(
@@ -261,8 +269,10 @@ function outcome(
   s: SessionStep,
   deploys: DeployEvent[],
   writes: number,
+  ahead: number[],
 ): SubjectOutcome {
   return {
+    ahead,
     subject,
     from,
     bootstrapped,

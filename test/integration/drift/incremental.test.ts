@@ -17,7 +17,7 @@ import { runDriftIncremental } from '../../../lib/drift/incremental.ts';
 import { listDriftItems } from '../../../lib/drift/items-store.ts';
 import { runDrift } from '../../../lib/drift/service.ts';
 import { loadRecords, loadState } from '../../../lib/drift/state-store.ts';
-import { DAY, END, HOUR, history, MAIL, OPTIONS, P0 } from './incremental-fixture.ts';
+import { DAY, END, HOUR, history, MAIL, OPTIONS, P0, WORKER } from './incremental-fixture.ts';
 
 const iso = (t: number) => new Date(t).toISOString();
 
@@ -158,6 +158,28 @@ describe('incremental drift', () => {
       { numRuns: Number(process.env.DRIFT_PROPERTY_RUNS ?? 16) },
     );
   }, 600_000);
+
+  it('keeps a window dirty while it holds data dated after the run, and clears it once judged', async () => {
+    const store = new SqliteStore();
+    try {
+      const all = history(3);
+      await store.write(all, []);
+      // The run's clock is a minute into the last hour; the worker's records of that hour are dated later.
+      const now = END - HOUR + 60_000;
+      await runDriftIncremental(store, { now: iso(now), origin: iso(P0), options: OPTIONS, horizonMs: DAY });
+      const lastHour = iso(END - HOUR);
+      const later = all.filter((o) => o.subject === WORKER && o.time > iso(now));
+      expect(later.length).toBeGreaterThan(0);
+      expect((await store.dirty!.get(WORKER))?.windows).toEqual([lastHour]);
+      const quiet = (await store.subjects()).filter((x) => x.lastSeen <= iso(now)).map((x) => x.subject);
+      for (const q of quiet) expect(await store.dirty!.get(q)).toBeUndefined();
+      const r = await runDriftIncremental(store, { now: iso(END), origin: iso(P0), options: OPTIONS, horizonMs: DAY });
+      expect(r.subjects.map((x) => x.subject)).toContain(WORKER);
+      expect(await store.dirty!.get(WORKER)).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
 
   it('stays exact with a checkpoint trailing a day behind: late data within the day re-judges, none before', async () => {
     const all = history(7);
