@@ -25,10 +25,11 @@ import type {
   WriteOptions,
   WriteReport,
 } from '../ports.ts';
-import { writeAggregates } from './dynamo-store-aggregates.ts';
+import { mergeRows } from './dynamo-store-aggregates.ts';
 import { type DynamoContext, queryAll, sendWrite, type WriteTally } from './dynamo-store-client.ts';
 import { getDoc, listDocs, putDoc } from './dynamo-store-docs.ts';
-import { decodeItem, itemKeys, toAggregateRow } from './dynamo-store-items.ts';
+import { decodeItem, itemKeys, packRows, toAggregateRow } from './dynamo-store-items.ts';
+import { writePacked } from './dynamo-store-packs.ts';
 import { putQuarantine, readQuarantine } from './dynamo-store-quarantine.ts';
 import { ensureSubjects, readSubjects, setLabels, writeRegistry } from './dynamo-store-registry.ts';
 import { ensureTable } from './dynamo-store-table.ts';
@@ -104,8 +105,15 @@ export class DynamoStore implements Store {
       batch.aggregates.map((a) => a.subject),
       this.knownSubjects,
     );
-    const outcomes = await writeAggregates(this.ctx, tally, batch.aggregates, batch.units);
-    await writeRegistry(this.ctx, tally, registryDeltas(outcomes.flatMap((o) => o.parts)));
+    const outcomes = await writePacked(this.ctx, tally, batch.aggregates, batch.units);
+    await writeRegistry(
+      this.ctx,
+      tally,
+      registryDeltas(
+        outcomes.flatMap((o) => o.parts),
+        (w) => w.slice(0, 13),
+      ),
+    );
     await this.writeEvidence(tally, batch.evidence.values());
     const nowIso = this.ctx.now().toISOString();
     const quarantined = await mapLimit(rejects, this.ctx.concurrency, (r) => putQuarantine(this.ctx, tally, r, nowIso));
@@ -129,15 +137,13 @@ export class DynamoStore implements Store {
     );
     await mapLimit(chunks, this.ctx.concurrency, ({ subject, window, chunk }) =>
       sendWrite(this.ctx, tally, {
+        // Subject, window and times are in the keys or the data; a write is billed by the started KB, and most chunks
+        // are a subject's few observations of one batch.
         Item: {
           pk: itemKeys.subjectPk(subject),
           sk: itemKeys.evidenceSk(window, chunk.id),
           type: 'evidence',
-          subject,
-          window,
           count: chunk.count,
-          firstTime: chunk.firstTime,
-          lastTime: chunk.lastTime,
           data: chunk.data,
           expiresAt: expiryAfter(window, this.ctx.retentionDays),
         },
@@ -158,11 +164,12 @@ export class DynamoStore implements Store {
     });
     const kinds = query.kinds && new Set(query.kinds);
     const layers = query.layers && new Set<string>(query.layers);
-    return items
-      .map(decodeItem.aggregate)
+    const rows = items.flatMap((it) =>
+      it.type === 'aggregate-pack' ? packRows(decodeItem.pack(it)) : [toAggregateRow(decodeItem.aggregate(it))],
+    );
+    return mergeRows(rows)
       .filter((a) => (!kinds || kinds.has(a.kind)) && (!layers || layers.has(a.layer)))
-      .filter((a) => !query.to || a.window <= query.to)
-      .map(toAggregateRow);
+      .filter((a) => !query.to || a.window <= query.to);
   }
 
   async evidence(subject: string, from: string, to: string): Promise<Observation[]> {
