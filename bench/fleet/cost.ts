@@ -8,7 +8,7 @@
 import type { BenchRow } from '../run.ts';
 import type { Counts } from './endpoint.ts';
 import { HOURS_PER_MONTH, PRICES } from './prices.ts';
-import type { PathUse, Slice } from './slice.ts';
+import { addUse, emptyUse, type PathUse, type Slice } from './slice.ts';
 import { RECORDS_PER_AGENT_HOUR } from './workload.ts';
 
 /** USD of one path's use. */
@@ -29,36 +29,7 @@ const lake = (bytes: number, perGb: number) => (bytes / 1e9) * perGb;
 
 /** Both paths together. */
 export function total(s: { cloudTrail: PathUse; nodeAgent: PathUse }): PathUse {
-  const a = s.cloudTrail;
-  const b = s.nodeAgent;
-  const sum = (x: Record<string, number>, y: Record<string, number>) => {
-    const out = { ...x };
-    for (const [k, v] of Object.entries(y)) out[k] = (out[k] ?? 0) + v;
-    return out;
-  };
-  const counts: Counts = {
-    dynamo: sum(a.counts.dynamo, b.counts.dynamo),
-    readUnits: a.counts.readUnits + b.counts.readUnits,
-    writeUnits: a.counts.writeUnits + b.counts.writeUnits,
-    indexWriteUnits: a.counts.indexWriteUnits + b.counts.indexWriteUnits,
-    unitsByOp: sum(a.counts.unitsByOp, b.counts.unitsByOp),
-    writeUnitsByItem: sum(a.counts.writeUnitsByItem, b.counts.writeUnitsByItem),
-    itemsRead: a.counts.itemsRead + b.counts.itemsRead,
-    eventEntries: a.counts.eventEntries + b.counts.eventEntries,
-    eventsByType: sum(a.counts.eventsByType, b.counts.eventsByType),
-    s3Get: a.counts.s3Get + b.counts.s3Get,
-    s3Put: a.counts.s3Put + b.counts.s3Put,
-  };
-  return {
-    counts,
-    invocations: a.invocations + b.invocations,
-    gbSeconds: a.gbSeconds + b.gbSeconds,
-    cpuSeconds: a.cpuSeconds + b.cpuSeconds,
-    sqsRequests: a.sqsRequests + b.sqsRequests,
-    events: a.events + b.events,
-    rawBytes: a.rawBytes + b.rawBytes,
-    lakeBytes: a.lakeBytes + b.lakeBytes,
-  };
+  return addUse(addUse(emptyUse(), s.cloudTrail), s.nodeAgent);
 }
 
 export interface TaskUse {
@@ -95,7 +66,7 @@ export function costRows(s: Slice, tasks: TaskUse, p: { agents: number }): Bench
       value: perM(costOf(u), u),
       unit: 'USD/1M',
       baseline: { name: 'CloudTrail Lake', value: perM(lake(u.lakeBytes, PRICES.cloudTrailLakePerGb), u) },
-      note: `${u.events} ${what} (${(u.rawBytes / u.events).toFixed(0)} B each, ${(u.lakeBytes / u.events).toFixed(0)} B as Lake ingests them); ${perM(u.counts.writeUnits, u).toFixed(0)} WRU, ${perM(u.counts.readUnits, u).toFixed(0)} RRU, ${perM(u.invocations, u).toFixed(0)} invocations, ${perM(u.gbSeconds, u).toFixed(0)} GB-s per 1M`,
+      note: `${u.events} ${what} (${(u.rawBytes / u.events).toFixed(0)} B each, ${(u.lakeBytes / u.events).toFixed(0)} B as Lake ingests them); ${perM(u.counts.writeUnits, u).toFixed(0)} WRU, ${perM(u.counts.readUnits, u).toFixed(0)} RRU, ${perM(u.invocations, u).toFixed(0)} invocations, ${perM(u.gbSeconds, u).toFixed(0)} GB-s per 1M; peak heap growth of one invocation ${u.peakHeapMb.toFixed(0)} MiB`,
     },
   ];
   const warm = total(s.warmup);

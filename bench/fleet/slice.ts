@@ -25,6 +25,8 @@ export interface PathUse {
   gbSeconds: number;
   /** CPU seconds of the benchmark's process during the invocations (the handler and the counting endpoint). */
   cpuSeconds: number;
+  /** Largest heap growth of one invocation, MiB (what the function's memory must hold besides the runtime). */
+  peakHeapMb: number;
   /** SQS requests: one send per message, and a receive and a delete per batch polled. */
   sqsRequests: number;
   /** Input events (CloudTrail records; node-agent records of the 60 s collection tick). */
@@ -89,11 +91,21 @@ export const emptyUse = (): PathUse => ({
   invocations: 0,
   gbSeconds: 0,
   cpuSeconds: 0,
+  peakHeapMb: 0,
   sqsRequests: 0,
   events: 0,
   rawBytes: 0,
   lakeBytes: 0,
 });
+
+/** Adds `u` into `acc`, field by field; returns `acc`. */
+export function addUse(acc: PathUse, u: PathUse): PathUse {
+  addCounts(acc.counts, u.counts);
+  for (const k of ['invocations', 'gbSeconds', 'cpuSeconds', 'sqsRequests', 'events', 'rawBytes', 'lakeBytes'] as const)
+    acc[k] += u[k];
+  acc.peakHeapMb = Math.max(acc.peakHeapMb, u.peakHeapMb);
+  return acc;
+}
 
 /** Adds `d` into `acc`, field by field. */
 function addCounts(acc: Counts, d: Counts): void {
@@ -137,6 +149,7 @@ export async function ingestSlice(
     path.invocations++;
     path.gbSeconds += (r.ms / 1000) * (l.memoryMb[fn] / 1024);
     path.cpuSeconds += r.cpuMs / 1000;
+    path.peakHeapMb = Math.max(path.peakHeapMb, r.peakHeapMb);
     path.sqsRequests += sqsMessages > 0 ? sqsMessages + 2 : 0;
   };
   for (let h = 0; h < o.warmup + o.hours; h++) {

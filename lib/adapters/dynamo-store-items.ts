@@ -247,32 +247,30 @@ export function encodePack(p: PackItem): Record<string, unknown> {
 
 /** The rows of a pack, one per entry. */
 export function packRows(p: PackItem): AggregateRow[] {
-  return [...p.entries.values()].map((e) => ({
-    subject: p.subject,
-    key: e.key,
-    window: p.window,
-    layer: e.layer,
-    kind: e.kind,
-    count: e.count,
-    firstSeen: e.firstSeen,
-    lastSeen: e.lastSeen,
-    sources: [...e.sources].sort(),
-    attrs: e.attrs as AggregateRow['attrs'],
-    sums: e.sums,
-  }));
+  return [...p.entries.values()].map((e) => rowOf(p.subject, p.window, e));
 }
 
 export function toAggregateRow(a: AggregateItem): AggregateRow {
+  return rowOf(a.subject, a.window, a);
+}
+
+function rowOf(
+  subject: string,
+  window: string,
+  a: Pick<AggregateItem, 'key' | 'layer' | 'kind' | 'count' | 'firstSeen' | 'lastSeen' | 'attrs' | 'sums'> & {
+    sources: Iterable<string>;
+  },
+): AggregateRow {
   return {
-    subject: a.subject,
+    subject,
     key: a.key,
-    window: a.window,
+    window,
     layer: a.layer,
     kind: a.kind,
     count: a.count,
     firstSeen: a.firstSeen,
     lastSeen: a.lastSeen,
-    sources: [...a.sources].sort(),
+    sources: [...a.sources].sort() as AggregateRow['sources'],
     attrs: a.attrs as AggregateRow['attrs'],
     sums: a.sums,
   };

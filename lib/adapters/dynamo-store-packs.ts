@@ -7,10 +7,10 @@
  * Rules, on top of the single aggregates' (dynamo-store-aggregates.ts): a unit is applied to a pack once (its digest
  * joins the pack's `contrib`); natural event ids are counted once per entry (up to MAX_NATURAL_IDS an entry and
  * MAX_PACK_IDS a pack); a pack that would outgrow MAX_PACK_BYTES takes the new keys that fit and closes: the keys it
- * does not hold go to single aggregate items from then on, while the keys it holds stay in it. Where a key goes is decided from the pack as
- * stored (an entry: the pack; closed: its own item), and the pack is written before those items, so a replay after a
- * crash sends every key where the first run did. The pack is written like an aggregate: read, merge, put conditional
- * on the version read, re-read and re-merged when another writer got there first.
+ * does not hold go to single aggregate items from then on, while the keys it holds stay in it. Where a key goes is
+ * decided from the pack as stored (an entry: the pack; closed: its own item), and the pack is written before those
+ * items, so a replay after a crash sends every key where the first run did. The pack is written like an aggregate:
+ * read, merge, put conditional on the version read, re-read and re-merged when another writer got there first.
  */
 import type { Observation, SourceName } from '../core/observation.ts';
 import { idDigest } from '../core/store/digest.ts';
@@ -60,7 +60,11 @@ interface Routed {
 /** Splits aggregates by the source of their observations (one pack per source); mixed parts are re-folded. */
 export function bySource(aggs: readonly PendingAggregate[]): Map<SourceName, PendingAggregate[]> {
   const out = new Map<SourceName, PendingAggregate[]>();
-  const add = (s: SourceName, a: PendingAggregate) => out.set(s, [...(out.get(s) ?? []), a]);
+  const add = (s: SourceName, a: PendingAggregate) => {
+    const list = out.get(s);
+    if (list) list.push(a);
+    else out.set(s, [a]);
+  };
   for (const a of aggs) {
     const sources = new Set<SourceName>();
     for (const part of a.parts.values()) for (const s of part.sources) sources.add(s);
