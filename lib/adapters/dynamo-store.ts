@@ -2,12 +2,14 @@
  * The Store port over one DynamoDB table (single-table design, docs/data-model.md), via @aws-sdk/lib-dynamodb.
  * Runs unchanged against AWS, moto_server and dynalite: no transactions, no reliance on TTL deletion (readers drop
  * items whose `expiresAt` has passed). The parts, one concern each: table (dynamo-store-table.ts), item codec
- * (-items), aggregates (-aggregates), subject registry (-registry), documents (-docs), quarantine (-quarantine).
+ * (-items), aggregate packs (-packs) and single aggregates (-aggregates), subject registry (-registry), documents
+ * (-docs), quarantine (-quarantine).
  *
  * A write stores, in this order, each step idempotent on its own so that replaying an input after a crash at any
- * point converges to the state of one clean run: subject #META items (idempotent SETs), aggregates (once per unit
- * and per natural id), registry day counters (once per unit, from what the aggregates say was counted), evidence
- * chunks (conditional puts keyed by content), quarantine (conditional puts keyed by content).
+ * point converges to the state of one clean run: subject #META items (idempotent SETs), aggregates (packs, then the
+ * single items of keys a closed pack does not hold; once per unit and per natural id), registry hour counters (once
+ * per unit, from what the aggregates say was counted), evidence chunks (conditional puts keyed by content), quarantine
+ * (conditional puts keyed by content).
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
