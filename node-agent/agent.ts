@@ -1,8 +1,9 @@
 /**
  * The node agent: all wiring in one place. Loader records -> attribution (cgroup -> container -> pod -> Deployment)
- * -> per-window aggregation -> bounded, counted shipping. Every `windowMs` it refreshes the pod list (leases, new
- * containers and their startup inventory, which cgroups to watch and where syscall counting is on), flushes the
- * window into a batch and drains the queue.
+ * -> per-window aggregation -> bounded, counted shipping. Every `windowMs` (the collection tick) it refreshes the pod
+ * list (leases, new containers and their startup inventory, which cgroups to watch and where syscall counting is on)
+ * and asks the loader for its counts; the window itself closes into a batch when the ship clock says so
+ * (./ship-clock.ts: every `ship.shipMs`, at each UTC hour boundary, or early for news), and the queue is drained.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { type Inventory, type InventoryOptions, scanInventory } from './inventor
 import type { PodSource, PodSummary } from './kube.ts';
 import type { StreamRecord } from './loader-protocol.ts';
 import { PodIndex } from './pod-index.ts';
+import { type CloseReason, DEFAULT_SHIP_POLICY, ShipClock, type ShipPolicy } from './ship-clock.ts';
 import type { BatchShipper, ShipperStats } from './shipper.ts';
 
 /** What the agent needs from the loader supervisor (node-agent/loader.ts); a fake in tests. */
@@ -50,7 +52,10 @@ export interface NodeAgentOptions {
   /** cgroup2 mount to map cgroup ids (default /sys/fs/cgroup). */
   cgroupRoot?: string;
   procRoot?: string;
+  /** The collection tick (default 60 s): pods re-read, the loader's counts pulled, the window's news checked. */
   windowMs?: number;
+  /** When windows close and ship (default: every 10 minutes, at hour boundaries, early for news). */
+  ship?: Partial<ShipPolicy>;
   /**
    * How often pods and cgroups are re-read between windows (default 5 s). A new container is watched from the next
    * refresh on: what it does before that is not observed (the loader watches cgroup ids, not subtrees).
@@ -80,7 +85,7 @@ export class NodeAgent {
   readonly attributor: Attributor;
   #watched = new Map<string, { containerId: string; count: boolean }>();
   #lastDigest = new Map<string, string>();
-  #windowStart: number;
+  readonly clock: ShipClock;
   #events = 0;
   #batches = 0;
   #podErrors = 0;
@@ -100,7 +105,7 @@ export class NodeAgent {
     });
     this.cgroups = new CgroupIdMap(opts.cgroupRoot ?? '/sys/fs/cgroup');
     this.attributor = new Attributor(this.cgroups, this.pods);
-    this.#windowStart = this.#now();
+    this.clock = new ShipClock({ ...DEFAULT_SHIP_POLICY, ...opts.ship }, this.#now());
   }
 
   #now(): number {
@@ -176,7 +181,13 @@ export class NodeAgent {
         const { pods, skipped } = await this.opts.podSource.listPods();
         if (skipped) this.aggregator.drop('pod_malformed', skipped);
         const upd = this.pods.update(pods, nowIso);
-        for (const l of upd.changedLeases) if (l.type === 'lease' && l.to) this.aggregator.addRecord(l);
+        // A lease that opened or closed is news (attribution of flows and API calls by pod IP depends on it); open
+        // leases are re-stated in every batch anyway.
+        for (const l of upd.changedLeases) {
+          if (l.type !== 'lease') continue;
+          if (l.to) this.aggregator.addRecord(l, true);
+          else this.aggregator.noteIdentity();
+        }
         await this.cgroups.scan();
         for (const c of upd.newContainers) await this.#containerStart(c.pod, c.containerId, nowIso);
       } catch (e) {
@@ -235,7 +246,7 @@ export class NodeAgent {
       // MCP servers are reported as `mcp-spawn` records when their exec is seen (at startup or later).
       mcpServers: [],
     } satisfies ContainerStartRecord | NodeAgentRecordInput;
-    this.aggregator.addRecord(rec);
+    this.aggregator.addRecord(rec, true);
   }
 
   /** A process of the container, read from its cgroup's cgroup.procs. */
@@ -253,21 +264,23 @@ export class NodeAgent {
   }
 
   /** Closes the current window into a batch (with the open leases re-shipped) and queues it. */
-  flushWindow(): NodeAgentBatch {
+  flushWindow(reason: CloseReason = 'full'): NodeAgentBatch {
     for (const l of this.pods.openLeases()) this.aggregator.addRecord(l);
     const end = this.#now();
-    const batch = this.aggregator.flush(new Date(this.#windowStart).toISOString(), new Date(end).toISOString());
-    this.#windowStart = end;
+    const batch = this.aggregator.flush(new Date(this.clock.windowStart).toISOString(), new Date(end).toISOString());
+    this.clock.closed(end, reason);
     this.#batches++;
     this.opts.shipper.enqueue(batch);
     return batch;
   }
 
-  /** One period: refresh, ask the loader for counts, close the window, ship. */
+  /** One collection tick: refresh, ask the loader for counts, close the window when the clock says so, ship. */
   async tick(): Promise<void> {
     await this.refresh();
     await this.opts.loader.flush().catch(() => undefined);
-    this.flushWindow();
+    const reason = this.clock.due(this.#now(), this.aggregator.urgent);
+    if (reason) this.flushWindow(reason);
+    // Also when no window closed: batches a failed send left queued are retried every tick.
     await this.opts.shipper.drain();
   }
 
@@ -279,7 +292,7 @@ export class NodeAgent {
       this.#ticking = this.tick()
         .catch((e) => this.#log('tick failed', { error: e instanceof Error ? e.message : String(e) }))
         .finally(() => {
-          if (!this.#stopped) this.#timer = setTimeout(loop, every);
+          if (!this.#stopped) this.#timer = setTimeout(loop, ShipClock.nextTick(this.#now(), every));
         });
     };
     this.#timer = setTimeout(loop, 0);

@@ -22,6 +22,11 @@ export interface AggregatorOptions {
   redactArgv?: boolean;
   /** Upper bound on distinct records per window; beyond it records are dropped and counted (`aggregate_full`). */
   maxRecords?: number;
+  /**
+   * Behaviors remembered as already shipped, to tell a new one (`novel`); default 100,000, the least recently
+   * shipped forgotten first (a forgotten behavior seen again only ships its window early once more).
+   */
+  maxKnown?: number;
 }
 
 type Entry = { rec: NodeAgentRecordInput & { count?: number } };
@@ -35,12 +40,35 @@ export class WindowAggregator {
   /** Last cumulative value per loader drop reason, to turn cumulative counters into deltas. */
   #lastLoaderDrops: Record<string, number> = {};
   #events = 0;
+  /** Behavior keys of earlier windows (insertion order = last shipped), for novelty. */
+  #known = new Set<string>();
+  /** Distinct behaviors in this window that no earlier window shipped. */
+  #novel = 0;
+  /** Identity news in this window (a pod IP lease opened or closed, a container started). */
+  #identity = false;
 
   constructor(readonly opts: AggregatorOptions) {}
 
   /** Number of loader events folded in since the last flush. */
   get events(): number {
     return this.#events;
+  }
+
+  /**
+   * Whether this window holds something drift or attribution needs soon: a behavior no earlier window shipped, or an
+   * identity change (lease, container start). The agent ships such a window early instead of at its full length.
+   */
+  get urgent(): boolean {
+    return this.#novel > 0 || this.#identity;
+  }
+
+  /** Distinct behaviors in this window that no earlier window shipped. */
+  get novel(): number {
+    return this.#novel;
+  }
+
+  #see(key: string): void {
+    if (!this.#known.has(key)) this.#novel++;
   }
 
   drop(reason: string, n = 1): void {
@@ -60,6 +88,7 @@ export class WindowAggregator {
     const rec = make() as NodeAgentRecordInput & { count?: number };
     rec.count = n;
     this.#records.set(key, { rec });
+    this.#see(key);
   }
 
   /**
@@ -78,7 +107,10 @@ export class WindowAggregator {
       drop: (reason, n) => this.drop(reason, n),
       addSyscalls: (counts) => {
         const s = this.#syscalls.get(context.subject) ?? { attribution, time: context.time(), counts: {} };
-        for (const [name, n] of Object.entries(counts)) s.counts[name] = (s.counts[name] ?? 0) + n;
+        for (const [name, n] of Object.entries(counts)) {
+          if (s.counts[name] === undefined) this.#see(syscallKey(context.subject, name));
+          s.counts[name] = (s.counts[name] ?? 0) + n;
+        }
         this.#syscalls.set(context.subject, s);
       },
     };
@@ -100,9 +132,19 @@ export class WindowAggregator {
     this.#lastLoaderDrops = {};
   }
 
-  /** Adds a ready-made record (pod IP lease, container start). */
-  addRecord(rec: NodeAgentRecordInput): void {
+  /**
+   * Adds a ready-made record (pod IP lease, container start); `news` marks it as identity news that should not wait
+   * for the window's end (a lease that opened or closed, a container start), as opposed to a re-statement (the open
+   * leases every window repeats).
+   */
+  addRecord(rec: NodeAgentRecordInput, news = false): void {
     this.#extra.push(rec);
+    if (news) this.#identity = true;
+  }
+
+  /** Marks identity news in this window whose record is added later (a lease opened: the batch re-states it). */
+  noteIdentity(): void {
+    this.#identity = true;
   }
 
   /** Builds the batch for [start, end) and resets the window (drop baselines are kept). */
@@ -123,11 +165,33 @@ export class WindowAggregator {
       drops: this.#drops,
       records,
     };
+    this.#remember([
+      ...this.#records.keys(),
+      ...[...this.#syscalls].flatMap(([subject, s]) => Object.keys(s.counts).map((n) => syscallKey(subject, n))),
+    ]);
     this.#records = new Map();
     this.#syscalls = new Map();
     this.#extra = [];
     this.#drops = {};
     this.#events = 0;
+    this.#novel = 0;
+    this.#identity = false;
     return batch;
   }
+
+  /** Marks shipped behavior keys as known (most recent last), forgetting the oldest beyond `maxKnown`. */
+  #remember(keys: readonly string[]): void {
+    for (const k of keys) {
+      this.#known.delete(k);
+      this.#known.add(k);
+    }
+    const max = this.opts.maxKnown ?? 100_000;
+    for (const k of this.#known) {
+      if (this.#known.size <= max) break;
+      this.#known.delete(k);
+    }
+  }
 }
+
+/** The novelty key of one syscall name of one subject (records keep syscalls as one counts map per subject). */
+const syscallKey = (subject: string, name: string) => `${subject}\u0000syscall\u0000${name}`;

@@ -51,6 +51,7 @@ const agent = new NodeAgent({
   cgroupRoot: env.WARDEN_CGROUP_ROOT,
   procRoot: env.WARDEN_PROC_ROOT,
   windowMs: env.WARDEN_WINDOW_SECONDS * 1000,
+  ship: { shipMs: env.WARDEN_SHIP_SECONDS * 1000, earlyPerHour: env.WARDEN_EARLY_SHIPS_PER_HOUR },
   countSyscalls: countingPolicy(env.WARDEN_COUNT_SYSCALLS, env.WARDEN_COUNT_SYSCALLS_DEFAULT),
   inventory: inventoryOptions(env),
   redactArgv: env.WARDEN_REDACT_ARGV,

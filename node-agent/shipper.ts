@@ -158,6 +158,20 @@ export interface HttpSinkOptions {
 export const DEFAULT_MAX_BODY_BYTES = 700 * 1024;
 export const DEFAULT_MAX_JSON_BYTES = 24 * 1024 * 1024;
 
+/**
+ * A batch's request body: gzipped JSON (the endpoint detects gzip by its magic bytes) under a binary content type, so
+ * the function URL hands it to the handler base64-encoded, byte for byte; or plain JSON.
+ */
+export function encodeBody(
+  batch: NodeAgentBatch | string,
+  gzip: boolean,
+): { body: string | Uint8Array; contentType: string } {
+  const json = typeof batch === 'string' ? batch : JSON.stringify(batch);
+  return gzip
+    ? { body: gzipSync(json), contentType: 'application/gzip' }
+    : { body: json, contentType: 'application/json' };
+}
+
 /** Posts batches as gzipped JSON to the ingestion endpoint, signed with SigV4. */
 export function httpSink(opts: HttpSinkOptions): BatchSink {
   const signer = new SignatureV4({
@@ -173,13 +187,10 @@ export function httpSink(opts: HttpSinkOptions): BatchSink {
       const maxJson = opts.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES;
       if (json.length > maxJson && Buffer.byteLength(json) > maxJson)
         return { status: 'too-large', detail: `JSON body over ${maxJson} bytes before compression` };
-      const gzip = opts.gzip ?? true;
-      const body: string | Uint8Array = gzip ? gzipSync(json) : json;
+      const { body, contentType } = encodeBody(json, opts.gzip ?? true);
       const max = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
       const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
       if (size > max) return { status: 'too-large', detail: `body of ${size} bytes over ${max}` };
-      // A binary content type: the function URL hands the body to the handler base64-encoded, byte for byte.
-      const contentType = gzip ? 'application/gzip' : 'application/json';
       const query: Record<string, string> = {};
       url.searchParams.forEach((v, k) => {
         query[k] = v;

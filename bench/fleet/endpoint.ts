@@ -19,6 +19,8 @@ export interface Counts {
   indexWriteUnits: number;
   /** Capacity units (read or write) by DynamoDB operation. */
   unitsByOp: Record<string, number>;
+  /** Write units by item type (the sort key's prefix: A# aggregate, E# evidence, R# registry day, #META ...). */
+  writeUnitsByItem: Record<string, number>;
   /** Items returned by Query/GetItem/BatchGetItem. */
   itemsRead: number;
   eventEntries: number;
@@ -34,6 +36,7 @@ export const emptyCounts = (): Counts => ({
   writeUnits: 0,
   indexWriteUnits: 0,
   unitsByOp: {},
+  writeUnitsByItem: {},
   itemsRead: 0,
   eventEntries: 0,
   eventsByType: {},
@@ -51,6 +54,7 @@ export function diffCounts(a: Counts, b: Counts): Counts {
     writeUnits: a.writeUnits - b.writeUnits,
     indexWriteUnits: a.indexWriteUnits - b.indexWriteUnits,
     unitsByOp: sub(a.unitsByOp, b.unitsByOp),
+    writeUnitsByItem: sub(a.writeUnitsByItem, b.writeUnitsByItem),
     itemsRead: a.itemsRead - b.itemsRead,
     eventEntries: a.eventEntries - b.eventEntries,
     eventsByType: sub(a.eventsByType, b.eventsByType),
@@ -85,6 +89,20 @@ function forward(target: URL, req: IncomingMessage, body: Buffer): Promise<{ sta
 type Capacity = { CapacityUnits?: number } | { CapacityUnits?: number }[] | undefined;
 const unitsOf = (c: Capacity) => (Array.isArray(c) ? c : c ? [c] : []).reduce((n, x) => n + (x.CapacityUnits ?? 0), 0);
 
+/** Adds one write's units, by item type, and once more for the GSI when the item carries its key. */
+function countWrite(counts: Counts, input: Record<string, unknown>, units: number, indexed: boolean): void {
+  const sk = String(
+    ((input.Item ?? input.Key) as { sk?: { S?: string } } | undefined)?.sk?.S ?? (input.RequestItems ? 'batch' : '?'),
+  );
+  const type = sk.startsWith('#') ? sk : sk.slice(0, 2);
+  counts.writeUnits += units;
+  counts.writeUnitsByItem[type] = (counts.writeUnitsByItem[type] ?? 0) + units;
+  if (indexed) {
+    counts.writeUnits += units;
+    counts.indexWriteUnits += units;
+  }
+}
+
 export interface BenchEndpoint {
   endpoint: string;
   counts: Counts;
@@ -113,14 +131,12 @@ export async function startBenchEndpoint(dynamoEndpoint: string): Promise<BenchE
           const out = JSON.parse(r.body.toString('utf8')) as Record<string, unknown>;
           const units = unitsOf(out.ConsumedCapacity as Capacity);
           counts.unitsByOp[op] = (counts.unitsByOp[op] ?? 0) + units;
-          if (WRITES.has(op)) {
-            counts.writeUnits += units;
-            if (body.includes('gsi1pk')) {
-              counts.writeUnits += units;
-              counts.indexWriteUnits += units;
-            }
-          } else counts.readUnits += units;
+          if (WRITES.has(op)) countWrite(counts, input, units, body.includes('gsi1pk'));
+          else counts.readUnits += units;
           counts.itemsRead += Number(out.Count ?? (out.Item ? 1 : 0));
+        } else if (WRITES.has(op) && r.body.includes('ConditionalCheckFailed')) {
+          // A write whose condition fails is billed too: at least one unit, as the item it would have written.
+          countWrite(counts, input, Math.max(1, Math.ceil(JSON.stringify(input.Item ?? {}).length / 1024)), false);
         }
         res.writeHead(r.status, { 'content-type': 'application/x-amz-json-1.0' });
         res.end(r.body);

@@ -19,9 +19,12 @@ export interface Meter {
 export const emptyMeter = (): Meter => ({ invocations: {}, ms: {}, gbSeconds: {} });
 
 export interface Lambdas {
-  invoke<T>(fn: Fn, event: unknown): Promise<{ result: T; ms: number; peakHeapMb: number }>;
+  /** Runs a handler: its result, wall time, CPU time of this process meanwhile, and heap growth. */
+  invoke<T>(fn: Fn, event: unknown): Promise<{ result: T; ms: number; cpuMs: number; peakHeapMb: number }>;
   meter: Meter;
   memoryMb: Record<Fn, number>;
+  /** The SQS event source of a function, as synthesized: batch size and batching window. */
+  eventSource: Partial<Record<Fn, { batchSize: number; windowSeconds: number }>>;
 }
 
 /** Synthesizes (cached) and loads the bundled handlers; `env` is what every function gets. */
@@ -30,12 +33,24 @@ export async function loadLambdas(env: Record<string, string>): Promise<Lambdas>
   Object.assign(process.env, env);
   const handlers = {} as Record<Fn, Handler>;
   const memoryMb = {} as Record<Fn, number>;
+  const eventSource: Lambdas['eventSource'] = {};
+  const resources = Object.entries(synth.template.Resources);
   for (const fn of FUNCTIONS) {
-    const [, r] = Object.entries(synth.template.Resources).find(
+    const [id, r] = resources.find(
       ([, x]) =>
         x.Type === 'AWS::Lambda::Function' && String(x.Metadata?.['aws:cdk:path']).includes(`/${fn}/Function/`),
     )!;
     memoryMb[fn] = Number(r.Properties?.MemorySize ?? 128);
+    const mapping = resources.find(
+      ([, x]) =>
+        x.Type === 'AWS::Lambda::EventSourceMapping' &&
+        (x.Properties?.FunctionName as { Ref?: string } | undefined)?.Ref === id,
+    )?.[1];
+    if (mapping)
+      eventSource[fn] = {
+        batchSize: Number(mapping.Properties?.BatchSize ?? 10),
+        windowSeconds: Number(mapping.Properties?.MaximumBatchingWindowInSeconds ?? 0),
+      };
     const { join } = await import('node:path');
     handlers[fn] = await loadHandler(join(synth.outdir, String(r.Metadata?.['aws:asset:path']), 'index.mjs'));
   }
@@ -43,6 +58,7 @@ export async function loadLambdas(env: Record<string, string>): Promise<Lambdas>
   return {
     meter,
     memoryMb,
+    eventSource,
     async invoke<T>(fn: Fn, event: unknown) {
       const heap0 = process.memoryUsage().heapUsed;
       let peak = heap0;
@@ -50,13 +66,16 @@ export async function loadLambdas(env: Record<string, string>): Promise<Lambdas>
         peak = Math.max(peak, process.memoryUsage().heapUsed);
       }, 20);
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       try {
         const result = (await handlers[fn](event, lambdaContext(fn))) as T;
         const ms = Math.max(1, Math.ceil(performance.now() - t0));
+        const cpu = process.cpuUsage(cpu0);
+        const cpuMs = (cpu.user + cpu.system) / 1000;
         meter.invocations[fn] = (meter.invocations[fn] ?? 0) + 1;
         meter.ms[fn] = (meter.ms[fn] ?? 0) + ms;
         meter.gbSeconds[fn] = (meter.gbSeconds[fn] ?? 0) + (ms / 1000) * (memoryMb[fn] / 1024);
-        return { result, ms, peakHeapMb: (Math.max(peak, process.memoryUsage().heapUsed) - heap0) / 1048576 };
+        return { result, ms, cpuMs, peakHeapMb: (Math.max(peak, process.memoryUsage().heapUsed) - heap0) / 1048576 };
       } finally {
         clearInterval(sampler);
       }
@@ -86,14 +105,14 @@ export function sqsEvent(bodies: string[], queue: string) {
   };
 }
 
-/** The function URL event for a signed POST. */
-export function urlEvent(body: string, caller: string) {
+/** The function URL event for a signed POST; a binary (gzip) body arrives base64-encoded. */
+export function urlEvent(body: string, caller: string, base64 = false) {
   return {
     version: '2.0',
     rawPath: '/',
     body,
-    isBase64Encoded: false,
-    headers: { 'content-type': 'application/json' },
+    isBase64Encoded: base64,
+    headers: { 'content-type': base64 ? 'application/gzip' : 'application/json' },
     requestContext: {
       requestId: Math.random().toString(36).slice(2),
       http: { method: 'POST' },

@@ -1,6 +1,7 @@
 /**
  * Published on-demand prices, us-east-1, as listed on the AWS pricing pages when this was written (update here;
- * every figure of the fleet benchmark's cost model comes from this table). Free tiers are ignored.
+ * every figure of the fleet benchmark's cost model comes from this table). Free tiers are ignored. DynamoDB's are the
+ * on-demand prices after the November 2024 reduction (they halved: 1.25 and 0.25 USD per million before).
  */
 export const PRICES = {
   /** DynamoDB on-demand: per write request unit / read request unit (aws.amazon.com/dynamodb/pricing/on-demand). */
@@ -13,6 +14,11 @@ export const PRICES = {
   eventBridgeEvent: 1.0 / 1e6,
   /** SQS standard queue, per request (64 KiB chunk). */
   sqsRequest: 0.4 / 1e6,
+  /**
+   * CloudTrail trails: data events delivered to S3, per event (management events: the first copy is free). Warden
+   * reads a trail's files; CloudTrail Lake collects events without one.
+   */
+  trailDataEvent: 0.1 / 100_000,
   /** S3 Standard: PUT and GET requests. */
   s3Put: 0.005 / 1000,
   s3Get: 0.0004 / 1000,

@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 import type { IngestScope } from '../../lib/core/trust/ingest-scope.ts';
 import { type AdmissionStats, createAdmission } from '../../lib/ingest/admission.ts';
-import { type IngestOptions, type IngestReport, ingestStream as pipelineIngest } from '../../lib/ingest/pipeline.ts';
+import { type IngestOptions, type IngestReport, ingestStreams as pipelineIngest } from '../../lib/ingest/pipeline.ts';
 import type { EventSink, Store } from '../../lib/ports.ts';
 
 export type { IngestReport };
@@ -56,19 +56,49 @@ export async function ingestDelivery(
   stream: AsyncIterable<Uint8Array> | NodeJS.ReadableStream,
   opts: IngestOptions,
 ): Promise<DeliveryResult> {
-  const s = Symbol.asyncIterator in stream ? (stream as AsyncIterable<Uint8Array>) : Readable.from(stream as never);
-  const admission = createAdmission({
-    principal: delivery.principal,
-    scopes: delivery.scopes,
-    ...(delivery.quota !== undefined ? { quota: delivery.quota } : {}),
-  });
+  const r = await ingestDeliveries(ports, [{ ...delivery, stream }], opts, delivery.name);
+  return { report: r.report, admission: r.admission.get(delivery.name) as AdmissionStats };
+}
+
+/**
+ * Ingests several deliveries in one pipeline run: their observations share store writes (one write per aggregate,
+ * evidence chunk and registry item for all of them instead of one per delivery), while each stays its own input, cut
+ * into its own idempotency units, and is admitted against its own principal's scopes. `name` names the run in the
+ * announcement. All are stored or, when the run throws, none is known to be (each is then retried on its own terms).
+ */
+export async function ingestDeliveries(
+  ports: { store: Store; events?: EventSink },
+  deliveries: readonly (Delivery & { stream: AsyncIterable<Uint8Array> | NodeJS.ReadableStream })[],
+  opts: IngestOptions,
+  name: string,
+): Promise<{ report: IngestReport; admission: Map<string, AdmissionStats> }> {
+  const admissions = new Map(
+    deliveries.map((d) => [
+      d.name,
+      createAdmission({
+        principal: d.principal,
+        scopes: d.scopes,
+        ...(d.quota !== undefined ? { quota: d.quota } : {}),
+      }),
+    ]),
+  );
   const report = await pipelineIngest(
     ports.store,
-    { name: delivery.name, stream: s },
-    { source: 'auto', ...opts, defaultRegion: process.env.AWS_REGION, admit: admission.admit },
+    deliveries.map((d) => ({
+      name: d.name,
+      stream:
+        Symbol.asyncIterator in d.stream ? (d.stream as AsyncIterable<Uint8Array>) : Readable.from(d.stream as never),
+    })),
+    {
+      source: 'auto',
+      ...opts,
+      defaultRegion: process.env.AWS_REGION,
+      // Every input has its admission; an observation of an unknown input is refused by an empty scope list.
+      admit: (o, input) => (admissions.get(input) ?? createAdmission({ principal: input, scopes: [] })).admit(o),
+    },
   );
-  await announce(ports.events, delivery.name, report);
-  return { report, admission: admission.stats() };
+  await announce(ports.events, name, report);
+  return { report, admission: new Map([...admissions].map(([k, a]) => [k, a.stats()])) };
 }
 
 /** Ingests a text held in memory (an SQS message body, a log subscription event). */

@@ -9,6 +9,7 @@
  * when natural ids were dropped from it, so a replay after a crash can repair the registry with the same numbers.
  */
 import type { Observation } from '../core/observation.ts';
+import type { AggregateRow } from '../core/store/aggregate-row.ts';
 import { idDigest } from '../core/store/digest.ts';
 import { type Contribution, combine, hasNaturalId, type PendingAggregate, refold } from '../core/store/fold.ts';
 import type { StoredPart } from '../core/store/registry.ts';
@@ -50,7 +51,9 @@ export async function writeAggregates(
   aggs: readonly PendingAggregate[],
   units: ReadonlyMap<number, string>,
 ): Promise<AggregateOutcome[]> {
-  const existing = await batchGet(ctx, aggs.map(keyOf));
+  if (aggs.length === 0) return [];
+  // Eventually consistent: a stale read only fails the version condition, and the retry reads consistently.
+  const existing = await batchGet(ctx, aggs.map(keyOf), false);
   return mapLimit(aggs, ctx.concurrency, async (a) => {
     const key = keyOf(a);
     let raw = existing.get(keyString(key));
@@ -154,4 +157,34 @@ function minDefined(a: string | undefined, b: string | undefined): string | unde
 function maxDefined(a: string | undefined, b: string | undefined): string | undefined {
   if (a === undefined) return b;
   return b === undefined || a >= b ? a : b;
+}
+
+/**
+ * One row per (window, key): a key can have rows from several packs (one per source) and, in tables written before
+ * packs, a single item too; they hold different units, so their counts add. Attrs are those of the earliest row.
+ */
+export function mergeRows(rows: readonly AggregateRow[]): AggregateRow[] {
+  const out = new Map<string, AggregateRow>();
+  for (const r of rows) {
+    const k = `${r.window}\u0000${r.key}`;
+    const m = out.get(k);
+    if (!m) {
+      out.set(k, r);
+      continue;
+    }
+    const sums = { ...m.sums };
+    for (const [n, v] of Object.entries(r.sums)) sums[n] = (sums[n] ?? 0) + v;
+    out.set(k, {
+      ...(r.firstSeen < m.firstSeen ? r : m),
+      count: m.count + r.count,
+      firstSeen: minDefined(m.firstSeen, r.firstSeen) as string,
+      lastSeen: maxDefined(m.lastSeen, r.lastSeen) as string,
+      sources: [...new Set([...m.sources, ...r.sources])].sort(),
+      sums,
+    });
+  }
+  // In sort-key order, as a single-item table returns them.
+  return [...out.values()].sort((a, b) =>
+    a.window === b.window ? (a.key < b.key ? -1 : 1) : a.window < b.window ? -1 : 1,
+  );
 }

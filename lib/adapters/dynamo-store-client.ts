@@ -90,13 +90,20 @@ export async function getItem(ctx: DynamoContext, key: ItemKey): Promise<Item | 
 
 export const keyString = (k: ItemKey) => `${k.pk}\u0000${k.sk}`;
 
-/** Strongly consistent reads of many keys (BatchGetItem, 100 per request), by `keyString`. */
-export async function batchGet(ctx: DynamoContext, keys: readonly ItemKey[]): Promise<Map<string, Item>> {
+/**
+ * Reads of many keys (BatchGetItem, 100 per request), by `keyString`; strongly consistent unless `consistent` is
+ * false (half the read units: for reads whose result only feeds a write conditional on the version read).
+ */
+export async function batchGet(
+  ctx: DynamoContext,
+  keys: readonly ItemKey[],
+  consistent = true,
+): Promise<Map<string, Item>> {
   const out = new Map<string, Item>();
   const unique = [...new Map(keys.map((k) => [keyString(k), k])).values()];
   for (let i = 0; i < unique.length; i += 100) {
     let request: Record<string, { Keys: Item[]; ConsistentRead: boolean }> | undefined = {
-      [ctx.table]: { Keys: unique.slice(i, i + 100).map(({ pk, sk }) => ({ pk, sk })), ConsistentRead: true },
+      [ctx.table]: { Keys: unique.slice(i, i + 100).map(({ pk, sk }) => ({ pk, sk })), ConsistentRead: consistent },
     };
     while (request && Object.keys(request).length > 0) {
       const got = await ctx.doc.send(new BatchGetCommand({ RequestItems: request }));

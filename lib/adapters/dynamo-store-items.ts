@@ -3,6 +3,7 @@
  * schema over what lib-dynamodb unmarshalls, its key builders and its encoder, so no code reads an untyped item.
  * A stored item that does not match its schema is a named error, not a silent `undefined` downstream.
  */
+import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import { z } from 'zod';
 import { LAYERS, SOURCES } from '../core/observation.ts';
 import type { AggregateRow, QuarantineRow, SubjectRecord } from '../ports.ts';
@@ -14,6 +15,11 @@ const SUM_PREFIX = 'sum.';
 export const itemKeys = {
   subjectPk: (subject: string) => `S#${subject}`,
   aggregateSk: (window: string, key: string) => `A#${window}#${key}`,
+  /**
+   * The pack of one (subject, hour, source): inside the window's aggregate range (a window's `Query` finds packs and
+   * single aggregates alike), before every key (keys start with a lower-case kind; `!` sorts before them).
+   */
+  packSk: (window: string, family: string) => `A#${window}#!pack:${family}`,
   evidenceSk: (window: string, chunkId: string) => `E#${window}#${chunkId}`,
   /** Per-(subject, UTC day) registry counter (see core/store/registry.ts). */
   subjectDaySk: (day: string) => `R#${day}`,
@@ -64,6 +70,62 @@ const aggregateSchema = z
   })
   .passthrough();
 export type AggregateItem = z.infer<typeof aggregateSchema> & { sums: Record<string, number> };
+
+/** One behavior key of a pack: what an aggregate item holds, without its keys and markers. */
+const packEntrySchema = z
+  .object({
+    key: z.string(),
+    layer: z.enum(LAYERS),
+    kind: z.string(),
+    count: z.number(),
+    observations: z.number(),
+    firstSeen: z.string(),
+    lastSeen: z.string(),
+    sources: z.array(z.enum(SOURCES)),
+    attrs: z.record(attrValue),
+    sums: z.record(z.number()),
+    /** Digests of natural event ids counted in this entry (bounded, see dynamo-store-packs.ts). */
+    ids: z.array(z.string()).optional(),
+  })
+  .strict();
+export type PackEntry = z.infer<typeof packEntrySchema>;
+
+/** The compressed body of a pack (`data`). */
+const packDataSchema = z
+  .object({
+    entries: z.array(packEntrySchema),
+    /** Digests of the idempotency units applied to this pack. */
+    contrib: z.array(z.string()),
+    /** Unit digest -> observations it actually added, for units some of whose natural ids were already counted. */
+    counted: z.record(z.number()),
+  })
+  .strict();
+
+/** Subject, window and source are in the keys (`S#<subject>`, `A#<window>#!pack:<source>`), not repeated. */
+const packSchema = z.object({
+  pk: z.string().startsWith('S#'),
+  sk: z.string().regex(/^A#[^#]+#!pack:[a-z-]+$/),
+  data: z.instanceof(Uint8Array),
+  /** No new keys: they go to single aggregate items (the pack reached its size budget). */
+  closed: z.boolean().default(false),
+  ver: z.number(),
+  expiresAt: z.number().optional(),
+});
+
+/** A pack as merged in memory. */
+export interface PackItem {
+  pk: string;
+  sk: string;
+  subject: string;
+  window: string;
+  family: string;
+  entries: Map<string, PackEntry>;
+  contrib: Set<string>;
+  counted: Record<string, number>;
+  closed: boolean;
+  ver: number;
+  expiresAt?: number;
+}
 
 const subjectDaySchema = z.object({
   pk: z.string(),
@@ -123,6 +185,25 @@ export const decodeItem = {
     }
     return { ...decode(aggregateSchema, 'aggregate', item), sums };
   },
+  pack(item: Record<string, unknown>): PackItem {
+    const { data, ...p } = decode(packSchema, 'aggregate-pack', item);
+    let body: z.infer<typeof packDataSchema>;
+    try {
+      body = packDataSchema.parse(JSON.parse(brotliDecompressSync(data).toString('utf8')));
+    } catch (err) {
+      throw new StoreItemError('aggregate-pack', { pk: item.pk, sk: item.sk }, err);
+    }
+    const [, window, family] = /^A#([^#]+)#!pack:(.+)$/.exec(p.sk) as RegExpExecArray;
+    return {
+      ...p,
+      subject: p.pk.slice(2),
+      window: window as string,
+      family: family as string,
+      entries: new Map(body.entries.map((e) => [e.key, e])),
+      contrib: new Set(body.contrib),
+      counted: body.counted,
+    };
+  },
   subjectDay: (item: Record<string, unknown>): SubjectDayItem => decode(subjectDaySchema, 'subject-day', item),
   subject: (item: Record<string, unknown>) => decode(subjectSchema, 'subject', item),
   evidence: (item: Record<string, unknown>) => decode(evidenceSchema, 'evidence', item),
@@ -144,17 +225,52 @@ export function encodeAggregate(a: AggregateItem): Record<string, unknown> {
   return out;
 }
 
+/** The attributes of a pack item: the entries, units and counts as Brotli-compressed JSON in `data`. */
+export function encodePack(p: PackItem): Record<string, unknown> {
+  const body: z.infer<typeof packDataSchema> = {
+    entries: [...p.entries.values()],
+    contrib: [...p.contrib],
+    counted: p.counted,
+  };
+  const { pk, sk, closed, ver, expiresAt } = p;
+  const rest = { pk, sk, closed, ver, ...(expiresAt === undefined ? {} : { expiresAt }) };
+  const json = Buffer.from(JSON.stringify(body));
+  const data = brotliCompressSync(json, {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: 5,
+      [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+      [constants.BROTLI_PARAM_SIZE_HINT]: json.length,
+    },
+  });
+  return { ...rest, type: 'aggregate-pack', data };
+}
+
+/** The rows of a pack, one per entry. */
+export function packRows(p: PackItem): AggregateRow[] {
+  return [...p.entries.values()].map((e) => rowOf(p.subject, p.window, e));
+}
+
 export function toAggregateRow(a: AggregateItem): AggregateRow {
+  return rowOf(a.subject, a.window, a);
+}
+
+function rowOf(
+  subject: string,
+  window: string,
+  a: Pick<AggregateItem, 'key' | 'layer' | 'kind' | 'count' | 'firstSeen' | 'lastSeen' | 'attrs' | 'sums'> & {
+    sources: Iterable<string>;
+  },
+): AggregateRow {
   return {
-    subject: a.subject,
+    subject,
     key: a.key,
-    window: a.window,
+    window,
     layer: a.layer,
     kind: a.kind,
     count: a.count,
     firstSeen: a.firstSeen,
     lastSeen: a.lastSeen,
-    sources: [...a.sources].sort(),
+    sources: [...a.sources].sort() as AggregateRow['sources'],
     attrs: a.attrs as AggregateRow['attrs'],
     sums: a.sums,
   };

@@ -1,8 +1,11 @@
 /**
  * The subject registry of the DynamoDB store. `S#<subject> / #META` lists the subject (GSI1 `SUBJECT`) and holds its
- * labels; it is written with idempotent SETs only. Counters live in one `S#<subject> / R#<day>` item per UTC day,
- * merged with the same once-per-unit rule as aggregates (core/store/registry.ts), so a crash between the aggregate
- * writes and the counters is repaired by replaying the input; `subjects()` sums the day items on read.
+ * labels; it is written with idempotent SETs only. Counters live in one `S#<subject> / R#<YYYY-MM-DDTHH>` item per
+ * UTC hour (tables written before hold `R#<YYYY-MM-DD>` day items, read the same way), merged with the same
+ * once-per-unit rule as aggregates (core/store/registry.ts), so a crash between the aggregate writes and the counters
+ * is repaired by replaying the input; `subjects()` sums the items on read. Per hour, not per day: an item's
+ * once-markers are the units of its hour only, so the item a batch rewrites stays under one write unit instead of
+ * growing with every batch of the day.
  */
 import type { RegistryDelta } from '../core/store/registry.ts';
 import type { SubjectRecord } from '../ports.ts';
@@ -55,7 +58,7 @@ const dayKey = (subject: string, day: string): ItemKey => ({
   sk: itemKeys.subjectDaySk(day),
 });
 
-/** Adds registry deltas not counted before, one conditional put per (subject, day). */
+/** Adds registry deltas not counted before, one conditional put per (subject, registry row). */
 export async function writeRegistry(
   ctx: DynamoContext,
   tally: WriteTally,
@@ -69,9 +72,11 @@ export async function writeRegistry(
     else byDay.set(k, [d]);
   }
   const groups = [...byDay.values()];
+  // Eventually consistent: a stale read only fails the version condition, and the retry reads consistently.
   const existing = await batchGet(
     ctx,
     groups.map((g) => dayKey(g[0]!.subject, g[0]!.day)),
+    false,
   );
   await mapLimit(groups, ctx.concurrency, async (group) => {
     const { subject, day } = group[0]!;

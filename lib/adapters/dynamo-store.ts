@@ -2,12 +2,14 @@
  * The Store port over one DynamoDB table (single-table design, docs/data-model.md), via @aws-sdk/lib-dynamodb.
  * Runs unchanged against AWS, moto_server and dynalite: no transactions, no reliance on TTL deletion (readers drop
  * items whose `expiresAt` has passed). The parts, one concern each: table (dynamo-store-table.ts), item codec
- * (-items), aggregates (-aggregates), subject registry (-registry), documents (-docs), quarantine (-quarantine).
+ * (-items), aggregate packs (-packs) and single aggregates (-aggregates), subject registry (-registry), documents
+ * (-docs), quarantine (-quarantine).
  *
  * A write stores, in this order, each step idempotent on its own so that replaying an input after a crash at any
- * point converges to the state of one clean run: subject #META items (idempotent SETs), aggregates (once per unit
- * and per natural id), registry day counters (once per unit, from what the aggregates say was counted), evidence
- * chunks (conditional puts keyed by content), quarantine (conditional puts keyed by content).
+ * point converges to the state of one clean run: subject #META items (idempotent SETs), aggregates (packs, then the
+ * single items of keys a closed pack does not hold; once per unit and per natural id), registry hour counters (once
+ * per unit, from what the aggregates say was counted), evidence chunks (conditional puts keyed by content), quarantine
+ * (conditional puts keyed by content).
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -25,11 +27,12 @@ import type {
   WriteOptions,
   WriteReport,
 } from '../ports.ts';
-import { writeAggregates } from './dynamo-store-aggregates.ts';
+import { mergeRows } from './dynamo-store-aggregates.ts';
 import { type DynamoContext, queryAll, sendWrite, type WriteTally } from './dynamo-store-client.ts';
 import { DynamoDirtyMarks, markBatch } from './dynamo-store-dirty.ts';
 import { getDoc, listDocs, putDoc } from './dynamo-store-docs.ts';
-import { decodeItem, itemKeys, toAggregateRow } from './dynamo-store-items.ts';
+import { decodeItem, itemKeys, packRows, toAggregateRow } from './dynamo-store-items.ts';
+import { writePacked } from './dynamo-store-packs.ts';
 import { putQuarantine, readQuarantine } from './dynamo-store-quarantine.ts';
 import { ensureSubjects, readSubjects, setLabels, writeRegistry } from './dynamo-store-registry.ts';
 import { ensureTable } from './dynamo-store-table.ts';
@@ -107,8 +110,15 @@ export class DynamoStore implements Store {
       batch.aggregates.map((a) => a.subject),
       this.knownSubjects,
     );
-    const outcomes = await writeAggregates(this.ctx, tally, batch.aggregates, batch.units);
-    await writeRegistry(this.ctx, tally, registryDeltas(outcomes.flatMap((o) => o.parts)));
+    const outcomes = await writePacked(this.ctx, tally, batch.aggregates, batch.units);
+    await writeRegistry(
+      this.ctx,
+      tally,
+      registryDeltas(
+        outcomes.flatMap((o) => o.parts),
+        (w) => w.slice(0, 13),
+      ),
+    );
     await this.writeEvidence(tally, batch.evidence.values());
     // One dirty mark per subject per batch, after its data (lib/ports.ts DirtyMarks). Unchanged aggregates too: a
     // replay of a unit already stored is how a crash between the data and the mark is repaired.
@@ -138,15 +148,13 @@ export class DynamoStore implements Store {
     );
     await mapLimit(chunks, this.ctx.concurrency, ({ subject, window, chunk }) =>
       sendWrite(this.ctx, tally, {
+        // Subject, window and times are in the keys or the data; a write is billed by the started KB, and most chunks
+        // are a subject's few observations of one batch.
         Item: {
           pk: itemKeys.subjectPk(subject),
           sk: itemKeys.evidenceSk(window, chunk.id),
           type: 'evidence',
-          subject,
-          window,
           count: chunk.count,
-          firstTime: chunk.firstTime,
-          lastTime: chunk.lastTime,
           data: chunk.data,
           expiresAt: expiryAfter(window, this.ctx.retentionDays),
         },
@@ -167,11 +175,12 @@ export class DynamoStore implements Store {
     });
     const kinds = query.kinds && new Set(query.kinds);
     const layers = query.layers && new Set<string>(query.layers);
-    return items
-      .map(decodeItem.aggregate)
+    const rows = items.flatMap((it) =>
+      it.type === 'aggregate-pack' ? packRows(decodeItem.pack(it)) : [toAggregateRow(decodeItem.aggregate(it))],
+    );
+    return mergeRows(rows)
       .filter((a) => (!kinds || kinds.has(a.kind)) && (!layers || layers.has(a.layer)))
-      .filter((a) => !query.to || a.window <= query.to)
-      .map(toAggregateRow);
+      .filter((a) => !query.to || a.window <= query.to);
   }
 
   async evidence(subject: string, from: string, to: string): Promise<Observation[]> {

@@ -118,10 +118,17 @@ export class Ingestion extends Construct {
       'X-Ray PutTraceSegments/PutTelemetryRecords and ec2:DescribeFlowLogs support no resource-level permissions.',
     );
 
-    // S3 notifications -> SQS -> IngestObjects.
+    // S3 notifications -> SQS -> IngestObjects. A batch's objects share one pipeline run per account and region
+    // (one aggregate write per subject and hour for all of them) and one announcement (one drift run): waiting up to
+    // 30 s gathers the files an organization trail writes for many accounts and regions, for half a minute of latency
+    // on top of CloudTrail's own five minutes.
     this.objects = new QueueWithDlq(this, 'Objects', { visibilityTimeout: Duration.minutes(30) });
     this.ingestObjects.fn.addEventSource(
-      new SqsEventSource(this.objects.queue, { batchSize: 10, reportBatchItemFailures: true }),
+      new SqsEventSource(this.objects.queue, {
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(30),
+        reportBatchItemFailures: true,
+      }),
     );
     let s3Delivery: IDependable | undefined;
     this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
@@ -199,12 +206,14 @@ export class Ingestion extends Construct {
       this.buckets[source] = bucket;
     }
 
-    // EventBridge (CloudTrail management events) -> SQS -> IngestEvents. The rule lives in Events.
+    // EventBridge (CloudTrail management events) -> SQS -> IngestEvents. The rule lives in Events. Management events
+    // come one at a time; a batch shares one invocation, one pipeline run per account and region and one announcement,
+    // so the function waits up to a minute to gather them (the fleet benchmark's cost model: docs/operations.md).
     this.cloudTrail = new QueueWithDlq(this, 'CloudTrail', { visibilityTimeout: Duration.minutes(6) });
     this.ingestEvents.fn.addEventSource(
       new SqsEventSource(this.cloudTrail.queue, {
         batchSize: 100,
-        maxBatchingWindow: Duration.seconds(10),
+        maxBatchingWindow: Duration.seconds(60),
         reportBatchItemFailures: true,
       }),
     );

@@ -72,8 +72,11 @@ export interface NamedStream {
 
 /** An observation refused by an {@link Admit}: quarantined with this reject, or skipped and counted. */
 export type AdmitVerdict = { quarantine: Omit<Reject, 'location'> } | { skip: string };
-/** Decides per observation whether the delivering principal may write it (lib/ingest/admission.ts). */
-export type Admit = (o: Observation) => AdmitVerdict | undefined;
+/**
+ * Decides per observation whether the delivering principal may write it (lib/ingest/admission.ts); `input` names the
+ * input it came from, for a run whose inputs were delivered by different principals.
+ */
+export type Admit = (o: Observation, input: string) => AdmitVerdict | undefined;
 
 /** A batch ready for the store: observations with their segment numbers, and rejects. */
 export interface Batch {
@@ -150,7 +153,7 @@ export class Batcher {
             await this.addReject({ ...bad, location: { file: input.name, line: item.line, record: item.record } });
             continue;
           }
-          const refused = this.admit?.(o);
+          const refused = this.admit?.(o, input.name);
           if (refused && 'skip' in refused) c.skipped[refused.skip] = (c.skipped[refused.skip] ?? 0) + 1;
           if (refused && 'quarantine' in refused)
             await this.addReject({

@@ -88,6 +88,8 @@ export function aggregateBatch(observations: readonly Observation[], segments?: 
     Map<string, { subject: string; window: string; observations: Observation[] }>
   >();
   const seen = new Set<string>();
+  /** Per segment, the ids dropped because an earlier segment of the batch held them. */
+  const repeats = new Map<number, string[]>();
   let repeated = 0;
   let hourPrefix = '';
   let window = '';
@@ -100,6 +102,12 @@ export function aggregateBatch(observations: readonly Observation[], segments?: 
     // The same id twice in one batch is one event delivered twice (e.g. overlapping S3 and EventBridge copies).
     if (seen.has(o.id)) {
       repeated++;
+      // Still part of its segment's digest: a unit is named by what it holds, not by what else shares its batch, so
+      // the same segment ingested alone later is recognised as stored.
+      const seg = segments?.[i] ?? 0;
+      const list = repeats.get(seg);
+      if (list) list.push(o.id);
+      else repeats.set(seg, [o.id]);
       continue;
     }
     seen.add(o.id);
@@ -174,7 +182,7 @@ export function aggregateBatch(observations: readonly Observation[], segments?: 
     for (const [seg, c] of a.parts) {
       const list = unitIds.get(seg);
       if (list) for (const id of c.ids) list.push(id);
-      else unitIds.set(seg, [...c.ids]);
+      else unitIds.set(seg, [...c.ids, ...(repeats.get(seg) ?? [])]);
     }
   const units = new Map([...unitIds].map(([seg, ids]) => [seg, contributionDigest({ ids })]));
   const evidence: BatchAggregation['evidence'] = new Map();

@@ -20,7 +20,7 @@ export interface StoredPart {
 
 export interface RegistryDelta {
   subject: string;
-  /** `YYYY-MM-DD` (UTC). */
+  /** The registry row: `YYYY-MM-DD` (UTC), or `YYYY-MM-DDTHH` for stores that count per hour. */
   day: string;
   /** The unit's digest: the registry row's once-marker. */
   digest: string;
@@ -29,11 +29,17 @@ export interface RegistryDelta {
   lastSeen: string;
 }
 
-/** Groups stored parts per (subject, day, unit). */
-export function registryDeltas(parts: readonly StoredPart[]): RegistryDelta[] {
+/**
+ * Groups stored parts per (subject, day, unit); `period` maps a window to the registry row it counts in (default the
+ * UTC day, `YYYY-MM-DD`; the DynamoDB store counts per hour, `YYYY-MM-DDTHH`, so a row's once-markers stay few).
+ */
+export function registryDeltas(
+  parts: readonly StoredPart[],
+  period: (window: string) => string = (w) => w.slice(0, 10),
+): RegistryDelta[] {
   const groups = new Map<string, RegistryDelta>();
   for (const p of parts) {
-    const day = p.window.slice(0, 10);
+    const day = period(p.window);
     const k = `${p.subject}\u0000${day}\u0000${p.unit}`;
     const g = groups.get(k);
     if (!g) {

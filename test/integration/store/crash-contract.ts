@@ -32,16 +32,19 @@ class Killed extends Error {
 }
 
 const NOW = '2026-10-06T00:00:00.000Z';
-const files = generateSample({ hours: 5, seed: 21 });
+const sample = generateSample({ hours: 5, seed: 21 });
 
-const asStream = (f: SampleFile): NamedStream => ({
+/** An input file: its name and bytes. */
+export type CrashInput = Pick<SampleFile, 'path' | 'bytes'>;
+
+const asStream = (f: CrashInput): NamedStream => ({
   name: f.path,
   stream: (async function* () {
     for (let i = 0; i < f.bytes.length; i += 4096) yield f.bytes.subarray(i, i + 4096);
   })(),
 });
 
-function ingest(store: Store) {
+function ingest(store: Store, files: readonly CrashInput[]) {
   return ingestStreams(
     store,
     files.map((f) => asStream(f)),
@@ -64,7 +67,7 @@ async function state(store: Store) {
 }
 
 /** Runs the ingest with a fault after call `killAt` (0 = none); returns the number of calls made. */
-async function run(backend: CrashBackend, killAt: number): Promise<number> {
+async function run(backend: CrashBackend, killAt: number, files: readonly CrashInput[]): Promise<number> {
   let calls = 0;
   let dead = false;
   const store = await backend.open((phase) => {
@@ -77,7 +80,7 @@ async function run(backend: CrashBackend, killAt: number): Promise<number> {
     }
   });
   try {
-    await ingest(store);
+    await ingest(store, files);
   } catch (err) {
     if (!(err instanceof Killed) && !String(err).includes('killed')) throw err;
   }
@@ -87,14 +90,20 @@ async function run(backend: CrashBackend, killAt: number): Promise<number> {
   return calls;
 }
 
-export function crashContract(name: string, start: () => Promise<CrashBackend>, numRuns: number) {
+/** The contract on `start`'s backend, with the sample (CloudTrail and VPC flow) or the given input files. */
+export function crashContract(
+  name: string,
+  start: () => Promise<CrashBackend>,
+  numRuns: number,
+  files: readonly CrashInput[] = sample,
+) {
   describe(`crash consistency on ${name}`, () => {
     let backend: CrashBackend;
     let clean: Awaited<ReturnType<typeof state>>;
     let totalCalls = 0;
     beforeAll(async () => {
       backend = await start();
-      totalCalls = await run(backend, 0);
+      totalCalls = await run(backend, 0, files);
       const store = await backend.open(() => {});
       try {
         clean = await state(store);
@@ -115,9 +124,9 @@ export function crashContract(name: string, start: () => Promise<CrashBackend>, 
           fc.option(fc.integer({ min: 1, max: totalCalls }), { nil: undefined }),
           async (first, second) => {
             await backend.fresh();
-            await run(backend, first);
-            if (second !== undefined) await run(backend, second);
-            await run(backend, 0);
+            await run(backend, first, files);
+            if (second !== undefined) await run(backend, second, files);
+            await run(backend, 0, files);
             const store = await backend.open(() => {});
             try {
               expect(await state(store)).toEqual(clean);
