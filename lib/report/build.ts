@@ -19,19 +19,12 @@ import type { Store, SubjectRecord } from '../ports.ts';
 import { ROLLOUT_KIND, transitions } from '../rollout/steps.ts';
 import { esc, facts, type Section, STYLES, slug } from './html.ts';
 import { readOnlyView } from './read-only.ts';
-import {
-  artifactsSection,
-  auditSection,
-  baselineSection,
-  classSection,
-  driftSection,
-  inventorySection,
-  type RolloutView,
-  reconcileSection,
-  rolloutSection,
-  type SubjectContext,
-  trackSection,
-} from './sections.ts';
+import { baselineSection, classSection, inventorySection } from './sections/agent.ts';
+import { auditSection } from './sections/audit.ts';
+import type { RolloutView, SubjectContext } from './sections/context.ts';
+import { artifactsSection, reconcileSection, trackSection } from './sections/decisions.ts';
+import { driftSection } from './sections/drift.ts';
+import { rolloutSection } from './sections/rollout.ts';
 
 export interface ReportOptions {
   /** Report time: end of every window shown (inventory lookback, 30-day drift). */
