@@ -5,8 +5,8 @@
  */
 import { Octokit } from '@octokit/rest';
 import type { PullRequestRef, PullRequestRequest, PullRequests } from '../ports.ts';
+import type { PolicyFileLocator } from '../rollout/deps.ts';
 import { canonicalPolicy } from '../rollout/local-adapters.ts';
-import type { PolicyFileLocator } from '../rollout/steps.ts';
 
 /** Most JSON files read from the repository tree when looking for the file that holds a policy. */
 const MAX_POLICY_CANDIDATES = 100;

@@ -16,7 +16,7 @@ import type { ArtifactFile } from '../core/artifacts/types.ts';
 import type { DriftObject } from '../core/drift/types.ts';
 import { DRIFT_DOC } from '../drift/service.ts';
 import type { Store, SubjectRecord } from '../ports.ts';
-import { ROLLOUT_KIND, transitions } from '../rollout/steps.ts';
+import { ROLLOUT_KIND, transitions } from '../rollout/record.ts';
 import { esc, facts, type Section, STYLES, slug } from './html.ts';
 import { readOnlyView } from './read-only.ts';
 import { baselineSection, classSection, inventorySection } from './sections/agent.ts';

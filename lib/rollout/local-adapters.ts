@@ -15,7 +15,7 @@ import type {
   PullRequestRequest,
   PullRequests,
 } from '../ports.ts';
-import type { PolicyFileLocator, ReviewGate } from './steps.ts';
+import type { PolicyFileLocator, ReviewGate } from './deps.ts';
 
 /**
  * One directory name for a subject or branch: punctuation to `_` as before (existing directories keep their names),

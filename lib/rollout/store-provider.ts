@@ -11,7 +11,7 @@ import type { RolloutSubject } from '../core/rollout/plan.ts';
 import type { TrackDecision } from '../core/track/classify.ts';
 import type { Store } from '../ports.ts';
 import { DOC_TRACK } from '../reconcile/service.ts';
-import type { ArtifactProvider } from './steps.ts';
+import type { ArtifactProvider } from './deps.ts';
 
 export interface StoreProviderOptions {
   store: Store;

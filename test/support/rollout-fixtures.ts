@@ -6,8 +6,8 @@ import { generateSeccomp } from '../../lib/core/artifacts/seccomp.ts';
 import type { ArtifactBaseline } from '../../lib/core/artifacts/types.ts';
 import type { ObservedBehavior } from '../../lib/core/reconcile/types.ts';
 import type { Store, WardenEvent } from '../../lib/ports.ts';
+import type { ArtifactProvider, RolloutDeps } from '../../lib/rollout/deps.ts';
 import { DirectoryApplier, DirectoryPullRequests, FixedReviewGate } from '../../lib/rollout/local-adapters.ts';
-import type { ArtifactProvider, RolloutDeps } from '../../lib/rollout/steps.ts';
 
 const T = '2026-11-20T10:00:00.000Z';
 const entry = (key: string, count = 50) => ({ key, count, firstSeen: T, lastSeen: T, active: true });

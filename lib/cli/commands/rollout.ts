@@ -17,7 +17,7 @@ import {
   DirectoryPullRequests,
   FixedReviewGate,
 } from '../../rollout/local-adapters.ts';
-import { ROLLOUT_KIND, transitions } from '../../rollout/steps.ts';
+import { ROLLOUT_KIND, transitions } from '../../rollout/record.ts';
 import { rolloutSubjects, storeArtifactProvider } from '../../rollout/store-provider.ts';
 import { EXIT_CODES } from '../errors.ts';
 import { hint } from '../hints.ts';

@@ -21,7 +21,7 @@ import { SfnTaskTokens } from '../../../lib/adapters/sfn-task-tokens.ts';
 import { rolloutDefinition } from '../../../lib/core/rollout/definition.ts';
 import type { WardenEvent } from '../../../lib/ports.ts';
 import { FixedReviewGate } from '../../../lib/rollout/local-adapters.ts';
-import { transitions } from '../../../lib/rollout/steps.ts';
+import { transitions } from '../../../lib/rollout/record.ts';
 import { handleWorkerMessage, type WorkerDeps } from '../../../lib/rollout/worker.ts';
 import { warden as runWarden } from '../../support/cli.ts';
 import { storeAt } from '../../support/dynalite.ts';

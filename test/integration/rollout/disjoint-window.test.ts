@@ -15,9 +15,9 @@ import { refreshBaseline } from '../../../lib/baselines/service.ts';
 import type { Layer, Observation } from '../../../lib/core/observation.ts';
 import { blastRadius } from '../../../lib/core/rollout/blast-radius.ts';
 import type { Store } from '../../../lib/ports.ts';
+import type { BlastSummary, TimeRange } from '../../../lib/rollout/deps.ts';
 import { runRolloutLocal } from '../../../lib/rollout/local.ts';
-import type { BlastSummary, TimeRange } from '../../../lib/rollout/steps.ts';
-import { transitions } from '../../../lib/rollout/steps.ts';
+import { transitions } from '../../../lib/rollout/record.ts';
 import { storeArtifactProvider } from '../../../lib/rollout/store-provider.ts';
 import { localRolloutDeps } from '../../support/rollout-fixtures.ts';
 

@@ -24,7 +24,7 @@ const ENTRY_TO_ENTRY = new Set(['bin/app.ts -> lib/infra', 'bin/warden.ts -> lib
 
 const KNOWN = {
   /** Adapter -> use case: the GitHub adapter reuses the rollout's policy matching (moved out on the fleet branch). */
-  climbs: ['lib/adapters/github.ts -> lib/rollout/local-adapters.ts', 'lib/adapters/github.ts -> lib/rollout/steps.ts'],
+  climbs: ['lib/adapters/github.ts -> lib/rollout/local-adapters.ts', 'lib/adapters/github.ts -> lib/rollout/deps.ts'],
   /**
    * Use case -> adapter: a use case should take its adapters through ports, given by the entry point. These still
    * build or name an adapter themselves.
