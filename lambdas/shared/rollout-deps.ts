@@ -16,7 +16,7 @@ import { GitHubPullRequests } from '../../lib/adapters/github.ts';
 import { GitOpsApplier } from '../../lib/adapters/gitops-applier.ts';
 import { S3ManifestApplier, S3Proposals } from '../../lib/adapters/s3-proposals.ts';
 import { SfnTaskTokens } from '../../lib/adapters/sfn-task-tokens.ts';
-import type { ReviewGate } from '../../lib/rollout/deps.ts';
+import type { ReviewGate } from '../../lib/ports.ts';
 import { storeArtifactProvider } from '../../lib/rollout/store-provider.ts';
 import type { WorkerDeps } from '../../lib/rollout/worker.ts';
 import { memoSuccess } from './memo.ts';

@@ -11,7 +11,7 @@ import { recordCalls } from '../adapters/aws-calls.ts';
 import { createDeclaredScopeReader } from '../adapters/declared-scope.ts';
 import { type K8sSnapshot, readK8sSnapshot } from '../adapters/k8s-scope.ts';
 import { parseSubject } from '../core/observation.ts';
-import type { DeclaredScopeReader } from '../core/reconcile/types.ts';
+import type { DeclaredScopeReader } from '../ports.ts';
 
 export async function awsDeclaredScopeReader(
   subject: string,

@@ -9,15 +9,10 @@ import type { IamCatalog } from '../core/iam/catalog.ts';
 import type { ReconcileResult } from '../core/reconcile/findings.ts';
 import { cloudTrailSeen, isCloudTrail } from '../core/reconcile/iam-rules.ts';
 import { behaviorsFromAggregates, reconcile, servicesInvolved } from '../core/reconcile/reconcile.ts';
-import {
-  type DeclaredScope,
-  type DeclaredScopeReader,
-  declaredScopeSchema,
-  type ObservedBehavior,
-} from '../core/reconcile/types.ts';
+import { type DeclaredScope, declaredScopeSchema, type ObservedBehavior } from '../core/reconcile/types.ts';
 import { classifyTrack, type TrackDecision } from '../core/track/classify.ts';
 import { grantedAccessLevels } from '../core/track/privilege.ts';
-import type { Store } from '../ports.ts';
+import type { DeclaredScopeReader, Store } from '../ports.ts';
 
 export const DOC_SCOPE = 'declared-scope';
 export const DOC_RECONCILE = 'reconcile';

@@ -4,13 +4,8 @@
  */
 import type { ObservedBehavior } from '../core/reconcile/types.ts';
 import { type BlastRadius, blastRadius, type MonitoredArtifacts } from '../core/rollout/blast-radius.ts';
-import {
-  DEFAULT_EVALUATION,
-  type EvaluationMode,
-  type GeneratedArtifacts,
-  type RolloutDeps,
-  type TimeRange,
-} from './deps.ts';
+import type { GeneratedArtifacts, TimeRange } from '../ports.ts';
+import { DEFAULT_EVALUATION, type EvaluationMode, type RolloutDeps } from './deps.ts';
 import { ROLLOUT_KIND } from './record.ts';
 import type { ClassInput } from './schemas.ts';
 

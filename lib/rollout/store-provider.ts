@@ -9,9 +9,8 @@ import { classBaseline } from '../core/baseline/classes/class-baseline.ts';
 import { behaviorsFromAggregates } from '../core/reconcile/reconcile.ts';
 import type { RolloutSubject } from '../core/rollout/plan.ts';
 import type { TrackDecision } from '../core/track/classify.ts';
-import type { Store } from '../ports.ts';
+import type { ArtifactProvider, Store } from '../ports.ts';
 import { DOC_TRACK } from '../reconcile/service.ts';
-import type { ArtifactProvider } from './deps.ts';
 
 export interface StoreProviderOptions {
   store: Store;

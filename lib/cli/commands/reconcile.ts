@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parseSubject } from '../../core/observation.ts';
 import { renderReconcileHtml, renderReconcileMarkdown } from '../../core/reconcile/render.ts';
-import type { DeclaredScopeReader } from '../../core/reconcile/types.ts';
+import type { DeclaredScopeReader } from '../../ports.ts';
 import { runReconcile } from '../../reconcile/service.ts';
 import { inputError } from '../errors.ts';
 import { CliError, emit, globalOpts } from '../output.ts';

@@ -8,12 +8,12 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DirectoryApplier, DirectoryPullRequests } from '../../../lib/adapters/local-rollout.ts';
 import { openStore } from '../../../lib/adapters/open-store.ts';
 import { generateArtifacts, writeArtifacts } from '../../../lib/artifacts/service.ts';
 import { refreshBaseline } from '../../../lib/baselines/service.ts';
 import { isSafeFileName, safeFileName } from '../../../lib/core/artifacts/file-name.ts';
 import type { Observation } from '../../../lib/core/observation.ts';
-import { DirectoryApplier, DirectoryPullRequests } from '../../../lib/rollout/local-adapters.ts';
 import { warden } from '../../support/cli.ts';
 
 const HOSTILE = [

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DirectoryApplier, DirectoryPullRequests, FixedReviewGate } from '../../../lib/adapters/local-rollout.ts';
 import { openStore } from '../../../lib/adapters/open-store.ts';
 import { auditInput } from '../../../lib/audit/service.ts';
 import { refreshAll } from '../../../lib/baselines/service.ts';
@@ -29,7 +30,6 @@ import type { Store } from '../../../lib/ports.ts';
 import { runReconcile, runTrack } from '../../../lib/reconcile/service.ts';
 import { buildReport, type ReportResult, SECTION_KINDS } from '../../../lib/report/build.ts';
 import { runRolloutLocal } from '../../../lib/rollout/local.ts';
-import { DirectoryApplier, DirectoryPullRequests, FixedReviewGate } from '../../../lib/rollout/local-adapters.ts';
 import { rolloutSubjects, storeArtifactProvider } from '../../../lib/rollout/store-provider.ts';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -25,16 +25,13 @@ const CORE_BUILTINS = new Set(['node:crypto', 'node:zlib']);
 const ENTRY_TO_ENTRY = new Set(['bin/app.ts -> lib/infra', 'bin/warden.ts -> lib/cli']);
 
 const KNOWN = {
-  /** Adapter -> use case: the GitHub adapter reuses the rollout's policy matching (moved out on the fleet branch). */
-  climbs: ['lib/adapters/github.ts -> lib/rollout/local-adapters.ts', 'lib/adapters/github.ts -> lib/rollout/deps.ts'],
+  climbs: [] as string[],
   /**
    * Use case -> adapter: a use case should take its adapters through ports, given by the entry point. These still
    * build or name an adapter themselves.
    */
   appToAdapters: [
     'lib/artifacts/service.ts -> lib/adapters/iam-scope.ts',
-    'lib/demo/run.ts -> lib/adapters/event-log.ts',
-    'lib/demo/run.ts -> lib/adapters/open-store.ts',
     'lib/ingest/batcher.ts -> lib/adapters/read-input.ts',
     'lib/ingest/parallel-protocol.ts -> lib/adapters/read-input.ts',
     'lib/ingest/parallel.ts -> lib/adapters/read-input.ts',

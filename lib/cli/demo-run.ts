@@ -2,32 +2,34 @@
  * `warden demo`: the reference incident end to end on the embedded store, no AWS account. Every step uses the same
  * code as the deployed control plane: telemetry in the real formats -> parsers -> store -> baselines, inventory,
  * reconciliation, tracks -> artifacts -> local rollout (monitor, then enforce or roll back) -> drift classification and
- * events -> audit trail of the malicious ticket -> HTML report.
+ * events -> audit trail of the malicious ticket -> HTML report. The generators it runs live in lib/demo; this script
+ * wires them, the adapters (embedded store, event log, directory-backed cluster and repositories) and the use cases
+ * together, as any entry point does.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { EventLogSink } from '../adapters/event-log.ts';
+import {
+  DirectoryApplier,
+  DirectoryPolicyFiles,
+  DirectoryPullRequests,
+  FixedReviewGate,
+} from '../adapters/local-rollout.ts';
 import { openStore } from '../adapters/open-store.ts';
 import { reportDrift } from '../app/report-drift.ts';
 import { generateArtifacts, writeArtifacts } from '../artifacts/service.ts';
 import { auditInput, verifyAuditTrail } from '../audit/service.ts';
 import { refreshAll } from '../baselines/service.ts';
 import type { DriftObject } from '../core/drift/types.ts';
+import { writeTelemetry } from '../demo/scenarios/write.ts';
+import { demoWorld } from '../demo/world.ts';
 import { ingestPaths } from '../ingest/pipeline.ts';
 import type { Store } from '../ports.ts';
 import { runReconcile, runTrack, saveTrailConfig } from '../reconcile/service.ts';
 import { type RolloutClassFigures, rolloutFigures } from '../rollout/figures.ts';
 import { runRolloutLocal } from '../rollout/local.ts';
-import {
-  DirectoryApplier,
-  DirectoryPolicyFiles,
-  DirectoryPullRequests,
-  FixedReviewGate,
-} from '../rollout/local-adapters.ts';
 import { rolloutSubjects, storeArtifactProvider } from '../rollout/store-provider.ts';
-import { writeTelemetry } from './scenarios/write.ts';
-import { demoWorld } from './world.ts';
 
 export interface DemoOptions {
   outDir: string;
