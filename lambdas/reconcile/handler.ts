@@ -10,8 +10,8 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { z } from 'zod';
+import { awsDeclaredScopeReaders } from '../../lib/adapters/aws-scope-reader.ts';
 import { parseSubject } from '../../lib/core/observation.ts';
-import { awsDeclaredScopeReader } from '../../lib/reconcile/aws-reader.ts';
 import { runReconcile, runTrack } from '../../lib/reconcile/service.ts';
 import { logger, metrics, store, tracer } from '../shared/runtime.ts';
 
@@ -21,6 +21,9 @@ const eventSchema = z.object({
   /** Least span of ingested CloudTrail before a grant is called unused (default 30 days, capped at the window). */
   minHistoryDays: z.number().min(0).max(90).optional(),
 });
+
+/** Built once per execution environment: the SDK clients are reused for every subject and invocation. */
+const scopeReaders = awsDeclaredScopeReaders();
 
 export interface ReconcileSummary {
   subject: string;
@@ -42,7 +45,7 @@ async function run(event: unknown): Promise<ReconcileSummary[]> {
       continue;
     }
     try {
-      const reader = subject.startsWith('bedrock:') ? await awsDeclaredScopeReader(subject) : undefined;
+      const reader = subject.startsWith('bedrock:') ? await scopeReaders(subject) : undefined;
       const r = await runReconcile(
         {
           store,

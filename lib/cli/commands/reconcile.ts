@@ -40,8 +40,8 @@ export async function scopeSource(
     }
   }
   if (!opts.aws) return {};
-  const { awsDeclaredScopeReader } = await import('../../reconcile/aws-reader.ts');
-  return { reader: await awsDeclaredScopeReader(subject, opts.kubeContext) };
+  const { awsDeclaredScopeReaders } = await import('../../adapters/aws-scope-reader.ts');
+  return { reader: await awsDeclaredScopeReaders()(subject, opts.kubeContext) };
 }
 
 export function windowDays(text: string, option = '--window'): number {

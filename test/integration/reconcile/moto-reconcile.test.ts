@@ -28,6 +28,8 @@ import {
 import { CreateBucketCommand, PutBucketPolicyCommand, PutBucketTaggingCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AWS_CALL_RECORDER, type AwsCall } from '../../../lib/adapters/aws-calls.ts';
+import { awsDeclaredScopeReaders } from '../../../lib/adapters/aws-scope-reader.ts';
 import { createDeclaredScopeReader } from '../../../lib/adapters/declared-scope.ts';
 import type { DynamoStore } from '../../../lib/adapters/dynamo-store.ts';
 import { parseK8sSnapshot } from '../../../lib/adapters/k8s-scope.ts';
@@ -518,5 +520,48 @@ describe('Bedrock agent declared scope (Bedrock Agents API mocked: moto 5.2.1 do
       agentId: 'RET1',
       agentVersion: 'DRAFT',
     });
+  });
+
+  it('reads it live through the readers the CLI and the Lambda use: clients from the environment, once per region', async () => {
+    const env = { ...process.env };
+    const calls: AwsCall[] = [];
+    const hooks = globalThis as Record<symbol, unknown>;
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: moto.endpoint,
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_REGION: 'eu-west-1',
+    });
+    hooks[AWS_CALL_RECORDER] = (c: AwsCall) => calls.push(c);
+    try {
+      const readers = awsDeclaredScopeReaders();
+      const agentCalls = bedrock.commandCalls(GetAgentCommand).length;
+      const first = await (await readers('bedrock:us-east-1/RET1')).read('bedrock:us-east-1/RET1');
+      const second = await (await readers('bedrock:us-east-1/RET1')).read('bedrock:us-east-1/RET1');
+      // The account comes from STS on moto, in the subject's region; the service role is real IAM on moto.
+      expect(first.account).toBe(A);
+      expect(first.role).toMatchObject({
+        via: 'bedrock-service-role',
+        arn: role('AmazonBedrockExecutionRoleForAgents_ret'),
+      });
+      expect(second.role).toEqual(first.role);
+      expect(calls.filter((c) => c.operation === 'GetCallerIdentity').map((c) => c.region)).toEqual([
+        'us-east-1',
+        'us-east-1',
+      ]);
+      expect(calls.some((c) => c.client === 'IAMClient' && c.operation === 'GetRole')).toBe(true);
+      // Both reads went through one BedrockAgentClient (built once for the region, not per subject).
+      const clients = new Set(
+        bedrock
+          .commandCalls(GetAgentCommand)
+          .slice(agentCalls)
+          .map((c) => c.thisValue),
+      );
+      expect(bedrock.commandCalls(GetAgentCommand).length - agentCalls).toBe(2);
+      expect(clients.size).toBe(1);
+    } finally {
+      process.env = env;
+      delete hooks[AWS_CALL_RECORDER];
+    }
   });
 });

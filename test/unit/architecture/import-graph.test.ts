@@ -38,9 +38,6 @@ const KNOWN = {
     'lib/ingest/parse-worker.ts -> lib/adapters/read-input.ts',
     'lib/ingest/parse-worker.ts -> lib/adapters/store-evidence.ts',
     'lib/ingest/pipeline.ts -> lib/adapters/read-input.ts',
-    'lib/reconcile/aws-reader.ts -> lib/adapters/aws-calls.ts',
-    'lib/reconcile/aws-reader.ts -> lib/adapters/declared-scope.ts',
-    'lib/reconcile/aws-reader.ts -> lib/adapters/k8s-scope.ts',
     'lib/reconcile/service.ts -> lib/adapters/iam-scope.ts',
   ],
   cycles: [
