@@ -11,6 +11,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { z } from 'zod';
 import { awsDeclaredScopeReaders } from '../../lib/adapters/aws-scope-reader.ts';
+import { loadIamCatalog } from '../../lib/adapters/iam-scope.ts';
 import { parseSubject } from '../../lib/core/observation.ts';
 import { runReconcile, runTrack } from '../../lib/reconcile/service.ts';
 import { logger, metrics, store, tracer } from '../shared/runtime.ts';
@@ -49,6 +50,7 @@ async function run(event: unknown): Promise<ReconcileSummary[]> {
       const r = await runReconcile(
         {
           store,
+          loadCatalog: loadIamCatalog,
           ...(reader ? { reader } : {}),
           now,
           windowDays: e.windowDays,
@@ -56,7 +58,7 @@ async function run(event: unknown): Promise<ReconcileSummary[]> {
         },
         subject,
       );
-      const t = await runTrack({ store, now, windowDays: e.windowDays }, subject);
+      const t = await runTrack({ store, loadCatalog: loadIamCatalog, now, windowDays: e.windowDays }, subject);
       out.push({
         subject,
         unusedExcess: r.counts.unusedExcess,

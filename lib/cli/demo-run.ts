@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { EventLogSink } from '../adapters/event-log.ts';
+import { loadIamCatalog } from '../adapters/iam-scope.ts';
 import {
   DirectoryApplier,
   DirectoryPolicyFiles,
@@ -164,11 +165,11 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
         const scope = scopeBySubject.get(s);
         const row: DemoSummary['subjects'][number] = { subject: s };
         if (scope) {
-          const r = await runReconcile({ store, scope, now }, s);
+          const r = await runReconcile({ store, loadCatalog: loadIamCatalog, scope, now }, s);
           row.unusedExcess = r.counts.unusedExcess;
           row.inheritedOverreach = r.counts.inheritedOverreach;
         }
-        const t = await runTrack({ store, now, windowDays: 30 }, s);
+        const t = await runTrack({ store, loadCatalog: loadIamCatalog, now, windowDays: 30 }, s);
         row.track = t.track;
         row.class = t.agentClass.value;
         rows.push(row);
@@ -179,7 +180,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     const artifactFiles = await step(timings, 'artifacts', log, async () => {
       const files: string[] = [];
       for (const s of [world.subjects.support, world.subjects.retriever, world.subjects.coder]) {
-        const set = await generateArtifacts(s, { store, now });
+        const set = await generateArtifacts(s, { store, loadCatalog: loadIamCatalog, now });
         files.push(...writeArtifacts(join(out, 'artifacts', s.split('/').pop()!), set));
         // Thin evidence behind a seccomp profile is what a platform engineer must see before enforcing it.
         for (const w of set.warnings.filter((x) => x.startsWith('thin evidence'))) log(`  warning: ${w}`);
@@ -205,7 +206,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       const r = await runRolloutLocal(
         {
           store,
-          artifacts: storeArtifactProvider({ store, now: () => now, windowDays: 7 }),
+          artifacts: storeArtifactProvider({ store, now: () => now, windowDays: 7, loadCatalog: loadIamCatalog }),
           applier: new DirectoryApplier(join(out, 'cluster')),
           pullRequests: new DirectoryPullRequests(join(out, 'pull-requests')),
           policyFiles: new DirectoryPolicyFiles(iac),
@@ -257,7 +258,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
         const mod = (await import('../report/build.ts')) as {
           buildReport: (
             s: Store,
-            o: { now: string; outDir: string; title?: string; command?: (args: string[]) => string },
+            o: {
+              now: string;
+              outDir: string;
+              title?: string;
+              command?: (args: string[]) => string;
+              loadCatalog: typeof loadIamCatalog;
+            },
           ) => Promise<{ indexPath: string }>;
         };
         return (
@@ -265,6 +272,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
             now,
             outDir: join(out, 'report'),
             title: 'Warden demo: the reference incident',
+            loadCatalog: loadIamCatalog,
             ...(opts.command ? { command: opts.command } : {}),
           })
         ).indexPath;

@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { loadIamCatalog } from '../../adapters/iam-scope.ts';
 import { parseSubject } from '../../core/observation.ts';
 import { renderReconcileHtml, renderReconcileMarkdown } from '../../core/reconcile/render.ts';
 import type { DeclaredScopeReader } from '../../ports.ts';
@@ -75,7 +76,10 @@ export function register(program: Command): void {
       const now = parseTime(opts.at, '--at');
       const source = await scopeSource(subject, opts);
       const result = await withStore(globalOpts(this).store, (store) =>
-        runReconcile({ store, ...source, now, windowDays: days, minHistoryDays }, subject).catch((err: unknown) => {
+        runReconcile(
+          { store, loadCatalog: loadIamCatalog, ...source, now, windowDays: days, minHistoryDays },
+          subject,
+        ).catch((err: unknown) => {
           if (err instanceof Error && /^(invalid declared scope|declared scope is for)/.test(err.message)) {
             throw inputError(err.message, err);
           }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
 import { GitHubPullRequests } from '../../adapters/github.ts';
+import { loadIamCatalog } from '../../adapters/iam-scope.ts';
 import {
   DirectoryApplier,
   DirectoryPolicyFiles,
@@ -150,7 +151,12 @@ export function register(program: Command): void {
         const result = await runRolloutLocal(
           {
             store,
-            artifacts: storeArtifactProvider({ store, now, windowDays: Number(o.windowDays) }),
+            artifacts: storeArtifactProvider({
+              store,
+              now,
+              windowDays: Number(o.windowDays),
+              loadCatalog: loadIamCatalog,
+            }),
             applier: new DirectoryApplier(o.applyDir),
             pullRequests,
             ...(pullRequests instanceof GitHubPullRequests

@@ -32,6 +32,7 @@ import { AWS_CALL_RECORDER, type AwsCall } from '../../../lib/adapters/aws-calls
 import { awsDeclaredScopeReaders } from '../../../lib/adapters/aws-scope-reader.ts';
 import { createDeclaredScopeReader } from '../../../lib/adapters/declared-scope.ts';
 import type { DynamoStore } from '../../../lib/adapters/dynamo-store.ts';
+import { loadIamCatalog } from '../../../lib/adapters/iam-scope.ts';
 import { parseK8sSnapshot } from '../../../lib/adapters/k8s-scope.ts';
 import { keys, type Observation } from '../../../lib/core/observation.ts';
 import type { InheritedOverreachFinding, UnusedExcessFinding } from '../../../lib/core/reconcile/findings.ts';
@@ -358,7 +359,7 @@ describe('reconciliation against moto_server (IAM, EKS, S3, DynamoDB store)', ()
   it('returns exactly the expected Unused Excess and Inherited Overreach findings, each naming its source statement', async () => {
     // One day of CloudTrail: the findings are under test here, the history minimum in account-coverage.test.ts.
     const r = await runReconcile(
-      { store, reader: reader(), now: NOW, minHistoryDays: 0 },
+      { store, loadCatalog: loadIamCatalog, reader: reader(), now: NOW, minHistoryDays: 0 },
       'k8s:prod/support/support-agent',
     );
     const node = role('eks-node');
@@ -412,7 +413,7 @@ describe('reconciliation against moto_server (IAM, EKS, S3, DynamoDB store)', ()
 
   it('the role shared by two Deployments is Inherited Overreach for the retrieval agent, naming the other Deployment', async () => {
     const r = await runReconcile(
-      { store, reader: reader(), now: NOW, minHistoryDays: 0 },
+      { store, loadCatalog: loadIamCatalog, reader: reader(), now: NOW, minHistoryDays: 0 },
       'k8s:prod/support/retrieval-agent',
     );
     const over = r.findings.filter(
@@ -425,13 +426,16 @@ describe('reconciliation against moto_server (IAM, EKS, S3, DynamoDB store)', ()
   });
 
   it('tracks: the pii customer-support agent is pre-enforced, the read-only retrieval agent observes in production', async () => {
-    const support = await runTrack({ store, now: NOW }, 'k8s:prod/support/support-agent');
+    const support = await runTrack({ store, loadCatalog: loadIamCatalog, now: NOW }, 'k8s:prod/support/support-agent');
     expect(support.track).toBe('pre-enforced');
     expect(support.reasons[0]).toMatch(/^R2: pii/);
     expect(support.dataClasses.map((d) => d.source)).toContain('tag on arn:aws:s3:::export');
     expect(support.preEnforced?.status).toBe('no-staging-subject');
 
-    const retrieval = await runTrack({ store, now: NOW }, 'k8s:prod/support/retrieval-agent');
+    const retrieval = await runTrack(
+      { store, loadCatalog: loadIamCatalog, now: NOW },
+      'k8s:prod/support/retrieval-agent',
+    );
     // The shared role grants s3:PutObject on the index bucket: not read-only, but no sensitive data -> R5.
     expect(retrieval.track).toBe('observe-in-production');
     expect(retrieval.agentClass).toMatchObject({ value: 'retrieval', inferred: true });

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadIamCatalog } from '../../../lib/adapters/iam-scope.ts';
 import { DirectoryApplier, DirectoryPullRequests, FixedReviewGate } from '../../../lib/adapters/local-rollout.ts';
 import { openStore } from '../../../lib/adapters/open-store.ts';
 import { auditInput } from '../../../lib/audit/service.ts';
@@ -136,13 +137,13 @@ beforeAll(async () => {
   await store.setLabels(PROBE, { note: `"><img src=x onerror="window.__pwned=2">` });
   const refreshed = await refreshAll(store, end);
   expect(refreshed.filter((r) => r.error || !r.saved)).toEqual([]);
-  const deps = { store, now: end, scope };
+  const deps = { store, now: end, scope, loadCatalog: loadIamCatalog };
   await runReconcile(deps, subject);
   await runTrack(deps, subject);
   const rollout = await runRolloutLocal(
     {
       store,
-      artifacts: storeArtifactProvider({ store, now: () => end }),
+      artifacts: storeArtifactProvider({ store, now: () => end, loadCatalog: loadIamCatalog }),
       applier: new DirectoryApplier(join(dir, 'cluster')),
       pullRequests: new DirectoryPullRequests(join(dir, 'prs')),
       reviews: new FixedReviewGate(true),
@@ -158,7 +159,12 @@ beforeAll(async () => {
   const drift = await runDrift(store, { now: end, sinceMs: 30 * 86_400_000 });
   expect(drift.items.some((d) => d.classification === 'risky')).toBe(true);
   expect((await auditInput(store, g.truth.attackTicket!, { now: end })).record).toBeDefined();
-  report = await buildReport(store, { now: end, outDir: join(dir, 'report'), title: 'Warden report (browser test)' });
+  report = await buildReport(store, {
+    now: end,
+    outDir: join(dir, 'report'),
+    title: 'Warden report (browser test)',
+    loadCatalog: loadIamCatalog,
+  });
 }, 300_000);
 
 afterAll(async () => {

@@ -31,14 +31,12 @@ const KNOWN = {
    * build or name an adapter themselves.
    */
   appToAdapters: [
-    'lib/artifacts/service.ts -> lib/adapters/iam-scope.ts',
     'lib/ingest/batcher.ts -> lib/adapters/read-input.ts',
     'lib/ingest/parallel-protocol.ts -> lib/adapters/read-input.ts',
     'lib/ingest/parallel.ts -> lib/adapters/read-input.ts',
     'lib/ingest/parse-worker.ts -> lib/adapters/read-input.ts',
     'lib/ingest/parse-worker.ts -> lib/adapters/store-evidence.ts',
     'lib/ingest/pipeline.ts -> lib/adapters/read-input.ts',
-    'lib/reconcile/service.ts -> lib/adapters/iam-scope.ts',
   ],
   cycles: [
     // Type-only: the generated ip-ranges data names its type from the module that reads it (iam-net).
