@@ -248,3 +248,22 @@ export interface PolicyFileLocator {
 export interface ReviewGate {
   awaitReview(pr: PullRequestRef): Promise<{ merged: boolean; by?: string }>;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Ingest inputs
+
+/** A file named for ingest, with its size (progress, and whether it is read whole or streamed). */
+export interface InputFile {
+  path: string;
+  size: number;
+}
+
+/** The files an ingest reads: the local filesystem (lib/adapters/read-input.ts), given by the entry point. */
+export interface InputFiles {
+  /** Files named by paths, directories (recursive) and globs, in order; a bad path throws an error naming it. */
+  expand(paths: readonly string[]): Promise<InputFile[]>;
+  /** A file's bytes, streamed (opened when iterated). */
+  bytes(path: string): AsyncIterable<Uint8Array>;
+  /** A small file's whole text (gunzipped), or undefined: then it is streamed. */
+  wholeText(path: string, size: number): string | undefined;
+}

@@ -18,6 +18,7 @@ import {
   FixedReviewGate,
 } from '../adapters/local-rollout.ts';
 import { openStore } from '../adapters/open-store.ts';
+import { localInputFiles } from '../adapters/read-input.ts';
 import { reportDrift } from '../app/report-drift.ts';
 import { generateArtifacts, writeArtifacts } from '../artifacts/service.ts';
 import { auditInput, verifyAuditTrail } from '../audit/service.ts';
@@ -136,7 +137,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       const totals = { records: 0, observations: 0, stored: 0, quarantined: 0 };
       for (const f of written) {
         bar?.update({ file: f.split('/').slice(-2).join('/') });
-        const r = await ingestPaths(store, [f], { identity: world.identity });
+        const r = await ingestPaths(store, [f], { files: localInputFiles, identity: world.identity });
         totals.records += r.records;
         totals.observations += r.observations;
         totals.stored += r.stored;

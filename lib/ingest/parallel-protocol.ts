@@ -1,8 +1,8 @@
 /** Messages between the ingest main thread (parallel.ts) and its parse workers (parse-worker.ts). */
-import type { InputFile } from '../adapters/read-input.ts';
 import type { IdentityMaps } from '../core/identity/resolver.ts';
 import type { Reject } from '../core/observation.ts';
 import type { FoldedBatch } from '../core/store/folded.ts';
+import type { InputFile } from '../ports.ts';
 import type { ParseCounts, ParseOptions } from './batcher.ts';
 
 export interface WorkerInit {

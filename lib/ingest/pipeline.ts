@@ -15,10 +15,17 @@
  *   const report = await ingestPaths(store, ['trail/'], { source: 'auto' });
  *   const r2 = await ingestStream(store, { name: 's3://bucket/key.json.gz', stream: s3Body }, {});
  */
-import { expandInputs, fileBytes } from '../adapters/read-input.ts';
 import { createIdentityResolver, type IdentityMaps } from '../core/identity/resolver.ts';
-import type { FoldedStore, Store, WriteReport } from '../ports.ts';
-import { type Admit, type Batch, Batcher, type NamedStream, type ParseCounts, type ParseOptions } from './batcher.ts';
+import type { FoldedStore, InputFiles, Store, WriteReport } from '../ports.ts';
+import {
+  type Admit,
+  type Batch,
+  Batcher,
+  fileInput,
+  type NamedStream,
+  type ParseCounts,
+  type ParseOptions,
+} from './batcher.ts';
 import { emptyReport, type IngestReport } from './report.ts';
 
 export type { Admit, AdmitVerdict, NamedStream, SourceChoice } from './batcher.ts';
@@ -133,13 +140,16 @@ export async function ingestStreams(
 /** Below this much input, starting workers costs more than it saves. */
 const PARALLEL_MIN_BYTES = 2 * 1024 * 1024;
 
-/** Expands paths (files, directories, globs) and ingests the files in order; throws InputError on a bad path. */
+/**
+ * Expands paths (files, directories, globs) through `opts.files` (the local filesystem: lib/adapters/read-input.ts)
+ * and ingests the files in order; a bad path throws the source's error (InputError).
+ */
 export async function ingestPaths(
   store: StoreWriter | (StoreWriter & FoldedStore),
   paths: readonly string[],
-  opts: IngestOptions = {},
+  { files: source, ...opts }: IngestOptions & { files: InputFiles },
 ): Promise<IngestReport> {
-  const files = await expandInputs(paths);
+  const files = await source.expand(paths);
   const bytes = files.reduce((n, f) => n + f.size, 0);
   const { defaultWorkers, ingestParallel, ParseWorkerError, parseWorkerModule } = await import('./parallel.ts');
   const env = process.env.WARDEN_INGEST_WORKERS;
@@ -158,7 +168,7 @@ export async function ingestPaths(
   const identity = opts.identity ?? (opts.identityMaps ? createIdentityResolver(opts.identityMaps) : undefined);
   return ingestStreams(
     store,
-    files.map((f) => () => ({ name: f.path, stream: fileBytes(f.path), fileSize: f.size })),
+    files.map((f) => () => fileInput(source, f)),
     { ...opts, identity },
   );
 }

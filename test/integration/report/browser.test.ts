@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadIamCatalog } from '../../../lib/adapters/iam-scope.ts';
 import { DirectoryApplier, DirectoryPullRequests, FixedReviewGate } from '../../../lib/adapters/local-rollout.ts';
 import { openStore } from '../../../lib/adapters/open-store.ts';
+import { localInputFiles } from '../../../lib/adapters/read-input.ts';
 import { auditInput } from '../../../lib/audit/service.ts';
 import { refreshAll } from '../../../lib/baselines/service.ts';
 import { OBSERVATION_VERSION, type Observation } from '../../../lib/core/observation.ts';
@@ -131,7 +132,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'warden-report-'));
   const written = await writeTelemetry(join(dir, 'telemetry'), g.telemetry);
   store = await openStore('embedded:memory');
-  const ingested = await ingestPaths(store, written.files, { identity: scenarioIdentity(g) });
+  const ingested = await ingestPaths(store, written.files, { files: localInputFiles, identity: scenarioIdentity(g) });
   expect(ingested.quarantined).toBe(0);
   await store.write([probeObservation()], []);
   await store.setLabels(PROBE, { note: `"><img src=x onerror="window.__pwned=2">` });
