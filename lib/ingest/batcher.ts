@@ -24,7 +24,7 @@ import { nodeAgentParser } from '../core/sources/node-agent.ts';
 import { lookupFlowFormat } from '../core/sources/vpc-flow-format.ts';
 import type { InputFile, InputFiles } from '../ports.ts';
 import { decodeBytes } from './decode.ts';
-import type { IngestReport } from './report.ts';
+import { emptyParseCounts, type ParseCounts } from './report.ts';
 import { checkObservation } from './validate.ts';
 
 // node-agent batches are a source like the others; make sure its parser is in the registry.
@@ -93,16 +93,6 @@ export interface Batch {
   observations: Observation[];
   segments: number[];
   rejects: Reject[];
-}
-
-/** The parse-side counters of an ingest report (the store side fills in the rest). */
-export type ParseCounts = Pick<
-  IngestReport,
-  'inputs' | 'records' | 'observations' | 'rejects' | 'byReason' | 'bySource' | 'skipped'
->;
-
-export function emptyParseCounts(): ParseCounts {
-  return { inputs: 0, records: 0, observations: 0, rejects: 0, byReason: {}, bySource: {}, skipped: {} };
 }
 
 /** Cuts parsed inputs into batches and hands each full one to `flush` (awaited: backpressure). */
