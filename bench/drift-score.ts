@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore } from '../lib/adapters/open-store.ts';
+import { localInputFiles } from '../lib/adapters/read-input.ts';
 import type { SessionVerdict } from '../lib/core/drift/session/types.ts';
 import type { DriftOptions } from '../lib/core/drift/types.ts';
 import type { PromptContentPolicy } from '../lib/core/sources/types.ts';
@@ -145,6 +146,7 @@ export async function scoreCorpus(dir: string, o: ScoreOptions = {}): Promise<Co
   const store = await openStore('embedded:memory');
   try {
     const report = await ingestPaths(store, [join(dir, 'traces.jsonl')], {
+      files: localInputFiles,
       source: 'bedrock-trace',
       tokenKey: BENCH_TOKEN_KEY,
       promptContent,

@@ -19,6 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DynamoStore } from '../lib/adapters/dynamo-store.ts';
 import { localClientConfig } from '../lib/adapters/open-store.ts';
+import { localInputFiles } from '../lib/adapters/read-input.ts';
 import { createIdentityResolver } from '../lib/core/identity/resolver.ts';
 import type { Observation, Reject } from '../lib/core/observation.ts';
 import { aggregateBatch } from '../lib/core/store/fold.ts';
@@ -298,7 +299,7 @@ async function writeCosts(log: (s: string) => void): Promise<BenchRow[]> {
     ];
     await measure(
       'the demo corpus',
-      (store) => ingestPaths(store, demoFiles, { identity: world.identity }),
+      (store) => ingestPaths(store, demoFiles, { files: localInputFiles, identity: world.identity }),
       undefined,
       "`warden demo`'s seven weeks, all sources; ",
     );
@@ -313,6 +314,7 @@ async function writeCosts(log: (s: string) => void): Promise<BenchRow[]> {
             join(pub, 'panther-analysis', 'scenarios', '*cloudtrail*'),
           ],
           {
+            files: localInputFiles,
             source: 'cloudtrail',
           },
         ),

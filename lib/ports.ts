@@ -1,9 +1,15 @@
 /**
- * Ports: the interfaces the pure core needs from the outside world. Adapters in lib/adapters implement them
- * (DynamoDB / dynalite store, EventBridge, IAM/EKS/Bedrock readers, GitHub, Kubernetes).
+ * Ports: every interface the use cases need from the outside world, in one place. Adapters in lib/adapters implement
+ * them (DynamoDB / dynalite / SQLite store, EventBridge, IAM/EKS/Bedrock readers, the IAM catalog, GitHub,
+ * Kubernetes, local files and directories); the entry points (CLI, Lambdas) build the adapters and hand them in.
  */
+import type { IamBodyContext } from './core/artifacts/iam-pr.ts';
+import type { ArtifactFile } from './core/artifacts/types.ts';
 import type { AuditAnchor } from './core/audit/types.ts';
+import type { IamCatalog } from './core/iam/catalog.ts';
 import type { AttrValue, Layer, Observation, Reject, SourceName } from './core/observation.ts';
+import type { DeclaredScope, ObservedBehavior } from './core/reconcile/types.ts';
+import type { MonitoredArtifacts, PodLease } from './core/rollout/blast-radius.ts';
 import type { AggregateRow } from './core/store/aggregate-row.ts';
 import type { FoldedBatch } from './core/store/folded.ts';
 
@@ -221,4 +227,74 @@ export interface TaskTokens {
   succeed(token: string, output: unknown): Promise<void>;
   /** `error` is the name the state machine matches in Retry/Catch (e.g. `Warden.StepError`). */
   fail(token: string, error: string, cause: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Declared scope and the IAM catalog (reconcile, track, artifacts)
+
+/** Reads the declared scope of one subject (IAM + EKS + Kubernetes + Bedrock adapters behind it). */
+export interface DeclaredScopeReader {
+  read(subject: string): Promise<DeclaredScope>;
+}
+
+/** Loads the IAM action catalog of the given service prefixes (lib/adapters/iam-scope.ts `loadIamCatalog`). */
+export type IamCatalogLoader = (services: string[]) => Promise<IamCatalog>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rollout
+
+/** Artifacts generated for one subject of a rollout, with what their checks need. */
+export interface GeneratedArtifacts {
+  subject: string;
+  baselineVersion: number;
+  files: ArtifactFile[];
+  monitored: MonitoredArtifacts;
+  /** Only data before this time went into the artifacts. */
+  generatedUntil?: string;
+  /** What the IAM pull request body is rendered from (window, per-action counts, coverage, validation, diff). */
+  iam?: IamBodyContext;
+}
+
+export interface TimeRange {
+  from: string;
+  to: string;
+}
+
+/** Where artifacts and evaluation windows come from (lib/rollout/store-provider.ts in production; tables in tests). */
+export interface ArtifactProvider {
+  /** Artifacts from the data before `until` (default: all data up to now). */
+  generate(subject: string, source: 'production' | 'staging', opts?: { until?: string }): Promise<GeneratedArtifacts>;
+  /** Observations of the evaluation window for the subject (for pre-enforced: the staging subject's). */
+  window(subject: string, source: 'production' | 'staging', range: TimeRange): Promise<ObservedBehavior[]>;
+  /** Pod IP leases held during the range (to match NetworkPolicy selector peers); none when not known. */
+  leases?(range: TimeRange): Promise<PodLease[]>;
+}
+
+/** Finds the repository file that holds a policy today, so the pull request changes that file. */
+export interface PolicyFileLocator {
+  locate(policy: { id: string; name: string; kind: string; document: unknown }): Promise<string | undefined>;
+}
+
+/** Waits for the review of an IAM pull request: merged or closed. In AWS the webhook answers the task token. */
+export interface ReviewGate {
+  awaitReview(pr: PullRequestRef): Promise<{ merged: boolean; by?: string }>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Ingest inputs
+
+/** A file named for ingest, with its size (progress, and whether it is read whole or streamed). */
+export interface InputFile {
+  path: string;
+  size: number;
+}
+
+/** The files an ingest reads: the local filesystem (lib/adapters/read-input.ts), given by the entry point. */
+export interface InputFiles {
+  /** Files named by paths, directories (recursive) and globs, in order; a bad path throws an error naming it. */
+  expand(paths: readonly string[]): Promise<InputFile[]>;
+  /** A file's bytes, streamed (opened when iterated). */
+  bytes(path: string): AsyncIterable<Uint8Array>;
+  /** A small file's whole text (gunzipped), or undefined: then it is streamed. */
+  wholeText(path: string, size: number): string | undefined;
 }

@@ -10,8 +10,9 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { z } from 'zod';
+import { awsDeclaredScopeReaders } from '../../lib/adapters/aws-scope-reader.ts';
+import { loadIamCatalog } from '../../lib/adapters/iam-scope.ts';
 import { parseSubject } from '../../lib/core/observation.ts';
-import { awsDeclaredScopeReader } from '../../lib/reconcile/aws-reader.ts';
 import { runReconcile, runTrack } from '../../lib/reconcile/service.ts';
 import { logger, metrics, store, tracer } from '../shared/runtime.ts';
 
@@ -21,6 +22,9 @@ const eventSchema = z.object({
   /** Least span of ingested CloudTrail before a grant is called unused (default 30 days, capped at the window). */
   minHistoryDays: z.number().min(0).max(90).optional(),
 });
+
+/** Built once per execution environment: the SDK clients are reused for every subject and invocation. */
+const scopeReaders = awsDeclaredScopeReaders();
 
 export interface ReconcileSummary {
   subject: string;
@@ -42,10 +46,11 @@ async function run(event: unknown): Promise<ReconcileSummary[]> {
       continue;
     }
     try {
-      const reader = subject.startsWith('bedrock:') ? await awsDeclaredScopeReader(subject) : undefined;
+      const reader = subject.startsWith('bedrock:') ? await scopeReaders(subject) : undefined;
       const r = await runReconcile(
         {
           store,
+          loadCatalog: loadIamCatalog,
           ...(reader ? { reader } : {}),
           now,
           windowDays: e.windowDays,
@@ -53,7 +58,7 @@ async function run(event: unknown): Promise<ReconcileSummary[]> {
         },
         subject,
       );
-      const t = await runTrack({ store, now, windowDays: e.windowDays }, subject);
+      const t = await runTrack({ store, loadCatalog: loadIamCatalog, now, windowDays: e.windowDays }, subject);
       out.push({
         subject,
         unusedExcess: r.counts.unusedExcess,

@@ -14,9 +14,10 @@ import { recordCalls } from '../../lib/adapters/aws-calls.ts';
 import { EventBridgeSink } from '../../lib/adapters/eventbridge.ts';
 import { GitHubPullRequests } from '../../lib/adapters/github.ts';
 import { GitOpsApplier } from '../../lib/adapters/gitops-applier.ts';
+import { loadIamCatalog } from '../../lib/adapters/iam-scope.ts';
 import { S3ManifestApplier, S3Proposals } from '../../lib/adapters/s3-proposals.ts';
 import { SfnTaskTokens } from '../../lib/adapters/sfn-task-tokens.ts';
-import type { ReviewGate } from '../../lib/rollout/steps.ts';
+import type { ReviewGate } from '../../lib/ports.ts';
 import { storeArtifactProvider } from '../../lib/rollout/store-provider.ts';
 import type { WorkerDeps } from '../../lib/rollout/worker.ts';
 import { memoSuccess } from './memo.ts';
@@ -92,7 +93,12 @@ export async function workerDeps(): Promise<WorkerDeps> {
   const iamRepo = env.WARDEN_IAM_REPO ? await pullRequestsOn(env.WARDEN_IAM_REPO) : undefined;
   return {
     store,
-    artifacts: storeArtifactProvider({ store, now, windowDays: env.WARDEN_MONITOR_WINDOW_DAYS }),
+    artifacts: storeArtifactProvider({
+      store,
+      now,
+      windowDays: env.WARDEN_MONITOR_WINDOW_DAYS,
+      loadCatalog: loadIamCatalog,
+    }),
     applier: env.WARDEN_GITOPS_REPO
       ? new GitOpsApplier(await pullRequestsOn(env.WARDEN_GITOPS_REPO), history)
       : new S3ManifestApplier(s3, bucket, history),

@@ -72,6 +72,13 @@ export function readTrustConfig(env: NodeJS.ProcessEnv = process.env): TrustConf
   };
 }
 
+/** Node-agent scopes read from the clusters' EKS and IAM, over clients built once (not per re-read). */
+function nodeAgentScopesFromAws(config: TrustConfig): () => Promise<IngestScope[]> {
+  const eks = recordCalls(new EKSClient({}));
+  const iam = recordCalls(new IAMClient({}));
+  return () => nodeAgentScopes({ eks, iam, clusters: config.clusters });
+}
+
 /** Derived node-agent scopes are re-read after this long. */
 export const DERIVED_TTL_MS = 5 * 60_000;
 
@@ -83,12 +90,7 @@ export class CallerScopes {
   private derived: { scopes: IngestScope[]; at: number } | undefined;
   constructor(
     private readonly config: TrustConfig,
-    private readonly derive: () => Promise<IngestScope[]> = () =>
-      nodeAgentScopes({
-        eks: recordCalls(new EKSClient({})),
-        iam: recordCalls(new IAMClient({})),
-        clusters: config.clusters,
-      }),
+    private readonly derive: () => Promise<IngestScope[]> = nodeAgentScopesFromAws(config),
     private readonly clock: () => number = Date.now,
     private readonly onError: (err: unknown) => void = () => {},
   ) {}

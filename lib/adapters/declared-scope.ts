@@ -35,11 +35,11 @@ import { parseSubject } from '../core/observation.ts';
 import {
   type AgentRole,
   type DeclaredScope,
-  type DeclaredScopeReader,
   type DeclaredTool,
   declaredScopeSchema,
   type InheritedRole,
 } from '../core/reconcile/types.ts';
+import type { DeclaredScopeReader } from '../ports.ts';
 import { accountWideBucketPolicies, assumableRoles, readRoleScope } from './iam-scope.ts';
 import {
   declaredNetwork,

@@ -4,9 +4,8 @@
  * local server speaking the same endpoints.
  */
 import { Octokit } from '@octokit/rest';
-import type { PullRequestRef, PullRequestRequest, PullRequests } from '../ports.ts';
-import { canonicalPolicy } from '../rollout/local-adapters.ts';
-import type { PolicyFileLocator } from '../rollout/steps.ts';
+import { canonicalPolicy } from '../core/iam/policy.ts';
+import type { PolicyFileLocator, PullRequestRef, PullRequestRequest, PullRequests } from '../ports.ts';
 
 /** Most JSON files read from the repository tree when looking for the file that holds a policy. */
 const MAX_POLICY_CANDIDATES = 100;

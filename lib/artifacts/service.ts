@@ -5,7 +5,6 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { loadIamCatalog } from '../adapters/iam-scope.ts';
 import { loadBaseline } from '../baselines/service.ts';
 import { isSafeFileName, safeFileName } from '../core/artifacts/file-name.ts';
 import { generateIamTightening } from '../core/artifacts/iam-policy.ts';
@@ -26,7 +25,7 @@ import { parseSubject } from '../core/observation.ts';
 import { behaviorsFromAggregates } from '../core/reconcile/reconcile.ts';
 import type { DeclaredScope } from '../core/reconcile/types.ts';
 import type { MonitoredArtifacts } from '../core/rollout/blast-radius.ts';
-import type { Store } from '../ports.ts';
+import type { IamCatalogLoader, Store } from '../ports.ts';
 import {
   DeclaredScopeMissingError,
   DOC_TRAILS,
@@ -73,6 +72,8 @@ export interface GenerateOptions {
   until?: string;
   /** IAM observation window in days, ending at `until` (default 90). */
   windowDays?: number;
+  /** The IAM action catalog (lib/adapters/iam-scope.ts `loadIamCatalog`, given by the entry point). */
+  loadCatalog: IamCatalogLoader;
 }
 
 const asArtifactBaseline = (b: Baseline, subject: string): ArtifactBaseline => ({
@@ -164,7 +165,7 @@ export async function generateArtifacts(subject: string, opts: GenerateOptions):
     until,
     ...(opts.windowDays !== undefined ? { windowDays: opts.windowDays } : {}),
     ...(opts.scope !== undefined ? { scope: opts.scope } : {}),
-    loadCatalog: loadIamCatalog,
+    loadCatalog: opts.loadCatalog,
   };
   const iamWindow = windowOf(deps);
   let iamValidation: TighteningValidation | undefined;

@@ -14,7 +14,7 @@ import { WardenFunction } from './function.ts';
 import { acknowledge } from './nag.ts';
 
 /**
- * What the declared-scope readers call (lib/reconcile/aws-reader.ts and the adapters it uses), proven by the
+ * What the declared-scope readers call (lib/adapters/aws-scope-reader.ts and the adapters it uses), proven by the
  * recorded-calls e2e test, with the resources each is granted on (`{A}` the account, `{P}` the partition):
  * - the account's roles, and customer and AWS managed policies (a role may attach either);
  * - any bucket (a role may name any bucket, whose policy and tags are read): bucket ARNs carry no account;

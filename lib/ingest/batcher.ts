@@ -6,7 +6,6 @@
  * A segment (at most `segmentSize` observations of one input, cut at record boundaries) is the store's idempotency
  * unit and is never split across two batches, so re-ingesting any input (alone or with others) is a no-op.
  */
-import { decodeBytes, readSmallFileText } from '../adapters/read-input.ts';
 import type { IdentityResolver } from '../core/identity/types.ts';
 import { noIdentity } from '../core/identity/types.ts';
 import type { Observation, Reject, SourceName } from '../core/observation.ts';
@@ -23,7 +22,9 @@ import {
 } from '../core/sources/index.ts';
 import { nodeAgentParser } from '../core/sources/node-agent.ts';
 import { lookupFlowFormat } from '../core/sources/vpc-flow-format.ts';
-import type { IngestReport } from './report.ts';
+import type { InputFile, InputFiles } from '../ports.ts';
+import { decodeBytes } from './decode.ts';
+import { emptyParseCounts, type ParseCounts } from './report.ts';
 import { checkObservation } from './validate.ts';
 
 // node-agent batches are a source like the others; make sure its parser is in the registry.
@@ -66,8 +67,20 @@ export interface NamedStream {
   /** File path or S3 URI, used in reject locations. */
   name: string;
   stream: AsyncIterable<Uint8Array>;
-  /** For a local file: its size, so a small one is read in one call instead of streamed. */
+  /** For a local file: its size (progress). */
   fileSize?: number;
+  /** For a small local file: its whole text, read in one call instead of streamed (undefined: stream it). */
+  wholeText?: () => string | undefined;
+}
+
+/** A file of an InputFiles source as an input of the pipeline. */
+export function fileInput(files: InputFiles, f: InputFile): NamedStream {
+  return {
+    name: f.path,
+    stream: files.bytes(f.path),
+    fileSize: f.size,
+    wholeText: () => files.wholeText(f.path, f.size),
+  };
 }
 
 /** An observation refused by an {@link Admit}: quarantined with this reject, or skipped and counted. */
@@ -83,16 +96,6 @@ export interface Batch {
   observations: Observation[];
   segments: number[];
   rejects: Reject[];
-}
-
-/** The parse-side counters of an ingest report (the store side fills in the rest). */
-export type ParseCounts = Pick<
-  IngestReport,
-  'inputs' | 'records' | 'observations' | 'rejects' | 'byReason' | 'bySource' | 'skipped'
->;
-
-export function emptyParseCounts(): ParseCounts {
-  return { inputs: 0, records: 0, observations: 0, rejects: 0, byReason: {}, bySource: {}, skipped: {} };
 }
 
 /** Cuts parsed inputs into batches and hands each full one to `flush` (awaited: backpressure). */
@@ -173,7 +176,7 @@ export class Batcher {
         if (this.segmentObs >= this.segmentSize) await this.endSegment(false);
       }
     };
-    const whole = input.fileSize === undefined ? undefined : readSmallFileText(input.name, input.fileSize);
+    const whole = input.wholeText?.();
     const text =
       whole === undefined ? decodeBytes(input.stream, { maxDecodedBytes: this.opts.maxDecodedBytes }) : undefined;
     if (text) {

@@ -1,9 +1,10 @@
 /** Messages between the ingest main thread (parallel.ts) and its parse workers (parse-worker.ts). */
-import type { InputFile } from '../adapters/read-input.ts';
 import type { IdentityMaps } from '../core/identity/resolver.ts';
 import type { Reject } from '../core/observation.ts';
 import type { FoldedBatch } from '../core/store/folded.ts';
-import type { ParseCounts, ParseOptions } from './batcher.ts';
+import type { InputFile } from '../ports.ts';
+import type { ParseOptions } from './batcher.ts';
+import type { ParseCounts } from './report.ts';
 
 export interface WorkerInit {
   parse: Omit<ParseOptions, 'identity'>;

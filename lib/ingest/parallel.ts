@@ -11,12 +11,10 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { InputFile } from '../adapters/read-input.ts';
-import type { FoldedStore } from '../ports.ts';
-import type { ParseCounts } from './batcher.ts';
+import type { FoldedStore, InputFile } from '../ports.ts';
+import type { IngestOptions } from './options.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './parallel-protocol.ts';
-import { addParseCounts, addWrite, type IngestOptions } from './pipeline.ts';
-import { emptyReport, type IngestReport } from './report.ts';
+import { addParseCounts, addWrite, emptyReport, type IngestReport, type ParseCounts } from './report.ts';
 
 /**
  * Workers worth starting: one per core besides this thread's (which applies the store), at most 4; none for small

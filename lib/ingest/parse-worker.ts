@@ -4,13 +4,16 @@
  * folds each batch (core/store/folded.ts) with evidence packed by the store's codec, and posts it with its evidence
  * buffers transferred. At most `maxUnacked` batches wait for the store: the worker stops parsing until the store has
  * applied one (backpressure).
+ *
+ * The worker thread's main module, so it wires its adapters itself (the local files, the embedded store's evidence
+ * codec) as every entry point does: functions cannot cross to a worker.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { fileBytes } from '../adapters/read-input.ts';
+import { localInputFiles } from '../adapters/read-input.ts';
 import { packEvidenceBrotli } from '../adapters/store-evidence.ts';
 import { createIdentityResolver } from '../core/identity/resolver.ts';
 import { foldBatch } from '../core/store/folded.ts';
-import { type Batch, Batcher } from './batcher.ts';
+import { type Batch, Batcher, fileInput } from './batcher.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './parallel-protocol.ts';
 
 const port = parentPort;
@@ -46,7 +49,7 @@ try {
   for (;;) {
     const file = init.files[Atomics.add(next, 0, 1)];
     if (!file) break;
-    await batcher.addInput({ name: file.path, stream: fileBytes(file.path), fileSize: file.size });
+    await batcher.addInput(fileInput(localInputFiles, file));
     post({ type: 'progress', input: file.path, records: batcher.counts.records });
   }
   await batcher.finish();

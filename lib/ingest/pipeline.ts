@@ -15,61 +15,23 @@
  *   const report = await ingestPaths(store, ['trail/'], { source: 'auto' });
  *   const r2 = await ingestStream(store, { name: 's3://bucket/key.json.gz', stream: s3Body }, {});
  */
-import { expandInputs, fileBytes } from '../adapters/read-input.ts';
-import { createIdentityResolver, type IdentityMaps } from '../core/identity/resolver.ts';
-import type { FoldedStore, Store, WriteReport } from '../ports.ts';
-import { type Admit, type Batch, Batcher, type NamedStream, type ParseCounts, type ParseOptions } from './batcher.ts';
-import { emptyReport, type IngestReport } from './report.ts';
+import { createIdentityResolver } from '../core/identity/resolver.ts';
+import type { FoldedStore, InputFiles, Store } from '../ports.ts';
+import { type Batch, Batcher, fileInput, type NamedStream } from './batcher.ts';
+import type { IngestOptions } from './options.ts';
+import { addParseCounts, addWrite, emptyReport, type IngestReport } from './report.ts';
 
 export type { Admit, AdmitVerdict, NamedStream, SourceChoice } from './batcher.ts';
 export { SOURCE_CHOICES } from './batcher.ts';
+export type { IngestOptions } from './options.ts';
 export type { IngestReport } from './report.ts';
 
 /** All the pipeline needs of a Store (a counting wrapper in benchmarks). */
 export type StoreWriter = Pick<Store, 'write'>;
 
-export interface IngestOptions extends ParseOptions {
-  /**
-   * The identity maps behind `identity`, as plain data: lets `ingestPaths` hand them to parse workers (a resolver
-   * object cannot cross threads). Without them, ingest with a custom resolver stays in this thread.
-   */
-  identityMaps?: IdentityMaps;
-  /** Batches being written while the next is parsed; default 2. */
-  maxInFlight?: number;
-  /** Parse workers for `ingestPaths` into a store that applies folded batches; 0 = parse here. Default: auto. */
-  workers?: number;
-  /**
-   * Decides per observation, before it is stored, whether the delivering principal may write it (lib/ingest/admission):
-   * a reject to quarantine instead, or a reason to count it in `skipped` without storing it (rate limits). A function
-   * cannot cross to parse workers, so `ingestPaths` with it parses in this thread.
-   */
-  admit?: Admit;
-  /** Called after each chunk of input with the raw bytes consumed so far in this input. */
-  onProgress?: (p: { input: string; bytes: number; records: number }) => void;
-}
-
 /** Ingests one byte stream (a file, an S3 object) into the store. */
 export function ingestStream(store: StoreWriter, input: NamedStream, opts: IngestOptions = {}): Promise<IngestReport> {
   return ingestStreams(store, [input], opts);
-}
-
-/** Adds what a store write did to the report. */
-export function addWrite(report: IngestReport, w: WriteReport): void {
-  report.stored += w.stored;
-  report.duplicates += w.duplicates;
-  report.quarantined += w.quarantined;
-  report.writeRequests += w.writeRequests;
-  report.writeUnits += w.writeUnits ?? 0;
-  report.batches++;
-}
-
-export function addParseCounts(report: IngestReport, c: ParseCounts): void {
-  report.inputs += c.inputs;
-  report.records += c.records;
-  report.observations += c.observations;
-  report.rejects += c.rejects;
-  for (const k of ['byReason', 'bySource', 'skipped'] as const)
-    for (const [name, n] of Object.entries(c[k])) report[k][name] = (report[k][name] ?? 0) + n;
 }
 
 /**
@@ -133,13 +95,16 @@ export async function ingestStreams(
 /** Below this much input, starting workers costs more than it saves. */
 const PARALLEL_MIN_BYTES = 2 * 1024 * 1024;
 
-/** Expands paths (files, directories, globs) and ingests the files in order; throws InputError on a bad path. */
+/**
+ * Expands paths (files, directories, globs) through `opts.files` (the local filesystem: lib/adapters/read-input.ts)
+ * and ingests the files in order; a bad path throws the source's error (InputError).
+ */
 export async function ingestPaths(
   store: StoreWriter | (StoreWriter & FoldedStore),
   paths: readonly string[],
-  opts: IngestOptions = {},
+  { files: source, ...opts }: IngestOptions & { files: InputFiles },
 ): Promise<IngestReport> {
-  const files = await expandInputs(paths);
+  const files = await source.expand(paths);
   const bytes = files.reduce((n, f) => n + f.size, 0);
   const { defaultWorkers, ingestParallel, ParseWorkerError, parseWorkerModule } = await import('./parallel.ts');
   const env = process.env.WARDEN_INGEST_WORKERS;
@@ -158,7 +123,7 @@ export async function ingestPaths(
   const identity = opts.identity ?? (opts.identityMaps ? createIdentityResolver(opts.identityMaps) : undefined);
   return ingestStreams(
     store,
-    files.map((f) => () => ({ name: f.path, stream: fileBytes(f.path), fileSize: f.size })),
+    files.map((f) => () => fileInput(source, f)),
     { ...opts, identity },
   );
 }

@@ -1,3 +1,6 @@
+/** An ingest run's report: the parse side's counts and what the store did, summed over the run's inputs. */
+import type { WriteReport } from '../ports.ts';
+
 /** What an ingest run did, summed over its inputs. */
 export interface IngestReport {
   inputs: number;
@@ -24,6 +27,36 @@ export interface IngestReport {
   writeRequests: number;
   /** DynamoDB write capacity units consumed (0 for the embedded store). */
   writeUnits: number;
+}
+
+/** The parse-side counters of an ingest report (the store side fills in the rest). */
+export type ParseCounts = Pick<
+  IngestReport,
+  'inputs' | 'records' | 'observations' | 'rejects' | 'byReason' | 'bySource' | 'skipped'
+>;
+
+export function emptyParseCounts(): ParseCounts {
+  return { inputs: 0, records: 0, observations: 0, rejects: 0, byReason: {}, bySource: {}, skipped: {} };
+}
+
+/** Adds what a store write did to the report. */
+export function addWrite(report: IngestReport, w: WriteReport): void {
+  report.stored += w.stored;
+  report.duplicates += w.duplicates;
+  report.quarantined += w.quarantined;
+  report.writeRequests += w.writeRequests;
+  report.writeUnits += w.writeUnits ?? 0;
+  report.batches++;
+}
+
+/** Adds a parser's (or a parse worker's) counts to the report. */
+export function addParseCounts(report: IngestReport, c: ParseCounts): void {
+  report.inputs += c.inputs;
+  report.records += c.records;
+  report.observations += c.observations;
+  report.rejects += c.rejects;
+  for (const k of ['byReason', 'bySource', 'skipped'] as const)
+    for (const [name, n] of Object.entries(c[k])) report[k][name] = (report[k][name] ?? 0) + n;
 }
 
 export function emptyReport(): IngestReport {

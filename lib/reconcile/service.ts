@@ -3,21 +3,15 @@
  * of the window from the Store, run the pure core, and save the results as documents:
  * `declared-scope` / `reconcile` / `track`, scope = subject, id = `latest` and the generation time.
  */
-import { loadIamCatalog } from '../adapters/iam-scope.ts';
 import { type CoverageContext, MIN_HISTORY_DAYS, type TrailConfig } from '../core/coverage/action-coverage.ts';
 import type { IamCatalog } from '../core/iam/catalog.ts';
 import type { ReconcileResult } from '../core/reconcile/findings.ts';
 import { cloudTrailSeen, isCloudTrail } from '../core/reconcile/iam-rules.ts';
 import { behaviorsFromAggregates, reconcile, servicesInvolved } from '../core/reconcile/reconcile.ts';
-import {
-  type DeclaredScope,
-  type DeclaredScopeReader,
-  declaredScopeSchema,
-  type ObservedBehavior,
-} from '../core/reconcile/types.ts';
+import { type DeclaredScope, declaredScopeSchema, type ObservedBehavior } from '../core/reconcile/types.ts';
 import { classifyTrack, type TrackDecision } from '../core/track/classify.ts';
 import { grantedAccessLevels } from '../core/track/privilege.ts';
-import type { Store } from '../ports.ts';
+import type { DeclaredScopeReader, IamCatalogLoader, Store } from '../ports.ts';
 
 export const DOC_SCOPE = 'declared-scope';
 export const DOC_RECONCILE = 'reconcile';
@@ -39,7 +33,8 @@ export interface ServiceDeps {
   reader?: DeclaredScopeReader;
   /** A scope given directly (e.g. a `--scope` file), validated. Wins over reader and store. */
   scope?: unknown;
-  loadCatalog?: (services: string[]) => Promise<IamCatalog>;
+  /** The IAM action catalog (lib/adapters/iam-scope.ts `loadIamCatalog`, given by the entry point). */
+  loadCatalog: IamCatalogLoader;
   now: string;
   windowDays?: number;
   /** End of the window when it is not `now` (artifacts generated from data before a held-out window). */
@@ -55,7 +50,10 @@ async function putLatest<T>(store: Store, kind: string, subject: string, id: str
 }
 
 /** The declared scope for a subject: given > read live (and stored) > last stored. */
-export async function declaredScope(deps: ServiceDeps, subject: string): Promise<DeclaredScope> {
+export async function declaredScope(
+  deps: Pick<ServiceDeps, 'store' | 'reader' | 'scope' | 'now'>,
+  subject: string,
+): Promise<DeclaredScope> {
   if (deps.scope !== undefined) {
     const r = declaredScopeSchema.safeParse(deps.scope);
     if (!r.success)
@@ -142,7 +140,7 @@ export async function reconcileSubject(deps: ServiceDeps, subject: string): Prom
   const window = windowOf(deps);
   const rows = await deps.store.aggregates(subject, { from: window.from, to: window.to });
   const observed = behaviorsFromAggregates(rows, window);
-  const catalog = await (deps.loadCatalog ?? loadIamCatalog)(servicesInvolved(scope, observed));
+  const catalog = await deps.loadCatalog(servicesInvolved(scope, observed));
   const coverage = await coverageContext(deps.store, scope, window, observed, deps.minHistoryDays);
   const result = reconcile(scope, observed, catalog, window, deps.now, coverage);
   await putLatest(deps.store, DOC_RECONCILE, subject, deps.now, result);
@@ -165,7 +163,7 @@ export async function runTrack(deps: ServiceDeps, subject: string): Promise<Trac
   const me = subjects.find((s) => s.subject === subject);
   const observed = behaviorsFromAggregates(await deps.store.aggregates(subject, window), window);
   const keys = observed.map((b) => b.key);
-  const catalog = scope ? await (deps.loadCatalog ?? loadIamCatalog)(servicesInvolved(scope, [])) : undefined;
+  const catalog = scope ? await deps.loadCatalog(servicesInvolved(scope, [])) : undefined;
   const labels = { ...(scope?.labels ?? {}), ...(me?.labels ?? {}) };
   const touched = new Set(keys.filter((k) => k.startsWith('api:')).map((k) => k.split(':').slice(3).join(':')));
   // Resources the agent touched, or can reach through an account-wide policy, with their tags.

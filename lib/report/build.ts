@@ -15,23 +15,16 @@ import { loadBaseline } from '../baselines/service.ts';
 import type { ArtifactFile } from '../core/artifacts/types.ts';
 import type { DriftObject } from '../core/drift/types.ts';
 import { DRIFT_DOC } from '../drift/service.ts';
-import type { Store, SubjectRecord } from '../ports.ts';
-import { ROLLOUT_KIND, transitions } from '../rollout/steps.ts';
+import type { IamCatalogLoader, Store, SubjectRecord } from '../ports.ts';
+import { ROLLOUT_KIND, transitions } from '../rollout/record.ts';
 import { esc, facts, type Section, STYLES, slug } from './html.ts';
 import { readOnlyView } from './read-only.ts';
-import {
-  artifactsSection,
-  auditSection,
-  baselineSection,
-  classSection,
-  driftSection,
-  inventorySection,
-  type RolloutView,
-  reconcileSection,
-  rolloutSection,
-  type SubjectContext,
-  trackSection,
-} from './sections.ts';
+import { baselineSection, classSection, inventorySection } from './sections/agent.ts';
+import { auditSection } from './sections/audit.ts';
+import type { RolloutView, SubjectContext } from './sections/context.ts';
+import { artifactsSection, reconcileSection, trackSection } from './sections/decisions.ts';
+import { driftSection } from './sections/drift.ts';
+import { rolloutSection } from './sections/rollout.ts';
 
 export interface ReportOptions {
   /** Report time: end of every window shown (inventory lookback, 30-day drift). */
@@ -40,6 +33,8 @@ export interface ReportOptions {
   title?: string;
   /** A command line as the user runs Warden (`npx warden ...`, with their --store) for the hints the page prints. */
   command?: (args: string[]) => string;
+  /** The IAM action catalog, for artifacts generated for the page (lib/adapters/iam-scope.ts `loadIamCatalog`). */
+  loadCatalog: IamCatalogLoader;
 }
 
 /** Hints without a known invocation: the installed command name. */
@@ -82,7 +77,11 @@ export async function buildReport(store: Store, opts: ReportOptions): Promise<Re
   let charts = 0;
   const articles: string[] = [];
   for (const record of subjects) {
-    const ctx = await subjectContext(store, view, record, opts.now, rollouts, audit, opts.command ?? plainCommand);
+    const ctx = await subjectContext(store, view, record, rollouts, audit, {
+      now: opts.now,
+      cmd: opts.command ?? plainCommand,
+      loadCatalog: opts.loadCatalog,
+    });
     const risky = await riskyAuditIds(store, record.subject);
     const done: Section[] = [
       await inventorySection(ctx),
@@ -156,10 +155,9 @@ async function subjectContext(
   store: Store,
   view: Store,
   record: SubjectRecord,
-  now: string,
   rollouts: RolloutView[],
   audit: SubjectContext['audit'],
-  cmd: (args: string[]) => string,
+  { now, cmd, loadCatalog }: { now: string; cmd: (args: string[]) => string; loadCatalog: IamCatalogLoader },
 ): Promise<SubjectContext> {
   const s = record.subject;
   const baseline = (await loadBaseline(store, s))?.baseline;
@@ -177,7 +175,7 @@ async function subjectContext(
     }
   }
   try {
-    const set = await generateArtifacts(s, { store: view, now });
+    const set = await generateArtifacts(s, { store: view, now, loadCatalog });
     ctx.artifacts = {
       files: set.files,
       baselineVersion: set.baselineVersion,

@@ -10,8 +10,9 @@
  * its set (and is what `warden rollout approvals` lists).
  */
 import type { EventSink, Store, TaskTokens } from '../ports.ts';
+import type { IamReviewResult, StoreDeps } from './deps.ts';
+import { completeIamReview } from './iam-review.ts';
 import type { ApprovalRequest, ClassInput } from './schemas.ts';
-import { completeIamReview, type IamReviewResult, type StoreDeps } from './steps.ts';
 
 export const APPROVAL_KIND = 'rollout-approval';
 const APPROVAL_SET_KIND = 'rollout-approval-set';

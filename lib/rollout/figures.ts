@@ -4,7 +4,8 @@
  * `warden rollout start`/`status` and the demo print.
  */
 import type { Store } from '../ports.ts';
-import { type BlastSummary, transitions } from './steps.ts';
+import type { BlastSummary } from './deps.ts';
+import { transitions } from './record.ts';
 
 export interface RolloutClassFigures {
   class: string;

@@ -7,7 +7,9 @@ import '../polyfills.ts';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { DEFAULT_THRESHOLD } from '../core/rollout/blast-radius.ts';
 import { rolloutDefinition, STATE_STEPS } from '../core/rollout/definition.ts';
-import { type RolloutDeps, type RolloutInput, runStep } from './steps.ts';
+import type { RolloutDeps } from './deps.ts';
+import type { RolloutInput } from './schemas.ts';
+import { runStep } from './steps.ts';
 
 export interface LocalRunOptions {
   /** Milliseconds the observation Wait state actually waits (default: 0; the window is read from the store). */

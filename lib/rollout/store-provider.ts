@@ -9,9 +9,8 @@ import { classBaseline } from '../core/baseline/classes/class-baseline.ts';
 import { behaviorsFromAggregates } from '../core/reconcile/reconcile.ts';
 import type { RolloutSubject } from '../core/rollout/plan.ts';
 import type { TrackDecision } from '../core/track/classify.ts';
-import type { Store } from '../ports.ts';
+import type { ArtifactProvider, IamCatalogLoader, Store } from '../ports.ts';
 import { DOC_TRACK } from '../reconcile/service.ts';
-import type { ArtifactProvider } from './steps.ts';
 
 export interface StoreProviderOptions {
   store: Store;
@@ -20,6 +19,8 @@ export interface StoreProviderOptions {
   windowDays?: number;
   /** IAM observation window in days for generation (default 90). */
   iamWindowDays?: number;
+  /** The IAM action catalog (lib/adapters/iam-scope.ts `loadIamCatalog`, given by the entry point). */
+  loadCatalog: IamCatalogLoader;
 }
 
 async function stagingOf(store: Store, subject: string): Promise<string | undefined> {
@@ -35,6 +36,7 @@ export function storeArtifactProvider(opts: StoreProviderOptions): ArtifactProvi
       const set = await generateArtifacts(subject, {
         store: opts.store,
         now: opts.now(),
+        loadCatalog: opts.loadCatalog,
         ...(staging ? { baselineSubject: staging } : {}),
         ...(g.until ? { until: g.until } : {}),
         ...(opts.iamWindowDays ? { windowDays: opts.iamWindowDays } : {}),

@@ -8,16 +8,10 @@
 import { z } from 'zod';
 import type { TaskTokens } from '../ports.ts';
 import { awaitApprovals } from './approval.ts';
-import { classInputSchema, parseStepInput, workerMessageSchema } from './schemas.ts';
-import {
-  type ClassInput,
-  completeIamReview,
-  type IamReviewResult,
-  openIamPullRequests,
-  type RolloutDeps,
-  runStep,
-  type StoreDeps,
-} from './steps.ts';
+import type { IamReviewResult, RolloutDeps, StoreDeps } from './deps.ts';
+import { completeIamReview, openIamPullRequests } from './iam-review.ts';
+import { type ClassInput, classInputSchema, parseStepInput, workerMessageSchema } from './schemas.ts';
+import { runStep } from './steps.ts';
 
 export { workerMessageSchema };
 

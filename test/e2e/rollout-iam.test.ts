@@ -43,7 +43,7 @@ import { createIdentityResolver } from '../../lib/core/identity/resolver.ts';
 import { STORE_DATA_ACTIONS } from '../../lib/infra/store.ts';
 import { ingestStreams } from '../../lib/ingest/pipeline.ts';
 import { pendingApprovals } from '../../lib/rollout/approval.ts';
-import { transitions } from '../../lib/rollout/steps.ts';
+import { transitions } from '../../lib/rollout/record.ts';
 import { reviewKey } from '../../lib/rollout/worker.ts';
 import { type MotoServer, startMoto } from '../support/moto.ts';
 import {

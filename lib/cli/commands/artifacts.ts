@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
+import { loadIamCatalog } from '../../adapters/iam-scope.ts';
 import { openStore } from '../../adapters/open-store.ts';
 import { explain, generateArtifacts, NoBaselineError, writeArtifacts } from '../../artifacts/service.ts';
 import { parseSubject } from '../../core/observation.ts';
@@ -32,6 +33,7 @@ export function register(program: Command): void {
       try {
         const set = await generateArtifacts(subject, {
           store,
+          loadCatalog: loadIamCatalog,
           now: new Date().toISOString(),
           ...(scope !== undefined ? { scope } : {}),
           ...(o.staging ? { baselineSubject: o.staging } : {}),

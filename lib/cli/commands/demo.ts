@@ -1,13 +1,13 @@
 /**
- * `warden demo [--out DIR] [--json]`: the reference incident end to end (see lib/demo/run.ts), written to the same
+ * `warden demo [--out DIR] [--json]`: the reference incident end to end (see lib/cli/demo-run.ts), written to the same
  * store every other command reads by default (`--store`, WARDEN_STORE, else .warden). The terminal summary fits
  * one screen, names the files and ends with next steps that run as printed and show the incident; `--json` prints
  * the summary object (store, files, subjects, risky drift items, the incident's audit id, the next steps).
  */
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { type DemoSummary, runDemo } from '../../demo/run.ts';
 import { figureLines } from '../../rollout/figures.ts';
+import { type DemoSummary, runDemo } from '../demo-run.ts';
 import { hint } from '../hints.ts';
 import { emit, globalOpts, printable } from '../output.ts';
 

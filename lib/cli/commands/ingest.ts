@@ -9,7 +9,7 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { openStore } from '../../adapters/open-store.ts';
-import { expandInputs } from '../../adapters/read-input.ts';
+import { expandInputs, localInputFiles } from '../../adapters/read-input.ts';
 import { loadFlowFormats, primaryScope, saveFlowFormat } from '../../adapters/vpc-flow-formats.ts';
 import { createIdentityResolver } from '../../core/identity/resolver.ts';
 import { parseFlowFormat } from '../../core/sources/vpc-flow-format.ts';
@@ -86,6 +86,7 @@ export function register(program: Command): void {
           store,
           files.map((f) => f.path),
           {
+            files: localInputFiles,
             source,
             identity,
             identityMaps,

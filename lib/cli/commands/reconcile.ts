@@ -4,9 +4,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { loadIamCatalog } from '../../adapters/iam-scope.ts';
 import { parseSubject } from '../../core/observation.ts';
 import { renderReconcileHtml, renderReconcileMarkdown } from '../../core/reconcile/render.ts';
-import type { DeclaredScopeReader } from '../../core/reconcile/types.ts';
+import type { DeclaredScopeReader } from '../../ports.ts';
 import { runReconcile } from '../../reconcile/service.ts';
 import { inputError } from '../errors.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
@@ -40,8 +41,8 @@ export async function scopeSource(
     }
   }
   if (!opts.aws) return {};
-  const { awsDeclaredScopeReader } = await import('../../reconcile/aws-reader.ts');
-  return { reader: await awsDeclaredScopeReader(subject, opts.kubeContext) };
+  const { awsDeclaredScopeReaders } = await import('../../adapters/aws-scope-reader.ts');
+  return { reader: await awsDeclaredScopeReaders()(subject, opts.kubeContext) };
 }
 
 export function windowDays(text: string, option = '--window'): number {
@@ -75,7 +76,10 @@ export function register(program: Command): void {
       const now = parseTime(opts.at, '--at');
       const source = await scopeSource(subject, opts);
       const result = await withStore(globalOpts(this).store, (store) =>
-        runReconcile({ store, ...source, now, windowDays: days, minHistoryDays }, subject).catch((err: unknown) => {
+        runReconcile(
+          { store, loadCatalog: loadIamCatalog, ...source, now, windowDays: days, minHistoryDays },
+          subject,
+        ).catch((err: unknown) => {
           if (err instanceof Error && /^(invalid declared scope|declared scope is for)/.test(err.message)) {
             throw inputError(err.message, err);
           }

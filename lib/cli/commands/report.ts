@@ -1,5 +1,6 @@
 /** `warden report --out DIR [--at TIME] [--title T] [--json]`: the static HTML report of everything in the store. */
 import type { Command } from 'commander';
+import { loadIamCatalog } from '../../adapters/iam-scope.ts';
 import { buildReport } from '../../report/build.ts';
 import { hint } from '../hints.ts';
 import { emit, globalOpts } from '../output.ts';
@@ -19,7 +20,7 @@ export function register(program: Command): void {
       // The page's hints are command lines as this user runs Warden, with the same --store.
       const command = (args: string[]) => hint(args, spec ? { store: spec } : {});
       const r = await withStore(spec, (store) =>
-        buildReport(store, { now, outDir: opts.out, title: opts.title, command }),
+        buildReport(store, { now, outDir: opts.out, title: opts.title, command, loadCatalog: loadIamCatalog }),
       );
       emit(this, r, () =>
         [

@@ -4,6 +4,13 @@ import { join } from 'node:path';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
 import { GitHubPullRequests } from '../../adapters/github.ts';
+import { loadIamCatalog } from '../../adapters/iam-scope.ts';
+import {
+  DirectoryApplier,
+  DirectoryPolicyFiles,
+  DirectoryPullRequests,
+  FixedReviewGate,
+} from '../../adapters/local-rollout.ts';
 import { openStore } from '../../adapters/open-store.ts';
 import { SfnTaskTokens } from '../../adapters/sfn-task-tokens.ts';
 import { planClasses } from '../../core/rollout/plan.ts';
@@ -11,13 +18,7 @@ import type { EventSink, TaskTokens } from '../../ports.ts';
 import { decideApproval, pendingApprovals } from '../../rollout/approval.ts';
 import { figureLines, type RolloutClassFigures, rolloutFigures } from '../../rollout/figures.ts';
 import { runRolloutLocal } from '../../rollout/local.ts';
-import {
-  DirectoryApplier,
-  DirectoryPolicyFiles,
-  DirectoryPullRequests,
-  FixedReviewGate,
-} from '../../rollout/local-adapters.ts';
-import { ROLLOUT_KIND, transitions } from '../../rollout/steps.ts';
+import { ROLLOUT_KIND, transitions } from '../../rollout/record.ts';
 import { rolloutSubjects, storeArtifactProvider } from '../../rollout/store-provider.ts';
 import { EXIT_CODES } from '../errors.ts';
 import { hint } from '../hints.ts';
@@ -150,7 +151,12 @@ export function register(program: Command): void {
         const result = await runRolloutLocal(
           {
             store,
-            artifacts: storeArtifactProvider({ store, now, windowDays: Number(o.windowDays) }),
+            artifacts: storeArtifactProvider({
+              store,
+              now,
+              windowDays: Number(o.windowDays),
+              loadCatalog: loadIamCatalog,
+            }),
             applier: new DirectoryApplier(o.applyDir),
             pullRequests,
             ...(pullRequests instanceof GitHubPullRequests

@@ -1,5 +1,6 @@
 /** `warden track SUBJECT [--scope FILE | --aws] [--json]`: the observation track with its reasons. */
 import type { Command } from 'commander';
+import { loadIamCatalog } from '../../adapters/iam-scope.ts';
 import { parseSubject } from '../../core/observation.ts';
 import type { TrackDecision } from '../../core/track/classify.ts';
 import { DOC_TRACK, runTrack } from '../../reconcile/service.ts';
@@ -55,7 +56,7 @@ export function register(program: Command): void {
         if (!known && source.scope === undefined && !source.reader) {
           throw unknownSubject(subject, globalOpts(this).store);
         }
-        return runTrack({ store, ...source, now, windowDays: days }, subject);
+        return runTrack({ store, loadCatalog: loadIamCatalog, ...source, now, windowDays: days }, subject);
       });
       emit(this, d, () => trackText(d));
     });

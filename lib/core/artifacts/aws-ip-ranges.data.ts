@@ -3,7 +3,7 @@
  * scripts/refresh-aws-ip-ranges.mjs is run on a machine that can reach ip-ranges.amazonaws.com: it replaces this
  * file with every S3 prefix and the createDate of the file it read. No createDate: it was not generated.
  */
-import type { IpRangesSnapshot } from './aws-prefixes.ts';
+import type { IpRangesSnapshot } from './aws-ip-ranges-snapshot.ts';
 
 export const AWS_IP_RANGES: IpRangesSnapshot = {
   source: 'https://ip-ranges.amazonaws.com/ip-ranges.json (hand-transcribed subset)',

@@ -10,22 +10,14 @@
  */
 import { AWS_IP_RANGES } from './aws-ip-ranges.data.ts';
 
+export type { IpRangesSnapshot } from './aws-ip-ranges-snapshot.ts';
+
 export interface ServicePrefix {
   service: string;
   region: string;
   cidr: string;
   /** Where the prefix came from: `bundled ip-ranges snapshot`, `ip-ranges.json <date>`, `vpc-endpoint vpce-...`. */
   origin: string;
-}
-
-/** AWS's ip-ranges.json reduced to the services the generator widens to (see aws-ip-ranges.data.ts). */
-export interface IpRangesSnapshot {
-  source: string;
-  /** `createDate` of the ip-ranges.json read; null when the data was not generated from one. */
-  createDate: string | null;
-  syncToken: string;
-  services: string[];
-  prefixes: { service: string; region: string; cidr: string }[];
 }
 
 export const BUNDLED_SERVICE_PREFIXES: ServicePrefix[] = AWS_IP_RANGES.prefixes.map((p) => ({

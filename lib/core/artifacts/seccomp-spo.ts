@@ -14,8 +14,8 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import { parseSubject } from '../observation.ts';
-import type { SeccompEnvelope, SeccompMode } from './seccomp.ts';
 import type { OciSeccompProfile } from './seccomp-profile.ts';
+import type { SeccompEnvelope, SeccompMode } from './seccomp-types.ts';
 import type { ArtifactBaseline, ArtifactFile, RuleProvenance } from './types.ts';
 
 /** SPO's v1 API: the cluster-scoped, storage version (v1beta1 is namespaced and types errnoRet as a string). */

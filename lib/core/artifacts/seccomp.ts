@@ -20,34 +20,14 @@ import { detectRuntimes, type RuntimeDetection } from './runtime-detect.ts';
 import { RUNTIME_BASES } from './seccomp-bases/index.ts';
 import type { OciSeccompProfile } from './seccomp-profile.ts';
 import { seccompFiles } from './seccomp-spo.ts';
+import type { SeccompEnvelope, SeccompGroup, SeccompMode, SeccompOrigin } from './seccomp-types.ts';
 import { familyOf, NEVER_RETURNING_SYSCALLS, SYSCALL_FAMILIES, variantsOf } from './syscall-families.ts';
 import type { ArtifactBaseline, ArtifactFile, KeyEvidence, RuleProvenance } from './types.ts';
 import { evidenceOf } from './types.ts';
 
 export type { OciSeccompProfile } from './seccomp-profile.ts';
 export { seccompAllows } from './seccomp-profile.ts';
-
-export type SeccompMode = 'monitor' | 'enforce';
-
-export type SeccompOrigin = 'observed' | 'base' | 'family' | 'variant';
-
-export interface SeccompGroup {
-  /** `observed`, `observed:<sensitive family>`, `base:<runtime>`, `family:<name>`, `variants`, `never-returns`. */
-  group: string;
-  origin: SeccompOrigin;
-  syscalls: string[];
-  provenance: RuleProvenance;
-}
-
-export interface SeccompEnvelope {
-  groups: SeccompGroup[];
-  allowed: string[];
-  /** syscall -> the group that allows it. */
-  originOf: Record<string, string>;
-  runtimes: RuntimeDetection;
-  evidence: { observedSyscalls: number; spanDays: number; thin: boolean };
-  warnings: string[];
-}
+export type { SeccompEnvelope, SeccompGroup, SeccompMode, SeccompOrigin } from './seccomp-types.ts';
 
 const EPERM = 1;
 /** Fewer distinct observed syscalls than this, or a shorter observed span, is thin evidence. */

@@ -125,3 +125,19 @@ export function parsePolicyDocument(
     };
   return { ok: true, document: r.data };
 }
+
+/** Canonical JSON of a policy document (keys sorted, single values as lists) to compare files by content. */
+export function canonicalPolicy(doc: unknown): string {
+  const norm = (v: unknown, key?: string): unknown => {
+    if (Array.isArray(v)) return v.map((x) => norm(x));
+    if (v && typeof v === 'object')
+      return Object.fromEntries(
+        Object.keys(v as object)
+          .sort()
+          .map((k) => [k, norm((v as Record<string, unknown>)[k], k)]),
+      );
+    // IAM reads a single Action/Resource string as a one-element list.
+    return key && ['Action', 'NotAction', 'Resource', 'NotResource'].includes(key) && typeof v === 'string' ? [v] : v;
+  };
+  return JSON.stringify(norm(doc));
+}

@@ -1,7 +1,7 @@
 /**
  * Declared scope: what an agent was given (its role and policies, its NetworkPolicies, its tools) and what it
  * inherits from elsewhere (node role via IMDS, a shared role, roles it can assume, account-wide resource policies,
- * namespace defaults). The `DeclaredScopeReader` port is implemented by lib/adapters/declared-scope.ts; the schema
+ * namespace defaults). The `DeclaredScopeReader` port (lib/ports.ts) is implemented by lib/adapters/declared-scope.ts; the schema
  * checks a scope wherever one enters from outside (a `--scope` file, a stored document).
  */
 import { z } from 'zod';
@@ -134,11 +134,6 @@ export type DeclaredTool = z.infer<typeof declaredToolSchema>;
 export type Workload = z.infer<typeof workloadSchema>;
 export type DeclaredScope = z.infer<typeof declaredScopeSchema>;
 export type DeclaredScopeInput = z.input<typeof declaredScopeSchema>;
-
-/** Port: reads the declared scope of one subject (IAM + EKS + Kubernetes + Bedrock adapters behind it). */
-export interface DeclaredScopeReader {
-  read(subject: string): Promise<DeclaredScope>;
-}
 
 /** One observed behavior over the reconciliation window (aggregated over hourly windows). */
 export interface ObservedBehavior {

@@ -14,7 +14,7 @@
  * - `{"Records":[ ... ]}` CloudTrail trail files: each element of `Records` is a record; the wrapper is never
  *   parsed as a whole. (CloudTrail writes `Records` as the first key; a wrapper whose first key is not `Records`
  *   is handled as a single JSON object record.) Fast path: a one-line trail file is parsed a slice of records at a
- *   time (see `tryFast`); those items carry the parsed `value`, and their `text` is made on demand.
+ *   time (trail-fast-path.ts); those items carry the parsed `value`, and their `text` is made on demand.
  * - `[ ... ]` bare JSON arrays: each element is a record.
  * - one or more JSON values (a single object, pretty-printed or concatenated objects): each top-level value.
  * - NDJSON / JSONL: when the first top-level object fits on one line and the next starts on a later line, the
@@ -26,45 +26,27 @@
  * and reported as a `too-large` item. A truncated input yields its partial last record as text (the parser rejects
  * it as invalid JSON).
  */
-import type { Reject, SourceName } from '../observation.ts';
-import { boundedJson, EXCERPT_MAX } from './util.ts';
+import {
+  backslashesBefore,
+  countNewlines,
+  DEFAULT_MAX_RECORD_CHARS,
+  ParsedRecord,
+  type SplitFormat,
+  type SplitItem,
+  type SplitterOptions,
+} from './split-items.ts';
+import { TrailFastPath } from './trail-fast-path.ts';
+import { EXCERPT_MAX } from './util.ts';
 
-export const DEFAULT_MAX_RECORD_CHARS = 5 * 1024 * 1024;
-
-export type SplitItem =
-  | { kind: 'record'; text: string; line: number; record: number; value?: unknown }
-  | { kind: 'too-large'; size: number; line: number; record: number; excerpt: string };
-
-/**
- * A record the splitter already parsed (the CloudTrail trail-file fast path below): `value` is the record, and
- * `text` is its JSON re-serialization, made only when asked (rejects' excerpts). Compact trail files serialize the
- * same way, but not byte for byte in every case (escapes, number forms), so parsers must not derive ids from `text`
- * when `value` is present.
- */
-class ParsedRecord {
-  readonly kind = 'record' as const;
-  private serialized: string | undefined;
-  constructor(
-    readonly value: unknown,
-    readonly line: number,
-    readonly record: number,
-  ) {}
-  get text(): string {
-    this.serialized ??= boundedJson(this.value);
-    return this.serialized;
-  }
-}
-
-export type SplitFormat = 'unknown' | 'json-values' | 'json-array' | 'cloudtrail-records' | 'ndjson' | 'lines';
-
-export interface SplitterOptions {
-  /** Records longer than this (characters) become `too-large` items. Default 5 MiB. */
-  maxRecordChars?: number;
-}
+export {
+  DEFAULT_MAX_RECORD_CHARS,
+  type SplitFormat,
+  type SplitItem,
+  type SplitterOptions,
+  splitItemReject,
+} from './split-items.ts';
 
 const RECORDS_PREFIX = /^\{\s*"Records"\s*:\s*\[/;
-/** The fast path gives up on a file after this many slices that did not parse (malformed records in it). */
-const FAST_MAX_FAILURES = 3;
 const VALUE_START = /[^\s,:]/g;
 /** Blank characters looked past after a newline when deciding whether the next line starts a record. */
 const LOOKAHEAD = 64;
@@ -94,11 +76,8 @@ export class RecordSplitter {
   private oversize = false;
   private oversizeChars = 0;
   private oversizeExcerpt = '';
-  // Trail-file fast path (see tryFast): the separator between two records, learned from the first record.
-  private fastSeparator: string | undefined;
-  private fastLearned = false;
-  private fastPaused = false;
-  private fastFailures = 0;
+  /** Trail-file fast path (trail-fast-path.ts). */
+  private readonly fast = new TrailFastPath();
   // newlineIn's memo: the first newline at or after nlFrom (-1: none before nlTo). Reset when the buffer shifts.
   private nlFrom = 0;
   private nlAt = -1;
@@ -115,7 +94,7 @@ export class RecordSplitter {
 
   push(chunk: string): SplitItem[] {
     this.buf += chunk;
-    this.fastPaused = false;
+    this.fast.resume();
     const out: SplitItem[] = [];
     this.scan(out, false);
     this.compact();
@@ -321,8 +300,16 @@ export class RecordSplitter {
           this.scanLines(out);
           return;
         }
-        if (c === '{' && this.elementDepth === 2 && this.fastSeparator !== undefined && !this.fastPaused) {
-          if (this.tryFast(out)) continue;
+        if (c === '{' && this.elementDepth === 2 && this.fast.ready) {
+          const slice = this.fast.take(buf, this.pos, this.max);
+          if (slice) {
+            for (const value of slice.values) {
+              this.records++;
+              out.push(new ParsedRecord(value, this.line, this.records));
+            }
+            this.pos = slice.end;
+            continue;
+          }
         }
         if (c === '{' && this.elementDepth === 0) {
           if (buf.length - this.pos < 64 && !ended) return; // wait for enough text to see a Records wrapper
@@ -465,50 +452,6 @@ export class RecordSplitter {
     return this.nlAt >= 0 && this.nlAt < to ? this.nlAt : -1;
   }
 
-  /**
-   * Trail-file fast path. CloudTrail writes `{"Records":[{"eventVersion":...},{"eventVersion":...},...]}` on one
-   * line; instead of scanning every character, take the text from the current record start up to the last
-   * `},{"eventVersion":` in the buffer and parse it as one array. A prefix of records that parses as
-   * `[` + slice + `]` can only end at a record boundary (a cut inside a record leaves a string or a brace open), so a
-   * successful parse is exactly the records of the slice; a failure (a cut inside a string that happens to contain
-   * the separator, or a malformed record) hands the buffer to the exact scanner, which rejects the bad record alone.
-   * Slices with a newline are left to the exact scanner too, so line numbers stay exact.
-   */
-  private tryFast(out: SplitItem[]): boolean {
-    const buf = this.buf;
-    const sep = this.fastSeparator as string;
-    const from = this.pos;
-    const last = buf.lastIndexOf(sep, Math.min(buf.length, from + this.max) - sep.length);
-    const nl = last > from ? buf.indexOf('\n', from) : -1;
-    if (last <= from || (nl >= 0 && nl < last)) {
-      this.fastPaused = true; // until the next chunk
-      return false;
-    }
-    let values: unknown[];
-    try {
-      values = JSON.parse(`[${buf.slice(from, last + 1)}]`) as unknown[];
-    } catch {
-      this.fastPaused = true;
-      if (++this.fastFailures >= FAST_MAX_FAILURES) this.fastSeparator = undefined;
-      return false;
-    }
-    for (let i = 0; i < values.length; i++) {
-      this.records++;
-      out.push(new ParsedRecord(values[i], this.line, this.records));
-    }
-    this.pos = last + 1;
-    return true;
-  }
-
-  /** Learns the fast path's record separator from the first record of a trail file (`},{"eventVersion":`). */
-  private learnSeparator(text: string): void {
-    this.fastLearned = true;
-    if (this.fmt !== 'cloudtrail-records' || !text.startsWith('{"')) return;
-    const colon = text.indexOf('":', 2);
-    if (colon < 3 || colon > 64 || /["\\\s]/.test(text.slice(2, colon))) return;
-    this.fastSeparator = `},${text.slice(0, colon + 2)}`;
-  }
-
   private closeRecord(out: SplitItem[], end: number): void {
     if (this.oversize) this.emitTooLarge(out, this.oversizeChars + (end - this.recStart));
     else if (end - this.recStart > this.max) {
@@ -516,7 +459,7 @@ export class RecordSplitter {
       this.emitTooLarge(out, end - this.recStart);
     } else {
       const text = this.buf.slice(this.recStart, end);
-      if (!this.fastLearned) this.learnSeparator(text);
+      if (!this.fast.learned) this.fast.learn(text, this.fmt === 'cloudtrail-records');
       this.emitRecord(out, text, this.recLine);
     }
     this.lastSingleLine = !this.recNewline;
@@ -525,39 +468,9 @@ export class RecordSplitter {
   }
 }
 
-function backslashesBefore(s: string, at: number): number {
-  let n = 0;
-  for (let i = at - 1; i >= 0 && s.charCodeAt(i) === 92; i--) n++;
-  return n;
-}
-
-/** Newlines in s[from, to); a bounded loop, since indexOf would scan past `to` on a long single-line input. */
-function countNewlines(s: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = from; i < to; i++) if (s.charCodeAt(i) === 10) n++;
-  return n;
-}
-
 /** Splits a whole text in memory (small inputs, tests). */
 export function splitText(text: string, opts?: SplitterOptions): { items: SplitItem[]; format: SplitFormat } {
   const s = new RecordSplitter(opts);
   const items = [...s.push(text), ...s.end()];
   return { items, format: s.format };
-}
-
-/** The reject for a `too-large` split item. */
-export function splitItemReject(
-  item: Extract<SplitItem, { kind: 'too-large' }>,
-  source: SourceName | 'unknown',
-  file?: string,
-): Reject {
-  const location: Reject['location'] = { line: item.line, record: item.record };
-  if (file !== undefined) location.file = file;
-  return {
-    source,
-    reason: 'record-too-large',
-    detail: `record of ${item.size} characters exceeds the limit`,
-    location,
-    excerpt: item.excerpt,
-  };
 }

@@ -8,12 +8,13 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadIamCatalog } from '../../../lib/adapters/iam-scope.ts';
+import { DirectoryApplier, DirectoryPullRequests } from '../../../lib/adapters/local-rollout.ts';
 import { openStore } from '../../../lib/adapters/open-store.ts';
 import { generateArtifacts, writeArtifacts } from '../../../lib/artifacts/service.ts';
 import { refreshBaseline } from '../../../lib/baselines/service.ts';
 import { isSafeFileName, safeFileName } from '../../../lib/core/artifacts/file-name.ts';
 import type { Observation } from '../../../lib/core/observation.ts';
-import { DirectoryApplier, DirectoryPullRequests } from '../../../lib/rollout/local-adapters.ts';
 import { warden } from '../../support/cli.ts';
 
 const HOSTILE = [
@@ -86,7 +87,7 @@ describe('artifact file names from hostile subject names', () => {
     try {
       for (const [i, s] of HOSTILE.entries()) {
         const out = join(root, 'a', 'b', 'c', 'd', `out-${i}`);
-        const set = await generateArtifacts(s, { store, now });
+        const set = await generateArtifacts(s, { store, now, loadCatalog: loadIamCatalog });
         expect(set.files.length).toBeGreaterThan(0);
         const written = writeArtifacts(out, set);
         for (const w of written) expect(relative(out, w)).not.toMatch(/[/\\]|^\.\.?$/);

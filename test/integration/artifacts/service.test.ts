@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { loadIamCatalog } from '../../../lib/adapters/iam-scope.ts';
 import { openStore } from '../../../lib/adapters/open-store.ts';
 import { explain, generateArtifacts, writeArtifacts } from '../../../lib/artifacts/service.ts';
 import { refreshBaseline } from '../../../lib/baselines/service.ts';
@@ -69,8 +70,8 @@ afterAll(async () => {
 describe('artifacts from stored baselines', () => {
   it('gives two agents in one namespace two envelopes traceable to their own baselines', async () => {
     const now = new Date(START + 11 * 86_400_000).toISOString();
-    const a = await generateArtifacts(SUPPORT, { store, now });
-    const b = await generateArtifacts(CODER, { store, now });
+    const a = await generateArtifacts(SUPPORT, { store, now, loadCatalog: loadIamCatalog });
+    const b = await generateArtifacts(CODER, { store, now, loadCatalog: loadIamCatalog });
     expect(a.class).toBe('customer-support');
     expect(b.class).toBe('code-execution');
     const npA = parse(a.files.find((f) => f.kind === 'network-policy')!.content);
@@ -100,7 +101,7 @@ describe('artifacts from stored baselines', () => {
 
   it('writes the files with a provenance index that explains a rule', async () => {
     const now = new Date(START + 11 * 86_400_000).toISOString();
-    const set = await generateArtifacts(SUPPORT, { store, now });
+    const set = await generateArtifacts(SUPPORT, { store, now, loadCatalog: loadIamCatalog });
     const out = join(dir, 'support');
     const written = writeArtifacts(out, set);
     expect(written.at(-1)).toBe(join(out, 'provenance.json'));

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLogSink } from '../../../lib/adapters/event-log.ts';
 import { openStore } from '../../../lib/adapters/open-store.ts';
+import { localInputFiles } from '../../../lib/adapters/read-input.ts';
 import { auditInput, CHAIN_DOC, getAuditEntry, verifyAuditTrail } from '../../../lib/audit/service.ts';
 import { seqId } from '../../../lib/core/audit/chain.ts';
 import type { ChainRecord } from '../../../lib/core/audit/types.ts';
@@ -34,7 +35,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'warden-incident-'));
   const written = await writeTelemetry(join(dir, 'telemetry'), g.telemetry);
   store = await openStore('embedded:memory');
-  const report = await ingestPaths(store, written.files, { identity: scenarioIdentity(g) });
+  const report = await ingestPaths(store, written.files, { files: localInputFiles, identity: scenarioIdentity(g) });
   expect(report.quarantined).toBe(0);
   run = await runDrift(store, {
     now: end,

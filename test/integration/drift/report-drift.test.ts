@@ -17,6 +17,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, S
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EventLogSink } from '../../../lib/adapters/event-log.ts';
 import { openStore } from '../../../lib/adapters/open-store.ts';
+import { localInputFiles } from '../../../lib/adapters/read-input.ts';
 import { reportDrift } from '../../../lib/app/report-drift.ts';
 import { CHAIN_DOC, HEAD_DOC, verifyAuditTrail } from '../../../lib/audit/service.ts';
 import { nextRecord, seqId } from '../../../lib/core/audit/chain.ts';
@@ -58,7 +59,7 @@ describe('the CLI way: embedded store, its anchor log, the local event log', () 
   let store: Store;
   beforeAll(async () => {
     store = await openStore('embedded:memory');
-    await ingestPaths(store, files, { identity: scenarioIdentity(g) });
+    await ingestPaths(store, files, { files: localInputFiles, identity: scenarioIdentity(g) });
   }, 300_000);
   afterAll(() => store?.close());
 
@@ -118,7 +119,7 @@ describe('the Lambda way: the drift handler, a DynamoDB table and the Warden bus
     const d = await startDynalite();
     stopDynalite = d.stop;
     const store = await storeAt(d.clientConfig, 'warden-drift');
-    await ingestPaths(store, files, { identity: scenarioIdentity(g) });
+    await ingestPaths(store, files, { files: localInputFiles, identity: scenarioIdentity(g) });
     await store.close();
     const eb = new EventBridgeClient(moto.clientConfig);
     sqs = new SQSClient(moto.clientConfig);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoStore } from '../../../lib/adapters/dynamo-store.ts';
+import { localInputFiles } from '../../../lib/adapters/read-input.ts';
 import { ingestPaths } from '../../../lib/ingest/pipeline.ts';
 import { startDynaliteStore } from '../../support/dynalite.ts';
 
@@ -39,7 +40,7 @@ describe('poison files store their good records', () => {
         '2 111122223333 eni-1 10.0.0.5 52.216.1.2 40000 443 6 10 500 1772460300 1772460360 ACCEPT OK',
       ].join('\n'),
     );
-    const r = await ingestPaths(store, [p]);
+    const r = await ingestPaths(store, [p], { files: localInputFiles });
     expect(r).toMatchObject({ observations: 1, quarantined: 1, byReason: { 'out-of-range:bytes': 1 } });
     const rows = await store.aggregates('unattributed:10.0.0.5');
     expect(rows.map((a) => a.key)).toEqual(['net:egress:52.216.1.2/32:443']);
@@ -54,7 +55,7 @@ describe('poison files store their good records', () => {
         invocation('r-good', '{"inputBodyJson":{"prompt":"hello"},"inputTokenCount":7}'),
       ].join('\n'),
     );
-    const r = await ingestPaths(store, [p]);
+    const r = await ingestPaths(store, [p], { files: localInputFiles });
     expect(r).toMatchObject({ observations: 2, quarantined: 1 });
     expect(r.byReason).toEqual({ 'out-of-range:input.inputTokenCount': 1 });
     const ids = (
@@ -77,7 +78,7 @@ describe('poison files store their good records', () => {
         { type: 'exec', path: '/usr/bin/python3', attribution: { local: 'agent' } },
       ],
     };
-    const r = await ingestPaths(store, [file('batch.json', JSON.stringify(batch))]);
+    const r = await ingestPaths(store, [file('batch.json', JSON.stringify(batch))], { files: localInputFiles });
     expect(r).toMatchObject({ observations: 1, quarantined: 1, byReason: { 'out-of-range:size': 1 } });
     expect((await store.aggregates('local:agent')).map((a) => a.key)).toEqual(['exec:/usr/bin/python3']);
   });

@@ -7,6 +7,7 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoStore } from '../../../lib/adapters/dynamo-store.ts';
+import { loadIamCatalog } from '../../../lib/adapters/iam-scope.ts';
 import { generateArtifacts } from '../../../lib/artifacts/service.ts';
 import { refreshBaseline } from '../../../lib/baselines/service.ts';
 import { lambdaContext } from '../../e2e/support/lambda-poller.ts';
@@ -145,7 +146,11 @@ describe('HTTPS ingest authorization', () => {
       expect(r.body).toMatchObject({ admitted: 1, refused: 0 });
     }
     await refreshBaseline(store, PROD_SUBJECT, '2026-11-04T00:00:00.000Z');
-    const set = await generateArtifacts(PROD_SUBJECT, { store, now: '2026-11-04T00:00:00.000Z' });
+    const set = await generateArtifacts(PROD_SUBJECT, {
+      store,
+      now: '2026-11-04T00:00:00.000Z',
+      loadCatalog: loadIamCatalog,
+    });
     const np = set.files.find((f) => f.kind === 'network-policy')!;
     // The generator widens the observed S3 address to the published S3 range.
     expect(np.content).toContain('52.216.0.0/15');

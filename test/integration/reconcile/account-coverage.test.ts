@@ -6,6 +6,7 @@
  * the agent's read grant not assessed, the same call in its own account makes it Unused Excess.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadIamCatalog } from '../../../lib/adapters/iam-scope.ts';
 import { openStore } from '../../../lib/adapters/open-store.ts';
 import type { Observation } from '../../../lib/core/observation.ts';
 import type { Store } from '../../../lib/ports.ts';
@@ -81,7 +82,7 @@ afterEach(async () => {
 });
 
 const statusOf = async () => {
-  const r = await runReconcile({ store, scope, now: NOW }, SUBJECT);
+  const r = await runReconcile({ store, loadCatalog: loadIamCatalog, scope, now: NOW }, SUBJECT);
   return Object.fromEntries(r.assessments.map((a) => [a.action, a.status]));
 };
 
@@ -124,12 +125,15 @@ describe('coverage from ingested CloudTrail, per account', () => {
       ],
       [],
     );
-    const r = await runReconcile({ store, scope, now: NOW }, SUBJECT);
+    const r = await runReconcile({ store, loadCatalog: loadIamCatalog, scope, now: NOW }, SUBJECT);
     const read = r.assessments.find((a) => a.action === 'ssm:DescribeInstanceInformation')!;
     expect(read.status).toBe('not-assessed');
     expect(read.missing).toMatch(/^insufficient history: .* spans 0 minutes .* of the 90-day window; at least 30 days/);
     expect(r.assessments.find((a) => a.action === 'ssm:SendCommand')!.status).toBe('exercised');
-    const lenient = await runReconcile({ store, scope, now: NOW, minHistoryDays: 0 }, SUBJECT);
+    const lenient = await runReconcile(
+      { store, loadCatalog: loadIamCatalog, scope, now: NOW, minHistoryDays: 0 },
+      SUBJECT,
+    );
     expect(lenient.assessments.find((a) => a.action === 'ssm:DescribeInstanceInformation')!.status).toBe('unused');
   });
 });

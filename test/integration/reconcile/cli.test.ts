@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadIamCatalog } from '../../../lib/adapters/iam-scope.ts';
 import { openStore } from '../../../lib/adapters/open-store.ts';
 import { scopeSource, windowDays } from '../../../lib/cli/commands/reconcile.ts';
 import { CliError } from '../../../lib/cli/output.ts';
@@ -132,11 +133,13 @@ describe('warden reconcile / track', () => {
     const store = await openStore(spec);
     try {
       const now = new Date().toISOString();
-      await expect(runReconcile({ store, ...bad, now }, SUBJECT)).rejects.toThrow(/^invalid declared scope: subject/);
-      const other = await scopeSource('k8s:prod/support/other', { scope: scopeFile, window: '14d' });
-      await expect(runReconcile({ store, ...other, now }, 'k8s:prod/support/other')).rejects.toThrow(
-        /declared scope is for/,
+      await expect(runReconcile({ store, loadCatalog: loadIamCatalog, ...bad, now }, SUBJECT)).rejects.toThrow(
+        /^invalid declared scope: subject/,
       );
+      const other = await scopeSource('k8s:prod/support/other', { scope: scopeFile, window: '14d' });
+      await expect(
+        runReconcile({ store, loadCatalog: loadIamCatalog, ...other, now }, 'k8s:prod/support/other'),
+      ).rejects.toThrow(/declared scope is for/);
     } finally {
       await store.close();
     }

@@ -28,8 +28,11 @@ import {
 import { CreateBucketCommand, PutBucketPolicyCommand, PutBucketTaggingCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AWS_CALL_RECORDER, type AwsCall } from '../../../lib/adapters/aws-calls.ts';
+import { awsDeclaredScopeReaders } from '../../../lib/adapters/aws-scope-reader.ts';
 import { createDeclaredScopeReader } from '../../../lib/adapters/declared-scope.ts';
 import type { DynamoStore } from '../../../lib/adapters/dynamo-store.ts';
+import { loadIamCatalog } from '../../../lib/adapters/iam-scope.ts';
 import { parseK8sSnapshot } from '../../../lib/adapters/k8s-scope.ts';
 import { keys, type Observation } from '../../../lib/core/observation.ts';
 import type { InheritedOverreachFinding, UnusedExcessFinding } from '../../../lib/core/reconcile/findings.ts';
@@ -356,7 +359,7 @@ describe('reconciliation against moto_server (IAM, EKS, S3, DynamoDB store)', ()
   it('returns exactly the expected Unused Excess and Inherited Overreach findings, each naming its source statement', async () => {
     // One day of CloudTrail: the findings are under test here, the history minimum in account-coverage.test.ts.
     const r = await runReconcile(
-      { store, reader: reader(), now: NOW, minHistoryDays: 0 },
+      { store, loadCatalog: loadIamCatalog, reader: reader(), now: NOW, minHistoryDays: 0 },
       'k8s:prod/support/support-agent',
     );
     const node = role('eks-node');
@@ -410,7 +413,7 @@ describe('reconciliation against moto_server (IAM, EKS, S3, DynamoDB store)', ()
 
   it('the role shared by two Deployments is Inherited Overreach for the retrieval agent, naming the other Deployment', async () => {
     const r = await runReconcile(
-      { store, reader: reader(), now: NOW, minHistoryDays: 0 },
+      { store, loadCatalog: loadIamCatalog, reader: reader(), now: NOW, minHistoryDays: 0 },
       'k8s:prod/support/retrieval-agent',
     );
     const over = r.findings.filter(
@@ -423,13 +426,16 @@ describe('reconciliation against moto_server (IAM, EKS, S3, DynamoDB store)', ()
   });
 
   it('tracks: the pii customer-support agent is pre-enforced, the read-only retrieval agent observes in production', async () => {
-    const support = await runTrack({ store, now: NOW }, 'k8s:prod/support/support-agent');
+    const support = await runTrack({ store, loadCatalog: loadIamCatalog, now: NOW }, 'k8s:prod/support/support-agent');
     expect(support.track).toBe('pre-enforced');
     expect(support.reasons[0]).toMatch(/^R2: pii/);
     expect(support.dataClasses.map((d) => d.source)).toContain('tag on arn:aws:s3:::export');
     expect(support.preEnforced?.status).toBe('no-staging-subject');
 
-    const retrieval = await runTrack({ store, now: NOW }, 'k8s:prod/support/retrieval-agent');
+    const retrieval = await runTrack(
+      { store, loadCatalog: loadIamCatalog, now: NOW },
+      'k8s:prod/support/retrieval-agent',
+    );
     // The shared role grants s3:PutObject on the index bucket: not read-only, but no sensitive data -> R5.
     expect(retrieval.track).toBe('observe-in-production');
     expect(retrieval.agentClass).toMatchObject({ value: 'retrieval', inferred: true });
@@ -518,5 +524,48 @@ describe('Bedrock agent declared scope (Bedrock Agents API mocked: moto 5.2.1 do
       agentId: 'RET1',
       agentVersion: 'DRAFT',
     });
+  });
+
+  it('reads it live through the readers the CLI and the Lambda use: clients from the environment, once per region', async () => {
+    const env = { ...process.env };
+    const calls: AwsCall[] = [];
+    const hooks = globalThis as Record<symbol, unknown>;
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: moto.endpoint,
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_REGION: 'eu-west-1',
+    });
+    hooks[AWS_CALL_RECORDER] = (c: AwsCall) => calls.push(c);
+    try {
+      const readers = awsDeclaredScopeReaders();
+      const agentCalls = bedrock.commandCalls(GetAgentCommand).length;
+      const first = await (await readers('bedrock:us-east-1/RET1')).read('bedrock:us-east-1/RET1');
+      const second = await (await readers('bedrock:us-east-1/RET1')).read('bedrock:us-east-1/RET1');
+      // The account comes from STS on moto, in the subject's region; the service role is real IAM on moto.
+      expect(first.account).toBe(A);
+      expect(first.role).toMatchObject({
+        via: 'bedrock-service-role',
+        arn: role('AmazonBedrockExecutionRoleForAgents_ret'),
+      });
+      expect(second.role).toEqual(first.role);
+      expect(calls.filter((c) => c.operation === 'GetCallerIdentity').map((c) => c.region)).toEqual([
+        'us-east-1',
+        'us-east-1',
+      ]);
+      expect(calls.some((c) => c.client === 'IAMClient' && c.operation === 'GetRole')).toBe(true);
+      // Both reads went through one BedrockAgentClient (built once for the region, not per subject).
+      const clients = new Set(
+        bedrock
+          .commandCalls(GetAgentCommand)
+          .slice(agentCalls)
+          .map((c) => c.thisValue),
+      );
+      expect(bedrock.commandCalls(GetAgentCommand).length - agentCalls).toBe(2);
+      expect(clients.size).toBe(1);
+    } finally {
+      process.env = env;
+      delete hooks[AWS_CALL_RECORDER];
+    }
   });
 });

@@ -12,7 +12,10 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadIamCatalog } from '../../../lib/adapters/iam-scope.ts';
+import { DirectoryApplier, DirectoryPullRequests, FixedReviewGate } from '../../../lib/adapters/local-rollout.ts';
 import { openStore } from '../../../lib/adapters/open-store.ts';
+import { localInputFiles } from '../../../lib/adapters/read-input.ts';
 import { auditInput } from '../../../lib/audit/service.ts';
 import { refreshAll } from '../../../lib/baselines/service.ts';
 import { OBSERVATION_VERSION, type Observation } from '../../../lib/core/observation.ts';
@@ -29,7 +32,6 @@ import type { Store } from '../../../lib/ports.ts';
 import { runReconcile, runTrack } from '../../../lib/reconcile/service.ts';
 import { buildReport, type ReportResult, SECTION_KINDS } from '../../../lib/report/build.ts';
 import { runRolloutLocal } from '../../../lib/rollout/local.ts';
-import { DirectoryApplier, DirectoryPullRequests, FixedReviewGate } from '../../../lib/rollout/local-adapters.ts';
 import { rolloutSubjects, storeArtifactProvider } from '../../../lib/rollout/store-provider.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -130,19 +132,19 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'warden-report-'));
   const written = await writeTelemetry(join(dir, 'telemetry'), g.telemetry);
   store = await openStore('embedded:memory');
-  const ingested = await ingestPaths(store, written.files, { identity: scenarioIdentity(g) });
+  const ingested = await ingestPaths(store, written.files, { files: localInputFiles, identity: scenarioIdentity(g) });
   expect(ingested.quarantined).toBe(0);
   await store.write([probeObservation()], []);
   await store.setLabels(PROBE, { note: `"><img src=x onerror="window.__pwned=2">` });
   const refreshed = await refreshAll(store, end);
   expect(refreshed.filter((r) => r.error || !r.saved)).toEqual([]);
-  const deps = { store, now: end, scope };
+  const deps = { store, now: end, scope, loadCatalog: loadIamCatalog };
   await runReconcile(deps, subject);
   await runTrack(deps, subject);
   const rollout = await runRolloutLocal(
     {
       store,
-      artifacts: storeArtifactProvider({ store, now: () => end }),
+      artifacts: storeArtifactProvider({ store, now: () => end, loadCatalog: loadIamCatalog }),
       applier: new DirectoryApplier(join(dir, 'cluster')),
       pullRequests: new DirectoryPullRequests(join(dir, 'prs')),
       reviews: new FixedReviewGate(true),
@@ -158,7 +160,12 @@ beforeAll(async () => {
   const drift = await runDrift(store, { now: end, sinceMs: 30 * 86_400_000 });
   expect(drift.items.some((d) => d.classification === 'risky')).toBe(true);
   expect((await auditInput(store, g.truth.attackTicket!, { now: end })).record).toBeDefined();
-  report = await buildReport(store, { now: end, outDir: join(dir, 'report'), title: 'Warden report (browser test)' });
+  report = await buildReport(store, {
+    now: end,
+    outDir: join(dir, 'report'),
+    title: 'Warden report (browser test)',
+    loadCatalog: loadIamCatalog,
+  });
 }, 300_000);
 
 afterAll(async () => {

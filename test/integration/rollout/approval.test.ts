@@ -14,8 +14,9 @@ import {
   PROPOSED_DETAIL_TYPE,
   pendingApprovals,
 } from '../../../lib/rollout/approval.ts';
-import { InvalidStepInput } from '../../../lib/rollout/schemas.ts';
-import { type ClassInput, runStep, transitions } from '../../../lib/rollout/steps.ts';
+import { transitions } from '../../../lib/rollout/record.ts';
+import { type ClassInput, InvalidStepInput } from '../../../lib/rollout/schemas.ts';
+import { runStep } from '../../../lib/rollout/steps.ts';
 import { startDynaliteStore } from '../../support/dynalite.ts';
 import { localRolloutDeps } from '../../support/rollout-fixtures.ts';
 

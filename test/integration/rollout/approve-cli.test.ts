@@ -16,12 +16,12 @@ import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSCli
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppliedHistory } from '../../../lib/adapters/applied-history.ts';
 import type { DynamoStore } from '../../../lib/adapters/dynamo-store.ts';
+import { FixedReviewGate } from '../../../lib/adapters/local-rollout.ts';
 import { S3ManifestApplier, S3Proposals } from '../../../lib/adapters/s3-proposals.ts';
 import { SfnTaskTokens } from '../../../lib/adapters/sfn-task-tokens.ts';
 import { rolloutDefinition } from '../../../lib/core/rollout/definition.ts';
 import type { WardenEvent } from '../../../lib/ports.ts';
-import { FixedReviewGate } from '../../../lib/rollout/local-adapters.ts';
-import { transitions } from '../../../lib/rollout/steps.ts';
+import { transitions } from '../../../lib/rollout/record.ts';
 import { handleWorkerMessage, type WorkerDeps } from '../../../lib/rollout/worker.ts';
 import { warden as runWarden } from '../../support/cli.ts';
 import { storeAt } from '../../support/dynalite.ts';

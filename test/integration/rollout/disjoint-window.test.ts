@@ -10,14 +10,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadIamCatalog } from '../../../lib/adapters/iam-scope.ts';
 import { openStore } from '../../../lib/adapters/open-store.ts';
 import { refreshBaseline } from '../../../lib/baselines/service.ts';
 import type { Layer, Observation } from '../../../lib/core/observation.ts';
 import { blastRadius } from '../../../lib/core/rollout/blast-radius.ts';
-import type { Store } from '../../../lib/ports.ts';
+import type { Store, TimeRange } from '../../../lib/ports.ts';
+import type { BlastSummary } from '../../../lib/rollout/deps.ts';
 import { runRolloutLocal } from '../../../lib/rollout/local.ts';
-import type { BlastSummary, TimeRange } from '../../../lib/rollout/steps.ts';
-import { transitions } from '../../../lib/rollout/steps.ts';
+import { transitions } from '../../../lib/rollout/record.ts';
 import { storeArtifactProvider } from '../../../lib/rollout/store-provider.ts';
 import { localRolloutDeps } from '../../support/rollout-fixtures.ts';
 
@@ -82,7 +83,7 @@ const sum = (keys: (k: string) => boolean) => [...heldOut].filter(([k]) => keys(
 
 describe('blast radius window disjoint from generation', () => {
   it('generation stops at until, the window replays exactly the held-out events, and the new ones are denied', async () => {
-    const provider = storeArtifactProvider({ store, now: () => NOW });
+    const provider = storeArtifactProvider({ store, now: () => NOW, loadCatalog: loadIamCatalog });
     const generatedUntil: (string | undefined)[] = [];
     const ranges: TimeRange[] = [];
     const deps = {
@@ -131,7 +132,7 @@ describe('blast radius window disjoint from generation', () => {
   });
 
   it('the same window against artifacts generated from all the data denies nothing: the replay would be circular', async () => {
-    const provider = storeArtifactProvider({ store, now: () => NOW });
+    const provider = storeArtifactProvider({ store, now: () => NOW, loadCatalog: loadIamCatalog });
     const range = { from: UNTIL, to: NOW };
     const window = await provider.window(AGENT, 'production', range);
     const cut = await provider.generate(AGENT, 'production', { until: UNTIL });

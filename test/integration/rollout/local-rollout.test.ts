@@ -10,8 +10,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../lib/adapters/open-store.ts';
 import type { Store, WardenEvent } from '../../../lib/ports.ts';
+import type { RolloutDeps } from '../../../lib/rollout/deps.ts';
 import { runRolloutLocal } from '../../../lib/rollout/local.ts';
-import { type RolloutDeps, runStep, transitions } from '../../../lib/rollout/steps.ts';
+import { transitions } from '../../../lib/rollout/record.ts';
+import { runStep } from '../../../lib/rollout/steps.ts';
 import { localRolloutDeps, RETRIEVER, TWO_CLASS_SUBJECTS } from '../../support/rollout-fixtures.ts';
 
 let store: Store;

@@ -17,12 +17,12 @@ import {
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitHubPullRequests } from '../../../lib/adapters/github.ts';
+import { DirectoryApplier, FixedReviewGate } from '../../../lib/adapters/local-rollout.ts';
 import { openStore } from '../../../lib/adapters/open-store.ts';
 import { SfnTaskTokens } from '../../../lib/adapters/sfn-task-tokens.ts';
 import { rolloutAuditRecords, verifyAuditTrail } from '../../../lib/audit/service.ts';
 import { rolloutDefinition } from '../../../lib/core/rollout/definition.ts';
 import type { Store, WardenEvent } from '../../../lib/ports.ts';
-import { DirectoryApplier, FixedReviewGate } from '../../../lib/rollout/local-adapters.ts';
 import { handleReviewWebhook, handleWorkerMessage, type WorkerDeps } from '../../../lib/rollout/worker.ts';
 import { type FakeGitHub, startFakeGitHub } from '../../support/fake-github.ts';
 import { type MotoServer, startMoto } from '../../support/moto.ts';

@@ -22,8 +22,11 @@ import { nextRecord, seqId } from '../../../lib/core/audit/chain.ts';
 import { buildRolloutAuditEntry } from '../../../lib/core/audit/rollout.ts';
 import type { ChainHead, ChainRecord, RolloutAuditEntry } from '../../../lib/core/audit/types.ts';
 import type { Store } from '../../../lib/ports.ts';
+import type { RolloutDeps } from '../../../lib/rollout/deps.ts';
 import { runRolloutLocal } from '../../../lib/rollout/local.ts';
-import { type ClassInput, type RolloutDeps, runStep, transitions } from '../../../lib/rollout/steps.ts';
+import { transitions } from '../../../lib/rollout/record.ts';
+import type { ClassInput } from '../../../lib/rollout/schemas.ts';
+import { runStep } from '../../../lib/rollout/steps.ts';
 import { CODER, localRolloutDeps, RETRIEVER, TWO_CLASS_SUBJECTS } from '../../support/rollout-fixtures.ts';
 
 let store: Store;

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { localInputFiles } from '../../../lib/adapters/read-input.ts';
 import { SqliteStore } from '../../../lib/adapters/sqlite-store.ts';
 import { generateSample, sampleIdentityMaps } from '../../../lib/demo/ingest-sample.ts';
 import { ingestPaths } from '../../../lib/ingest/pipeline.ts';
@@ -44,8 +45,8 @@ describe('parallel ingest into the embedded store', () => {
     const sequential = new SqliteStore();
     const parallel = new SqliteStore();
     try {
-      const s = await ingestPaths(sequential, [dir], { ...opts, workers: 0 });
-      const p = await ingestPaths(parallel, [dir], { ...opts, workers: 2 });
+      const s = await ingestPaths(sequential, [dir], { ...opts, files: localInputFiles, workers: 0 });
+      const p = await ingestPaths(parallel, [dir], { ...opts, files: localInputFiles, workers: 2 });
       expect(s.observations).toBeGreaterThan(500);
       expect(s.rejects).toBe(0);
       for (const k of ['inputs', 'records', 'observations', 'rejects', 'quarantined'] as const) expect(p[k]).toBe(s[k]);
@@ -53,9 +54,9 @@ describe('parallel ingest into the embedded store', () => {
       const want = await everything(sequential);
       expect(await everything(parallel)).toEqual(want);
 
-      const again = await ingestPaths(parallel, [dir], { ...opts, workers: 2 });
+      const again = await ingestPaths(parallel, [dir], { ...opts, files: localInputFiles, workers: 2 });
       expect(again.stored).toBe(0);
-      const seqAgain = await ingestPaths(parallel, [dir], { ...opts, workers: 0 });
+      const seqAgain = await ingestPaths(parallel, [dir], { ...opts, files: localInputFiles, workers: 0 });
       expect(seqAgain.stored).toBe(0);
       expect(await everything(parallel)).toEqual(want);
     } finally {
@@ -69,7 +70,9 @@ describe('parallel ingest into the embedded store', () => {
     try {
       // Identity maps the worker cannot build a resolver from make it fail before its first file.
       const bad = { ...opts, identityMaps: { workloads: 'not a list' } as never };
-      await expect(ingestPaths(store, [dir], { ...bad, workers: 1 })).rejects.toThrow(/parse worker failed/);
+      await expect(ingestPaths(store, [dir], { ...bad, files: localInputFiles, workers: 1 })).rejects.toThrow(
+        /parse worker failed/,
+      );
     } finally {
       await store.close();
     }

@@ -2,13 +2,13 @@
  * The house rules, read from the import graph of lib/, lambdas/, node-agent/ and bin/ (docs/architecture.md):
  * core <- ports <- adapters, core <- app (use cases) <- entry points (CLI, Lambdas, the node agent's main, CDK);
  * no import climbs a layer, no entry point imports another, nothing below the CLI imports it, no import cycles, and
- * the core imports only the core, node:crypto, node:zlib and a few pure libraries.
- *
- * KNOWN lists what is still wrong and owned elsewhere; each entry must still be true (the test fails when one is
- * fixed, so the list only shrinks).
+ * the core imports only the core, node:crypto, node:zlib and a few pure libraries. There are no exceptions: a new
+ * import that breaks a rule is moved or injected, not listed here.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cycles, type Edge, importsOf, LAYERS, layerOf, sourceFiles } from './import-graph.ts';
+import { cycles, type Edge, importsOf, LAYERS, layerOf, ROOT, sourceFiles } from './import-graph.ts';
 
 /** Pure libraries the core may use: no I/O, no clock, no global state. */
 const CORE_LIBRARIES = new Set([
@@ -21,38 +21,6 @@ const CORE_BUILTINS = new Set(['node:crypto', 'node:zlib']);
 
 /** Entry points that may import another entry point: the launchers in bin/, and the CLI hosting `agent watch`. */
 const ENTRY_TO_ENTRY = new Set(['bin/app.ts -> lib/infra', 'bin/warden.ts -> lib/cli']);
-
-const KNOWN = {
-  /** Adapter -> use case: the GitHub adapter reuses the rollout's policy matching (moved out on the fleet branch). */
-  climbs: ['lib/adapters/github.ts -> lib/rollout/local-adapters.ts', 'lib/adapters/github.ts -> lib/rollout/steps.ts'],
-  /**
-   * Use case -> adapter: a use case should take its adapters through ports, given by the entry point. These still
-   * build or name an adapter themselves.
-   */
-  appToAdapters: [
-    'lib/artifacts/service.ts -> lib/adapters/iam-scope.ts',
-    'lib/demo/run.ts -> lib/adapters/event-log.ts',
-    'lib/demo/run.ts -> lib/adapters/open-store.ts',
-    'lib/ingest/batcher.ts -> lib/adapters/read-input.ts',
-    'lib/ingest/parallel-protocol.ts -> lib/adapters/read-input.ts',
-    'lib/ingest/parallel.ts -> lib/adapters/read-input.ts',
-    'lib/ingest/parse-worker.ts -> lib/adapters/read-input.ts',
-    'lib/ingest/parse-worker.ts -> lib/adapters/store-evidence.ts',
-    'lib/ingest/pipeline.ts -> lib/adapters/read-input.ts',
-    'lib/reconcile/aws-reader.ts -> lib/adapters/aws-calls.ts',
-    'lib/reconcile/aws-reader.ts -> lib/adapters/declared-scope.ts',
-    'lib/reconcile/aws-reader.ts -> lib/adapters/k8s-scope.ts',
-    'lib/reconcile/service.ts -> lib/adapters/iam-scope.ts',
-  ],
-  cycles: [
-    // Type-only: the generated ip-ranges data names its type from the module that reads it (iam-net).
-    'lib/core/artifacts/aws-ip-ranges.data.ts | lib/core/artifacts/aws-prefixes.ts',
-    // Type-only: the SPO renderer takes the envelope type of the module that calls it (iam-net).
-    'lib/core/artifacts/seccomp-spo.ts | lib/core/artifacts/seccomp.ts',
-    // The pipeline loads its parallel path lazily, which reuses the pipeline's tallies (ingest-perf).
-    'lib/ingest/parallel.ts | lib/ingest/pipeline.ts',
-  ],
-};
 
 const files = sourceFiles();
 const edges = files.flatMap(importsOf);
@@ -73,12 +41,12 @@ describe('import graph', () => {
 
   it('has no import from a lower layer to a higher one', () => {
     const climbs = local.filter((e) => rank(e.to) > rank(e.from)).map(show);
-    expect(climbs.sort()).toEqual([...KNOWN.climbs].sort());
+    expect(climbs).toEqual([]);
   });
 
-  it('has use cases reach adapters through ports (no new direct imports)', () => {
+  it('has use cases reach adapters through ports only', () => {
     const direct = local.filter((e) => layerOf(e.from).layer === 'app' && layerOf(e.to).layer === 'adapters');
-    expect(direct.map(show).sort()).toEqual([...KNOWN.appToAdapters].sort());
+    expect(direct.map(show)).toEqual([]);
   });
 
   it('has no entry point importing another (nothing below the CLI imports lib/cli)', () => {
@@ -96,11 +64,7 @@ describe('import graph', () => {
   });
 
   it('has no import cycles', () => {
-    expect(
-      cycles(local)
-        .map((c) => c.join(' | '))
-        .sort(),
-    ).toEqual([...KNOWN.cycles].sort());
+    expect(cycles(local).map((c) => c.join(' | '))).toEqual([]);
   });
 
   it('keeps the core pure: it imports the core, node:crypto, node:zlib and pure libraries only', () => {
@@ -112,6 +76,15 @@ describe('import graph', () => {
         !CORE_LIBRARIES.has(e.to),
     );
     expect(bad.map(show)).toEqual([]);
+  });
+
+  it('keeps modules readable in one sitting: none over 500 lines but generated tables (docs/architecture.md)', () => {
+    const long = files
+      .filter((f) => !f.endsWith('.generated.ts'))
+      .map((f) => ({ f, lines: readFileSync(join(ROOT, f), 'utf8').split('\n').length - 1 }))
+      .filter(({ lines }) => lines > 500)
+      .map(({ f, lines }) => `${f} (${lines} lines)`);
+    expect(long).toEqual([]);
   });
 
   it('keeps SDK clients out of the core and the ports', () => {

@@ -11,8 +11,11 @@ export const ROOT = resolve(import.meta.dirname, '../../..');
 export const LAYERS = ['core', 'ports', 'adapters', 'app', 'entry'] as const;
 export type Layer = (typeof LAYERS)[number];
 
-/** Entry points: each imports app, adapters, ports and core, never another entry point. */
-export const ENTRY_LAYERS = ['cli', 'lambdas', 'node-agent', 'infra', 'bin'] as const;
+/**
+ * Entry points: each imports app, adapters, ports and core, never another entry point. `worker` is the ingest's parse
+ * worker, a worker thread's main module: it wires its own adapters, since functions cannot cross to a thread.
+ */
+export const ENTRY_LAYERS = ['cli', 'lambdas', 'node-agent', 'infra', 'bin', 'worker'] as const;
 
 export interface Edge {
   from: string;
@@ -60,6 +63,7 @@ export function layerOf(file: string): { layer: Layer; entry?: (typeof ENTRY_LAY
   if (file.startsWith('lib/cli/')) return { layer: 'entry', entry: 'cli' };
   if (file.startsWith('lib/infra/')) return { layer: 'entry', entry: 'infra' };
   if (file === 'node-agent/main.ts') return { layer: 'entry', entry: 'node-agent' };
+  if (file === 'lib/ingest/parse-worker.ts') return { layer: 'entry', entry: 'worker' };
   for (const e of ['lambdas', 'bin'] as const) if (file.startsWith(`${e}/`)) return { layer: 'entry', entry: e };
   // Use cases: lib/<capability>/ (drift, baselines, audit, reconcile, rollout, ingest, report, demo ...) and the node
   // agent's runtime (node-agent/, whose main.ts is its entry point; the CLI's `agent watch` runs it too).

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeBytes, expandInputs, globRegex, InputError } from '../../../lib/adapters/read-input.ts';
+import { expandInputs, globRegex, InputError } from '../../../lib/adapters/read-input.ts';
+import { decodeBytes } from '../../../lib/ingest/decode.ts';
 
 async function* chunksOf(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);

@@ -4,7 +4,8 @@ import { nextRecord } from '../../../lib/core/audit/chain.ts';
 import { buildRolloutAuditEntry, type TransitionFacts } from '../../../lib/core/audit/rollout.ts';
 import type { AuditEntry, ChainRecord, CrossLayerAuditEntry } from '../../../lib/core/audit/types.ts';
 import type { Store } from '../../../lib/ports.ts';
-import { auditSection, type SubjectContext } from '../../../lib/report/sections.ts';
+import { auditSection } from '../../../lib/report/sections/audit.ts';
+import type { SubjectContext } from '../../../lib/report/sections/context.ts';
 
 const S = 'k8s:prod/agents/kb-retriever';
 const OTHER = 'k8s:prod/agents/code-runner';

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadIamCatalog } from '../../../lib/adapters/iam-scope.ts';
 import { openStore } from '../../../lib/adapters/open-store.ts';
 import { hint } from '../../../lib/cli/hints.ts';
 import { buildReport } from '../../../lib/report/build.ts';
@@ -20,6 +21,7 @@ describe('report hints', () => {
         now: '2026-03-10T00:00:00.000Z',
         outDir: join(dir, 'out'),
         command: (args) => hint(args, { store: spec, invocation }),
+        loadCatalog: loadIamCatalog,
       });
       const html = readFileSync(r.indexPath, 'utf8');
       expect(html).toContain(`npx warden --store ${spec} ingest PATH...`);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cloudTrailRecordSchema, matchesRecordSchema } from '../../../lib/core/sources/cloudtrail.ts';
+import { cloudTrailRecordSchema, matchesRecordSchema } from '../../../lib/core/sources/cloudtrail-schema.ts';
 import { cloudTrailParser, iamAction, parseText, servicePrefix } from '../../../lib/core/sources/index.ts';
 import { ctx, fixtures, tableIdentity } from './helpers.ts';
 

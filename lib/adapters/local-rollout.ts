@@ -7,15 +7,17 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { safeFileName } from '../core/artifacts/file-name.ts';
+import { canonicalPolicy } from '../core/iam/policy.ts';
 import type {
   ClusterApplier,
   EnforcementMode,
   Manifest,
+  PolicyFileLocator,
   PullRequestRef,
   PullRequestRequest,
   PullRequests,
+  ReviewGate,
 } from '../ports.ts';
-import type { PolicyFileLocator, ReviewGate } from './steps.ts';
 
 /**
  * One directory name for a subject or branch: punctuation to `_` as before (existing directories keep their names),
@@ -86,22 +88,6 @@ export class FixedReviewGate implements ReviewGate {
   async awaitReview(): Promise<{ merged: boolean; by: string }> {
     return { merged: this.merged, by: this.by };
   }
-}
-
-/** Canonical JSON of a policy document (keys sorted, single values as lists) to compare files by content. */
-export function canonicalPolicy(doc: unknown): string {
-  const norm = (v: unknown, key?: string): unknown => {
-    if (Array.isArray(v)) return v.map((x) => norm(x));
-    if (v && typeof v === 'object')
-      return Object.fromEntries(
-        Object.keys(v as object)
-          .sort()
-          .map((k) => [k, norm((v as Record<string, unknown>)[k], k)]),
-      );
-    // IAM reads a single Action/Resource string as a one-element list.
-    return key && ['Action', 'NotAction', 'Resource', 'NotResource'].includes(key) && typeof v === 'string' ? [v] : v;
-  };
-  return JSON.stringify(norm(doc));
 }
 
 const MAX_POLICY_FILE = 256 * 1024;

@@ -2,32 +2,36 @@
  * `warden demo`: the reference incident end to end on the embedded store, no AWS account. Every step uses the same
  * code as the deployed control plane: telemetry in the real formats -> parsers -> store -> baselines, inventory,
  * reconciliation, tracks -> artifacts -> local rollout (monitor, then enforce or roll back) -> drift classification and
- * events -> audit trail of the malicious ticket -> HTML report.
+ * events -> audit trail of the malicious ticket -> HTML report. The generators it runs live in lib/demo; this script
+ * wires them, the adapters (embedded store, event log, directory-backed cluster and repositories) and the use cases
+ * together, as any entry point does.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { EventLogSink } from '../adapters/event-log.ts';
-import { openStore } from '../adapters/open-store.ts';
-import { reportDrift } from '../app/report-drift.ts';
-import { generateArtifacts, writeArtifacts } from '../artifacts/service.ts';
-import { auditInput, verifyAuditTrail } from '../audit/service.ts';
-import { refreshAll } from '../baselines/service.ts';
-import type { DriftObject } from '../core/drift/types.ts';
-import { ingestPaths } from '../ingest/pipeline.ts';
-import type { Store } from '../ports.ts';
-import { runReconcile, runTrack, saveTrailConfig } from '../reconcile/service.ts';
-import { type RolloutClassFigures, rolloutFigures } from '../rollout/figures.ts';
-import { runRolloutLocal } from '../rollout/local.ts';
+import { loadIamCatalog } from '../adapters/iam-scope.ts';
 import {
   DirectoryApplier,
   DirectoryPolicyFiles,
   DirectoryPullRequests,
   FixedReviewGate,
-} from '../rollout/local-adapters.ts';
+} from '../adapters/local-rollout.ts';
+import { openStore } from '../adapters/open-store.ts';
+import { localInputFiles } from '../adapters/read-input.ts';
+import { reportDrift } from '../app/report-drift.ts';
+import { generateArtifacts, writeArtifacts } from '../artifacts/service.ts';
+import { auditInput, verifyAuditTrail } from '../audit/service.ts';
+import { refreshAll } from '../baselines/service.ts';
+import type { DriftObject } from '../core/drift/types.ts';
+import { writeTelemetry } from '../demo/scenarios/write.ts';
+import { demoWorld } from '../demo/world.ts';
+import { ingestPaths } from '../ingest/pipeline.ts';
+import type { Store } from '../ports.ts';
+import { runReconcile, runTrack, saveTrailConfig } from '../reconcile/service.ts';
+import { type RolloutClassFigures, rolloutFigures } from '../rollout/figures.ts';
+import { runRolloutLocal } from '../rollout/local.ts';
 import { rolloutSubjects, storeArtifactProvider } from '../rollout/store-provider.ts';
-import { writeTelemetry } from './scenarios/write.ts';
-import { demoWorld } from './world.ts';
 
 export interface DemoOptions {
   outDir: string;
@@ -133,7 +137,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       const totals = { records: 0, observations: 0, stored: 0, quarantined: 0 };
       for (const f of written) {
         bar?.update({ file: f.split('/').slice(-2).join('/') });
-        const r = await ingestPaths(store, [f], { identity: world.identity });
+        const r = await ingestPaths(store, [f], { files: localInputFiles, identity: world.identity });
         totals.records += r.records;
         totals.observations += r.observations;
         totals.stored += r.stored;
@@ -162,11 +166,11 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
         const scope = scopeBySubject.get(s);
         const row: DemoSummary['subjects'][number] = { subject: s };
         if (scope) {
-          const r = await runReconcile({ store, scope, now }, s);
+          const r = await runReconcile({ store, loadCatalog: loadIamCatalog, scope, now }, s);
           row.unusedExcess = r.counts.unusedExcess;
           row.inheritedOverreach = r.counts.inheritedOverreach;
         }
-        const t = await runTrack({ store, now, windowDays: 30 }, s);
+        const t = await runTrack({ store, loadCatalog: loadIamCatalog, now, windowDays: 30 }, s);
         row.track = t.track;
         row.class = t.agentClass.value;
         rows.push(row);
@@ -177,7 +181,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     const artifactFiles = await step(timings, 'artifacts', log, async () => {
       const files: string[] = [];
       for (const s of [world.subjects.support, world.subjects.retriever, world.subjects.coder]) {
-        const set = await generateArtifacts(s, { store, now });
+        const set = await generateArtifacts(s, { store, loadCatalog: loadIamCatalog, now });
         files.push(...writeArtifacts(join(out, 'artifacts', s.split('/').pop()!), set));
         // Thin evidence behind a seccomp profile is what a platform engineer must see before enforcing it.
         for (const w of set.warnings.filter((x) => x.startsWith('thin evidence'))) log(`  warning: ${w}`);
@@ -203,7 +207,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       const r = await runRolloutLocal(
         {
           store,
-          artifacts: storeArtifactProvider({ store, now: () => now, windowDays: 7 }),
+          artifacts: storeArtifactProvider({ store, now: () => now, windowDays: 7, loadCatalog: loadIamCatalog }),
           applier: new DirectoryApplier(join(out, 'cluster')),
           pullRequests: new DirectoryPullRequests(join(out, 'pull-requests')),
           policyFiles: new DirectoryPolicyFiles(iac),
@@ -255,7 +259,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
         const mod = (await import('../report/build.ts')) as {
           buildReport: (
             s: Store,
-            o: { now: string; outDir: string; title?: string; command?: (args: string[]) => string },
+            o: {
+              now: string;
+              outDir: string;
+              title?: string;
+              command?: (args: string[]) => string;
+              loadCatalog: typeof loadIamCatalog;
+            },
           ) => Promise<{ indexPath: string }>;
         };
         return (
@@ -263,6 +273,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
             now,
             outDir: join(out, 'report'),
             title: 'Warden demo: the reference incident',
+            loadCatalog: loadIamCatalog,
             ...(opts.command ? { command: opts.command } : {}),
           })
         ).indexPath;
