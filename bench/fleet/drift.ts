@@ -34,7 +34,7 @@ export interface DriftPoint {
   idle: { readUnits: number; writeUnits: number; ms: number };
 }
 
-/** Writes `agents`' history before `now - 2h` through the pipeline (not metered). */
+/** Writes `agents`' history before `now - 1h` through the pipeline (not metered). */
 async function writeHistory(endpoint: string, table: string, agents: Agent[], days: number, now: number) {
   const store = new DynamoStore({
     tableName: table,
@@ -43,7 +43,7 @@ async function writeHistory(endpoint: string, table: string, agents: Agent[], da
   });
   await store.init();
   const rng = new Rng(11);
-  for (let hour = now - days * 24 * HOUR; hour < now - 2 * HOUR; hour += HOUR) {
+  for (let hour = now - days * 24 * HOUR; hour < now - HOUR; hour += HOUR) {
     const inputs = trailFiles(agents, hour, rng).map((f, i) => ({
       name: `h${hour}-${i}`,
       stream: Readable.from([f.body]),
@@ -59,15 +59,15 @@ async function writeHistory(endpoint: string, table: string, agents: Agent[], da
 }
 
 /**
- * Writes the new hour [now - 2h, now - 1h) of `agents` (not metered); returns its input events. An hour old when the
- * run starts, it is judged and sealed into the subjects' state by the metered run (windows of the last hour stay
- * open), so the run's writes are those a new hour costs.
+ * Writes the new hour [now - 1h, now) of `agents` (not metered); returns its input events. A full hour when the run
+ * starts, it is judged and sealed into the subjects' state by the metered run, so the run's writes are those a new
+ * hour costs.
  */
 async function writeNewHour(endpoint: string, table: string, agents: Agent[], now: number): Promise<number> {
   const store = new DynamoStore({ tableName: table, clientConfig: localClientConfig(endpoint, REGION) });
   const rng = new Rng(99);
   let events = 0;
-  const hour = now - 2 * HOUR;
+  const hour = now - HOUR;
   const inputs = trailFiles(agents, hour, rng).map((f, i) => {
     events += f.records;
     return { name: `new-${i}`, stream: Readable.from([f.body]) };

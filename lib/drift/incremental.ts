@@ -54,7 +54,10 @@ export interface IncrementalOptions {
   horizonMs?: number;
   /** Closed sessions are remembered this long after their end (default 7 days). */
   closedKeepMs?: number;
-  /** Windows this close to now stay open (default 1 hour). */
+  /**
+   * Windows this close to now stay open, read from the store by every run (default 0: every full hour is sealed;
+   * data arriving late for a sealed hour seals it again).
+   */
   sealLagMs?: number;
 }
 
@@ -101,7 +104,7 @@ export async function runDriftIncremental(store: Store, opts: IncrementalOptions
     options,
     horizonMs: opts.horizonMs ?? 2 * DAY_MS,
     closedKeepMs: opts.closedKeepMs ?? 7 * DAY_MS,
-    sealLagMs: opts.sealLagMs ?? HOUR_MS,
+    sealLagMs: opts.sealLagMs ?? 0,
   };
   let after = '';
   for (;;) {
