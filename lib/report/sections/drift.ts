@@ -14,7 +14,7 @@ export async function driftSection(ctx: SubjectContext): Promise<Section> {
   const from = new Date(Date.parse(to) - 30 * DAY).toISOString();
   const items = (await ctx.store.listDocs<DriftObject>(DRIFT_DOC, s, { fromId: from, toId: to }))
     .map((d) => d.body)
-    .filter((d) => d.from >= from && d.from < to);
+    .filter((d) => !d.retracted && d.from >= from && d.from < to);
   if (items.length === 0)
     return section(
       'drift',

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localInputFiles } from '../../../lib/adapters/read-input.ts';
 import { SqliteStore } from '../../../lib/adapters/sqlite-store.ts';
 import { KEY_DOC, lookupKey } from '../../../lib/audit/key-index.ts';
 import { auditInput } from '../../../lib/audit/service.ts';
@@ -36,7 +37,7 @@ afterAll(async () => {
 /** A store that records which subjects' evidence was read. */
 async function counted() {
   const store = new SqliteStore();
-  await ingestPaths(store, files, { identity: scenarioIdentity(g) });
+  await ingestPaths(store, files, { identity: scenarioIdentity(g), files: localInputFiles });
   const read = new Set<string>();
   const evidence = store.evidence.bind(store);
   store.evidence = (subject, from, to) => {
