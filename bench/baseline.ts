@@ -1,8 +1,9 @@
 /**
  * Baseline update cost against stored history: folding one day of aggregates into a baseline that already holds
  * 1 week vs 8 weeks of history. Each measurement includes what a real update does with the stored doc (parse it,
- * update, serialize it) and reads only the new day's aggregates, as lib/baselines/service.ts does from the watermark.
- * Target: ratio (8 weeks / 1 week) <= 1.5, as the median of per-round ratios (both run back to back in each round).
+ * update, serialize it) and reads only the new day's aggregates, as lib/app/baselines/service.ts does from the
+ * watermark. Target: ratio (8 weeks / 1 week) <= 1.5, as the median of per-round ratios (both run back to back in each
+ * round).
  */
 
 import type { Baseline } from '../lib/core/baseline/types.ts';

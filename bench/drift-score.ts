@@ -8,11 +8,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore } from '../lib/adapters/open-store.ts';
 import { localInputFiles } from '../lib/adapters/read-input.ts';
+import { type DriftRun, runDrift } from '../lib/app/drift/service.ts';
+import { ingestPaths } from '../lib/app/ingest/pipeline.ts';
 import type { SessionVerdict } from '../lib/core/drift/session/types.ts';
 import type { DriftOptions } from '../lib/core/drift/types.ts';
 import type { PromptContentPolicy } from '../lib/core/sources/types.ts';
-import { type DriftRun, runDrift } from '../lib/drift/service.ts';
-import { ingestPaths } from '../lib/ingest/pipeline.ts';
 import type { Store } from '../lib/ports.ts';
 
 export const DAY = 86_400_000;

@@ -24,7 +24,7 @@ import { driftRows, driftScaling } from './fleet/drift.ts';
 import { startDynaliteProcess } from './fleet/dynalite-process.ts';
 import { diffCounts, startBenchEndpoint } from './fleet/endpoint.ts';
 import { loadLambdas } from './fleet/lambda.ts';
-import { ingestSlice, type Slice } from './fleet/slice.ts';
+import { ingestSlice } from './fleet/slice.ts';
 import { ACCOUNT, fleet, REGION } from './fleet/workload.ts';
 import type { BenchRow } from './run.ts';
 

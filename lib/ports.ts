@@ -103,7 +103,9 @@ export interface Store {
    * store's anchor file, the deployed stack's Object Lock bucket. Without it truncation cannot be detected.
    */
   readonly auditAnchors?: AuditAnchorLog;
-  /** Which subjects got data since incremental drift last judged them (lib/drift/incremental.ts); see DirtyMarks. */
+  /**
+   * Which subjects got data since incremental drift last judged them (lib/app/drift/incremental.ts); see DirtyMarks.
+   */
   readonly dirty?: DirtyMarks;
 }
 
@@ -260,7 +262,9 @@ export interface TimeRange {
   to: string;
 }
 
-/** Where artifacts and evaluation windows come from (lib/rollout/store-provider.ts in production; tables in tests). */
+/**
+ * Where artifacts and evaluation windows come from (lib/app/rollout/store-provider.ts in production; tables in tests).
+ */
 export interface ArtifactProvider {
   /** Artifacts from the data before `until` (default: all data up to now). */
   generate(subject: string, source: 'production' | 'staging', opts?: { until?: string }): Promise<GeneratedArtifacts>;

@@ -23,11 +23,11 @@ function writeAtomic(path, data) {
   renameSync(tmp, path);
 }
 
-// Entries besides the CLI: the ingest parse worker runs compiled in its own thread (lib/ingest/parallel.ts starts
+// Entries besides the CLI: the ingest parse worker runs compiled in its own thread (lib/app/ingest/parallel.ts starts
 // it from the build's root, `parse-worker.js` beside `warden.js`).
-const WORKER_ENTRIES = { 'parse-worker': 'lib/ingest/parse-worker.ts' };
+const WORKER_ENTRIES = { 'parse-worker': 'lib/app/ingest/parse-worker.ts' };
 // Modules that find the build's own files (the worker entries) relative to their chunk keep the chunk's location.
-const CHUNK_LOCATED = new Set(['lib/ingest/parallel.ts']);
+const CHUNK_LOCATED = new Set(['lib/app/ingest/parallel.ts']);
 
 // Bundling moves code: a module that finds files relative to itself (the bpf loader binary, the IAM data) keeps its
 // own source location instead of the chunk's.

@@ -11,7 +11,7 @@
 import { Readable } from 'node:stream';
 import { DynamoStore } from '../../lib/adapters/dynamo-store.ts';
 import { localClientConfig } from '../../lib/adapters/open-store.ts';
-import { ingestStreams } from '../../lib/ingest/pipeline.ts';
+import { ingestStreams } from '../../lib/app/ingest/pipeline.ts';
 import type { BenchRow } from '../run.ts';
 import { type Counts, diffCounts } from './endpoint.ts';
 import type { Lambdas } from './lambda.ts';

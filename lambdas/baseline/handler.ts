@@ -9,7 +9,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { z } from 'zod';
-import { refreshAll } from '../../lib/baselines/service.ts';
+import { refreshAll } from '../../lib/app/baselines/service.ts';
 import { logger, metrics, store, tracer } from '../shared/runtime.ts';
 
 // A scheduled EventBridge event carries other fields; only `subjects` is read, and it must be a list of ids.

@@ -13,7 +13,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
-import { IngestQuota } from '../../lib/ingest/quota.ts';
+import { IngestQuota } from '../../lib/app/ingest/quota.ts';
 import { ingestDelivery } from '../shared/ingest.ts';
 import { config, events, logger, metrics, store, tracer } from '../shared/runtime.ts';
 import { CallerScopes, readTrustConfig } from '../shared/trust.ts';

@@ -12,8 +12,8 @@ import middy from '@middy/core';
 import { z } from 'zod';
 import { awsDeclaredScopeReaders } from '../../lib/adapters/aws-scope-reader.ts';
 import { loadIamCatalog } from '../../lib/adapters/iam-scope.ts';
+import { runReconcile, runTrack } from '../../lib/app/reconcile/service.ts';
 import { parseSubject } from '../../lib/core/observation.ts';
-import { runReconcile, runTrack } from '../../lib/reconcile/service.ts';
 import { logger, metrics, store, tracer } from '../shared/runtime.ts';
 
 const eventSchema = z.object({

@@ -7,8 +7,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
-import { decideApproval } from '../../lib/rollout/approval.ts';
-import { approvalRequestSchema } from '../../lib/rollout/schemas.ts';
+import { decideApproval } from '../../lib/app/rollout/approval.ts';
+import { approvalRequestSchema } from '../../lib/app/rollout/schemas.ts';
 import { approvalDeps } from '../shared/rollout-deps.ts';
 import { logger } from '../shared/runtime.ts';
 

@@ -7,7 +7,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
-import { handleReviewWebhook, reviewWebhookSchema } from '../../lib/rollout/worker.ts';
+import { handleReviewWebhook, reviewWebhookSchema } from '../../lib/app/rollout/worker.ts';
 import { githubSecret, webhookDeps } from '../shared/rollout-deps.ts';
 import { logger } from '../shared/runtime.ts';
 

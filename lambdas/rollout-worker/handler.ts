@@ -7,7 +7,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { handleWorkerMessage } from '../../lib/rollout/worker.ts';
+import { handleWorkerMessage } from '../../lib/app/rollout/worker.ts';
 import { workerDeps } from '../shared/rollout-deps.ts';
 import { logger, tracer } from '../shared/runtime.ts';
 

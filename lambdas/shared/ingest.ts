@@ -1,12 +1,16 @@
 /**
- * The Lambdas' door into the ingest pipeline (lib/ingest): the same `ingestStream` the CLI uses, with the
+ * The Lambdas' door into the ingest pipeline (lib/app/ingest): the same `ingestStream` the CLI uses, with the
  * function's configuration applied, every observation admitted against the scope of the principal that delivered
- * it (lib/ingest/admission, lib/core/trust), and stored data announced through the EventSink port.
+ * it (lib/app/ingest/admission, lib/core/trust), and stored data announced through the EventSink port.
  */
 import { Readable } from 'node:stream';
+import { type AdmissionStats, createAdmission } from '../../lib/app/ingest/admission.ts';
+import {
+  type IngestOptions,
+  type IngestReport,
+  ingestStreams as pipelineIngest,
+} from '../../lib/app/ingest/pipeline.ts';
 import type { IngestScope } from '../../lib/core/trust/ingest-scope.ts';
-import { type AdmissionStats, createAdmission } from '../../lib/ingest/admission.ts';
-import { type IngestOptions, type IngestReport, ingestStreams as pipelineIngest } from '../../lib/ingest/pipeline.ts';
 import type { EventSink, Store } from '../../lib/ports.ts';
 
 export type { IngestReport };

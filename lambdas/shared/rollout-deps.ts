@@ -17,9 +17,9 @@ import { GitOpsApplier } from '../../lib/adapters/gitops-applier.ts';
 import { loadIamCatalog } from '../../lib/adapters/iam-scope.ts';
 import { S3ManifestApplier, S3Proposals } from '../../lib/adapters/s3-proposals.ts';
 import { SfnTaskTokens } from '../../lib/adapters/sfn-task-tokens.ts';
+import { storeArtifactProvider } from '../../lib/app/rollout/store-provider.ts';
+import type { WorkerDeps } from '../../lib/app/rollout/worker.ts';
 import type { ReviewGate } from '../../lib/ports.ts';
-import { storeArtifactProvider } from '../../lib/rollout/store-provider.ts';
-import type { WorkerDeps } from '../../lib/rollout/worker.ts';
 import { memoSuccess } from './memo.ts';
 import { store, tracer } from './runtime.ts';
 

@@ -1,7 +1,7 @@
 /**
  * The InputFiles port over the local filesystem: files, directories (recursive) and glob patterns expanded to files,
  * each streamed in 64 KiB reads, or read whole when small (gunzipped when it starts with the gzip magic bytes). The
- * bytes are decoded to text by the ingest pipeline (lib/ingest/decode.ts), whatever they come from.
+ * bytes are decoded to text by the ingest pipeline (lib/app/ingest/decode.ts), whatever they come from.
  */
 import { createReadStream, readFileSync, type Stats, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';

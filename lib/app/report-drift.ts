@@ -1,6 +1,6 @@
 /**
  * Drift -> audit chain -> event, as one use case: what `warden drift` and the drift Lambda both call, with the same
- * ports. Classifies the period (lib/drift runDrift: stores the drift docs), chains the audit entry of every risky
+ * ports. Classifies the period (lib/app/drift runDrift: stores the drift docs), chains the audit entry of every risky
  * item's triggering input right away (so it exists before anyone asks, and months later), then publishes each item
  * as "Warden Drift Detected" through the EventSink with the anchored chain head (seq and hash) in its detail: every
  * event consumer holds a copy of the head, outside the table, to check a later `audit verify` against.
@@ -8,13 +8,13 @@
  * @example
  *   const r = await reportDrift({ store, events: new EventLogSink() }, { sinceMs: 30 * 86_400_000 });
  */
-import { AuditIntegrityError, auditHead, auditInput } from '../audit/service.ts';
 import { inputOfAuditId } from '../core/audit/ids.ts';
 import type { ChainHead } from '../core/audit/types.ts';
 import type { DriftObject } from '../core/drift/types.ts';
-import { type IncrementalOptions, type IncrementalRun, runDriftIncremental } from '../drift/incremental.ts';
-import { type DriftRun, type DriftRunOptions, driftEvent, runDrift } from '../drift/service.ts';
 import type { EventSink, Store, WardenEvent } from '../ports.ts';
+import { AuditIntegrityError, auditHead, auditInput } from './audit/service.ts';
+import { type IncrementalOptions, type IncrementalRun, runDriftIncremental } from './drift/incremental.ts';
+import { type DriftRun, type DriftRunOptions, driftEvent, runDrift } from './drift/service.ts';
 
 export interface DriftPorts {
   store: Store;
@@ -65,7 +65,7 @@ export interface IncrementalDriftReport extends IncrementalRun {
 }
 
 /**
- * The same use case on the subjects with new data only (lib/drift/incremental.ts): what the drift Lambda runs on
+ * The same use case on the subjects with new data only (lib/app/drift/incremental.ts): what the drift Lambda runs on
  * every ingest and every hour. Only items new or changed by the new data are chained and published.
  */
 export async function reportDriftIncremental(

@@ -19,19 +19,19 @@ import {
 } from '../adapters/local-rollout.ts';
 import { openStore } from '../adapters/open-store.ts';
 import { localInputFiles } from '../adapters/read-input.ts';
+import { generateArtifacts, writeArtifacts } from '../app/artifacts/service.ts';
+import { auditInput, verifyAuditTrail } from '../app/audit/service.ts';
+import { refreshAll } from '../app/baselines/service.ts';
+import { ingestPaths } from '../app/ingest/pipeline.ts';
+import { runReconcile, runTrack, saveTrailConfig } from '../app/reconcile/service.ts';
 import { reportDrift } from '../app/report-drift.ts';
-import { generateArtifacts, writeArtifacts } from '../artifacts/service.ts';
-import { auditInput, verifyAuditTrail } from '../audit/service.ts';
-import { refreshAll } from '../baselines/service.ts';
+import { type RolloutClassFigures, rolloutFigures } from '../app/rollout/figures.ts';
+import { runRolloutLocal } from '../app/rollout/local.ts';
+import { rolloutSubjects, storeArtifactProvider } from '../app/rollout/store-provider.ts';
 import type { DriftObject } from '../core/drift/types.ts';
 import { writeTelemetry } from '../demo/scenarios/write.ts';
 import { demoWorld } from '../demo/world.ts';
-import { ingestPaths } from '../ingest/pipeline.ts';
 import type { Store } from '../ports.ts';
-import { runReconcile, runTrack, saveTrailConfig } from '../reconcile/service.ts';
-import { type RolloutClassFigures, rolloutFigures } from '../rollout/figures.ts';
-import { runRolloutLocal } from '../rollout/local.ts';
-import { rolloutSubjects, storeArtifactProvider } from '../rollout/store-provider.ts';
 
 export interface DemoOptions {
   outDir: string;
@@ -256,7 +256,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
 
     const report = await step(timings, 'report', log, async () => {
       try {
-        const mod = (await import('../report/build.ts')) as {
+        const mod = (await import('../app/report/build.ts')) as {
           buildReport: (
             s: Store,
             o: {

@@ -4,7 +4,7 @@
  * by every drift event), a drift id (`SUBJECT@TIME`), a rollout id or a rollout transition's audit id
  * (`audit-rollout:ROLLOUT/STEP`).
  */
-import { DRIFT_DOC } from '../drift/service.ts';
+import { DRIFT_DOC } from '../app/drift/service.ts';
 import type { Store } from '../ports.ts';
 
 export interface AuditLookupId {

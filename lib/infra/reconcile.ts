@@ -1,5 +1,5 @@
 /**
- * `Reconcile`: the declared-vs-observed reconciliation task (lambdas/reconcile, written with lib/reconcile), run
+ * `Reconcile`: the declared-vs-observed reconciliation task (lambdas/reconcile, written with lib/app/reconcile), run
  * daily by an EventBridge schedule and on demand. For Bedrock subjects it reads the declared scope live: the agent
  * (Bedrock Agents), its role and the roles it could assume (IAM), bucket policies and tags (S3). k8s subjects use
  * the declared scope stored by `warden reconcile --aws` (the Lambda has no Kubernetes API access), so the task never

@@ -38,13 +38,13 @@ import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoStore } from '../../lib/adapters/dynamo-store.ts';
 import { loadIamCatalog } from '../../lib/adapters/iam-scope.ts';
+import { ingestStreams } from '../../lib/app/ingest/pipeline.ts';
+import { pendingApprovals } from '../../lib/app/rollout/approval.ts';
+import { transitions } from '../../lib/app/rollout/record.ts';
+import { reviewKey } from '../../lib/app/rollout/worker.ts';
 import { statements } from '../../lib/core/iam/policy.ts';
 import { createIdentityResolver } from '../../lib/core/identity/resolver.ts';
 import { STORE_DATA_ACTIONS } from '../../lib/infra/store.ts';
-import { ingestStreams } from '../../lib/ingest/pipeline.ts';
-import { pendingApprovals } from '../../lib/rollout/approval.ts';
-import { transitions } from '../../lib/rollout/record.ts';
-import { reviewKey } from '../../lib/rollout/worker.ts';
 import { type MotoServer, startMoto } from '../support/moto.ts';
 import {
   ACCOUNT,

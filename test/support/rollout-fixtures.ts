@@ -1,13 +1,12 @@
 /** Two agents of two classes with baselines and monitor windows, for rollout tests (local and in moto). */
-
 import { join } from 'node:path';
 import { DirectoryApplier, DirectoryPullRequests, FixedReviewGate } from '../../lib/adapters/local-rollout.ts';
+import type { RolloutDeps } from '../../lib/app/rollout/deps.ts';
 import { generateNetworkPolicies } from '../../lib/core/artifacts/network-policy.ts';
 import { generateSeccomp } from '../../lib/core/artifacts/seccomp.ts';
 import type { ArtifactBaseline } from '../../lib/core/artifacts/types.ts';
 import type { ObservedBehavior } from '../../lib/core/reconcile/types.ts';
 import type { ArtifactProvider, Store, WardenEvent } from '../../lib/ports.ts';
-import type { RolloutDeps } from '../../lib/rollout/deps.ts';
 
 const T = '2026-11-20T10:00:00.000Z';
 const entry = (key: string, count = 50) => ({ key, count, firstSeen: T, lastSeen: T, active: true });

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { loadIamCatalog } from '../../adapters/iam-scope.ts';
 import { openStore } from '../../adapters/open-store.ts';
-import { explain, generateArtifacts, NoBaselineError, writeArtifacts } from '../../artifacts/service.ts';
+import { explain, generateArtifacts, NoBaselineError, writeArtifacts } from '../../app/artifacts/service.ts';
 import { parseSubject } from '../../core/observation.ts';
 import { inputError } from '../errors.ts';
 import { hint } from '../hints.ts';

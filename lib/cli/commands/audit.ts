@@ -18,7 +18,7 @@ import {
   chainRecords,
   rolloutAuditRecords,
   verifyAuditTrail,
-} from '../../audit/service.ts';
+} from '../../app/audit/service.ts';
 import { describeTransition } from '../../core/audit/rollout.ts';
 import { type ChainRecord, INPUT_TYPES, type InputType, type RolloutAuditEntry } from '../../core/audit/types.ts';
 import { auditEntryToOcsf } from '../../core/ocsf/audit-trail.ts';

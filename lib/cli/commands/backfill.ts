@@ -11,7 +11,7 @@ import {
   runBackfill,
 } from '../../adapters/cloudtrail-backfill.ts';
 import { openStore } from '../../adapters/open-store.ts';
-import { ingestStream } from '../../ingest/pipeline.ts';
+import { ingestStream } from '../../app/ingest/pipeline.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
 import { regionOf } from './coverage.ts';
 

@@ -5,9 +5,9 @@
  */
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { loadBaseline, refreshBaseline } from '../../baselines/service.ts';
-import { baselineText, baselineView } from '../../baselines/view.ts';
-import { renderConvergenceChart } from '../../charts/convergence.ts';
+import { loadBaseline, refreshBaseline } from '../../app/baselines/service.ts';
+import { baselineText, baselineView } from '../../app/baselines/view.ts';
+import { renderConvergenceChart } from '../../app/charts/convergence.ts';
 import { previewOpenWindows } from '../../core/baseline/update.ts';
 import { parseSubject } from '../../core/observation.ts';
 import { inputError } from '../errors.ts';

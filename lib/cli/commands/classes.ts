@@ -3,7 +3,7 @@
  * template rules its observed envelope breaks.
  */
 import type { Command } from 'commander';
-import { classBaselines } from '../../baselines/classes.ts';
+import { classBaselines } from '../../app/baselines/classes.ts';
 import { CLASS_TEMPLATES } from '../../core/baseline/classes/templates.ts';
 import { emit, globalOpts } from '../output.ts';
 import { addSubjectColumns } from '../subject-columns.ts';

@@ -7,9 +7,9 @@
 import type { Command } from 'commander';
 import { coverageClients, readCoverageInput } from '../../adapters/coverage-readers.ts';
 import { openStore } from '../../adapters/open-store.ts';
+import { saveTrailConfig } from '../../app/reconcile/service.ts';
 import { type CoverageReport, checkCoverage } from '../../core/coverage/index.ts';
 import type { Store } from '../../ports.ts';
-import { saveTrailConfig } from '../../reconcile/service.ts';
 import { classifyError, EXIT_CODES } from '../errors.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
 

@@ -6,7 +6,7 @@
  */
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { figureLines } from '../../rollout/figures.ts';
+import { figureLines } from '../../app/rollout/figures.ts';
 import { type DemoSummary, runDemo } from '../demo-run.ts';
 import { hint } from '../hints.ts';
 import { emit, globalOpts, printable } from '../output.ts';

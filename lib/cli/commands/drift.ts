@@ -13,11 +13,11 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { EventLogSink } from '../../adapters/event-log.ts';
 import { openStore, StoreSpecError } from '../../adapters/open-store.ts';
+import { renderChart } from '../../app/charts/render.ts';
+import { driftText, sessionVerdictJson } from '../../app/drift/text.ts';
 import { driftEventWithHead, reportDrift } from '../../app/report-drift.ts';
-import { renderChart } from '../../charts/render.ts';
 import { driftChartSpec, driftReport } from '../../core/drift/report.ts';
 import { driftFindings } from '../../core/ocsf/detection-finding.ts';
-import { driftText, sessionVerdictJson } from '../../drift/text.ts';
 import { prepareOutputFile } from '../files.ts';
 import { CliError, emit, emitJson, globalOpts } from '../output.ts';
 

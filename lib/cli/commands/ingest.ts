@@ -4,18 +4,17 @@
  * it is stored for each input's flow log id, S3 prefix or directory, and later ingests there use it by themselves. `--json` prints exactly {records, observations, stored, quarantined, byReason, bySource}, where `stored` is
  * the number of aggregates created or incremented (0 when the same input is ingested again).
  */
-
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { openStore } from '../../adapters/open-store.ts';
 import { expandInputs, localInputFiles } from '../../adapters/read-input.ts';
 import { loadFlowFormats, primaryScope, saveFlowFormat } from '../../adapters/vpc-flow-formats.ts';
+import { loadIdentityMaps } from '../../app/ingest/identity-file.ts';
+import { ingestPaths, SOURCE_CHOICES, type SourceChoice } from '../../app/ingest/pipeline.ts';
+import { cliSummary, type IngestReport } from '../../app/ingest/report.ts';
 import { createIdentityResolver } from '../../core/identity/resolver.ts';
 import { parseFlowFormat } from '../../core/sources/vpc-flow-format.ts';
-import { loadIdentityMaps } from '../../ingest/identity-file.ts';
-import { ingestPaths, SOURCE_CHOICES, type SourceChoice } from '../../ingest/pipeline.ts';
-import { cliSummary, type IngestReport } from '../../ingest/report.ts';
 import { usageError } from '../errors.ts';
 import { emit, globalOpts } from '../output.ts';
 

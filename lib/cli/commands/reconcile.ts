@@ -5,10 +5,10 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadIamCatalog } from '../../adapters/iam-scope.ts';
+import { runReconcile } from '../../app/reconcile/service.ts';
 import { parseSubject } from '../../core/observation.ts';
 import { renderReconcileHtml, renderReconcileMarkdown } from '../../core/reconcile/render.ts';
 import type { DeclaredScopeReader } from '../../ports.ts';
-import { runReconcile } from '../../reconcile/service.ts';
 import { inputError } from '../errors.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
 import { parseTime, withStore } from '../with-store.ts';

@@ -1,7 +1,7 @@
 /** `warden report --out DIR [--at TIME] [--title T] [--json]`: the static HTML report of everything in the store. */
 import type { Command } from 'commander';
 import { loadIamCatalog } from '../../adapters/iam-scope.ts';
-import { buildReport } from '../../report/build.ts';
+import { buildReport } from '../../app/report/build.ts';
 import { hint } from '../hints.ts';
 import { emit, globalOpts } from '../output.ts';
 import { parseTime, withStore } from '../with-store.ts';

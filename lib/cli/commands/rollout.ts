@@ -13,13 +13,13 @@ import {
 } from '../../adapters/local-rollout.ts';
 import { openStore } from '../../adapters/open-store.ts';
 import { SfnTaskTokens } from '../../adapters/sfn-task-tokens.ts';
+import { decideApproval, pendingApprovals } from '../../app/rollout/approval.ts';
+import { figureLines, type RolloutClassFigures, rolloutFigures } from '../../app/rollout/figures.ts';
+import { runRolloutLocal } from '../../app/rollout/local.ts';
+import { ROLLOUT_KIND, transitions } from '../../app/rollout/record.ts';
+import { rolloutSubjects, storeArtifactProvider } from '../../app/rollout/store-provider.ts';
 import { planClasses } from '../../core/rollout/plan.ts';
 import type { EventSink, TaskTokens } from '../../ports.ts';
-import { decideApproval, pendingApprovals } from '../../rollout/approval.ts';
-import { figureLines, type RolloutClassFigures, rolloutFigures } from '../../rollout/figures.ts';
-import { runRolloutLocal } from '../../rollout/local.ts';
-import { ROLLOUT_KIND, transitions } from '../../rollout/record.ts';
-import { rolloutSubjects, storeArtifactProvider } from '../../rollout/store-provider.ts';
 import { EXIT_CODES } from '../errors.ts';
 import { hint } from '../hints.ts';
 import { CliError, emit, globalOpts } from '../output.ts';

@@ -1,9 +1,9 @@
 /** `warden track SUBJECT [--scope FILE | --aws] [--json]`: the observation track with its reasons. */
 import type { Command } from 'commander';
 import { loadIamCatalog } from '../../adapters/iam-scope.ts';
+import { DOC_TRACK, runTrack } from '../../app/reconcile/service.ts';
 import { parseSubject } from '../../core/observation.ts';
 import type { TrackDecision } from '../../core/track/classify.ts';
-import { DOC_TRACK, runTrack } from '../../reconcile/service.ts';
 import { unknownSubject } from '../hints.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
 import { addSubjectColumns } from '../subject-columns.ts';

@@ -3,9 +3,8 @@
  *   input (ticket / sessionId / requestId) -> model invocations and tool calls of the same session(s)
  *   -> AWS API calls by the agent's role session(s) in that interval -> VPC flow egress from the pod IPs those calls
  *   came from -> the pod's kernel events (node-agent connects; exec/open/syscall aggregates of the windows).
- * Pure: the caller fetches candidate evidence (see lib/audit) and passes it in.
+ * Pure: the caller fetches candidate evidence (see lib/app/audit) and passes it in.
  */
-
 import type { AttrValue, Observation } from '../observation.ts';
 import type { AggregateRow } from '../store/aggregate-row.ts';
 import { auditIdFor } from './ids.ts';

@@ -1,10 +1,11 @@
 /**
  * The rollout audit entry: one per rollout transition, appended to the same hash chain as the cross-layer entries so
  * a rollout's history (what was generated, with which content hashes, what the blast radius was, what was decided,
- * which pull request) is tamper-evident too. Pure: lib/rollout/record.ts passes the facts of the transition it records.
+ * which pull request) is tamper-evident too. Pure: lib/app/rollout/record.ts passes the facts of the transition it
+ * records.
  *
  * The audit id is derived from (rolloutId, transition name) only, never from the time, so a step retried by Step
- * Functions produces the same id and lib/audit `appendAuditEntryOnce` skips it.
+ * Functions produces the same id and lib/app/audit `appendAuditEntryOnce` skips it.
  */
 import { sha256Hex } from './hash.ts';
 import { rolloutAuditIdFor } from './ids.ts';

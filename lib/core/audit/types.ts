@@ -87,7 +87,7 @@ export interface AuditedArtifact {
   sha256: string;
 }
 
-/** One rollout transition, as recorded by the rollout step that made it (lib/rollout/record.ts). */
+/** One rollout transition, as recorded by the rollout step that made it (lib/app/rollout/record.ts). */
 /** A measured blast radius as the audit trail keeps it: counts and affected subjects, no per-event examples. */
 export interface AuditedBlast {
   source: string;

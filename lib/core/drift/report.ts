@@ -1,6 +1,6 @@
 /**
  * The N-day drift classification report: per day, how many drift items were expected evolution vs risky drift, and
- * the vega-lite spec of its chart (rendered to SVG by lib/charts).
+ * the vega-lite spec of its chart (rendered to SVG by lib/app/charts).
  */
 import type { DriftObject } from './types.ts';
 

@@ -2,11 +2,10 @@
  * Declared-vs-observed reconciliation (capability 4): `reconcile(declared, observed, catalog, window, now, coverage)`.
  * `coverage` says which sources would have recorded a use (see core/coverage/action-coverage.ts); without it only
  * the subject's own CloudTrail is evidence of what the trail logs.
- * Pure: the service in lib/reconcile loads the declared scope and the observations and saves the result.
+ * Pure: the service in lib/app/reconcile loads the declared scope and the observations and saves the result.
  *
  * @example reconcile(scope, behaviorsFromAggregates(rows), catalog, { from, to }, now).findings
  */
-
 import type { CoverageContext } from '../coverage/action-coverage.ts';
 import type { IamCatalog } from '../iam/catalog.ts';
 import type { AggregateRow } from '../store/aggregate-row.ts';

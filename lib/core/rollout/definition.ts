@@ -1,6 +1,6 @@
 /**
  * The rollout state machine, as one Amazon States Language definition used everywhere: deployed by CDK
- * (lib/infra), executed locally by aws-local-stepfunctions (lib/rollout/local.ts) and in moto_server's Step
+ * (lib/infra), executed locally by aws-local-stepfunctions (lib/app/rollout/local.ts) and in moto_server's Step
  * Functions in the emulator test.
  *
  * Every step is a Task that sends the step request to the Warden worker queue with a task token

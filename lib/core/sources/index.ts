@@ -1,7 +1,7 @@
 /**
  * Source parsers: registry (source name -> parser), auto-detection and the record splitter.
  *
- * Usage (lib/ingest), one file at a time:
+ * Usage (lib/app/ingest), one file at a time:
  * ```ts
  * const splitter = new RecordSplitter();
  * const parser = createRecordParser(ctx, 'auto');         // or a fixed SourceName

@@ -1,7 +1,7 @@
 /**
  * Bounded-memory record splitter: feed decoded text chunks, get record texts with their locations.
  *
- * Usage (lib/ingest):
+ * Usage (lib/app/ingest):
  * ```ts
  * const splitter = new RecordSplitter({ maxRecordChars: 5 * 1024 * 1024 });
  * for await (const chunk of decodedTextStream) for (const item of splitter.push(chunk)) handle(item);

@@ -2,7 +2,7 @@
  * The parser contract shared by every source in lib/core/sources. A parser is pure: it receives one record's text
  * (a JSON object, a JSON line, or a flow-log line) with its location, and returns observations and rejects. It never
  * throws on data. File reading, decompression of whole objects and splitting into records happen before it
- * (lib/ingest, using {@link RecordSplitter} from ./splitter.ts), with bounded memory.
+ * (lib/app/ingest, using {@link RecordSplitter} from ./splitter.ts), with bounded memory.
  *
  * Extensions (all optional, backwards compatible):
  * - `RecordResult.skipped`: records deliberately not turned into observations and not errors (VPC flow NODATA /

@@ -1,6 +1,6 @@
 /**
  * A write batch folded into plain, transferable data: what a single-process store needs to apply it without the
- * observations themselves. Parse workers build it (lib/ingest/parse-worker.ts) and post it to the thread that owns
+ * observations themselves. Parse workers build it (lib/app/ingest/parse-worker.ts) and post it to the thread that owns
  * the store, evidence already packed into chunks (their buffers move between threads without a copy).
  *
  * Units: each segment of the batch is one idempotency unit, named by the digest of its sorted observation ids.

@@ -1,6 +1,6 @@
 /**
  * Runs generated telemetry through the real source parsers in memory (no store), for fast evaluation runs.
- * Ingest through the store (lib/ingest) is what the integration tests and the demo use.
+ * Ingest through the store (lib/app/ingest) is what the integration tests and the demo use.
  */
 import type { IdentityResolver } from '../../core/identity/types.ts';
 import type { Observation, Reject } from '../../core/observation.ts';

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadIamCatalog } from '../../../lib/adapters/iam-scope.ts';
 import { openStore } from '../../../lib/adapters/open-store.ts';
-import { explain, generateArtifacts, writeArtifacts } from '../../../lib/artifacts/service.ts';
-import { refreshBaseline } from '../../../lib/baselines/service.ts';
+import { explain, generateArtifacts, writeArtifacts } from '../../../lib/app/artifacts/service.ts';
+import { refreshBaseline } from '../../../lib/app/baselines/service.ts';
 import type { Layer, Observation } from '../../../lib/core/observation.ts';
 import type { Store } from '../../../lib/ports.ts';
 

@@ -9,16 +9,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localInputFiles } from '../../../lib/adapters/read-input.ts';
 import { SqliteStore } from '../../../lib/adapters/sqlite-store.ts';
-import { KEY_DOC, lookupKey } from '../../../lib/audit/key-index.ts';
-import { auditInput } from '../../../lib/audit/service.ts';
+import { KEY_DOC, lookupKey } from '../../../lib/app/audit/key-index.ts';
+import { auditInput } from '../../../lib/app/audit/service.ts';
+import { runDriftIncremental } from '../../../lib/app/drift/incremental.ts';
+import { ingestPaths } from '../../../lib/app/ingest/pipeline.ts';
 import {
   generateScenario,
   referenceIncidentSpec,
   scenarioIdentity,
   writeTelemetry,
 } from '../../../lib/demo/scenarios/index.ts';
-import { runDriftIncremental } from '../../../lib/drift/incremental.ts';
-import { ingestPaths } from '../../../lib/ingest/pipeline.ts';
 
 const g = generateScenario(referenceIncidentSpec());
 const ticket = g.truth.attackTicket!;

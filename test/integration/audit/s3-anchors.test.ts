@@ -4,14 +4,13 @@
  * seq is refused, truncating the table is detected, and an anchor object overwritten by someone with PutObject is
  * reported while its first version still anchors the chain.
  */
-
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand, PutObjectLockConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
 import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3AnchorLog } from '../../../lib/adapters/audit-anchors-s3.ts';
 import { itemKeys } from '../../../lib/adapters/dynamo-store-items.ts';
-import { appendAuditEntry, chainRecords, HEAD_DOC, verifyAuditTrail } from '../../../lib/audit/service.ts';
+import { appendAuditEntry, chainRecords, HEAD_DOC, verifyAuditTrail } from '../../../lib/app/audit/service.ts';
 import { anchorOf } from '../../../lib/core/audit/anchor.ts';
 import { nextRecord, seqId } from '../../../lib/core/audit/chain.ts';
 import type { CrossLayerAuditEntry } from '../../../lib/core/audit/types.ts';

@@ -23,7 +23,7 @@ import {
   INDEX_DOC,
   ROLLOUT_INDEX_DOC,
   verifyAuditTrail,
-} from '../../../lib/audit/service.ts';
+} from '../../../lib/app/audit/service.ts';
 import { nextRecord, recordHash, seqId } from '../../../lib/core/audit/chain.ts';
 import { buildRolloutAuditEntry } from '../../../lib/core/audit/rollout.ts';
 import type { ChainHead, ChainRecord, CrossLayerAuditEntry, VerifyProblemKind } from '../../../lib/core/audit/types.ts';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../lib/adapters/open-store.ts';
-import { loadBaseline } from '../../../lib/baselines/service.ts';
+import { loadBaseline } from '../../../lib/app/baselines/service.ts';
 import type { Observation } from '../../../lib/core/observation.ts';
 import { warden } from '../../support/cli.ts';
 

@@ -5,7 +5,7 @@ import {
   loadBaseline,
   refreshAll,
   refreshBaseline,
-} from '../../../lib/baselines/service.ts';
+} from '../../../lib/app/baselines/service.ts';
 import type { Observation } from '../../../lib/core/observation.ts';
 import { generateChurnScenario } from '../../../lib/demo/churn.ts';
 import type { AggregateRow, Store } from '../../../lib/ports.ts';

@@ -12,8 +12,8 @@ import {
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBridgeSink } from '../../../lib/adapters/eventbridge.ts';
+import { driftEvent } from '../../../lib/app/drift/service.ts';
 import type { DriftObject } from '../../../lib/core/drift/types.ts';
-import { driftEvent } from '../../../lib/drift/service.ts';
 import { type MotoServer, startMoto } from '../../support/moto.ts';
 
 let moto: MotoServer;

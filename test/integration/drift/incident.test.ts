@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLogSink } from '../../../lib/adapters/event-log.ts';
 import { openStore } from '../../../lib/adapters/open-store.ts';
 import { localInputFiles } from '../../../lib/adapters/read-input.ts';
-import { auditInput, CHAIN_DOC, getAuditEntry, verifyAuditTrail } from '../../../lib/audit/service.ts';
+import { auditInput, CHAIN_DOC, getAuditEntry, verifyAuditTrail } from '../../../lib/app/audit/service.ts';
+import { type DriftRun, runDrift } from '../../../lib/app/drift/service.ts';
+import { ingestPaths } from '../../../lib/app/ingest/pipeline.ts';
 import { seqId } from '../../../lib/core/audit/chain.ts';
 import type { ChainRecord } from '../../../lib/core/audit/types.ts';
 import {
@@ -21,8 +23,6 @@ import {
   scenarioIdentity,
   writeTelemetry,
 } from '../../../lib/demo/scenarios/index.ts';
-import { type DriftRun, runDrift } from '../../../lib/drift/service.ts';
-import { ingestPaths } from '../../../lib/ingest/pipeline.ts';
 import type { Store } from '../../../lib/ports.ts';
 
 const g = generateScenario(referenceIncidentSpec());

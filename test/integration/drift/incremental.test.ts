@@ -10,13 +10,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../../lib/adapters/sqlite-store.ts';
+import { runDriftIncremental } from '../../../lib/app/drift/incremental.ts';
+import { listDriftItems } from '../../../lib/app/drift/items-store.ts';
+import { runDrift } from '../../../lib/app/drift/service.ts';
+import { loadRecords, loadState } from '../../../lib/app/drift/state-store.ts';
 import type { DriftObject } from '../../../lib/core/drift/types.ts';
 import type { Observation } from '../../../lib/core/observation.ts';
 import { Rng } from '../../../lib/demo/rng.ts';
-import { runDriftIncremental } from '../../../lib/drift/incremental.ts';
-import { listDriftItems } from '../../../lib/drift/items-store.ts';
-import { runDrift } from '../../../lib/drift/service.ts';
-import { loadRecords, loadState } from '../../../lib/drift/state-store.ts';
 import { DAY, END, HOUR, history, MAIL, OPTIONS, P0, WORKER } from './incremental-fixture.ts';
 
 const iso = (t: number) => new Date(t).toISOString();

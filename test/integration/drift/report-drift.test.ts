@@ -18,8 +18,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EventLogSink } from '../../../lib/adapters/event-log.ts';
 import { openStore } from '../../../lib/adapters/open-store.ts';
 import { localInputFiles } from '../../../lib/adapters/read-input.ts';
+import { CHAIN_DOC, HEAD_DOC, verifyAuditTrail } from '../../../lib/app/audit/service.ts';
+import { ingestPaths } from '../../../lib/app/ingest/pipeline.ts';
 import { reportDrift } from '../../../lib/app/report-drift.ts';
-import { CHAIN_DOC, HEAD_DOC, verifyAuditTrail } from '../../../lib/audit/service.ts';
 import { nextRecord, seqId } from '../../../lib/core/audit/chain.ts';
 import type { ChainHead, ChainRecord } from '../../../lib/core/audit/types.ts';
 import {
@@ -28,7 +29,6 @@ import {
   scenarioIdentity,
   writeTelemetry,
 } from '../../../lib/demo/scenarios/index.ts';
-import { ingestPaths } from '../../../lib/ingest/pipeline.ts';
 import type { Store } from '../../../lib/ports.ts';
 import { lambdaContext } from '../../e2e/support/lambda-poller.ts';
 import { startDynalite, storeAt } from '../../support/dynalite.ts';

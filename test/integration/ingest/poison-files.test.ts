@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoStore } from '../../../lib/adapters/dynamo-store.ts';
 import { localInputFiles } from '../../../lib/adapters/read-input.ts';
-import { ingestPaths } from '../../../lib/ingest/pipeline.ts';
+import { ingestPaths } from '../../../lib/app/ingest/pipeline.ts';
 import { startDynaliteStore } from '../../support/dynalite.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-poison-'));

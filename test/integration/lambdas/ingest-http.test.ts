@@ -8,8 +8,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoStore } from '../../../lib/adapters/dynamo-store.ts';
 import { loadIamCatalog } from '../../../lib/adapters/iam-scope.ts';
-import { generateArtifacts } from '../../../lib/artifacts/service.ts';
-import { refreshBaseline } from '../../../lib/baselines/service.ts';
+import { generateArtifacts } from '../../../lib/app/artifacts/service.ts';
+import { refreshBaseline } from '../../../lib/app/baselines/service.ts';
 import { lambdaContext } from '../../e2e/support/lambda-poller.ts';
 import { startDynalite, storeAt } from '../../support/dynalite.ts';
 

@@ -16,7 +16,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../lib/adapters/open-store.ts';
-import { ingestStream } from '../../../lib/ingest/pipeline.ts';
+import { ingestStream } from '../../../lib/app/ingest/pipeline.ts';
 import type { Store } from '../../../lib/ports.ts';
 import { countingPolicy, NodeAgent } from '../../../node-agent/agent.ts';
 import { kubeletPodSource } from '../../../node-agent/kube.ts';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../lib/adapters/open-store.ts';
-import { ingestStream } from '../../../lib/ingest/pipeline.ts';
+import { ingestStream } from '../../../lib/app/ingest/pipeline.ts';
 import type { AggregateRow, Store } from '../../../lib/ports.ts';
 import { assertLoaderBuilt, findCgroup2Mount, type WatchResult, watchCommand } from '../../../node-agent/watch.ts';
 

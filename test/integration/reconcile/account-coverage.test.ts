@@ -8,9 +8,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadIamCatalog } from '../../../lib/adapters/iam-scope.ts';
 import { openStore } from '../../../lib/adapters/open-store.ts';
+import { runReconcile } from '../../../lib/app/reconcile/service.ts';
 import type { Observation } from '../../../lib/core/observation.ts';
 import type { Store } from '../../../lib/ports.ts';
-import { runReconcile } from '../../../lib/reconcile/service.ts';
 
 const NOW = '2026-12-01T00:00:00.000Z';
 const A = '111122223333';

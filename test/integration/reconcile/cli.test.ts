@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadIamCatalog } from '../../../lib/adapters/iam-scope.ts';
 import { openStore } from '../../../lib/adapters/open-store.ts';
+import { runReconcile, saveTrailConfig } from '../../../lib/app/reconcile/service.ts';
 import { scopeSource, windowDays } from '../../../lib/cli/commands/reconcile.ts';
 import { CliError } from '../../../lib/cli/output.ts';
-import { runReconcile, saveTrailConfig } from '../../../lib/reconcile/service.ts';
 import { warden as cli } from '../../support/cli.ts';
 import { managementAndS3Trail } from '../../support/trails.ts';
 

@@ -34,10 +34,10 @@ import { createDeclaredScopeReader } from '../../../lib/adapters/declared-scope.
 import type { DynamoStore } from '../../../lib/adapters/dynamo-store.ts';
 import { loadIamCatalog } from '../../../lib/adapters/iam-scope.ts';
 import { parseK8sSnapshot } from '../../../lib/adapters/k8s-scope.ts';
+import { runReconcile, runTrack, saveTrailConfig } from '../../../lib/app/reconcile/service.ts';
 import { keys, type Observation } from '../../../lib/core/observation.ts';
 import type { InheritedOverreachFinding, UnusedExcessFinding } from '../../../lib/core/reconcile/findings.ts';
 import { renderReconcileMarkdown } from '../../../lib/core/reconcile/render.ts';
-import { runReconcile, runTrack, saveTrailConfig } from '../../../lib/reconcile/service.ts';
 import { storeAt } from '../../support/dynalite.ts';
 import { type MotoServer, startMoto } from '../../support/moto.ts';
 import { managementAndS3Trail } from '../../support/trails.ts';

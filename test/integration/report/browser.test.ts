@@ -16,8 +16,14 @@ import { loadIamCatalog } from '../../../lib/adapters/iam-scope.ts';
 import { DirectoryApplier, DirectoryPullRequests, FixedReviewGate } from '../../../lib/adapters/local-rollout.ts';
 import { openStore } from '../../../lib/adapters/open-store.ts';
 import { localInputFiles } from '../../../lib/adapters/read-input.ts';
-import { auditInput } from '../../../lib/audit/service.ts';
-import { refreshAll } from '../../../lib/baselines/service.ts';
+import { auditInput } from '../../../lib/app/audit/service.ts';
+import { refreshAll } from '../../../lib/app/baselines/service.ts';
+import { runDrift } from '../../../lib/app/drift/service.ts';
+import { ingestPaths } from '../../../lib/app/ingest/pipeline.ts';
+import { runReconcile, runTrack } from '../../../lib/app/reconcile/service.ts';
+import { buildReport, type ReportResult, SECTION_KINDS } from '../../../lib/app/report/build.ts';
+import { runRolloutLocal } from '../../../lib/app/rollout/local.ts';
+import { rolloutSubjects, storeArtifactProvider } from '../../../lib/app/rollout/store-provider.ts';
 import { OBSERVATION_VERSION, type Observation } from '../../../lib/core/observation.ts';
 import {
   generateScenario,
@@ -26,13 +32,7 @@ import {
   supportAgentSpec,
   writeTelemetry,
 } from '../../../lib/demo/scenarios/index.ts';
-import { runDrift } from '../../../lib/drift/service.ts';
-import { ingestPaths } from '../../../lib/ingest/pipeline.ts';
 import type { Store } from '../../../lib/ports.ts';
-import { runReconcile, runTrack } from '../../../lib/reconcile/service.ts';
-import { buildReport, type ReportResult, SECTION_KINDS } from '../../../lib/report/build.ts';
-import { runRolloutLocal } from '../../../lib/rollout/local.ts';
-import { rolloutSubjects, storeArtifactProvider } from '../../../lib/rollout/store-provider.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = resolve('test-results/report.png');

@@ -6,17 +6,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppliedHistory } from '../../../lib/adapters/applied-history.ts';
 import type { DynamoStore } from '../../../lib/adapters/dynamo-store.ts';
-import type { TaskTokens, WardenEvent } from '../../../lib/ports.ts';
 import {
   type ApprovalDeps,
   awaitApprovals,
   decideApproval,
   PROPOSED_DETAIL_TYPE,
   pendingApprovals,
-} from '../../../lib/rollout/approval.ts';
-import { transitions } from '../../../lib/rollout/record.ts';
-import { type ClassInput, InvalidStepInput } from '../../../lib/rollout/schemas.ts';
-import { runStep } from '../../../lib/rollout/steps.ts';
+} from '../../../lib/app/rollout/approval.ts';
+import { transitions } from '../../../lib/app/rollout/record.ts';
+import { type ClassInput, InvalidStepInput } from '../../../lib/app/rollout/schemas.ts';
+import { runStep } from '../../../lib/app/rollout/steps.ts';
+import type { TaskTokens, WardenEvent } from '../../../lib/ports.ts';
 import { startDynaliteStore } from '../../support/dynalite.ts';
 import { localRolloutDeps } from '../../support/rollout-fixtures.ts';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DirectoryApplier, DirectoryPullRequests, FixedReviewGate } from '../../../lib/adapters/local-rollout.ts';
 import { openStore } from '../../../lib/adapters/open-store.ts';
-import { runRolloutLocal } from '../../../lib/rollout/local.ts';
+import { runRolloutLocal } from '../../../lib/app/rollout/local.ts';
 import { warden as cli } from '../../support/cli.ts';
 import { rolloutProvider as provider, TWO_CLASS_SUBJECTS } from '../../support/rollout-fixtures.ts';
 

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../lib/adapters/open-store.ts';
+import { runRolloutLocal } from '../../../lib/app/rollout/local.ts';
+import { transitions } from '../../../lib/app/rollout/record.ts';
 import type { ArtifactProvider, Store, TimeRange } from '../../../lib/ports.ts';
-import { runRolloutLocal } from '../../../lib/rollout/local.ts';
-import { transitions } from '../../../lib/rollout/record.ts';
 import { CODER, localRolloutDeps, RETRIEVER, rolloutProvider } from '../../support/rollout-fixtures.ts';
 
 let store: Store;

@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../lib/adapters/open-store.ts';
+import type { RolloutDeps } from '../../../lib/app/rollout/deps.ts';
+import { runRolloutLocal } from '../../../lib/app/rollout/local.ts';
+import { transitions } from '../../../lib/app/rollout/record.ts';
+import { runStep } from '../../../lib/app/rollout/steps.ts';
 import type { Store, WardenEvent } from '../../../lib/ports.ts';
-import type { RolloutDeps } from '../../../lib/rollout/deps.ts';
-import { runRolloutLocal } from '../../../lib/rollout/local.ts';
-import { transitions } from '../../../lib/rollout/record.ts';
-import { runStep } from '../../../lib/rollout/steps.ts';
 import { localRolloutDeps, RETRIEVER, TWO_CLASS_SUBJECTS } from '../../support/rollout-fixtures.ts';
 
 let store: Store;

@@ -16,17 +16,17 @@ import {
   INDEX_DOC,
   rolloutAuditRecords,
   verifyAuditTrail,
-} from '../../../lib/audit/service.ts';
+} from '../../../lib/app/audit/service.ts';
+import type { RolloutDeps } from '../../../lib/app/rollout/deps.ts';
+import { runRolloutLocal } from '../../../lib/app/rollout/local.ts';
+import { transitions } from '../../../lib/app/rollout/record.ts';
+import type { ClassInput } from '../../../lib/app/rollout/schemas.ts';
+import { runStep } from '../../../lib/app/rollout/steps.ts';
 import { anchorOf } from '../../../lib/core/audit/anchor.ts';
 import { nextRecord, seqId } from '../../../lib/core/audit/chain.ts';
 import { buildRolloutAuditEntry } from '../../../lib/core/audit/rollout.ts';
 import type { ChainHead, ChainRecord, RolloutAuditEntry } from '../../../lib/core/audit/types.ts';
 import type { Store } from '../../../lib/ports.ts';
-import type { RolloutDeps } from '../../../lib/rollout/deps.ts';
-import { runRolloutLocal } from '../../../lib/rollout/local.ts';
-import { transitions } from '../../../lib/rollout/record.ts';
-import type { ClassInput } from '../../../lib/rollout/schemas.ts';
-import { runStep } from '../../../lib/rollout/steps.ts';
 import { CODER, localRolloutDeps, RETRIEVER, TWO_CLASS_SUBJECTS } from '../../support/rollout-fixtures.ts';
 
 let store: Store;

@@ -6,10 +6,10 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classBaselines } from '../../../lib/baselines/classes.ts';
+import { classBaselines } from '../../../lib/app/baselines/classes.ts';
+import { ingestStreams, type NamedStream } from '../../../lib/app/ingest/pipeline.ts';
 import { createIdentityResolver } from '../../../lib/core/identity/resolver.ts';
 import { generateSample, type SampleFile, sampleIdentityMaps } from '../../../lib/demo/ingest-sample.ts';
-import { ingestStreams, type NamedStream } from '../../../lib/ingest/pipeline.ts';
 import type { Store } from '../../../lib/ports.ts';
 
 export interface CrashBackend {

@@ -4,9 +4,9 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingestStreams, type NamedStream } from '../../../lib/app/ingest/pipeline.ts';
 import { createIdentityResolver } from '../../../lib/core/identity/resolver.ts';
 import { generateSample, type SampleFile, sampleIdentityMaps } from '../../../lib/demo/ingest-sample.ts';
-import { ingestStreams, type NamedStream } from '../../../lib/ingest/pipeline.ts';
 import type { Store } from '../../../lib/ports.ts';
 
 const asStream = (f: SampleFile, chunk = 8192): NamedStream => ({

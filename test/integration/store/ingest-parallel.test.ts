@@ -1,5 +1,5 @@
 /**
- * Ingest of many files through parse workers (lib/ingest/parallel.ts) into the embedded store gives the store the
+ * Ingest of many files through parse workers (lib/app/ingest/parallel.ts) into the embedded store gives the store the
  * sequential pipeline gives it, and a replay by either path adds nothing. Workers run from source here (through tsx),
  * and from the compiled CLI (its own `parse-worker.js` entry; asked for by number, a missing worker is an error).
  */
@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { localInputFiles } from '../../../lib/adapters/read-input.ts';
 import { SqliteStore } from '../../../lib/adapters/sqlite-store.ts';
+import { ingestPaths } from '../../../lib/app/ingest/pipeline.ts';
 import { generateSample, sampleIdentityMaps } from '../../../lib/demo/ingest-sample.ts';
-import { ingestPaths } from '../../../lib/ingest/pipeline.ts';
 import type { Store } from '../../../lib/ports.ts';
 import { warden } from '../../support/cli.ts';
 

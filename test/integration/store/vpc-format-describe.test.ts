@@ -10,7 +10,7 @@ import { CreateFlowLogsCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/cli
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { learnFlowFormats, loadFlowFormats } from '../../../lib/adapters/vpc-flow-formats.ts';
-import { ingestStream } from '../../../lib/ingest/pipeline.ts';
+import { ingestStream } from '../../../lib/app/ingest/pipeline.ts';
 import { REPO } from '../../support/cli.ts';
 import { startDynaliteStore } from '../../support/dynalite.ts';
 import { type MotoServer, startMoto } from '../../support/moto.ts';

@@ -63,11 +63,15 @@ export function layerOf(file: string): { layer: Layer; entry?: (typeof ENTRY_LAY
   if (file.startsWith('lib/cli/')) return { layer: 'entry', entry: 'cli' };
   if (file.startsWith('lib/infra/')) return { layer: 'entry', entry: 'infra' };
   if (file === 'node-agent/main.ts') return { layer: 'entry', entry: 'node-agent' };
-  if (file === 'lib/ingest/parse-worker.ts') return { layer: 'entry', entry: 'worker' };
+  if (file === 'lib/app/ingest/parse-worker.ts') return { layer: 'entry', entry: 'worker' };
   for (const e of ['lambdas', 'bin'] as const) if (file.startsWith(`${e}/`)) return { layer: 'entry', entry: e };
-  // Use cases: lib/<capability>/ (drift, baselines, audit, reconcile, rollout, ingest, report, demo ...) and the node
-  // agent's runtime (node-agent/, whose main.ts is its entry point; the CLI's `agent watch` runs it too).
-  return { layer: 'app' };
+  // Use cases: lib/app/<capability>/, the test-data generators of lib/demo/ (run by the CLI's demo script and the
+  // tests), and the node agent's runtime (node-agent/, whose main.ts is its entry point; `agent watch` runs it too).
+  const APP_DIRS = ['lib/app/', 'lib/demo/', 'node-agent/'];
+  if (APP_DIRS.some((d) => file.startsWith(d))) return { layer: 'app' };
+  // A language polyfill imported first by the entry points and the local rollout: below every layer.
+  if (file === 'lib/polyfills.ts') return { layer: 'core' };
+  throw new Error(`${file} is in no layer: put it in one (docs/architecture.md) and name it in layerOf`);
 }
 
 /** Strongly connected components of more than one file (import cycles), by Tarjan's algorithm. */

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { convergenceChartSpec, renderConvergenceChart } from '../../../lib/charts/convergence.ts';
+import { convergenceChartSpec, renderConvergenceChart } from '../../../lib/app/charts/convergence.ts';
 import { convergenceStatus } from '../../../lib/core/baseline/convergence.ts';
 import { type Baseline, type ConvergencePoint, DEFAULT_BASELINE_CONFIG } from '../../../lib/core/baseline/types.ts';
 import { emptyBaseline, updateBaseline } from '../../../lib/core/baseline/update.ts';

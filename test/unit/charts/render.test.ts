@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChartError, renderChart } from '../../../lib/charts/render.ts';
+import { ChartError, renderChart } from '../../../lib/app/charts/render.ts';
 
 describe('renderChart', () => {
   it('renders a vega-lite spec to a standalone SVG with one mark per datum', async () => {

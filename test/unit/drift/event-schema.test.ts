@@ -9,10 +9,10 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { toEventBridgeShape } from '../../../lib/adapters/event-log.ts';
+import { driftEvent } from '../../../lib/app/drift/service.ts';
 import { judgeDrift } from '../../../lib/core/drift/classify.ts';
 import type { DriftObject } from '../../../lib/core/drift/types.ts';
 import type { Observation } from '../../../lib/core/observation.ts';
-import { driftEvent } from '../../../lib/drift/service.ts';
 import { repoRoot } from '../sources/helpers.ts';
 import {
   benignHistory,

@@ -1,10 +1,9 @@
 /**
- * The stored form of the sealed drift timeline (lib/drift/timeline-codec.ts) gives back exactly what was stored
+ * The stored form of the sealed drift timeline (lib/app/drift/timeline-codec.ts) gives back exactly what was stored
  * (fast-check), and a key seen every other hour is stored as a bitmap, not as a run per hour.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { TimelineKeys } from '../../../lib/core/drift/incremental/timeline-state.ts';
 import {
   decodeDay,
   decodeHour,
@@ -12,7 +11,8 @@ import {
   encodeDay,
   encodeHour,
   encodeKeys,
-} from '../../../lib/drift/timeline-codec.ts';
+} from '../../../lib/app/drift/timeline-codec.ts';
+import type { TimelineKeys } from '../../../lib/core/drift/incremental/timeline-state.ts';
 
 /** Sorted, disjoint, non-adjacent runs of hour indexes from a set of hours. */
 const runsOf = (hours: number[]) => {

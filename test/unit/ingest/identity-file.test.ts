@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { IdentityFileError, parseIdentityMaps } from '../../../lib/app/ingest/identity-file.ts';
 import { createIdentityResolver } from '../../../lib/core/identity/resolver.ts';
 import { sampleIdentityMaps } from '../../../lib/demo/ingest-sample.ts';
-import { IdentityFileError, parseIdentityMaps } from '../../../lib/ingest/identity-file.ts';
 
 describe('identity file', () => {
   it('round-trips the maps the demo uses and attributes with them', () => {

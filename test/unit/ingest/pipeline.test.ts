@@ -1,10 +1,10 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ingestStream, ingestStreams, type NamedStream } from '../../../lib/app/ingest/pipeline.ts';
+import { cliSummary } from '../../../lib/app/ingest/report.ts';
 import type { Observation, Reject } from '../../../lib/core/observation.ts';
 import { generateSample } from '../../../lib/demo/ingest-sample.ts';
-import { ingestStream, ingestStreams, type NamedStream } from '../../../lib/ingest/pipeline.ts';
-import { cliSummary } from '../../../lib/ingest/report.ts';
 import type { WriteOptions, WriteReport } from '../../../lib/ports.ts';
 
 /** Records every write; a store that changes nothing (the pipeline logic is under test, not the store). */

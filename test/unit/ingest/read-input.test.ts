@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expandInputs, globRegex, InputError } from '../../../lib/adapters/read-input.ts';
-import { decodeBytes } from '../../../lib/ingest/decode.ts';
+import { decodeBytes } from '../../../lib/app/ingest/decode.ts';
 
 async function* chunksOf(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);

@@ -1,11 +1,11 @@
 /** The report's audit section renders rollout entries as a table of transitions, never as a (empty) timeline chart. */
 import { describe, expect, it } from 'vitest';
+import { auditSection } from '../../../lib/app/report/sections/audit.ts';
+import type { SubjectContext } from '../../../lib/app/report/sections/context.ts';
 import { nextRecord } from '../../../lib/core/audit/chain.ts';
 import { buildRolloutAuditEntry, type TransitionFacts } from '../../../lib/core/audit/rollout.ts';
 import type { AuditEntry, ChainRecord, CrossLayerAuditEntry } from '../../../lib/core/audit/types.ts';
 import type { Store } from '../../../lib/ports.ts';
-import { auditSection } from '../../../lib/report/sections/audit.ts';
-import type { SubjectContext } from '../../../lib/report/sections/context.ts';
 
 const S = 'k8s:prod/agents/kb-retriever';
 const OTHER = 'k8s:prod/agents/code-runner';

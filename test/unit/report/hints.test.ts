@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadIamCatalog } from '../../../lib/adapters/iam-scope.ts';
 import { openStore } from '../../../lib/adapters/open-store.ts';
+import { buildReport } from '../../../lib/app/report/build.ts';
 import { hint } from '../../../lib/cli/hints.ts';
-import { buildReport } from '../../../lib/report/build.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-report-hints-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

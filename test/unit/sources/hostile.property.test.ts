@@ -11,10 +11,10 @@ import { Readable } from 'node:stream';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ingestStream } from '../../../lib/app/ingest/pipeline.ts';
+import { checkObservation } from '../../../lib/app/ingest/validate.ts';
 import type { Observation, Reject } from '../../../lib/core/observation.ts';
 import { parseText } from '../../../lib/core/sources/index.ts';
-import { ingestStream } from '../../../lib/ingest/pipeline.ts';
-import { checkObservation } from '../../../lib/ingest/validate.ts';
 import { ctx, fixtures } from './helpers.ts';
 
 const line = (file: string, n: number) => readFileSync(path.join(fixtures, file), 'utf8').split('\n')[n] as string;
@@ -154,7 +154,7 @@ function contained(good: Observation[], all: Observation[]): boolean {
 }
 
 /**
- * No record needed the parser-error safety net, and whatever passes the pipeline's last check (lib/ingest/validate:
+ * No record needed the parser-error safety net, and whatever passes the pipeline's last check (lib/app/ingest/validate:
  * an observation failing it is quarantined as `invalid-observation`) is something the store can write.
  */
 function storable(observations: Observation[], rejects: Reject[]): void {

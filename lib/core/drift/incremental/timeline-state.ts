@@ -10,7 +10,7 @@
  * A run loads `keys`, the hour parts of the windows it judges and the day parts it needs; a count it needed but did
  * not load is recorded as a miss (TrackedCounts), the caller loads the part and detects again, so the result never
  * depends on a guess about what to load. Windows from the re-judge start on come from the store (the open rows).
- * Pure: the store keeps the parts as documents (lib/drift/timeline-store.ts).
+ * Pure: the store keeps the parts as documents (lib/app/drift/timeline-store.ts).
  */
 import type { Layer } from '../../observation.ts';
 import type { AggregateRow } from '../../store/aggregate-row.ts';

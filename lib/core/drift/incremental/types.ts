@@ -1,7 +1,7 @@
 /**
  * Incremental drift state of one subject: what a run needs to judge only the subject's new data and still reach the
  * items one full recomputation over the same period would (lib/core/drift/incremental/advance.ts). Serializable; the
- * store keeps it as documents (lib/drift/state-store.ts).
+ * store keeps it as documents (lib/app/drift/state-store.ts).
  *
  * Sessions are judged in (start, id) order, each against the agent's model as of its day (./session/judge.ts). The
  * state keeps the judgement's checkpoint at `at` (the model, its pending sessions, the accepted keys, the calibration

@@ -1,0 +1,129 @@
+/**
+ * The ingest pipeline: inputs -> batches (batcher.ts: gunzip streamed, split, parse, segment) -> store writes. The
+ * CLI and the ingest Lambdas call the same functions.
+ *
+ * Parsing and writing overlap: up to `maxInFlight` batches are being written while the next one is parsed, and the
+ * parser waits when that many are pending (backpressure), so memory is bounded by a few batches whatever the input
+ * size. For many files into the embedded store, `ingestPaths` parses in worker threads (parallel.ts) and the store
+ * applies their folded batches.
+ *
+ * Observations of several inputs share store writes (fewer write requests), while each input is cut into
+ * idempotency segments independently of that batching: a re-delivered file (a Lambda retry, a second
+ * `warden ingest`) is a no-op in the store.
+ *
+ * @example
+ *   const report = await ingestPaths(store, ['trail/'], { source: 'auto' });
+ *   const r2 = await ingestStream(store, { name: 's3://bucket/key.json.gz', stream: s3Body }, {});
+ */
+import { createIdentityResolver } from '../../core/identity/resolver.ts';
+import type { FoldedStore, InputFiles, Store } from '../../ports.ts';
+import { type Batch, Batcher, fileInput, type NamedStream } from './batcher.ts';
+import type { IngestOptions } from './options.ts';
+import { addParseCounts, addWrite, emptyReport, type IngestReport } from './report.ts';
+
+export type { Admit, AdmitVerdict, NamedStream, SourceChoice } from './batcher.ts';
+export { SOURCE_CHOICES } from './batcher.ts';
+export type { IngestOptions } from './options.ts';
+export type { IngestReport } from './report.ts';
+
+/** All the pipeline needs of a Store (a counting wrapper in benchmarks). */
+export type StoreWriter = Pick<Store, 'write'>;
+
+/** Ingests one byte stream (a file, an S3 object) into the store. */
+export function ingestStream(store: StoreWriter, input: NamedStream, opts: IngestOptions = {}): Promise<IngestReport> {
+  return ingestStreams(store, [input], opts);
+}
+
+/**
+ * Promises in flight, at most `limit`: `add` waits while the limit is reached (backpressure); the first failure is
+ * raised by the next `add` or by `drain`.
+ */
+export class InFlight {
+  private readonly pending = new Set<Promise<void>>();
+  private failure: { err: unknown } | undefined;
+
+  constructor(private readonly limit: number) {}
+
+  async add(work: Promise<void>): Promise<void> {
+    const p: Promise<void> = work.then(
+      () => {
+        this.pending.delete(p);
+      },
+      (err: unknown) => {
+        this.pending.delete(p);
+        this.failure ??= { err };
+      },
+    );
+    this.pending.add(p);
+    while (this.pending.size >= this.limit && !this.failure) await Promise.race(this.pending);
+    if (this.failure) throw this.failure.err;
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all(this.pending);
+    if (this.failure) throw this.failure.err;
+  }
+}
+
+/**
+ * Ingests several inputs in order, batching their observations together for fewer store writes (see the module
+ * comment on segments and on overlapping parse and write).
+ */
+export async function ingestStreams(
+  store: StoreWriter,
+  inputs: Iterable<NamedStream | (() => NamedStream)>,
+  opts: IngestOptions = {},
+): Promise<IngestReport> {
+  const report = emptyReport();
+  const inFlight = new InFlight(Math.max(1, opts.maxInFlight ?? 2));
+  const batcher = new Batcher(
+    opts,
+    (b: Batch) =>
+      inFlight.add(store.write(b.observations, b.rejects, { segments: b.segments }).then((w) => addWrite(report, w))),
+    opts.admit,
+  );
+  for (const entry of inputs) {
+    const input = typeof entry === 'function' ? entry() : entry;
+    await batcher.addInput(input, (bytes, records) => opts.onProgress?.({ input: input.name, bytes, records }));
+  }
+  await batcher.finish();
+  await inFlight.drain();
+  addParseCounts(report, batcher.counts);
+  return report;
+}
+
+/** Below this much input, starting workers costs more than it saves. */
+const PARALLEL_MIN_BYTES = 2 * 1024 * 1024;
+
+/**
+ * Expands paths (files, directories, globs) through `opts.files` (the local filesystem: lib/adapters/read-input.ts)
+ * and ingests the files in order; a bad path throws the source's error (InputError).
+ */
+export async function ingestPaths(
+  store: StoreWriter | (StoreWriter & FoldedStore),
+  paths: readonly string[],
+  { files: source, ...opts }: IngestOptions & { files: InputFiles },
+): Promise<IngestReport> {
+  const files = await source.expand(paths);
+  const bytes = files.reduce((n, f) => n + f.size, 0);
+  const { defaultWorkers, ingestParallel, ParseWorkerError, parseWorkerModule } = await import('./parallel.ts');
+  const env = process.env.WARDEN_INGEST_WORKERS;
+  const asked = opts.workers ?? (env ? Number(env) : undefined);
+  const workers = asked ?? defaultWorkers(files.length, bytes >= PARALLEL_MIN_BYTES);
+  // A custom resolver without its maps cannot be handed to a worker.
+  // An admission hook is a function of this thread (it counts the caller's quota): it cannot cross to a worker,
+  // and a folded batch no longer holds the observations it would judge, so the files are parsed here.
+  const portable = (opts.identity === undefined || opts.identityMaps !== undefined) && opts.admit === undefined;
+  const usable = workers > 0 && portable && 'writeFolded' in store;
+  const worker = usable ? parseWorkerModule() : undefined;
+  // Workers asked for by number must run: a build that left the worker out is a broken build, not a slow ingest.
+  if (usable && !worker && asked !== undefined) throw new ParseWorkerError('this build has no parse-worker module');
+  if (worker) return ingestParallel(store as FoldedStore, files, { ...opts, workers }, worker);
+  // Maps without their resolver attribute here as they would in a worker.
+  const identity = opts.identity ?? (opts.identityMaps ? createIdentityResolver(opts.identityMaps) : undefined);
+  return ingestStreams(
+    store,
+    files.map((f) => () => fileInput(source, f)),
+    { ...opts, identity },
+  );
+}
