@@ -11,7 +11,7 @@ import type { AttrValue, Layer, Observation, Reject, SourceName } from './core/o
 import type { DeclaredScope, ObservedBehavior } from './core/reconcile/types.ts';
 import type { MonitoredArtifacts, PodLease } from './core/rollout/blast-radius.ts';
 import type { AggregateRow } from './core/store/aggregate-row.ts';
-import type { FoldedBatch } from './core/store/folded.ts';
+import type { EvidenceCodec, FoldedBatch } from './core/store/folded.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Store
@@ -163,6 +163,8 @@ export interface AuditAnchorLog {
  */
 export interface FoldedStore {
   readonly evidenceCodec: 'brotli';
+  /** Evidence writers of that codec for folding in this thread (a parse worker wires its own by the codec's name). */
+  evidenceWriters(): EvidenceCodec;
   writeFolded(batch: FoldedBatch, rejects: Reject[]): Promise<WriteReport>;
 }
 

@@ -6,7 +6,7 @@
 import { createReadStream, readFileSync, type Stats, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, type ZlibOptions } from 'node:zlib';
 import type { InputFile, InputFiles } from '../ports.ts';
 
 export class InputError extends Error {
@@ -129,8 +129,9 @@ export function readSmallFileText(path: string, size: number): string | undefine
   if (size > WHOLE_FILE_MAX_BYTES) return undefined;
   try {
     const bytes = readFileSync(path);
-    const gz = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-    return (gz ? gunzipSync(bytes, { maxOutputLength: WHOLE_TEXT_MAX_BYTES }) : bytes).toString('utf8');
+    const gz = gzipOptions(bytes);
+    if (gz === 'plain') return bytes.toString('utf8');
+    return gz ? gunzipSync(bytes, gz).toString('utf8') : undefined;
   } catch {
     return undefined;
   }
@@ -142,3 +143,16 @@ export const localInputFiles: InputFiles = {
   bytes: fileBytes,
   wholeText: readSmallFileText,
 };
+
+/** 'plain' when not gzip; gunzip options for a whole-file gunzip; undefined when too short to be whole gzip data. */
+function gzipOptions(bytes: Buffer): 'plain' | ZlibOptions | undefined {
+  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return 'plain';
+  if (bytes.length < 18) return undefined; // shorter than a gzip header and trailer: streamed, to name the damage
+  // The trailer's size (mod 2^32) as the output buffer's size: one buffer, not 16 KiB pieces to concatenate. A wrong
+  // size (several members, a forged trailer) only costs the pieces again; maxOutputLength still bounds the output.
+  const isize = bytes.readUInt32LE(bytes.length - 4);
+  return {
+    maxOutputLength: WHOLE_TEXT_MAX_BYTES,
+    chunkSize: Math.min(Math.max(isize + 1, 16 * 1024), WHOLE_TEXT_MAX_BYTES),
+  };
+}

@@ -36,7 +36,7 @@ import type {
 } from '../ports.ts';
 import { SqliteDirtyMarks } from './sqlite-store-dirty.ts';
 import { SCHEMA_SQL, type SqliteStatements, statements } from './sqlite-store-schema.ts';
-import { packEvidenceBrotli, unpackEvidenceBrotli } from './store-evidence.ts';
+import { brotliEvidence, unpackEvidenceBrotli } from './store-evidence.ts';
 import {
   decodeDoc,
   encodeDocBody,
@@ -66,6 +66,7 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements Store, FoldedStore {
   readonly description: string;
   readonly evidenceCodec = 'brotli' as const;
+  readonly evidenceWriters = brotliEvidence;
   readonly auditAnchors?: AuditAnchorLog;
   readonly dirty: SqliteDirtyMarks;
   private readonly db: Database.Database;
@@ -97,7 +98,7 @@ export class SqliteStore implements Store, FoldedStore {
   }
 
   async write(observations: Observation[], rejects: Reject[], opts: WriteOptions = {}): Promise<WriteReport> {
-    return this.writeFolded(foldBatch(observations, opts.segments, packEvidenceBrotli), rejects);
+    return this.writeFolded(foldBatch(observations, opts.segments, brotliEvidence()), rejects);
   }
 
   /** Applies a folded batch (see core/store/folded.ts) and rejects in one transaction. */
@@ -126,6 +127,8 @@ export class SqliteStore implements Store, FoldedStore {
         touched.set(a.subject, (touched.get(a.subject) ?? new Set<string>()).add(a.window));
         report.writeRequests++;
         let changed = false;
+        // The aggregate's fresh parts, added up: one upsert instead of one per part.
+        let sum: FoldedPart | undefined;
         for (const p of a.parts) {
           if (!isFresh(p.unit)) continue;
           changed = true;
@@ -134,8 +137,9 @@ export class SqliteStore implements Store, FoldedStore {
           const c = counted.size > 0 ? withoutCounted(p, counted) : p;
           // Times bound the subject's activity even when every observation was counted before (by another unit).
           addDay(days, a.subject, a.window.slice(0, 10), c?.observations ?? 0, p.firstSeen, p.lastSeen);
-          if (c) this.upsert(a, c);
+          if (c) sum = sum ? addParts(sum, c) : c;
         }
+        if (sum) this.upsert(a, sum);
         if (changed) report.stored++;
         else report.duplicates++;
       }
@@ -382,6 +386,21 @@ function addDay(
     if (fs < d.fs) d.fs = fs;
     if (ls > d.ls) d.ls = ls;
   }
+}
+
+/** Two parts of one aggregate as one, as applying them one after the other would store them. */
+function addParts(a: FoldedPart, b: FoldedPart): FoldedPart {
+  const sums = { ...a.sums };
+  for (const [k, v] of Object.entries(b.sums)) sums[k] = (sums[k] ?? 0) + v;
+  return {
+    ...a,
+    count: a.count + b.count,
+    observations: a.observations + b.observations,
+    firstSeen: b.firstSeen < a.firstSeen ? b.firstSeen : a.firstSeen,
+    lastSeen: b.lastSeen > a.lastSeen ? b.lastSeen : a.lastSeen,
+    sources: [...new Set([...a.sources, ...b.sources])],
+    sums,
+  };
 }
 
 function mergeSums(a: unknown, b: unknown): string | null {

@@ -12,12 +12,11 @@
 import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync } from 'node:zlib';
 import type { Observation } from '../core/observation.ts';
 import { digest } from '../core/store/digest.ts';
-import type { PackedChunk } from '../core/store/folded.ts';
+import type { EvidenceCodec, PackedChunk } from '../core/store/folded.ts';
+import { Arena, BrotliEvidenceWriter, RAW_CHUNK_TARGET } from './store-evidence-brotli.ts';
 
 /** Upper bound for the compressed payload of one DynamoDB chunk item (the rest of the item is a few hundred bytes). */
 export const MAX_CHUNK_BYTES = 340 * 1024;
-/** Raw JSON gathered before compressing a chunk; observations compress ~5-15x, so this usually fits in one item. */
-const RAW_CHUNK_TARGET = 1024 * 1024;
 
 export type EvidenceChunk = PackedChunk;
 
@@ -61,47 +60,22 @@ const brotliCodec: Codec = {
 /** Packs time-sorted observations into chunks for DynamoDB items; a single oversized observation is truncated. */
 export const packEvidence = (observations: readonly Observation[]) => pack(observations, dynamoCodec);
 export const unpackEvidence = (data: Uint8Array) => unpack(data, dynamoCodec);
-/** Packs time-sorted observations into Brotli chunks (the embedded store). */
-export const packEvidenceBrotli = (observations: readonly Observation[]) => packArrays(observations, brotliCodec);
-export const unpackEvidenceBrotli = (data: Uint8Array) => unpack(data, brotliCodec);
 
 /**
- * Chunks of at most about RAW_CHUNK_TARGET of JSON, each one array (the codec must not limit its output size). Each
- * observation is stringified alone and written into one buffer: a chunk-sized JSON.stringify result is a rope that the
- * UTF-8 encoder must first flatten, which cost more than the stringify itself (all the benchmark corpus's evidence,
- * 59 MB: 476 ms against 396 ms of CPU for stringify, encode and Brotli, median of 8 alternating rounds).
+ * The embedded store's evidence codec: Brotli chunks written as observations come (store-evidence-brotli.ts). One
+ * per folder: its writers share a buffer arena, reused from batch to batch.
  */
-function packArrays(observations: readonly Observation[], codec: Codec): EvidenceChunk[] {
-  if (observations.length === 0) return [];
-  const parts = observations.map((o) => JSON.stringify(o));
-  const out: EvidenceChunk[] = [];
-  let from = 0;
-  let bytes = 1;
-  for (let i = 0; i < parts.length; i++) {
-    const n = Buffer.byteLength(parts[i] as string, 'utf8') + 1;
-    if (i > from && bytes + n > RAW_CHUNK_TARGET) {
-      out.push(chunk(observations.slice(from, i), codec.compress(arrayBytes(parts, from, i, bytes))));
-      from = i;
-      bytes = 1;
-    }
-    bytes += n;
-  }
-  out.push(chunk(observations.slice(from), codec.compress(arrayBytes(parts, from, parts.length, bytes))));
-  return out;
+export function brotliEvidence(): EvidenceCodec {
+  const arena = new Arena();
+  return () => new BrotliEvidenceWriter(arena, brotliCodec.compress);
 }
-
-/** `[parts[from],...,parts[to - 1]]` as UTF-8, into a buffer of exactly `bytes`. */
-function arrayBytes(parts: readonly string[], from: number, to: number, bytes: number): Buffer {
-  const buf = Buffer.allocUnsafe(bytes);
-  let at = 0;
-  buf[at++] = 0x5b;
-  for (let i = from; i < to; i++) {
-    if (i > from) buf[at++] = 0x2c;
-    at += buf.write(parts[i] as string, at, 'utf8');
-  }
-  buf[at] = 0x5d;
-  return buf;
+/** Packs observations into Brotli chunks, in the order given (the embedded store). */
+export function packEvidenceBrotli(observations: readonly Observation[]): EvidenceChunk[] {
+  const w = brotliEvidence()();
+  for (const o of observations) w.add(o);
+  return w.finish();
 }
+export const unpackEvidenceBrotli = (data: Uint8Array) => unpack(data, brotliCodec);
 
 function chunk(group: readonly Observation[], data: Buffer): EvidenceChunk {
   return {

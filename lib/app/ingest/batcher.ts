@@ -91,18 +91,43 @@ export type AdmitVerdict = { quarantine: Omit<Reject, 'location'> } | { skip: st
  */
 export type Admit = (o: Observation, input: string) => AdmitVerdict | undefined;
 
-/** A batch ready for the store: observations with their segment numbers, and rejects. */
-export interface Batch {
-  observations: Observation[];
-  segments: number[];
-  rejects: Reject[];
+/** Gathers a batch's observations as they are parsed: as a list (ListCollector), or folded as they come. */
+export interface Collector<T> {
+  add(o: Observation, segment: number): void;
+  /** Observations added since the last `take`. */
+  readonly size: number;
+  /** What was gathered; the collector starts empty again. */
+  take(): T;
 }
 
-/** Cuts parsed inputs into batches and hands each full one to `flush` (awaited: backpressure). */
-export class Batcher {
+/** A batch's observations with their segment numbers (what `Store.write` takes). */
+export interface ObservationList {
+  observations: Observation[];
+  segments: number[];
+}
+
+export class ListCollector implements Collector<ObservationList> {
+  private list: ObservationList = { observations: [], segments: [] };
+  add(o: Observation, segment: number): void {
+    this.list.observations.push(o);
+    this.list.segments.push(segment);
+  }
+  get size(): number {
+    return this.list.observations.length;
+  }
+  take(): ObservationList {
+    const out = this.list;
+    this.list = { observations: [], segments: [] };
+    return out;
+  }
+}
+
+/**
+ * Cuts parsed inputs into batches and hands each full one to `flush` (awaited: backpressure): what the collector
+ * gathered (undefined when only rejects are flushed, in the middle of a segment) and the rejects.
+ */
+export class Batcher<T> {
   readonly counts: ParseCounts = emptyParseCounts();
-  private obs: Observation[] = [];
-  private segs: number[] = [];
   private rejects: Reject[] = [];
   private segment = 0;
   private segmentObs = 0;
@@ -112,7 +137,8 @@ export class Batcher {
 
   constructor(
     private readonly opts: ParseOptions,
-    private readonly flush: (batch: Batch) => Promise<void>,
+    private readonly collector: Collector<T>,
+    private readonly flush: (batch: T | undefined, rejects: Reject[]) => Promise<void>,
     private readonly admit?: Admit,
   ) {
     this.batchSize = opts.batchSize ?? 10_000;
@@ -164,8 +190,7 @@ export class Batcher {
               location: { file: input.name, line: item.line, record: item.record },
             });
           if (refused) continue;
-          this.obs.push(o);
-          this.segs.push(this.segment);
+          this.collector.add(o, this.segment);
           this.segmentObs++;
           c.observations++;
           c.bySource[o.source] = (c.bySource[o.source] ?? 0) + 1;
@@ -211,13 +236,12 @@ export class Batcher {
   private async endSegment(final: boolean): Promise<void> {
     this.segment++;
     this.segmentObs = 0;
-    if (this.obs.length === 0 && this.rejects.length === 0) return;
-    if (!final && this.obs.length < this.batchSize && this.rejects.length < this.rejectBatchSize) return;
-    const batch = { observations: this.obs, segments: this.segs, rejects: this.rejects };
-    this.obs = [];
-    this.segs = [];
+    const size = this.collector.size;
+    if (size === 0 && this.rejects.length === 0) return;
+    if (!final && size < this.batchSize && this.rejects.length < this.rejectBatchSize) return;
+    const rejects = this.rejects;
     this.rejects = [];
-    await this.flush(batch);
+    await this.flush(size > 0 ? this.collector.take() : undefined, rejects);
   }
 
   private async addReject(r: Reject): Promise<void> {
@@ -228,7 +252,7 @@ export class Batcher {
     if (this.rejects.length >= this.rejectBatchSize * 2) {
       const rejects = this.rejects;
       this.rejects = [];
-      await this.flush({ observations: [], segments: [], rejects });
+      await this.flush(undefined, rejects);
     }
   }
 }

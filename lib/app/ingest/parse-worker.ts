@@ -1,19 +1,20 @@
 /**
  * A parse worker (started by parallel.ts): claims the next file (a shared counter, so no round trip through the main
  * thread, which may be busy in a store transaction), parses it with the same Batcher as the sequential pipeline,
- * folds each batch (core/store/folded.ts) with evidence packed by the store's codec, and posts it with its evidence
- * buffers transferred. At most `maxUnacked` batches wait for the store: the worker stops parsing until the store has
- * applied one (backpressure).
+ * folds observations as they are parsed (core/store/folded.ts) with evidence packed by the store's codec, and posts
+ * each full batch with its evidence buffers transferred. At most `maxUnacked` batches wait for the store: the worker
+ * stops parsing until the store has applied one (backpressure).
  *
  * The worker thread's main module, so it wires its adapters itself (the local files, the embedded store's evidence
  * codec) as every entry point does: functions cannot cross to a worker.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { localInputFiles } from '../../adapters/read-input.ts';
-import { packEvidenceBrotli } from '../../adapters/store-evidence.ts';
+import { brotliEvidence } from '../../adapters/store-evidence.ts';
 import { createIdentityResolver } from '../../core/identity/resolver.ts';
-import { foldBatch } from '../../core/store/folded.ts';
-import { type Batch, Batcher, fileInput } from './batcher.ts';
+import type { Reject } from '../../core/observation.ts';
+import { BatchFolder, EMPTY_FOLDED, type FoldedBatch } from '../../core/store/folded.ts';
+import { Batcher, fileInput } from './batcher.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './parallel-protocol.ts';
 
 const port = parentPort;
@@ -33,17 +34,18 @@ port.on('message', (m: ToWorker) => {
 
 const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
-async function flush(b: Batch): Promise<void> {
+async function flush(folded: FoldedBatch | undefined, rejects: Reject[]): Promise<void> {
   while (credits === 0) await new Promise<void>((r) => (wake = r));
   credits--;
-  const folded = foldBatch(b.observations, b.segments, packEvidenceBrotli);
-  const transfer = folded.evidence.flatMap((e) => e.chunks.map((c) => c.data.buffer as ArrayBuffer));
-  post({ type: 'batch', batch: folded, rejects: b.rejects }, [...new Set(transfer)]);
+  const batch = folded ?? EMPTY_FOLDED;
+  const transfer = batch.evidence.flatMap((e) => e.chunks.map((c) => c.data.buffer as ArrayBuffer));
+  post({ type: 'batch', batch, rejects }, [...new Set(transfer)]);
 }
 
 try {
   const batcher = new Batcher(
     { ...init.parse, identity: init.identityMaps ? createIdentityResolver(init.identityMaps) : undefined },
+    new BatchFolder(brotliEvidence()),
     flush,
   );
   for (;;) {

@@ -16,8 +16,10 @@
  *   const r2 = await ingestStream(store, { name: 's3://bucket/key.json.gz', stream: s3Body }, {});
  */
 import { createIdentityResolver } from '../../core/identity/resolver.ts';
-import type { FoldedStore, InputFiles, Store } from '../../ports.ts';
-import { type Batch, Batcher, fileInput, type NamedStream } from './batcher.ts';
+import type { Reject } from '../../core/observation.ts';
+import { BatchFolder, EMPTY_FOLDED, type FoldedBatch } from '../../core/store/folded.ts';
+import type { FoldedStore, InputFile, InputFiles, Store, WriteReport } from '../../ports.ts';
+import { Batcher, fileInput, ListCollector, type NamedStream, type ObservationList } from './batcher.ts';
 import type { IngestOptions } from './options.ts';
 import { addParseCounts, addWrite, emptyReport, type IngestReport } from './report.ts';
 
@@ -30,7 +32,11 @@ export type { IngestReport } from './report.ts';
 export type StoreWriter = Pick<Store, 'write'>;
 
 /** Ingests one byte stream (a file, an S3 object) into the store. */
-export function ingestStream(store: StoreWriter, input: NamedStream, opts: IngestOptions = {}): Promise<IngestReport> {
+export function ingestStream(
+  store: StoreWriter | (StoreWriter & FoldedStore),
+  input: NamedStream,
+  opts: IngestOptions = {},
+): Promise<IngestReport> {
   return ingestStreams(store, [input], opts);
 }
 
@@ -70,18 +76,31 @@ export class InFlight {
  * comment on segments and on overlapping parse and write).
  */
 export async function ingestStreams(
-  store: StoreWriter,
+  store: StoreWriter | (StoreWriter & FoldedStore),
   inputs: Iterable<NamedStream | (() => NamedStream)>,
   opts: IngestOptions = {},
 ): Promise<IngestReport> {
   const report = emptyReport();
   const inFlight = new InFlight(Math.max(1, opts.maxInFlight ?? 2));
-  const batcher = new Batcher(
-    opts,
-    (b: Batch) =>
-      inFlight.add(store.write(b.observations, b.rejects, { segments: b.segments }).then((w) => addWrite(report, w))),
-    opts.admit,
-  );
+  const written = (w: WriteReport) => addWrite(report, w);
+  // A store that applies folded batches gets observations folded as they are parsed (nothing holds a batch's
+  // observations); another gets the list.
+  const batcher: Batcher<FoldedBatch> | Batcher<ObservationList> =
+    'writeFolded' in store && store.evidenceCodec === 'brotli'
+      ? new Batcher(
+          opts,
+          new BatchFolder(store.evidenceWriters()),
+          (b: FoldedBatch | undefined, rejects: Reject[]) =>
+            inFlight.add((store as FoldedStore).writeFolded(b ?? EMPTY_FOLDED, rejects).then(written)),
+          opts.admit,
+        )
+      : new Batcher(
+          opts,
+          new ListCollector(),
+          (b: ObservationList | undefined, rejects: Reject[]) =>
+            inFlight.add(store.write(b?.observations ?? [], rejects, { segments: b?.segments ?? [] }).then(written)),
+          opts.admit,
+        );
   for (const entry of inputs) {
     const input = typeof entry === 'function' ? entry() : entry;
     await batcher.addInput(input, (bytes, records) => opts.onProgress?.({ input: input.name, bytes, records }));
@@ -104,7 +123,15 @@ export async function ingestPaths(
   paths: readonly string[],
   { files: source, ...opts }: IngestOptions & { files: InputFiles },
 ): Promise<IngestReport> {
-  const files = await source.expand(paths);
+  return ingestFiles(store, await source.expand(paths), { files: source, ...opts });
+}
+
+/** Ingests files (as `opts.files` expands them) in order. */
+export async function ingestFiles(
+  store: StoreWriter | (StoreWriter & FoldedStore),
+  files: readonly InputFile[],
+  { files: source, ...opts }: IngestOptions & { files: InputFiles },
+): Promise<IngestReport> {
   const bytes = files.reduce((n, f) => n + f.size, 0);
   const { defaultWorkers, ingestParallel, ParseWorkerError, parseWorkerModule } = await import('./parallel.ts');
   const env = process.env.WARDEN_INGEST_WORKERS;

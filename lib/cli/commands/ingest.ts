@@ -4,14 +4,14 @@
  * it is stored for each input's flow log id, S3 prefix or directory, and later ingests there use it by themselves. `--json` prints exactly {records, observations, stored, quarantined, byReason, bySource}, where `stored` is
  * the number of aggregates created or incremented (0 when the same input is ingested again).
  */
-import { SingleBar } from 'cli-progress';
+
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { openStore } from '../../adapters/open-store.ts';
 import { expandInputs, localInputFiles } from '../../adapters/read-input.ts';
 import { loadFlowFormats, primaryScope, saveFlowFormat } from '../../adapters/vpc-flow-formats.ts';
 import { loadIdentityMaps } from '../../app/ingest/identity-file.ts';
-import { ingestPaths, SOURCE_CHOICES, type SourceChoice } from '../../app/ingest/pipeline.ts';
+import { ingestFiles, SOURCE_CHOICES, type SourceChoice } from '../../app/ingest/pipeline.ts';
 import { cliSummary, type IngestReport } from '../../app/ingest/report.ts';
 import { createIdentityResolver } from '../../core/identity/resolver.ts';
 import { parseFlowFormat } from '../../core/sources/vpc-flow-format.ts';
@@ -56,9 +56,10 @@ export function register(program: Command): void {
       }
       const files = await expandInputs(paths);
       const total = files.reduce((n, f) => n + f.size, 0);
+      // cli-progress (and its string-width dependencies) loads only when a bar is drawn.
       const bar =
         !json && process.stderr.isTTY && total >= PROGRESS_MIN_BYTES
-          ? new SingleBar({
+          ? new (await import('cli-progress')).SingleBar({
               format: 'ingest [{bar}] {percentage}% | {value}/{total} MiB | {records} records',
               stream: process.stderr,
             })
@@ -81,27 +82,23 @@ export function register(program: Command): void {
         let current = '';
         let records = 0;
         bar?.start(Math.ceil(total / 1048576), 0, { records: 0 });
-        report = await ingestPaths(
-          store,
-          files.map((f) => f.path),
-          {
-            files: localInputFiles,
-            source,
-            identity,
-            identityMaps,
-            vpcFormats,
-            onProgress: (p) => {
-              if (!bar) return;
-              if (p.input !== current) {
-                const prev = files.find((f) => f.path === current);
-                if (prev) done += prev.size;
-                current = p.input;
-              }
-              records = p.records;
-              bar.update(Math.floor((done + p.bytes) / 1048576), { records });
-            },
+        report = await ingestFiles(store, files, {
+          files: localInputFiles,
+          source,
+          identity,
+          identityMaps,
+          vpcFormats,
+          onProgress: (p) => {
+            if (!bar) return;
+            if (p.input !== current) {
+              const prev = files.find((f) => f.path === current);
+              if (prev) done += prev.size;
+              current = p.input;
+            }
+            records = p.records;
+            bar.update(Math.floor((done + p.bytes) / 1048576), { records });
           },
-        );
+        });
         bar?.update(Math.ceil(total / 1048576), { records: report.records });
       } finally {
         bar?.stop();

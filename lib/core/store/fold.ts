@@ -111,8 +111,7 @@ export function aggregateBatch(observations: readonly Observation[], segments?: 
       continue;
     }
     seen.add(o.id);
-    // First/last seen are compared as strings, which needs one ISO format (the pipeline validated the time).
-    if (o.time.length !== 24 || o.time[23] !== 'Z') o = { ...o, time: new Date(o.time).toISOString() };
+    o = withIsoTime(o);
     // Times are normalized `YYYY-MM-DDTHH:mm:ss.sssZ` here, so the hour window is a string prefix (hot path);
     // consecutive observations mostly share the hour.
     if (!o.time.startsWith(hourPrefix) || hourPrefix === '') {
@@ -150,10 +149,7 @@ export function aggregateBatch(observations: readonly Observation[], segments?: 
       };
       byKey.set(o.key, a);
       aggregates.push(a);
-    } else if (o.time < a.attrsFrom.time || (o.time === a.attrsFrom.time && o.id < a.attrsFrom.id)) {
-      a.attrs = boundedAttrs(o.attrs);
-      a.attrsFrom = { time: o.time, id: o.id };
-    }
+    } else keepEarliestAttrs(a, o);
     const seg = segments?.[i] ?? 0;
     let c = a.parts.get(seg);
     if (!c) {
@@ -213,14 +209,36 @@ function addTo(c: Contribution, o: Observation): void {
   if (o.time < c.firstSeen) c.firstSeen = o.time;
   if (o.time > c.lastSeen) c.lastSeen = o.time;
   c.sources.add(o.source);
+  addSums(c.sums, o);
+  c.ids.push(o.id);
+  c.members.push(o);
+}
+
+/** Adds the observation's summed attributes (at most MAX_SUMS names) to `sums`. */
+export function addSums(sums: Record<string, number>, o: Observation): void {
   for (const name in o.attrs) {
     const v = o.attrs[name];
     if (typeof v !== 'number' || !Number.isFinite(v) || !isSummed(name)) continue;
-    if (!(name in c.sums) && Object.keys(c.sums).length >= MAX_SUMS) continue;
-    c.sums[name] = (c.sums[name] ?? 0) + v;
+    if (!(name in sums) && Object.keys(sums).length >= MAX_SUMS) continue;
+    sums[name] = (sums[name] ?? 0) + v;
   }
-  c.ids.push(o.id);
-  c.members.push(o);
+}
+
+/** The observation with its time as `YYYY-MM-DDTHH:mm:ss.sssZ` (the pipeline validated it). */
+export function withIsoTime(o: Observation): Observation {
+  // First/last seen are compared as strings, which needs one ISO format.
+  return o.time.length !== 24 || o.time[23] !== 'Z' ? { ...o, time: new Date(o.time).toISOString() } : o;
+}
+
+/** An aggregate keeps the attrs of its earliest observation (ties by id), so batching does not matter. */
+export function keepEarliestAttrs(
+  a: { attrs: Record<string, AttrValue>; attrsFrom: { time: string; id: string } },
+  o: Observation,
+): void {
+  if (o.time < a.attrsFrom.time || (o.time === a.attrsFrom.time && o.id < a.attrsFrom.id)) {
+    a.attrs = boundedAttrs(o.attrs);
+    a.attrsFrom = { time: o.time, id: o.id };
+  }
 }
 
 /** A contribution folded from `members` (e.g. a part without the natural ids a store already counted). */

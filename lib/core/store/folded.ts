@@ -9,7 +9,16 @@
  */
 import type { AttrValue, Layer, Observation, SourceName } from '../observation.ts';
 import { ID_DIGEST_CHARS, idDigest } from './digest.ts';
-import { aggregateBatch, type Contribution, hasNaturalId, summedAttrs } from './fold.ts';
+import {
+  addSums,
+  boundedAttrs,
+  contributionDigest,
+  EVIDENCE_LAYERS,
+  hasNaturalId,
+  keepEarliestAttrs,
+  summedAttrs,
+  withIsoTime,
+} from './fold.ts';
 
 /** One natural-id observation of a part: its id digest and what it added. */
 export interface NaturalMember {
@@ -28,12 +37,15 @@ export interface FoldedPart {
   sources: SourceName[];
   sums: Record<string, number>;
   /**
-   * Id digests (`idDigest`, ID_DIGEST_CHARS each, concatenated) of the part's natural-id observations that added a
-   * count of 1 and no sums: most of them, and one string crosses threads far faster than an object each.
+   * Id digests (`idDigest`, ID_DIGEST_CHARS each, concatenated) of every natural-id observation of the part: one
+   * string crosses threads far faster than an object each.
    */
   naturalIds: string;
-  /** The part's other natural-id observations, with what each added. */
-  natural: NaturalMember[];
+  /**
+   * JSON of the NaturalMember[] among them that added more than a count of 1 (a count, sums), '' when none: read
+   * only when a store finds one of them already counted, so a fresh batch costs no object per observation.
+   */
+  natural: string;
 }
 
 export interface FoldedAggregate {
@@ -61,88 +73,230 @@ export interface FoldedBatch {
   evidence: { subject: string; window: string; chunks: PackedChunk[] }[];
 }
 
-/** Packs time-sorted observations of one (subject, window) into chunks (the store's evidence codec). */
-export type EvidencePacker = (observations: readonly Observation[]) => PackedChunk[];
+/**
+ * Packs one (subject, window)'s observations into chunks as they are added (the store's evidence codec): an
+ * observation can be serialized and dropped at once instead of being held until its batch is written.
+ */
+export interface EvidenceWriter {
+  add(o: Observation): void;
+  finish(): PackedChunk[];
+}
+export type EvidenceCodec = () => EvidenceWriter;
 
-/** Folds a batch (see aggregateBatch) into transferable data. */
+/** A batch of rejects only. */
+export const EMPTY_FOLDED: FoldedBatch = Object.freeze({ observations: 0, aggregates: [], evidence: [] });
+
+/** Folds a whole batch (see BatchFolder). */
 export function foldBatch(
   observations: readonly Observation[],
   segments: readonly number[] | undefined,
-  pack: EvidencePacker,
+  codec: EvidenceCodec,
 ): FoldedBatch {
-  const b = aggregateBatch(observations, segments);
-  const units = b.units;
-  return {
-    observations: observations.length,
-    aggregates: b.aggregates.map((a) => ({
-      subject: a.subject,
-      key: a.key,
-      window: a.window,
-      layer: a.layer,
-      kind: a.kind,
-      attrs: a.attrs,
-      parts: [...a.parts].map(([seg, c]) => foldedPart(units.get(seg) as string, c)),
-    })),
-    evidence: [...b.evidence.values()].map((e) => ({
-      subject: e.subject,
-      window: e.window,
-      chunks: pack(e.observations),
-    })),
-  };
+  const f = new BatchFolder(codec);
+  for (let i = 0; i < observations.length; i++) f.add(observations[i] as Observation, segments?.[i] ?? 0);
+  return f.take();
 }
 
-function foldedPart(unit: string, c: Contribution): FoldedPart {
-  const plain: string[] = [];
-  const natural: NaturalMember[] = [];
-  for (const o of c.members) {
-    if (!hasNaturalId(o)) continue;
-    const sums = summedAttrs(o);
-    if (sums) natural.push({ id: idDigest(o.id), count: o.count, sums });
-    else if (o.count !== 1) natural.push({ id: idDigest(o.id), count: o.count });
-    else plain.push(idDigest(o.id));
+interface PartAcc {
+  count: number;
+  observations: number;
+  firstSeen: string;
+  lastSeen: string;
+  sources: SourceName[];
+  sums: Record<string, number>;
+  naturalIds: string[];
+  natural: NaturalMember[];
+}
+
+interface AggAcc extends Omit<FoldedAggregate, 'parts'> {
+  attrsFrom: { time: string; id: string };
+  parts: Map<number, PartAcc>;
+}
+
+/**
+ * The fold of aggregateBatch (fold.ts) done one observation at a time, into transferable data: per (subject, key,
+ * hour) each segment's contribution, natural ids as digests, evidence handed to the codec's writers. Nothing keeps a
+ * reference to an observation once it is added, so a batch holds its aggregates and packed evidence, not its
+ * observations (a parse worker's garbage collection stays in the young generation). Same results as
+ * aggregateBatch: an id repeated in the batch counts once, a segment's unit is the digest of its sorted ids,
+ * aggregates keep the earliest observation's attrs; evidence is in arrival order (readers sort).
+ */
+export class BatchFolder {
+  private seen = new Set<string>();
+  private aggregates: AggAcc[] = [];
+  /** window -> subject -> key */
+  private byWindow = new Map<string, Map<string, Map<string, AggAcc>>>();
+  private evidence = new Map<string, Map<string, { subject: string; window: string; writer: EvidenceWriter }>>();
+  private unitIds = new Map<number, string[]>();
+  private added = 0;
+  // The previous observation's lookups: consecutive observations mostly share hour, window and subject.
+  private hourPrefix = '';
+  private window = '';
+  private lastWindow = '';
+  private lastSubject = '';
+  private byKey = new Map<string, AggAcc>();
+  private lastEvidence: EvidenceWriter | undefined;
+
+  constructor(private readonly codec: EvidenceCodec) {}
+
+  /** Observations added since the last `take` (repeats included, as a batch's length counts them). */
+  get size(): number {
+    return this.added;
   }
-  return {
-    unit,
-    count: c.count,
-    observations: c.observations,
-    firstSeen: c.firstSeen,
-    lastSeen: c.lastSeen,
-    sources: [...c.sources],
-    sums: c.sums,
-    naturalIds: plain.join(''),
-    natural,
-  };
+
+  add(input: Observation, segment: number): void {
+    this.added++;
+    if (this.seen.has(input.id)) return;
+    this.seen.add(input.id);
+    const o = withIsoTime(input);
+    if (this.hourPrefix === '' || !o.time.startsWith(this.hourPrefix)) {
+      this.hourPrefix = o.time.slice(0, 14);
+      this.window = `${o.time.slice(0, 13)}:00:00.000Z`;
+    }
+    const window = this.window;
+    if (window !== this.lastWindow || o.subject !== this.lastSubject) {
+      this.byKey = nested(nested(this.byWindow, window), o.subject);
+      this.lastEvidence = undefined;
+      this.lastWindow = window;
+      this.lastSubject = o.subject;
+    }
+    let a = this.byKey.get(o.key);
+    if (!a) {
+      a = {
+        subject: o.subject,
+        key: o.key,
+        window,
+        layer: o.layer,
+        kind: o.kind,
+        attrs: boundedAttrs(o.attrs),
+        attrsFrom: { time: o.time, id: o.id },
+        parts: new Map(),
+      };
+      this.byKey.set(o.key, a);
+      this.aggregates.push(a);
+    } else keepEarliestAttrs(a, o);
+    let p = a.parts.get(segment);
+    if (!p) {
+      p = {
+        count: 0,
+        observations: 0,
+        firstSeen: o.time,
+        lastSeen: o.time,
+        sources: [],
+        sums: {},
+        naturalIds: [],
+        natural: [],
+      };
+      a.parts.set(segment, p);
+    }
+    addToPart(p, o);
+    const ids = this.unitIds.get(segment);
+    if (ids) ids.push(o.id);
+    else this.unitIds.set(segment, [o.id]);
+    if (EVIDENCE_LAYERS.has(o.layer)) {
+      if (!this.lastEvidence) {
+        const inWindow = nested(this.evidence, window);
+        let e = inWindow.get(o.subject);
+        if (!e) {
+          e = { subject: o.subject, window, writer: this.codec() };
+          inWindow.set(o.subject, e);
+        }
+        this.lastEvidence = e.writer;
+      }
+      this.lastEvidence.add(o);
+    }
+  }
+
+  /** The folded batch of everything added since the last `take`; the folder starts empty again. */
+  take(): FoldedBatch {
+    const units = new Map([...this.unitIds].map(([seg, ids]) => [seg, contributionDigest({ ids })]));
+    const out: FoldedBatch = {
+      observations: this.added,
+      aggregates: this.aggregates.map((a) => ({
+        subject: a.subject,
+        key: a.key,
+        window: a.window,
+        layer: a.layer,
+        kind: a.kind,
+        attrs: a.attrs,
+        parts: [...a.parts].map(([seg, p]) => ({
+          unit: units.get(seg) as string,
+          count: p.count,
+          observations: p.observations,
+          firstSeen: p.firstSeen,
+          lastSeen: p.lastSeen,
+          sources: p.sources,
+          sums: p.sums,
+          naturalIds: p.naturalIds.join(''),
+          natural: p.natural.length > 0 ? JSON.stringify(p.natural) : '',
+        })),
+      })),
+      evidence: [...this.evidence.values()].flatMap((inWindow) =>
+        [...inWindow.values()].map((e) => ({ subject: e.subject, window: e.window, chunks: e.writer.finish() })),
+      ),
+    };
+    this.seen = new Set();
+    this.aggregates = [];
+    this.byWindow = new Map();
+    this.evidence = new Map();
+    this.unitIds = new Map();
+    this.added = 0;
+    this.lastWindow = '';
+    this.lastSubject = '';
+    this.lastEvidence = undefined;
+    return out;
+  }
+}
+
+function nested<V>(m: Map<string, Map<string, V>>, k: string): Map<string, V> {
+  let inner = m.get(k);
+  if (!inner) {
+    inner = new Map();
+    m.set(k, inner);
+  }
+  return inner;
+}
+
+/** What aggregateBatch's addTo and foldBatch's natural-id split do, for one observation. */
+function addToPart(p: PartAcc, o: Observation): void {
+  p.count += o.count;
+  p.observations++;
+  if (o.time < p.firstSeen) p.firstSeen = o.time;
+  if (o.time > p.lastSeen) p.lastSeen = o.time;
+  if (!p.sources.includes(o.source)) p.sources.push(o.source);
+  addSums(p.sums, o);
+  if (!hasNaturalId(o)) return;
+  const id = idDigest(o.id);
+  p.naturalIds.push(id);
+  const sums = summedAttrs(o);
+  if (sums) p.natural.push({ id, count: o.count, sums });
+  else if (o.count !== 1) p.natural.push({ id, count: o.count });
 }
 
 /** Every natural id digest of a part. */
 export function naturalIdsOf(p: FoldedPart): string[] {
   const out: string[] = [];
   for (let i = 0; i < p.naturalIds.length; i += ID_DIGEST_CHARS) out.push(p.naturalIds.slice(i, i + ID_DIGEST_CHARS));
-  for (const m of p.natural) out.push(m.id);
   return out;
 }
 
 /** The part without the natural members a store found already counted (`undefined` when none are left). */
 export function withoutCounted(p: FoldedPart, counted: ReadonlySet<string>): FoldedPart | undefined {
-  const out: FoldedPart = { ...p, sums: { ...p.sums }, naturalIds: '', natural: [] };
+  const members = new Map((p.natural ? (JSON.parse(p.natural) as NaturalMember[]) : []).map((m) => [m.id, m]));
+  const out: FoldedPart = { ...p, sums: { ...p.sums } };
   const kept: string[] = [];
-  for (let i = 0; i < p.naturalIds.length; i += ID_DIGEST_CHARS) {
-    const id = p.naturalIds.slice(i, i + ID_DIGEST_CHARS);
-    if (!counted.has(id)) kept.push(id);
-    else {
-      out.count--;
-      out.observations--;
-    }
-  }
-  out.naturalIds = kept.join('');
-  for (const m of p.natural) {
-    if (!counted.has(m.id)) {
-      out.natural.push(m);
+  for (const id of naturalIdsOf(p)) {
+    if (!counted.has(id)) {
+      kept.push(id);
       continue;
     }
-    out.count -= m.count;
+    const m = members.get(id);
+    members.delete(id);
+    out.count -= m?.count ?? 1;
     out.observations--;
-    for (const [k, v] of Object.entries(m.sums ?? {})) if (k in out.sums) out.sums[k] = (out.sums[k] ?? 0) - v;
+    for (const [k, v] of Object.entries(m?.sums ?? {})) if (k in out.sums) out.sums[k] = (out.sums[k] ?? 0) - v;
   }
+  out.naturalIds = kept.join('');
+  out.natural = members.size > 0 ? JSON.stringify([...members.values()]) : '';
   return out.observations > 0 ? out : undefined;
 }

@@ -24,6 +24,8 @@ describe('registryDeltas', () => {
 });
 
 describe('withoutCounted', () => {
+  // Id digests are ID_DIGEST_CHARS (12) long.
+  const [x, y, z] = ['xxxxxxxxxxxx', 'yyyyyyyyyyyy', 'zzzzzzzzzzzz'];
   const p = {
     unit: 'u',
     count: 7,
@@ -32,34 +34,44 @@ describe('withoutCounted', () => {
     lastSeen: 'b',
     sources: ['cloudtrail' as const],
     sums: { bytesTransferredIn: 30 },
-    naturalIds: '',
-    natural: [
-      { id: 'x', count: 1, sums: { bytesTransferredIn: 10 } },
-      { id: 'y', count: 5 },
-      { id: 'z', count: 1, sums: { bytesTransferredIn: 20 } },
-    ],
+    naturalIds: `${x}${y}${z}`,
+    natural: JSON.stringify([
+      { id: x, count: 1, sums: { bytesTransferredIn: 10 } },
+      { id: y, count: 5 },
+      { id: z, count: 1, sums: { bytesTransferredIn: 20 } },
+    ]),
   };
 
   it.each([
     [[], { count: 7, observations: 3, sums: { bytesTransferredIn: 30 } }],
-    [['x'], { count: 6, observations: 2, sums: { bytesTransferredIn: 20 } }],
-    [['y', 'z'], { count: 1, observations: 1, sums: { bytesTransferredIn: 10 } }],
+    [[x], { count: 6, observations: 2, sums: { bytesTransferredIn: 20 } }],
+    [[y, z], { count: 1, observations: 1, sums: { bytesTransferredIn: 10 } }],
   ])('subtracts the already counted natural ids %j', (counted, expected) => {
     expect(withoutCounted(p, new Set(counted))).toMatchObject(expected);
   });
 
   it('leaves nothing when every observation was counted before', () => {
-    expect(withoutCounted(p, new Set(['x', 'y', 'z']))).toBeUndefined();
+    expect(withoutCounted(p, new Set([x, y, z]))).toBeUndefined();
   });
 
   it('subtracts a count of 1 for each counted id of the concatenated plain ids', () => {
-    const q = { ...p, count: 9, observations: 5, naturalIds: 'aaaaaaaaaaaabbbbbbbbbbbb' };
-    expect(withoutCounted(q, new Set(['bbbbbbbbbbbb', 'y']))).toMatchObject({
-      count: 3,
-      observations: 3,
-      naturalIds: 'aaaaaaaaaaaa',
-      natural: [{ id: 'x' }, { id: 'z' }],
-    });
-    expect(naturalIdsOf(q)).toEqual(['aaaaaaaaaaaa', 'bbbbbbbbbbbb', 'x', 'y', 'z']);
+    const q = {
+      ...p,
+      count: 9,
+      observations: 5,
+      naturalIds: `aaaaaaaaaaaabbbbbbbbbbbb${x}${y}${z}`,
+      natural: JSON.stringify([
+        { id: x, count: 1, sums: { bytesTransferredIn: 10 } },
+        { id: y, count: 5 },
+        { id: z, count: 1, sums: { bytesTransferredIn: 20 } },
+      ]),
+    };
+    const left = withoutCounted(q, new Set(['bbbbbbbbbbbb', y]));
+    expect(left).toMatchObject({ count: 3, observations: 3, naturalIds: `aaaaaaaaaaaa${x}${z}` });
+    expect(JSON.parse(left?.natural ?? '')).toEqual([
+      { id: x, count: 1, sums: { bytesTransferredIn: 10 } },
+      { id: z, count: 1, sums: { bytesTransferredIn: 20 } },
+    ]);
+    expect(naturalIdsOf(q)).toEqual(['aaaaaaaaaaaa', 'bbbbbbbbbbbb', x, y, z]);
   });
 });

@@ -1,0 +1,141 @@
+/**
+ * The embedded store's evidence writer: one per (subject, hour) of a batch, fed observations as they are parsed.
+ * Each observation is stringified when added and its bytes appended to an arena shared by the writers of one codec
+ * (one ingest), then dropped, so nobody holds a batch's observations until it is written. A chunk (a JSON array of
+ * at most about RAW_CHUNK_TARGET bytes) is gathered from the arena into one scratch buffer and compressed when it is
+ * full, when its writer finishes, or when the arena is full. The arena's blocks and the scratch buffer are reused:
+ * fresh memory costs its page faults again (more than the copies), and a chunk-sized JSON string would cost more to
+ * flatten and encode than to build.
+ */
+import type { Observation } from '../core/observation.ts';
+import { digest } from '../core/store/digest.ts';
+import type { EvidenceWriter, PackedChunk } from '../core/store/folded.ts';
+
+/** Raw JSON gathered before compressing a chunk; observations compress ~5-15x, so this usually fits in one item. */
+export const RAW_CHUNK_TARGET = 1024 * 1024;
+const FIRST_BLOCK_BYTES = 256 * 1024;
+const BLOCK_BYTES = 4 * 1024 * 1024;
+/**
+ * Blocks in use at most (about 8 MB): past them, every writer's open chunk is compressed and the arena starts over,
+ * so memory is bounded whatever a batch's observations weigh (10,000 CloudTrail observations are about 11 MB).
+ */
+const MAX_BLOCKS = 3;
+
+/** A writer whose open chunk lies in the arena. */
+interface Sealable {
+  seal(): void;
+}
+
+/** Where a codec's writers append; reset when none of them holds bytes in it, keeping its blocks. */
+export class Arena {
+  readonly blocks: Buffer[] = [];
+  /** The block being filled, and its next free byte. */
+  private block = 0;
+  private at = 0;
+  /** Writers with an open chunk here. */
+  private readonly live = new Set<Sealable>();
+  /** One chunk's bytes, gathered for compression. */
+  scratch: Buffer = Buffer.allocUnsafeSlow(0);
+
+  holds(w: Sealable): void {
+    this.live.add(w);
+  }
+
+  released(w: Sealable): void {
+    this.live.delete(w);
+    if (this.live.size > 0) return;
+    this.block = 0;
+    this.at = 0;
+    if (this.blocks.length > MAX_BLOCKS) this.blocks.length = MAX_BLOCKS;
+  }
+
+  /**
+   * Appends `json`, `n` bytes of UTF-8 (`Buffer.byteLength`), and returns its block and offset. When the arena is
+   * full, every open chunk (the caller's too) is sealed first.
+   */
+  append(json: string, n: number): [number, number] {
+    let b = this.blocks[this.block];
+    if (!b || this.at + n > b.length) {
+      if (b && this.block + 1 >= MAX_BLOCKS) {
+        for (const w of [...this.live]) w.seal(); // each releases itself: the arena is empty again
+      } else if (b) this.block++;
+      this.at = 0;
+      b = this.blocks[this.block];
+      if (!b || b.length < n) {
+        // Blocks after the current one are idle, so a new one can go in here.
+        b = Buffer.allocUnsafeSlow(Math.max(this.blocks.length === 0 ? FIRST_BLOCK_BYTES : BLOCK_BYTES, n));
+        this.blocks.splice(this.block, 0, b);
+      }
+    }
+    // ASCII (almost every observation) is copied byte for byte: Node 20's UTF-8 writer is many times slower.
+    if (n === json.length) b.write(json, this.at, 'latin1');
+    else b.write(json, this.at);
+    const at = this.at;
+    this.at += n;
+    return [this.block, at];
+  }
+}
+
+export class BrotliEvidenceWriter implements EvidenceWriter, Sealable {
+  /** The open chunk's observations: block, offset, length for each, flat. */
+  private spans: number[] = [];
+  private bytes = 0;
+  private ids: string[] = [];
+  private firstTime = '';
+  private lastTime = '';
+  private readonly chunks: PackedChunk[] = [];
+
+  constructor(
+    private readonly arena: Arena,
+    private readonly compress: (raw: Uint8Array) => Buffer,
+  ) {}
+
+  add(o: Observation): void {
+    const json = JSON.stringify(o);
+    const n = Buffer.byteLength(json);
+    if (this.ids.length > 0 && this.bytes + n + 2 > RAW_CHUNK_TARGET) this.seal();
+    const [block, at] = this.arena.append(json, n);
+    if (this.ids.length === 0) this.arena.holds(this);
+    this.spans.push(block, at, n);
+    this.bytes += n + 1;
+    if (this.ids.length === 0 || o.time < this.firstTime) this.firstTime = o.time;
+    if (this.ids.length === 0 || o.time > this.lastTime) this.lastTime = o.time;
+    this.ids.push(o.id);
+  }
+
+  finish(): PackedChunk[] {
+    if (this.ids.length > 0) this.seal();
+    return this.chunks;
+  }
+
+  /** `[`, the open chunk's observations comma-separated, `]`, gathered into the scratch buffer and compressed. */
+  seal(): void {
+    const size = this.bytes + 1;
+    const arena = this.arena;
+    if (arena.scratch.length < size) arena.scratch = Buffer.allocUnsafeSlow(Math.max(size, 2 * arena.scratch.length));
+    const scratch = arena.scratch;
+    let at = 0;
+    const s = this.spans;
+    for (let i = 0; i < s.length; i += 3) {
+      scratch[at++] = i === 0 ? 0x5b : 0x2c;
+      at += (arena.blocks[s[i] as number] as Buffer).copy(
+        scratch,
+        at,
+        s[i + 1],
+        (s[i + 1] as number) + (s[i + 2] as number),
+      );
+    }
+    scratch[at++] = 0x5d;
+    this.chunks.push({
+      id: digest([...this.ids].sort()),
+      data: this.compress(scratch.subarray(0, at)),
+      count: this.ids.length,
+      firstTime: this.firstTime,
+      lastTime: this.lastTime,
+    });
+    this.spans = [];
+    this.bytes = 0;
+    this.ids = [];
+    this.arena.released(this);
+  }
+}
