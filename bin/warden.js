@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 // Node 22+: cache compiled code between runs (Node 20 has no compile cache; the call is absent there).
 module.enableCompileCache?.();
+if (process.env.WARDEN_V8) (await import('node:v8')).default.setFlagsFromString(process.env.WARDEN_V8);
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

@@ -137,6 +137,19 @@ export function readSmallFileText(path: string, size: number): string | undefine
   }
 }
 
+/** Whether paths may expand to more than one file (several paths, a glob, a directory), before expanding them. */
+export function mayHoldManyFiles(paths: readonly string[]): boolean {
+  return paths.length > 1 || paths.some((p) => /[*?[]/.test(p) || isDirectory(p));
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** The local filesystem as the ingest's InputFiles. */
 export const localInputFiles: InputFiles = {
   expand: (paths) => expandInputs(paths),

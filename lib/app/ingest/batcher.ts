@@ -9,9 +9,9 @@
 import type { IdentityResolver } from '../../core/identity/types.ts';
 import { noIdentity } from '../../core/identity/types.ts';
 import type { Observation, Reject, SourceName } from '../../core/observation.ts';
-import { SOURCES } from '../../core/observation.ts';
 import {
   createRecordParser,
+  DEFAULT_MAX_RECORD_CHARS,
   getParser,
   type ParseContext,
   type PromptContentPolicy,
@@ -25,13 +25,14 @@ import { lookupFlowFormat } from '../../core/sources/vpc-flow-format.ts';
 import type { InputFile, InputFiles } from '../../ports.ts';
 import { decodeBytes } from './decode.ts';
 import { emptyParseCounts, type ParseCounts } from './report.ts';
+import type { SourceChoice } from './source-choice.ts';
+import { wholeTrailFile } from './trail-file.ts';
 import { checkObservation } from './validate.ts';
 
 // node-agent batches are a source like the others; make sure its parser is in the registry.
 if (!getParser('node-agent')) registerParser(nodeAgentParser);
 
-export const SOURCE_CHOICES = ['auto', ...SOURCES] as const;
-export type SourceChoice = (typeof SOURCE_CHOICES)[number];
+export { SOURCE_CHOICES, type SourceChoice } from './source-choice.ts';
 
 /** What parsing needs (plain data except the resolver, so workers can receive it). */
 export interface ParseOptions {
@@ -210,7 +211,8 @@ export class Batcher<T> {
         onChunk?.(text.bytesRead(), inputRecords);
       }
     } else {
-      await handle(splitter.push(whole as string));
+      const all = wholeTrailFile(whole as string, this.opts.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS);
+      await handle(all ?? splitter.push(whole as string));
       onChunk?.(input.fileSize ?? 0, inputRecords);
     }
     await handle(splitter.end());

@@ -17,7 +17,8 @@ export interface WorkerInit {
   next: SharedArrayBuffer;
 }
 
-export type ToWorker = { type: 'ack' };
+/** A worker is started first and told its work after (its module loading overlaps the main thread's set-up). */
+export type ToWorker = { type: 'init'; init: WorkerInit } | { type: 'ack' };
 
 export type FromWorker =
   | { type: 'batch'; batch: FoldedBatch; rejects: Reject[] }

@@ -75,15 +75,49 @@ interface TsxPackage {
  */
 const WORKER_YOUNG_GENERATION_MB = 8;
 
-function startWorker(module: WorkerModule, init: WorkerInit): Worker {
+/** A started worker, with what happened to it before anyone listened. */
+interface Started {
+  worker: Worker;
+  failed?: Error;
+  exited?: number;
+}
+
+/**
+ * Parse workers started ahead of an ingest (startParseWorkers): their module loading overlaps the caller's own
+ * set-up (expanding inputs, opening the store). ingestFiles uses them or terminates them.
+ */
+export class ParseWorkers {
+  private constructor(readonly started: Started[]) {}
+
+  static start(n: number, module: WorkerModule): ParseWorkers {
+    return new ParseWorkers(Array.from({ length: n }, () => startWorker(module)));
+  }
+
+  get size(): number {
+    return this.started.length;
+  }
+
+  async terminate(): Promise<void> {
+    await Promise.all(this.started.map((s) => s.worker.terminate()));
+  }
+}
+
+function startWorker(module: WorkerModule): Started {
   const target = JSON.stringify(module.url.href);
   const boot = module.typescript
     ? `const { register } = await import(${JSON.stringify(tsxApi())}); register(); await import(${target});`
     : `await import(${target});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), {
-    workerData: init,
+  const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), {
     resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
   });
+  const s: Started = { worker };
+  worker.once('error', (err) => {
+    s.failed ??= err;
+  });
+  worker.once('exit', (code) => {
+    s.exited = code;
+  });
+  return s;
 }
 
 export async function ingestParallel(
@@ -91,6 +125,7 @@ export async function ingestParallel(
   files: readonly InputFile[],
   opts: IngestOptions & { workers: number },
   module: WorkerModule,
+  ready?: ParseWorkers,
 ): Promise<IngestReport> {
   const report = emptyReport();
   const { identity: _resolver, identityMaps, onProgress, workers: n, maxInFlight, ...parse } = opts;
@@ -104,9 +139,12 @@ export async function ingestParallel(
   const sizes = new Map(files.map((f) => [f.path, f.size]));
   // Batches are applied one at a time, in arrival order.
   let chain: Promise<void> = Promise.resolve();
-  const run = (w: Worker) =>
+  const run = (s: Started) =>
     new Promise<ParseCounts>((resolve, reject) => {
+      const w = s.worker;
       const send = (m: ToWorker) => w.postMessage(m);
+      if (s.failed) return reject(s.failed);
+      if (s.exited !== undefined) return reject(new ParseWorkerError(`exited with code ${s.exited}`));
       w.on('message', (m: FromWorker) => {
         if (m.type === 'batch') {
           chain = chain.then(async () => {
@@ -123,14 +161,15 @@ export async function ingestParallel(
       w.on('exit', (code) => {
         if (code !== 0) reject(new ParseWorkerError(`exited with code ${code}`));
       });
+      send({ type: 'init', init });
     });
-  const pool = Array.from({ length: n }, () => startWorker(module, init));
+  const pool = ready?.started ?? Array.from({ length: n }, () => startWorker(module));
   try {
     const counts = await Promise.all(pool.map(run));
     await chain;
     for (const c of counts) addParseCounts(report, c);
   } finally {
-    await Promise.all(pool.map((w) => w.terminate()));
+    await Promise.all(pool.map((s) => s.worker.terminate()));
   }
   return report;
 }

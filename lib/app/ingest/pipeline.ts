@@ -19,13 +19,14 @@ import { createIdentityResolver } from '../../core/identity/resolver.ts';
 import type { Reject } from '../../core/observation.ts';
 import { BatchFolder, EMPTY_FOLDED, type FoldedBatch } from '../../core/store/folded.ts';
 import type { FoldedStore, InputFile, InputFiles, Store, WriteReport } from '../../ports.ts';
-import { Batcher, fileInput, ListCollector, type NamedStream, type ObservationList } from './batcher.ts';
+import type { Batcher, NamedStream, ObservationList } from './batcher.ts';
 import type { IngestOptions } from './options.ts';
+import type { ParseWorkers } from './parallel.ts';
 import { addParseCounts, addWrite, emptyReport, type IngestReport } from './report.ts';
 
-export type { Admit, AdmitVerdict, NamedStream, SourceChoice } from './batcher.ts';
-export { SOURCE_CHOICES } from './batcher.ts';
+export type { Admit, AdmitVerdict, NamedStream } from './batcher.ts';
 export type { IngestOptions } from './options.ts';
+export { SOURCE_CHOICES, type SourceChoice } from './source-choice.ts';
 export type { IngestReport } from './report.ts';
 
 /** All the pipeline needs of a Store (a counting wrapper in benchmarks). */
@@ -85,6 +86,8 @@ export async function ingestStreams(
   const written = (w: WriteReport) => addWrite(report, w);
   // A store that applies folded batches gets observations folded as they are parsed (nothing holds a batch's
   // observations); another gets the list.
+  // The parsers load with the batcher, only where parsing happens (not in a thread that applies workers' batches).
+  const { Batcher, ListCollector } = await import('./batcher.ts');
   const batcher: Batcher<FoldedBatch> | Batcher<ObservationList> =
     'writeFolded' in store && store.evidenceCodec === 'brotli'
       ? new Batcher(
@@ -126,16 +129,39 @@ export async function ingestPaths(
   return ingestFiles(store, await source.expand(paths), { files: source, ...opts });
 }
 
-/** Ingests files (as `opts.files` expands them) in order. */
+/** Workers asked for by number (`opts.workers`, else env WARDEN_INGEST_WORKERS), if any. */
+function askedWorkers(opts: IngestOptions): number | undefined {
+  const env = process.env.WARDEN_INGEST_WORKERS;
+  return opts.workers ?? (env ? Number(env) : undefined);
+}
+
+/**
+ * Parse workers started ahead of an ingest that may run in parallel (`many`: more than one path, a directory or a
+ * glob; the entry point knows its paths), into a store that applies folded batches: pass them to ingestFiles as
+ * `parseWorkers`, which uses them or terminates them. Undefined when the ingest will parse in this thread anyway.
+ */
+export async function startParseWorkers(
+  many: boolean,
+  opts: Pick<IngestOptions, 'workers'> = {},
+): Promise<ParseWorkers | undefined> {
+  const { defaultWorkers, ParseWorkers, parseWorkerModule } = await import('./parallel.ts');
+  const n = askedWorkers(opts) ?? defaultWorkers(many ? 2 : 1, true);
+  const module = n > 0 ? parseWorkerModule() : undefined;
+  return module ? ParseWorkers.start(n, module) : undefined;
+}
+
+/**
+ * Ingests files (as `opts.files` expands them) in order; `parseWorkers` are workers started ahead by
+ * startParseWorkers, used or terminated.
+ */
 export async function ingestFiles(
   store: StoreWriter | (StoreWriter & FoldedStore),
   files: readonly InputFile[],
-  { files: source, ...opts }: IngestOptions & { files: InputFiles },
+  { files: source, parseWorkers: ready, ...opts }: IngestOptions & { files: InputFiles; parseWorkers?: ParseWorkers },
 ): Promise<IngestReport> {
   const bytes = files.reduce((n, f) => n + f.size, 0);
   const { defaultWorkers, ingestParallel, ParseWorkerError, parseWorkerModule } = await import('./parallel.ts');
-  const env = process.env.WARDEN_INGEST_WORKERS;
-  const asked = opts.workers ?? (env ? Number(env) : undefined);
+  const asked = askedWorkers(opts);
   const workers = asked ?? defaultWorkers(files.length, bytes >= PARALLEL_MIN_BYTES);
   // A custom resolver without its maps cannot be handed to a worker.
   // An admission hook is a function of this thread (it counts the caller's quota): it cannot cross to a worker,
@@ -145,9 +171,14 @@ export async function ingestFiles(
   const worker = usable ? parseWorkerModule() : undefined;
   // Workers asked for by number must run: a build that left the worker out is a broken build, not a slow ingest.
   if (usable && !worker && asked !== undefined) throw new ParseWorkerError('this build has no parse-worker module');
-  if (worker) return ingestParallel(store as FoldedStore, files, { ...opts, workers }, worker);
+  if (worker) {
+    const n = ready?.size ?? workers;
+    return ingestParallel(store as FoldedStore, files, { ...opts, workers: n }, worker, ready);
+  }
+  await ready?.terminate();
   // Maps without their resolver attribute here as they would in a worker.
   const identity = opts.identity ?? (opts.identityMaps ? createIdentityResolver(opts.identityMaps) : undefined);
+  const { fileInput } = await import('./batcher.ts');
   return ingestStreams(
     store,
     files.map((f) => () => fileInput(source, f)),

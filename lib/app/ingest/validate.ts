@@ -23,15 +23,18 @@ const MAX_SUBJECT_BYTES = 1024;
  * Number.MAX_SAFE_INTEGER, and one such number would fail the whole write batch), else undefined.
  */
 function unsafeNumber(attrs: Observation['attrs']): string | undefined {
+  // No array per attribute: this runs for every attribute of every observation.
   for (const k in attrs) {
     const v = attrs[k];
-    const values = Array.isArray(v) ? v : [v];
-    for (const x of values)
-      if (typeof x === 'number' && !(Number.isFinite(x) && Math.abs(x) <= Number.MAX_SAFE_INTEGER))
-        return `attribute ${k} = ${x} is not a safe number`;
+    if (typeof v === 'number') {
+      if (!isSafe(v)) return `attribute ${k} = ${v} is not a safe number`;
+    } else if (Array.isArray(v))
+      for (const x of v) if (typeof x === 'number' && !isSafe(x)) return `attribute ${k} = ${x} is not a safe number`;
   }
   return undefined;
 }
+
+const isSafe = (x: number) => Number.isFinite(x) && Math.abs(x) <= Number.MAX_SAFE_INTEGER;
 
 /** Undefined when the observation is storable; otherwise a reject (without location) saying why. */
 export function checkObservation(o: Observation): Omit<Reject, 'location'> | undefined {

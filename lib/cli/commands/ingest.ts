@@ -7,13 +7,13 @@
 
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { openStore } from '../../adapters/open-store.ts';
-import { expandInputs, localInputFiles } from '../../adapters/read-input.ts';
+import { openStore, parseStoreSpec } from '../../adapters/open-store.ts';
+import { expandInputs, localInputFiles, mayHoldManyFiles } from '../../adapters/read-input.ts';
 import { loadFlowFormats, primaryScope, saveFlowFormat } from '../../adapters/vpc-flow-formats.ts';
-import { loadIdentityMaps } from '../../app/ingest/identity-file.ts';
-import { ingestFiles, SOURCE_CHOICES, type SourceChoice } from '../../app/ingest/pipeline.ts';
+import type { ParseWorkers } from '../../app/ingest/parallel.ts';
+import { ingestFiles, SOURCE_CHOICES, type SourceChoice, startParseWorkers } from '../../app/ingest/pipeline.ts';
 import { cliSummary, type IngestReport } from '../../app/ingest/report.ts';
-import { createIdentityResolver } from '../../core/identity/resolver.ts';
+import { createIdentityResolver, type IdentityMaps } from '../../core/identity/resolver.ts';
 import { parseFlowFormat } from '../../core/sources/vpc-flow-format.ts';
 import { usageError } from '../errors.ts';
 import { emit, globalOpts } from '../output.ts';
@@ -48,69 +48,102 @@ export function register(program: Command): void {
       } = this.opts<{ source: SourceChoice; identity?: string; vpcFormat?: string }>();
       const format = vpcFormat === undefined ? undefined : parseFlowFormat(vpcFormat);
       if (format && !format.ok) throw usageError(`--vpc-format: ${format.error}`);
-      let identity: ReturnType<typeof createIdentityResolver> | undefined;
-      let identityMaps: Awaited<ReturnType<typeof loadIdentityMaps>> | undefined;
-      if (identityFile) {
-        identityMaps = await loadIdentityMaps(identityFile);
-        identity = createIdentityResolver(identityMaps);
-      }
-      const files = await expandInputs(paths);
-      const total = files.reduce((n, f) => n + f.size, 0);
-      // cli-progress (and its string-width dependencies) loads only when a bar is drawn.
-      const bar =
-        !json && process.stderr.isTTY && total >= PROGRESS_MIN_BYTES
-          ? new (await import('cli-progress')).SingleBar({
-              format: 'ingest [{bar}] {percentage}% | {value}/{total} MiB | {records} records',
-              stream: process.stderr,
-            })
-          : undefined;
-      const store = await openStore(spec);
-      let report: IngestReport;
-      const formatScopesSet: string[] = [];
+      // Into the embedded store, parse workers start now: their start-up overlaps the rest of this set-up.
+      const embedded = isEmbedded(spec || process.env.WARDEN_STORE || 'embedded');
+      const parseWorkers = embedded ? await startParseWorkers(mayHoldManyFiles(paths)) : undefined;
       try {
-        if (format?.ok) {
-          for (const f of files) {
-            const scope = primaryScope(f.path);
-            if (scope && !formatScopesSet.includes(scope)) {
-              await saveFlowFormat(store, scope, format.fields, 'cli');
-              formatScopesSet.push(scope);
-            }
-          }
-        }
-        const vpcFormats = await loadFlowFormats(store);
-        let done = 0;
-        let current = '';
-        let records = 0;
-        bar?.start(Math.ceil(total / 1048576), 0, { records: 0 });
-        report = await ingestFiles(store, files, {
-          files: localInputFiles,
-          source,
-          identity,
-          identityMaps,
-          vpcFormats,
-          onProgress: (p) => {
-            if (!bar) return;
-            if (p.input !== current) {
-              const prev = files.find((f) => f.path === current);
-              if (prev) done += prev.size;
-              current = p.input;
-            }
-            records = p.records;
-            bar.update(Math.floor((done + p.bytes) / 1048576), { records });
-          },
-        });
-        bar?.update(Math.ceil(total / 1048576), { records: report.records });
+        await ingest(this, paths, { json, spec, source, identityFile, format, parseWorkers });
       } finally {
-        bar?.stop();
-        await store.close();
+        await parseWorkers?.terminate();
       }
-      emit(this, cliSummary(report), () =>
-        [
-          human(report, store.description),
-          ...(formatScopesSet.length ? [`  vpc format    stored for ${formatScopesSet.join(', ')}`] : []),
-        ].join('\n'),
-      );
     });
+}
+
+async function ingest(
+  cmd: Command,
+  paths: string[],
+  o: {
+    json: boolean;
+    spec: string | undefined;
+    source: SourceChoice;
+    identityFile: string | undefined;
+    format: ReturnType<typeof parseFlowFormat> | undefined;
+    parseWorkers: ParseWorkers | undefined;
+  },
+): Promise<void> {
+  const { json, spec, source, identityFile, format, parseWorkers } = o;
+  let identity: ReturnType<typeof createIdentityResolver> | undefined;
+  let identityMaps: IdentityMaps | undefined;
+  if (identityFile) {
+    identityMaps = await (await import('../../app/ingest/identity-file.ts')).loadIdentityMaps(identityFile);
+    identity = createIdentityResolver(identityMaps);
+  }
+  const files = await expandInputs(paths);
+  const total = files.reduce((n, f) => n + f.size, 0);
+  // cli-progress (and its string-width dependencies) loads only when a bar is drawn.
+  const bar =
+    !json && process.stderr.isTTY && total >= PROGRESS_MIN_BYTES
+      ? new (await import('cli-progress')).SingleBar({
+          format: 'ingest [{bar}] {percentage}% | {value}/{total} MiB | {records} records',
+          stream: process.stderr,
+        })
+      : undefined;
+  const store = await openStore(spec);
+  let report: IngestReport;
+  const formatScopesSet: string[] = [];
+  try {
+    if (format?.ok) {
+      for (const f of files) {
+        const scope = primaryScope(f.path);
+        if (scope && !formatScopesSet.includes(scope)) {
+          await saveFlowFormat(store, scope, format.fields, 'cli');
+          formatScopesSet.push(scope);
+        }
+      }
+    }
+    const vpcFormats = await loadFlowFormats(store);
+    let done = 0;
+    let current = '';
+    let records = 0;
+    bar?.start(Math.ceil(total / 1048576), 0, { records: 0 });
+    report = await ingestFiles(store, files, {
+      files: localInputFiles,
+      source,
+      identity,
+      identityMaps,
+      vpcFormats,
+      parseWorkers,
+      onProgress: (p) => {
+        if (!bar) return;
+        if (p.input !== current) {
+          const prev = files.find((f) => f.path === current);
+          if (prev) done += prev.size;
+          current = p.input;
+        }
+        records = p.records;
+        bar.update(Math.floor((done + p.bytes) / 1048576), { records });
+      },
+    });
+    bar?.update(Math.ceil(total / 1048576), { records: report.records });
+  } finally {
+    bar?.stop();
+    await store.close();
+  }
+  emit(cmd, cliSummary(report), () =>
+    [
+      human(report, store.description),
+      ...(formatScopesSet.length ? [`  vpc format    stored for ${formatScopesSet.join(', ')}`] : []),
+    ].join('\n'),
+  );
+}
+
+/** The spec names the embedded store (a bad spec is reported when the store is opened, after the inputs). */
+function isEmbedded(spec: string): boolean {
+  try {
+    return parseStoreSpec(spec).kind === 'embedded';
+  } catch {
+    return false;
+  }
 }
 
 function human(r: IngestReport, store: string): string {
