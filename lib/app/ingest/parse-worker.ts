@@ -21,6 +21,8 @@ import type { FromWorker, ToWorker, WorkerInit } from './parallel-protocol.ts';
 const port = parentPort;
 if (!port) throw new Error('parse-worker must run in a worker thread');
 
+const PROGRESS_MS = 100;
+
 let credits = 0;
 let wake: (() => void) | undefined;
 
@@ -52,11 +54,17 @@ async function run(init: WorkerInit): Promise<void> {
       new BatchFolder(brotliEvidence()),
       flush,
     );
+    // Progress at most every PROGRESS_MS: a message per small file would wake the main thread a thousand times.
+    let reported = 0;
     for (;;) {
       const file = init.files[Atomics.add(next, 0, 1)];
       if (!file) break;
       await batcher.addInput(fileInput(localInputFiles, file));
-      post({ type: 'progress', input: file.path, records: batcher.counts.records });
+      const now = performance.now();
+      if (now - reported >= PROGRESS_MS) {
+        reported = now;
+        post({ type: 'progress', input: file.path, records: batcher.counts.records });
+      }
     }
     await batcher.finish();
     post({ type: 'end', counts: batcher.counts });

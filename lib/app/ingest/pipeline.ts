@@ -26,8 +26,8 @@ import { addParseCounts, addWrite, emptyReport, type IngestReport } from './repo
 
 export type { Admit, AdmitVerdict, NamedStream } from './batcher.ts';
 export type { IngestOptions } from './options.ts';
-export { SOURCE_CHOICES, type SourceChoice } from './source-choice.ts';
 export type { IngestReport } from './report.ts';
+export { SOURCE_CHOICES, type SourceChoice } from './source-choice.ts';
 
 /** All the pipeline needs of a Store (a counting wrapper in benchmarks). */
 export type StoreWriter = Pick<Store, 'write'>;

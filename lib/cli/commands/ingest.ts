@@ -102,9 +102,12 @@ async function ingest(
       }
     }
     const vpcFormats = await loadFlowFormats(store);
-    let done = 0;
-    let current = '';
-    let records = 0;
+    const before = new Map<string, number>();
+    let sum = 0;
+    for (const f of files) {
+      before.set(f.path, sum);
+      sum += f.size;
+    }
     bar?.start(Math.ceil(total / 1048576), 0, { records: 0 });
     report = await ingestFiles(store, files, {
       files: localInputFiles,
@@ -115,13 +118,8 @@ async function ingest(
       parseWorkers,
       onProgress: (p) => {
         if (!bar) return;
-        if (p.input !== current) {
-          const prev = files.find((f) => f.path === current);
-          if (prev) done += prev.size;
-          current = p.input;
-        }
-        records = p.records;
-        bar.update(Math.floor((done + p.bytes) / 1048576), { records });
+        // Inputs are taken in order: the bytes before this one, plus what was read of it.
+        bar.update(Math.floor(((before.get(p.input) ?? 0) + p.bytes) / 1048576), { records: p.records });
       },
     });
     bar?.update(Math.ceil(total / 1048576), { records: report.records });
