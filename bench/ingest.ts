@@ -1,19 +1,21 @@
 /**
  * Ingest benchmark (`npm run bench -- ingest`), measuring what the user waits for:
  * 1. End to end: `warden ingest DIR` as its own process (start to exit, store included) on gzip CloudTrail trail
- *    files of five minutes each, paired round by round with a bare `gunzip + JSON.parse` process over the same bytes;
- *    the checked ratio is the median of the per-round ratios (records/s of ingest / records/s of bare). Run as the
- *    user runs it, `node bin/warden.js` (the launcher and the compiled CLI it starts, built by `npm run bench`, with
- *    its compiled parse worker), on the embedded default store and on a DynamoDB endpoint (moto_server). Peak RSS of
- *    each process is read at its exit.
- * 2. Memory: peak RSS of the embedded ingest at 1x and 8x the corpus (bounded: it must not follow the input size).
- * 3. The parse path in-process (decode, split, detect, parse, aggregate; no store) against bare JSON.parse.
- * 4. DynamoDB write requests and write units per 1,000 observations, through the real DynamoStore on moto_server,
+ *    files of five minutes each, paired round by round with a bare read + gunzip + JSON.parse process over the same
+ *    files (bench/_ingest-e2e.ts); the checked ratio is the median of the per-round ratios of wall time (records/s of
+ *    ingest / records/s of bare), the CPU-time ratio and the load average are noted. Run as the user runs it,
+ *    `node bin/warden.js` (the launcher and the compiled CLI it starts, built by `npm run bench`, with its compiled
+ *    parse worker), on the embedded default store and on a DynamoDB endpoint (moto_server).
+ * 2. The same pairing on inputs the generator did not make (`public`, informative): real public CloudTrail
+ *    replicated into trail files, the public Bedrock agent traces, and the demo's telemetry of every source.
+ * 3. Memory: peak RSS of the embedded ingest of 8x the corpus (bounded: it must not follow the input size).
+ * 4. The parse path in-process (decode, split, detect, parse, aggregate; no store) against bare JSON.parse.
+ * 5. DynamoDB write requests and write units per 1,000 observations, through the real DynamoStore on moto_server,
  *    on the busy-agent stream (target <= 20 requests), the quiet agent, the demo's corpus and real public CloudTrail
  *    (Stratus Red Team detonation logs and Panther scenarios).
+ * Rounds: env WARDEN_BENCH_ROUNDS (default 5); parts: env WARDEN_BENCH_INGEST (see `bench`).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -29,103 +31,31 @@ import { writeTelemetry } from '../lib/demo/scenarios/write.ts';
 import { demoWorld } from '../lib/demo/world.ts';
 import type { WriteOptions, WriteReport } from '../lib/ports.ts';
 import { type MotoServer, startMoto } from '../test/support/moto.ts';
-import { BARE_SCRIPT, type Corpus, writeTrailCorpus } from './_ingest-corpus.ts';
+import {
+  BARE_ANY_SCRIPT,
+  BARE_SCRIPT,
+  type Corpus,
+  writePublicTrailCorpus,
+  writeTrailCorpus,
+} from './_ingest-corpus.ts';
+import { endToEndRow, paired, type Run, runNode } from './_ingest-e2e.ts';
 import type { BenchRow } from './run.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const PEAK_RSS = pathToFileURL(join(root, 'bench', '_peak-rss.mjs')).href;
-const ROUNDS = 3;
 /** The 1x corpus: about 50,000 CloudTrail records in some 1,150 five-minute trail files. */
 const CORPUS = { hours: 96, scale: 12 };
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
-
-interface Run {
-  ms: number;
-  rssMiB: number;
-  stdout: string;
-}
-
-/**
- * Runs `node ARGS` as a new process and times it from spawn to exit. Asynchronous on purpose: a blocking spawn would
- * stop this process from draining moto_server's log pipe, and moto blocks once the pipe is full.
- */
-function runNode(args: string[], scratch: string): Promise<Run> {
-  const rssFile = join(scratch, `rss-${process.hrtime.bigint()}`);
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', PEAK_RSS, ...args], {
-      cwd: root,
-      env: { ...process.env, WARDEN_BENCH_RSS_FILE: rssFile },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = performance.now() - t0;
-      if (code !== 0)
-        reject(new Error(`ingest bench: node ${args.slice(0, 3).join(' ')} failed: ${stderr.slice(-800)}`));
-      else resolve({ ms, rssMiB: Number(readFileSync(rssFile, 'utf8')) / 1024, stdout });
-    });
-  });
-}
-
-interface Variant {
-  label: string;
-  args: (storeSpec: string) => string[];
-  store: (round: number) => string;
-}
-
-interface Paired {
-  ratio: number;
-  ingestMs: number;
-  bareMs: number;
-  rssMiB: number;
-}
-
-/** ROUNDS alternating rounds of bare and ingest (bare first, then ingest, each round). */
-async function paired(v: Variant, corpus: Corpus, scratch: string, log: (s: string) => void): Promise<Paired> {
-  const ratios: number[] = [];
-  const ingest: number[] = [];
-  const bare: number[] = [];
-  const rss: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    const b = await runNode(['-e', BARE_SCRIPT, corpus.dir], scratch);
-    if (Number(b.stdout) !== corpus.records) throw new Error(`ingest bench: bare parse saw ${b.stdout} records`);
-    const i = await runNode(v.args(v.store(round)), scratch);
-    const report = JSON.parse(i.stdout) as { records: number; quarantined: number };
+const trailCheck =
+  (corpus: Corpus, label: string) =>
+  (bare: Run, ingest: Run): void => {
+    if (Number(bare.stdout) !== corpus.records) throw new Error(`ingest bench: bare parse saw ${bare.stdout} records`);
+    const report = JSON.parse(ingest.stdout) as { records: number; quarantined: number };
     if (report.records !== corpus.records || report.quarantined !== 0)
-      throw new Error(`ingest bench: ${v.label} ingested ${JSON.stringify(report)}`);
-    ratios.push(b.ms / i.ms);
-    ingest.push(i.ms);
-    bare.push(b.ms);
-    rss.push(i.rssMiB);
-    log(`  ${v.label} round ${round + 1}: ingest ${i.ms.toFixed(0)} ms, bare ${b.ms.toFixed(0)} ms`);
-  }
-  return { ratio: median(ratios), ingestMs: median(ingest), bareMs: median(bare), rssMiB: Math.max(...rss) };
-}
-
-function endToEndRow(name: string, corpus: Corpus, p: Paired, target?: string, extra = ''): BenchRow {
-  const rate = (ms: number) => corpus.records / (ms / 1000);
-  return {
-    name,
-    value: p.ratio,
-    unit: 'x bare',
-    baseline: { name: 'bare gunzip + JSON.parse process', value: 1 },
-    ...(target ? { target } : {}),
-    note: `median per-round ratio of ${ROUNDS} paired rounds; ${corpus.records} records in ${corpus.files} gzip trail files (${(corpus.bytes / 1048576).toFixed(1)} MiB); median ingest ${p.ingestMs.toFixed(0)} ms = ${Math.round(rate(p.ingestMs))} records/s, bare ${p.bareMs.toFixed(0)} ms = ${Math.round(rate(p.bareMs))} records/s; peak RSS ${p.rssMiB.toFixed(0)} MiB${extra}`,
+      throw new Error(`ingest bench: ${label} ingested ${JSON.stringify(report)}`);
   };
-}
+
+const trailDescription = (c: Corpus) =>
+  `${c.records} records in ${c.files} gzip trail files (${(c.bytes / 1048576).toFixed(1)} MiB)`;
 
 async function endToEnd(log: (s: string) => void, only: ReadonlySet<string>): Promise<BenchRow[]> {
   const scratch = mkdtempSync(join(tmpdir(), 'warden-bench-ingest-'));
@@ -134,29 +64,51 @@ async function endToEnd(log: (s: string) => void, only: ReadonlySet<string>): Pr
     const corpus = writeTrailCorpus(join(scratch, 'trail'), CORPUS);
     const cli = join(root, 'bin', 'warden.js');
     const embedded = (round: number) => `embedded:${join(scratch, `store-${process.hrtime.bigint()}-${round}`)}`;
-    const compiled: Variant = {
-      label: 'embedded',
-      args: (s) => [cli, '--store', s, '--json', 'ingest', corpus.dir],
-      store: embedded,
-    };
+    const ingestOf =
+      (dirs: string[], store = embedded) =>
+      (round: number) => [cli, '--store', store(round), '--json', 'ingest', ...dirs];
     const rows: BenchRow[] = [];
     if (only.has('embedded')) {
-      const c = await paired(compiled, corpus, scratch, log);
-      rows.push(endToEndRow('warden ingest end to end, embedded store (bin/warden.js)', corpus, c, '>= 0.5'));
+      const c = await paired(
+        {
+          label: 'embedded',
+          bare: ['-e', BARE_SCRIPT, corpus.dir],
+          ingest: ingestOf([corpus.dir]),
+          check: trailCheck(corpus, 'embedded'),
+        },
+        scratch,
+        log,
+      );
+      rows.push(
+        endToEndRow(
+          'warden ingest end to end, embedded store (bin/warden.js)',
+          { records: corpus.records, description: trailDescription(corpus) },
+          c,
+          '>= 0.5',
+        ),
+      );
     }
+    if (only.has('public')) rows.push(...(await publicCorpora(scratch, ingestOf, log)));
     if (only.has('dynamodb')) {
       moto = await startMoto({ timeoutMs: 180_000 });
       const endpoint = moto.endpoint;
-      const dynamo: Variant = {
-        label: 'DynamoDB (moto_server)',
-        args: (s) => [cli, '--store', s, '--json', 'ingest', corpus.dir],
-        store: (round) => `dynamodb://bench-${round}-${process.hrtime.bigint()}?endpoint=${endpoint}&region=us-east-1`,
-      };
-      const d = await paired(dynamo, corpus, scratch, log);
+      const d = await paired(
+        {
+          label: 'DynamoDB (moto_server)',
+          bare: ['-e', BARE_SCRIPT, corpus.dir],
+          ingest: ingestOf(
+            [corpus.dir],
+            (round) => `dynamodb://bench-${round}-${process.hrtime.bigint()}?endpoint=${endpoint}&region=us-east-1`,
+          ),
+          check: trailCheck(corpus, 'DynamoDB'),
+        },
+        scratch,
+        log,
+      );
       rows.push(
         endToEndRow(
           'warden ingest end to end, DynamoDB store on moto_server (bin/warden.js)',
-          corpus,
+          { records: corpus.records, description: trailDescription(corpus) },
           d,
           undefined,
           '; informative: moto_server (Python) answers every request, AWS would be another figure',
@@ -166,14 +118,14 @@ async function endToEnd(log: (s: string) => void, only: ReadonlySet<string>): Pr
     if (only.has('rss')) {
       // Memory must not follow the input: the same ingest at 8x the corpus.
       const big = writeTrailCorpus(join(scratch, 'trail-8x'), { hours: CORPUS.hours * 8, scale: CORPUS.scale });
-      const eight = await runNode([cli, '--store', embedded(8), '--json', 'ingest', big.dir], scratch);
+      const eight = await runNode(ingestOf([big.dir])(8), scratch);
       log(`  8x: ${big.records} records, ${eight.ms.toFixed(0)} ms, peak RSS ${eight.rssMiB.toFixed(0)} MiB`);
       rows.push({
         name: 'peak RSS, embedded ingest (bin/warden.js) of 8x the corpus',
         value: eight.rssMiB,
         unit: 'MiB',
         target: '<= 300',
-        note: `${big.records} records in ${big.files} files (${(big.bytes / 1048576).toFixed(1)} MiB gzip) in ${(eight.ms / 1000).toFixed(1)} s = ${Math.round(big.records / (eight.ms / 1000))} records/s`,
+        note: `${big.records} records in ${big.files} files (${(big.bytes / 1048576).toFixed(1)} MiB gzip) in ${(eight.ms / 1000).toFixed(1)} s = ${Math.round(big.records / (eight.ms / 1000))} records/s (CPU ${(eight.cpuMs / 1000).toFixed(1)} s)`,
       });
     }
     return rows;
@@ -181,6 +133,70 @@ async function endToEnd(log: (s: string) => void, only: ReadonlySet<string>): Pr
     await moto?.stop();
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * The same end-to-end pairing on inputs the generator did not make (informative, no target): real public CloudTrail
+ * replicated into trail files, the public Bedrock agent traces (agent-sessions), and the demo's telemetry of every
+ * source (CloudTrail, VPC flow, Bedrock invocation logs and traces, node-agent batches).
+ */
+async function publicCorpora(
+  scratch: string,
+  ingestOf: (dirs: string[]) => (round: number) => string[],
+  log: (s: string) => void,
+): Promise<BenchRow[]> {
+  const pub = join(root, '..', 'shared', 'data', 'public');
+  const rows: BenchRow[] = [];
+  const trail = writePublicTrailCorpus(join(scratch, 'public-trail'), pub, { copies: 150, perFile: 45 });
+  const t = await paired(
+    {
+      label: 'public CloudTrail',
+      bare: ['-e', BARE_SCRIPT, trail.dir],
+      ingest: ingestOf([trail.dir]),
+      check: (bare, ingest) => {
+        if (Number(bare.stdout) !== trail.records) throw new Error(`ingest bench: bare parse saw ${bare.stdout}`);
+        if ((JSON.parse(ingest.stdout) as { records: number }).records !== trail.records)
+          throw new Error(`ingest bench: public CloudTrail ingested ${ingest.stdout}`);
+      },
+    },
+    scratch,
+    log,
+  );
+  rows.push(
+    endToEndRow(
+      'warden ingest end to end, embedded store, real public CloudTrail (Stratus Red Team, Panther) x150',
+      { records: trail.records, description: `${trailDescription(trail)}, 337 public records each 150 times` },
+      t,
+    ),
+  );
+  const sessions = join(pub, 'agent-sessions');
+  const traces = ['tau-bench', 'tau2-bench', 'issue-summarizer-injection'].map((d) =>
+    join(sessions, d, 'traces.jsonl'),
+  );
+  const demo = mkdtempSync(join(scratch, 'demo-'));
+  const world = demoWorld(7, Date.parse('2026-11-01T00:00:00.000Z'));
+  await writeTelemetry(join(demo, 'a'), world.incident.telemetry);
+  await writeTelemetry(join(demo, 'b'), world.extra);
+  for (const [label, inputs] of [
+    ['public Bedrock agent traces (agent-sessions, 20,635 trace parts)', traces],
+    ["the demo's telemetry (CloudTrail, VPC flow, Bedrock, node-agent)", [demo]],
+  ] as const) {
+    const p = await paired(
+      { label, bare: ['-e', BARE_ANY_SCRIPT, ...inputs], ingest: ingestOf([...inputs]) },
+      scratch,
+      log,
+    );
+    const records = (JSON.parse((await runNode(ingestOf([...inputs])(99), scratch)).stdout) as { records: number })
+      .records;
+    rows.push(
+      endToEndRow(
+        `warden ingest end to end, embedded store, ${label}`,
+        { records, description: `${records} records` },
+        p,
+      ),
+    );
+  }
+  return rows;
 }
 
 const stream = (f: SampleFile, chunk = 64 * 1024): NamedStream => ({
@@ -328,12 +344,12 @@ async function writeCosts(log: (s: string) => void): Promise<BenchRow[]> {
   }
 }
 
-/** `WARDEN_BENCH_INGEST=embedded,dynamodb,rss,parse,writes` runs only those parts (default: all). */
+/** `WARDEN_BENCH_INGEST=embedded,public,dynamodb,rss,parse,writes` runs only those parts (default: all). */
 export async function bench(): Promise<BenchRow[]> {
   const log = (s: string) => process.stderr.write(`${s}\n`);
-  const only = new Set((process.env.WARDEN_BENCH_INGEST ?? 'embedded,dynamodb,rss,parse,writes').split(','));
+  const only = new Set((process.env.WARDEN_BENCH_INGEST ?? 'embedded,public,dynamodb,rss,parse,writes').split(','));
   return [
-    ...(only.has('embedded') || only.has('dynamodb') || only.has('rss') ? await endToEnd(log, only) : []),
+    ...(['embedded', 'public', 'dynamodb', 'rss'].some((p) => only.has(p)) ? await endToEnd(log, only) : []),
     ...(only.has('parse') ? await parsePath() : []),
     ...(only.has('writes') ? await writeCosts(log) : []),
   ];

@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
@@ -19,7 +19,7 @@ CREATE TABLE IF NOT EXISTS aggregates (
 CREATE TABLE IF NOT EXISTS natural_ids (id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS evidence (
   subject TEXT NOT NULL, window TEXT NOT NULL, chunk TEXT NOT NULL, count INTEGER NOT NULL, data BLOB NOT NULL,
-  expires INTEGER NOT NULL, UNIQUE (subject, window, chunk));
+  expires INTEGER NOT NULL, last_window TEXT, UNIQUE (subject, window, chunk));
 CREATE TABLE IF NOT EXISTS subjects (subject TEXT PRIMARY KEY, labels TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS subject_days (
   subject TEXT NOT NULL, day TEXT NOT NULL, observations INTEGER NOT NULL, first_seen TEXT NOT NULL,
@@ -33,6 +33,21 @@ CREATE TABLE IF NOT EXISTS docs (
   updated_at TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (kind, scope, id)) WITHOUT ROWID;
 `;
 
+/**
+ * Brings a database written by an earlier version up to SCHEMA_VERSION. 2: an evidence chunk may span the hours of
+ * a day, `last_window` its last hour (NULL in rows written before: one hour each).
+ */
+export function migrate(db: Database.Database): void {
+  const version = Number(db.prepare("SELECT v FROM meta WHERE k = 'schema'").pluck().get());
+  if (version >= SCHEMA_VERSION) return;
+  const columns = db.prepare('PRAGMA table_info(evidence)').all() as { name: string }[];
+  if (!columns.some((c) => c.name === 'last_window')) db.exec('ALTER TABLE evidence ADD COLUMN last_window TEXT');
+  db.prepare("UPDATE meta SET v = ? WHERE k = 'schema'").run(String(SCHEMA_VERSION));
+}
+
+/** A chunk spans at most the hours of one day: a read looks this far before its start for chunks reaching into it. */
+export const CHUNK_SPAN_MS = 24 * 3_600_000;
+
 /** The prepared statements, compiled once per database. */
 export function statements(db: Database.Database) {
   return {
@@ -40,7 +55,7 @@ export function statements(db: Database.Database) {
     addUnit: db.prepare('INSERT OR IGNORE INTO units VALUES (?)'),
     addNaturalId: db.prepare('INSERT OR IGNORE INTO natural_ids VALUES (?)'),
     addEvidence: db.prepare(
-      'INSERT OR IGNORE INTO evidence (subject, window, chunk, count, data, expires) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT OR IGNORE INTO evidence (subject, window, chunk, count, data, expires, last_window) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
     // The first write keeps layer, kind and attrs; counts add; first/last seen widen (ISO strings order as times).
     upsertAggregate: db.prepare(`INSERT INTO aggregates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -62,8 +77,10 @@ export function statements(db: Database.Database) {
       FROM subjects s LEFT JOIN subject_days d ON d.subject = s.subject GROUP BY s.subject ORDER BY s.subject`),
     aggregates: db.prepare(`SELECT * FROM aggregates
       WHERE subject = ? AND window >= ? AND window <= ? AND expires > ? ORDER BY window, key`),
+    // Chunks starting up to a day before the range may reach into it (CHUNK_SPAN_MS).
     evidence: db.prepare(`SELECT data FROM evidence
-      WHERE subject = ? AND window >= ? AND window <= ? AND expires > ? ORDER BY window`),
+      WHERE subject = @subject AND window >= @earliest AND window <= @to AND coalesce(last_window, window) >= @from
+        AND expires > @now ORDER BY window`),
     addQuarantine: db.prepare(`INSERT OR IGNORE INTO quarantine
       VALUES (@id, @time, @source, @reason, @detail, @location, @excerpt, @expires)`),
     quarantine: db.prepare('SELECT * FROM quarantine WHERE expires > ? ORDER BY time DESC, id DESC LIMIT ?'),

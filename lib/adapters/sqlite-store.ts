@@ -35,7 +35,7 @@ import type {
   WriteReport,
 } from '../ports.ts';
 import { SqliteDirtyMarks } from './sqlite-store-dirty.ts';
-import { SCHEMA_SQL, type SqliteStatements, statements } from './sqlite-store-schema.ts';
+import { CHUNK_SPAN_MS, migrate, SCHEMA_SQL, type SqliteStatements, statements } from './sqlite-store-schema.ts';
 import { brotliEvidence, unpackEvidenceBrotli } from './store-evidence.ts';
 import {
   decodeDoc,
@@ -83,6 +83,7 @@ export class SqliteStore implements Store, FoldedStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA_SQL);
+    migrate(this.db);
     this.db.function('merge_sources', { deterministic: true }, (a: unknown, b: unknown) =>
       [...new Set(`${a},${b}`.split(',').filter(Boolean))].sort().join(','),
     );
@@ -148,10 +149,14 @@ export class SqliteStore implements Store, FoldedStore {
         this.q.ensureSubject.run(d.subject);
       }
       for (const [unit, f] of fresh) if (f) this.q.addUnit.run(unit);
-      for (const e of batch.evidence) {
-        const expires = expiryAfter(e.window, this.retentionDays);
-        for (const c of e.chunks) this.q.addEvidence.run(e.subject, e.window, c.id, c.count, c.data, expires);
-      }
+      for (const e of batch.evidence)
+        for (const c of e.chunks) {
+          // A chunk is kept until its last hour expires; a read drops its earlier hours' observations by then.
+          const first = hourOf(c.firstTime);
+          const last = hourOf(c.lastTime);
+          const expires = expiryAfter(last, this.retentionDays);
+          this.q.addEvidence.run(e.subject, first, c.id, c.count, c.data, expires, last === first ? null : last);
+        }
       // One dirty mark per subject per batch, after its data (lib/ports.ts DirtyMarks).
       this.dirty.markBatch(touched);
       for (const r of rejects) {
@@ -208,12 +213,22 @@ export class SqliteStore implements Store, FoldedStore {
   }
 
   async evidence(subject: string, from: string, to: string): Promise<Observation[]> {
-    const rows = this.q.evidence.all(subject, windowOf(from), to, this.nowSeconds()) as { data: Buffer }[];
+    const now = this.nowSeconds();
+    const start = windowOf(from);
+    const rows = this.q.evidence.all({
+      subject,
+      earliest: new Date(Date.parse(start) - CHUNK_SPAN_MS).toISOString(),
+      from: start,
+      to,
+      now,
+    }) as { data: Buffer }[];
+    // Retention per observation, as for an hour's row: kept while its hour is younger than retentionDays.
+    const kept = new Date((now - this.retentionDays * 86_400) * 1000).toISOString();
     // Re-deliveries batched differently land in different chunks: keep each observation id once.
     const byId = new Map<string, Observation>();
     for (const r of rows)
       for (const o of unpackEvidenceBrotli(r.data)) {
-        if (o.time >= from && o.time <= to && !byId.has(o.id)) byId.set(o.id, o);
+        if (o.time >= from && o.time <= to && hourOf(o.time) > kept && !byId.has(o.id)) byId.set(o.id, o);
       }
     return [...byId.values()].sort(byTimeThenId);
   }
@@ -368,6 +383,11 @@ function instrument(q: SqliteStatements, onStep: (step: string) => void): Sqlite
     });
   }
   return q;
+}
+
+/** The hour window of a normalized time (`YYYY-MM-DDTHH:mm:ss.sssZ`, as the fold writes them). */
+function hourOf(time: string): string {
+  return `${time.slice(0, 13)}:00:00.000Z`;
 }
 
 function addDay(

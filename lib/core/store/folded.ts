@@ -69,12 +69,16 @@ export interface PackedChunk {
 export interface FoldedBatch {
   observations: number;
   aggregates: FoldedAggregate[];
-  /** Evidence per (subject, window), packed by the store's codec. */
+  /**
+   * Evidence per (subject, day), packed by the store's codec: a chunk may hold several hours of the day (its first
+   * and last times say which), so a subject seen a few times an hour is not one chunk per hour. `window` is the
+   * first hour seen.
+   */
   evidence: { subject: string; window: string; chunks: PackedChunk[] }[];
 }
 
 /**
- * Packs one (subject, window)'s observations into chunks as they are added (the store's evidence codec): an
+ * Packs one (subject, day)'s observations into chunks as they are added (the store's evidence codec): an
  * observation can be serialized and dropped at once instead of being held until its batch is written.
  */
 export interface EvidenceWriter {
@@ -119,13 +123,14 @@ interface AggAcc extends Omit<FoldedAggregate, 'parts'> {
  * reference to an observation once it is added, so a batch holds its aggregates and packed evidence, not its
  * observations (a parse worker's garbage collection stays in the young generation). Same results as
  * aggregateBatch: an id repeated in the batch counts once, a segment's unit is the digest of its sorted ids,
- * aggregates keep the earliest observation's attrs; evidence is in arrival order (readers sort).
+ * aggregates keep the earliest observation's attrs; evidence is in arrival order (readers sort), per subject and day.
  */
 export class BatchFolder {
   private seen = new Set<string>();
   private aggregates: AggAcc[] = [];
   /** window -> subject -> key */
   private byWindow = new Map<string, Map<string, Map<string, AggAcc>>>();
+  /** day -> subject */
   private evidence = new Map<string, Map<string, { subject: string; window: string; writer: EvidenceWriter }>>();
   private unitIds = new Map<number, string[]>();
   private added = 0;
@@ -195,11 +200,11 @@ export class BatchFolder {
     else this.unitIds.set(segment, [o.id]);
     if (EVIDENCE_LAYERS.has(o.layer)) {
       if (!this.lastEvidence) {
-        const inWindow = nested(this.evidence, window);
-        let e = inWindow.get(o.subject);
+        const inDay = nested(this.evidence, window.slice(0, 10));
+        let e = inDay.get(o.subject);
         if (!e) {
           e = { subject: o.subject, window, writer: this.codec() };
-          inWindow.set(o.subject, e);
+          inDay.set(o.subject, e);
         }
         this.lastEvidence = e.writer;
       }
@@ -231,8 +236,8 @@ export class BatchFolder {
           natural: p.natural.length > 0 ? JSON.stringify(p.natural) : '',
         })),
       })),
-      evidence: [...this.evidence.values()].flatMap((inWindow) =>
-        [...inWindow.values()].map((e) => ({ subject: e.subject, window: e.window, chunks: e.writer.finish() })),
+      evidence: [...this.evidence.values()].flatMap((inDay) =>
+        [...inDay.values()].map((e) => ({ subject: e.subject, window: e.window, chunks: e.writer.finish() })),
       ),
     };
     this.seen = new Set();

@@ -17,7 +17,7 @@ const SUBJECTS = ['k8s:prod/a/one', 'k8s:prod/a/two', 'bedrock:us-east-1/AGENT']
 const observation = fc
   .record({
     id: fc.integer({ min: 0, max: 60 }),
-    minute: fc.integer({ min: 0, max: 200 }),
+    minute: fc.integer({ min: 0, max: 3000 }),
     key: fc.constantFrom(...KEYS),
     subject: fc.constantFrom(...SUBJECTS),
     count: fc.constantFrom(1, 1, 1, 3),
@@ -80,19 +80,21 @@ describe('BatchFolder', () => {
             }),
           })),
         );
-        // Evidence: the same observations per (subject, window), in arrival order rather than sorted.
-        const evidence = (e: { subject: string; window: string }, list: Observation[]) =>
-          [`${e.subject} ${e.window}`, list.map((o) => o.id).sort()] as const;
-        expect(
-          got.evidence
-            .map((e) =>
-              evidence(
-                e,
-                e.chunks.flatMap((c) => unpackEvidenceBrotli(c.data)),
-              ),
-            )
-            .sort(),
-        ).toEqual([...want.evidence.values()].map((e) => evidence(e, e.observations)).sort());
+        // Evidence: the same observations per (subject, hour), in arrival order rather than sorted, packed per
+        // (subject, day) with each chunk's first and last times bounding its observations.
+        const byHour = (list: Observation[]) => list.map((o) => `${o.subject} ${o.time.slice(0, 13)} ${o.id}`).sort();
+        const packed = got.evidence.flatMap((e) =>
+          e.chunks.flatMap((c) => {
+            const list = unpackEvidenceBrotli(c.data);
+            for (const o of list) {
+              expect(o.subject).toBe(e.subject);
+              expect(o.time >= c.firstTime && o.time <= c.lastTime).toBe(true);
+              expect(o.time.slice(0, 10)).toBe(c.firstTime.slice(0, 10));
+            }
+            return list;
+          }),
+        );
+        expect(byHour(packed)).toEqual(byHour([...want.evidence.values()].flatMap((e) => e.observations)));
       }),
       { numRuns: 150 },
     );
