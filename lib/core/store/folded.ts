@@ -151,7 +151,12 @@ export class BatchFolder {
 
   add(input: Observation, segment: number): void {
     this.added++;
-    if (this.seen.has(input.id)) return;
+    if (this.seen.has(input.id)) {
+      // Still part of its segment's unit (as in aggregateBatch): a unit is named by what it holds, not by what else
+      // shares its batch, so the same segment ingested alone later is recognised as stored.
+      this.unitId(segment, input.id);
+      return;
+    }
     this.seen.add(input.id);
     const o = withIsoTime(input);
     if (this.hourPrefix === '' || !o.time.startsWith(this.hourPrefix)) {
@@ -195,9 +200,7 @@ export class BatchFolder {
       a.parts.set(segment, p);
     }
     addToPart(p, o);
-    const ids = this.unitIds.get(segment);
-    if (ids) ids.push(o.id);
-    else this.unitIds.set(segment, [o.id]);
+    this.unitId(segment, o.id);
     if (EVIDENCE_LAYERS.has(o.layer)) {
       if (!this.lastEvidence) {
         const inDay = nested(this.evidence, window.slice(0, 10));
@@ -210,6 +213,12 @@ export class BatchFolder {
       }
       this.lastEvidence.add(o);
     }
+  }
+
+  private unitId(segment: number, id: string): void {
+    const ids = this.unitIds.get(segment);
+    if (ids) ids.push(id);
+    else this.unitIds.set(segment, [id]);
   }
 
   /** The folded batch of everything added since the last `take`; the folder starts empty again. */

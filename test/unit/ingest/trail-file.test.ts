@@ -4,8 +4,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type SplitItem, splitText } from '../../../lib/core/sources/index.ts';
 import { wholeTrailFile } from '../../../lib/app/ingest/trail-file.ts';
+import { type SplitItem, splitText } from '../../../lib/core/sources/index.ts';
 
 const MAX = 5 * 1024 * 1024;
 const view = (items: SplitItem[]) =>
