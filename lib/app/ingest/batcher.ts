@@ -162,6 +162,8 @@ export class Batcher<T> {
         ? { vpcFormat: (where: { file?: string; logGroup?: string }) => lookupFlowFormat(this.opts.vpcFormats!, where) }
         : {}),
       tokenKey: this.opts.tokenKey ?? process.env.WARDEN_TOKEN_KEY,
+      // Only a list holds observations until its batch is written; a folder drops each as it comes.
+      shareStrings: this.collector instanceof ListCollector,
     };
     const splitter = new RecordSplitter(this.opts.maxRecordChars ? { maxRecordChars: this.opts.maxRecordChars } : {});
     const parser = createRecordParser(ctx, choice);

@@ -109,6 +109,16 @@ const recent = {
   resource: new RecentStrings(),
   key: new RecentStrings(),
 };
+/** No sharing, for a caller that folds each observation as it is parsed (see ParseContext.shareStrings). */
+const same = { share: (s: string) => s };
+const unshared: Record<keyof typeof recent, { share(s: string): string }> = {
+  principal: same,
+  accessKey: same,
+  session: same,
+  userAgent: same,
+  resource: same,
+  key: same,
+};
 
 /** `value` is the record as given (envelope included): a record without eventID is identified by its hash. */
 function toObservation(
@@ -118,6 +128,7 @@ function toObservation(
   bytes: Record<string, number>,
   ctx: ParseContext,
 ): Observation {
+  const shared = ctx.shareStrings === false ? unshared : recent;
   const { service, action, eventSource, eventName } = serviceAndAction(ct.eventSource, ct.eventName);
   const region = ct.awsRegion ?? undefined;
   const account = ct.recipientAccountId ?? ct.userIdentity?.accountId ?? undefined;
@@ -125,7 +136,7 @@ function toObservation(
   const resource = resourceOf(service, action, params, ct.resources ?? [], region, account);
   const ui = ct.userIdentity;
   const issuer = ui?.sessionContext?.sessionIssuer;
-  const principalArn = ui?.arn ? recent.principal.share(ui.arn) : undefined;
+  const principalArn = ui?.arn ? shared.principal.share(ui.arn) : undefined;
   const roleArn = issuer?.type === 'Role' ? (issuer.arn ?? undefined) : undefined;
   const sessionName = principalArn ? sessionNameOf(principalArn) : undefined;
 
@@ -133,10 +144,10 @@ function toObservation(
   if (ct.eventID) correlation.eventId = ct.eventID;
   if (ct.requestID) correlation.requestId = ct.requestID;
   if (principalArn) correlation.principalArn = principalArn;
-  if (ui?.accessKeyId) correlation.accessKeyId = recent.accessKey.share(ui.accessKeyId);
-  if (issuer?.arn && sessionName) correlation.roleSession = recent.session.share(`${issuer.arn}/${sessionName}`);
+  if (ui?.accessKeyId) correlation.accessKeyId = shared.accessKey.share(ui.accessKeyId);
+  if (issuer?.arn && sessionName) correlation.roleSession = shared.session.share(`${issuer.arn}/${sessionName}`);
   else if (issuer?.userName && sessionName)
-    correlation.roleSession = recent.session.share(`${issuer.userName}/${sessionName}`);
+    correlation.roleSession = shared.session.share(`${issuer.userName}/${sessionName}`);
 
   const ref: PrincipalRef = {};
   if (principalArn) ref.arn = principalArn;
@@ -173,14 +184,14 @@ function toObservation(
   if (ct.managementEvent !== undefined && ct.managementEvent !== null)
     attrs.managementEvent = isTrue(ct.managementEvent);
   if (ct.sourceIPAddress) attrs.sourceIPAddress = ct.sourceIPAddress;
-  if (ct.userAgent) attrs.userAgent = recent.userAgent.share(ct.userAgent.slice(0, 256));
+  if (ct.userAgent) attrs.userAgent = shared.userAgent.share(ct.userAgent.slice(0, 256));
   if (ct.recipientAccountId) attrs.recipientAccountId = ct.recipientAccountId;
   if (region) attrs.awsRegion = region;
   if (ct.errorCode) attrs.errorCode = ct.errorCode;
   if (ct.errorMessage) attrs.errorMessage = ct.errorMessage.slice(0, 512);
   if (ui?.type) attrs.identityType = ui.type;
   if (ct.vpcEndpointId) attrs.vpcEndpointId = ct.vpcEndpointId;
-  if (resource !== '*') attrs.resource = recent.resource.share(resource);
+  if (resource !== '*') attrs.resource = shared.resource.share(resource);
   Object.assign(attrs, bytes);
   const modelId = str(params.modelId);
   if (service === 'bedrock' && modelId) attrs.modelId = modelId;
@@ -196,7 +207,7 @@ function toObservation(
     subject,
     layer: 'cloud-api',
     kind: 'api',
-    key: recent.key.share(keys.api(service, action, resource === '*' ? undefined : resource)),
+    key: shared.key.share(keys.api(service, action, resource === '*' ? undefined : resource)),
     count: 1,
     correlation,
     attrs,

@@ -140,7 +140,7 @@ export function sha256(text: string | Uint8Array): string {
 
 /**
  * A few recently seen strings, to share one instance of a value that repeats from record to record. Parsers keep
- * observations until a store batch is written; a record's own copy of a repeated value (an event name, an ARN, a user
+ * observations until a store batch is written (ParseContext.shareStrings); a record's own copy of a repeated value (an event name, an ARN, a user
  * agent, a key) then dies young instead of being copied by every scavenge until the batch ends. A handful of `===`
  * checks costs less than hashing the string into a table (measured: a Map cost more than the GC it saved).
  */

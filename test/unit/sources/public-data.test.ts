@@ -80,6 +80,18 @@ describe('public data', () => {
     expect(total).toEqual({ records: 312, observations: 312, rejects: {}, skipped: {} });
   });
 
+  it('Stratus Red Team CloudTrail: the same observations whether repeated strings are shared or not', () => {
+    const dir = 'stratus-red-team/detonation-logs';
+    const files = readdirSync(path.join(publicData, dir)).filter((f) => f.endsWith('.json'));
+    for (const file of files) {
+      const text = readFileSync(path.join(publicData, dir, file), 'utf8');
+      const shared = parseText(text, ctx({ file }));
+      const unshared = parseText(text, ctx({ file, shareStrings: false }));
+      expect(unshared.observations.length).toBeGreaterThan(0);
+      expect(unshared).toEqual(shared);
+    }
+  });
+
   const panther: [string, Counts][] = [
     [
       'rule_tests_AWS.CloudTrail.jsonl',
