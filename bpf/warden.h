@@ -15,14 +15,6 @@
 #define WARDEN_DNSQ_MAX 256   /* DNS question bytes copied (qname labels + qtype) */
 #define WARDEN_NR_MAX 512     /* syscall numbers counted per cgroup (x86_64 uses < 512) */
 
-enum warden_event_type {
-	WARDEN_EV_EXEC = 1,
-	WARDEN_EV_EXIT = 2,
-	WARDEN_EV_OPEN = 3,
-	WARDEN_EV_CONNECT = 4,
-	WARDEN_EV_DNS = 5,
-};
-
 /* Index into the drops map; the loader prints the same names (node-agent/loader-protocol.ts DROP_REASONS). */
 enum warden_drop_reason {
 	WARDEN_DROP_RINGBUF_EXEC = 0,
@@ -53,31 +45,5 @@ struct warden_hdr {
 	__u64 ts_boot_ns;
 	__u64 cgroup_id;
 };
-
-
-
-/* Key of the open de-duplication map; also the head of the pending-open stash so it can be used as the key as is. */
-struct warden_open_key {
-	__u64 cgroup_id;
-	char path[WARDEN_PATH_MAX];
-};
-
-struct warden_open_pending {
-	struct warden_open_key k;
-	__s32 dirfd;
-	__u32 flags;
-};
-
-struct warden_open {
-	struct warden_hdr h;
-	__s32 dirfd;
-	__u32 flags;
-	__s64 ret;
-	char comm[WARDEN_COMM_LEN];
-	char path[WARDEN_PATH_MAX];
-};
-
-
-
 
 #endif

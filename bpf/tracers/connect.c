@@ -5,6 +5,8 @@
  */
 #include "tracers/tracer.h"
 
+WARDEN_RECORD_TYPE(WARDEN_EV_CONNECT, 4);
+
 struct warden_conn_key {
 	__u64 cgroup_id;
 	__u8 daddr[16];

@@ -5,6 +5,8 @@
  */
 #include "tracers/tracer.h"
 
+WARDEN_RECORD_TYPE(WARDEN_EV_DNS, 5);
+
 struct warden_dns {
 	struct warden_hdr h;
 	__u16 family;

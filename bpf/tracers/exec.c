@@ -5,6 +5,8 @@
  */
 #include "tracers/tracer.h"
 
+WARDEN_RECORD_TYPE(WARDEN_EV_EXEC, 1);
+
 struct warden_exec {
 	struct warden_hdr h;
 	__u32 ppid;

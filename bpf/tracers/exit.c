@@ -5,6 +5,8 @@
  */
 #include "tracers/tracer.h"
 
+WARDEN_RECORD_TYPE(WARDEN_EV_EXIT, 2);
+
 struct warden_exit {
 	struct warden_hdr h;
 	__u32 ppid;
