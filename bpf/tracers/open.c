@@ -66,6 +66,15 @@ static __always_inline struct warden_open_pending *open_scratch_for(__u64 cg)
 	return p;
 }
 
+/* The scratch record for an open of the current cgroup when it is watched, else NULL. */
+static __always_inline struct warden_open_pending *watched_open_scratch(void)
+{
+	__u64 cg = bpf_get_current_cgroup_id();
+	if (!bpf_map_lookup_elem(&watched, &cg))
+		return NULL;
+	return open_scratch_for(cg);
+}
+
 /* Emits one open unless the same (cgroup, path) was reported within the window. */
 static __always_inline void emit_open(struct warden_open_pending *p, __u32 pid, __s64 ret)
 {
@@ -90,10 +99,7 @@ static __always_inline void emit_open(struct warden_open_pending *p, __u32 pid, 
 SEC("fexit/do_sys_openat2")
 int BPF_PROG(handle_open_fexit, int dfd, const char *filename, struct open_how *how, long ret)
 {
-	__u64 cg = bpf_get_current_cgroup_id();
-	if (!bpf_map_lookup_elem(&watched, &cg))
-		return 0;
-	struct warden_open_pending *p = open_scratch_for(cg);
+	struct warden_open_pending *p = watched_open_scratch();
 	if (!p)
 		return 0;
 	p->dirfd = dfd;
@@ -181,10 +187,7 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 SEC("tp/syscalls/sys_enter_openat")
 int handle_openat_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	__u64 cg = bpf_get_current_cgroup_id();
-	if (!bpf_map_lookup_elem(&watched, &cg))
-		return 0;
-	struct warden_open_pending *p = open_scratch_for(cg);
+	struct warden_open_pending *p = watched_open_scratch();
 	if (!p)
 		return 0;
 	p->dirfd = (__s32)ctx->args[0];
