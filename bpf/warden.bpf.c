@@ -52,7 +52,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, WARDEN_DROP__COUNT);
+	__uint(max_entries, WARDEN_DROP__SLOTS);
 	__type(key, __u32);
 	__type(value, __u64);
 } drops SEC(".maps");

@@ -78,7 +78,7 @@ static __always_inline struct warden_open_pending *watched_open_scratch(void)
 /* Emits one open unless the same (cgroup, path) was reported within the window. */
 static __always_inline void emit_open(struct warden_open_pending *p, __u32 pid, __s64 ret)
 {
-	struct warden_open *e = reserve_unless_seen(&open_seen, &p->k, WARDEN_SUPPRESSED_OPEN, WARDEN_DROP_RINGBUF_OPEN,
+	struct warden_open *e = reserve_unless_seen(&open_seen, &p->k, WARDEN_SUPPRESSED_OPEN, WARDEN_DROP_RINGBUF(WARDEN_EV_OPEN),
 						    sizeof(*e));
 	if (!e)
 		return;
