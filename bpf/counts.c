@@ -16,11 +16,6 @@
 #include "warden.skel.h"
 
 static const char *drop_names[WARDEN_DROP__COUNT] = {
-	[WARDEN_DROP_RINGBUF_EXEC] = "ringbuf_exec",
-	[WARDEN_DROP_RINGBUF_EXIT] = "ringbuf_exit",
-	[WARDEN_DROP_RINGBUF_OPEN] = "ringbuf_open",
-	[WARDEN_DROP_RINGBUF_CONNECT] = "ringbuf_connect",
-	[WARDEN_DROP_RINGBUF_DNS] = "ringbuf_dns",
 	[WARDEN_DROP_OPEN_PENDING_FULL] = "open_pending_full",
 	[WARDEN_DROP_SYSCALL_SLOT] = "syscall_map_full",
 	[WARDEN_DROP_SYSCALL_COMPAT] = "syscall_compat",
@@ -32,7 +27,7 @@ __u64 user_decode_drops;
 bool drops_dirty = true;
 unsigned long long sc_drops[SC__COUNT];
 static unsigned long long last_sc_drops[SC__COUNT];
-static __u64 last_drops[WARDEN_DROP__COUNT + 1];
+static __u64 last_drops[WARDEN_DROP__SLOTS + 1]; /* the slots, then user_decode */
 static struct bpf_link *count_link; /* attached only while some cgroup has counting on */
 static int ncpus;
 static __u64 *percpu_buf;
@@ -75,14 +70,16 @@ static __u64 percpu_sum(int fd, __u32 key)
 void emit_drops(bool force)
 {
 	int fd = bpf_map__fd(skel->maps.drops);
-	__u64 cur[WARDEN_DROP__COUNT + 1];
+	__u64 cur[WARDEN_DROP__SLOTS + 1] = { 0 };
 	bool changed = false;
-	for (__u32 r = 0; r < WARDEN_DROP__COUNT; r++) {
+	for (__u32 r = 0; r < WARDEN_DROP__SLOTS; r++) {
+		if (r >= WARDEN_DROP__COUNT && !tracer_name(r - WARDEN_DROP__COUNT))
+			continue; /* no tracer has that record type */
 		cur[r] = percpu_sum(fd, r);
 		changed |= cur[r] != last_drops[r];
 	}
-	cur[WARDEN_DROP__COUNT] = user_decode_drops;
-	changed |= cur[WARDEN_DROP__COUNT] != last_drops[WARDEN_DROP__COUNT];
+	cur[WARDEN_DROP__SLOTS] = user_decode_drops;
+	changed |= cur[WARDEN_DROP__SLOTS] != last_drops[WARDEN_DROP__SLOTS];
 	changed |= memcmp(sc_drops, last_sc_drops, sizeof(sc_drops)) != 0;
 	if (!changed && !force && !drops_dirty)
 		return;
@@ -92,6 +89,13 @@ void emit_drops(bool force)
 	rec_begin("drops", now_ms());
 	fputs(",\"counts\":{", stdout);
 	bool first = true;
+	for (unsigned t = 0; t < WARDEN_TYPE_MAX; t++) {
+		const char *name = tracer_name(t);
+		if (!name)
+			continue;
+		printf("%s\"ringbuf_%s\":%llu", first ? "" : ",", name, (unsigned long long)cur[WARDEN_DROP_RINGBUF(t)]);
+		first = false;
+	}
 	for (__u32 r = 0; r < WARDEN_DROP__COUNT; r++) {
 		if (!drop_names[r])
 			continue;
@@ -101,7 +105,7 @@ void emit_drops(bool force)
 	for (int i = 0; i < SC__COUNT; i++)
 		printf(",\"%s\":%llu", sc_drop_names[i], sc_drops[i]);
 	printf(",\"user_decode\":%llu},\"suppressed\":{\"open\":%llu,\"connect\":%llu},\"emitted\":%llu",
-	       (unsigned long long)cur[WARDEN_DROP__COUNT], (unsigned long long)cur[WARDEN_SUPPRESSED_OPEN],
+	       (unsigned long long)cur[WARDEN_DROP__SLOTS], (unsigned long long)cur[WARDEN_SUPPRESSED_OPEN],
 	       (unsigned long long)cur[WARDEN_SUPPRESSED_CONNECT], (unsigned long long)emitted + 1);
 	rec_end();
 }

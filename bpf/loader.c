@@ -82,6 +82,13 @@ static bool probe_one(const char *name)
 	return ok;
 }
 
+/* Attached to the cgroup2 root (connect, sendmsg, DNS egress), not to a kernel hook; none with --no-cgroup-progs. */
+static bool is_cgroup_prog(const struct bpf_program *p)
+{
+	enum bpf_prog_type t = bpf_program__type(p);
+	return t == BPF_PROG_TYPE_CGROUP_SOCK_ADDR || t == BPF_PROG_TYPE_CGROUP_SKB;
+}
+
 /* Opens the object with the options applied and loads the programs of configuration `c`. */
 static int open_and_load(struct prog_config c)
 {
@@ -96,11 +103,8 @@ static int open_and_load(struct prog_config c)
 	bpf_map__set_max_entries(skel->maps.syscall_counts, opt.max_slots * WARDEN_NR_MAX);
 	bpf_map__set_max_entries(skel->maps.events, opt.ringbuf_mb << 20);
 	if (opt.no_cgroup_progs) {
-		bpf_program__set_autoload(skel->progs.connect4, false);
-		bpf_program__set_autoload(skel->progs.connect6, false);
-		bpf_program__set_autoload(skel->progs.sendmsg4, false);
-		bpf_program__set_autoload(skel->progs.sendmsg6, false);
-		bpf_program__set_autoload(skel->progs.dns_egress, false);
+		struct bpf_program *p;
+		bpf_object__for_each_program(p, skel->obj) if (is_cgroup_prog(p)) bpf_program__set_autoload(p, false);
 	}
 	bpf_program__set_autoload(skel->progs.count_syscall_fentry, c.count == COUNT_FENTRY);
 	bpf_program__set_autoload(skel->progs.count_syscall_compat, c.count == COUNT_COMPAT);
@@ -114,27 +118,36 @@ static int open_and_load(struct prog_config c)
 	return warden_bpf__load(skel);
 }
 
-/* A program and the skeleton link slot it is attached into (destroyed with the skeleton). */
-struct prog_link {
-	struct bpf_program *p;
-	struct bpf_link **l;
-};
-
-/* The tracing programs of the loaded configuration, attached at start (the counter is attached on demand). */
-static size_t tracing_progs(struct prog_link *out)
+/*
+ * Attaches, at start, every program this configuration loaded but the syscall counters (attached on demand): the
+ * hook programs first, then the cgroup programs (`cgroup` pass) to the cgroup2 root. The tracers' programs need no
+ * list here: whatever tracers/ builds is attached. The links live in the skeleton's slots (destroyed with it); each
+ * program's name is added to `programs` (the ready record's list). False (with the reason on stderr) on a failure.
+ */
+static bool attach_at_start(bool cgroup, char *programs, size_t size)
 {
-	size_t n = 0;
-	out[n++] = (struct prog_link){ skel->progs.handle_exec, &skel->links.handle_exec };
-	out[n++] = (struct prog_link){ skel->progs.handle_exit, &skel->links.handle_exit };
-	if (cfg.open == OPEN_FEXIT)
-		out[n++] = (struct prog_link){ skel->progs.handle_open_fexit, &skel->links.handle_open_fexit };
-	else if (cfg.open == OPEN_SYS_EXIT)
-		out[n++] = (struct prog_link){ skel->progs.handle_sys_exit, &skel->links.handle_sys_exit };
-	else {
-		out[n++] = (struct prog_link){ skel->progs.handle_openat_enter, &skel->links.handle_openat_enter };
-		out[n++] = (struct prog_link){ skel->progs.handle_openat_exit, &skel->links.handle_openat_exit };
+	const struct bpf_object_skeleton *s = skel->skeleton;
+	for (int i = 0; i < s->prog_cnt; i++) {
+		struct bpf_program *p = *s->progs[i].prog;
+		struct bpf_link **l = s->progs[i].link;
+		if (!bpf_program__autoload(p) || p == skel->progs.count_syscall_fentry ||
+		    p == skel->progs.count_syscall_compat || is_cgroup_prog(p) != cgroup)
+			continue;
+		*l = cgroup ? bpf_program__attach_cgroup(p, cgroup_root_fd) : bpf_program__attach(p);
+		if (!*l) {
+			if (cgroup)
+				fprintf(stderr, "warden-loader: cannot attach %s to %s: %s\n", bpf_program__name(p),
+					opt.cgroup_root, strerror(errno));
+			else
+				fprintf(stderr,
+					"warden-loader: cannot attach %s: %s (is tracefs mounted at /sys/kernel/tracing?)\n",
+					bpf_program__name(p), strerror(errno));
+			return false;
+		}
+		snprintf(programs + strlen(programs), size - strlen(programs), "%s\"%s\"", programs[0] ? "," : "",
+			 bpf_program__name(p));
 	}
-	return n;
+	return true;
 }
 
 /*
@@ -270,36 +283,9 @@ int main(int argc, char **argv)
 	}
 
 	char programs[512] = "";
-	struct prog_link tps[4];
-	size_t ntps = tracing_progs(tps);
-	for (size_t i = 0; i < ntps; i++) {
-		*tps[i].l = bpf_program__attach(tps[i].p);
-		if (!*tps[i].l) {
-			fprintf(stderr, "warden-loader: cannot attach %s: %s (is tracefs mounted at /sys/kernel/tracing?)\n",
-				bpf_program__name(tps[i].p), strerror(errno));
-			return 1;
-		}
-		snprintf(programs + strlen(programs), sizeof(programs) - strlen(programs), "%s\"%s\"", i ? "," : "",
-			 bpf_program__name(tps[i].p));
-	}
-	if (!opt.no_cgroup_progs) {
-		int cgfd = cgroup_root_fd;
-		struct prog_link cgs[] = {
-			{ skel->progs.connect4, &skel->links.connect4 },   { skel->progs.connect6, &skel->links.connect6 },
-			{ skel->progs.sendmsg4, &skel->links.sendmsg4 },   { skel->progs.sendmsg6, &skel->links.sendmsg6 },
-			{ skel->progs.dns_egress, &skel->links.dns_egress },
-		};
-		for (size_t i = 0; i < sizeof(cgs) / sizeof(cgs[0]); i++) {
-			*cgs[i].l = bpf_program__attach_cgroup(cgs[i].p, cgfd);
-			if (!*cgs[i].l) {
-				fprintf(stderr, "warden-loader: cannot attach %s to %s: %s\n", bpf_program__name(cgs[i].p),
-					opt.cgroup_root, strerror(errno));
-				return 1;
-			}
-			snprintf(programs + strlen(programs), sizeof(programs) - strlen(programs), ",\"%s\"",
-				 bpf_program__name(cgs[i].p));
-		}
-	}
+	if (!attach_at_start(false, programs, sizeof(programs)) ||
+	    (!opt.no_cgroup_progs && !attach_at_start(true, programs, sizeof(programs))))
+		return 1;
 	/* A separate counter is attached on demand: no hot-path hook for it while nobody is counted. */
 	if (count_prog())
 		snprintf(programs + strlen(programs), sizeof(programs) - strlen(programs), ",\"%s\"",

@@ -82,6 +82,8 @@ bool read_commands(int fd);
 
 /* dispatch.c */
 int check_tracers(void);
+/* The JSON record type of the tracer of record type `type`, or NULL when no tracer claims it. */
+const char *tracer_name(unsigned type);
 int on_event(void *ctx, void *data, size_t size);
 
 /* seccomp_records.c */

@@ -15,28 +15,24 @@
 #define WARDEN_DNSQ_MAX 256   /* DNS question bytes copied (qname labels + qtype) */
 #define WARDEN_NR_MAX 512     /* syscall numbers counted per cgroup (x86_64 uses < 512) */
 
-enum warden_event_type {
-	WARDEN_EV_EXEC = 1,
-	WARDEN_EV_EXIT = 2,
-	WARDEN_EV_OPEN = 3,
-	WARDEN_EV_CONNECT = 4,
-	WARDEN_EV_DNS = 5,
-};
+/* Record type numbers are 1..WARDEN_TYPE_MAX-1, each claimed by one tracer (tracers/tracer.h). */
+#define WARDEN_TYPE_MAX 64
 
 /* Index into the drops map; the loader prints the same names (node-agent/loader-protocol.ts DROP_REASONS). */
 enum warden_drop_reason {
-	WARDEN_DROP_RINGBUF_EXEC = 0,
-	WARDEN_DROP_RINGBUF_EXIT,
-	WARDEN_DROP_RINGBUF_OPEN,
-	WARDEN_DROP_RINGBUF_CONNECT,
-	WARDEN_DROP_RINGBUF_DNS,
-	WARDEN_DROP_OPEN_PENDING_FULL,
+	WARDEN_DROP_OPEN_PENDING_FULL = 0,
 	WARDEN_DROP_SYSCALL_SLOT, /* counting on but the cgroup has no valid slot */
 	WARDEN_DROP_SYSCALL_COMPAT, /* a 32-bit task's syscall: not counted or decoded by handle_sys_exit */
 	WARDEN_SUPPRESSED_OPEN,   /* de-duplicated, not a loss */
 	WARDEN_SUPPRESSED_CONNECT,
 	WARDEN_DROP__COUNT,
 };
+/*
+ * A record of type `t` the ring buffer had no room for: one drops slot per record type after the named reasons, so a
+ * tracer needs no reason of its own; the loader prints it as `ringbuf_<tracer name>`.
+ */
+#define WARDEN_DROP_RINGBUF(t) (WARDEN_DROP__COUNT + (t))
+#define WARDEN_DROP__SLOTS (WARDEN_DROP__COUNT + WARDEN_TYPE_MAX)
 
 /* Value of the watched-cgroups map (key: cgroup id). */
 #define WARDEN_WATCH_COUNT 1u /* syscall counting on */
@@ -53,31 +49,5 @@ struct warden_hdr {
 	__u64 ts_boot_ns;
 	__u64 cgroup_id;
 };
-
-
-
-/* Key of the open de-duplication map; also the head of the pending-open stash so it can be used as the key as is. */
-struct warden_open_key {
-	__u64 cgroup_id;
-	char path[WARDEN_PATH_MAX];
-};
-
-struct warden_open_pending {
-	struct warden_open_key k;
-	__s32 dirfd;
-	__u32 flags;
-};
-
-struct warden_open {
-	struct warden_hdr h;
-	__s32 dirfd;
-	__u32 flags;
-	__s64 ret;
-	char comm[WARDEN_COMM_LEN];
-	char path[WARDEN_PATH_MAX];
-};
-
-
-
 
 #endif

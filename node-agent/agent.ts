@@ -17,6 +17,7 @@ import type { StreamRecord } from './loader-protocol.ts';
 import { PodIndex } from './pod-index.ts';
 import { type CloseReason, DEFAULT_SHIP_POLICY, ShipClock, type ShipPolicy } from './ship-clock.ts';
 import type { BatchShipper, ShipperStats } from './shipper.ts';
+import { isWindowed } from './tracers/index.ts';
 
 /** What the agent needs from the loader supervisor (node-agent/loader.ts); a fake in tests. */
 export interface LoaderLike extends AsyncIterable<StreamRecord> {
@@ -125,23 +126,16 @@ export class NodeAgent {
 
   /** Folds one stream record into the current window. */
   async handle(r: StreamRecord): Promise<void> {
+    if (isWindowed(r)) {
+      this.#events++;
+      const a = await this.attributor.attribute(r.cgroupId);
+      // A seccomp record is read against the profile its container runs under.
+      const id = r.type === 'seccomp' ? a.containerId : undefined;
+      const container = id ? this.pods.byContainerId(id)?.containers.find((c) => c.containerId === id) : undefined;
+      this.aggregator.add(r, a, container?.seccompProfile);
+      return;
+    }
     switch (r.type) {
-      case 'exec':
-      case 'open':
-      case 'connect':
-      case 'dns':
-      case 'syscalls':
-        this.#events++;
-        this.aggregator.add(r, await this.attributor.attribute(r.cgroupId));
-        return;
-      case 'seccomp': {
-        this.#events++;
-        const a = await this.attributor.attribute(r.cgroupId);
-        const id = a.containerId;
-        const container = id ? this.pods.byContainerId(id)?.containers.find((c) => c.containerId === id) : undefined;
-        this.aggregator.add(r, a, container?.seccompProfile);
-        return;
-      }
       case 'drops':
         this.aggregator.loaderDrops(r);
         return;

@@ -104,6 +104,15 @@ export class WindowAggregator {
       redactArgv: this.opts.redactArgv !== false,
       seccompProfile,
       upsert: (key, make, n) => this.#upsert(key, make, n),
+      event: (key, attrs) =>
+        this.#upsert(`${context.subject}\u0000${r.type}\u0000${key}`, () => ({
+          type: 'kernel-event',
+          kind: r.type,
+          key,
+          time: context.time(),
+          attribution,
+          ...(attrs ? { attrs } : {}),
+        })),
       drop: (reason, n) => this.drop(reason, n),
       addSyscalls: (counts) => {
         const s = this.#syscalls.get(context.subject) ?? { attribution, time: context.time(), counts: {} };

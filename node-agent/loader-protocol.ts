@@ -23,7 +23,7 @@ import type { connectTracer } from './tracers/connect.ts';
 import type { dnsTracer } from './tracers/dns.ts';
 import type { execTracer } from './tracers/exec.ts';
 import type { exitTracer } from './tracers/exit.ts';
-import { TRACER_SCHEMAS } from './tracers/index.ts';
+import { TRACER_SCHEMAS, TRACERS } from './tracers/index.ts';
 import type { openTracer } from './tracers/open.ts';
 import type { seccompTracer } from './tracers/seccomp.ts';
 import type { syscallsTracer } from './tracers/syscalls.ts';
@@ -51,11 +51,6 @@ export const readyRecordSchema = z.object({
 
 /** Reasons a record can be lost (`drops.counts`) and the intentional suppressions (`drops.suppressed`). */
 export const DROP_REASONS = [
-  'ringbuf_exec',
-  'ringbuf_exit',
-  'ringbuf_open',
-  'ringbuf_connect',
-  'ringbuf_dns',
   'open_pending_full',
   'syscall_map_full',
   /** Syscalls of 32-bit (ia32 / AArch32) tasks in watched cgroups: their numbering differs, not counted. */
@@ -70,12 +65,19 @@ export const DROP_REASONS = [
   'user_decode',
 ] as const;
 
+/** Ring-buffer reservation failures, one counter per record type (bpf/warden.h): `ringbuf_<type>` for each tracer. */
+export const RINGBUF_DROPS: ReadonlySet<string> = new Set(Object.keys(TRACERS).map((t) => `ringbuf_${t}`));
+const dropReason = z.union([
+  z.enum(DROP_REASONS),
+  z.string().refine((k) => RINGBUF_DROPS.has(k), 'not a drop reason of the loader'),
+]);
+
 export const dropsRecordSchema = z.object({
   type: z.literal('drops'),
   v,
   ts,
   /** Cumulative lost records per reason since the loader started. */
-  counts: z.record(z.enum(DROP_REASONS), z.number().int().nonnegative()),
+  counts: z.record(dropReason, z.number().int().nonnegative()),
   /** Cumulative de-duplicated (intentionally not emitted) records per kind since the loader started. */
   suppressed: z.object({ open: z.number().int().nonnegative(), connect: z.number().int().nonnegative() }),
   /** Records the loader has written since it started (all types). */

@@ -14,6 +14,7 @@ import { Attributor } from './attribution.ts';
 import { DEFAULT_LOADER_BINARY, type LoaderOptions, type LoaderSupervisor, startLoader } from './loader.ts';
 import type { ReadyRecord } from './loader-protocol.ts';
 import { inventoryFromOpens, type OpenedInventoryOptions } from './opened-inventory.ts';
+import { isWindowed } from './tracers/index.ts';
 
 /** An expected failure of local mode (missing loader, no cgroup2): one line for the CLI. */
 export class WatchError extends Error {
@@ -138,18 +139,15 @@ export async function watchCommand(opts: WatchOptions): Promise<WatchResult> {
     const l = loader;
     const pump = (async () => {
       for await (const r of l) {
+        // Logged seccomp calls are the node agent's (against a pod's profile); a watched command runs under none.
+        if (isWindowed(r) && r.type !== 'seccomp') {
+          if (r.cgroupId !== cgroupId) continue;
+          events++;
+          if (r.type === 'open' && r.ret >= 0 && r.path.startsWith('/') && opened.size < MAX_OPENED) opened.add(r.path);
+          agg.add(r, await attributor.attribute(r.cgroupId));
+          continue;
+        }
         switch (r.type) {
-          case 'exec':
-          case 'open':
-          case 'connect':
-          case 'dns':
-          case 'syscalls':
-            if (r.cgroupId !== cgroupId) break;
-            events++;
-            if (r.type === 'open' && r.ret >= 0 && r.path.startsWith('/') && opened.size < MAX_OPENED)
-              opened.add(r.path);
-            agg.add(r, await attributor.attribute(r.cgroupId));
-            break;
           case 'drops':
             agg.loaderDrops(r);
             break;

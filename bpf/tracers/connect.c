@@ -5,6 +5,8 @@
  */
 #include "tracers/tracer.h"
 
+WARDEN_RECORD_TYPE(WARDEN_EV_CONNECT, 4);
+
 struct warden_conn_key {
 	__u64 cgroup_id;
 	__u8 daddr[16];
@@ -50,7 +52,7 @@ static __always_inline void emit_connect(struct bpf_sock_addr *ctx, __u16 family
 		__builtin_memcpy(k.daddr + 12, &a3, 4);
 	}
 	struct warden_connect *e =
-		reserve_unless_seen(&conn_seen, &k, WARDEN_SUPPRESSED_CONNECT, WARDEN_DROP_RINGBUF_CONNECT, sizeof(*e));
+		reserve_unless_seen(&conn_seen, &k, WARDEN_SUPPRESSED_CONNECT, WARDEN_DROP_RINGBUF(WARDEN_EV_CONNECT), sizeof(*e));
 	if (!e)
 		return;
 	fill_hdr(&e->h, WARDEN_EV_CONNECT, bpf_get_current_pid_tgid() >> 32, cg);

@@ -5,6 +5,8 @@
  */
 #include "tracers/tracer.h"
 
+WARDEN_RECORD_TYPE(WARDEN_EV_DNS, 5);
+
 struct warden_dns {
 	struct warden_hdr h;
 	__u16 family;
@@ -67,7 +69,7 @@ int dns_egress(struct __sk_buff *skb)
 		qlen = WARDEN_DNSQ_MAX;
 	struct warden_dns *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		count_drop(WARDEN_DROP_RINGBUF_DNS);
+		count_drop(WARDEN_DROP_RINGBUF(WARDEN_EV_DNS));
 		return 1;
 	}
 	fill_hdr(&e->h, WARDEN_EV_DNS, 0, cg);

@@ -5,6 +5,8 @@
  */
 #include "tracers/tracer.h"
 
+WARDEN_RECORD_TYPE(WARDEN_EV_EXEC, 1);
+
 struct warden_exec {
 	struct warden_hdr h;
 	__u32 ppid;
@@ -27,7 +29,7 @@ int handle_exec(struct trace_event_raw_sched_process_exec *ctx)
 		return 0;
 	struct warden_exec *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		count_drop(WARDEN_DROP_RINGBUF_EXEC);
+		count_drop(WARDEN_DROP_RINGBUF(WARDEN_EV_EXEC));
 		return 0;
 	}
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();

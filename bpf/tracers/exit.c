@@ -5,6 +5,8 @@
  */
 #include "tracers/tracer.h"
 
+WARDEN_RECORD_TYPE(WARDEN_EV_EXIT, 2);
+
 struct warden_exit {
 	struct warden_hdr h;
 	__u32 ppid;
@@ -25,7 +27,7 @@ int handle_exit(void *ctx)
 		return 0;
 	struct warden_exit *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		count_drop(WARDEN_DROP_RINGBUF_EXIT);
+		count_drop(WARDEN_DROP_RINGBUF(WARDEN_EV_EXIT));
 		return 0;
 	}
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();

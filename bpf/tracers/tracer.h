@@ -3,10 +3,19 @@
  * One tracer per kernel event type: a file in bpf/tracers/ holds the event's record (shared by kernel and user
  * space), its kernel program (compiled into warden.bpf.o, which includes every tracer: .output/tracers.inc) and its
  * user-space decoder (linked into warden-loader). WARDEN_TRACER registers the decoder in a linker section, so the
- * loader's dispatch table is every tracer file the Makefile finds: adding a type touches no list.
+ * loader's dispatch table is every tracer file the Makefile finds; WARDEN_RECORD_TYPE claims the record's type number
+ * in the same file: adding a type touches no list and no shared header.
  */
 #ifndef WARDEN_TRACER_H
 #define WARDEN_TRACER_H
+
+/*
+ * Claims record type number `id` (1..63, the value of warden_hdr.type) for the tracer of this file, as the constant
+ * `name`. The kernel side compiles every tracer in one unit (warden.bpf.c includes .output/tracers.inc), where a
+ * second claim of one number redefines warden_record_type_<id>_claimed and fails the build; the loader checks the
+ * range and, again, uniqueness when it starts (dispatch.c).
+ */
+#define WARDEN_RECORD_TYPE(name, id) enum { name = id, warden_record_type_##id##_claimed = id }
 
 #ifdef WARDEN_BPF
 #define WARDEN_TRACER(name, type_id, record, decoder)

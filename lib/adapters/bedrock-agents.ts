@@ -38,7 +38,7 @@ export interface BedrockAgentConfig {
     state?: string;
     /** Lambda ARN or RETURN_CONTROL. */
     executor?: string;
-    /** OpenAPI schema text (inline payload, or `s3://bucket/key` when stored in S3). */
+    /** OpenAPI schema text (inline payload, or `s3://bucket/key` when stored in S3: see S3_SCHEMA). */
     schema?: string;
     functions?: { name: string; description?: string; parameters?: string[] }[];
     parentSignature?: string;
@@ -46,6 +46,9 @@ export interface BedrockAgentConfig {
   knowledgeBases: { id: string; description?: string; state?: string }[];
   collaborators: { id?: string; name: string; aliasArn?: string; instruction?: string }[];
 }
+
+/** The prefix of an action group's `schema` that names an S3 object rather than holding the schema text. */
+export const S3_SCHEMA = 's3://';
 
 const DATE_FIELDS = /(At|Time|Date)$/;
 
@@ -117,7 +120,7 @@ export async function readBedrockAgent(
       );
       const schema =
         g?.apiSchema?.payload ??
-        (g?.apiSchema?.s3 ? `s3://${g.apiSchema.s3.s3BucketName}/${g.apiSchema.s3.s3ObjectKey}` : undefined);
+        (g?.apiSchema?.s3 ? `${S3_SCHEMA}${g.apiSchema.s3.s3BucketName}/${g.apiSchema.s3.s3ObjectKey}` : undefined);
       const fns = g?.functionSchema?.functions?.map((f) => ({
         name: f.name ?? '',
         ...(f.description ? { description: f.description } : {}),

@@ -12,13 +12,7 @@
  */
 import {
   type BedrockAgentClient,
-  GetAgentActionGroupCommand,
   GetAgentCommand,
-  ListAgentActionGroupsCommand,
-  ListAgentCollaboratorsCommand,
-  type ListAgentCollaboratorsCommandOutput,
-  ListAgentKnowledgeBasesCommand,
-  type ListAgentKnowledgeBasesCommandOutput,
   ListAgentsCommand,
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-bedrock-agent';
@@ -40,6 +34,7 @@ import {
   type InheritedRole,
 } from '../core/reconcile/types.ts';
 import type { DeclaredScopeReader } from '../ports.ts';
+import { readBedrockAgent, S3_SCHEMA } from './bedrock-agents.ts';
 import { accountWideBucketPolicies, assumableRoles, readRoleScope } from './iam-scope.ts';
 import {
   declaredNetwork,
@@ -298,59 +293,27 @@ async function readBedrock(opts: DeclaredScopeReaderOptions, subject: string, ag
       gaps: ['no Bedrock Agents client: agent not read'],
     });
   }
-  const agent = (await client.send(new GetAgentCommand({ agentId }))).agent;
+  // The agent's configuration is read as the inventory reads it (one reader of the Bedrock Agents API).
+  const agent = await readBedrockAgent(client, agentId, version);
   const tools: DeclaredTool[] = [];
-  let next: string | undefined;
-  do {
-    const page = await client.send(
-      new ListAgentActionGroupsCommand({ agentId, agentVersion: version, nextToken: next }),
-    );
-    for (const g of page.actionGroupSummaries ?? []) {
-      if (!g.actionGroupId) continue;
-      const ag = (
-        await client.send(
-          new GetAgentActionGroupCommand({ agentId, agentVersion: version, actionGroupId: g.actionGroupId }),
-        )
-      ).agentActionGroup;
-      const group = ag?.actionGroupName ?? g.actionGroupName ?? g.actionGroupId;
-      if (ag?.actionGroupState === 'DISABLED') continue;
-      for (const f of ag?.functionSchema?.functions ?? [])
-        if (f.name) tools.push({ key: `tool:${group}/${f.name}`, source: group });
-      if (ag?.apiSchema?.payload)
-        for (const p of openApiPaths(ag.apiSchema.payload)) tools.push({ key: `tool:${group}/${p}`, source: group });
-      else if (ag?.apiSchema?.s3)
-        gaps.push(
-          `action group ${group}: API schema in S3 (${ag.apiSchema.s3.s3BucketName}/${ag.apiSchema.s3.s3ObjectKey}) not read`,
-        );
-      if (ag?.parentActionSignature) tools.push({ key: `tool:${group}/${ag.parentActionSignature}`, source: group });
-    }
-    next = page.nextToken;
-  } while (next);
-  next = undefined;
-  do {
-    const page: ListAgentKnowledgeBasesCommandOutput = await client.send(
-      new ListAgentKnowledgeBasesCommand({ agentId, agentVersion: version, nextToken: next }),
-    );
-    for (const kb of page.agentKnowledgeBaseSummaries ?? []) {
-      if (kb.knowledgeBaseId && kb.knowledgeBaseState !== 'DISABLED')
-        tools.push({ key: `kb:${kb.knowledgeBaseId}`, source: 'knowledge-bases' });
-    }
-    next = page.nextToken;
-  } while (next);
-  next = undefined;
-  do {
-    const page: ListAgentCollaboratorsCommandOutput = await client.send(
-      new ListAgentCollaboratorsCommand({ agentId, agentVersion: version, nextToken: next }),
-    );
-    for (const c of page.agentCollaboratorSummaries ?? []) {
-      const id = c.agentDescriptor?.aliasArn ?? c.collaboratorId;
-      if (id) tools.push({ key: `agent:${id}`, source: 'collaborators' });
-    }
-    next = page.nextToken;
-  } while (next);
+  for (const g of agent.actionGroups) {
+    if (!g.id || g.state === 'DISABLED') continue;
+    const group = g.name || g.id;
+    for (const f of g.functions ?? []) if (f.name) tools.push({ key: `tool:${group}/${f.name}`, source: group });
+    if (g.schema?.startsWith(S3_SCHEMA))
+      gaps.push(`action group ${group}: API schema in S3 (${g.schema.slice(S3_SCHEMA.length)}) not read`);
+    else if (g.schema) for (const p of openApiPaths(g.schema)) tools.push({ key: `tool:${group}/${p}`, source: group });
+    if (g.parentSignature) tools.push({ key: `tool:${group}/${g.parentSignature}`, source: group });
+  }
+  for (const kb of agent.knowledgeBases)
+    if (kb.id && kb.state !== 'DISABLED') tools.push({ key: `kb:${kb.id}`, source: 'knowledge-bases' });
+  for (const c of agent.collaborators) {
+    const id = c.aliasArn ?? c.id;
+    if (id) tools.push({ key: `agent:${id}`, source: 'collaborators' });
+  }
 
   let labels: Record<string, string> = {};
-  if (agent?.agentArn) {
+  if (agent.agentArn) {
     try {
       labels = (await client.send(new ListTagsForResourceCommand({ resourceArn: agent.agentArn }))).tags ?? {};
     } catch (err) {
@@ -358,7 +321,7 @@ async function readBedrock(opts: DeclaredScopeReaderOptions, subject: string, ag
     }
   }
   let role: AgentRole | undefined;
-  const roleArn = agent?.agentResourceRoleArn;
+  const roleArn = agent.roleArn;
   if (roleArn) {
     const read = await readRoleScope(opts.iam, roleArn);
     if (!read.ok) gaps.push(read.error);

@@ -22,16 +22,14 @@ export const TRACERS = {
   seccomp: seccompTracer,
 } as const;
 
-/** The record schemas of every tracer, for the loader protocol's union. */
-export const TRACER_SCHEMAS = [
-  execTracer.schema,
-  exitTracer.schema,
-  openTracer.schema,
-  connectTracer.schema,
-  dnsTracer.schema,
-  syscallsTracer.schema,
-  seccompTracer.schema,
-] as const;
+type Tracers = typeof TRACERS;
+
+/** The record schemas of every tracer in the table, for the loader protocol's union (which wants one at least). */
+export const TRACER_SCHEMAS = ((): [Tracers[keyof Tracers]['schema'], ...Tracers[keyof Tracers]['schema'][]] => {
+  const [first, ...rest] = Object.values(TRACERS).map((t) => t.schema);
+  if (!first) throw new Error('node-agent/tracers: the tracer table is empty');
+  return [first, ...rest];
+})();
 
 /** A record of a kernel event type. */
 export type TracedRecord = z.infer<(typeof TRACER_SCHEMAS)[number]>;
@@ -47,3 +45,7 @@ export function aggregateTraced(r: TracedRecord, w: WindowContext): boolean {
 /** Whether a loader record is a traced kernel event. */
 export const isTraced = <R extends { type: string }>(r: R): r is Extract<R, TracedRecord> =>
   Object.hasOwn(TRACERS, r.type);
+
+/** Whether a loader record is a kernel event its tracer folds into a window (exit, for one, is the supervisor's own). */
+export const isWindowed = <R extends { type: string }>(r: R): r is Extract<R, TracedRecord & { cgroupId: string }> =>
+  isTraced(r) && TRACERS[r.type as keyof Tracers].aggregate !== undefined;

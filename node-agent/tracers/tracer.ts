@@ -29,6 +29,11 @@ export interface WindowContext {
   seccompProfile?: string | undefined;
   /** Counts one distinct behavior `key` (made by `make` the first time in the window). */
   upsert(key: string, make: () => NodeAgentRecordInput, n?: number): void;
+  /**
+   * Counts one distinct behavior `key` of this record's tracer, shipped as a `kernel-event` batch record whose kind is
+   * the tracer's type (lib/core/sources/node-agent-schema.ts): how a new event type ships without a record of its own.
+   */
+  event(key: string, attrs?: Record<string, string | number | boolean>): void;
   /** Counts a record that could not be kept, by reason. */
   drop(reason: string, n?: number): void;
   /** Adds syscall counts of the subject to the window's sums. */

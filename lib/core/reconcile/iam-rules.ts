@@ -411,13 +411,17 @@ function unusedFor(
   const findings: UnusedExcessFinding[] = [];
   const exercisedActions = new Set(used.flatMap((a) => a.call.actions.map((x) => catalog.action(x)?.action ?? x)));
   const evidence = used.map(evidenceOf);
+  // The finding of this statement's actions (one, whichever way the statement grants them).
+  const actionFinding = {
+    id: `unused-excess:iam-action:${refKey(ref)}`,
+    category: 'unused-excess',
+    kind: 'iam-action',
+    source: name,
+    statement: ref,
+  } as const;
   if (st.NotAction !== undefined) {
     findings.push({
-      id: `unused-excess:iam-action:${refKey(ref)}`,
-      category: 'unused-excess',
-      kind: 'iam-action',
-      source: name,
-      statement: ref,
+      ...actionFinding,
       unused: [],
       byAccessLevel: {},
       exercised: evidence,
@@ -439,11 +443,7 @@ function unusedFor(
         .map(([l, n]) => `${n} ${l}`)
         .join(', ');
       findings.push({
-        id: `unused-excess:iam-action:${refKey(ref)}`,
-        category: 'unused-excess',
-        kind: 'iam-action',
-        source: name,
-        statement: ref,
+        ...actionFinding,
         unused,
         byAccessLevel,
         exercised: evidence,

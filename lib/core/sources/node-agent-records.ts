@@ -158,6 +158,15 @@ export function mapRecord(rec: NodeAgentRecord, cluster: string | undefined, emi
       });
       return;
     }
+    case 'kernel-event':
+      emit({
+        key: `kernel:${rec.kind}:${rec.key}`,
+        layer: 'kernel',
+        count: rec.count,
+        attrs: rec.attrs ?? {},
+        correlation: correlationOf(rec.attribution, rec.pid),
+      });
+      return;
     case 'lease': {
       // The lease is owned by the Deployment it served; identity resolution consumes it via leasesFromBatch too.
       const subject =

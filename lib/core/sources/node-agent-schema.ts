@@ -144,6 +144,28 @@ export const seccompRecordSchema = z
   })
   .strict();
 
+/**
+ * A kernel event of a type with no record of its own here: what a new tracer (node-agent/tracers/<kind>.ts) ships, so
+ * a new event type needs no change to this parser. `kind` is the tracer's type; `key` the behavior it saw (one
+ * distinct key per window, counted); the observation is `kernel:<kind>:<key>`, in the kernel layer.
+ */
+export const kernelEventRecordSchema = z
+  .object({
+    type: z.literal('kernel-event'),
+    ...base,
+    kind: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'a tracer type: lower-case letters, digits, _'),
+    key: z.string().min(1).max(1024),
+    attrs: z
+      .record(
+        z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,31}$/, 'an attribute name'),
+        z.union([z.string().max(1024), z.number().finite(), z.boolean()]),
+      )
+      .refine((a) => Object.keys(a).length <= 16, 'at most 16 attributes')
+      .optional(),
+    pid: pid.optional(),
+  })
+  .strict();
+
 /** A pod IP lease: `ip` belonged to `pod` from `from` until `to` (open while the pod runs). */
 export const leaseRecordSchema = z
   .object({
@@ -223,6 +245,7 @@ export const nodeAgentRecordSchema = z.discriminatedUnion('type', [
   containerStartRecordSchema,
   mcpSpawnRecordSchema,
   seccompRecordSchema,
+  kernelEventRecordSchema,
 ]);
 export type NodeAgentRecord = z.infer<typeof nodeAgentRecordSchema>;
 /** The record as the agent writes it (defaults not yet applied). */

@@ -12,24 +12,22 @@
  * A line none of these fits is quarantined with a reason that says how to give its format.
  */
 
+/** The flow's own fields, in the same documented order in VPC (version 2) and Transit Gateway flow logs. */
+const FLOW_FIELDS = [
+  'srcaddr',
+  'dstaddr',
+  'srcport',
+  'dstport',
+  'protocol',
+  'packets',
+  'bytes',
+  'start',
+  'end',
+] as const;
+
 /** Fields by the flow log version that introduced them (AWS VPC User Guide, "Available fields"), in order. */
 export const VPC_FIELDS_BY_VERSION = {
-  2: [
-    'version',
-    'account-id',
-    'interface-id',
-    'srcaddr',
-    'dstaddr',
-    'srcport',
-    'dstport',
-    'protocol',
-    'packets',
-    'bytes',
-    'start',
-    'end',
-    'action',
-    'log-status',
-  ],
+  2: ['version', 'account-id', 'interface-id', ...FLOW_FIELDS, 'action', 'log-status'],
   3: ['vpc-id', 'subnet-id', 'instance-id', 'tcp-flags', 'type', 'pkt-srcaddr', 'pkt-dstaddr'],
   4: ['region', 'az-id', 'sublocation-type', 'sublocation-id'],
   5: ['pkt-src-aws-service', 'pkt-dst-aws-service', 'flow-direction', 'traffic-path'],
@@ -66,15 +64,7 @@ export const TGW_DEFAULT_FIELDS = [
   'tgw-src-az-id',
   'tgw-dst-az-id',
   'tgw-pair-attachment-id',
-  'srcaddr',
-  'dstaddr',
-  'srcport',
-  'dstport',
-  'protocol',
-  'packets',
-  'bytes',
-  'start',
-  'end',
+  ...FLOW_FIELDS,
   'log-status',
   'type',
   'packets-lost-no-route',

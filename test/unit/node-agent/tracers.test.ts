@@ -30,4 +30,13 @@ describe('tracer table', () => {
     expect(parseLoaderLine(exit)).toMatchObject({ ok: true, record: { type: 'exit', exitCode: 256 } });
     expect(parseLoaderLine(exit.replace('"exit"', '"nope"')).ok).toBe(false);
   });
+
+  it('takes a ring-buffer drop counter for each tracer of the table and no other', () => {
+    const drops = (counts: Record<string, number>) =>
+      JSON.stringify({ type: 'drops', v: 1, ts: 1, counts, suppressed: { open: 0, connect: 0 }, emitted: 1 });
+    for (const type of Object.keys(TRACERS)) expect(parseLoaderLine(drops({ [`ringbuf_${type}`]: 2 })).ok).toBe(true);
+    expect(parseLoaderLine(drops({ open_pending_full: 1, user_decode: 0 })).ok).toBe(true);
+    expect(parseLoaderLine(drops({ ringbuf_nope: 1 })).ok).toBe(false);
+    expect(parseLoaderLine(drops({ nope: 1 })).ok).toBe(false);
+  });
 });

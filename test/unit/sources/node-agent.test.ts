@@ -276,6 +276,42 @@ describe('node-agent batch parser', () => {
     expect(r.rejects.map((x) => x.reason)).toEqual(['invalid-field:syscall', 'invalid-field:arch']);
   });
 
+  it('a kernel event of a new tracer becomes kernel:<kind>:<key>; a bad kind, key or attribute is rejected', () => {
+    const r = parse(
+      batch([
+        {
+          type: 'kernel-event',
+          kind: 'mount',
+          key: '/mnt/data',
+          count: 3,
+          attrs: { fstype: 'ext4', ro: true },
+          pid: 7,
+          attribution: support,
+        },
+        { type: 'kernel-event', kind: 'Mount;rm', key: '/x', attribution: support },
+        { type: 'kernel-event', kind: 'mount', key: '', attribution: support },
+        { type: 'kernel-event', kind: 'mount', key: '/y', attrs: { 'a b': 1 }, attribution: support },
+        {
+          type: 'kernel-event',
+          kind: 'mount',
+          key: '/z',
+          attrs: Object.fromEntries([...Array(17)].map((_, i) => [`a${i}`, i])),
+        },
+      ]),
+    );
+    expect(r.observations.map(brief)).toEqual([
+      ['k8s:prod/support/support-agent', 'kernel', 'kernel:mount:/mnt/data', 3],
+    ]);
+    expect(r.observations[0]).toMatchObject({ kind: 'kernel', attrs: { fstype: 'ext4', ro: true } });
+    expect(r.observations[0]?.correlation).toMatchObject({ cgroupId: '4242', pid: 7 });
+    expect(r.rejects.map((x) => [x.reason, x.location.record])).toEqual([
+      ['invalid-field:kind', 1],
+      ['invalid-field:key', 2],
+      ['invalid-field:attrs.a b', 3],
+      ['invalid-field:attrs', 4],
+    ]);
+  });
+
   it('drops are shipped as node observations', () => {
     const r = parse(batch([], { drops: { ringbuf: 17, queue: 0 } }));
     expect(r.observations.map(brief)).toEqual([['unattributed:node:prod/ip-10-0-1-17', 'kernel', 'drops:ringbuf', 17]]);

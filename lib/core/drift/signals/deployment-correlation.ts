@@ -7,7 +7,7 @@ import type { DeployEvent } from '../../deploy-events/types.ts';
 import type { Layer } from '../../observation.ts';
 import { explains } from '../explain.ts';
 import type { Change } from '../types.ts';
-import { refsForKeys } from './evidence.ts';
+import { refsForKeys, signalOutput } from './evidence.ts';
 import type { Signal, SignalContext, SignalOutput } from './types.ts';
 
 /** How much an unexplained change of each layer matters: reaching out (APIs, egress) matters most. */
@@ -46,7 +46,6 @@ export const deploymentCorrelation: Signal = {
       }
     }
     const byChange = cluster.changes.map((ch, i) => (explainedBy[i] ? 0 : LAYER_SEVERITY[ch.layer]));
-    const score = byChange.reduce((m, x) => Math.max(m, x), 0);
     const used = new Map<string, { deploy: DeployEvent; explained: number }>();
     explainedBy.forEach((d) => {
       if (!d) return;
@@ -81,15 +80,11 @@ export const deploymentCorrelation: Signal = {
         correlation: {},
       }));
     const unexplainedKeys = new Set(unexplained.flatMap((c) => (c.transition ? c.transition : [c.key])));
-    return {
-      result: {
-        score,
-        verdict: score >= 0.5 ? 'anomalous' : 'normal',
-        reason,
-        details,
-        evidence: [...deployRefs, ...refsForKeys(ctx.evidence, unexplainedKeys)].slice(0, 20),
-      },
+    return signalOutput(
       byChange,
-    };
+      reason,
+      details,
+      [...deployRefs, ...refsForKeys(ctx.evidence, unexplainedKeys)].slice(0, 20),
+    );
   },
 };

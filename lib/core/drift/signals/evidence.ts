@@ -1,5 +1,6 @@
 import type { Observation } from '../../observation.ts';
 import type { EvidenceRef } from '../types.ts';
+import type { SignalOutput } from './types.ts';
 
 /** Most evidence references one signal carries (the drift event must stay far below EventBridge's 256 KB). */
 export const MAX_SIGNAL_EVIDENCE = 20;
@@ -28,4 +29,15 @@ export function refsForKeys(evidence: Observation[], keys: Iterable<string>, max
     if (!added) break;
   }
   return out;
+}
+
+/** A signal's output from its score for each change: the cluster's score is the highest, anomalous from 0.5. */
+export function signalOutput(
+  byChange: number[],
+  reason: string,
+  details: Record<string, unknown>[],
+  evidence: EvidenceRef[],
+): SignalOutput {
+  const score = byChange.reduce((m, x) => Math.max(m, x), 0);
+  return { result: { score, verdict: score >= 0.5 ? 'anomalous' : 'normal', reason, details, evidence }, byChange };
 }

@@ -3,7 +3,7 @@
  * changes of known keys do not. Continuity of agent sessions (tools, orders, values) is judged per session
  * (../session/findings).
  */
-import { refsForKeys } from './evidence.ts';
+import { refsForKeys, signalOutput } from './evidence.ts';
 import type { Signal, SignalContext, SignalOutput } from './types.ts';
 
 export const patternContinuity: Signal = {
@@ -11,23 +11,17 @@ export const patternContinuity: Signal = {
   evaluate(ctx: SignalContext): SignalOutput {
     const { cluster } = ctx;
     const byChange = cluster.changes.map((ch): number => (ch.type === 'new-key' ? 0.5 : 0));
-    const score = byChange.reduce((m, x) => Math.max(m, x), 0);
     const fresh = cluster.changes.filter((c) => c.type === 'new-key');
-    return {
-      result: {
-        score,
-        verdict: score >= 0.5 ? 'anomalous' : 'normal',
-        reason:
-          fresh.length > 0
-            ? `${fresh.length} key(s) never seen in the ${ctx.options.lookbackMs / 86_400_000}-day lookback`
-            : 'every key was seen in the lookback',
-        details: fresh.slice(0, 10).map((c) => ({ key: c.key, window: c.window, layer: c.layer })),
-        evidence: refsForKeys(
-          ctx.evidence,
-          fresh.map((c) => c.key),
-        ),
-      },
+    return signalOutput(
       byChange,
-    };
+      fresh.length > 0
+        ? `${fresh.length} key(s) never seen in the ${ctx.options.lookbackMs / 86_400_000}-day lookback`
+        : 'every key was seen in the lookback',
+      fresh.slice(0, 10).map((c) => ({ key: c.key, window: c.window, layer: c.layer })),
+      refsForKeys(
+        ctx.evidence,
+        fresh.map((c) => c.key),
+      ),
+    );
   },
 };

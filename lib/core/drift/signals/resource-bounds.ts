@@ -3,7 +3,7 @@
  * rate-envelope.ts bounds over the lookback)? A change scores 1 - upper/observed when above the bound (2x the
  * bound 0.5, 10x 0.9), and a new key is measured against an upper bound of 1.
  */
-import { refsForKeys } from './evidence.ts';
+import { refsForKeys, signalOutput } from './evidence.ts';
 import type { Signal, SignalContext, SignalOutput } from './types.ts';
 
 export function excessScore(observed: number, upper: number): number {
@@ -18,7 +18,6 @@ export const resourceBounds: Signal = {
     const byChange = cluster.changes.map((ch) =>
       ch.type === 'sequence' ? 0 : excessScore(ch.observed, ch.expectedUpper),
     );
-    const score = byChange.reduce((m, x) => Math.max(m, x), 0);
     const over = cluster.changes
       .map((ch, i) => ({ ch, s: byChange[i]! }))
       .filter((x) => x.s > 0)
@@ -35,18 +34,14 @@ export const resourceBounds: Signal = {
     const reason = top
       ? `${over.length} key(s) above the hour-of-week envelope; worst ${top.ch.key}: ${top.ch.observed} vs upper ${top.ch.expectedUpper.toFixed(1)}`
       : 'volume within the hour-of-week envelope';
-    return {
-      result: {
-        score,
-        verdict: score >= 0.5 ? 'anomalous' : 'normal',
-        reason,
-        details,
-        evidence: refsForKeys(
-          ctx.evidence,
-          over.map((x) => x.ch.key),
-        ),
-      },
+    return signalOutput(
       byChange,
-    };
+      reason,
+      details,
+      refsForKeys(
+        ctx.evidence,
+        over.map((x) => x.ch.key),
+      ),
+    );
   },
 };
