@@ -101,13 +101,8 @@ export function foldBatch(
   return f.take();
 }
 
-interface PartAcc {
-  count: number;
-  observations: number;
-  firstSeen: string;
-  lastSeen: string;
-  sources: SourceName[];
-  sums: Record<string, number>;
+/** A part while it is folded: ids and natural members as arrays, joined when the batch is taken. */
+interface PartAcc extends Omit<FoldedPart, 'unit' | 'naturalIds' | 'natural'> {
   naturalIds: string[];
   natural: NaturalMember[];
 }
