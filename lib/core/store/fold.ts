@@ -81,7 +81,7 @@ export const EVIDENCE_LAYERS: ReadonlySet<Layer> = new Set<Layer>(['application'
 export function aggregateBatch(observations: readonly Observation[], segments?: readonly number[]): BatchAggregation {
   // Nested maps (window -> subject -> key) instead of one map on concatenated keys: no key string is built per
   // observation, and a batch repeats few windows and subjects.
-  const aggs = new Map<string, Map<string, Map<string, PendingAggregate>>>();
+  const cursor = new FoldCursor<PendingAggregate>();
   const aggregates: PendingAggregate[] = [];
   const evidenceByWindow = new Map<
     string,
@@ -91,11 +91,6 @@ export function aggregateBatch(observations: readonly Observation[], segments?: 
   /** Per segment, the ids dropped because an earlier segment of the batch held them. */
   const repeats = new Map<number, string[]>();
   let repeated = 0;
-  let hourPrefix = '';
-  let window = '';
-  let lastWindow = '';
-  let lastSubject = '';
-  let byKey = new Map<string, PendingAggregate>();
   let lastEvidence: { subject: string; window: string; observations: Observation[] } | undefined;
   for (let i = 0; i < observations.length; i++) {
     let o = observations[i] as Observation;
@@ -112,42 +107,12 @@ export function aggregateBatch(observations: readonly Observation[], segments?: 
     }
     seen.add(o.id);
     o = withIsoTime(o);
-    // Times are normalized `YYYY-MM-DDTHH:mm:ss.sssZ` here, so the hour window is a string prefix (hot path);
-    // consecutive observations mostly share the hour.
-    if (!o.time.startsWith(hourPrefix) || hourPrefix === '') {
-      hourPrefix = o.time.slice(0, 14);
-      window = `${o.time.slice(0, 13)}:00:00.000Z`;
-    }
-    // Consecutive observations mostly share window and subject: reuse the previous lookups.
-    if (window !== lastWindow || o.subject !== lastSubject) {
-      let bySubject = aggs.get(window);
-      if (!bySubject) {
-        bySubject = new Map();
-        aggs.set(window, bySubject);
-      }
-      let found = bySubject.get(o.subject);
-      if (!found) {
-        found = new Map();
-        bySubject.set(o.subject, found);
-      }
-      byKey = found;
-      lastEvidence = undefined;
-      lastWindow = window;
-      lastSubject = o.subject;
-    }
-    let a = byKey.get(o.key);
+    if (cursor.move(o)) lastEvidence = undefined;
+    const window = cursor.window;
+    let a = cursor.byKey.get(o.key);
     if (!a) {
-      a = {
-        subject: o.subject,
-        key: o.key,
-        window,
-        layer: o.layer,
-        kind: o.kind,
-        parts: new Map(),
-        attrs: boundedAttrs(o.attrs),
-        attrsFrom: { time: o.time, id: o.id },
-      };
-      byKey.set(o.key, a);
+      a = openAggregate<Contribution>(o, window);
+      cursor.byKey.set(o.key, a);
       aggregates.push(a);
     } else keepEarliestAttrs(a, o);
     const seg = segments?.[i] ?? 0;
@@ -239,6 +204,58 @@ export function keepEarliestAttrs(
     a.attrs = boundedAttrs(o.attrs);
     a.attrsFrom = { time: o.time, id: o.id };
   }
+}
+
+/**
+ * Where consecutive observations of a batch fold to: their hour window (times are normalized ISO here, so the hour is
+ * a string prefix) and the (window, subject) map of aggregates by key. Consecutive observations mostly share hour,
+ * window and subject, so the previous lookups are reused (hot path). Shared by aggregateBatch and BatchFolder.
+ */
+export class FoldCursor<A> {
+  /** window -> subject -> key */
+  readonly byWindow = new Map<string, Map<string, Map<string, A>>>();
+  window = '';
+  byKey = new Map<string, A>();
+  private hourPrefix = '';
+  private lastWindow = '';
+  private lastSubject = '';
+
+  /** Moves to `o`'s window and subject; true when they differ from the previous observation's. */
+  move(o: Observation): boolean {
+    if (this.hourPrefix === '' || !o.time.startsWith(this.hourPrefix)) {
+      this.hourPrefix = o.time.slice(0, 14);
+      this.window = `${o.time.slice(0, 13)}:00:00.000Z`;
+    }
+    if (this.window === this.lastWindow && o.subject === this.lastSubject) return false;
+    this.byKey = nestedMap(nestedMap(this.byWindow, this.window), o.subject);
+    this.lastWindow = this.window;
+    this.lastSubject = o.subject;
+    return true;
+  }
+}
+
+/** The aggregate `o` opens in `window`, with no parts yet. */
+export function openAggregate<P>(o: Observation, window: string) {
+  return {
+    subject: o.subject,
+    key: o.key,
+    window,
+    layer: o.layer,
+    kind: o.kind,
+    attrs: boundedAttrs(o.attrs),
+    attrsFrom: { time: o.time, id: o.id },
+    parts: new Map<number, P>(),
+  };
+}
+
+/** The inner map of `m` at `k`, created when missing. */
+export function nestedMap<V>(m: Map<string, Map<string, V>>, k: string): Map<string, V> {
+  let inner = m.get(k);
+  if (!inner) {
+    inner = new Map();
+    m.set(k, inner);
+  }
+  return inner;
 }
 
 /** A contribution folded from `members` (e.g. a part without the natural ids a store already counted). */

@@ -11,11 +11,13 @@ import type { AttrValue, Layer, Observation, SourceName } from '../observation.t
 import { ID_DIGEST_CHARS, idDigest } from './digest.ts';
 import {
   addSums,
-  boundedAttrs,
   contributionDigest,
   EVIDENCE_LAYERS,
+  FoldCursor,
   hasNaturalId,
   keepEarliestAttrs,
+  nestedMap,
+  openAggregate,
   summedAttrs,
   withIsoTime,
 } from './fold.ts';
@@ -124,17 +126,12 @@ export class BatchFolder {
   private seen = new Set<string>();
   private aggregates: AggAcc[] = [];
   /** window -> subject -> key */
-  private byWindow = new Map<string, Map<string, Map<string, AggAcc>>>();
+  private cursor = new FoldCursor<AggAcc>();
   /** day -> subject */
   private evidence = new Map<string, Map<string, { subject: string; window: string; writer: EvidenceWriter }>>();
   private unitIds = new Map<number, string[]>();
   private added = 0;
-  // The previous observation's lookups: consecutive observations mostly share hour, window and subject.
-  private hourPrefix = '';
-  private window = '';
-  private lastWindow = '';
-  private lastSubject = '';
-  private byKey = new Map<string, AggAcc>();
+  // The previous observation's evidence writer: consecutive observations mostly share day and subject.
   private lastEvidence: EvidenceWriter | undefined;
 
   constructor(private readonly codec: EvidenceCodec) {}
@@ -154,30 +151,12 @@ export class BatchFolder {
     }
     this.seen.add(input.id);
     const o = withIsoTime(input);
-    if (this.hourPrefix === '' || !o.time.startsWith(this.hourPrefix)) {
-      this.hourPrefix = o.time.slice(0, 14);
-      this.window = `${o.time.slice(0, 13)}:00:00.000Z`;
-    }
-    const window = this.window;
-    if (window !== this.lastWindow || o.subject !== this.lastSubject) {
-      this.byKey = nested(nested(this.byWindow, window), o.subject);
-      this.lastEvidence = undefined;
-      this.lastWindow = window;
-      this.lastSubject = o.subject;
-    }
-    let a = this.byKey.get(o.key);
+    if (this.cursor.move(o)) this.lastEvidence = undefined;
+    const window = this.cursor.window;
+    let a = this.cursor.byKey.get(o.key);
     if (!a) {
-      a = {
-        subject: o.subject,
-        key: o.key,
-        window,
-        layer: o.layer,
-        kind: o.kind,
-        attrs: boundedAttrs(o.attrs),
-        attrsFrom: { time: o.time, id: o.id },
-        parts: new Map(),
-      };
-      this.byKey.set(o.key, a);
+      a = openAggregate<PartAcc>(o, window);
+      this.cursor.byKey.set(o.key, a);
       this.aggregates.push(a);
     } else keepEarliestAttrs(a, o);
     let p = a.parts.get(segment);
@@ -198,7 +177,7 @@ export class BatchFolder {
     this.unitId(segment, o.id);
     if (EVIDENCE_LAYERS.has(o.layer)) {
       if (!this.lastEvidence) {
-        const inDay = nested(this.evidence, window.slice(0, 10));
+        const inDay = nestedMap(this.evidence, window.slice(0, 10));
         let e = inDay.get(o.subject);
         if (!e) {
           e = { subject: o.subject, window, writer: this.codec() };
@@ -246,24 +225,13 @@ export class BatchFolder {
     };
     this.seen = new Set();
     this.aggregates = [];
-    this.byWindow = new Map();
+    this.cursor = new FoldCursor();
     this.evidence = new Map();
     this.unitIds = new Map();
     this.added = 0;
-    this.lastWindow = '';
-    this.lastSubject = '';
     this.lastEvidence = undefined;
     return out;
   }
-}
-
-function nested<V>(m: Map<string, Map<string, V>>, k: string): Map<string, V> {
-  let inner = m.get(k);
-  if (!inner) {
-    inner = new Map();
-    m.set(k, inner);
-  }
-  return inner;
 }
 
 /** What aggregateBatch's addTo and foldBatch's natural-id split do, for one observation. */
