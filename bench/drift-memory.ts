@@ -98,7 +98,7 @@ export async function bench(): Promise<BenchRow[]> {
     const longer = await point(scratch, '4x-history', agents, days * 4, now);
     const note = (p: Point) =>
       `${p.agents} agents x ${p.days} days, ${p.records} CloudTrail records; drift --since 120d took ${(p.drift.ms / 1000).toFixed(0)} s`;
-    const base = { name: `peak RSS at 1x (${note(one)})`, value: one.drift.rssMiB };
+    const base = { name: 'the 1x store', value: one.drift.rssMiB };
     return [
       { name: 'peak RSS, warden drift --since 120d, 1x store', value: one.drift.rssMiB, unit: 'MiB', note: note(one) },
       {
