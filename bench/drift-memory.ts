@@ -8,58 +8,25 @@
  * times the history (informative: one subject's evidence is four times larger, so its peak may follow it).
  * Each store is written by `warden ingest` of the trail files in a process of its own (not measured).
  */
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { type NodeRun, runNode } from './_run-node.ts';
 import { fleet, Rng, trailFiles } from './fleet/workload.ts';
 import type { BenchRow } from './run.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(root, 'bin', 'warden.js');
-const PEAK_RSS = pathToFileURL(join(root, 'bench', '_peak-rss.mjs')).href;
 const HOUR = 3_600_000;
 const env = (k: string, d: number) => Number(process.env[k] ?? d);
-
-interface Run {
-  ms: number;
-  rssMiB: number;
-  stdout: string;
-}
-
-/** `node ARGS` in a process of its own; its peak RSS read at its exit (bench/_peak-rss.mjs). */
-function runNode(args: string[], scratch: string): Promise<Run> {
-  const rssFile = join(scratch, `rss-${process.hrtime.bigint()}`);
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', PEAK_RSS, ...args], {
-      cwd: root,
-      env: { ...process.env, WARDEN_BENCH_RSS_FILE: rssFile },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = performance.now() - t0;
-      if (code !== 0) reject(new Error(`drift-memory bench: node ${args.slice(1, 5).join(' ')} failed: ${stderr}`));
-      else resolve({ ms, rssMiB: Number(readFileSync(rssFile, 'utf8')) / 1024, stdout });
-    });
-  });
-}
 
 interface Point {
   label: string;
   agents: number;
   days: number;
   records: number;
-  drift: Run;
+  drift: NodeRun;
 }
 
 /** Writes `agents` x `days` of trail files ending at the last full hour, ingests them, runs drift over 120 days. */
@@ -75,12 +42,16 @@ async function point(scratch: string, label: string, agents: number, days: numbe
       records += f.records;
     }
   const store = `embedded:${join(scratch, `store-${label}`)}`;
-  const ingest = await runNode([CLI, '--store', store, '--json', 'ingest', dir], scratch);
+  const ingest = await runNode([CLI, '--store', store, '--json', 'ingest', dir], scratch, 'drift-memory bench');
   const report = JSON.parse(ingest.stdout) as { records: number; quarantined: number };
   if (report.records !== records || report.quarantined !== 0)
     throw new Error(`drift-memory bench: ingest of ${label} gave ${JSON.stringify(report)}, expected ${records}`);
   rmSync(dir, { recursive: true, force: true });
-  const drift = await runNode([CLI, '--store', store, '--json', 'drift', '--since', '120d'], scratch);
+  const drift = await runNode(
+    [CLI, '--store', store, '--json', 'drift', '--since', '120d'],
+    scratch,
+    'drift-memory bench',
+  );
   process.stderr.write(
     `drift-memory: ${label}: ${agents} agents x ${days} d, ${records} records; ingest ${(ingest.ms / 1000).toFixed(0)} s (peak ${ingest.rssMiB.toFixed(0)} MiB); drift --since 120d ${(drift.ms / 1000).toFixed(0)} s, peak RSS ${drift.rssMiB.toFixed(0)} MiB\n`,
   );

@@ -12,8 +12,7 @@
  *    on the busy-agent stream (target <= 20 requests), the quiet agent, the demo's corpus and real public CloudTrail
  *    (Stratus Red Team detonation logs and Panther scenarios).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -30,11 +29,12 @@ import { demoWorld } from '../lib/demo/world.ts';
 import type { WriteOptions, WriteReport } from '../lib/ports.ts';
 import { type MotoServer, startMoto } from '../test/support/moto.ts';
 import { BARE_SCRIPT, type Corpus, writeTrailCorpus } from './_ingest-corpus.ts';
+import { runNode as runNodeIn } from './_run-node.ts';
 import type { BenchRow } from './run.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const PEAK_RSS = pathToFileURL(join(root, 'bench', '_peak-rss.mjs')).href;
 const ROUNDS = 3;
+const runNode = (args: string[], scratch: string) => runNodeIn(args, scratch, 'ingest bench');
 /** The 1x corpus: about 50,000 CloudTrail records in some 1,150 five-minute trail files. */
 const CORPUS = { hours: 96, scale: 12 };
 
@@ -43,42 +43,6 @@ const median = (xs: number[]): number => {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
-
-interface Run {
-  ms: number;
-  rssMiB: number;
-  stdout: string;
-}
-
-/**
- * Runs `node ARGS` as a new process and times it from spawn to exit. Asynchronous on purpose: a blocking spawn would
- * stop this process from draining moto_server's log pipe, and moto blocks once the pipe is full.
- */
-function runNode(args: string[], scratch: string): Promise<Run> {
-  const rssFile = join(scratch, `rss-${process.hrtime.bigint()}`);
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', PEAK_RSS, ...args], {
-      cwd: root,
-      env: { ...process.env, WARDEN_BENCH_RSS_FILE: rssFile },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = performance.now() - t0;
-      if (code !== 0)
-        reject(new Error(`ingest bench: node ${args.slice(0, 3).join(' ')} failed: ${stderr.slice(-800)}`));
-      else resolve({ ms, rssMiB: Number(readFileSync(rssFile, 'utf8')) / 1024, stdout });
-    });
-  });
-}
 
 interface Variant {
   label: string;
