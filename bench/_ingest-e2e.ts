@@ -1,17 +1,13 @@
 /**
- * End-to-end timing for the ingest benchmark: `node ARGS` run as its own process (spawn to exit, peak RSS and CPU
- * time read at its exit), and paired rounds of a bare parse and `warden ingest` over the same files, reported as the
- * median of per-round ratios of wall time and of CPU time (the load average is noted: the machine is shared).
+ * End-to-end timing for the ingest benchmark: `node ARGS` run as its own process (bench/_run-node.ts: spawn to exit,
+ * peak RSS and CPU time read at its exit), and paired rounds of a bare parse and `warden ingest` over the same files,
+ * reported as the median of per-round ratios of wall time and of CPU time (the load average is noted: the machine is
+ * shared).
  */
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type NodeRun, runNode as runNodeIn } from './_run-node.ts';
 import type { BenchRow } from './run.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const PEAK_RSS = pathToFileURL(join(root, 'bench', '_peak-rss.mjs')).href;
 /** Paired rounds (env WARDEN_BENCH_ROUNDS). */
 export const ROUNDS = Number(process.env.WARDEN_BENCH_ROUNDS ?? 5);
 
@@ -21,45 +17,10 @@ export const median = (xs: number[]): number => {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
 
-export interface Run {
-  ms: number;
-  cpuMs: number;
-  rssMiB: number;
-  stdout: string;
-}
+export type Run = NodeRun;
 
-/**
- * Runs `node ARGS` as a new process and times it from spawn to exit. Asynchronous on purpose: a blocking spawn would
- * stop this process from draining moto_server's log pipe, and moto blocks once the pipe is full.
- */
-export function runNode(args: string[], scratch: string): Promise<Run> {
-  const usageFile = join(scratch, `usage-${process.hrtime.bigint()}`);
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', PEAK_RSS, ...args], {
-      cwd: root,
-      env: { ...process.env, WARDEN_BENCH_RSS_FILE: usageFile },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = performance.now() - t0;
-      if (code !== 0)
-        reject(new Error(`ingest bench: node ${args.slice(0, 3).join(' ')} failed: ${stderr.slice(-800)}`));
-      else {
-        const u = JSON.parse(readFileSync(usageFile, 'utf8')) as { maxRSS: number; cpuMicros: number };
-        resolve({ ms, cpuMs: u.cpuMicros / 1000, rssMiB: u.maxRSS / 1024, stdout });
-      }
-    });
-  });
-}
+/** `node ARGS` as its own process, timed from spawn to exit (bench/_run-node.ts). */
+export const runNode = (args: string[], scratch: string): Promise<Run> => runNodeIn(args, scratch, 'ingest bench');
 
 export interface Pairing {
   label: string;

@@ -91,10 +91,10 @@ const unitsOf = (c: Capacity) => (Array.isArray(c) ? c : c ? [c] : []).reduce((n
 
 /** Adds one write's units, by item type, and once more for the GSI when the item carries its key. */
 function countWrite(counts: Counts, input: Record<string, unknown>, units: number, indexed: boolean): void {
-  const sk = String(
-    ((input.Item ?? input.Key) as { sk?: { S?: string } } | undefined)?.sk?.S ?? (input.RequestItems ? 'batch' : '?'),
-  );
-  const type = sk.startsWith('#') ? sk : sk.slice(0, 2);
+  const key = (input.Item ?? input.Key) as { pk?: { S?: string }; sk?: { S?: string } } | undefined;
+  const sk = String(key?.sk?.S ?? (input.RequestItems ? 'batch' : '?'));
+  // Dirty marks are keyed by their shard (`DIRTY#<n>`) and the subject.
+  const type = key?.pk?.S?.startsWith('DIRTY#') ? 'DIRTY' : sk.startsWith('#') ? sk : sk.slice(0, 2);
   counts.writeUnits += units;
   counts.writeUnitsByItem[type] = (counts.writeUnitsByItem[type] ?? 0) + units;
   if (indexed) {

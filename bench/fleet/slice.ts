@@ -53,6 +53,8 @@ export interface SliceOptions {
   agents: Agent[];
   hours: number;
   warmup: number;
+  /** Runs after the warm-up hours, before the metered ones (not metered): the hourly tasks' state as a fleet has it. */
+  afterWarmup?: () => Promise<void>;
   start: number;
   /** The SQS event sources of IngestObjects and IngestEvents, as synthesized. */
   objects: EventSource;
@@ -154,6 +156,7 @@ export async function ingestSlice(
   };
   for (let h = 0; h < o.warmup + o.hours; h++) {
     if (h === o.warmup) {
+      await o.afterWarmup?.();
       use = metered;
       for (const s of sims) for (const k of Object.keys(s.closes)) delete s.closes[k];
     }

@@ -1,26 +1,32 @@
 /**
- * Dirty marks of the DynamoDB store (Store.dirty, lib/ports.ts): one `S#<subject> / #DIRTY` item per subject, updated
- * with one UpdateItem per subject per write batch after the batch's data (ADD seq, ADD the windows to a string set).
- * While dirty the item carries GSI1 keys (`DIRTY#<shard>`, subject), so the dirty subjects are listed from the index
- * without reading any clean one; a clear removes the keys, conditioned on the seq the reader saw. The index partition
- * is split into DIRTY_SHARDS by a hash of the subject so no single index partition takes every write.
+ * Dirty marks of the DynamoDB store (Store.dirty, lib/ports.ts): one `DIRTY#<shard> / <subject>` item per dirty
+ * subject, updated with one UpdateItem per subject per write batch after the batch's data (seq, ADD the windows to a
+ * string set) and deleted when a reader clears the whole mark, conditioned on the seq it read. The dirty subjects are
+ * listed by querying the DIRTY_SHARDS partitions (a hash of the subject picks one), so no clean subject is read. Items
+ * of their own partitions rather than GSI keys on a per-subject item: a mark then costs one write unit per batch, not
+ * two (a GSI write for every update, its attributes being projected), and the listing reads consistently.
  */
-import { createHash } from 'node:crypto';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { createHash, randomInt } from 'node:crypto';
+import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { DirtyMark, DirtyMarks } from '../ports.ts';
-import { batchGet, type DynamoContext, keyString, sendWrite, type WriteTally } from './dynamo-store-client.ts';
-import { itemKeys, StoreItemError } from './dynamo-store-items.ts';
+import {
+  batchGet,
+  type DynamoContext,
+  isConditionalCheckFailed,
+  keyString,
+  sendWrite,
+  type WriteTally,
+} from './dynamo-store-client.ts';
+import { StoreItemError } from './dynamo-store-items.ts';
 import { mapLimit } from './store-util.ts';
-import { GSI1 } from './table-schema.ts';
 
-export const DIRTY_SK = '#DIRTY';
-/** Index partitions the dirty marks are spread over. */
+/** Partitions the dirty marks are spread over. */
 export const DIRTY_SHARDS = 4;
 
 const shardOf = (subject: string) =>
   `DIRTY#${createHash('sha256').update(subject).digest().readUInt8(0) % DIRTY_SHARDS}`;
-const keyOf = (subject: string) => ({ pk: itemKeys.subjectPk(subject), sk: DIRTY_SK });
+const keyOf = (subject: string) => ({ pk: shardOf(subject), sk: subject });
 
 const markSchema = z.object({
   subject: z.string(),
@@ -37,17 +43,21 @@ function decode(item: Record<string, unknown>): DirtyMark | undefined {
   return { subject: r.data.subject, seq: r.data.seq, windows, ...(r.data.from ? { from: r.data.from } : {}) };
 }
 
-/** The update that marks `windows` of `subject` dirty (one request; the batch's write path sends it). */
+/**
+ * The update that marks `windows` of `subject` dirty (one request; the batch's write path sends it). A mark created
+ * after a clear deleted its item starts its seq at a random 47-bit number, not at 1: a reader holding the seq of the
+ * deleted mark then cannot clear the new one (its clear would need the same seq; chance about 1 in 10^14).
+ */
 async function markWindows(ctx: DynamoContext, tally: WriteTally, subject: string, windows: Iterable<string>) {
   const ws = new Set(windows);
   await sendWrite(ctx, tally, {
     Key: keyOf(subject),
-    UpdateExpression: `SET #type = :type, subject = :s, ${GSI1.partitionKey} = :g, ${GSI1.sortKey} = :s ADD seq :one${ws.size > 0 ? ', windows :ws' : ''}`,
+    UpdateExpression: `SET #type = :type, subject = :s, seq = if_not_exists(seq, :base) + :one${ws.size > 0 ? ' ADD windows :ws' : ''}`,
     ExpressionAttributeNames: { '#type': 'type' },
     ExpressionAttributeValues: {
       ':type': 'dirty',
       ':s': subject,
-      ':g': shardOf(subject),
+      ':base': randomInt(0, 2 ** 47),
       ':one': 1,
       ...(ws.size > 0 ? { ':ws': ws } : {}),
     },
@@ -77,24 +87,22 @@ export class DynamoDirtyMarks implements DirtyMarks {
       const res = await this.ctx.doc.send(
         new QueryCommand({
           TableName: this.ctx.table,
-          IndexName: GSI1.indexName,
           // DynamoDB refuses an empty string in a key condition: the first page has none on the sort key.
-          KeyConditionExpression: opts.after ? 'gsi1pk = :g AND gsi1sk > :a' : 'gsi1pk = :g',
+          KeyConditionExpression: opts.after ? 'pk = :g AND sk > :a' : 'pk = :g',
           ExpressionAttributeValues: { ':g': g, ...(opts.after ? { ':a': opts.after } : {}) },
-          ProjectionExpression: 'subject',
+          ConsistentRead: true,
           Limit: limit,
         }),
       );
-      return (res.Items ?? []).map((i) => String(i.subject));
+      return (res.Items ?? []).flatMap((i) => {
+        const m = decode(i);
+        return m ? [m] : [];
+      });
     });
-    const subjects = listed.flat().sort().slice(0, limit);
-    // The index is eventually consistent: the marks themselves are read consistently, and clean ones dropped.
-    const items = await batchGet(this.ctx, subjects.map(keyOf));
-    return subjects.flatMap((s) => {
-      const it = items.get(keyString(keyOf(s)));
-      const m = it ? decode(it) : undefined;
-      return m ? [m] : [];
-    });
+    return listed
+      .flat()
+      .sort((a, b) => (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0))
+      .slice(0, limit);
   }
 
   async get(subject: string): Promise<DirtyMark | undefined> {
@@ -112,34 +120,43 @@ export class DynamoDirtyMarks implements DirtyMarks {
     // The earliest `from` wins; a later one changes nothing (the condition fails, which is the expected outcome).
     await sendWrite(this.ctx, tally, {
       Key: keyOf(subject),
-      UpdateExpression: 'SET #from = :f ADD seq :one',
+      UpdateExpression: 'SET #from = :f, seq = if_not_exists(seq, :base) + :one',
       ConditionExpression: 'attribute_not_exists(#from) OR #from > :f',
       ExpressionAttributeNames: { '#from': 'from' },
-      ExpressionAttributeValues: { ':f': opts.from, ':one': 1 },
+      ExpressionAttributeValues: { ':f': opts.from, ':base': randomInt(0, 2 ** 47), ':one': 1 },
     });
   }
 
   async clear(subject: string, seq: number, keep: string[] = []): Promise<boolean> {
     await this.ready();
-    const r = await sendWrite(
-      this.ctx,
-      { requests: 0, units: 0 },
-      keep.length > 0
-        ? {
-            Key: keyOf(subject),
-            UpdateExpression: 'SET windows = :keep REMOVE #from',
-            ConditionExpression: 'seq = :seq',
-            ExpressionAttributeNames: { '#from': 'from' },
-            ExpressionAttributeValues: { ':keep': new Set(keep), ':seq': seq },
-          }
-        : {
-            Key: keyOf(subject),
-            UpdateExpression: `REMOVE windows, #from, ${GSI1.partitionKey}, ${GSI1.sortKey}`,
-            ConditionExpression: 'seq = :seq',
-            ExpressionAttributeNames: { '#from': 'from' },
-            ExpressionAttributeValues: { ':seq': seq },
-          },
-    );
-    return r.ok;
+    if (keep.length > 0) {
+      const r = await sendWrite(
+        this.ctx,
+        { requests: 0, units: 0 },
+        {
+          Key: keyOf(subject),
+          UpdateExpression: 'SET windows = :keep REMOVE #from',
+          ConditionExpression: 'seq = :seq',
+          ExpressionAttributeNames: { '#from': 'from' },
+          ExpressionAttributeValues: { ':keep': new Set(keep), ':seq': seq },
+        },
+      );
+      return r.ok;
+    }
+    // The whole mark judged: the item goes, so the listing never reads a clean subject.
+    try {
+      await this.ctx.doc.send(
+        new DeleteCommand({
+          TableName: this.ctx.table,
+          Key: keyOf(subject),
+          ConditionExpression: 'seq = :seq',
+          ExpressionAttributeValues: { ':seq': seq },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return false;
+      throw err;
+    }
   }
 }

@@ -119,14 +119,16 @@ export class Ingestion extends Construct {
     );
 
     // S3 notifications -> SQS -> IngestObjects. A batch's objects share one pipeline run per account and region
-    // (one aggregate write per subject and hour for all of them) and one announcement (one drift run): waiting up to
-    // 30 s gathers the files an organization trail writes for many accounts and regions, for half a minute of latency
-    // on top of CloudTrail's own five minutes.
+    // (one aggregate, evidence, registry and dirty-mark write per subject and hour for all of them) and one
+    // announcement (one drift run). Waiting up to 5 minutes (the maximum) gathers two of a trail's five-minute files
+    // per run, and the files an organization trail writes for many accounts and regions: the fleet benchmark's
+    // CloudTrail path costs 0.64x of CloudTrail Lake with it, 0.96x with 30 s (docs/operations.md), for up to five
+    // more minutes of latency on top of CloudTrail's own five to fifteen.
     this.objects = new QueueWithDlq(this, 'Objects', { visibilityTimeout: Duration.minutes(30) });
     this.ingestObjects.fn.addEventSource(
       new SqsEventSource(this.objects.queue, {
         batchSize: 10,
-        maxBatchingWindow: Duration.seconds(30),
+        maxBatchingWindow: Duration.minutes(5),
         reportBatchItemFailures: true,
       }),
     );

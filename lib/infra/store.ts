@@ -14,7 +14,8 @@ import { acknowledgeTableGrant } from './nag.ts';
 /**
  * Every DynamoDB action the store adapter (lib/adapters/dynamo-store.ts) issues in a Lambda: DescribeTable when it
  * opens, item reads (GetItem, and BatchGetItem for the aggregates a batch touches) and writes, queries (table and
- * GSI). No Scan, DeleteItem, BatchWriteItem, transactions or streams. The e2e test
+ * GSI). No Scan, BatchWriteItem, transactions or streams; DeleteItem only for the Drift function, on dirty marks only
+ * ({@link Store.grantDirtyClear}). The e2e test
  * (test/e2e/rollout-iam.test.ts) records the calls of every function and fails on a call outside this list, and on
  * an action in it no function used.
  */
@@ -68,6 +69,21 @@ export class Store extends Construct {
         projectionType: dynamodb.ProjectionType.ALL,
       });
     }
+  }
+
+  /**
+   * Lets a function delete dirty marks, and nothing else: `dynamodb:DeleteItem` on items whose partition key is a
+   * dirty-mark shard (`DIRTY#<n>`, lib/adapters/dynamo-store-dirty.ts). Incremental drift deletes the mark of a subject
+   * it judged, so its listing never reads a clean subject; no function may delete data.
+   */
+  grantDirtyClear(f: WardenFunction): void {
+    f.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:DeleteItem'],
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DIRTY#*'] } },
+      }),
+    );
   }
 
   /** Gives a function the store's data plane: exactly {@link STORE_DATA_ACTIONS} on the table and its indexes. */

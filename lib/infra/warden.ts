@@ -102,6 +102,8 @@ export class Warden extends Construct {
       memorySize: 1024,
       reservedConcurrentExecutions: 1,
     });
+    // Incremental drift deletes the dirty marks of the subjects it judged.
+    this.store.grantDirtyClear(this.drift);
     for (const [fid, f, what] of [
       ['BaselinesHourly', this.baselines, 'baseline refresh'],
       ['DriftHourly', this.drift, 'drift classification'],

@@ -179,6 +179,15 @@ export function storeContract(name: string, open: () => Promise<{ store: Store; 
       });
       expect(await dirty.clear(a, (await dirty.get(a))!.seq)).toBe(true);
       expect(await dirty.get(a)).toBeUndefined();
+      // A reader still holding a cleared mark's seq cannot clear the next mark: a store that drops a cleared mark
+      // must not hand its seq out again (here both marks come from one write each, the same seq if counted from 1).
+      const c = 'k8s:prod/dirty/c';
+      await store.write([obs('d5', '2026-10-07T11:10:00.000Z', k, { subject: c })], []);
+      const stale = (await dirty.get(c))!;
+      expect(await dirty.clear(c, stale.seq)).toBe(true);
+      await store.write([obs('d6', '2026-10-07T12:10:00.000Z', k, { subject: c })], []);
+      expect(await dirty.clear(c, stale.seq)).toBe(false);
+      expect((await dirty.get(c))!.windows).toEqual(['2026-10-07T12:00:00.000Z']);
     });
 
     it('stores documents with optimistic versions, large ones compressed', async () => {
