@@ -73,6 +73,44 @@ void rec_end(void)
 	emitted++;
 }
 
+/* Attributes printed in the open event record (the node agent refuses more than 16). */
+static int event_attrs;
+
+void event_begin(const char *kind, double ts, __u32 pid, __u64 cgroup_id, const char *key, size_t key_len)
+{
+	rec_begin("event", ts);
+	printf(",\"kind\":\"%s\",\"pid\":%u,\"cgroupId\":\"%llu\",\"key\":", kind, pid, (unsigned long long)cgroup_id);
+	json_str_n(key, key_len);
+	event_attrs = 0;
+}
+
+static int event_attr_open(const char *name)
+{
+	if (event_attrs >= 16)
+		return 0;
+	printf("%s\"%s\":", event_attrs++ ? "," : ",\"attrs\":{", name);
+	return 1;
+}
+
+void event_attr_str(const char *name, const char *s, size_t n)
+{
+	if (event_attr_open(name))
+		json_str_n(s, n);
+}
+
+void event_attr_int(const char *name, long long v)
+{
+	if (event_attr_open(name))
+		printf("%lld", v);
+}
+
+void event_end(void)
+{
+	if (event_attrs)
+		fputs("}", stdout);
+	rec_end();
+}
+
 void warn_rec(const char *fmt, ...)
 {
 	char buf[512];

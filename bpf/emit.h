@@ -27,6 +27,16 @@ void json_str_n(const char *s, size_t n);
 void json_str(const char *s);
 void rec_begin(const char *type, double ts);
 void rec_end(void);
+/*
+ * A generic kernel event record (node-agent/tracers/event.ts): `{"type":"event",...,"kind":KIND,"pid":..,"cgroupId":
+ * "..","key":KEY[,"attrs":{..}]}`, which the node agent ships as `kernel:<kind>:<key>` with no TypeScript of its
+ * own. event_begin, then at most 16 event_attr_* calls, then event_end. `kind` is the tracer's name
+ * ([a-z][a-z0-9_]{0,31}); the key is at most `key_len` bytes (stops at NUL), non-empty.
+ */
+void event_begin(const char *kind, double ts, __u32 pid, __u64 cgroup_id, const char *key, size_t key_len);
+void event_attr_str(const char *name, const char *s, size_t n);
+void event_attr_int(const char *name, long long v);
+void event_end(void);
 /* A `warn` record (printf format). */
 void warn_rec(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The `ack` of a command: ok, or the error and why. */

@@ -104,10 +104,10 @@ export class WindowAggregator {
       redactArgv: this.opts.redactArgv !== false,
       seccompProfile,
       upsert: (key, make, n) => this.#upsert(key, make, n),
-      event: (key, attrs) =>
-        this.#upsert(`${context.subject}\u0000${r.type}\u0000${key}`, () => ({
+      event: (key, attrs, kind = r.type) =>
+        this.#upsert(`${context.subject}\u0000${kind}\u0000${key}`, () => ({
           type: 'kernel-event',
-          kind: r.type,
+          kind,
           key,
           time: context.time(),
           attribution,

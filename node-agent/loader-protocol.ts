@@ -23,9 +23,8 @@ import type { connectTracer } from './tracers/connect.ts';
 import type { dnsTracer } from './tracers/dns.ts';
 import type { execTracer } from './tracers/exec.ts';
 import type { exitTracer } from './tracers/exit.ts';
-import { TRACER_SCHEMAS, TRACERS } from './tracers/index.ts';
+import { TRACER_SCHEMAS } from './tracers/index.ts';
 import type { openTracer } from './tracers/open.ts';
-import type { seccompTracer } from './tracers/seccomp.ts';
 import type { syscallsTracer } from './tracers/syscalls.ts';
 import { cgroupIdSchema, pid, ts, v } from './tracers/tracer.ts';
 
@@ -65,12 +64,12 @@ export const DROP_REASONS = [
   'user_decode',
 ] as const;
 
-/** Ring-buffer reservation failures, one counter per record type (bpf/warden.h): `ringbuf_<type>` for each tracer. */
-export const RINGBUF_DROPS: ReadonlySet<string> = new Set(Object.keys(TRACERS).map((t) => `ringbuf_${t}`));
-const dropReason = z.union([
-  z.enum(DROP_REASONS),
-  z.string().refine((k) => RINGBUF_DROPS.has(k), 'not a drop reason of the loader'),
-]);
+/**
+ * Ring-buffer reservation failures, one counter per kernel tracer (bpf/warden.h): `ringbuf_<name>`, the name of a
+ * tracer of the table or of one printing generic `event` records (a kind: ./tracers/event.ts).
+ */
+const RINGBUF_DROP = /^ringbuf_[a-z][a-z0-9_]{0,31}$/;
+const dropReason = z.union([z.enum(DROP_REASONS), z.string().regex(RINGBUF_DROP, 'not a drop reason of the loader')]);
 
 export const dropsRecordSchema = z.object({
   type: z.literal('drops'),

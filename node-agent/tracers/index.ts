@@ -1,10 +1,12 @@
 /**
- * The tracer table: loader record type -> its schema and its fold into the window. Adding a kernel event type adds
- * one module here and one C file in bpf/tracers/ (bpf/README.md).
+ * The tracer table: loader record type -> its schema and its fold into the window. A kernel event type is one C file
+ * in bpf/tracers/ whose decoder prints generic `event` records (./event.ts); one with a record of its own adds a
+ * module here too (bpf/README.md).
  */
 import type { z } from 'zod';
 import { connectTracer } from './connect.ts';
 import { dnsTracer } from './dns.ts';
+import { eventTracer } from './event.ts';
 import { execTracer } from './exec.ts';
 import { exitTracer } from './exit.ts';
 import { openTracer } from './open.ts';
@@ -18,6 +20,7 @@ export const TRACERS = {
   open: openTracer,
   connect: connectTracer,
   dns: dnsTracer,
+  event: eventTracer,
   syscalls: syscallsTracer,
   seccomp: seccompTracer,
 } as const;

@@ -31,9 +31,10 @@ export interface WindowContext {
   upsert(key: string, make: () => NodeAgentRecordInput, n?: number): void;
   /**
    * Counts one distinct behavior `key` of this record's tracer, shipped as a `kernel-event` batch record whose kind is
-   * the tracer's type (lib/core/sources/node-agent-schema.ts): how a new event type ships without a record of its own.
+   * `kind` or else the tracer's type (lib/core/sources/node-agent-schema.ts): how a new event type ships without a
+   * record of its own.
    */
-  event(key: string, attrs?: Record<string, string | number | boolean>): void;
+  event(key: string, attrs?: Record<string, string | number | boolean>, kind?: string): void;
   /** Counts a record that could not be kept, by reason. */
   drop(reason: string, n?: number): void;
   /** Adds syscall counts of the subject to the window's sums. */

@@ -1,8 +1,8 @@
 /**
  * A tracer with no batch record of its own (a new kernel event type) ships `kernel-event` records through
  * WindowContext.event, and the control plane's parser stores them without a change of its own. The tracer table is
- * replaced here by one with a `fork` tracer, the shape bpf/README.md tells a new type to take; the real table has
- * none that ships this way yet.
+ * replaced here by one with a TypeScript `fork` tracer of its own (a type with its own record that still ships
+ * kernel-event records); generic C-only tracers go through ./event-tracer.test.ts's path.
  */
 import { describe, expect, it, vi } from 'vitest';
 import { noIdentity } from '../../../lib/core/identity/types.ts';
