@@ -1,7 +1,7 @@
 /**
  * The rows of `warden subjects`: what the store knows of each subject, plus the columns other commands' modules
- * register (class, track, baseline status) when they load. Apart from commands/subjects.ts so that those modules
- * import this registry and not the command that loads them.
+ * provide (class, track, baseline status), passed in the order the table shows them. Apart from commands/subjects.ts
+ * so that those modules import this type and not the command that loads them.
  */
 import type { Store, SubjectRecord } from '../ports.ts';
 
@@ -15,14 +15,8 @@ export type SubjectColumnProvider = (
   subjects: SubjectRecord[],
 ) => Promise<Map<string, Record<string, unknown>>>;
 
-const providers: SubjectColumnProvider[] = [];
-
-/** Registers extra columns for `warden subjects`; call at module load of the capability's command. */
-export function addSubjectColumns(provider: SubjectColumnProvider): void {
-  providers.push(provider);
-}
-
-export async function subjectRows(store: Store): Promise<SubjectRow[]> {
+/** The subjects with the columns of `providers` added, in that order (the table's column order). */
+export async function subjectRows(store: Store, providers: readonly SubjectColumnProvider[]): Promise<SubjectRow[]> {
   const subjects = (await store.subjects()).sort((a, b) => a.subject.localeCompare(b.subject));
   const rows: SubjectRow[] = subjects.map((s) => ({ ...s }));
   for (const p of providers) {

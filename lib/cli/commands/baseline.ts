@@ -14,17 +14,17 @@ import { inputError } from '../errors.ts';
 import { prepareOutputFile } from '../files.ts';
 import { unknownSubject } from '../hints.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
-import { addSubjectColumns } from '../subject-columns.ts';
+import type { SubjectColumnProvider } from '../subject-columns.ts';
 import { parseTime, withStore } from '../with-store.ts';
 
-addSubjectColumns(async (store, subjects) => {
+export const subjectColumns: SubjectColumnProvider = async (store, subjects) => {
   const out = new Map<string, Record<string, unknown>>();
   for (const s of subjects) {
     const b = await loadBaseline(store, s.subject).catch(() => undefined);
     out.set(s.subject, { baseline: b ? b.baseline.status : 'none' });
   }
   return out;
-});
+};
 
 export function register(program: Command): void {
   program

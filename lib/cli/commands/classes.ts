@@ -6,10 +6,10 @@ import type { Command } from 'commander';
 import { classBaselines } from '../../app/baselines/classes.ts';
 import { CLASS_TEMPLATES } from '../../core/baseline/classes/templates.ts';
 import { emit, globalOpts } from '../output.ts';
-import { addSubjectColumns } from '../subject-columns.ts';
+import type { SubjectColumnProvider } from '../subject-columns.ts';
 import { withStore } from '../with-store.ts';
 
-addSubjectColumns(async (store, subjects) => {
+export const subjectColumns: SubjectColumnProvider = async (store, subjects) => {
   const out = new Map<string, Record<string, unknown>>();
   const rows = await classBaselines(
     store,
@@ -18,7 +18,7 @@ addSubjectColumns(async (store, subjects) => {
   );
   for (const r of rows) out.set(r.subject, { class: r.assignment.class });
   return out;
-});
+};
 
 export function register(program: Command): void {
   program

@@ -15,12 +15,17 @@ export function register(program: Command): void {
     .command('subjects')
     .description('every subject with first/last seen, observation count, class, baseline status and track')
     .action(async function (this: Command) {
-      // The class, baseline and track columns register when their commands' modules load (commands load lazily).
-      await Promise.all([import('./baseline.ts'), import('./classes.ts'), import('./track.ts')]);
+      // The class, track and baseline columns come from their commands' modules (commands load lazily), in the
+      // table's order: never the order in which the modules happened to finish loading.
+      const [classes, track, baseline] = await Promise.all([
+        import('./classes.ts'),
+        import('./track.ts'),
+        import('./baseline.ts'),
+      ]);
       const store = await openStore(globalOpts(this).store);
       let rows: SubjectRow[];
       try {
-        rows = await subjectRows(store);
+        rows = await subjectRows(store, [classes.subjectColumns, track.subjectColumns, baseline.subjectColumns]);
       } finally {
         await store.close();
       }

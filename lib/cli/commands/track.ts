@@ -6,20 +6,20 @@ import { parseSubject } from '../../core/observation.ts';
 import type { TrackDecision } from '../../core/track/classify.ts';
 import { unknownSubject } from '../hints.ts';
 import { CliError, emit, globalOpts } from '../output.ts';
-import { addSubjectColumns } from '../subject-columns.ts';
+import type { SubjectColumnProvider } from '../subject-columns.ts';
 import { parseTime, withStore } from '../with-store.ts';
 import { type ScopeOptions, scopeSource, windowDays } from './reconcile.ts';
 
 // `warden subjects` shows the track last decided (stored by `warden track`, the demo, the control plane); a subject
 // never tracked shows none rather than a decision made up for the listing.
-addSubjectColumns(async (store, subjects) => {
+export const subjectColumns: SubjectColumnProvider = async (store, subjects) => {
   const out = new Map<string, Record<string, unknown>>();
   for (const s of subjects) {
     const doc = await store.getDoc<TrackDecision>(DOC_TRACK, s.subject, 'latest');
     if (doc) out.set(s.subject, { track: doc.body.track });
   }
   return out;
-});
+};
 
 export function trackText(d: TrackDecision): string {
   const lines = [`${d.subject}: ${d.track} (${d.rule})`, ...d.reasons.map((r) => `  - ${r}`)];
