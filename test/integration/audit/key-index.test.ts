@@ -3,41 +3,24 @@
  * built through the correlation-key index that incremental drift writes is the entry a scan of every subject's 90
  * days builds, and it reads the evidence of the subjects that name the ticket (or its sessions) only.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { localInputFiles } from '../../../lib/adapters/read-input.ts';
 import { SqliteStore } from '../../../lib/adapters/sqlite-store.ts';
 import { KEY_DOC, lookupKey } from '../../../lib/app/audit/key-index.ts';
 import { auditInput } from '../../../lib/app/audit/service.ts';
 import { runDriftIncremental } from '../../../lib/app/drift/incremental.ts';
 import { ingestPaths } from '../../../lib/app/ingest/pipeline.ts';
-import {
-  generateScenario,
-  referenceIncidentSpec,
-  scenarioIdentity,
-  writeTelemetry,
-} from '../../../lib/demo/scenarios/index.ts';
+import { scenarioIdentity } from '../../../lib/demo/scenarios/index.ts';
+import { referenceTelemetry } from '../../support/reference-telemetry.ts';
 
-const g = generateScenario(referenceIncidentSpec());
+const ref = referenceTelemetry('warden-key-index-');
+const { g, end } = ref;
 const ticket = g.truth.attackTicket!;
-const end = new Date(Date.parse(g.spec.start) + g.spec.days * 86_400_000).toISOString();
-let dir: string;
-let files: string[];
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'warden-key-index-'));
-  files = (await writeTelemetry(join(dir, 'telemetry'), g.telemetry)).files;
-}, 120_000);
-afterAll(async () => {
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
 
 /** A store that records which subjects' evidence was read. */
 async function counted() {
   const store = new SqliteStore();
-  await ingestPaths(store, files, { identity: scenarioIdentity(g), files: localInputFiles });
+  await ingestPaths(store, ref.files, { identity: scenarioIdentity(g), files: localInputFiles });
   const read = new Set<string>();
   const evidence = store.evidence.bind(store);
   store.evidence = (subject, from, to) => {

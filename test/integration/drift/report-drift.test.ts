@@ -4,8 +4,7 @@
  * a DynamoDB table and the Warden bus on moto_server) both chain the risky item's audit entry and publish events
  * that carry the anchored chain head; the Lambda judges incrementally, so its second run has nothing to publish. A chain changed outside Warden is not appended to, and the drift still goes out.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CreateEventBusCommand,
@@ -23,31 +22,17 @@ import { ingestPaths } from '../../../lib/app/ingest/pipeline.ts';
 import { reportDrift } from '../../../lib/app/report-drift.ts';
 import { nextRecord, seqId } from '../../../lib/core/audit/chain.ts';
 import type { ChainHead, ChainRecord } from '../../../lib/core/audit/types.ts';
-import {
-  generateScenario,
-  referenceIncidentSpec,
-  scenarioIdentity,
-  writeTelemetry,
-} from '../../../lib/demo/scenarios/index.ts';
+import { scenarioIdentity } from '../../../lib/demo/scenarios/index.ts';
 import type { Store } from '../../../lib/ports.ts';
 import { lambdaContext } from '../../e2e/support/lambda-poller.ts';
 import { startDynalite, storeAt } from '../../support/dynalite.ts';
+import { setLocalLambdaEnv } from '../../support/lambda-env.ts';
 import { type MotoServer, startMoto } from '../../support/moto.ts';
+import { referenceTelemetry } from '../../support/reference-telemetry.ts';
 
-const g = generateScenario(referenceIncidentSpec());
-const end = new Date(Date.parse(g.spec.start) + g.spec.days * 86_400_000).toISOString();
+const ref = referenceTelemetry('warden-report-drift-');
+const { g, end } = ref;
 const SINCE_MS = 35 * 86_400_000;
-let dir: string;
-let files: string[];
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'warden-report-drift-'));
-  files = (await writeTelemetry(join(dir, 'telemetry'), g.telemetry)).files;
-}, 120_000);
-
-afterAll(async () => {
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
 
 const events = async (path: string) =>
   (await readFile(path, 'utf8'))
@@ -59,12 +44,12 @@ describe('the CLI way: embedded store, its anchor log, the local event log', () 
   let store: Store;
   beforeAll(async () => {
     store = await openStore('embedded:memory');
-    await ingestPaths(store, files, { files: localInputFiles, identity: scenarioIdentity(g) });
+    await ingestPaths(store, ref.files, { files: localInputFiles, identity: scenarioIdentity(g) });
   }, 300_000);
   afterAll(() => store?.close());
 
   it('chains the risky item and publishes every event with the anchored head', async () => {
-    const log = join(dir, 'events-1.ndjson');
+    const log = join(ref.dir, 'events-1.ndjson');
     const r = await reportDrift({ store, events: new EventLogSink({ path: log }) }, { now: end, sinceMs: SINCE_MS });
     const risky = r.items.filter((d) => d.classification === 'risky');
     expect(risky).toHaveLength(1);
@@ -100,7 +85,7 @@ describe('the CLI way: embedded store, its anchor log, the local event log', () 
       { expectVersion: head.version },
     );
     await store.putDoc('audit', 'global', `audit:${g.truth.attackTicket}`, { seq: 999 });
-    const log = join(dir, 'events-3.ndjson');
+    const log = join(ref.dir, 'events-3.ndjson');
     const r = await reportDrift({ store, events: new EventLogSink({ path: log }) }, { now: end, sinceMs: SINCE_MS });
     expect(r.chained[0]!.error).toMatch(/warden audit verify/);
     expect(await events(log)).toHaveLength(r.items.length);
@@ -119,7 +104,7 @@ describe('the Lambda way: the drift handler, a DynamoDB table and the Warden bus
     const d = await startDynalite();
     stopDynalite = d.stop;
     const store = await storeAt(d.clientConfig, 'warden-drift');
-    await ingestPaths(store, files, { files: localInputFiles, identity: scenarioIdentity(g) });
+    await ingestPaths(store, ref.files, { files: localInputFiles, identity: scenarioIdentity(g) });
     await store.close();
     const eb = new EventBridgeClient(moto.clientConfig);
     sqs = new SQSClient(moto.clientConfig);
@@ -135,17 +120,11 @@ describe('the Lambda way: the drift handler, a DynamoDB table and the Warden bus
       }),
     );
     await eb.send(new PutTargetsCommand({ Rule: 'drift', EventBusName: 'warden', Targets: [{ Id: 'q', Arn: arn }] }));
-    Object.assign(process.env, {
+    setLocalLambdaEnv({
       WARDEN_TABLE_NAME: 'warden-drift',
       WARDEN_BUS_NAME: 'warden',
       AWS_ENDPOINT_URL_DYNAMODB: d.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: moto.endpoint,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'warden-local',
-      AWS_SECRET_ACCESS_KEY: 'warden-local',
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      POWERTOOLS_TRACE_ENABLED: 'false',
     });
   }, 300_000);
 

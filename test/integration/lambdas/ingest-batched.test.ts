@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoStore } from '../../../lib/adapters/dynamo-store.ts';
 import { lambdaContext, sqsEvent } from '../../e2e/support/lambda-poller.ts';
 import { storeAt } from '../../support/dynalite.ts';
+import { setLocalLambdaEnv } from '../../support/lambda-env.ts';
 import { type MotoServer, startMoto } from '../../support/moto.ts';
 
 const ACCOUNT = '111122223333';
@@ -63,16 +64,10 @@ const packPuts = () => puts.filter((sk) => sk.includes('#!pack:')).length;
 beforeAll(async () => {
   moto = await startMoto();
   table = await storeAt(moto.clientConfig, 'warden-batched');
-  Object.assign(process.env, {
+  setLocalLambdaEnv({
     WARDEN_TABLE_NAME: 'warden-batched',
     WARDEN_TRUSTED_ACCOUNTS: ACCOUNT,
     AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'warden-local',
-    AWS_SECRET_ACCESS_KEY: 'warden-local',
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_TRACE_ENABLED: 'false',
   });
   const { store } = await import('../../../lambdas/shared/runtime.ts');
   store.client.middlewareStack.add(

@@ -12,6 +12,7 @@ import { generateArtifacts } from '../../../lib/app/artifacts/service.ts';
 import { refreshBaseline } from '../../../lib/app/baselines/service.ts';
 import { lambdaContext } from '../../e2e/support/lambda-poller.ts';
 import { startDynalite, storeAt } from '../../support/dynalite.ts';
+import { setLocalLambdaEnv } from '../../support/lambda-env.ts';
 
 const ACCOUNT = '111122223333';
 const DEV_AGENT = `arn:aws:sts::${ACCOUNT}:assumed-role/warden-node-agent-dev/eks-dev-warden-node-agent-x1`;
@@ -76,15 +77,9 @@ beforeAll(async () => {
     await d.stop();
   };
   // The handler's configuration and endpoint come from the environment, as in Lambda.
-  Object.assign(process.env, {
+  setLocalLambdaEnv({
     WARDEN_TABLE_NAME: 'warden-http',
     AWS_ENDPOINT_URL: d.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'warden-local',
-    AWS_SECRET_ACCESS_KEY: 'warden-local',
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_TRACE_ENABLED: 'false',
     WARDEN_INGEST_QUOTA_PER_HOUR: '100',
     WARDEN_INGEST_PRINCIPALS: JSON.stringify([
       {
