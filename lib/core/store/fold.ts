@@ -124,11 +124,7 @@ export function aggregateBatch(observations: readonly Observation[], segments?: 
     addTo(c, o);
     if (EVIDENCE_LAYERS.has(o.layer)) {
       if (!lastEvidence) {
-        let inWindow = evidenceByWindow.get(window);
-        if (!inWindow) {
-          inWindow = new Map();
-          evidenceByWindow.set(window, inWindow);
-        }
+        const inWindow = nestedMap(evidenceByWindow, window);
         lastEvidence = inWindow.get(o.subject);
         if (!lastEvidence) {
           lastEvidence = { subject: o.subject, window, observations: [] };
