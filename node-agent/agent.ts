@@ -2,22 +2,23 @@
  * The node agent: all wiring in one place. Loader records -> attribution (cgroup -> container -> pod -> Deployment)
  * -> per-window aggregation -> bounded, counted shipping. Every `windowMs` (the collection tick) it refreshes the pod
  * list (leases, new containers and their startup inventory, which cgroups to watch and where syscall counting is on)
- * and asks the loader for its counts; the window itself closes into a batch when the ship clock says so
- * (./ship-clock.ts: every `ship.shipMs`, at each UTC hour boundary, or early for news), and the queue is drained.
+ * and asks the loader for its counts; the subjects' windows the ship clock closes become one batch (./ship-clock.ts:
+ * each subject every `ship.shipMs`, at each UTC hour boundary, or early for its news), and the queue is drained.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerStartRecord, NodeAgentBatch, NodeAgentRecordInput } from '../lib/core/sources/node-agent.ts';
-import { WindowAggregator } from './aggregate.ts';
+import { recordSubject, WindowAggregator } from './aggregate.ts';
 import { Attributor } from './attribution.ts';
 import { CgroupIdMap } from './cgroup.ts';
 import { type Inventory, type InventoryOptions, scanInventory } from './inventory.ts';
 import type { PodSource, PodSummary } from './kube.ts';
 import type { StreamRecord } from './loader-protocol.ts';
 import { PodIndex } from './pod-index.ts';
-import { type CloseReason, DEFAULT_SHIP_POLICY, ShipClock, type ShipPolicy } from './ship-clock.ts';
+import { DEFAULT_SHIP_POLICY, ShipClock, type ShipPolicy } from './ship-clock.ts';
 import type { BatchShipper, ShipperStats } from './shipper.ts';
 import { isWindowed } from './tracers/index.ts';
+import { closeWindows } from './window-close.ts';
 
 /** What the agent needs from the loader supervisor (node-agent/loader.ts); a fake in tests. */
 export interface LoaderLike extends AsyncIterable<StreamRecord> {
@@ -55,7 +56,7 @@ export interface NodeAgentOptions {
   procRoot?: string;
   /** The collection tick (default 60 s): pods re-read, the loader's counts pulled, the window's news checked. */
   windowMs?: number;
-  /** When windows close and ship (default: every 10 minutes, at hour boundaries, early for news). */
+  /** When subjects' windows close and ship (default: every 30 minutes, at hour boundaries, early for news). */
   ship?: Partial<ShipPolicy>;
   /**
    * How often pods and cgroups are re-read between windows (default 5 s). A new container is watched from the next
@@ -180,7 +181,7 @@ export class NodeAgent {
         for (const l of upd.changedLeases) {
           if (l.type !== 'lease') continue;
           if (l.to) this.aggregator.addRecord(l, true);
-          else this.aggregator.noteIdentity();
+          else this.aggregator.noteIdentity(recordSubject(l, this.opts.cluster));
         }
         await this.cgroups.scan();
         for (const c of upd.newContainers) await this.#containerStart(c.pod, c.containerId, nowIso);
@@ -257,23 +258,23 @@ export class NodeAgent {
     return undefined;
   }
 
-  /** Closes the current window into a batch (with the open leases re-shipped) and queues it. */
-  flushWindow(reason: CloseReason = 'full'): NodeAgentBatch {
-    for (const l of this.pods.openLeases()) this.aggregator.addRecord(l);
-    const end = this.#now();
-    const batch = this.aggregator.flush(new Date(this.clock.windowStart).toISOString(), new Date(end).toISOString());
-    this.clock.closed(end, reason);
+  /**
+   * Closes the subjects' windows the ship clock closes now (every open one when `all`) into one batch, with their open
+   * leases re-stated, and queues it; undefined when none closes.
+   */
+  flushWindow(all = false): NodeAgentBatch | undefined {
+    const closed = closeWindows(this.aggregator, this.clock, this.#now(), { all, openLeases: this.pods.openLeases() });
+    if (!closed) return undefined;
     this.#batches++;
-    this.opts.shipper.enqueue(batch);
-    return batch;
+    this.opts.shipper.enqueue(closed.batch);
+    return closed.batch;
   }
 
   /** One collection tick: refresh, ask the loader for counts, close the window when the clock says so, ship. */
   async tick(): Promise<void> {
     await this.refresh();
     await this.opts.loader.flush().catch(() => undefined);
-    const reason = this.clock.due(this.#now(), this.aggregator.urgent);
-    if (reason) this.flushWindow(reason);
+    this.flushWindow();
     // Also when no window closed: batches a failed send left queued are retried every tick.
     await this.opts.shipper.drain();
   }
@@ -304,7 +305,7 @@ export class NodeAgent {
     await this.#ticking;
     await this.opts.loader.close();
     await this.#pump;
-    this.flushWindow();
+    this.flushWindow(true);
     await this.opts.shipper.drain();
   }
 

@@ -1,6 +1,7 @@
 /**
- * Aggregates loader records per subject and window into one node-agent batch (lib/core/sources/node-agent.ts).
- * Each distinct behavior (exec path, opened path, destination, DNS name, MCP server) of a subject appears once per
+ * Aggregates loader records per subject and window into node-agent batches (lib/core/sources/node-agent.ts). Each
+ * subject's window closes on its own (./ship-clock.ts); a batch carries the subjects that close at one tick. Each
+ * distinct behavior (exec path, opened path, destination, DNS name, MCP server) of a subject appears once per
  * window with a count; syscall counts are summed; loader drop counters (cumulative) become per-window deltas.
  */
 import {
@@ -29,25 +30,43 @@ export interface AggregatorOptions {
   maxKnown?: number;
 }
 
-type Entry = { rec: NodeAgentRecordInput & { count?: number } };
+type Entry = { subject: string; rec: NodeAgentRecordInput & { count?: number } };
+type Syscalls = { attribution: Attribution; time: string; counts: Record<string, number> };
 
-/** One window's aggregation. Not thread-safe; the agent owns one and flushes it every window. */
+/** The subject a ready-made record belongs to: a lease is its Deployment's (or pod's), as the receiver maps it. */
+export function recordSubject(rec: NodeAgentRecordInput, cluster: string | undefined): string {
+  if (rec.type === 'lease')
+    return subjectOf(
+      { namespace: rec.namespace, pod: rec.pod, ...(rec.deployment ? { deployment: rec.deployment } : {}) },
+      cluster,
+    );
+  return subjectOf('attribution' in rec && rec.attribution ? rec.attribution : {}, cluster);
+}
+
+/**
+ * One node's open windows, kept per subject (./ship-clock.ts closes them one subject at a time). Not thread-safe; the
+ * agent owns one and flushes the subjects its clock closes.
+ */
 export class WindowAggregator {
+  /** Every subject's records, in the order first seen (a batch lists them in that order). */
   #records = new Map<string, Entry>();
-  #syscalls = new Map<string, { attribution: Attribution; time: string; counts: Record<string, number> }>();
-  #extra: NodeAgentRecordInput[] = [];
+  #syscalls = new Map<string, Syscalls>();
+  #extra: Entry[] = [];
+  /** Drop counters are the node's: they ship with the node's own subject (`nodeSubject`). */
   #drops: Record<string, number> = {};
   /** Last cumulative value per loader drop reason, to turn cumulative counters into deltas. */
   #lastLoaderDrops: Record<string, number> = {};
   #events = 0;
   /** Behavior keys of earlier windows (insertion order = last shipped), for novelty. */
   #known = new Set<string>();
-  /** Distinct behaviors in this window that no earlier window shipped. */
-  #novel = 0;
-  /** Identity news in this window (a pod IP lease opened or closed, a container started). */
-  #identity = false;
+  /** Per subject: distinct behaviors in its window that no earlier window shipped, and identity news. */
+  #news = new Map<string, { novel: number; identity: boolean }>();
+  /** The subject drop counters are shipped under (the receiver names it from the batch's node). */
+  readonly nodeSubject: string;
 
-  constructor(readonly opts: AggregatorOptions) {}
+  constructor(readonly opts: AggregatorOptions) {
+    this.nodeSubject = `unattributed:node:${opts.cluster ? `${opts.cluster}/` : ''}${opts.node}`;
+  }
 
   /** Number of loader events folded in since the last flush. */
   get events(): number {
@@ -55,27 +74,49 @@ export class WindowAggregator {
   }
 
   /**
-   * Whether this window holds something drift or attribution needs soon: a behavior no earlier window shipped, or an
-   * identity change (lease, container start). The agent ships such a window early instead of at its full length.
+   * Whether some subject's window holds something drift or attribution needs soon: a behavior no earlier window
+   * shipped, or an identity change (lease, container start). The agent ships such a subject early.
    */
   get urgent(): boolean {
-    return this.#novel > 0 || this.#identity;
+    return this.urgentSubjects().size > 0;
   }
 
-  /** Distinct behaviors in this window that no earlier window shipped. */
+  /** The subjects whose windows hold news. */
+  urgentSubjects(): Set<string> {
+    return new Set([...this.#news].filter(([, n]) => n.novel > 0 || n.identity).map(([s]) => s));
+  }
+
+  /** Distinct behaviors in the open windows that no earlier window shipped. */
   get novel(): number {
-    return this.#novel;
+    let n = 0;
+    for (const v of this.#news.values()) n += v.novel;
+    return n;
   }
 
-  #see(key: string): void {
-    if (!this.#known.has(key)) this.#novel++;
+  /** The subjects whose windows hold anything to ship (records, news, or the node's drop counters). */
+  openSubjects(): Set<string> {
+    const open = new Set<string>([...this.#news.keys(), ...this.#syscalls.keys()]);
+    for (const e of this.#records.values()) open.add(e.subject);
+    for (const e of this.#extra) open.add(e.subject);
+    if (Object.keys(this.#drops).length) open.add(this.nodeSubject);
+    return open;
+  }
+
+  #newsOf(subject: string): { novel: number; identity: boolean } {
+    const n = this.#news.get(subject) ?? { novel: 0, identity: false };
+    this.#news.set(subject, n);
+    return n;
+  }
+
+  #see(subject: string, key: string): void {
+    if (!this.#known.has(key)) this.#newsOf(subject).novel++;
   }
 
   drop(reason: string, n = 1): void {
     if (n > 0) this.#drops[reason] = (this.#drops[reason] ?? 0) + n;
   }
 
-  #upsert(key: string, make: () => NodeAgentRecordInput, n = 1): void {
+  #upsert(subject: string, key: string, make: () => NodeAgentRecordInput, n = 1): void {
     const e = this.#records.get(key);
     if (e) {
       e.rec.count = (e.rec.count ?? 1) + n;
@@ -87,8 +128,8 @@ export class WindowAggregator {
     }
     const rec = make() as NodeAgentRecordInput & { count?: number };
     rec.count = n;
-    this.#records.set(key, { rec });
-    this.#see(key);
+    this.#records.set(key, { subject, rec });
+    this.#see(subject, key);
   }
 
   /**
@@ -103,9 +144,9 @@ export class WindowAggregator {
       time: () => new Date(r.ts).toISOString(),
       redactArgv: this.opts.redactArgv !== false,
       seccompProfile,
-      upsert: (key, make, n) => this.#upsert(key, make, n),
+      upsert: (key, make, n) => this.#upsert(context.subject, key, make, n),
       event: (key, attrs, kind = r.type) =>
-        this.#upsert(`${context.subject}\u0000${kind}\u0000${key}`, () => ({
+        this.#upsert(context.subject, `${context.subject}\u0000${kind}\u0000${key}`, () => ({
           type: 'kernel-event',
           kind,
           key,
@@ -117,7 +158,7 @@ export class WindowAggregator {
       addSyscalls: (counts) => {
         const s = this.#syscalls.get(context.subject) ?? { attribution, time: context.time(), counts: {} };
         for (const [name, n] of Object.entries(counts)) {
-          if (s.counts[name] === undefined) this.#see(syscallKey(context.subject, name));
+          if (s.counts[name] === undefined) this.#see(context.subject, syscallKey(context.subject, name));
           s.counts[name] = (s.counts[name] ?? 0) + n;
         }
         this.#syscalls.set(context.subject, s);
@@ -142,27 +183,47 @@ export class WindowAggregator {
   }
 
   /**
-   * Adds a ready-made record (pod IP lease, container start); `news` marks it as identity news that should not wait
-   * for the window's end (a lease that opened or closed, a container start), as opposed to a re-statement (the open
-   * leases every window repeats).
+   * Adds a ready-made record (pod IP lease, container start) to its subject's window; `news` marks it as identity
+   * news that should not wait for the window's end (a lease that opened or closed, a container start), as opposed to
+   * a re-statement (the open leases every batch of their subject repeats).
    */
   addRecord(rec: NodeAgentRecordInput, news = false): void {
-    this.#extra.push(rec);
-    if (news) this.#identity = true;
+    const subject = recordSubject(rec, this.opts.cluster);
+    this.#extra.push({ subject, rec });
+    if (news) this.#newsOf(subject).identity = true;
   }
 
-  /** Marks identity news in this window whose record is added later (a lease opened: the batch re-states it). */
-  noteIdentity(): void {
-    this.#identity = true;
+  /** Marks identity news of `subject` whose record is added when it ships (a lease opened: the batch re-states it). */
+  noteIdentity(subject: string): void {
+    this.#newsOf(subject).identity = true;
   }
 
-  /** Builds the batch for [start, end) and resets the window (drop baselines are kept). */
-  flush(start: string, end: string): NodeAgentBatch {
-    const records: NodeAgentRecordInput[] = [...this.#extra, ...[...this.#records.values()].map((e) => e.rec)];
-    for (const s of this.#syscalls.values()) {
+  /**
+   * Builds the batch for [start, end) of the windows of `subjects` (default: all) and resets those windows; the
+   * others stay open. Drop counters ship with `nodeSubject`; drop baselines are kept.
+   */
+  flush(start: string, end: string, subjects?: ReadonlySet<string>): NodeAgentBatch {
+    const ships = (s: string) => !subjects || subjects.has(s);
+    const records: NodeAgentRecordInput[] = [];
+    const shippedKeys: string[] = [];
+    for (const e of this.#extra) if (ships(e.subject)) records.push(e.rec);
+    this.#extra = this.#extra.filter((e) => !ships(e.subject));
+    for (const [key, e] of this.#records) {
+      if (!ships(e.subject)) continue;
+      records.push(e.rec);
+      shippedKeys.push(key);
+      this.#records.delete(key);
+    }
+    for (const [subject, s] of this.#syscalls) {
+      if (!ships(subject)) continue;
       if (Object.keys(s.counts).length)
         records.push({ type: 'syscalls', time: s.time, counts: s.counts, attribution: s.attribution });
+      shippedKeys.push(...Object.keys(s.counts).map((n) => syscallKey(subject, n)));
+      this.#syscalls.delete(subject);
     }
+    for (const subject of [...this.#news.keys()]) if (ships(subject)) this.#news.delete(subject);
+    const drops = ships(this.nodeSubject) ? this.#drops : {};
+    if (ships(this.nodeSubject)) this.#drops = {};
     const batch: NodeAgentBatch = {
       schema: NODE_AGENT_SCHEMA,
       agent: {
@@ -171,20 +232,11 @@ export class WindowAggregator {
         version: this.opts.version,
       },
       window: { start, end },
-      drops: this.#drops,
+      drops,
       records,
     };
-    this.#remember([
-      ...this.#records.keys(),
-      ...[...this.#syscalls].flatMap(([subject, s]) => Object.keys(s.counts).map((n) => syscallKey(subject, n))),
-    ]);
-    this.#records = new Map();
-    this.#syscalls = new Map();
-    this.#extra = [];
-    this.#drops = {};
+    this.#remember(shippedKeys);
     this.#events = 0;
-    this.#novel = 0;
-    this.#identity = false;
     return batch;
   }
 

@@ -36,10 +36,13 @@ export const agentEnvSchema = z.object({
   WARDEN_PROC_ROOT: z.string().default('/proc'),
   /** Collection tick: pods re-read, the loader's counts pulled, news checked. */
   WARDEN_WINDOW_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
-  /** Longest a batch window stays open (batches also close at each UTC hour and early for news). */
-  WARDEN_SHIP_SECONDS: z.coerce.number().int().min(5).max(3600).default(600),
-  /** Windows closed early for news (a new behavior, an identity change) per hour; 0 = never early. */
-  WARDEN_EARLY_SHIPS_PER_HOUR: z.coerce.number().int().min(0).max(720).default(6),
+  /**
+   * Longest a subject's window stays open (it also closes at each UTC hour, and early for its news). 30 minutes: news
+   * ships within one tick anyway; only repeat counts of known behaviors wait (node-agent/ship-clock.ts).
+   */
+  WARDEN_SHIP_SECONDS: z.coerce.number().int().min(5).max(3600).default(1800),
+  /** Windows a subject closes early for news (a new behavior, an identity change) per UTC hour; 0 = never early. */
+  WARDEN_EARLY_SHIPS_PER_HOUR: z.coerce.number().int().min(0).max(720).default(4),
   WARDEN_MAX_QUEUE: z.coerce.number().int().min(1).max(10_000).default(60),
   /** `<namespace>/<deployment>` selectors (wildcards `*`) whose pods get syscall counting. */
   WARDEN_COUNT_SYSCALLS: list,

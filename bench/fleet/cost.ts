@@ -109,7 +109,13 @@ export function costRows(s: Slice, tasks: TaskUse, p: { agents: number }): Bench
       'node agents: batches per node-hour',
       sh.batches / sh.nodes / s.hours,
       'batches',
-      `closed ${JSON.stringify(sh.closes)}; ${sh.records} records shipped for ${s.nodeAgent.events} collected (${(sh.bodyBytes / 1024).toFixed(0)} KiB gzip)`,
+      `${sh.records} records shipped for ${s.nodeAgent.events} collected (${(sh.bodyBytes / 1024).toFixed(0)} KiB gzip)`,
+    ),
+    row(
+      'node agents: deliveries per subject-hour',
+      sh.deliveries / sh.subjects / s.hours,
+      'deliveries',
+      `a subject's window in a batch; ${sh.subjects} subjects; subject windows closed ${JSON.stringify(sh.closes)}`,
     ),
     row(
       'hourly baseline + drift runs over the slice',

@@ -1,14 +1,16 @@
 /**
  * The node agent's side of the fleet benchmark: the workload's per-minute records of one node (what the agent's
  * tracers fold in one 60 s collection tick, bench/fleet/workload.ts) replayed as the loader events they stand for
- * through the agent's own window aggregator and ship clock (node-agent/aggregate.ts, node-agent/ship-clock.ts), so
- * the batches the benchmark sends are the ones the agent would send, and the body is encoded as its HTTP sink does.
+ * through the agent's own window aggregator, ship clock and closing step (node-agent/aggregate.ts, ship-clock.ts,
+ * window-close.ts), so the batches the benchmark sends are the ones the agent would send (each carrying the subjects
+ * whose windows close at that tick), and the body is encoded as its HTTP sink does.
  */
 import type { NodeAgentBatch } from '../../lib/core/sources/node-agent.ts';
 import { WindowAggregator } from '../../node-agent/aggregate.ts';
 import type { LoaderRecord } from '../../node-agent/loader-protocol.ts';
 import { DEFAULT_SHIP_POLICY, ShipClock, type ShipPolicy } from '../../node-agent/ship-clock.ts';
 import { encodeBody } from '../../node-agent/shipper.ts';
+import { closeWindows } from '../../node-agent/window-close.ts';
 import type { MinuteRecord } from './workload.ts';
 
 /** The loader events one per-minute record stands for (a record's `count` is that many events), at `ts`. */
@@ -63,6 +65,8 @@ function loaderEvents(r: MinuteRecord, ts: number, cgroupId: string): LoaderReco
 
 export interface Shipped {
   batch: NodeAgentBatch;
+  /** Subjects the batch carries (each one delivery to the store). */
+  subjects: number;
   /** The request body as the agent's HTTP sink posts it (gzip), base64 as the function URL hands it over. */
   base64: string;
 }
@@ -71,6 +75,7 @@ export interface Shipped {
 export class NodeSim {
   readonly aggregator: WindowAggregator;
   readonly clock: ShipClock;
+  /** Subject windows closed, by reason. */
   readonly closes: Record<string, number> = {};
 
   constructor(node: string, start: number, policy: Partial<ShipPolicy> = {}) {
@@ -88,13 +93,16 @@ export class NodeSim {
     });
   }
 
-  /** The collection tick at `now`: the window's batch when the clock closes it. */
+  /** The collection tick at `now`: the batch of the subjects' windows the clock closes, if any; `closes` counts why. */
   tick(now: number): Shipped | undefined {
-    const reason = this.clock.due(now, this.aggregator.urgent);
-    if (!reason) return undefined;
-    this.closes[reason] = (this.closes[reason] ?? 0) + 1;
-    const batch = this.aggregator.flush(new Date(this.clock.windowStart).toISOString(), new Date(now).toISOString());
-    this.clock.closed(now, reason);
-    return { batch, base64: Buffer.from(encodeBody(batch, true).body).toString('base64') };
+    const closed = closeWindows(this.aggregator, this.clock, now);
+    if (!closed) return undefined;
+    for (const reason of closed.subjects.values()) this.closes[reason] = (this.closes[reason] ?? 0) + 1;
+    const { batch } = closed;
+    return {
+      batch,
+      subjects: closed.subjects.size,
+      base64: Buffer.from(encodeBody(batch, true).body).toString('base64'),
+    };
   }
 }

@@ -42,7 +42,17 @@ export interface Slice {
   cloudTrail: PathUse;
   nodeAgent: PathUse;
   /** The node agents' batches: how many, why they closed, records and gzip bytes shipped. */
-  shipped: { nodes: number; batches: number; records: number; bodyBytes: number; closes: Record<string, number> };
+  shipped: {
+    nodes: number;
+    /** Agent pods (subjects) on the nodes. */
+    subjects: number;
+    batches: number;
+    /** Subject windows shipped: a subject in a batch is one delivery to the store. */
+    deliveries: number;
+    records: number;
+    bodyBytes: number;
+    closes: Record<string, number>;
+  };
   /** The same figures for the unmetered warm-up hours (cold start: every behavior new, every item created). */
   warmup: { cloudTrail: PathUse; nodeAgent: PathUse };
   /** What the trail itself did (not Warden's bill when the trail exists anyway): data events delivered, files put. */
@@ -142,7 +152,15 @@ export async function ingestSlice(
   const metered = { cloudTrail: emptyUse(), nodeAgent: emptyUse() };
   const warmup = { cloudTrail: emptyUse(), nodeAgent: emptyUse() };
   const trail = { dataEvents: 0, files: 0 };
-  const shipped = { nodes: nodes.length, batches: 0, records: 0, bodyBytes: 0, closes: {} as Record<string, number> };
+  const shipped = {
+    nodes: nodes.length,
+    subjects: o.agents.length,
+    batches: 0,
+    deliveries: 0,
+    records: 0,
+    bodyBytes: 0,
+    closes: {} as Record<string, number>,
+  };
   let use = warmup;
   const invoke = async (fn: Fn, event: unknown, path: PathUse, sqsMessages: number) => {
     const before = structuredClone(ep.counts);
@@ -229,6 +247,7 @@ export async function ingestSlice(
         if (!out) continue;
         if (use === metered) {
           shipped.batches++;
+          shipped.deliveries += out.subjects;
           shipped.records += out.batch.records.length;
           shipped.bodyBytes += out.base64.length * 0.75;
         }

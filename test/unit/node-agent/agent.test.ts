@@ -158,7 +158,8 @@ describe('NodeAgent wiring', () => {
     expect(by('exec:/bin/sh')).toEqual(['unattributed:prod/cgroup:/system.slice/sshd.service']);
     expect(by('lease:10.0.1.23')).toEqual(['k8s:prod/support/support-agent']);
     expect(by('lease:10.0.1.17')).toEqual([]); // host-network pod: no lease
-    expect(by('drops:protocol_error')).toEqual(['unattributed:node:prod/ip-10-0-1-17.ec2.internal']);
+    // Drop counters are the node's own subject, not news: they wait for its full window (below).
+    expect(by('drops:protocol_error')).toEqual([]);
     const image = parsed.observations.find((o) => o.key.startsWith('image:123456789012.dkr.ecr'));
     expect(image?.subject).toBe('k8s:prod/support/support-agent');
     expect(image?.attrs.deployEvent).toBe(false);
@@ -176,12 +177,25 @@ describe('NodeAgent wiring', () => {
     await agent.tick();
     expect(loader.commands).toEqual([`unwatch ${ino(retriever)}`, 'flush']);
     const second = sent[1] as { records: Array<{ type: string; ip?: string; to?: string | null }> };
-    expect(second.records.filter((r) => r.type === 'lease').map((r) => [r.ip, r.to])).toEqual([
-      ['10.0.1.24', '2026-11-28T10:02:00.000Z'],
-      ['10.0.1.23', null],
-      ['10.0.1.25', null],
+    // Only the subject with news ships: the retriever's closed lease. The other pods' open leases are re-stated with
+    // their own subjects' next batches, not in a batch they would otherwise not be in.
+    expect(second.records.map((r) => [r.type, r.ip, r.to])).toEqual([
+      ['lease', '10.0.1.24', '2026-11-28T10:02:00.000Z'],
     ]);
     expect(agent.stats()).toMatchObject({ batches: 2, watched: 1, events: 3 });
+
+    // 10:30: the node's window is full and ships its drop counters, alone: no other window holds anything.
+    now = Date.parse('2026-11-28T10:30:00Z');
+    await agent.tick();
+    const third = nodeAgentParser.parse(
+      { text: JSON.stringify(sent[2]) },
+      { identity: noIdentity, promptContent: 'hash-only', excerptChars: 0 },
+    );
+    // One malformed pod skipped by each of the four pod list reads so far, summed: none lost, none counted twice.
+    expect(third.observations.map((o) => [o.key, o.subject, o.count])).toEqual([
+      ['drops:pod_malformed', 'unattributed:node:prod/ip-10-0-1-17.ec2.internal', 4],
+      ['drops:protocol_error', 'unattributed:node:prod/ip-10-0-1-17.ec2.internal', 1],
+    ]);
   });
 
   it.each([

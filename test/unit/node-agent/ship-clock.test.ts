@@ -24,6 +24,7 @@ const connect = (ts: number, daddr: string): LoaderRecord => ({
 
 describe('ShipClock', () => {
   const policy = { shipMs: 10 * MIN, earlyPerHour: 2 };
+  const S = 'k8s:prod/support/support-agent';
 
   it.each([
     ['a window under its length with nothing new stays open', H + 3 * MIN, false, undefined],
@@ -31,21 +32,38 @@ describe('ShipClock', () => {
     ['a window reaching the next hour closes, full or not', H + 60 * MIN, false, 'hour'],
     ['a window with news closes early', H + 1 * MIN, true, 'early'],
   ])('%s', (_, now, urgent, want) => {
-    expect(new ShipClock(policy, H).due(now, urgent)).toBe(want);
+    expect(new ShipClock(policy, H).due(S, now, urgent)).toBe(want);
   });
 
-  it('closes early at most earlyPerHour times an hour, and again in the next hour', () => {
+  it('closes a subject early at most earlyPerHour times an hour, and again in the next hour', () => {
     const c = new ShipClock(policy, H);
     const reasons: (string | undefined)[] = [];
-    for (let m = 1; m <= 70; m++) {
-      const r = c.due(H + m * MIN, true);
-      reasons.push(r);
-      if (r) c.closed(H + m * MIN, r);
-    }
+    for (let m = 1; m <= 70; m++) reasons.push(c.tick(H + m * MIN, [S], new Set([S]))?.subjects.get(S));
     // Two early closes in hour 10, then the full window closes at 10:12, 10:22 ... and the hour at 11:00.
     expect(reasons.slice(0, 12).filter(Boolean)).toEqual(['early', 'early', 'full']);
     expect(reasons[59]).toBe('hour');
     expect(reasons.slice(60, 62)).toEqual(['early', 'early']);
+  });
+
+  it("the cap is each subject's: one subject's stream of news does not hold back another's", () => {
+    const c = new ShipClock(policy, H);
+    for (let m = 1; m <= 5; m++) c.tick(H + m * MIN, ['noisy'], new Set(['noisy']));
+    expect(c.earlyLeft('noisy', H + 5 * MIN)).toBe(0);
+    const t = c.tick(H + 6 * MIN, ['noisy', 'quiet'], new Set(['noisy', 'quiet']));
+    expect([...(t?.subjects ?? [])]).toEqual([['quiet', 'early']]);
+  });
+
+  it('a window a subject opens between ticks starts at the earlier tick; the others keep theirs', () => {
+    const c = new ShipClock(policy, H);
+    expect(c.tick(H + MIN, ['a'], new Set())).toBeUndefined();
+    expect(c.windowStart('a')).toBe(H);
+    expect(c.tick(H + 4 * MIN, ['a', 'b'], new Set(['b']))).toEqual({
+      subjects: new Map([['b', 'early']]),
+      start: H + MIN,
+    });
+    expect(c.windowStart('a')).toBe(H);
+    expect(c.tick(H + 10 * MIN, ['a', 'b'], new Set())).toEqual({ subjects: new Map([['a', 'full']]), start: H });
+    expect(c.windowStart('b')).toBe(H + 4 * MIN);
   });
 
   it('ticks land on every hour boundary', () => {
@@ -99,8 +117,8 @@ describe('WindowAggregator news', () => {
     };
     agg.addRecord(lease);
     expect(agg.urgent).toBe(false);
-    agg.noteIdentity();
-    expect(agg.urgent).toBe(true);
+    agg.noteIdentity('unattributed:prod/support/p');
+    expect(agg.urgentSubjects()).toEqual(new Set(['unattributed:prod/support/p']));
   });
 
   it('a ten-minute window sums the minutes it held: one record per behavior, its count the total', () => {
