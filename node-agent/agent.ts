@@ -176,8 +176,8 @@ export class NodeAgent {
         const { pods, skipped } = await this.opts.podSource.listPods();
         if (skipped) this.aggregator.drop('pod_malformed', skipped);
         const upd = this.pods.update(pods, nowIso);
-        // A lease that opened or closed is news (attribution of flows and API calls by pod IP depends on it); open
-        // leases are re-stated in every batch anyway.
+        // A lease that opened or closed is news of its subject (attribution of flows and API calls by pod IP depends
+        // on it); open leases are re-stated in every batch their subject is in (./window-close.ts).
         for (const l of upd.changedLeases) {
           if (l.type !== 'lease') continue;
           if (l.to) this.aggregator.addRecord(l, true);

@@ -2,25 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { noIdentity } from '../../../lib/core/identity/types.ts';
 import { nodeAgentParser } from '../../../lib/core/sources/node-agent.ts';
 import { WindowAggregator } from '../../../node-agent/aggregate.ts';
-import type { LoaderRecord } from '../../../node-agent/loader-protocol.ts';
 import { ShipClock } from '../../../node-agent/ship-clock.ts';
+import { connect } from '../../support/loader-records.ts';
 
 const H = Date.parse('2026-11-28T10:00:00.000Z');
 const MIN = 60_000;
 const who = { namespace: 'support', deployment: 'support-agent', pod: 'support-agent-7d9-x' };
-
-const connect = (ts: number, daddr: string): LoaderRecord => ({
-  type: 'connect',
-  v: 1,
-  ts,
-  pid: 9,
-  cgroupId: '42',
-  comm: 'python3',
-  family: 'inet',
-  protocol: 'tcp',
-  daddr,
-  dport: 443,
-});
 
 describe('ShipClock', () => {
   const policy = { shipMs: 10 * MIN, earlyPerHour: 2 };

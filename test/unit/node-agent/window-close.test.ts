@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { NodeAgentBatch, NodeAgentRecordInput } from '../../../lib/core/sources/node-agent.ts';
 import { recordSubject, WindowAggregator } from '../../../node-agent/aggregate.ts';
-import type { LoaderRecord } from '../../../node-agent/loader-protocol.ts';
 import { type CloseReason, ShipClock } from '../../../node-agent/ship-clock.ts';
 import { closeWindows } from '../../../node-agent/window-close.ts';
+import { connect } from '../../support/loader-records.ts';
 
 const HOUR = 3_600_000;
 const MIN = 60_000;
@@ -18,18 +18,6 @@ const who = (pod: string) => ({ namespace: 'team', deployment: `agent-${pod}`, p
 const subject = (pod: string) => `k8s:prod/team/agent-${pod}`;
 const agg = () => new WindowAggregator({ node: 'n1', cluster: 'prod', version: '0.1.0' });
 
-const connect = (ts: number, daddr: string): LoaderRecord => ({
-  type: 'connect',
-  v: 1,
-  ts,
-  pid: 9,
-  cgroupId: '42',
-  comm: 'python3',
-  family: 'inet',
-  protocol: 'tcp',
-  daddr,
-  dport: 443,
-});
 const lease = (pod: string, to: string | null = null): NodeAgentRecordInput => ({
   type: 'lease',
   ip: `10.1.0.${PODS.indexOf(pod) + 1}`,
