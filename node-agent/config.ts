@@ -41,8 +41,11 @@ export const agentEnvSchema = z.object({
    * ships within one tick anyway; only repeat counts of known behaviors wait (node-agent/ship-clock.ts).
    */
   WARDEN_SHIP_SECONDS: z.coerce.number().int().min(5).max(3600).default(1800),
-  /** Windows a subject closes early for news (a new behavior, an identity change) per UTC hour; 0 = never early. */
-  WARDEN_EARLY_SHIPS_PER_HOUR: z.coerce.number().int().min(0).max(720).default(4),
+  /**
+   * Batches closed early for news (a new behavior, an identity change) per UTC hour; each takes only the subjects
+   * holding news. 0 = news waits for the full window.
+   */
+  WARDEN_EARLY_SHIPS_PER_HOUR: z.coerce.number().int().min(0).max(720).default(6),
   WARDEN_MAX_QUEUE: z.coerce.number().int().min(1).max(10_000).default(60),
   /** `<namespace>/<deployment>` selectors (wildcards `*`) whose pods get syscall counting. */
   WARDEN_COUNT_SYSCALLS: list,

@@ -1,20 +1,22 @@
 /**
  * When the node agent closes a subject's window and ships it. The store keeps one aggregate per (subject, behavior,
  * UTC hour), and every batch a subject appears in costs that subject about four item writes (its aggregate pack,
- * evidence chunk, registry row and dirty mark), whatever the batch holds. So each subject (a Deployment, or a pod
- * without one) has a window of its own, and the agent ships what a subject collected since its last batch (the deltas):
+ * evidence chunk, registry row and dirty mark), whatever the batch holds; every batch costs about as much again
+ * (an invocation, its announcement, the ingest quota write). So each subject (a Deployment, or a pod without one) has
+ * a window of its own, and the agent ships what a subject collected since its last batch (the deltas):
  * - **full**: after `shipMs` (default 30 minutes);
  * - **hour**: at each UTC hour boundary (ticks land on it), so no window spans an hour and each batch adds to one hourly
  *   aggregate per behavior;
  * - **early**: at the next collection tick when the subject's window holds news drift or attribution should not wait
- *   for (a behavior no earlier batch of it shipped, a pod IP lease that opened or closed, a container start), at most
- *   `earlyPerHour` times per subject and UTC hour, so a stream of new keys cannot bring back a write per minute.
+ *   for (a behavior no earlier batch of it shipped, a pod IP lease that opened or closed, a container start).
  *
- * Only the subjects that close ship: one pod's news no longer makes every subject on the node pay a delivery. The cap
- * is per subject, not per node, so a noisy pod cannot use up the budget that another pod's news needs; the writes
- * it bounds are per subject too. The full window is long (30 minutes) because news does not wait for it (it ships
- * within one tick); only repeat counts of known behaviors do, and the hour boundary closes a window anyway. Several
- * subjects closing at one tick share one batch.
+ * Only the subjects that close ship: one pod's news no longer makes every subject on the node pay a delivery. Early
+ * batches are capped per node, `earlyPerHour` per UTC hour, and each takes every subject holding news at that tick: a
+ * stream of new keys cannot bring back a batch (nor a write per subject) a minute, and a quiet pod's news rides the
+ * early batches a noisy neighbour's news opens. A per-subject cap was measured and not kept: early closes scattered
+ * over the ticks, so a node sent five times the batches for the same deliveries. The full window is long (30
+ * minutes) because news does not wait for it (it ships within one tick while the node's early budget lasts); repeat
+ * counts of known behaviors do, and the hour boundary closes every window anyway.
  */
 
 const HOUR_MS = 3_600_000;
@@ -22,11 +24,11 @@ const HOUR_MS = 3_600_000;
 export interface ShipPolicy {
   /** Longest a subject's window stays open, in ms. */
   shipMs: number;
-  /** Windows a subject closes early for news, per UTC hour. */
+  /** Early batches (closes for news) per node and UTC hour. */
   earlyPerHour: number;
 }
 
-export const DEFAULT_SHIP_POLICY: ShipPolicy = { shipMs: 1_800_000, earlyPerHour: 4 };
+export const DEFAULT_SHIP_POLICY: ShipPolicy = { shipMs: 1_800_000, earlyPerHour: 6 };
 
 const hourOf = (ms: number) => Math.floor(ms / HOUR_MS);
 
@@ -44,8 +46,8 @@ export class ShipClock {
   #tick: number;
   /** When each subject's open window started (subjects with nothing collected have none). */
   #opened = new Map<string, number>();
-  /** Early closes per subject in the UTC hour `#earlyHour`. */
-  #early = new Map<string, number>();
+  /** Early batches in the UTC hour `#earlyHour`. */
+  #early = 0;
   #earlyHour = -1;
 
   constructor(
@@ -60,10 +62,9 @@ export class ShipClock {
     return this.#opened.get(subject) ?? this.#tick;
   }
 
-  /** Early closes `subject` has left in the hour of `now`. */
-  earlyLeft(subject: string, now: number): number {
-    const used = hourOf(now) === this.#earlyHour ? (this.#early.get(subject) ?? 0) : 0;
-    return Math.max(0, this.policy.earlyPerHour - used);
+  /** Early batches the node has left in the hour of `now`. */
+  earlyLeft(now: number): number {
+    return Math.max(0, this.policy.earlyPerHour - (hourOf(now) === this.#earlyHour ? this.#early : 0));
   }
 
   /** Why `subject`'s window closes at `now`, or undefined to keep it open. */
@@ -71,7 +72,7 @@ export class ShipClock {
     const start = this.windowStart(subject);
     if (hourOf(now) !== hourOf(start)) return 'hour';
     if (now - start >= this.policy.shipMs) return 'full';
-    return urgent && this.earlyLeft(subject, now) > 0 ? 'early' : undefined;
+    return urgent && this.earlyLeft(now) > 0 ? 'early' : undefined;
   }
 
   /**
@@ -80,22 +81,26 @@ export class ShipClock {
    * `now`, the others keep theirs.
    */
   tick(now: number, open: Iterable<string>, urgent: ReadonlySet<string>, all = false): Closing | undefined {
-    if (hourOf(now) !== this.#earlyHour) {
-      this.#earlyHour = hourOf(now);
-      this.#early.clear();
-    }
     const subjects = new Map<string, CloseReason>();
     let start = now;
+    let early = false;
     for (const s of open) {
       const reason = all ? 'stop' : this.due(s, now, urgent.has(s));
       if (!reason) {
         if (!this.#opened.has(s)) this.#opened.set(s, this.#tick);
         continue;
       }
+      early ||= reason === 'early';
       start = Math.min(start, this.windowStart(s));
       subjects.set(s, reason);
       this.#opened.delete(s);
-      if (reason === 'early') this.#early.set(s, (this.#early.get(s) ?? 0) + 1);
+    }
+    if (early) {
+      if (hourOf(now) !== this.#earlyHour) {
+        this.#earlyHour = hourOf(now);
+        this.#early = 0;
+      }
+      this.#early++;
     }
     this.#tick = now;
     return subjects.size ? { subjects, start } : undefined;

@@ -22,7 +22,7 @@ describe('ShipClock', () => {
     expect(new ShipClock(policy, H).due(S, now, urgent)).toBe(want);
   });
 
-  it('closes a subject early at most earlyPerHour times an hour, and again in the next hour', () => {
+  it('closes early at most earlyPerHour times an hour, and again in the next hour', () => {
     const c = new ShipClock(policy, H);
     const reasons: (string | undefined)[] = [];
     for (let m = 1; m <= 70; m++) reasons.push(c.tick(H + m * MIN, [S], new Set([S]))?.subjects.get(S));
@@ -32,12 +32,19 @@ describe('ShipClock', () => {
     expect(reasons.slice(60, 62)).toEqual(['early', 'early']);
   });
 
-  it("the cap is each subject's: one subject's stream of news does not hold back another's", () => {
+  it("an early batch takes every subject with news and counts once against the node's cap", () => {
     const c = new ShipClock(policy, H);
-    for (let m = 1; m <= 5; m++) c.tick(H + m * MIN, ['noisy'], new Set(['noisy']));
-    expect(c.earlyLeft('noisy', H + 5 * MIN)).toBe(0);
-    const t = c.tick(H + 6 * MIN, ['noisy', 'quiet'], new Set(['noisy', 'quiet']));
-    expect([...(t?.subjects ?? [])]).toEqual([['quiet', 'early']]);
+    expect([...(c.tick(H + MIN, ['noisy', 'quiet', 'calm'], new Set(['noisy', 'quiet']))?.subjects ?? [])]).toEqual([
+      ['noisy', 'early'],
+      ['quiet', 'early'],
+    ]);
+    expect(c.earlyLeft(H + MIN)).toBe(1);
+    c.tick(H + 2 * MIN, ['noisy', 'calm'], new Set(['noisy']));
+    // The node's budget is spent: news waits for its window's end (calm, open since 10:00, is full at 10:10).
+    expect(c.tick(H + 3 * MIN, ['noisy', 'quiet', 'calm'], new Set(['noisy', 'quiet']))).toBeUndefined();
+    expect([...(c.tick(H + 10 * MIN, ['noisy', 'quiet', 'calm'], new Set(['quiet']))?.subjects ?? [])]).toEqual([
+      ['calm', 'full'],
+    ]);
   });
 
   it('a window a subject opens between ticks starts at the earlier tick; the others keep theirs', () => {
