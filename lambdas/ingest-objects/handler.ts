@@ -65,10 +65,16 @@ export const handler = middy(async (event: SQSEvent | DrainEvent): Promise<SQSBa
     const failed = await ingestMessages(event.Records);
     return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
   }
-  if (event.drain !== 'objects') throw new Error(`ingest-objects: unknown event ${JSON.stringify(event).slice(0, 200)}`);
+  if (event.drain !== 'objects')
+    throw new Error(`ingest-objects: unknown event ${JSON.stringify(event).slice(0, 200)}`);
   const queueUrl = process.env.WARDEN_OBJECTS_QUEUE_URL;
   if (!queueUrl) throw new Error('ingest-objects: WARDEN_OBJECTS_QUEUE_URL is not set (the drain is not deployed)');
-  const r = await drainQueue(sqs, { queueUrl, bounds: OBJECT_DRAIN_BOUNDS, run: ingestMessages, weigh: announcedBytes });
+  const r = await drainQueue(sqs, {
+    queueUrl,
+    bounds: OBJECT_DRAIN_BOUNDS,
+    run: ingestMessages,
+    weigh: announcedBytes,
+  });
   logger.info('drained objects queue', { ...r });
   metrics.addMetric('DrainedMessages', MetricUnit.Count, r.received);
   return { runs: r.runs, received: r.received, deleted: r.deleted, failed: r.failed, stoppedBy: r.stoppedBy };

@@ -45,7 +45,15 @@ export async function drainQueue(sqs: SQSClient, o: DrainOptions): Promise<Drain
   const now = o.now ?? Date.now;
   const weigh = o.weigh ?? ((b: string) => Buffer.byteLength(b));
   const t0 = now();
-  const report: DrainReport = { runs: 0, received: 0, deleted: 0, failed: 0, requests: 0, stoppedBy: 'time', runStops: [] };
+  const report: DrainReport = {
+    runs: 0,
+    received: 0,
+    deleted: 0,
+    failed: 0,
+    requests: 0,
+    stoppedBy: 'time',
+    runStops: [],
+  };
   for (;;) {
     if (now() - t0 >= o.bounds.budgetMs) return report;
     const batch: (DrainedMessage & { receiptHandle: string })[] = [];

@@ -8,7 +8,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS, MAX_SQS_WINDOW_MINUTES, propsFromContext } from '../../../lib/infra/props.ts';
 import { defaultStack, nagFindings, stackWith, templateOf } from './synth.ts';
 
-type Res = { Properties: Record<string, any> };
+type Res = {
+  Properties: {
+    ScheduleExpression?: string;
+    Targets?: unknown[];
+    Timeout?: number;
+    Environment: { Variables: Record<string, unknown> };
+    EventSourceArn?: unknown;
+    PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] };
+  };
+};
 let def: Template;
 let five: Template;
 let fiveFindings: string[];
@@ -23,9 +32,9 @@ const drainRules = (t: Template) =>
 /** Actions on the Objects queue granted to any role, by policy id. */
 const queueGrants = (t: Template) =>
   Object.entries(t.findResources('AWS::IAM::Policy') as Record<string, Res>).flatMap(([id, p]) =>
-    (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
-      .filter((st) => JSON.stringify(st.Resource).includes(queueId(t)))
-      .map((st) => ({ id, actions: ([] as string[]).concat(st.Action), resource: st.Resource })),
+    p.Properties.PolicyDocument.Statement.filter((st) => JSON.stringify(st.Resource).includes(queueId(t))).map(
+      (st) => ({ id, actions: ([] as string[]).concat(st.Action), resource: st.Resource }),
+    ),
   );
 
 beforeAll(() => {
