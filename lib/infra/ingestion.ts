@@ -145,7 +145,14 @@ export class Ingestion extends Construct {
     // for its own time; a failed message reappears after it, and the redrive policy parks it after 5 receives.
     this.objects = new QueueWithDlq(this, 'Objects', { visibilityTimeout: Duration.minutes(30) });
     if (drains) {
-      this.objects.queue.grantConsumeMessages(this.ingestObjects.fn);
+      // What the drain calls, and nothing more (DeleteMessageBatch is authorized as sqs:DeleteMessage); the queue's
+      // encryption is SQS-managed, so no key grant.
+      this.ingestObjects.fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage'],
+          resources: [this.objects.queue.queueArn],
+        }),
+      );
       this.ingestObjects.fn.addEnvironment('WARDEN_OBJECTS_QUEUE_URL', this.objects.queue.queueUrl);
       this.objectsDrain = new events.Rule(this, 'ObjectsDrain', {
         description: `Warden: ingest the log files announced in the last ${batchMinutes} minutes`,
