@@ -18,12 +18,13 @@ export interface DrainBounds {
 }
 
 /**
- * IngestObjects' drain (15-minute function timeout): 100 objects or 512 MiB per run, no new receive after 10
- * minutes, so the last run (up to ten of today's event-source batches) has five minutes to finish.
+ * IngestObjects' drain (15-minute function timeout): 100 objects or 64 MiB of announced (compressed) object bytes per
+ * run, no new receive after 10 minutes, so the last run has five minutes to finish, as an event-source batch had. A
+ * run that overran would fail as a whole and be redelivered whole: the bounds keep one run well inside that time.
  */
 export const OBJECT_DRAIN_BOUNDS: DrainBounds = {
   maxMessages: 100,
-  maxBytes: 512 * 1024 * 1024,
+  maxBytes: 64 * 1024 * 1024,
   budgetMs: 10 * 60_000,
   visibilityMarginMs: 6 * 60_000,
 };
