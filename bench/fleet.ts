@@ -14,19 +14,22 @@
  *    incremental run is metered: read and write units, items read, duration and heap, per new event; and a run with
  *    nothing new. FLEET_DRIFT=0 skips this part.
  *    FLEET_OBJECTS_WINDOW / FLEET_EVENTS_WINDOW replace the synthesized SQS batching windows (seconds) of the trail
- *    files' and the management events' queues, to measure what a longer window saves.
+ *    files' and the management events' queues, to measure what a longer window saves. The trail files follow the
+ *    synthesized `warden:objectBatchMinutes` (its default: lib/infra/props.ts): the event source mapping, or the
+ *    schedule draining the queue every N minutes; FLEET_OBJECT_BATCH_MINUTES replaces it, by the construct's rule.
  * 3. Cost model (bench/fleet/cost.ts, prices.ts, lake.ts): per million input events on the deployed path and per
  *    delivery path, next to CloudTrail Lake's ingestion price for the same events; the monthly estimate for 1,000
  *    agents.
  */
 import { DynamoStore } from '../lib/adapters/dynamo-store.ts';
 import { localClientConfig } from '../lib/adapters/open-store.ts';
+import { MAX_SQS_WINDOW_MINUTES } from '../lib/infra/props.ts';
 import { costRows, total } from './fleet/cost.ts';
 import { driftRows, driftScaling } from './fleet/drift.ts';
 import { startDynaliteProcess } from './fleet/dynalite-process.ts';
 import { diffCounts, startBenchEndpoint } from './fleet/endpoint.ts';
-import { loadLambdas } from './fleet/lambda.ts';
-import { ingestSlice } from './fleet/slice.ts';
+import { type Lambdas, loadLambdas } from './fleet/lambda.ts';
+import { type DrainSchedule, type EventSource, ingestSlice } from './fleet/slice.ts';
 import { ACCOUNT, fleet, REGION } from './fleet/workload.ts';
 import type { BenchRow } from './run.ts';
 
@@ -36,6 +39,22 @@ const HOUR = 3_600_000;
 /** An event source as synthesized, or with the batching window `key` names (seconds; a lever to measure). */
 const window = (src: { batchSize: number; windowSeconds: number }, key: string) =>
   process.env[key] ? { ...src, windowSeconds: env(key, src.windowSeconds) } : src;
+
+/**
+ * How IngestObjects gets its notifications: as synthesized, or as `FLEET_OBJECT_BATCH_MINUTES` would deploy it (5 or
+ * less: the event source mapping with that window; above: a drain every N minutes); FLEET_OBJECTS_WINDOW then
+ * replaces an event source's window.
+ */
+function objectsDelivery(l: Lambdas): EventSource | DrainSchedule {
+  const minutes = process.env.FLEET_OBJECT_BATCH_MINUTES ? env('FLEET_OBJECT_BATCH_MINUTES', 0) : undefined;
+  const drainMinutes = minutes === undefined ? l.drain.IngestObjects?.minutes : minutes;
+  if (drainMinutes !== undefined && drainMinutes > MAX_SQS_WINDOW_MINUTES) return { drainMinutes };
+  const src =
+    minutes === undefined
+      ? (l.eventSource.IngestObjects ?? { batchSize: 10, windowSeconds: 0 })
+      : { batchSize: 10, windowSeconds: minutes * 60 };
+  return window(src, 'FLEET_OBJECTS_WINDOW');
+}
 
 export async function bench(): Promise<BenchRow[]> {
   const agentsN = env('FLEET_AGENTS', 20);
@@ -61,6 +80,7 @@ export async function bench(): Promise<BenchRow[]> {
     AWS_SECRET_ACCESS_KEY: 'bench',
     WARDEN_TABLE_NAME: TABLE,
     WARDEN_BUS_NAME: 'warden-bus',
+    WARDEN_OBJECTS_QUEUE_URL: ep.sqs.queueUrl,
     WARDEN_PROMPT_CONTENT: 'hash-and-excerpt',
     // The node agents' role, as the deployment's trust configuration names it (lambdas/shared/trust.ts).
     WARDEN_INGEST_PRINCIPALS: JSON.stringify([
@@ -76,12 +96,16 @@ export async function bench(): Promise<BenchRow[]> {
   process.stderr.write(
     `fleet: ingesting ${agentsN} agents x ${warmup} + ${hours} h through the bundled handlers (the first ${warmup} not metered) ...\n`,
   );
+  const objects = objectsDelivery(l);
+  process.stderr.write(
+    `fleet: trail files ${'drainMinutes' in objects ? `drained every ${objects.drainMinutes} min` : `by the event source mapping, ${objects.windowSeconds} s window`}\n`,
+  );
   const slice = await ingestSlice(l, ep, {
     agents: fleet(agentsN),
     hours,
     warmup,
     start: now - (warmup + hours) * HOUR,
-    objects: window(l.eventSource.IngestObjects ?? { batchSize: 10, windowSeconds: 0 }, 'FLEET_OBJECTS_WINDOW'),
+    objects,
     events: window(l.eventSource.IngestEvents ?? { batchSize: 10, windowSeconds: 0 }, 'FLEET_EVENTS_WINDOW'),
     // The hourly tasks ran over the warm-up hours too: the metered Drift run then judges one new hour against the
     // subjects' incremental state, as every hourly run but a deployment's first does (the first builds that state).

@@ -6,7 +6,10 @@
  *   carry the GSI key (subject registry, quarantine) are counted once more for the index (projection ALL), as
  *   DynamoDB bills index writes; dynalite reports table units only.
  * - EventBridge PutEvents and S3 GetObject/PutObject are answered here and counted (entries, requests).
+ * - SQS ReceiveMessage and DeleteMessageBatch on one queue (the Objects queue a scheduled drain reads) are answered
+ *   from memory and counted: what the drain itself asks of SQS.
  */
+import { createHash } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -63,6 +66,8 @@ export function diffCounts(a: Counts, b: Counts): Counts {
   };
 }
 
+const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -108,6 +113,8 @@ export interface BenchEndpoint {
   counts: Counts;
   /** Objects served by GetObject, by `bucket/key`. */
   objects: Map<string, Buffer>;
+  /** The queue a drain receives from (`queueUrl`): bodies sent to it, and the SQS requests the handlers made. */
+  sqs: { queueUrl: string; send(body: string): void; requests: number; visible(): number };
   /** Sends DynamoDB requests to another endpoint from now on (a fresh store per drift scale). */
   setUpstream(endpoint: string): void;
   close(): Promise<void>;
@@ -117,6 +124,17 @@ export async function startBenchEndpoint(dynamoEndpoint: string): Promise<BenchE
   const counts = emptyCounts();
   const objects = new Map<string, Buffer>();
   let dynamo = new URL(dynamoEndpoint);
+  // Visible messages, and the received ones by receipt handle until deleted (a drain runs to the end in this process,
+  // so nothing it received becomes visible again within the benchmark).
+  const queue: { id: string; body: string }[] = [];
+  const inFlight = new Map<string, { id: string; body: string }>();
+  let nextId = 0;
+  const sqsState = {
+    queueUrl: '',
+    requests: 0,
+    send: (body: string) => void queue.push({ id: `msg-${nextId++}`, body }),
+    visible: () => queue.length,
+  };
   const server: Server = createServer(async (req, res) => {
     try {
       const body = await readBody(req);
@@ -140,6 +158,31 @@ export async function startBenchEndpoint(dynamoEndpoint: string): Promise<BenchE
         }
         res.writeHead(r.status, { 'content-type': 'application/x-amz-json-1.0' });
         res.end(r.body);
+        return;
+      }
+      if (target.startsWith('AmazonSQS.')) {
+        sqsState.requests += 1;
+        const input = JSON.parse(body.toString('utf8')) as {
+          MaxNumberOfMessages?: number;
+          Entries?: { Id: string; ReceiptHandle: string }[];
+        };
+        let out: unknown;
+        if (target === 'AmazonSQS.ReceiveMessage') {
+          const got = queue.splice(0, Math.min(10, input.MaxNumberOfMessages ?? 1));
+          out = {
+            Messages: got.map((m) => {
+              const ReceiptHandle = `rh-${m.id}`;
+              inFlight.set(ReceiptHandle, m);
+              return { MessageId: m.id, ReceiptHandle, Body: m.body, MD5OfBody: md5(m.body) };
+            }),
+          };
+        } else if (target === 'AmazonSQS.DeleteMessageBatch') {
+          const entries = input.Entries ?? [];
+          for (const e of entries) inFlight.delete(e.ReceiptHandle);
+          out = { Successful: entries.map((e) => ({ Id: e.Id })), Failed: [] };
+        } else throw new Error(`bench endpoint: unsupported ${target}`);
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+        res.end(JSON.stringify(out));
         return;
       }
       if (target === 'AWSEvents.PutEvents') {
@@ -176,10 +219,12 @@ export async function startBenchEndpoint(dynamoEndpoint: string): Promise<BenchE
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  sqsState.queueUrl = `http://127.0.0.1:${port}/123456789012/objects`;
   return {
     endpoint: `http://127.0.0.1:${port}`,
     counts,
     objects,
+    sqs: sqsState,
     setUpstream: (e) => {
       dynamo = new URL(e);
     },

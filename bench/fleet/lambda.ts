@@ -25,6 +25,8 @@ export interface Lambdas {
   memoryMb: Record<Fn, number>;
   /** The SQS event source of a function, as synthesized: batch size and batching window. */
   eventSource: Partial<Record<Fn, { batchSize: number; windowSeconds: number }>>;
+  /** The schedule draining a function's queue, as synthesized (warden:objectBatchMinutes above 5): its period. */
+  drain: Partial<Record<Fn, { minutes: number }>>;
 }
 
 /** Synthesizes (cached) and loads the bundled handlers; `env` is what every function gets. */
@@ -34,6 +36,7 @@ export async function loadLambdas(env: Record<string, string>): Promise<Lambdas>
   const handlers = {} as Record<Fn, Handler>;
   const memoryMb = {} as Record<Fn, number>;
   const eventSource: Lambdas['eventSource'] = {};
+  const drain: Lambdas['drain'] = {};
   const resources = Object.entries(synth.template.Resources);
   for (const fn of FUNCTIONS) {
     const [id, r] = resources.find(
@@ -51,6 +54,12 @@ export async function loadLambdas(env: Record<string, string>): Promise<Lambdas>
         batchSize: Number(mapping.Properties?.BatchSize ?? 10),
         windowSeconds: Number(mapping.Properties?.MaximumBatchingWindowInSeconds ?? 0),
       };
+    for (const [, rule] of resources.filter(([, x]) => x.Type === 'AWS::Events::Rule')) {
+      const targets = (rule.Properties?.Targets ?? []) as { Arn?: { 'Fn::GetAtt'?: string[] }; Input?: string }[];
+      const rate = /^rate\((\d+) minutes?\)$/.exec(String(rule.Properties?.ScheduleExpression ?? ''));
+      if (rate && targets.some((t) => t.Arn?.['Fn::GetAtt']?.[0] === id && t.Input?.includes('"drain"')))
+        drain[fn] = { minutes: Number(rate[1]) };
+    }
     const { join } = await import('node:path');
     handlers[fn] = await loadHandler(join(synth.outdir, String(r.Metadata?.['aws:asset:path']), 'index.mjs'));
   }
@@ -59,6 +68,7 @@ export async function loadLambdas(env: Record<string, string>): Promise<Lambdas>
     meter,
     memoryMb,
     eventSource,
+    drain,
     async invoke<T>(fn: Fn, event: unknown) {
       const heap0 = process.memoryUsage().heapUsed;
       let peak = heap0;

@@ -1,14 +1,15 @@
 /**
  * The ingest slice of the fleet benchmark: hours of a generated fleet delivered the way AWS delivers them, through
  * the bundled handlers, metered per delivery path. CloudTrail: trail files -> S3 notification -> SQS -> IngestObjects
- * (as many notifications per invocation as the queue's batching gathers), management events -> EventBridge -> SQS ->
+ * (as many notifications per invocation as the queue's batching gathers, or, with a drain schedule, the scheduled
+ * invocations that receive what the queue holds from the bench endpoint), management events -> EventBridge -> SQS ->
  * IngestEvents (batches of the event source's size). Node agents: each node's per-minute records go through the
  * agent's own window aggregator and ship clock (./node-sim.ts), and the batches it closes are posted to IngestHttp.
  * The first `warmup` hours run the same way but are not metered: the steady state (agents that have shipped their
  * usual behaviors before, aggregates and registry items that already exist) is what a fleet pays every hour.
  */
 import { randomUUID } from 'node:crypto';
-import { type Counts, diffCounts, emptyCounts } from './endpoint.ts';
+import { type BenchEndpoint, type Counts, diffCounts, emptyCounts } from './endpoint.ts';
 import { integrationEvent } from './lake.ts';
 import { type Fn, type Lambdas, sqsEvent, urlEvent } from './lambda.ts';
 import { NodeSim } from './node-sim.ts';
@@ -27,7 +28,7 @@ export interface PathUse {
   cpuSeconds: number;
   /** Largest heap growth of one invocation, MiB (what the function's memory must hold besides the runtime). */
   peakHeapMb: number;
-  /** SQS requests: one send per message, and a receive and a delete per batch polled. */
+  /** SQS requests: one send per message, and a receive and a delete per batch polled (or those a drain made). */
   sqsRequests: number;
   /** Input events (CloudTrail records; node-agent records of the 60 s collection tick). */
   events: number;
@@ -57,6 +58,8 @@ export interface Slice {
   warmup: { cloudTrail: PathUse; nodeAgent: PathUse };
   /** What the trail itself did (not Warden's bill when the trail exists anyway): data events delivered, files put. */
   trail: { dataEvents: number; files: number };
+  /** IngestObjects in the metered hours: invocations, pipeline runs (a drain may make several) and notifications. */
+  objectRuns: { invocations: number; runs: number; messages: number };
 }
 
 export interface SliceOptions {
@@ -66,8 +69,8 @@ export interface SliceOptions {
   /** Runs after the warm-up hours, before the metered ones (not metered): the hourly tasks' state as a fleet has it. */
   afterWarmup?: () => Promise<void>;
   start: number;
-  /** The SQS event sources of IngestObjects and IngestEvents, as synthesized. */
-  objects: EventSource;
+  /** The SQS event sources of IngestObjects (or its drain schedule) and IngestEvents, as synthesized. */
+  objects: EventSource | DrainSchedule;
   events: EventSource;
   ship?: { shipMs?: number; earlyPerHour?: number };
 }
@@ -75,6 +78,11 @@ export interface SliceOptions {
 export interface EventSource {
   batchSize: number;
   windowSeconds: number;
+}
+
+/** A schedule invoking IngestObjects every `drainMinutes` to drain its queue (lambdas/ingest-objects). */
+export interface DrainSchedule {
+  drainMinutes: number;
 }
 
 /**
@@ -143,7 +151,7 @@ function addCounts(acc: Counts, d: Counts): void {
 /** Delivers the slice through the bundled ingest handlers; returns what each path took. */
 export async function ingestSlice(
   l: Lambdas,
-  ep: { counts: Counts; objects: Map<string, Buffer> },
+  ep: Pick<BenchEndpoint, 'counts' | 'objects' | 'sqs'>,
   o: SliceOptions,
 ): Promise<Slice> {
   const rng = new Rng(7);
@@ -162,16 +170,23 @@ export async function ingestSlice(
     closes: {} as Record<string, number>,
   };
   let use = warmup;
+  const drain = 'drainMinutes' in o.objects ? o.objects.drainMinutes * 60_000 : 0;
+  let nextDrain = o.start + drain;
+  const pending: { at: number; body: string }[] = [];
   const invoke = async (fn: Fn, event: unknown, path: PathUse, sqsMessages: number) => {
     const before = structuredClone(ep.counts);
+    const sqsBefore = ep.sqs.requests;
     const r = await l.invoke(fn, event);
     addCounts(path.counts, diffCounts(ep.counts, before));
     path.invocations++;
     path.gbSeconds += (r.ms / 1000) * (l.memoryMb[fn] / 1024);
     path.cpuSeconds += r.cpuMs / 1000;
     path.peakHeapMb = Math.max(path.peakHeapMb, r.peakHeapMb);
-    path.sqsRequests += sqsMessages > 0 ? sqsMessages + 2 : 0;
+    path.sqsRequests += (sqsMessages > 0 ? sqsMessages + 2 : 0) + ep.sqs.requests - sqsBefore;
+    return r.result;
   };
+  /** Metered IngestObjects invocations and the pipeline runs they made (a drain reports its runs). */
+  const objectRuns = { invocations: 0, runs: 0, messages: 0 };
   for (let h = 0; h < o.warmup + o.hours; h++) {
     if (h === o.warmup) {
       await o.afterWarmup?.();
@@ -205,8 +220,32 @@ export async function ingestSlice(
         }),
       });
     }
-    for (const batch of sqsBatches(notifications, o.objects))
-      await invoke('IngestObjects', sqsEvent(batch, 'objects'), use.cloudTrail, batch.length);
+    if ('drainMinutes' in o.objects) {
+      // S3 sends each notification; every scheduled drain receives what has arrived by then, empty or not.
+      use.cloudTrail.sqsRequests += notifications.length;
+      pending.push(...notifications);
+      for (; nextDrain <= hour + HOUR; nextDrain += drain) {
+        while (pending.length > 0 && (pending[0] as { at: number }).at <= nextDrain)
+          ep.sqs.send((pending.shift() as { body: string }).body);
+        const r = (await invoke('IngestObjects', { drain: 'objects' }, use.cloudTrail, 0)) as {
+          runs: number;
+          received: number;
+        };
+        if (use === metered) {
+          objectRuns.invocations++;
+          objectRuns.runs += r.runs;
+          objectRuns.messages += r.received;
+        }
+      }
+    } else
+      for (const batch of sqsBatches(notifications, o.objects)) {
+        await invoke('IngestObjects', sqsEvent(batch, 'objects'), use.cloudTrail, batch.length);
+        if (use === metered) {
+          objectRuns.invocations++;
+          objectRuns.runs++;
+          objectRuns.messages += batch.length;
+        }
+      }
     const mgmt = o.agents
       .flatMap((a) => managementEvents(a, hour, rng))
       .sort((x, y) => x.eventTime.localeCompare(y.eventTime));
@@ -257,5 +296,5 @@ export async function ingestSlice(
     }
   }
   for (const s of sims) for (const [k, v] of Object.entries(s.closes)) shipped.closes[k] = (shipped.closes[k] ?? 0) + v;
-  return { hours: o.hours, ...metered, shipped, warmup, trail };
+  return { hours: o.hours, ...metered, shipped, warmup, trail, objectRuns };
 }

@@ -7,6 +7,10 @@
  * failure and redelivered (then parked in the DLQ); a message that can never be ingested is quarantined and
  * acknowledged. Bad records inside a file are quarantined by the pipeline, never failing the message: a poison record
  * never sends its good neighbours to the DLQ.
+ *
+ * Two ways in, one batch pipeline: the SQS event source mapping's batches (`warden:objectBatchMinutes` 5 or less), or
+ * a scheduled `{ "drain": "objects" }` invocation every N minutes (above 5) that receives the queue's messages itself
+ * (lib/adapters/sqs-drain.ts), runs them in fewer, larger groups, and deletes the ones that did not fail.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -14,11 +18,14 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { recordCalls } from '../../lib/adapters/aws-calls.ts';
+import { drainQueue } from '../../lib/adapters/sqs-drain.ts';
 import { learnFlowFormats, loadFlowFormats } from '../../lib/adapters/vpc-flow-formats.ts';
 import type { Reject } from '../../lib/core/observation.ts';
+import { OBJECT_DRAIN_BOUNDS } from '../../lib/core/queue-drain.ts';
 import { scopeForLogObject } from '../../lib/core/trust/delivery-scope.ts';
 import type { IngestScope } from '../../lib/core/trust/ingest-scope.ts';
 import { ingestDeliveries } from '../shared/ingest.ts';
@@ -31,6 +38,7 @@ const { trustedAccounts } = readTrustConfig();
 
 const s3 = tracer.captureAWSv3Client(recordCalls(new S3Client({})));
 const ec2 = tracer.captureAWSv3Client(recordCalls(new EC2Client({})));
+const sqs = tracer.captureAWSv3Client(recordCalls(new SQSClient({})));
 
 interface Pending extends ObjectRef {
   messageId: string;
@@ -38,11 +46,58 @@ interface Pending extends ObjectRef {
   scope: IngestScope;
 }
 
-export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> => {
+/** The scheduled drain's input (lib/infra/ingestion.ts). */
+interface DrainEvent {
+  drain: 'objects';
+}
+
+/** What a drain did, as the invocation's result (and log line). */
+interface DrainResult {
+  runs: number;
+  received: number;
+  deleted: number;
+  failed: number;
+  stoppedBy: string;
+}
+
+export const handler = middy(async (event: SQSEvent | DrainEvent): Promise<SQSBatchResponse | DrainResult> => {
+  if ('Records' in event) {
+    const failed = await ingestMessages(event.Records);
+    return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
+  }
+  if (event.drain !== 'objects')
+    throw new Error(`ingest-objects: unknown event ${JSON.stringify(event).slice(0, 200)}`);
+  const queueUrl = process.env.WARDEN_OBJECTS_QUEUE_URL;
+  if (!queueUrl) throw new Error('ingest-objects: WARDEN_OBJECTS_QUEUE_URL is not set (the drain is not deployed)');
+  const r = await drainQueue(sqs, {
+    queueUrl,
+    bounds: OBJECT_DRAIN_BOUNDS,
+    run: ingestMessages,
+    weigh: announcedBytes,
+  });
+  logger.info('drained objects queue', { ...r });
+  metrics.addMetric('DrainedMessages', MetricUnit.Count, r.received);
+  return { runs: r.runs, received: r.received, deleted: r.deleted, failed: r.failed, stoppedBy: r.stoppedBy };
+})
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));
+
+/** A notification's weight in a drain: the sizes of the objects it announces, and its own bytes. */
+function announcedBytes(body: string): number {
+  const parsed = parseS3Notification(body);
+  return body.length + (parsed.ok ? parsed.objects.reduce((n, o) => n + (o.size ?? 0), 0) : 0);
+}
+
+/**
+ * Ingests one group of S3 notification messages (an SQS batch, or a drain's run): one pipeline run per delivery
+ * scope. Returns the ids of the messages to redeliver.
+ */
+async function ingestMessages(records: readonly { messageId: string; body: string }[]): Promise<Set<string>> {
   const rejects: Reject[] = [];
   const failed = new Set<string>();
   const objects: Pending[] = [];
-  for (const r of event.Records) {
+  for (const r of records) {
     const parsed = parseS3Notification(r.body);
     if (!parsed.ok) {
       rejects.push(poisonMessage(`sqs:${r.messageId}`, parsed.reason, parsed.detail, r.body));
@@ -116,8 +171,5 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
     }
   }
   if (rejects.length > 0) await store.write([], rejects);
-  return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
-})
-  .use(captureLambdaHandler(tracer))
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics));
+  return failed;
+}

@@ -9,6 +9,7 @@
  * Bad records never fail a batch: the pipeline quarantines them in the table with their reason.
  */
 import { CfnOutput, type CfnResource, Duration, Stack, Token } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -20,7 +21,14 @@ import { Construct, type IDependable } from 'constructs';
 import { bucketBase, LogBucket } from './buckets.ts';
 import { WardenFunction } from './function.ts';
 import { acknowledge, acknowledgeBucketRead, acknowledgeNotificationsHandler } from './nag.ts';
-import { BUCKET_SOURCES, type BucketSource, type BucketWatch, type IngestPrincipal } from './props.ts';
+import {
+  BUCKET_SOURCES,
+  type BucketSource,
+  type BucketWatch,
+  DEFAULTS,
+  type IngestPrincipal,
+  MAX_SQS_WINDOW_MINUTES,
+} from './props.ts';
 import { QueueWithDlq } from './queue.ts';
 
 export interface IngestionProps {
@@ -40,6 +48,10 @@ export interface IngestionProps {
   clusterNames?: string[];
   trustedAccounts?: string[];
   ingestQuotaPerHour?: number;
+  /** Minutes between object ingest runs: an SQS batching window up to 5, a scheduled drain above (WardenProps). */
+  objectBatchMinutes?: number;
+  /** Makes the drain schedule's target (retried, dead-lettered: Operations.lambdaTarget). */
+  target: (fn: WardenFunction, input: Record<string, unknown>) => events.IRuleTarget;
 }
 
 /** Construct IDs of the functions (stable: they are part of the deployed contract). */
@@ -53,6 +65,8 @@ export class Ingestion extends Construct {
   readonly ingestHttp: WardenFunction;
   readonly backfill: WardenFunction;
   readonly ingestLogs?: WardenFunction;
+  /** The schedule draining the `Objects` queue (objectBatchMinutes above 5), invoking IngestObjects asynchronously. */
+  readonly objectsDrain?: events.Rule;
   readonly httpUrl: lambda.FunctionUrl;
   /** Watched buckets by source (created or imported). */
   readonly buckets: Partial<Record<BucketSource, s3.IBucket>> = {};
@@ -66,12 +80,15 @@ export class Ingestion extends Construct {
       ...(props.trustedAccounts?.length ? { WARDEN_TRUSTED_ACCOUNTS: props.trustedAccounts.join(',') } : {}),
     };
     const common = { retentionDays: props.retentionDays, environment: env };
+    const batchMinutes = props.objectBatchMinutes ?? DEFAULTS.objectBatchMinutes;
+    const drains = batchMinutes > MAX_SQS_WINDOW_MINUTES;
 
     this.ingestObjects = new WardenFunction(this, 'IngestObjects', {
       ...common,
       name: 'ingest-objects',
       description: 'Warden: ingest log files announced by S3 notifications',
-      timeout: Duration.minutes(5),
+      // A drain stops receiving after 10 minutes and gives its last run 5 (lib/core/queue-drain.ts).
+      timeout: Duration.minutes(drains ? 15 : 5),
       memorySize: 1024,
     });
     this.ingestEvents = new WardenFunction(this, 'IngestEvents', {
@@ -120,18 +137,37 @@ export class Ingestion extends Construct {
 
     // S3 notifications -> SQS -> IngestObjects. A batch's objects share one pipeline run per account and region
     // (one aggregate, evidence, registry and dirty-mark write per subject and hour for all of them) and one
-    // announcement (one drift run). Waiting up to 5 minutes (the maximum) gathers two of a trail's five-minute files
-    // per run, and the files an organization trail writes for many accounts and regions: the fleet benchmark's
-    // CloudTrail path costs 0.64x of CloudTrail Lake with it, 0.96x with 30 s (docs/operations.md), for up to five
-    // more minutes of latency on top of CloudTrail's own five to fifteen.
+    // announcement (one drift run). Up to 5 minutes (the most Lambda allows) the event source mapping's batching
+    // window gathers them: two of a trail's five-minute files per run. Above 5 a schedule invokes the function every
+    // `batchMinutes` to drain the queue itself (ReceiveMessage, DeleteMessageBatch on this queue only), gathering up
+    // to 100 files per run: fewer runs per subject and hour, for up to `batchMinutes` more latency on top of
+    // CloudTrail's own five to fifteen (docs/operations.md, "Trail-file batching"). A drain hides what it received
+    // for its own time; a failed message reappears after it, and the redrive policy parks it after 5 receives.
     this.objects = new QueueWithDlq(this, 'Objects', { visibilityTimeout: Duration.minutes(30) });
-    this.ingestObjects.fn.addEventSource(
-      new SqsEventSource(this.objects.queue, {
-        batchSize: 10,
-        maxBatchingWindow: Duration.minutes(5),
-        reportBatchItemFailures: true,
-      }),
-    );
+    if (drains) {
+      // What the drain calls, and nothing more (DeleteMessageBatch is authorized as sqs:DeleteMessage); the queue's
+      // encryption is SQS-managed, so no key grant.
+      this.ingestObjects.fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage'],
+          resources: [this.objects.queue.queueArn],
+        }),
+      );
+      this.ingestObjects.fn.addEnvironment('WARDEN_OBJECTS_QUEUE_URL', this.objects.queue.queueUrl);
+      this.objectsDrain = new events.Rule(this, 'ObjectsDrain', {
+        description: `Warden: ingest the log files announced in the last ${batchMinutes} minutes`,
+        schedule: events.Schedule.rate(Duration.minutes(batchMinutes)),
+        targets: [props.target(this.ingestObjects, { drain: 'objects' })],
+      });
+    } else {
+      this.ingestObjects.fn.addEventSource(
+        new SqsEventSource(this.objects.queue, {
+          batchSize: 10,
+          maxBatchingWindow: Duration.minutes(batchMinutes),
+          reportBatchItemFailures: true,
+        }),
+      );
+    }
     let s3Delivery: IDependable | undefined;
     this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
       ...bucketBase(props.retainData),

@@ -38,6 +38,8 @@ export interface Watched {
   deadLetterQueues: Record<string, sqs.IQueue>;
   /** The drift function: its last successful run must be recent. */
   drift: WardenFunction;
+  /** Queues a schedule drains, by name, with its period: their oldest message must be younger than three periods. */
+  drainedQueues?: Record<string, { queue: sqs.IQueue; periodMinutes: number }>;
 }
 
 export class Operations extends Construct {
@@ -95,6 +97,13 @@ export class Operations extends Construct {
         metric: f.fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
         threshold: 1,
         evaluationPeriods: 3,
+      });
+    }
+    for (const [name, { queue, periodMinutes }] of Object.entries(w.drainedQueues ?? {})) {
+      // One failed drain leaves messages for the next; three periods without one succeeding means ingest has stopped.
+      this.alarm(`${name}QueueAge`, `Warden: ${name} queue not drained for ${3 * periodMinutes} minutes`, {
+        metric: queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        threshold: 3 * periodMinutes * 60,
       });
     }
     const ingested = this.wardenMetric('Observations');

@@ -51,6 +51,14 @@ export interface WardenProps {
    * in Secrets Manager (`githubSecretArn`, created empty when omitted).
    */
   rollout?: RolloutGitHub;
+  /**
+   * How often log files announced on the `Objects` queue (trail files, Bedrock invocation logs, VPC flow logs) are
+   * ingested, in minutes. 5 or less: Lambda's SQS event source mapping with this batching window (5 minutes is the
+   * most Lambda allows). Above 5 (default 15): a schedule drains the queue every N minutes, so each subject's packs,
+   * evidence, registry row and dirty mark are written once per N minutes instead of once per batch: fewer write
+   * units, up to N minutes more latency (docs/operations.md, "Trail-file batching").
+   */
+  objectBatchMinutes?: number;
   /** SNS topic (ARN) every Warden alarm notifies, in alarm and back to OK. Unset: alarms only show in CloudWatch. */
   alarmTopicArn?: string;
 }
@@ -77,7 +85,11 @@ export const DEFAULTS = {
   promptContent: 'hash-and-excerpt' as PromptContentPolicy,
   maxPayloadBytes: 1024 * 1024,
   retainData: true,
+  objectBatchMinutes: 15,
 } as const;
+
+/** The largest SQS batching window Lambda allows (minutes): above it, Ingestion drains the queue on a schedule. */
+export const MAX_SQS_WINDOW_MINUTES = 5;
 
 const bucketWatch = z.union([
   z.literal(false),
@@ -137,6 +149,7 @@ const contextSchema = z
       })
       .strict()
       .optional(),
+    objectBatchMinutes: z.coerce.number().int().min(0).max(60).default(DEFAULTS.objectBatchMinutes),
     alarmTopicArn: z
       .string()
       .regex(/^arn:[^:]+:sns:[^:]+:\d{12}:[\w-]+$/, 'an SNS topic ARN')
@@ -169,6 +182,7 @@ export const CONTEXT_KEYS = [
   'ingestQuotaPerHour',
   'rollout',
   'alarmTopicArn',
+  'objectBatchMinutes',
 ] as const;
 
 /**

@@ -71,6 +71,8 @@ export class Warden extends Construct {
       ...(props.clusterNames ? { clusterNames: props.clusterNames } : {}),
       ...(props.trustedAccounts ? { trustedAccounts: props.trustedAccounts } : {}),
       ...(props.ingestQuotaPerHour ? { ingestQuotaPerHour: props.ingestQuotaPerHour } : {}),
+      objectBatchMinutes: props.objectBatchMinutes ?? DEFAULTS.objectBatchMinutes,
+      target: (fn, input) => ops.lambdaTarget(fn, input),
     });
     this.asyncFailures = new AsyncFailures(this, 'AsyncFailures');
     this.auditAnchor = new AuditAnchor(this, 'AuditAnchor', {
@@ -142,9 +144,10 @@ export class Warden extends Construct {
       ...(ingest.ingestLogs ? { IngestLogs: ingest.ingestLogs } : {}),
       Reconcile: this.reconcile.task,
     });
-    // Invoked asynchronously (schedules, drift on ingest, the Logs subscription, on-demand backfill): after its
+    // Invoked asynchronously (schedules, the objects drain, drift on ingest, the Logs subscription, on-demand backfill): after its
     // retries a failed invocation is kept in AsyncFailures (rule targets that cannot be reached go to Failures).
-    for (const f of [this.baselines, this.drift, this.reconcile.task, ingest.backfill, ingest.ingestLogs]) {
+    const drained = ingest.objectsDrain ? ingest.ingestObjects : undefined;
+    for (const f of [this.baselines, this.drift, this.reconcile.task, ingest.backfill, ingest.ingestLogs, drained]) {
       if (f) this.asyncFailures.protect(f.fn);
     }
     ops.watch({
@@ -156,6 +159,16 @@ export class Warden extends Construct {
         AsyncFailures: this.asyncFailures.queue,
       },
       drift: this.drift,
+      ...(ingest.objectsDrain
+        ? {
+            drainedQueues: {
+              Objects: {
+                queue: ingest.objects.queue,
+                periodMinutes: props.objectBatchMinutes ?? DEFAULTS.objectBatchMinutes,
+              },
+            },
+          }
+        : {}),
     });
     new CfnOutput(this, 'TableName', { value: this.store.table.tableName });
     new CfnOutput(this, 'BusName', { value: this.events.bus.eventBusName });

@@ -97,6 +97,13 @@ const LAMBDA_RENAMES: Record<string, string[]> = {
   InvokeWithResponseStream: ['InvokeFunction'],
 };
 
+/** SQS's batch calls are authorized by the single-message action (the SQS developer guide's API permissions). */
+const SQS_RENAMES: Record<string, string[]> = {
+  SendMessageBatch: ['SendMessage'],
+  DeleteMessageBatch: ['DeleteMessage'],
+  ChangeMessageVisibilityBatch: ['ChangeMessageVisibility'],
+};
+
 const KMS_SPLITS: Record<string, string[]> = {
   ReEncrypt: ['ReEncryptFrom', 'ReEncryptTo'],
 };
@@ -149,7 +156,9 @@ export function mapCloudTrailEvent(eventSource: string, eventName: string, state
           ? LAMBDA_RENAMES
           : service === 'kms'
             ? KMS_SPLITS
-            : undefined;
+            : service === 'sqs'
+              ? SQS_RENAMES
+              : undefined;
   const renamed = table?.[eventName];
   if (renamed) {
     if (renamed.length === 1 && renamed[0] === eventName) return done(renamed, 'same');

@@ -165,6 +165,7 @@ const SERVICE_OF_CLIENT: Record<string, string> = {
   BedrockAgentClient: 'bedrock-agent.amazonaws.com',
   EKSClient: 'eks.amazonaws.com',
   EC2Client: 'ec2.amazonaws.com',
+  SQSClient: 'sqs.amazonaws.com',
 };
 
 export interface CallContext {
@@ -212,6 +213,11 @@ function resourcesOf(action: string, input: In, region: string, ctx: CallContext
       return undefined;
     case 'eks':
       return [`arn:aws:eks:${region}:${A}:cluster/${s(input.name ?? input.clusterName)}`];
+    case 'sqs': {
+      // https://sqs.<region>.amazonaws.com/<account>/<name> (or the emulator's host): the path names the queue.
+      const [account, queue] = new URL(s(input.QueueUrl)).pathname.split('/').filter(Boolean).slice(-2);
+      return [`arn:aws:sqs:${region}:${account}:${queue}`];
+    }
     default:
       return name ? undefined : undefined;
   }

@@ -3,9 +3,11 @@
  * delivery scope, so a subject's events of one hour are one aggregate-pack write, not one per message; each message
  * stays its own idempotency unit and unit of retry (a replayed batch adds nothing, a failed run reports every message
  * of it for redelivery); an untrusted account's event is quarantined, a missing object and a poison message are
- * quarantined and acknowledged.
+ * quarantined and acknowledged. The scheduled drain (warden:objectBatchMinutes above 5) runs the same pipeline on
+ * what it receives from the queue.
  */
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoStore } from '../../../lib/adapters/dynamo-store.ts';
 import { lambdaContext, sqsEvent } from '../../e2e/support/lambda-poller.ts';
@@ -156,5 +158,40 @@ describe('IngestObjects', () => {
     const reasons = (await table.quarantine(100)).map((q) => q.reason);
     expect(reasons).toContain('object-missing');
     expect(reasons).toContain('invalid-json');
+  });
+
+  it('drains the queue on a schedule: the same batch pipeline, successes deleted, a failed read left', async () => {
+    const s3 = new S3Client({ ...moto.clientConfig, forcePathStyle: true });
+    const sqs = new SQSClient(moto.clientConfig);
+    const url = (await sqs.send(new CreateQueueCommand({ QueueName: 'objects' }))).QueueUrl!;
+    for (const n of [1, 2]) {
+      const records = [0, 1].map((i) => record(`d${n}-${i}`, ACCOUNT, n * 10 + i, 'ListSecrets', 12));
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key(n), Body: JSON.stringify({ Records: records }) }));
+      await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: notification(key(n)) }));
+    }
+    // An object in a bucket that does not exist: not NoSuchKey, so the read is retried (its message left).
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: url, MessageBody: notification(key(3)).replace(BUCKET, 'gone-bucket') }),
+    );
+    process.env.WARDEN_OBJECTS_QUEUE_URL = url;
+    puts.length = 0;
+    const out = await (ingestObjects as unknown as (e: unknown, c: unknown) => Promise<unknown>)(
+      { drain: 'objects' },
+      lambdaContext('IngestObjects'),
+    );
+    expect(out).toEqual({ runs: 1, received: 3, deleted: 2, failed: 1, stoppedBy: 'empty' });
+    expect(packPuts()).toBe(1);
+    const rows = await table.aggregates(SUBJECT, { from: '2026-11-02T12:00:00.000Z' });
+    expect(rows.map((r) => [r.key, r.count])).toEqual([['api:secretsmanager:ListSecrets:*', 4]]);
+    const attrs = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    expect(attrs.Attributes).toMatchObject({
+      ApproximateNumberOfMessages: '0',
+      ApproximateNumberOfMessagesNotVisible: '1',
+    });
   });
 });

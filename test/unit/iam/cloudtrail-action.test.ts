@@ -35,6 +35,9 @@ const table: [string, string, string[], string][] = [
   ['kms.amazonaws.com', 'Decrypt', ['kms:Decrypt'], 'same'],
   ['kms.amazonaws.com', 'GenerateDataKey', ['kms:GenerateDataKey'], 'same'],
   ['kms.amazonaws.com', 'ReEncrypt', ['kms:ReEncryptFrom', 'kms:ReEncryptTo'], 'split'],
+  ['sqs.amazonaws.com', 'DeleteMessageBatch', ['sqs:DeleteMessage'], 'renamed'],
+  ['sqs.amazonaws.com', 'SendMessageBatch', ['sqs:SendMessage'], 'renamed'],
+  ['sqs.amazonaws.com', 'ReceiveMessage', ['sqs:ReceiveMessage'], 'same'],
   ['sts.amazonaws.com', 'AssumeRole', ['sts:AssumeRole'], 'same'],
   ['sts.amazonaws.com', 'GetCallerIdentity', ['sts:GetCallerIdentity'], 'same'],
   ['monitoring.amazonaws.com', 'PutMetricData', ['cloudwatch:PutMetricData'], 'service-alias'],
@@ -44,7 +47,17 @@ const table: [string, string, string[], string][] = [
 describe('mapCloudTrailEvent', () => {
   let catalog: IamCatalog;
   beforeAll(async () => {
-    catalog = await loadIamCatalog(['s3', 'bedrock', 'lambda', 'kms', 'sts', 'cloudwatch', 'eks-auth', 'dynamodb']);
+    catalog = await loadIamCatalog([
+      's3',
+      'bedrock',
+      'lambda',
+      'kms',
+      'sts',
+      'cloudwatch',
+      'eks-auth',
+      'dynamodb',
+      'sqs',
+    ]);
   });
 
   it.each(table)('%s %s -> %j (%s)', (source, name, actions, rule) => {

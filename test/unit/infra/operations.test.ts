@@ -88,8 +88,8 @@ describe('alarms', () => {
 describe('dead-lettered asynchronous paths', () => {
   it('the CloudWatch Logs subscriber and the scheduled tasks send failed invocations to AsyncFailures', () => {
     const configs = Object.values(topic.t.findResources('AWS::Lambda::EventInvokeConfig'));
-    // Baselines, Drift, Reconcile, Backfill, IngestLogs
-    expect(configs).toHaveLength(5);
+    // Baselines, Drift, Reconcile, Backfill, IngestLogs, IngestObjects (the objects drain's schedule)
+    expect(configs).toHaveLength(6);
     const targets = configs.map((c) => JSON.stringify(c.Properties.FunctionName));
     expect(targets.some((t) => t.includes('IngestLogs'))).toBe(true);
   });
