@@ -1,32 +1,28 @@
 /**
  * The subject registry of the DynamoDB store. `S#<subject> / #META` lists the subject (GSI1 `SUBJECT`) and holds its
- * labels; it is written with idempotent SETs only. Counters live in one `S#<subject> / R#<YYYY-MM-DDTHH>` item per
- * UTC hour (tables written before hold `R#<YYYY-MM-DD>` day items, read the same way), merged with the same
- * once-per-unit rule as aggregates (core/store/registry.ts), so a crash between the aggregate writes and the counters
- * is repaired by replaying the input; `subjects()` sums the items on read. Per hour, not per day: an item's
- * once-markers are the units of its hour only, so the item a batch rewrites stays under one write unit instead of
- * growing with every batch of the day.
+ * labels; it is written with idempotent SETs only. The counters (observations, first and last seen) have no item of
+ * their own: each pack and each single aggregate of a closed pack keeps a `tally` of the units applied to it, added in
+ * the same conditional put that adds the unit's digest to the item's `contrib` (dynamo-store-packs.ts,
+ * dynamo-store-aggregates.ts). A delivery then writes its pack, evidence and dirty mark, and no registry item.
+ *
+ * Why a replay converges without transactions: a unit is counted in an item exactly when the item holds its digest,
+ * as both change in one put; a crash before that put leaves neither (the replay applies both), a crash after it leaves
+ * both (the replay finds the digest and adds nothing). The keys of a (subject, hour, source) are routed to the pack or
+ * to single items from the pack as stored (dynamo-store-packs.ts), so a replay puts each key's share of a unit in the
+ * item the first run chose, and every share is counted once, by the item that holds it. Natural ids are deduplicated
+ * per item, the same way for the count and for the aggregate. Hence the sums equal those of one clean run.
+ *
+ * `subjects()` sums, per subject: the #META counters of the oldest tables, the registry items tables written before
+ * hold (`R#<YYYY-MM-DDTHH>` hour items, older `R#<YYYY-MM-DD>` day items; their units are not in any tally, as those
+ * items were written before tallies existed), and the tally of every pack and single aggregate (items written before
+ * have none). Items past retention are not read (as everywhere in the store), so the counters cover the retention
+ * window, where registry items kept counting forever. The read is one query over the subject's aggregate range: every
+ * pack of the retention, a few KB each (about 0.5 read units per 4 KB), the same items `aggregates(subject)` reads;
+ * docs/data-model.md says which callers pay it and how often.
  */
-import type { RegistryDelta } from '../core/store/registry.ts';
 import type { SubjectRecord } from '../ports.ts';
-import {
-  batchGet,
-  type DynamoContext,
-  getItem,
-  keyString,
-  MAX_OPTIMISTIC_RETRIES,
-  queryAll,
-  sendWrite,
-  type WriteTally,
-} from './dynamo-store-client.ts';
-import {
-  decodeItem,
-  type ItemKey,
-  itemKeys,
-  SUBJECT_SK,
-  type SubjectDayItem,
-  toSubjectRecord,
-} from './dynamo-store-items.ts';
+import { type DynamoContext, queryAll, sendWrite, type WriteTally } from './dynamo-store-client.ts';
+import { dayTally, decodeItem, itemKeys, SUBJECT_SK, type Tally, toSubjectRecord } from './dynamo-store-items.ts';
 import { mapLimit } from './store-util.ts';
 import { GSI1 } from './table-schema.ts';
 
@@ -53,81 +49,16 @@ export async function ensureSubjects(
   });
 }
 
-const dayKey = (subject: string, day: string): ItemKey => ({
-  pk: itemKeys.subjectPk(subject),
-  sk: itemKeys.subjectDaySk(day),
-});
-
-/** Adds registry deltas not counted before, one conditional put per (subject, registry row). */
-export async function writeRegistry(
-  ctx: DynamoContext,
-  tally: WriteTally,
-  deltas: readonly RegistryDelta[],
-): Promise<void> {
-  const byDay = new Map<string, RegistryDelta[]>();
-  for (const d of deltas) {
-    const k = keyString(dayKey(d.subject, d.day));
-    const list = byDay.get(k);
-    if (list) list.push(d);
-    else byDay.set(k, [d]);
-  }
-  const groups = [...byDay.values()];
-  // Eventually consistent: a stale read only fails the version condition, and the retry reads consistently.
-  const existing = await batchGet(
-    ctx,
-    groups.map((g) => dayKey(g[0]!.subject, g[0]!.day)),
-    false,
-  );
-  await mapLimit(groups, ctx.concurrency, async (group) => {
-    const { subject, day } = group[0]!;
-    const key = dayKey(subject, day);
-    let raw = existing.get(keyString(key));
-    for (let attempt = 0; attempt < MAX_OPTIMISTIC_RETRIES; attempt++) {
-      const cur = raw ? decodeItem.subjectDay(raw) : undefined;
-      const next = mergeDay(key, subject, day, cur, group);
-      if (!next) return;
-      const cond = cur
-        ? { ConditionExpression: 'ver = :v', ExpressionAttributeValues: { ':v': cur.ver } }
-        : { ConditionExpression: 'attribute_not_exists(pk)' };
-      const ok = await sendWrite(ctx, tally, { Item: { ...next, type: 'subject-day' }, ...cond });
-      if (ok.ok) return;
-      raw = await getItem(ctx, key);
-    }
-    throw new Error(`subject ${subject} ${day}: too much concurrent contention`);
-  });
+/** The counters an aggregate-range item holds: a pack's or a single aggregate's tally (none on older items). */
+function itemTally(item: Record<string, unknown>): Tally | undefined {
+  if (item.type === 'aggregate-pack') return decodeItem.pack(item).tally;
+  return decodeItem.aggregate(item).tally;
 }
 
-function mergeDay(
-  key: ItemKey,
-  subject: string,
-  day: string,
-  cur: SubjectDayItem | undefined,
-  deltas: readonly RegistryDelta[],
-): SubjectDayItem | undefined {
-  const todo = deltas.filter((d) => !cur?.contrib.has(d.digest));
-  if (todo.length === 0) return undefined;
-  const next: SubjectDayItem = cur
-    ? { ...cur, contrib: new Set(cur.contrib), ver: cur.ver + 1 }
-    : {
-        ...key,
-        subject,
-        day,
-        observations: 0,
-        firstSeen: todo[0]!.firstSeen,
-        lastSeen: todo[0]!.lastSeen,
-        contrib: new Set(),
-        ver: 1,
-      };
-  for (const d of todo) {
-    next.observations += d.observations;
-    if (d.firstSeen < next.firstSeen) next.firstSeen = d.firstSeen;
-    if (d.lastSeen > next.lastSeen) next.lastSeen = d.lastSeen;
-    next.contrib.add(d.digest);
-  }
-  return next;
-}
-
-/** Every subject with its counters summed over its day items. */
+/**
+ * Every subject with its counters: the registry items of tables written before (hour and day items), plus the tally of
+ * every pack and single aggregate of the subject (they hold different units, so the sums add).
+ */
 export async function readSubjects(ctx: DynamoContext): Promise<SubjectRecord[]> {
   const metas = (
     await queryAll(ctx, {
@@ -137,11 +68,22 @@ export async function readSubjects(ctx: DynamoContext): Promise<SubjectRecord[]>
     })
   ).map(decodeItem.subject);
   return mapLimit(metas, ctx.concurrency, async (m) => {
-    const days = await queryAll(ctx, {
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
-      ExpressionAttributeValues: { ':pk': itemKeys.subjectPk(m.subject), ':r': itemKeys.subjectDaySk('') },
-    });
-    return toSubjectRecord(m, days.map(decodeItem.subjectDay));
+    const pk = itemKeys.subjectPk(m.subject);
+    const [days, aggs] = await Promise.all([
+      queryAll(ctx, {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
+        ExpressionAttributeValues: { ':pk': pk, ':r': itemKeys.subjectDaySk('') },
+      }),
+      queryAll(ctx, {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
+        ExpressionAttributeValues: { ':pk': pk, ':a': 'A#' },
+      }),
+    ]);
+    const tallies = [
+      ...days.map((d) => dayTally(decodeItem.subjectDay(d))),
+      ...aggs.flatMap((it) => itemTally(it) ?? []),
+    ];
+    return toSubjectRecord(m, tallies);
   });
 }
 
