@@ -22,7 +22,8 @@
  */
 import type { SubjectRecord } from '../ports.ts';
 import { type DynamoContext, queryAll, sendWrite, type WriteTally } from './dynamo-store-client.ts';
-import { dayTally, decodeItem, itemKeys, SUBJECT_SK, type Tally, toSubjectRecord } from './dynamo-store-items.ts';
+import { dayTally, decodeItem, itemKeys, SUBJECT_SK, toSubjectRecord } from './dynamo-store-items.ts';
+import { subjectTallies } from './dynamo-store-seal.ts';
 import { mapLimit } from './store-util.ts';
 import { GSI1 } from './table-schema.ts';
 
@@ -49,15 +50,9 @@ export async function ensureSubjects(
   });
 }
 
-/** The counters an aggregate-range item holds: a pack's or a single aggregate's tally (none on older items). */
-function itemTally(item: Record<string, unknown>): Tally | undefined {
-  if (item.type === 'aggregate-pack') return decodeItem.pack(item).tally;
-  return decodeItem.aggregate(item).tally;
-}
-
 /**
- * Every subject with its counters: the registry items of tables written before (hour and day items), plus the tally of
- * every pack and single aggregate of the subject (they hold different units, so the sums add).
+ * Every subject with its counters: the registry items of tables written before (hour and day items), plus the tallies
+ * of its packs and single aggregates, the sealed days' as their seal sums them (dynamo-store-seal.ts).
  */
 export async function readSubjects(ctx: DynamoContext): Promise<SubjectRecord[]> {
   const metas = (
@@ -68,21 +63,14 @@ export async function readSubjects(ctx: DynamoContext): Promise<SubjectRecord[]>
     })
   ).map(decodeItem.subject);
   return mapLimit(metas, ctx.concurrency, async (m) => {
-    const pk = itemKeys.subjectPk(m.subject);
-    const [days, aggs] = await Promise.all([
+    const [days, tallies] = await Promise.all([
       queryAll(ctx, {
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
-        ExpressionAttributeValues: { ':pk': pk, ':r': itemKeys.subjectDaySk('') },
+        ExpressionAttributeValues: { ':pk': itemKeys.subjectPk(m.subject), ':r': itemKeys.subjectDaySk('') },
       }),
-      queryAll(ctx, {
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
-        ExpressionAttributeValues: { ':pk': pk, ':a': 'A#' },
-      }),
+      subjectTallies(ctx, m.subject),
     ]);
-    const tallies = [
-      ...days.map((d) => dayTally(decodeItem.subjectDay(d))),
-      ...aggs.flatMap((it) => itemTally(it) ?? []),
-    ];
+    tallies.push(...days.map((d) => dayTally(decodeItem.subjectDay(d))));
     return toSubjectRecord(m, tallies);
   });
 }

@@ -34,6 +34,7 @@ import { decodeItem, itemKeys, packRows, toAggregateRow } from './dynamo-store-i
 import { writePacked } from './dynamo-store-packs.ts';
 import { putQuarantine, readQuarantine } from './dynamo-store-quarantine.ts';
 import { ensureSubjects, readSubjects, setLabels } from './dynamo-store-registry.ts';
+import { resetSeals } from './dynamo-store-seal.ts';
 import { ensureTable } from './dynamo-store-table.ts';
 import { packEvidence, unpackEvidence } from './store-evidence.ts';
 import { expiryAfter, mapLimit, windowOf } from './store-util.ts';
@@ -109,13 +110,16 @@ export class DynamoStore implements Store {
       batch.aggregates.map((a) => a.subject),
       this.knownSubjects,
     );
-    const outcomes = await writePacked(this.ctx, tally, batch.aggregates, batch.units);
-    await this.writeEvidence(tally, batch.evidence.values());
-    // One dirty mark per subject per batch, after its data (lib/ports.ts DirtyMarks). Unchanged aggregates too: a
-    // replay of a unit already stored is how a crash between the data and the mark is repaired.
     const touched = new Map<string, Set<string>>();
     for (const a of batch.aggregates)
       touched.set(a.subject, (touched.get(a.subject) ?? new Set<string>()).add(a.window));
+    const outcomes = await writePacked(this.ctx, tally, batch.aggregates, batch.units);
+    // Seals of the subjects' counters that a late window falls under, after the aggregates (dynamo-store-seal.ts).
+    // Unchanged aggregates too: a replay is how a crash between the aggregates and the reset is repaired.
+    await resetSeals(this.ctx, tally, touched);
+    await this.writeEvidence(tally, batch.evidence.values());
+    // One dirty mark per subject per batch, after its data (lib/ports.ts DirtyMarks). Unchanged aggregates too: a
+    // replay of a unit already stored is how a crash between the data and the mark is repaired.
     await markBatch(this.ctx, tally, touched);
     const nowIso = this.ctx.now().toISOString();
     const quarantined = await mapLimit(rejects, this.ctx.concurrency, (r) => putQuarantine(this.ctx, tally, r, nowIso));

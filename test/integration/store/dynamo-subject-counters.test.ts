@@ -5,14 +5,16 @@
  * and still read the registry items, #META counters, and untallied packs and aggregates of tables written before.
  */
 import { DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoStore } from '../../../lib/adapters/dynamo-store.ts';
 import { decodeItem, encodeAggregate, encodePack } from '../../../lib/adapters/dynamo-store-items.ts';
 import { SqliteStore } from '../../../lib/adapters/sqlite-store.ts';
 import { generateSample } from '../../../lib/demo/ingest-sample.ts';
 import type { Store } from '../../../lib/ports.ts';
-import { startDynaliteStore } from '../../support/dynalite.ts';
+import { startDynalite, startDynaliteStore } from '../../support/dynalite.ts';
 import { ingest } from './crash-contract.ts';
+import { dynamoCrashBackend } from './crash-dynamo.ts';
 import { obs } from './fixtures.ts';
 import { nodeBatches } from './overflow-input.ts';
 
@@ -140,4 +142,73 @@ describe('subject counters of the DynamoDB store', () => {
       l: '2026-10-05T08:40:00.000Z',
     });
   });
+});
+
+/**
+ * Seals (lib/adapters/dynamo-store-seal.ts): a reader seals the counters of past days, later writes of those days
+ * reset the seal. Kills at random calls of a sealing read and of a late write, then a replay of the write, must leave
+ * the counts of one clean run (the embedded store's, over the same input).
+ */
+describe('sealed subject counters under kills', () => {
+  const files = generateSample({ hours: 4, seed: 11 });
+  const early = files.filter((_, i) => i % 2 === 0);
+  const late = files.filter((_, i) => i % 2 === 1);
+  let expected: Awaited<ReturnType<typeof counters>>;
+  let backend: ReturnType<typeof dynamoCrashBackend>;
+
+  beforeAll(async () => {
+    const sqlite = new SqliteStore();
+    try {
+      await ingest(sqlite, files);
+      expected = await counters(sqlite);
+    } finally {
+      await sqlite.close();
+    }
+    const d = await startDynalite();
+    backend = dynamoCrashBackend(d.clientConfig, d.stop);
+  }, 120_000);
+  afterAll(async () => {
+    await backend?.stop();
+  });
+
+  /** Runs `fn` on a store whose calls fail from call `killAt` on (0: never), as in a killed process. */
+  async function killedAt(killAt: number, fn: (store: Store) => Promise<unknown>): Promise<void> {
+    let calls = 0;
+    let dead = false;
+    const store = await backend.open((phase) => {
+      if (dead) throw new Error('killed');
+      if (phase === 'before') return;
+      if (++calls === killAt) {
+        dead = true;
+        throw new Error('killed');
+      }
+    });
+    try {
+      await fn(store);
+    } catch (err) {
+      if (!String(err).includes('killed')) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    await store.close().catch(() => undefined);
+  }
+
+  it('a sealed table converges to the counts of one clean run after kills in reads and late writes', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.nat(12), fc.nat(60), async (readKill, writeKill) => {
+        await backend.fresh();
+        await killedAt(0, (s) => ingest(s, early));
+        await killedAt(0, (s) => s.subjects());
+        await killedAt(readKill, (s) => s.subjects());
+        await killedAt(writeKill, (s) => ingest(s, late));
+        await killedAt(0, (s) => s.subjects());
+        await killedAt(0, (s) => ingest(s, late));
+        let got: typeof expected = [];
+        await killedAt(0, async (s) => {
+          got = await counters(s);
+        });
+        expect(got).toEqual(expected);
+      }),
+      { numRuns: 10 },
+    );
+  }, 600_000);
 });
