@@ -13,12 +13,10 @@
  * per item, the same way for the count and for the aggregate. Hence the sums equal those of one clean run.
  *
  * `subjects()` sums, per subject: the #META counters of the oldest tables, the registry items tables written before
- * hold (`R#<YYYY-MM-DDTHH>` hour items, older `R#<YYYY-MM-DD>` day items; their units are not in any tally, as those
- * items were written before tallies existed), and the tally of every pack and single aggregate (items written before
- * have none). Items past retention are not read (as everywhere in the store), so the counters cover the retention
- * window, where registry items kept counting forever. The read is one query over the subject's aggregate range: every
- * pack of the retention, a few KB each (about 0.5 read units per 4 KB), the same items `aggregates(subject)` reads;
- * docs/data-model.md says which callers pay it and how often.
+ * hold (`R#<YYYY-MM-DDTHH>` hour items, older `R#<YYYY-MM-DD>` day items; their units are in no tally, as those items
+ * were written before tallies existed), and the tallies of its packs and single aggregates (items written before have
+ * none). Summing tallies would read every pack of the retention on each call; dynamo-store-seal.ts keeps the sums of
+ * past days in one item per subject, so a call reads that item and the last few days' aggregate items.
  */
 import type { SubjectRecord } from '../ports.ts';
 import { type DynamoContext, queryAll, sendWrite, type WriteTally } from './dynamo-store-client.ts';
