@@ -104,12 +104,15 @@ async function markPending(ctx: DynamoContext, key: ItemKey, seal: Seal | undefi
   }
 }
 
-/** The aggregate items of a subject from `fromDay` on (every one when undefined), read consistently. */
-const aggregateItems = (ctx: DynamoContext, subject: string, fromDay: string | undefined) =>
+/**
+ * The aggregate items of a subject from `fromDay` on (every one when undefined); consistently when sealing (the
+ * protocol needs every write that completed before the query), eventually otherwise (half the read units).
+ */
+const aggregateItems = (ctx: DynamoContext, subject: string, fromDay: string | undefined, consistent: boolean) =>
   queryAll(ctx, {
     KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
     ExpressionAttributeValues: { ':pk': itemKeys.subjectPk(subject), ':a': `A#${fromDay ?? ''}`, ':b': 'A#~' },
-    ConsistentRead: true,
+    ConsistentRead: consistent,
   });
 
 /**
@@ -123,7 +126,7 @@ export async function subjectTallies(ctx: DynamoContext, subject: string): Promi
   const upTo = dayBefore(ctx.now(), SEAL_LAG_DAYS);
   const token = randomUUID();
   const sealing = (!sealed || sealed < upTo) && (await markPending(ctx, key, seal, token));
-  const items = (await aggregateItems(ctx, subject, sealed && nextDay(sealed))).flatMap((it) => {
+  const items = (await aggregateItems(ctx, subject, sealed && nextDay(sealed), sealing)).flatMap((it) => {
     const t = itemTally(it);
     return t ? [{ day: String(it.sk).slice(2, 12), t }] : [];
   });
