@@ -117,7 +117,7 @@ const aggregateItems = (ctx: DynamoContext, subject: string, fromDay: string | u
 
 /**
  * A subject's tallies: the seal's sums and the tallies of the aggregate items after the sealed days; seals the days
- * up to two days ago when they are not sealed yet (three writes a subject a day, none when nothing changed).
+ * up to two days ago when they are not sealed yet (two writes, the mark and the sums, once a subject a day).
  */
 export async function subjectTallies(ctx: DynamoContext, subject: string): Promise<Tally[]> {
   const key = sealKey(subject);
