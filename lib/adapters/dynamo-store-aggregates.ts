@@ -5,14 +5,14 @@
  *
  * Rules (the same as the embedded store's): a unit's contribution is stored once (its digest joins `contrib`); a
  * natural event id (CloudTrail eventID, Bedrock requestId: core/store/fold.ts) is counted once whatever unit brings
- * it (its digest joins `ids`, up to MAX_NATURAL_IDS per aggregate); what a unit actually added is kept in `counted`
- * when natural ids were dropped from it, so a replay after a crash can repair the registry with the same numbers.
+ * it (its digest joins `ids`, up to MAX_NATURAL_IDS per aggregate); what a unit actually added, with its input's
+ * first/last time, joins the item's `tally` in the same put as its digest (the subject's counters: see
+ * dynamo-store-registry.ts), so the counters move exactly when the aggregate does.
  */
 import type { Observation } from '../core/observation.ts';
 import type { AggregateRow } from '../core/store/aggregate-row.ts';
 import { idDigest } from '../core/store/digest.ts';
 import { type Contribution, combine, hasNaturalId, type PendingAggregate, refold } from '../core/store/fold.ts';
-import type { StoredPart } from '../core/store/registry.ts';
 import {
   batchGet,
   type DynamoContext,
@@ -22,7 +22,14 @@ import {
   sendWrite,
   type WriteTally,
 } from './dynamo-store-client.ts';
-import { type AggregateItem, decodeItem, encodeAggregate, type ItemKey, itemKeys } from './dynamo-store-items.ts';
+import {
+  type AggregateItem,
+  addTally,
+  decodeItem,
+  encodeAggregate,
+  type ItemKey,
+  itemKeys,
+} from './dynamo-store-items.ts';
 import { expiryAfter, mapLimit } from './store-util.ts';
 
 /**
@@ -35,8 +42,6 @@ export const MAX_NATURAL_IDS = 2000;
 export interface AggregateOutcome {
   /** True when the item changed (a new unit was added). */
   changed: boolean;
-  /** Every part of the aggregate as now stored (new or found), for the registry. */
-  parts: StoredPart[];
 }
 
 const keyOf = (a: PendingAggregate): ItemKey => ({
@@ -60,12 +65,12 @@ export async function writeAggregates(
     for (let attempt = 0; attempt < MAX_OPTIMISTIC_RETRIES; attempt++) {
       const cur = raw ? decodeItem.aggregate(raw) : undefined;
       const m = mergeAggregate(a, units, key, cur, ctx.retentionDays);
-      if (!m.next) return { changed: false, parts: m.parts };
+      if (!m) return { changed: false };
       const ok = await sendWrite(ctx, tally, {
-        Item: encodeAggregate(m.next),
+        Item: encodeAggregate(m),
         ...versionCondition(cur),
       });
-      if (ok.ok) return { changed: true, parts: m.parts };
+      if (ok.ok) return { changed: true };
       raw = await getItem(ctx, key);
     }
     throw new Error(`aggregate ${a.subject} ${a.key} ${a.window}: too much concurrent contention`);
@@ -83,26 +88,21 @@ export function versionCondition(cur: { ver?: number; count?: number } | undefin
   };
 }
 
-/** Merges the batch's parts into the stored item; `next` is undefined when every part was stored before. */
+/** Merges the batch's parts into the stored item; undefined when every part was stored before. */
 export function mergeAggregate(
   a: PendingAggregate,
   units: ReadonlyMap<number, string>,
   key: ItemKey,
   cur: AggregateItem | undefined,
   retentionDays: number,
-): { next?: AggregateItem; parts: StoredPart[] } {
+): AggregateItem | undefined {
   const contrib = new Set(cur?.contrib);
   const ids = new Set(cur?.ids);
-  const counted = { ...cur?.counted };
-  const parts: StoredPart[] = [];
+  let tally = cur?.tally;
   const added: Contribution[] = [];
   for (const [segment, part] of a.parts) {
     const d = units.get(segment) as string;
-    const stored = (n: number) => parts.push({ subject: a.subject, window: a.window, unit: d, part, counted: n });
-    if (contrib.has(d)) {
-      stored(counted[d] ?? part.observations);
-      continue;
-    }
+    if (contrib.has(d)) continue;
     const keep: Observation[] = [];
     for (const o of part.members) {
       if (!hasNaturalId(o)) keep.push(o);
@@ -114,12 +114,11 @@ export function mergeAggregate(
       }
     }
     contrib.add(d);
-    if (keep.length < part.observations) counted[d] = keep.length;
-    stored(keep.length);
+    tally = addTally(tally, keep.length, part.firstSeen, part.lastSeen);
     const c = keep.length === part.members.length ? part : refold(keep);
     if (c) added.push(c);
   }
-  if (contrib.size === (cur?.contrib.size ?? 0)) return { parts };
+  if (contrib.size === (cur?.contrib.size ?? 0)) return undefined;
   const c = added.length > 0 ? combine(added) : undefined;
   const sums = { ...cur?.sums };
   for (const [k, v] of Object.entries(c?.sums ?? {})) sums[k] = (sums[k] ?? 0) + v;
@@ -141,12 +140,14 @@ export function mergeAggregate(
     sources: new Set([...(cur?.sources ?? []), ...(c?.sources ?? [])]),
     contrib,
     ids,
-    counted,
+    // Kept from items written while registry items repaired their counts from it; no longer added to.
+    counted: { ...cur?.counted },
+    ...(tally ? { tally } : {}),
     sums,
     ver: (cur?.ver ?? 0) + 1,
     expiresAt: expiryAfter(a.window, retentionDays),
   };
-  return { next, parts };
+  return next;
 }
 
 function minDefined(a: string | undefined, b: string | undefined): string | undefined {

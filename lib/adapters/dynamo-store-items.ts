@@ -21,7 +21,10 @@ export const itemKeys = {
    */
   packSk: (window: string, family: string) => `A#${window}#!pack:${family}`,
   evidenceSk: (window: string, chunkId: string) => `E#${window}#${chunkId}`,
-  /** Per-(subject, UTC day) registry counter (see core/store/registry.ts). */
+  /**
+   * Registry counters of tables written before the counters moved into packs: per (subject, UTC hour) `R#YYYY-MM-DDTHH`
+   * (older still: per UTC day, `R#YYYY-MM-DD`); read and summed, no longer written.
+   */
   subjectDaySk: (day: string) => `R#${day}`,
   quarantinePk: (id: string) => `Q#${id}`,
   docPk: (kind: string, scope: string) => `D#${kind}#${scope}`,
@@ -42,6 +45,20 @@ export class StoreItemError extends Error {
 
 const stringSet = z.set(z.string());
 const attrValue = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.unknown()), z.record(z.unknown())]);
+
+/**
+ * A subject's counters kept in the item a write already rewrites (a pack, or a single aggregate of a closed pack): the
+ * observations the units applied to this item added, and the earliest/latest time of those units' input. `subjects()`
+ * sums them (dynamo-store-registry.ts). Absent on items written while the counters had registry items of their own.
+ */
+const tallySchema = z.object({ n: z.number(), f: z.string(), l: z.string() }).strict();
+export type Tally = z.infer<typeof tallySchema>;
+
+/** `t` with one more unit's observations and times. */
+export function addTally(t: Tally | undefined, n: number, first: string, last: string): Tally {
+  if (!t) return { n, f: first, l: last };
+  return { n: t.n + n, f: first < t.f ? first : t.f, l: last > t.l ? last : t.l };
+}
 
 const aggregateSchema = z
   .object({
@@ -67,6 +84,7 @@ const aggregateSchema = z
     /** Optimistic version; absent on items written before it existed. */
     ver: z.number().optional(),
     expiresAt: z.number().optional(),
+    tally: tallySchema.optional(),
   })
   .passthrough();
 export type AggregateItem = z.infer<typeof aggregateSchema> & { sums: Record<string, number> };
@@ -98,6 +116,7 @@ const packDataSchema = z
     contrib: z.array(z.string()),
     /** Unit digest -> observations it actually added, for units some of whose natural ids were already counted. */
     counted: z.record(z.number()),
+    tally: tallySchema.optional(),
   })
   .strict();
 
@@ -122,6 +141,7 @@ export interface PackItem {
   entries: Map<string, PackEntry>;
   contrib: Set<string>;
   counted: Record<string, number>;
+  tally?: Tally;
   closed: boolean;
   ver: number;
   expiresAt?: number;
@@ -202,6 +222,7 @@ export const decodeItem = {
       entries: new Map(body.entries.map((e) => [e.key, e])),
       contrib: new Set(body.contrib),
       counted: body.counted,
+      ...(body.tally ? { tally: body.tally } : {}),
     };
   },
   subjectDay: (item: Record<string, unknown>): SubjectDayItem => decode(subjectDaySchema, 'subject-day', item),
@@ -231,6 +252,7 @@ export function encodePack(p: PackItem): Record<string, unknown> {
     entries: [...p.entries.values()],
     contrib: [...p.contrib],
     counted: p.counted,
+    ...(p.tally ? { tally: p.tally } : {}),
   };
   const { pk, sk, closed, ver, expiresAt } = p;
   const rest = { pk, sk, closed, ver, ...(expiresAt === undefined ? {} : { expiresAt }) };
@@ -276,14 +298,18 @@ function rowOf(
   };
 }
 
-export function toSubjectRecord(meta: z.infer<typeof subjectSchema>, days: readonly SubjectDayItem[]): SubjectRecord {
+/** A subject's record: the counters of #META (oldest tables), of its registry items and of its items' tallies, summed. */
+export function toSubjectRecord(meta: z.infer<typeof subjectSchema>, tallies: readonly Tally[]): SubjectRecord {
   let firstSeen = meta.firstSeen ?? '';
   let lastSeen = meta.lastSeen ?? '';
   let observations = meta.observations ?? 0;
-  for (const d of days) {
-    observations += d.observations;
-    if (!firstSeen || d.firstSeen < firstSeen) firstSeen = d.firstSeen;
-    if (d.lastSeen > lastSeen) lastSeen = d.lastSeen;
+  for (const t of tallies) {
+    observations += t.n;
+    if (!firstSeen || t.f < firstSeen) firstSeen = t.f;
+    if (t.l > lastSeen) lastSeen = t.l;
   }
   return { subject: meta.subject, labels: meta.labels, firstSeen, lastSeen, observations };
 }
+
+/** A registry item (tables written before the counters moved into packs) as a tally. */
+export const dayTally = (d: SubjectDayItem): Tally => ({ n: d.observations, f: d.firstSeen, l: d.lastSeen });

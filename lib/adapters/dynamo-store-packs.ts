@@ -5,7 +5,8 @@
  * of a pod costs one or two write units instead of 25 (docs/operations.md, cost; docs/data-model.md).
  *
  * Rules, on top of the single aggregates' (dynamo-store-aggregates.ts): a unit is applied to a pack once (its digest
- * joins the pack's `contrib`); natural event ids are counted once per entry (up to MAX_NATURAL_IDS an entry and
+ * joins the pack's `contrib`, and what it added joins the pack's `tally`, the subject's counters: see
+ * dynamo-store-registry.ts); natural event ids are counted once per entry (up to MAX_NATURAL_IDS an entry and
  * MAX_PACK_IDS a pack); a pack that would outgrow MAX_PACK_BYTES takes the new keys that fit and closes: the keys it
  * does not hold go to single aggregate items from then on, while the keys it holds stay in it. Where a key goes is
  * decided from the pack as stored (an entry: the pack; closed: its own item), and the pack is written before those
@@ -15,7 +16,6 @@
 import type { Observation, SourceName } from '../core/observation.ts';
 import { idDigest } from '../core/store/digest.ts';
 import { type Contribution, hasNaturalId, type PendingAggregate, refold } from '../core/store/fold.ts';
-import type { StoredPart } from '../core/store/registry.ts';
 import {
   type AggregateOutcome,
   MAX_NATURAL_IDS,
@@ -32,7 +32,15 @@ import {
   sendWrite,
   type WriteTally,
 } from './dynamo-store-client.ts';
-import { decodeItem, encodePack, type ItemKey, itemKeys, type PackEntry, type PackItem } from './dynamo-store-items.ts';
+import {
+  addTally,
+  decodeItem,
+  encodePack,
+  type ItemKey,
+  itemKeys,
+  type PackEntry,
+  type PackItem,
+} from './dynamo-store-items.ts';
 import { expiryAfter, mapLimit } from './store-util.ts';
 
 /** A pack takes no new keys once its item would be larger than this (a write costs one unit per started KB). */
@@ -89,7 +97,6 @@ export interface PackPlan {
   next?: PackItem;
   /** `next` encoded (what is put). */
   item?: Record<string, unknown>;
-  parts: StoredPart[];
   /** Aggregates of keys the pack does not hold and cannot take: single items. */
   overflow: PendingAggregate[];
   /** Per aggregate kept in the pack: whether it changed. */
@@ -143,24 +150,23 @@ function mergePack(
 ): PackPlan {
   const entries = new Map(cur?.entries);
   const contrib = new Set(cur?.contrib);
-  const counted = { ...cur?.counted };
+  let tally = cur?.tally;
   let ids = 0;
   for (const e of entries.values()) ids += e.ids?.length ?? 0;
   const overflow: PendingAggregate[] = [];
   const kept: PendingAggregate[] = [];
   for (const a of aggs) (entries.has(a.key) || admit(a.key) ? kept : overflow).push(a);
-  // Per unit: observations added, and the input's first/last time (the registry's delta).
-  const perUnit = new Map<string, { added: number; input: number; firstSeen: string; lastSeen: string }>();
+  // Per unit new to the pack: observations added, and the input's first/last time (the subject's counters).
+  const perUnit = new Map<string, { added: number; firstSeen: string; lastSeen: string }>();
   const changed = kept.map(() => false);
   kept.forEach((a, i) => {
     for (const [segment, part] of a.parts) {
       const d = units.get(segment) as string;
-      const u = perUnit.get(d) ?? { added: 0, input: 0, firstSeen: part.firstSeen, lastSeen: part.lastSeen };
+      if (contrib.has(unitMark(d))) continue;
+      const u = perUnit.get(d) ?? { added: 0, firstSeen: part.firstSeen, lastSeen: part.lastSeen };
       perUnit.set(d, u);
-      u.input += part.observations;
       if (part.firstSeen < u.firstSeen) u.firstSeen = part.firstSeen;
       if (part.lastSeen > u.lastSeen) u.lastSeen = part.lastSeen;
-      if (contrib.has(unitMark(d))) continue;
       const entry = entries.get(a.key);
       const known = new Set(entry?.ids);
       const keep: Observation[] = [];
@@ -186,19 +192,12 @@ function mergePack(
       changed[i] = true;
     }
   });
-  const parts: StoredPart[] = [];
-  let applied = false;
+  // The unit's marker and its counters join the pack in the same put: a unit is counted exactly when it is applied.
   for (const [d, u] of perUnit) {
-    const mark = unitMark(d);
-    if (!contrib.has(mark)) {
-      contrib.add(mark);
-      applied = true;
-      if (u.added < u.input) counted[mark] = u.added;
-    }
-    const part = { firstSeen: u.firstSeen, lastSeen: u.lastSeen };
-    parts.push({ subject: r.subject, window: r.window, unit: d, part, counted: counted[mark] ?? u.input });
+    contrib.add(unitMark(d));
+    tally = addTally(tally, u.added, u.firstSeen, u.lastSeen);
   }
-  if (!applied && !closing) return { parts, overflow, changed };
+  if (perUnit.size === 0 && !closing) return { overflow, changed };
   const next: PackItem = {
     ...r.key,
     subject: r.subject,
@@ -206,12 +205,14 @@ function mergePack(
     family: r.family,
     entries,
     contrib,
-    counted,
+    // Kept from packs written while registry items repaired their counts from it; no longer added to.
+    counted: { ...cur?.counted },
+    ...(tally ? { tally } : {}),
     closed: cur?.closed === true || closing,
     ver: (cur?.ver ?? 0) + 1,
     expiresAt: expiryAfter(r.window, retentionDays),
   };
-  return { next, parts, overflow, changed };
+  return { next, overflow, changed };
 }
 
 /** An entry with one more contribution. */
@@ -266,7 +267,7 @@ export async function writePacked(
       const ok = plan.item ? await sendWrite(ctx, tally, { Item: plan.item, ...versionCondition(cur) }) : { ok: true };
       if (ok.ok) {
         overflow.push(...plan.overflow);
-        return plan.changed.map((changed, i) => ({ changed, parts: i === 0 ? plan.parts : [] }));
+        return plan.changed.map((changed) => ({ changed }));
       }
       raw = await getItem(ctx, p.key);
     }

@@ -1,32 +1,27 @@
 /**
  * The subject registry of the DynamoDB store. `S#<subject> / #META` lists the subject (GSI1 `SUBJECT`) and holds its
- * labels; it is written with idempotent SETs only. Counters live in one `S#<subject> / R#<YYYY-MM-DDTHH>` item per
- * UTC hour (tables written before hold `R#<YYYY-MM-DD>` day items, read the same way), merged with the same
- * once-per-unit rule as aggregates (core/store/registry.ts), so a crash between the aggregate writes and the counters
- * is repaired by replaying the input; `subjects()` sums the items on read. Per hour, not per day: an item's
- * once-markers are the units of its hour only, so the item a batch rewrites stays under one write unit instead of
- * growing with every batch of the day.
+ * labels; it is written with idempotent SETs only. The counters (observations, first and last seen) have no item of
+ * their own: each pack and each single aggregate of a closed pack keeps a `tally` of the units applied to it, added in
+ * the same conditional put that adds the unit's digest to the item's `contrib` (dynamo-store-packs.ts,
+ * dynamo-store-aggregates.ts). A delivery then writes its pack, evidence and dirty mark, and no registry item.
+ *
+ * Why a replay converges without transactions: a unit is counted in an item exactly when the item holds its digest,
+ * as both change in one put; a crash before that put leaves neither (the replay applies both), a crash after it leaves
+ * both (the replay finds the digest and adds nothing). The keys of a (subject, hour, source) are routed to the pack or
+ * to single items from the pack as stored (dynamo-store-packs.ts), so a replay puts each key's share of a unit in the
+ * item the first run chose, and every share is counted once, by the item that holds it. Natural ids are deduplicated
+ * per item, the same way for the count and for the aggregate. Hence the sums equal those of one clean run.
+ *
+ * `subjects()` sums, per subject: the #META counters of the oldest tables, the registry items tables written before
+ * hold (`R#<YYYY-MM-DDTHH>` hour items, older `R#<YYYY-MM-DD>` day items; their units are in no tally, as those items
+ * were written before tallies existed), and the tallies of its packs and single aggregates (items written before have
+ * none). Summing tallies would read every pack of the retention on each call; dynamo-store-seal.ts keeps the sums of
+ * past days in one item per subject, so a call reads that item and the last few days' aggregate items.
  */
-import type { RegistryDelta } from '../core/store/registry.ts';
 import type { SubjectRecord } from '../ports.ts';
-import {
-  batchGet,
-  type DynamoContext,
-  getItem,
-  keyString,
-  MAX_OPTIMISTIC_RETRIES,
-  queryAll,
-  sendWrite,
-  type WriteTally,
-} from './dynamo-store-client.ts';
-import {
-  decodeItem,
-  type ItemKey,
-  itemKeys,
-  SUBJECT_SK,
-  type SubjectDayItem,
-  toSubjectRecord,
-} from './dynamo-store-items.ts';
+import { type DynamoContext, queryAll, sendWrite, type WriteTally } from './dynamo-store-client.ts';
+import { dayTally, decodeItem, itemKeys, SUBJECT_SK, toSubjectRecord } from './dynamo-store-items.ts';
+import { subjectTallies } from './dynamo-store-seal.ts';
 import { mapLimit } from './store-util.ts';
 import { GSI1 } from './table-schema.ts';
 
@@ -53,81 +48,10 @@ export async function ensureSubjects(
   });
 }
 
-const dayKey = (subject: string, day: string): ItemKey => ({
-  pk: itemKeys.subjectPk(subject),
-  sk: itemKeys.subjectDaySk(day),
-});
-
-/** Adds registry deltas not counted before, one conditional put per (subject, registry row). */
-export async function writeRegistry(
-  ctx: DynamoContext,
-  tally: WriteTally,
-  deltas: readonly RegistryDelta[],
-): Promise<void> {
-  const byDay = new Map<string, RegistryDelta[]>();
-  for (const d of deltas) {
-    const k = keyString(dayKey(d.subject, d.day));
-    const list = byDay.get(k);
-    if (list) list.push(d);
-    else byDay.set(k, [d]);
-  }
-  const groups = [...byDay.values()];
-  // Eventually consistent: a stale read only fails the version condition, and the retry reads consistently.
-  const existing = await batchGet(
-    ctx,
-    groups.map((g) => dayKey(g[0]!.subject, g[0]!.day)),
-    false,
-  );
-  await mapLimit(groups, ctx.concurrency, async (group) => {
-    const { subject, day } = group[0]!;
-    const key = dayKey(subject, day);
-    let raw = existing.get(keyString(key));
-    for (let attempt = 0; attempt < MAX_OPTIMISTIC_RETRIES; attempt++) {
-      const cur = raw ? decodeItem.subjectDay(raw) : undefined;
-      const next = mergeDay(key, subject, day, cur, group);
-      if (!next) return;
-      const cond = cur
-        ? { ConditionExpression: 'ver = :v', ExpressionAttributeValues: { ':v': cur.ver } }
-        : { ConditionExpression: 'attribute_not_exists(pk)' };
-      const ok = await sendWrite(ctx, tally, { Item: { ...next, type: 'subject-day' }, ...cond });
-      if (ok.ok) return;
-      raw = await getItem(ctx, key);
-    }
-    throw new Error(`subject ${subject} ${day}: too much concurrent contention`);
-  });
-}
-
-function mergeDay(
-  key: ItemKey,
-  subject: string,
-  day: string,
-  cur: SubjectDayItem | undefined,
-  deltas: readonly RegistryDelta[],
-): SubjectDayItem | undefined {
-  const todo = deltas.filter((d) => !cur?.contrib.has(d.digest));
-  if (todo.length === 0) return undefined;
-  const next: SubjectDayItem = cur
-    ? { ...cur, contrib: new Set(cur.contrib), ver: cur.ver + 1 }
-    : {
-        ...key,
-        subject,
-        day,
-        observations: 0,
-        firstSeen: todo[0]!.firstSeen,
-        lastSeen: todo[0]!.lastSeen,
-        contrib: new Set(),
-        ver: 1,
-      };
-  for (const d of todo) {
-    next.observations += d.observations;
-    if (d.firstSeen < next.firstSeen) next.firstSeen = d.firstSeen;
-    if (d.lastSeen > next.lastSeen) next.lastSeen = d.lastSeen;
-    next.contrib.add(d.digest);
-  }
-  return next;
-}
-
-/** Every subject with its counters summed over its day items. */
+/**
+ * Every subject with its counters: the registry items of tables written before (hour and day items), plus the tallies
+ * of its packs and single aggregates, the sealed days' as their seal sums them (dynamo-store-seal.ts).
+ */
 export async function readSubjects(ctx: DynamoContext): Promise<SubjectRecord[]> {
   const metas = (
     await queryAll(ctx, {
@@ -137,11 +61,15 @@ export async function readSubjects(ctx: DynamoContext): Promise<SubjectRecord[]>
     })
   ).map(decodeItem.subject);
   return mapLimit(metas, ctx.concurrency, async (m) => {
-    const days = await queryAll(ctx, {
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
-      ExpressionAttributeValues: { ':pk': itemKeys.subjectPk(m.subject), ':r': itemKeys.subjectDaySk('') },
-    });
-    return toSubjectRecord(m, days.map(decodeItem.subjectDay));
+    const [days, tallies] = await Promise.all([
+      queryAll(ctx, {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
+        ExpressionAttributeValues: { ':pk': itemKeys.subjectPk(m.subject), ':r': itemKeys.subjectDaySk('') },
+      }),
+      subjectTallies(ctx, m.subject),
+    ]);
+    tallies.push(...days.map((d) => dayTally(decodeItem.subjectDay(d))));
+    return toSubjectRecord(m, tallies);
   });
 }
 

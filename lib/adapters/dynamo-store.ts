@@ -7,15 +7,14 @@
  *
  * A write stores, in this order, each step idempotent on its own so that replaying an input after a crash at any
  * point converges to the state of one clean run: subject #META items (idempotent SETs), aggregates (packs, then the
- * single items of keys a closed pack does not hold; once per unit and per natural id), registry hour counters (once
- * per unit, from what the aggregates say was counted), evidence chunks (conditional puts keyed by content), quarantine
- * (conditional puts keyed by content).
+ * single items of keys a closed pack does not hold; once per unit and per natural id, each with the subject's counters
+ * for the units it holds: dynamo-store-registry.ts), evidence chunks (conditional puts keyed by content), dirty marks,
+ * quarantine (conditional puts keyed by content).
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Observation, Reject } from '../core/observation.ts';
 import { aggregateBatch } from '../core/store/fold.ts';
-import { registryDeltas } from '../core/store/registry.ts';
 import type {
   AggregateQuery,
   AggregateRow,
@@ -34,7 +33,8 @@ import { getDoc, listDocs, putDoc } from './dynamo-store-docs.ts';
 import { decodeItem, itemKeys, packRows, toAggregateRow } from './dynamo-store-items.ts';
 import { writePacked } from './dynamo-store-packs.ts';
 import { putQuarantine, readQuarantine } from './dynamo-store-quarantine.ts';
-import { ensureSubjects, readSubjects, setLabels, writeRegistry } from './dynamo-store-registry.ts';
+import { ensureSubjects, readSubjects, setLabels } from './dynamo-store-registry.ts';
+import { resetSeals } from './dynamo-store-seal.ts';
 import { ensureTable } from './dynamo-store-table.ts';
 import { packEvidence, unpackEvidence } from './store-evidence.ts';
 import { expiryAfter, mapLimit, windowOf } from './store-util.ts';
@@ -110,21 +110,16 @@ export class DynamoStore implements Store {
       batch.aggregates.map((a) => a.subject),
       this.knownSubjects,
     );
-    const outcomes = await writePacked(this.ctx, tally, batch.aggregates, batch.units);
-    await writeRegistry(
-      this.ctx,
-      tally,
-      registryDeltas(
-        outcomes.flatMap((o) => o.parts),
-        (w) => w.slice(0, 13),
-      ),
-    );
-    await this.writeEvidence(tally, batch.evidence.values());
-    // One dirty mark per subject per batch, after its data (lib/ports.ts DirtyMarks). Unchanged aggregates too: a
-    // replay of a unit already stored is how a crash between the data and the mark is repaired.
     const touched = new Map<string, Set<string>>();
     for (const a of batch.aggregates)
       touched.set(a.subject, (touched.get(a.subject) ?? new Set<string>()).add(a.window));
+    const outcomes = await writePacked(this.ctx, tally, batch.aggregates, batch.units);
+    // Seals of the subjects' counters that a late window falls under, after the aggregates (dynamo-store-seal.ts).
+    // Unchanged aggregates too: a replay is how a crash between the aggregates and the reset is repaired.
+    await resetSeals(this.ctx, tally, touched);
+    await this.writeEvidence(tally, batch.evidence.values());
+    // One dirty mark per subject per batch, after its data (lib/ports.ts DirtyMarks). Unchanged aggregates too: a
+    // replay of a unit already stored is how a crash between the data and the mark is repaired.
     await markBatch(this.ctx, tally, touched);
     const nowIso = this.ctx.now().toISOString();
     const quarantined = await mapLimit(rejects, this.ctx.concurrency, (r) => putQuarantine(this.ctx, tally, r, nowIso));

@@ -44,7 +44,8 @@ const asStream = (f: CrashInput): NamedStream => ({
   })(),
 });
 
-function ingest(store: Store, files: readonly CrashInput[]) {
+/** Ingests the input files as the crash runs do (the sample's identity maps, small segments and batches). */
+export function ingest(store: Store, files: readonly CrashInput[]) {
   return ingestStreams(
     store,
     files.map((f) => asStream(f)),
