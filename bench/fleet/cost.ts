@@ -90,7 +90,7 @@ export function costRows(s: Slice, tasks: TaskUse, p: { agents: number }): Bench
       'ingest: Lambda GB-seconds per 1M events',
       perM(all.gbSeconds),
       'GB-s',
-      `wall time on this machine (x86, shared; dynalite in another process) x configured memory; ${perM(all.cpuSeconds).toFixed(0)} CPU-seconds per 1M`,
+      `duration on this machine (x86; wall time less the thread's waits for a CPU, bench/fleet/lambda.ts; dynalite in another process) x configured memory; ${perM(all.wallGbSeconds).toFixed(0)} GB-s from wall time; ${perM(all.cpuSeconds).toFixed(0)} CPU-seconds per 1M`,
     ),
     row(
       'ingest: EventBridge events per 1M events',

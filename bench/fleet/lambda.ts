@@ -2,8 +2,12 @@
  * The Lambda service, as the fleet benchmark plays it: loads the handlers bundled by `cdk synth` (the deployed
  * code), runs them in this process with the environment they have in AWS pointed at the bench endpoint, and meters
  * invocations, duration and GB-seconds with each function's configured memory. Durations are this machine's
- * (x86, shared), not Graviton's: GB-seconds are an estimate, the other counts are exact.
+ * (x86, shared), not Graviton's: GB-seconds are an estimate, the other counts are exact. A duration is the wall time
+ * of the call less the time this thread waited, runnable, for a CPU (Linux schedstat): on a machine busy with other
+ * jobs that wait is the machine's, not the function's, and it made the same run's GB-seconds vary threefold. What the
+ * busy machine still adds (the emulator's own waits for a CPU, seen as I/O waits) is left in.
  */
+import { readFileSync } from 'node:fs';
 import { synthesize } from '../../test/e2e/support/deploy.ts';
 import { type Handler, lambdaContext, loadHandler } from '../../test/e2e/support/lambda-poller.ts';
 
@@ -20,13 +24,25 @@ export const emptyMeter = (): Meter => ({ invocations: {}, ms: {}, gbSeconds: {}
 
 export interface Lambdas {
   /** Runs a handler: its result, wall time, CPU time of this process meanwhile, and heap growth. */
-  invoke<T>(fn: Fn, event: unknown): Promise<{ result: T; ms: number; cpuMs: number; peakHeapMb: number }>;
+  invoke<T>(
+    fn: Fn,
+    event: unknown,
+  ): Promise<{ result: T; ms: number; wallMs: number; cpuMs: number; peakHeapMb: number }>;
   meter: Meter;
   memoryMb: Record<Fn, number>;
   /** The SQS event source of a function, as synthesized: batch size and batching window. */
   eventSource: Partial<Record<Fn, { batchSize: number; windowSeconds: number }>>;
   /** The schedule draining a function's queue, as synthesized (warden:objectBatchMinutes above 5): its period. */
   drain: Partial<Record<Fn, { minutes: number }>>;
+}
+
+/** Nanoseconds this thread has waited, runnable, for a CPU (Linux /proc schedstat); 0 where it cannot be read. */
+function runQueueNs(): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[1]) || 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** Synthesizes (cached) and loads the bundled handlers; `env` is what every function gets. */
@@ -76,16 +92,24 @@ export async function loadLambdas(env: Record<string, string>): Promise<Lambdas>
         peak = Math.max(peak, process.memoryUsage().heapUsed);
       }, 20);
       const t0 = performance.now();
+      const queued0 = runQueueNs();
       const cpu0 = process.cpuUsage();
       try {
         const result = (await handlers[fn](event, lambdaContext(fn))) as T;
-        const ms = Math.max(1, Math.ceil(performance.now() - t0));
+        const wallMs = performance.now() - t0;
+        const ms = Math.max(1, Math.ceil(wallMs - (runQueueNs() - queued0) / 1e6));
         const cpu = process.cpuUsage(cpu0);
         const cpuMs = (cpu.user + cpu.system) / 1000;
         meter.invocations[fn] = (meter.invocations[fn] ?? 0) + 1;
         meter.ms[fn] = (meter.ms[fn] ?? 0) + ms;
         meter.gbSeconds[fn] = (meter.gbSeconds[fn] ?? 0) + (ms / 1000) * (memoryMb[fn] / 1024);
-        return { result, ms, cpuMs, peakHeapMb: (Math.max(peak, process.memoryUsage().heapUsed) - heap0) / 1048576 };
+        return {
+          result,
+          ms,
+          wallMs,
+          cpuMs,
+          peakHeapMb: (Math.max(peak, process.memoryUsage().heapUsed) - heap0) / 1048576,
+        };
       } finally {
         clearInterval(sampler);
       }

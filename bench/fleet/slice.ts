@@ -22,8 +22,10 @@ const BUCKET = 'org-trail';
 export interface PathUse {
   counts: Counts;
   invocations: number;
-  /** From each invocation's wall time and the function's memory, as Lambda bills it. */
+  /** From each invocation's duration (./lambda.ts) and the function's memory, as Lambda bills it. */
   gbSeconds: number;
+  /** The same from wall time, the machine's waits for a CPU included. */
+  wallGbSeconds: number;
   /** CPU seconds of the benchmark's process during the invocations (the handler and the counting endpoint). */
   cpuSeconds: number;
   /** Largest heap growth of one invocation, MiB (what the function's memory must hold besides the runtime). */
@@ -110,6 +112,7 @@ export const emptyUse = (): PathUse => ({
   counts: emptyCounts(),
   invocations: 0,
   gbSeconds: 0,
+  wallGbSeconds: 0,
   cpuSeconds: 0,
   peakHeapMb: 0,
   sqsRequests: 0,
@@ -121,7 +124,16 @@ export const emptyUse = (): PathUse => ({
 /** Adds `u` into `acc`, field by field; returns `acc`. */
 export function addUse(acc: PathUse, u: PathUse): PathUse {
   addCounts(acc.counts, u.counts);
-  for (const k of ['invocations', 'gbSeconds', 'cpuSeconds', 'sqsRequests', 'events', 'rawBytes', 'lakeBytes'] as const)
+  for (const k of [
+    'invocations',
+    'gbSeconds',
+    'wallGbSeconds',
+    'cpuSeconds',
+    'sqsRequests',
+    'events',
+    'rawBytes',
+    'lakeBytes',
+  ] as const)
     acc[k] += u[k];
   acc.peakHeapMb = Math.max(acc.peakHeapMb, u.peakHeapMb);
   return acc;
@@ -180,6 +192,7 @@ export async function ingestSlice(
     addCounts(path.counts, diffCounts(ep.counts, before));
     path.invocations++;
     path.gbSeconds += (r.ms / 1000) * (l.memoryMb[fn] / 1024);
+    path.wallGbSeconds += (r.wallMs / 1000) * (l.memoryMb[fn] / 1024);
     path.cpuSeconds += r.cpuMs / 1000;
     path.peakHeapMb = Math.max(path.peakHeapMb, r.peakHeapMb);
     path.sqsRequests += (sqsMessages > 0 ? sqsMessages + 2 : 0) + ep.sqs.requests - sqsBefore;
