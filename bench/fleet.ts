@@ -26,6 +26,7 @@ import { localClientConfig } from '../lib/adapters/open-store.ts';
 import { MAX_SQS_WINDOW_MINUTES } from '../lib/infra/props.ts';
 import { costRows, total } from './fleet/cost.ts';
 import { driftRows, driftScaling } from './fleet/drift.ts';
+import { driftLive } from './fleet/drift-live.ts';
 import { startDynaliteProcess } from './fleet/dynalite-process.ts';
 import { diffCounts, startBenchEndpoint } from './fleet/endpoint.ts';
 import { type Lambdas, loadLambdas } from './fleet/lambda.ts';
@@ -144,9 +145,26 @@ export async function bench(): Promise<BenchRow[]> {
         { table: TABLE, agents: driftAgents, days: driftDays, now },
       )
     : [];
+  // Drift on ingest as it runs live: a run after each delivery of a new hour (bench/fleet/drift-live.ts).
+  const live = [];
+  if (env('FLEET_DRIFT', 1))
+    for (const deliveries of [4, 12])
+      live.push(
+        await driftLive(
+          l,
+          ep.counts,
+          async () => {
+            await db.close();
+            db = await startDynaliteProcess();
+            ep.setUpstream(db.endpoint);
+            return db.endpoint;
+          },
+          { table: TABLE, agents: driftAgents, days: driftDays, now, deliveries },
+        ),
+      );
   await ep.close();
   await db.close();
   const all = total(slice);
   const announcePerM = ((all.counts.eventsByType['Warden Observations Ingested'] ?? 0) * 1e6) / all.events;
-  return [...costRows(slice, tasks, { agents: agentsN }), ...driftRows(points, announcePerM, l.memoryMb.Drift)];
+  return [...costRows(slice, tasks, { agents: agentsN }), ...driftRows(points, announcePerM, l.memoryMb.Drift, live)];
 }

@@ -13,6 +13,7 @@ import { DynamoStore } from '../../lib/adapters/dynamo-store.ts';
 import { localClientConfig } from '../../lib/adapters/open-store.ts';
 import { ingestStreams } from '../../lib/app/ingest/pipeline.ts';
 import type { BenchRow } from '../run.ts';
+import type { LiveDrift } from './drift-live.ts';
 import { type Counts, diffCounts } from './endpoint.ts';
 import type { Lambdas } from './lambda.ts';
 import { PRICES } from './prices.ts';
@@ -35,7 +36,7 @@ export interface DriftPoint {
 }
 
 /** Writes `agents`' history before `now - 1h` through the pipeline (not metered). */
-async function writeHistory(endpoint: string, table: string, agents: Agent[], days: number, now: number) {
+export async function writeHistory(endpoint: string, table: string, agents: Agent[], days: number, now: number) {
   const store = new DynamoStore({
     tableName: table,
     clientConfig: localClientConfig(endpoint, REGION),
@@ -135,7 +136,12 @@ export async function driftScaling(
  * 1M input events: each new event's measured share of a run at 16x, plus an empty run's cost for every ingest
  * announcement (`announcePerM` runs per 1M events).
  */
-export function driftRows(points: DriftPoint[], announcePerM: number, driftMemoryMb: number): BenchRow[] {
+export function driftRows(
+  points: DriftPoint[],
+  announcePerM: number,
+  driftMemoryMb: number,
+  live: LiveDrift[] = [],
+): BenchRow[] {
   const [p1, , p16] = points;
   if (!p1 || !p16) return [];
   const perEvent = (q: DriftPoint) => q.readUnits / q.newEvents;
@@ -159,5 +165,16 @@ export function driftRows(points: DriftPoint[], announcePerM: number, driftMemor
       unit: 'USD',
       note: `incremental: each new event's share of a run at 16x (${(p16.readUnits / p16.newEvents).toFixed(3)} RRU, ${(p16.writeUnits / p16.newEvents).toFixed(3)} WRU), plus ${announcePerM.toFixed(0)} runs per 1M events at an empty run's cost`,
     },
+    // Live: a run after each delivery of the hour and the run that seals it (./drift-live.ts), plus every
+    // announcement's run at an empty run's cost (it counts the runs with work twice: an upper bound).
+    ...live.map((v) => ({
+      name: `cost per 1M events: drift on ingest, a run per delivery (${v.deliveries} an hour)`,
+      value:
+        ((v.readUnits * PRICES.dynamoReadUnit + v.writeUnits * PRICES.dynamoWriteUnit + gbs(v.ms)) / v.newEvents) *
+          1e6 +
+        announcePerM * idleCost,
+      unit: 'USD',
+      note: `1x store, ${v.newEvents} new events in ${v.deliveries} deliveries; ${v.runs} runs: ${v.readUnits} RRU, ${v.writeUnits} WRU (${(v.writeUnits / v.newEvents).toFixed(3)} WRU per new event), ${v.ms} ms; plus ${announcePerM.toFixed(0)} runs per 1M events at an empty run's cost`,
+    })),
   ];
 }
