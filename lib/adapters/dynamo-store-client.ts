@@ -120,18 +120,22 @@ function expired(ctx: DynamoContext, item: Item): boolean {
   return typeof e === 'number' && e * 1000 <= ctx.now().getTime();
 }
 
-/** All items of a query (following pages), without expired ones, up to `limit`. */
+/**
+ * All items of a query (following pages), up to `limit`; without expired ones unless `keepExpired` (what counts every
+ * item still stored, as the subject counters do: TTL deletion, not the read filter, ends an item's count).
+ */
 export async function queryAll(
   ctx: DynamoContext,
   input: Omit<QueryCommandInput, 'TableName'>,
   limit = Number.POSITIVE_INFINITY,
+  keepExpired = false,
 ): Promise<Item[]> {
   const items: Item[] = [];
   let start: Item | undefined;
   do {
     const res = await ctx.doc.send(new QueryCommand({ TableName: ctx.table, ...input, ExclusiveStartKey: start }));
     for (const it of res.Items ?? []) {
-      if (expired(ctx, it)) continue;
+      if (!keepExpired && expired(ctx, it)) continue;
       items.push(it);
       if (items.length >= limit) return items;
     }

@@ -106,14 +106,22 @@ async function markPending(ctx: DynamoContext, key: ItemKey, seal: Seal | undefi
 
 /**
  * The aggregate items of a subject from `fromDay` on (every one when undefined); consistently when sealing (the
- * protocol needs every write that completed before the query), eventually otherwise (half the read units).
+ * protocol needs every write that completed before the query), eventually otherwise (half the read units). Expired
+ * items still stored are kept: their observations happened, as the registry items counted them before the counters
+ * moved into the packs (data older than the retention, e.g. a backfill of an old trail, is counted until the table's
+ * TTL deletes it, and for good once a seal holds it).
  */
 const aggregateItems = (ctx: DynamoContext, subject: string, fromDay: string | undefined, consistent: boolean) =>
-  queryAll(ctx, {
-    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
-    ExpressionAttributeValues: { ':pk': itemKeys.subjectPk(subject), ':a': `A#${fromDay ?? ''}`, ':b': 'A#~' },
-    ConsistentRead: consistent,
-  });
+  queryAll(
+    ctx,
+    {
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
+      ExpressionAttributeValues: { ':pk': itemKeys.subjectPk(subject), ':a': `A#${fromDay ?? ''}`, ':b': 'A#~' },
+      ConsistentRead: consistent,
+    },
+    Number.POSITIVE_INFINITY,
+    true,
+  );
 
 /**
  * A subject's tallies: the seal's sums and the tallies of the aggregate items after the sealed days; seals the days
