@@ -130,37 +130,24 @@ export async function bench(): Promise<BenchRow[]> {
   // Each phase's raw figures as soon as they exist: a long run on a busy machine still leaves them in the log.
   process.stderr.write(`fleet: ingest slice ${JSON.stringify({ ...slice, tasks })}\n`);
 
+  // A fresh emulator (an empty table) behind the metering endpoint, for each drift measurement.
+  const fresh = async () => {
+    await db.close();
+    db = await startDynaliteProcess();
+    ep.setUpstream(db.endpoint);
+    return db.endpoint;
+  };
   // 2. Drift run work at 1x, 4x, 16x fleet x history (bench/fleet/drift.ts). FLEET_DRIFT=0 measures the ingest
   // slice and its cost only (quicker, while working on the write path).
   const points = env('FLEET_DRIFT', 1)
-    ? await driftScaling(
-        l,
-        ep.counts,
-        async () => {
-          await db.close();
-          db = await startDynaliteProcess();
-          ep.setUpstream(db.endpoint);
-          return db.endpoint;
-        },
-        { table: TABLE, agents: driftAgents, days: driftDays, now },
-      )
+    ? await driftScaling(l, ep.counts, fresh, { table: TABLE, agents: driftAgents, days: driftDays, now })
     : [];
   // Drift on ingest as it runs live: a run after each delivery of a new hour (bench/fleet/drift-live.ts).
   const live = [];
   if (env('FLEET_DRIFT', 1))
     for (const deliveries of [4, 12])
       live.push(
-        await driftLive(
-          l,
-          ep.counts,
-          async () => {
-            await db.close();
-            db = await startDynaliteProcess();
-            ep.setUpstream(db.endpoint);
-            return db.endpoint;
-          },
-          { table: TABLE, agents: driftAgents, days: driftDays, now, deliveries },
-        ),
+        await driftLive(l, ep.counts, fresh, { table: TABLE, agents: driftAgents, days: driftDays, now, deliveries }),
       );
   await ep.close();
   await db.close();

@@ -6,14 +6,13 @@
  * the clock through `Date`, shifted here for the run only), and the run after the hour that seals it. Its units per
  * new event are what drift on ingest costs per event when each delivery starts a run.
  */
-import { Readable } from 'node:stream';
 import { DynamoStore } from '../../lib/adapters/dynamo-store.ts';
 import { localClientConfig } from '../../lib/adapters/open-store.ts';
 import { ingestStreams } from '../../lib/app/ingest/pipeline.ts';
-import { writeHistory } from './drift.ts';
+import { type NewHourInput, newHourInputs, writeHistory } from './drift.ts';
 import { type Counts, diffCounts } from './endpoint.ts';
 import type { Lambdas } from './lambda.ts';
-import { fleet, nodeBatch, nodesOf, REGION, Rng, trailFiles } from './workload.ts';
+import { type Agent, fleet, REGION } from './workload.ts';
 
 const HOUR = 3_600_000;
 
@@ -48,23 +47,14 @@ async function atClock<T>(at: number, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The new hour [now - 1h, now) of `agents`, cut by arrival into `k` slices of input streams. */
-function newHourSlices(agents: ReturnType<typeof fleet>, now: number, k: number) {
-  const rng = new Rng(99);
-  const hour = now - HOUR;
-  const slices = Array.from({ length: k }, () => ({ events: 0, inputs: [] as { name: string; stream: Readable }[] }));
-  for (const [w, f] of trailFiles(agents, hour, rng).entries()) {
-    const s = slices[Math.floor((w * k) / 12)]!;
-    s.events += f.records;
-    s.inputs.push({ name: `new-${w}`, stream: Readable.from([f.body]) });
+/** The new hour of `agents` (newHourInputs), cut by arrival into `k` slices. */
+function newHourSlices(agents: Agent[], now: number, k: number) {
+  const slices = Array.from({ length: k }, () => ({ events: 0, inputs: [] as NewHourInput['input'][] }));
+  for (const x of newHourInputs(agents, now)) {
+    const s = slices[Math.floor((x.at * k) / HOUR)]!;
+    s.events += x.events;
+    s.inputs.push(x.input);
   }
-  for (const [n, onNode] of nodesOf(agents).entries())
-    for (let m = 0; m < 60; m++) {
-      const b = nodeBatch(onNode, hour + m * 60_000, rng, n);
-      const s = slices[Math.floor((m * k) / 60)]!;
-      s.events += b.records.length;
-      s.inputs.push({ name: `new-n${n}-${m}`, stream: Readable.from([Buffer.from(JSON.stringify(b))]) });
-    }
   return slices;
 }
 

@@ -59,29 +59,52 @@ export async function writeHistory(endpoint: string, table: string, agents: Agen
   await store.close();
 }
 
+/** An input of the new hour: when it arrives (ms into the hour), its input events and its stream. */
+export interface NewHourInput {
+  at: number;
+  events: number;
+  input: { name: string; stream: Readable };
+}
+
 /**
- * Writes the new hour [now - 1h, now) of `agents` (not metered); returns its input events. A full hour when the run
+ * The new hour [now - 1h, now) of `agents`, as inputs in arrival order per source: the trail's 5-minute files and
+ * each node's per-minute batches.
+ */
+export function newHourInputs(agents: Agent[], now: number): NewHourInput[] {
+  const rng = new Rng(99);
+  const hour = now - HOUR;
+  const out: NewHourInput[] = trailFiles(agents, hour, rng).map((f, i) => ({
+    at: i * 300_000,
+    events: f.records,
+    input: { name: `new-${i}`, stream: Readable.from([f.body]) },
+  }));
+  for (const [n, onNode] of nodesOf(agents).entries())
+    for (let m = 0; m < 60; m++) {
+      const b = nodeBatch(onNode, hour + m * 60_000, rng, n);
+      out.push({
+        at: m * 60_000,
+        events: b.records.length,
+        input: { name: `new-n${n}-${m}`, stream: Readable.from([Buffer.from(JSON.stringify(b))]) },
+      });
+    }
+  return out;
+}
+
+/**
+ * Writes the new hour of `agents` (newHourInputs; not metered); returns its input events. A full hour when the run
  * starts, it is judged and sealed into the subjects' state by the metered run, so the run's writes are those a new
  * hour costs.
  */
 async function writeNewHour(endpoint: string, table: string, agents: Agent[], now: number): Promise<number> {
   const store = new DynamoStore({ tableName: table, clientConfig: localClientConfig(endpoint, REGION) });
-  const rng = new Rng(99);
-  let events = 0;
-  const hour = now - HOUR;
-  const inputs = trailFiles(agents, hour, rng).map((f, i) => {
-    events += f.records;
-    return { name: `new-${i}`, stream: Readable.from([f.body]) };
-  });
-  for (const [n, onNode] of nodesOf(agents).entries())
-    for (let m = 0; m < 60; m++) {
-      const b = nodeBatch(onNode, hour + m * 60_000, rng, n);
-      events += b.records.length;
-      inputs.push({ name: `new-n${n}-${m}`, stream: Readable.from([Buffer.from(JSON.stringify(b))]) });
-    }
-  await ingestStreams(store, inputs, { defaultRegion: REGION });
+  const inputs = newHourInputs(agents, now);
+  await ingestStreams(
+    store,
+    inputs.map((x) => x.input),
+    { defaultRegion: REGION },
+  );
   await store.close();
-  return events;
+  return inputs.reduce((n, x) => n + x.events, 0);
 }
 
 /**
