@@ -3,7 +3,6 @@
  * (lib/app/audit/chain.ts: the chain, its indexes and its anchors; rollout transition entries are appended there by
  * lib/app/rollout), and reads entries back.
  */
-import { seqId } from '../../core/audit/chain.ts';
 import { buildAuditEntry, findTrigger, triggeringInputs } from '../../core/audit/correlate.ts';
 import { auditIdFor } from '../../core/audit/ids.ts';
 import {

@@ -34,11 +34,9 @@ async function everything(store: Store) {
 }
 
 describe('parallel ingest into the embedded store', () => {
-  const files = generateSample({ hours: 12, seed: 21 }).map((f, i) => {
-    const path = join(dir, `${String(i).padStart(3, '0')}-${f.path.split('/').pop()}`);
-    writeFileSync(path, f.bytes);
-    return path;
-  });
+  // The input files, in the directory both paths ingest.
+  for (const [i, f] of generateSample({ hours: 12, seed: 21 }).entries())
+    writeFileSync(join(dir, `${String(i).padStart(3, '0')}-${f.path.split('/').pop()}`), f.bytes);
   const opts = { identityMaps: sampleIdentityMaps(), segmentSize: 50, batchSize: 120 };
 
   it('stores what the sequential pipeline stores; replays by either path add nothing', async () => {
