@@ -55,7 +55,7 @@ export interface WardenProps {
    * How often log files announced on the `Objects` queue (trail files, Bedrock invocation logs, VPC flow logs) are
    * ingested, in minutes. 5 or less: Lambda's SQS event source mapping with this batching window (5 minutes is the
    * most Lambda allows). Above 5 (default 15): a schedule drains the queue every N minutes, so each subject's packs,
-   * evidence, registry row and dirty mark are written once per N minutes instead of once per batch: fewer write
+   * evidence and dirty mark are written once per N minutes instead of once per batch: fewer write
    * units, up to N minutes more latency (docs/operations.md, "Trail-file batching").
    */
   objectBatchMinutes?: number;

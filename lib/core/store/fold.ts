@@ -61,7 +61,7 @@ export interface BatchAggregation {
   aggregates: PendingAggregate[];
   /**
    * Each segment's unit digest: the digest of the segment's sorted observation ids. A store records, per aggregate
-   * and per registry row, which units it holds, so a unit is applied once and a replay is told apart from another
+   * (and, in the DynamoDB store, per pack with its subject tally), which units it holds, so a unit is applied once and a replay is told apart from another
    * unit that happens to bring the same events to one aggregate.
    */
   units: Map<number, string>;
