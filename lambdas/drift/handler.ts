@@ -1,10 +1,11 @@
 /**
- * Drift classification task (after every ingest, and hourly): `{"sinceHours": 24}`. Runs the same use case as
- * `warden drift` (lib/app/report-drift.ts) incrementally: only the subjects with data since they were last judged,
- * each from the earliest point that data can change (lib/app/drift/incremental.ts); a subject judged for the first time
- * is judged over the last `sinceHours`. Dirty subjects are taken in pages, one subject at a time, until three minutes
- * before the function's timeout; the rest stay dirty, and the next invocation (the next ingest, or the hourly run)
- * continues with them (`remaining` in the result and the DriftBacklog metric say how many). New and changed items
+ * Drift classification task (every `warden:driftMinutes`, default 15; with 0, after every ingest and hourly):
+ * `{"sinceHours": 24}`. Runs the same use case as `warden drift` (lib/app/report-drift.ts) incrementally: only the
+ * subjects with data since they were last judged, each from the earliest point that data can change
+ * (lib/app/drift/incremental.ts); a subject judged for the first time is judged over the last `sinceHours`. Dirty
+ * subjects are taken in pages, one subject at a time, until three minutes before the function's timeout; the rest
+ * stay dirty, and the next invocation (the next scheduled run, or the next ingest) continues with them (`remaining`
+ * in the result and the DriftBacklog metric say how many). New and changed items
  * are stored, the audit entry of each risky item's triggering input chained, and each published as "Warden Drift
  * Detected" on the Warden bus (env WARDEN_BUS_NAME) with the anchored audit chain head.
  * `{"subjects": [...]}` judges those subjects over the whole period instead (a full run, as `warden drift` does).

@@ -1,7 +1,8 @@
 /**
  * The Lambdas' door into the ingest pipeline (lib/app/ingest): the same `ingestStream` the CLI uses, with the
  * function's configuration applied, every observation admitted against the scope of the principal that delivered
- * it (lib/app/ingest/admission, lib/core/trust), and stored data announced through the EventSink port.
+ * it (lib/app/ingest/admission, lib/core/trust), and stored data announced through the EventSink port when the
+ * function has the Warden bus (drift on ingest, `warden:driftMinutes` 0; on a drift schedule it has none).
  */
 import { Readable } from 'node:stream';
 import { type AdmissionStats, createAdmission } from '../../lib/app/ingest/admission.ts';
@@ -15,7 +16,7 @@ import type { EventSink, Store } from '../../lib/ports.ts';
 
 export type { IngestReport };
 
-/** Detail type of the event that makes drift classification run on ingest (a rule on the Warden bus). */
+/** Detail type of the event that makes drift run on ingest (a rule on the Warden bus; `warden:driftMinutes` 0). */
 export const INGESTED_DETAIL_TYPE = 'Warden Observations Ingested';
 
 /** Who delivered the input and what it may report. */
@@ -34,8 +35,9 @@ export interface DeliveryResult {
 }
 
 /**
- * Announces stored observations so drift classification runs on ingest. Best effort: the data is already stored,
- * and the hourly schedule catches up on anything an announcement missed.
+ * Announces stored observations so drift classification runs on ingest; nothing without the bus (a drift schedule
+ * finds the stored data by its dirty marks). Best effort: the data is already stored, and the hourly schedule
+ * catches up on anything an announcement missed.
  */
 async function announce(events: EventSink | undefined, name: string, report: IngestReport): Promise<void> {
   if (!events || report.stored === 0) return;

@@ -136,13 +136,14 @@ export class Ingestion extends Construct {
     );
 
     // S3 notifications -> SQS -> IngestObjects. A batch's objects share one pipeline run per account and region
-    // (one aggregate, evidence, registry and dirty-mark write per subject and hour for all of them) and one
-    // announcement (one drift run). Up to 5 minutes (the most Lambda allows) the event source mapping's batching
-    // window gathers them: two of a trail's five-minute files per run. Above 5 a schedule invokes the function every
-    // `batchMinutes` to drain the queue itself (ReceiveMessage, DeleteMessageBatch on this queue only), gathering up
-    // to 100 files per run: fewer runs per subject and hour, for up to `batchMinutes` more latency on top of
-    // CloudTrail's own five to fifteen (docs/operations.md, "Trail-file batching"). A drain hides what it received
-    // for its own time; a failed message reappears after it, and the redrive policy parks it after 5 receives.
+    // (one aggregate, evidence, registry and dirty-mark write per subject and hour for all of them) and, with drift
+    // on ingest (`warden:driftMinutes` 0), one announcement (one drift run). Up to 5 minutes (the most Lambda
+    // allows) the event source mapping's batching window gathers them: two of a trail's five-minute files per run.
+    // Above 5 a schedule invokes the function every `batchMinutes` to drain the queue itself (ReceiveMessage,
+    // DeleteMessageBatch on this queue only), gathering up to 100 files per run: fewer runs per subject and hour, for
+    // up to `batchMinutes` more latency on top of CloudTrail's own five to fifteen (docs/operations.md, "Trail-file
+    // batching"). A drain hides what it received for its own time; a failed message reappears after it, and the
+    // redrive policy parks it after 5 receives.
     this.objects = new QueueWithDlq(this, 'Objects', { visibilityTimeout: Duration.minutes(30) });
     if (drains) {
       // What the drain calls, and nothing more (DeleteMessageBatch is authorized as sqs:DeleteMessage); the queue's
@@ -245,8 +246,9 @@ export class Ingestion extends Construct {
     }
 
     // EventBridge (CloudTrail management events) -> SQS -> IngestEvents. The rule lives in Events. Management events
-    // come one at a time; a batch shares one invocation, one pipeline run per account and region and one announcement,
-    // so the function waits up to a minute to gather them (the fleet benchmark's cost model: docs/operations.md).
+    // come one at a time; a batch shares one invocation, one pipeline run per account and region (and one
+    // announcement with drift on ingest), so the function waits up to a minute to gather them (the fleet benchmark's
+    // cost model: docs/operations.md).
     this.cloudTrail = new QueueWithDlq(this, 'CloudTrail', { visibilityTimeout: Duration.minutes(6) });
     this.ingestEvents.fn.addEventSource(
       new SqsEventSource(this.cloudTrail.queue, {

@@ -1,8 +1,8 @@
 /**
  * `Operations`: what the engineer running Warden watches (docs/operations.md).
- * - `Failures`: the dead-letter queue of every EventBridge rule target (schedules, drift on ingest, the CloudTrail
- *   rule): an event that could not be delivered after its retries parks here for 14 days instead of vanishing.
- *   Failed asynchronous invocations have their own queue (`AsyncFailures`, lib/infra/async-failures.ts).
+ * - `Failures`: the dead-letter queue of every EventBridge rule target (schedules, drift on ingest when configured,
+ *   the CloudTrail rule): an event that could not be delivered after its retries parks here for 14 days instead of
+ *   vanishing. Failed asynchronous invocations have their own queue (`AsyncFailures`, lib/infra/async-failures.ts).
  * - Alarms: messages in any DLQ; errors and sustained throttling of every function; the ingest quarantine rate; the
  *   age of the last successful drift run. Each notifies the optional SNS topic (`alarmTopicArn`) on alarm and on OK.
  * - A dashboard with ingest volume, quarantine, drift, Lambda health and DLQ depth.
@@ -24,8 +24,13 @@ const RETRY_ATTEMPTS = 4;
 const MAX_EVENT_AGE = Duration.hours(6);
 /** Quarantined share of ingested records (percent, per hour) above which a source has likely changed format. */
 export const QUARANTINE_RATE_PERCENT = 5;
-/** Hours without a successful drift run before alarming (the schedule runs it hourly). */
-export const DRIFT_RUN_AGE_HOURS = 2;
+/**
+ * Hours without a successful drift run before alarming, for a schedule every `driftMinutes` (0: hourly and on
+ * ingest): at least two scheduled runs missed, counted over whole hours, whatever the schedule's phase.
+ */
+export function driftRunAgeHours(driftMinutes: number): number {
+  return driftMinutes === 0 ? 2 : Math.ceil((2 * driftMinutes) / 60);
+}
 
 export interface OperationsProps {
   alarmTopicArn?: string;
@@ -38,6 +43,8 @@ export interface Watched {
   deadLetterQueues: Record<string, sqs.IQueue>;
   /** The drift function: its last successful run must be recent. */
   drift: WardenFunction;
+  /** Minutes between its scheduled runs (0: hourly, and on ingest). */
+  driftMinutes: number;
   /** Queues a schedule drains, by name, with its period: their oldest message must be younger than three periods. */
   drainedQueues?: Record<string, { queue: sqs.IQueue; periodMinutes: number }>;
 }
@@ -119,7 +126,8 @@ export class Operations extends Construct {
       threshold: QUARANTINE_RATE_PERCENT,
       comparison: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     });
-    // Successful runs per hour = invocations - errors; none for DRIFT_RUN_AGE_HOURS hours means stale drift.
+    // Successful runs per hour = invocations - errors; none for `ageHours` hours means stale drift.
+    const ageHours = driftRunAgeHours(w.driftMinutes);
     const driftRuns = new cloudwatch.MathExpression({
       expression: 'FILL(i, 0) - FILL(e, 0)',
       usingMetrics: {
@@ -129,11 +137,11 @@ export class Operations extends Construct {
       period: Duration.hours(1),
       label: 'successful drift runs',
     });
-    this.alarm('DriftRunAge', `Warden: no successful drift run for ${DRIFT_RUN_AGE_HOURS} hours`, {
+    this.alarm('DriftRunAge', `Warden: no successful drift run for ${ageHours} hour${ageHours > 1 ? 's' : ''}`, {
       metric: driftRuns,
       threshold: 1,
       comparison: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: DRIFT_RUN_AGE_HOURS,
+      evaluationPeriods: ageHours,
       missing: cloudwatch.TreatMissingData.BREACHING,
     });
     this.dashboard = this.buildDashboard(w, dlqs, rate, driftRuns);

@@ -59,6 +59,14 @@ export interface WardenProps {
    * units, up to N minutes more latency (docs/operations.md, "Trail-file batching").
    */
   objectBatchMinutes?: number;
+  /**
+   * How often drift is judged, in minutes: a divisor of 60 (default 15), or 0. Above 0 a schedule runs the Drift
+   * function every N minutes (it judges only the subjects with new data since their last judgement) and the ingest
+   * functions announce nothing: a drift item comes up to N minutes after its data is stored. 0: a Drift run on every
+   * ingest that stored data (the `Warden Observations Ingested` announcement on the Warden bus) and hourly, for the
+   * lowest latency at the measured cost of a run per delivery (docs/deploy.md, docs/operations.md).
+   */
+  driftMinutes?: number;
   /** SNS topic (ARN) every Warden alarm notifies, in alarm and back to OK. Unset: alarms only show in CloudWatch. */
   alarmTopicArn?: string;
 }
@@ -86,6 +94,7 @@ export const DEFAULTS = {
   maxPayloadBytes: 1024 * 1024,
   retainData: true,
   objectBatchMinutes: 15,
+  driftMinutes: 15,
 } as const;
 
 /** The largest SQS batching window Lambda allows (minutes): above it, Ingestion drains the queue on a schedule. */
@@ -150,6 +159,13 @@ const contextSchema = z
       .strict()
       .optional(),
     objectBatchMinutes: z.coerce.number().int().min(0).max(60).default(DEFAULTS.objectBatchMinutes),
+    driftMinutes: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(60)
+      .refine((n) => n === 0 || 60 % n === 0, '0 or a divisor of 60 (5, 10, 15, 20, 30, 60 ...)')
+      .default(DEFAULTS.driftMinutes),
     alarmTopicArn: z
       .string()
       .regex(/^arn:[^:]+:sns:[^:]+:\d{12}:[\w-]+$/, 'an SNS topic ARN')
@@ -183,6 +199,7 @@ export const CONTEXT_KEYS = [
   'rollout',
   'alarmTopicArn',
   'objectBatchMinutes',
+  'driftMinutes',
 ] as const;
 
 /**

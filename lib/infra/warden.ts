@@ -32,8 +32,10 @@ export class Warden extends Construct {
   readonly auditAnchor: AuditAnchor;
   /** Hourly baseline and inventory refresh (lambdas/baseline). */
   readonly baselines: WardenFunction;
-  /** Hourly drift classification publishing "Warden Drift Detected" on the Warden bus (lambdas/drift). */
+  /** Drift classification publishing "Warden Drift Detected" on the Warden bus (lambdas/drift). */
   readonly drift: WardenFunction;
+  /** Minutes between scheduled drift runs; 0: a run on every ingest announcement and hourly (WardenProps). */
+  readonly driftMinutes: number;
   /** The rollout state machine (always; GitHub only changes how changes are reviewed). */
   readonly rollout: RolloutWorkflow;
   /** Alarms, the dashboard, and the dead-letter queue of rule targets (Failures). */
@@ -106,29 +108,39 @@ export class Warden extends Construct {
     });
     // Incremental drift deletes the dirty marks of the subjects it judged.
     this.store.grantDirtyClear(this.drift);
-    for (const [fid, f, what] of [
-      ['BaselinesHourly', this.baselines, 'baseline refresh'],
-      ['DriftHourly', this.drift, 'drift classification'],
-    ] as const) {
+    const driftMinutes = props.driftMinutes ?? DEFAULTS.driftMinutes;
+    if (!Number.isInteger(driftMinutes) || driftMinutes < 0 || (driftMinutes > 0 && 60 % driftMinutes !== 0))
+      throw new Error(`driftMinutes must be 0 or a divisor of 60, not ${driftMinutes}`);
+    this.driftMinutes = driftMinutes;
+    const scheduled = (fid: string, description: string, every: Duration, f: WardenFunction) =>
       new events.Rule(this, fid, {
-        description: `Warden: hourly ${what}`,
-        schedule: events.Schedule.rate(Duration.hours(1)),
+        description: `Warden: ${description}`,
+        schedule: events.Schedule.rate(every),
         targets: [ops.lambdaTarget(f, {})],
       });
-    }
-    // Drift classification on ingest: the ingest functions announce stored observations on the Warden bus.
+    scheduled('BaselinesHourly', 'hourly baseline refresh', Duration.hours(1), this.baselines);
     const ingest = this.ingestion;
-    for (const f of [ingest.ingestObjects, ingest.ingestEvents, ingest.ingestHttp, ingest.ingestLogs]) {
-      if (!f) continue;
-      f.fn.addEnvironment('WARDEN_BUS_NAME', this.events.bus.eventBusName);
-      this.events.bus.grantPutEventsTo(f.fn);
+    if (driftMinutes > 0) {
+      // Drift on a schedule: a run judges only the subjects with new data (their dirty marks), so every delivery of
+      // the last N minutes costs a subject one judgement, and a run with nothing new is one small query. The ingest
+      // functions announce nothing (no bus, no PutEvents).
+      const every = `drift classification every ${driftMinutes} minutes`;
+      scheduled('DriftScheduled', every, Duration.minutes(driftMinutes), this.drift);
+    } else {
+      scheduled('DriftHourly', 'hourly drift classification', Duration.hours(1), this.drift);
+      // Drift classification on ingest: the ingest functions announce stored observations on the Warden bus.
+      for (const f of [ingest.ingestObjects, ingest.ingestEvents, ingest.ingestHttp, ingest.ingestLogs]) {
+        if (!f) continue;
+        f.fn.addEnvironment('WARDEN_BUS_NAME', this.events.bus.eventBusName);
+        this.events.bus.grantPutEventsTo(f.fn);
+      }
+      new events.Rule(this, 'DriftOnIngest', {
+        description: 'Warden: classify drift when new observations are stored',
+        eventBus: this.events.bus,
+        eventPattern: { source: ['warden'], detailType: ['Warden Observations Ingested'] },
+        targets: [ops.lambdaTarget(this.drift, { sinceHours: 24 })],
+      });
     }
-    new events.Rule(this, 'DriftOnIngest', {
-      description: 'Warden: classify drift when new observations are stored',
-      eventBus: this.events.bus,
-      eventPattern: { source: ['warden'], detailType: ['Warden Observations Ingested'] },
-      targets: [ops.lambdaTarget(this.drift, { sinceHours: 24 })],
-    });
     this.rollout = new RolloutWorkflow(this, 'Rollout', {
       addFunction: (fid, fprops) => this.addFunction(fid, fprops),
       retentionDays: this.retentionDays,
@@ -144,8 +156,9 @@ export class Warden extends Construct {
       ...(ingest.ingestLogs ? { IngestLogs: ingest.ingestLogs } : {}),
       Reconcile: this.reconcile.task,
     });
-    // Invoked asynchronously (schedules, the objects drain, drift on ingest, the Logs subscription, on-demand backfill): after its
-    // retries a failed invocation is kept in AsyncFailures (rule targets that cannot be reached go to Failures).
+    // Invoked asynchronously (schedules, the objects drain, drift on ingest when configured, the Logs subscription,
+    // on-demand backfill): after its retries a failed invocation is kept in AsyncFailures (rule targets that cannot
+    // be reached go to Failures).
     const drained = ingest.objectsDrain ? ingest.ingestObjects : undefined;
     for (const f of [this.baselines, this.drift, this.reconcile.task, ingest.backfill, ingest.ingestLogs, drained]) {
       if (f) this.asyncFailures.protect(f.fn);
@@ -159,6 +172,7 @@ export class Warden extends Construct {
         AsyncFailures: this.asyncFailures.queue,
       },
       drift: this.drift,
+      driftMinutes: this.driftMinutes,
       ...(ingest.objectsDrain
         ? {
             drainedQueues: {

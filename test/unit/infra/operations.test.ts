@@ -6,7 +6,7 @@
 import type { App } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DRIFT_RUN_AGE_HOURS, QUARANTINE_RATE_PERCENT } from '../../../lib/infra/operations.ts';
+import { driftRunAgeHours, QUARANTINE_RATE_PERCENT } from '../../../lib/infra/operations.ts';
 import { defaultStack, nagFindings, stackWith, templateOf } from './synth.ts';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:warden-oncall';
@@ -63,12 +63,13 @@ describe('alarms', () => {
     expect(metrics).toContain('"Period":3600');
   });
 
-  it('no successful drift run for two hours (missing data counts as none)', () => {
+  it('no successful drift run for an hour on the 15-minute schedule (missing data counts as none)', () => {
     const [[, a]] = byId(def, 'DriftRunAge') as [[string, Alarm]];
     expect(a.Properties).toMatchObject({
       Threshold: 1,
       ComparisonOperator: 'LessThanThreshold',
-      EvaluationPeriods: DRIFT_RUN_AGE_HOURS,
+      EvaluationPeriods: 1,
+      AlarmDescription: 'Warden: no successful drift run for 1 hour',
       TreatMissingData: 'breaching',
     });
     expect(JSON.stringify(a.Properties.Metrics)).toMatch(/Invocations.*Errors|Errors.*Invocations/);

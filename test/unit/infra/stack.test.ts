@@ -160,12 +160,9 @@ const byType: Record<string, Check> = {
         });
     }
     t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 day)' });
-    // Baselines and drift hourly; drift also on ingest, when an ingest function announces stored observations.
-    t.resourcePropertiesCountIs('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' }, 2);
-    t.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['warden'], 'detail-type': ['Warden Observations Ingested'] },
-      Targets: [Match.objectLike({ Input: JSON.stringify({ sinceHours: 24 }) })],
-    });
+    // Baselines hourly; drift every 15 minutes (warden:driftMinutes), and not on ingest (test/unit/infra/drift-schedule).
+    t.resourcePropertiesCountIs('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' }, 1);
+    t.resourcePropertiesCountIs('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' }, 2);
   },
   'AWS::Lambda::EventInvokeConfig': (t) => {
     // Every function invoked asynchronously (schedules, the ingest rule, the CloudWatch Logs subscription) sends a
