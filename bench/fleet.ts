@@ -12,7 +12,11 @@
  *    {1,2,4} days of history (default 0.5): fleet x history = 1x, 4x, 16x. A first Drift run builds every subject's
  *    incremental state; then the same new hour (DRIFT_AGENTS agents) is added and the bundled Drift handler's
  *    incremental run is metered: read and write units, items read, duration and heap, per new event; and a run with
- *    nothing new. FLEET_DRIFT=0 skips this part.
+ *    nothing new. Then drift between the hours, live (bench/fleet/drift-live.ts), as the synthesized
+ *    `warden:driftMinutes` deploys it (FLEET_DRIFT_MINUTES replaces it): above 0, a Drift run every N minutes through
+ *    the new hour, its inputs arriving at their own times, and the ingest functions without the bus (no
+ *    announcement); 0, a run after each of 4 and of 12 deliveries and the sealing run, and the ingest functions
+ *    announcing what they stored. FLEET_DRIFT=0 skips this part.
  *    FLEET_OBJECTS_WINDOW / FLEET_EVENTS_WINDOW replace the synthesized SQS batching windows (seconds) of the trail
  *    files' and the management events' queues, to measure what a longer window saves. The trail files follow the
  *    synthesized `warden:objectBatchMinutes` (its default: lib/infra/props.ts): the event source mapping, or the
@@ -24,9 +28,10 @@
 import { DynamoStore } from '../lib/adapters/dynamo-store.ts';
 import { localClientConfig } from '../lib/adapters/open-store.ts';
 import { MAX_SQS_WINDOW_MINUTES } from '../lib/infra/props.ts';
-import { costRows, total } from './fleet/cost.ts';
-import { driftRows, driftScaling } from './fleet/drift.ts';
-import { driftLive } from './fleet/drift-live.ts';
+import { costRows, deployedCost, total } from './fleet/cost.ts';
+import { driftScaling } from './fleet/drift.ts';
+import { driftLive, type LiveDrift } from './fleet/drift-live.ts';
+import { driftRows } from './fleet/drift-rows.ts';
 import { startDynaliteProcess } from './fleet/dynalite-process.ts';
 import { diffCounts, startBenchEndpoint } from './fleet/endpoint.ts';
 import { type Lambdas, loadLambdas } from './fleet/lambda.ts';
@@ -74,23 +79,29 @@ export async function bench(): Promise<BenchRow[]> {
   });
   await setup.init();
   await setup.close();
-  const l = await loadLambdas({
-    AWS_ENDPOINT_URL: ep.endpoint,
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: 'bench',
-    AWS_SECRET_ACCESS_KEY: 'bench',
-    WARDEN_TABLE_NAME: TABLE,
-    WARDEN_BUS_NAME: 'warden-bus',
-    WARDEN_OBJECTS_QUEUE_URL: ep.sqs.queueUrl,
-    WARDEN_PROMPT_CONTENT: 'hash-and-excerpt',
-    // The node agents' role, as the deployment's trust configuration names it (lambdas/shared/trust.ts).
-    WARDEN_INGEST_PRINCIPALS: JSON.stringify([
-      { principal: `arn:aws:iam::${ACCOUNT}:role/node-agent`, sources: ['node-agent'], clusters: ['prod'] },
-    ]),
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_TRACE_ENABLED: 'false',
-  });
+  const l = await loadLambdas(
+    {
+      AWS_ENDPOINT_URL: ep.endpoint,
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: 'bench',
+      AWS_SECRET_ACCESS_KEY: 'bench',
+      WARDEN_TABLE_NAME: TABLE,
+      WARDEN_BUS_NAME: 'warden-bus',
+      WARDEN_OBJECTS_QUEUE_URL: ep.sqs.queueUrl,
+      WARDEN_PROMPT_CONTENT: 'hash-and-excerpt',
+      // The node agents' role, as the deployment's trust configuration names it (lambdas/shared/trust.ts).
+      WARDEN_INGEST_PRINCIPALS: JSON.stringify([
+        { principal: `arn:aws:iam::${ACCOUNT}:role/node-agent`, sources: ['node-agent'], clusters: ['prod'] },
+      ]),
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+    },
+    process.env.FLEET_DRIFT_MINUTES ? { driftMinutes: env('FLEET_DRIFT_MINUTES', 0) } : {},
+  );
+  process.stderr.write(
+    `fleet: drift ${l.driftMinutes > 0 ? `every ${l.driftMinutes} min, no ingest announcement` : 'on every ingest announcement and hourly'}\n`,
+  );
 
   // 1. The ingest slice, then the hourly tasks over it.
   const warmup = env('FLEET_WARMUP_HOURS', 1);
@@ -142,16 +153,22 @@ export async function bench(): Promise<BenchRow[]> {
   const points = env('FLEET_DRIFT', 1)
     ? await driftScaling(l, ep.counts, fresh, { table: TABLE, agents: driftAgents, days: driftDays, now })
     : [];
-  // Drift on ingest as it runs live: a run after each delivery of a new hour (bench/fleet/drift-live.ts).
-  const live = [];
-  if (env('FLEET_DRIFT', 1))
-    for (const deliveries of [4, 12])
-      live.push(
-        await driftLive(l, ep.counts, fresh, { table: TABLE, agents: driftAgents, days: driftDays, now, deliveries }),
-      );
+  // Drift between the hours as it runs live (bench/fleet/drift-live.ts): on the schedule's runs, or a run after each
+  // delivery of a new hour.
+  const live: LiveDrift[] = [];
+  const o = { table: TABLE, agents: driftAgents, days: driftDays, now };
+  if (env('FLEET_DRIFT', 1)) {
+    if (l.driftMinutes > 0)
+      live.push(await driftLive(l, ep.counts, fresh, { ...o, runs: 60 / l.driftMinutes, mode: 'schedule' }));
+    else
+      for (const runs of [4, 12]) live.push(await driftLive(l, ep.counts, fresh, { ...o, runs, mode: 'per-delivery' }));
+  }
   await ep.close();
   await db.close();
   const all = total(slice);
   const announcePerM = ((all.counts.eventsByType['Warden Observations Ingested'] ?? 0) * 1e6) / all.events;
-  return [...costRows(slice, tasks, { agents: agentsN }), ...driftRows(points, announcePerM, l.memoryMb.Drift, live)];
+  return [
+    ...costRows(slice, tasks, { agents: agentsN }),
+    ...driftRows(points, announcePerM, l.memoryMb.Drift, live, deployedCost(slice, tasks)),
+  ];
 }

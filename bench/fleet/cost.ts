@@ -6,6 +6,7 @@
  */
 
 import type { BenchRow } from '../run.ts';
+import type { DeployedCost } from './drift-rows.ts';
 import type { Counts } from './endpoint.ts';
 import { HOURS_PER_MONTH, PRICES } from './prices.ts';
 import { addUse, emptyUse, type PathUse, type Slice } from './slice.ts';
@@ -38,18 +39,34 @@ export interface TaskUse {
   gbSeconds: number;
 }
 
+/** USD an hour of the hourly Baselines and Drift runs. */
+function tasksCost(tasks: TaskUse): number {
+  return (
+    tasks.counts.readUnits * PRICES.dynamoReadUnit +
+    tasks.counts.writeUnits * PRICES.dynamoWriteUnit +
+    tasks.gbSeconds * PRICES.lambdaGbSecondArm +
+    2 * PRICES.lambdaRequest
+  );
+}
+
+/** Per 1M input events: the ingest path + the hourly runs, and CloudTrail Lake's price for the same events. */
+export function deployedCost(s: Slice, tasks: TaskUse): DeployedCost {
+  const all = total(s);
+  const eventsPerHour = all.events / s.hours;
+  return {
+    ingestPerM: (costOf(all) * 1e6) / all.events + (tasksCost(tasks) * 1e6) / eventsPerHour,
+    lakePerM: (lake(all.lakeBytes, PRICES.cloudTrailLakePerGb) * 1e6) / all.events,
+    eventsPerHour,
+  };
+}
+
 /** The cost rows of the benchmark. */
 export function costRows(s: Slice, tasks: TaskUse, p: { agents: number }): BenchRow[] {
   const all = total(s);
   const perM = (x: number, u: PathUse = all) => (x * 1e6) / u.events;
-  const tasksPerHour =
-    tasks.counts.readUnits * PRICES.dynamoReadUnit +
-    tasks.counts.writeUnits * PRICES.dynamoWriteUnit +
-    tasks.gbSeconds * PRICES.lambdaGbSecondArm +
-    2 * PRICES.lambdaRequest;
-  const costPerM = perM(costOf(all)) + (tasksPerHour * 1e6) / (all.events / s.hours);
+  const tasksPerHour = tasksCost(tasks);
+  const { ingestPerM: costPerM, lakePerM: lakeIngested } = deployedCost(s, tasks);
   const lakeRaw = perM(lake(all.rawBytes, PRICES.cloudTrailLakePerGb));
-  const lakeIngested = perM(lake(all.lakeBytes, PRICES.cloudTrailLakePerGb));
   const row = (name: string, value: number, unit: string, note?: string): BenchRow => ({
     name,
     value,
@@ -123,7 +140,12 @@ export function costRows(s: Slice, tasks: TaskUse, p: { agents: number }): Bench
       'USD',
       `RRU ${tasks.counts.readUnits}, WRU ${tasks.counts.writeUnits}, ${tasks.gbSeconds.toFixed(1)} GB-s`,
     ),
-    row('cost per 1M events: ingest path + hourly tasks', costPerM, 'USD', 'without drift on ingest'),
+    row(
+      'cost per 1M events: ingest path + hourly tasks',
+      costPerM,
+      'USD',
+      'with the Drift run after each hour; what drift between the hours adds: the drift rows',
+    ),
     row(
       'CloudTrail Lake ingestion per 1M of the same events',
       lakeIngested,

@@ -1,10 +1,14 @@
 /**
- * Drift on ingest as it runs live: the deployed stack starts a Drift run after every ingest that stored data, so a
- * subject is judged once per delivery while its hour is open, and its hour is sealed by the first run after the hour
- * ends. The scaling runs (./drift.ts) judge a whole new hour in one run; this measures the same new hour of the 1x
- * store delivered in `deliveries` slices, a Drift run after each with the clock at the slice's end (the handler reads
- * the clock through `Date`, shifted here for the run only), and the run after the hour that seals it. Its units per
- * new event are what drift on ingest costs per event when each delivery starts a run.
+ * Drift between the hours as it runs live. The scaling runs (./drift.ts) judge a whole new hour in one run; this
+ * measures the same new hour of the 1x store with runs inside the hour, the handler's clock at each run's time (it
+ * reads the clock through `Date`, shifted here for the run only):
+ * - `warden:driftMinutes` 0 (`mode: 'per-delivery'`): the deployed stack starts a Drift run after every ingest that
+ *   stored data, so a subject is judged once per delivery while its hour is open, and its hour is sealed by the first
+ *   run after it ends: the hour delivered in `runs` slices, a run after each, and the sealing run.
+ * - N above 0 (`mode: 'schedule'`): a run every N minutes, `runs` = 60 / N of them in the hour, at :N, :2N ... and
+ *   the last just after the hour ends (which seals it); each input arrives at its own time (newHourInputs' `at`).
+ * Each run's units are kept apart, so the run at the end of the hour can be set against the one hourly run that the
+ * ingest slice already prices.
  */
 import { DynamoStore } from '../../lib/adapters/dynamo-store.ts';
 import { localClientConfig } from '../../lib/adapters/open-store.ts';
@@ -16,14 +20,28 @@ import { type Agent, fleet, REGION } from './workload.ts';
 
 const HOUR = 3_600_000;
 
+/** What one metered Drift run took. */
+export interface RunUse {
+  readUnits: number;
+  writeUnits: number;
+  /** PutEvents entries ("Warden Drift Detected"). */
+  eventEntries: number;
+  ms: number;
+}
+
 export interface LiveDrift {
+  mode: 'per-delivery' | 'schedule';
+  /** Deliveries in the hour (per-delivery), or scheduled runs in the hour (schedule). */
   deliveries: number;
   newEvents: number;
   readUnits: number;
   writeUnits: number;
-  /** Runs metered: one per delivery and the sealing run. */
+  eventEntries: number;
+  /** Runs metered: per delivery and the sealing run, or the scheduled runs (the last seals the hour). */
   runs: number;
   ms: number;
+  /** Each run, in order. */
+  perRun: RunUse[];
 }
 
 /** Runs `fn` with `Date` (its constructor without arguments, and `Date.now`) reading `at` plus the time since. */
@@ -58,12 +76,15 @@ function newHourSlices(agents: Agent[], now: number, k: number) {
   return slices;
 }
 
-/** Measures drift on ingest over one live hour at 1x, `deliveries` runs in the hour plus the sealing run. */
+/**
+ * Measures drift over one live hour at 1x: `runs` slices of the hour, a run at the end of each (per-delivery: and the
+ * sealing run after the hour; schedule: the last run is the one after the hour).
+ */
 export async function driftLive(
   l: Lambdas,
   counts: Counts,
   fresh: () => Promise<string>,
-  o: { table: string; agents: number; days: number; now: number; deliveries: number },
+  o: { table: string; agents: number; days: number; now: number; runs: number; mode: LiveDrift['mode'] },
 ): Promise<LiveDrift> {
   const endpoint = await fresh();
   const agents = fleet(o.agents);
@@ -74,23 +95,40 @@ export async function driftLive(
       if (!prep.result.remaining) break;
     }
   });
-  const out: LiveDrift = { deliveries: o.deliveries, newEvents: 0, readUnits: 0, writeUnits: 0, runs: 0, ms: 0 };
+  const out: LiveDrift = {
+    mode: o.mode,
+    deliveries: o.runs,
+    newEvents: 0,
+    readUnits: 0,
+    writeUnits: 0,
+    eventEntries: 0,
+    runs: 0,
+    ms: 0,
+    perRun: [],
+  };
+  // The scheduled input is what the rule sends (`{}`); drift on ingest sends `{"sinceHours": 24}`: the same default.
+  const input = o.mode === 'schedule' ? {} : { sinceHours: 24 };
   const run = async (at: number) => {
     const c0 = structuredClone(counts);
-    const r = await atClock(at, () => l.invoke('Drift', { sinceHours: 24 }));
+    const r = await atClock(at, () => l.invoke('Drift', input));
     const d = diffCounts(counts, c0);
-    out.readUnits += d.readUnits;
-    out.writeUnits += d.writeUnits;
+    const use = { readUnits: d.readUnits, writeUnits: d.writeUnits, eventEntries: d.eventEntries, ms: r.ms };
+    out.readUnits += use.readUnits;
+    out.writeUnits += use.writeUnits;
+    out.eventEntries += use.eventEntries;
     out.runs++;
-    out.ms += r.ms;
+    out.ms += use.ms;
+    out.perRun.push(use);
   };
-  for (const [j, s] of newHourSlices(agents, o.now, o.deliveries).entries()) {
-    const end = o.now - HOUR + ((j + 1) * HOUR) / o.deliveries - 1000;
+  const slices = newHourSlices(agents, o.now, o.runs);
+  for (const [j, s] of slices.entries()) {
+    const end = o.now - HOUR + ((j + 1) * HOUR) / o.runs - 1000;
     const store = new DynamoStore({ tableName: o.table, clientConfig: localClientConfig(endpoint, REGION) });
     await atClock(end, () => ingestStreams(store, s.inputs, { defaultRegion: REGION }));
     await store.close();
     out.newEvents += s.events;
-    await run(end);
+    // On a schedule the last slice's run is the one just after the hour; per delivery it runs at the slice's end.
+    if (o.mode === 'per-delivery' || j < slices.length - 1) await run(end);
   }
   await run(o.now + 1000);
   process.stderr.write(`fleet: drift live ${JSON.stringify(out)}\n`);

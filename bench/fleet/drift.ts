@@ -12,11 +12,8 @@ import { Readable } from 'node:stream';
 import { DynamoStore } from '../../lib/adapters/dynamo-store.ts';
 import { localClientConfig } from '../../lib/adapters/open-store.ts';
 import { ingestStreams } from '../../lib/app/ingest/pipeline.ts';
-import type { BenchRow } from '../run.ts';
-import type { LiveDrift } from './drift-live.ts';
 import { type Counts, diffCounts } from './endpoint.ts';
 import type { Lambdas } from './lambda.ts';
-import { PRICES } from './prices.ts';
 import { type Agent, fleet, nodeBatch, nodesOf, REGION, Rng, trailFiles } from './workload.ts';
 
 const HOUR = 3_600_000;
@@ -31,6 +28,8 @@ export interface DriftPoint {
   itemsRead: number;
   ms: number;
   peakHeapMb: number;
+  /** PutEvents entries of the run ("Warden Drift Detected"). */
+  eventEntries: number;
   /** The run after it, with nothing new. */
   idle: { readUnits: number; writeUnits: number; ms: number };
 }
@@ -146,58 +145,11 @@ export async function driftScaling(
       readUnits: d.readUnits,
       writeUnits: d.writeUnits,
       itemsRead: d.itemsRead,
+      eventEntries: d.eventEntries,
       ms: run.ms,
       peakHeapMb: run.peakHeapMb,
       idle: { readUnits: i.readUnits, writeUnits: i.writeUnits, ms: idle.ms },
     });
   }
   return points;
-}
-
-/**
- * The scaling rows (target: read units per new event at 16x within 1.5x of 1x), and what drift on ingest adds per
- * 1M input events: each new event's measured share of a run at 16x, plus an empty run's cost for every ingest
- * announcement (`announcePerM` runs per 1M events).
- */
-export function driftRows(
-  points: DriftPoint[],
-  announcePerM: number,
-  driftMemoryMb: number,
-  live: LiveDrift[] = [],
-): BenchRow[] {
-  const [p1, , p16] = points;
-  if (!p1 || !p16) return [];
-  const perEvent = (q: DriftPoint) => q.readUnits / q.newEvents;
-  const gbs = (ms: number) => (ms / 1000) * (driftMemoryMb / 1024) * PRICES.lambdaGbSecondArm;
-  const perEventCost =
-    (p16.readUnits * PRICES.dynamoReadUnit + p16.writeUnits * PRICES.dynamoWriteUnit + gbs(p16.ms)) / p16.newEvents;
-  const idleCost =
-    p16.idle.readUnits * PRICES.dynamoReadUnit + p16.idle.writeUnits * PRICES.dynamoWriteUnit + gbs(p16.idle.ms);
-  return [
-    ...points.map((q) => ({
-      name: `drift run at ${q.scale}x: read units per new event`,
-      value: perEvent(q),
-      unit: 'RRU/event',
-      ...(q.scale > 1 ? { baseline: { name: '1x', value: perEvent(p1) } } : {}),
-      ...(q.scale === 16 ? { target: '<= 1.5' } : {}),
-      note: `${q.agents} agents x ${q.days} d; ${q.newEvents} new events; ${q.readUnits} RRU, ${q.writeUnits} WRU, ${q.itemsRead} items read, ${q.ms} ms, peak heap +${q.peakHeapMb.toFixed(0)} MiB; a run with nothing new: ${q.idle.readUnits} RRU, ${q.idle.writeUnits} WRU, ${q.idle.ms} ms`,
-    })),
-    {
-      name: 'cost per 1M events: drift on ingest as deployed',
-      value: perEventCost * 1e6 + announcePerM * idleCost,
-      unit: 'USD',
-      note: `incremental: each new event's share of a run at 16x (${(p16.readUnits / p16.newEvents).toFixed(3)} RRU, ${(p16.writeUnits / p16.newEvents).toFixed(3)} WRU), plus ${announcePerM.toFixed(0)} runs per 1M events at an empty run's cost`,
-    },
-    // Live: a run after each delivery of the hour and the run that seals it (./drift-live.ts), plus every
-    // announcement's run at an empty run's cost (it counts the runs with work twice: an upper bound).
-    ...live.map((v) => ({
-      name: `cost per 1M events: drift on ingest, a run per delivery (${v.deliveries} an hour)`,
-      value:
-        ((v.readUnits * PRICES.dynamoReadUnit + v.writeUnits * PRICES.dynamoWriteUnit + gbs(v.ms)) / v.newEvents) *
-          1e6 +
-        announcePerM * idleCost,
-      unit: 'USD',
-      note: `1x store, ${v.newEvents} new events in ${v.deliveries} deliveries; ${v.runs} runs: ${v.readUnits} RRU, ${v.writeUnits} WRU (${(v.writeUnits / v.newEvents).toFixed(3)} WRU per new event), ${v.ms} ms; plus ${announcePerM.toFixed(0)} runs per 1M events at an empty run's cost`,
-    })),
-  ];
 }

@@ -34,6 +34,20 @@ export interface Lambdas {
   eventSource: Partial<Record<Fn, { batchSize: number; windowSeconds: number }>>;
   /** The schedule draining a function's queue, as synthesized (warden:objectBatchMinutes above 5): its period. */
   drain: Partial<Record<Fn, { minutes: number }>>;
+  /**
+   * Minutes between scheduled Drift runs (`warden:driftMinutes`), as synthesized or as `loadLambdas` was told: 0 when
+   * a rule runs Drift on every `Warden Observations Ingested` announcement (the ingest functions then have the bus).
+   */
+  driftMinutes: number;
+}
+
+/** Detail type of the ingest announcement (lambdas/shared/ingest.ts). */
+const INGESTED = 'Warden Observations Ingested';
+
+/** Minutes of a rate schedule (`rate(15 minutes)`, `rate(1 hour)`), or undefined. */
+function rateMinutes(expression: unknown): number | undefined {
+  const m = /^rate\((\d+) (minute|hour)s?\)$/.exec(String(expression ?? ''));
+  return m ? Number(m[1]) * (m[2] === 'hour' ? 60 : 1) : undefined;
 }
 
 /** Nanoseconds this thread has waited, runnable, for a CPU (Linux /proc schedstat); 0 where it cannot be read. */
@@ -45,8 +59,12 @@ function runQueueNs(): number {
   }
 }
 
-/** Synthesizes (cached) and loads the bundled handlers; `env` is what every function gets. */
-export async function loadLambdas(env: Record<string, string>): Promise<Lambdas> {
+/**
+ * Synthesizes (cached) and loads the bundled handlers; `env` is what every function gets, but the Warden bus
+ * (WARDEN_BUS_NAME) only where the template gives it, or, with `driftMinutes`, where a stack with that setting would
+ * (every function at 0; none of the ingest functions above it).
+ */
+export async function loadLambdas(env: Record<string, string>, o: { driftMinutes?: number } = {}): Promise<Lambdas> {
   const synth = await synthesize();
   Object.assign(process.env, env);
   const handlers = {} as Record<Fn, Handler>;
@@ -54,6 +72,21 @@ export async function loadLambdas(env: Record<string, string>): Promise<Lambdas>
   const eventSource: Lambdas['eventSource'] = {};
   const drain: Lambdas['drain'] = {};
   const resources = Object.entries(synth.template.Resources);
+  const ruleTargets = (id: string) =>
+    resources
+      .filter(([, x]) => x.Type === 'AWS::Events::Rule')
+      .map(([, rule]) => rule.Properties ?? {})
+      .filter((p) =>
+        ((p.Targets ?? []) as { Arn?: { 'Fn::GetAtt'?: string[] } }[]).some((t) => t.Arn?.['Fn::GetAtt']?.[0] === id),
+      );
+  const driftId = resources.find(
+    ([, x]) => x.Type === 'AWS::Lambda::Function' && String(x.Metadata?.['aws:cdk:path']).includes('/Drift/Function/'),
+  )?.[0];
+  const driftRules = driftId ? ruleTargets(driftId) : [];
+  const synthesizedDrift = driftRules.some((p) => JSON.stringify(p.EventPattern ?? {}).includes(INGESTED))
+    ? 0
+    : (driftRules.map((p) => rateMinutes(p.ScheduleExpression)).find((m) => m !== undefined) ?? 60);
+  const driftMinutes = o.driftMinutes ?? synthesizedDrift;
   for (const fn of FUNCTIONS) {
     const [id, r] = resources.find(
       ([, x]) =>
@@ -70,21 +103,27 @@ export async function loadLambdas(env: Record<string, string>): Promise<Lambdas>
         batchSize: Number(mapping.Properties?.BatchSize ?? 10),
         windowSeconds: Number(mapping.Properties?.MaximumBatchingWindowInSeconds ?? 0),
       };
-    for (const [, rule] of resources.filter(([, x]) => x.Type === 'AWS::Events::Rule')) {
-      const targets = (rule.Properties?.Targets ?? []) as { Arn?: { 'Fn::GetAtt'?: string[] }; Input?: string }[];
-      const rate = /^rate\((\d+) minutes?\)$/.exec(String(rule.Properties?.ScheduleExpression ?? ''));
-      if (rate && targets.some((t) => t.Arn?.['Fn::GetAtt']?.[0] === id && t.Input?.includes('"drain"')))
-        drain[fn] = { minutes: Number(rate[1]) };
+    for (const rule of ruleTargets(id)) {
+      const minutes = rateMinutes(rule.ScheduleExpression);
+      if (minutes !== undefined && JSON.stringify(rule.Targets).includes('\\"drain\\"')) drain[fn] = { minutes };
     }
+    // The handler reads its environment when its module loads (lambdas/shared/runtime.ts).
+    const vars = (r.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+    const ingests = fn !== 'Baselines' && fn !== 'Drift';
+    const bus = o.driftMinutes === undefined || !ingests ? 'WARDEN_BUS_NAME' in vars : o.driftMinutes === 0;
+    if (bus && env.WARDEN_BUS_NAME) process.env.WARDEN_BUS_NAME = env.WARDEN_BUS_NAME;
+    else delete process.env.WARDEN_BUS_NAME;
     const { join } = await import('node:path');
     handlers[fn] = await loadHandler(join(synth.outdir, String(r.Metadata?.['aws:asset:path']), 'index.mjs'));
   }
+  if (env.WARDEN_BUS_NAME) process.env.WARDEN_BUS_NAME = env.WARDEN_BUS_NAME;
   const meter = emptyMeter();
   return {
     meter,
     memoryMb,
     eventSource,
     drain,
+    driftMinutes,
     async invoke<T>(fn: Fn, event: unknown) {
       const heap0 = process.memoryUsage().heapUsed;
       let peak = heap0;
