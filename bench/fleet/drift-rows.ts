@@ -110,10 +110,10 @@ export function driftRows(
     const name = `drift every ${minutes} minutes`;
     return [
       {
-        name: `cost per 1M events: ${name}, the ${inside.length} runs inside the hour`,
+        name: `cost per 1M events: ${name}, the runs inside the hour (${inside.length})`,
         value: insideCost,
         unit: 'USD',
-        note: `1x store, ${v.newEvents} new events arriving through the hour; runs at ${inside.map((_, j) => `:${String((j + 1) * minutes).padStart(2, '0')}`).join(', ')}: ${sum('readUnits', inside)} RRU, ${sum('writeUnits', inside)} WRU, ${sum('eventEntries', inside)} events, ${sum('ms', inside)} ms; their Lambda requests for the metered fleet ${requestsPerM.toFixed(4)} USD`,
+        note: `1x store, ${v.newEvents} new events arriving through the hour; runs at ${inside.map((_, j) => `:${String((j + 1) * minutes).padStart(2, '0')}`).join(', ') || 'none'}: ${sum('readUnits', inside)} RRU, ${sum('writeUnits', inside)} WRU, ${sum('eventEntries', inside)} events, ${sum('ms', inside)} ms; their Lambda requests for the metered fleet ${requestsPerM.toFixed(4)} USD`,
       },
       {
         name: `cost per 1M events: ${name}, the run after the hour vs the one hourly run`,
