@@ -62,7 +62,18 @@ function objectsDelivery(l: Lambdas): EventSource | DrainSchedule {
   return window(src, 'FLEET_OBJECTS_WINDOW');
 }
 
+/** FLEET_DRIFT_MINUTES as `loadLambdas` takes it: 0 or a divisor of 60, as the construct accepts it. */
+function driftOverride(): { driftMinutes?: number } {
+  const v = process.env.FLEET_DRIFT_MINUTES;
+  if (!v) return {};
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || (n > 0 && 60 % n !== 0))
+    throw new Error(`FLEET_DRIFT_MINUTES must be 0 or a divisor of 60 (as warden:driftMinutes), not ${v}`);
+  return { driftMinutes: n };
+}
+
 export async function bench(): Promise<BenchRow[]> {
+  const drift = driftOverride();
   const agentsN = env('FLEET_AGENTS', 20);
   const hours = env('FLEET_HOURS', 1);
   const driftAgents = env('DRIFT_AGENTS', 2);
@@ -97,7 +108,7 @@ export async function bench(): Promise<BenchRow[]> {
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',
     },
-    process.env.FLEET_DRIFT_MINUTES ? { driftMinutes: env('FLEET_DRIFT_MINUTES', 0) } : {},
+    drift,
   );
   process.stderr.write(
     `fleet: drift ${l.driftMinutes > 0 ? `every ${l.driftMinutes} min, no ingest announcement` : 'on every ingest announcement and hourly'}\n`,
