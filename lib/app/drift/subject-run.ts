@@ -102,7 +102,9 @@ export async function runSubject(
   const deploys = await deploysOf(store, subject, agents, inventory, iso(state.at - lookback), iso(o.now + HOUR_MS));
   const changes = deployChanges(state.deploys, deploys).filter((t) => t >= state.at - o.options.lookbackMs - DAY_MS);
   const records = await loadRecords(store, subject, state.at);
-  const keys = (await loadTimeline(store, subject, { hours: [], days: [] })).keys;
+  // The timeline's keys, read once: the parts this run needs are added to them below.
+  const timeline = await loadTimeline(store, subject, { hours: [], days: [] });
+  const keys = timeline.keys;
   const newIds = new Set(dirty.flatMap(correlationIds));
   const clustersFrom = Math.min(span.from, keys.sealed, ...changes) - 2 * DAY_MS;
   const stored = Number.isFinite(clustersFrom)
@@ -127,7 +129,7 @@ export async function runSubject(
   const evidence = await cache.range(subject, r, o.now);
   const aggregates = await store.aggregates(subject, { from: iso(r), to: iso(o.now) });
   const s = sessionStep({ subject, options: o.options, now: o.now, from: r, state, records, evidence, deploys });
-  const parts = await loadTimeline(store, subject, { hours: hoursOfDay(r, o.now), days: [] });
+  const parts = await loadTimeline(store, subject, { hours: hoursOfDay(r, o.now), days: [] }, timeline);
   const data = { aggregates, evidence, inSession: s.inSession, parts, deploys };
   const w = await windowsWithParts(store, subject, parts, windowInput(subject, o, r, r, data));
   const items = await storeItems(store, subject, r, w, s, o);
