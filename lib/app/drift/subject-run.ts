@@ -35,7 +35,7 @@ import type { Calibration, SessionVerdict } from '../../core/drift/session/types
 import type { DriftObject, DriftOptions } from '../../core/drift/types.ts';
 import type { Observation } from '../../core/observation.ts';
 import { byTimeThenId } from '../../core/store/fold.ts';
-import type { DirtyMark, Store } from '../../ports.ts';
+import type { DirtyMark, Doc, Store } from '../../ports.ts';
 import { deploysOf, startInventory, traceAgents } from './deploy-index.ts';
 import type { EvidenceCache } from './evidence-cache.ts';
 import { replaceItems } from './items-store.ts';
@@ -72,6 +72,8 @@ export interface SubjectOutcome {
 const floorHour = (t: number) => Math.floor(t / HOUR_MS) * HOUR_MS;
 const floorDay = (t: number) => Math.floor(t / DAY_MS) * DAY_MS;
 const iso = (t: number) => new Date(t).toISOString();
+/** How far before the re-judge start a stored item can start and still overlap the re-judged ones. */
+const reachOf = (o: SubjectRunOptions) => o.options.deployWindowMs + DAY_MS;
 
 /** The mark's dirty windows in [notBefore, now), and the earliest of them (Infinity: none). */
 export function dirtySpan(mark: DirtyMark, now: number, notBefore = 0): { from: number; windows: number[] } {
@@ -106,10 +108,14 @@ export async function runSubject(
   const timeline = await loadTimeline(store, subject, { hours: [], days: [] });
   const keys = timeline.keys;
   const newIds = new Set(dirty.flatMap(correlationIds));
-  const clustersFrom = Math.min(span.from, keys.sealed, ...changes) - 2 * DAY_MS;
-  const stored = Number.isFinite(clustersFrom)
-    ? await store.listDocs<DriftObject>('drift', subject, { fromId: iso(clustersFrom) })
-    : [];
+  const earliest = Math.min(span.from, keys.sealed, ...changes);
+  const clustersFrom = earliest - 2 * DAY_MS;
+  // Read once, reaching back as far as storing the items will (reachOf): the clusters are the part from clustersFrom.
+  const read = Number.isFinite(earliest)
+    ? { fromId: iso(earliest - Math.max(2 * DAY_MS, reachOf(o))), docs: [] as Doc<DriftObject>[] }
+    : undefined;
+  if (read) read.docs = await store.listDocs<DriftObject>('drift', subject, { fromId: read.fromId });
+  const stored = read ? read.docs.filter((d) => d.id >= iso(clustersFrom)) : [];
   const r = rejudgeStart({
     dirtyFrom: span.from,
     sealed: keys.sealed || state.at,
@@ -132,7 +138,7 @@ export async function runSubject(
   const parts = await loadTimeline(store, subject, { hours: hoursOfDay(r, o.now), days: [] }, timeline);
   const data = { aggregates, evidence, inSession: s.inSession, parts, deploys };
   const w = await windowsWithParts(store, subject, parts, windowInput(subject, o, r, r, data));
-  const items = await storeItems(store, subject, r, w, s, o);
+  const items = await storeItems(store, subject, r, w, s, o, read);
   let writes = items.writes + (await saveRecords(store, subject, records, s.records));
   writes += await sealFrom(store, subject, parts, w.rows, r, state.at, o);
   let next: SubjectState = { ...state, inventory, agents, deploys };
@@ -163,13 +169,22 @@ function windowInput(subject: string, o: SubjectRunOptions, from: number, openFr
 }
 
 /** Stores the items judged from `from` on: the window-level ones and the sessions' (see items-store.ts). */
-function storeItems(store: Store, subject: string, from: number, w: WindowStep, s: SessionStep, o: SubjectRunOptions) {
+function storeItems(
+  store: Store,
+  subject: string,
+  from: number,
+  w: WindowStep,
+  s: SessionStep,
+  o: SubjectRunOptions,
+  read?: { fromId: string; docs: readonly Doc<DriftObject>[] },
+) {
   return replaceItems(store, subject, {
     from,
     fresh: [...w.items, ...s.items],
     affectedDeploys: s.affectedDeploys,
     now: iso(o.now),
-    reachMs: o.options.deployWindowMs + DAY_MS,
+    reachMs: reachOf(o),
+    ...(read ? { read } : {}),
   });
 }
 
