@@ -21,6 +21,12 @@ const HOUR = 3_600_000;
 const num = (name: string, d: number) => Number(process.env[name] ?? d);
 type Tally = Record<string, { calls: number; read: number; write: number; ms: number }>;
 
+/** Adds `v` to the tally's row `label`. */
+function add(tally: Tally, label: string, v: Tally[string]): void {
+  const row = tally[label] ?? { calls: 0, read: 0, write: 0, ms: 0 };
+  tally[label] = { calls: row.calls + v.calls, read: row.read + v.read, write: row.write + v.write, ms: row.ms + v.ms };
+}
+
 /** `store` whose calls (and those of its dirty marks) add their units and time to `tally`, by method and kind. */
 function metered(store: Store, units: () => { read: number; write: number }, tally: () => Tally): Store {
   const wrap = <T extends object>(target: T, prefix: string): T =>
@@ -37,11 +43,12 @@ function metered(store: Store, units: () => { read: number; write: number }, tal
             return await (v as (...a: unknown[]) => Promise<unknown>).apply(t, args);
           } finally {
             const u1 = units();
-            const row = (tally()[label] ??= { calls: 0, read: 0, write: 0, ms: 0 });
-            row.calls++;
-            row.read += u1.read - u0.read;
-            row.write += u1.write - u0.write;
-            row.ms += performance.now() - t0;
+            add(tally(), label, {
+              calls: 1,
+              read: u1.read - u0.read,
+              write: u1.write - u0.write,
+              ms: performance.now() - t0,
+            });
           }
         };
       },
@@ -61,7 +68,10 @@ async function main() {
   const open = () => new DynamoStore({ tableName: table, clientConfig: localClientConfig(ep.endpoint, REGION) });
   const units = () => ({ read: ep.counts.readUnits, write: ep.counts.writeUnits });
   for (;;) {
-    const r = await reportDriftIncremental({ store: open() }, { sinceMs: 24 * HOUR, now: new Date(now - HOUR).toISOString() });
+    const r = await reportDriftIncremental(
+      { store: open() },
+      { sinceMs: 24 * HOUR, now: new Date(now - HOUR).toISOString() },
+    );
     if (r.remaining.length === 0) break;
   }
   // One store object for every run, as the Lambda's module-scope store (a warm process).
@@ -95,13 +105,7 @@ async function main() {
     };
     runs.push(run);
     process.stdout.write(`${JSON.stringify({ ...run, calls: rounded(tally) })}\n`);
-    for (const [k, v] of Object.entries(tally)) {
-      const t = (total[k] ??= { calls: 0, read: 0, write: 0, ms: 0 });
-      t.calls += v.calls;
-      t.read += v.read;
-      t.write += v.write;
-      t.ms += v.ms;
-    }
+    for (const [k, v] of Object.entries(tally)) add(total, k, v);
   }
   const sum = (k: 'read' | 'write' | 'ms') => runs.reduce((n, r) => n + r[k], 0);
   process.stdout.write(
