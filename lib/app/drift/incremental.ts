@@ -113,6 +113,7 @@ export async function runDriftIncremental(store: Store, opts: IncrementalOptions
     after = marks[marks.length - 1]!.subject;
     const cache = new EvidenceCache(store, now);
     const remarked = new Set<string>();
+    await cache.prefetch(marks.map((m) => ({ subject: m.subject, windows: dirtySpan(m, now).windows })));
     for (const m of marks) run.deploys.push(...(await indexSubject(store, m, cache, now, remarked)));
     // A short page is the last unless indexing reopened a subject after it; one a write marks meanwhile stays dirty
     // for the next run.

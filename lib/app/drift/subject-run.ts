@@ -101,11 +101,14 @@ export async function runSubject(
   const dirty = await cache.windows(subject, span.windows, o.now);
   const inventory = mergeInventory(state.inventory, startInventory(dirty));
   const agents = [...new Set([...state.agents, ...traceAgents(dirty)])].sort();
-  const deploys = await deploysOf(store, subject, agents, inventory, iso(state.at - lookback), iso(o.now + HOUR_MS));
+  // Independent reads, side by side (the run's wall time). The timeline's keys are read once: the parts this run
+  // needs are added to them below.
+  const [deploys, records, timeline] = await Promise.all([
+    deploysOf(store, subject, agents, inventory, iso(state.at - lookback), iso(o.now + HOUR_MS)),
+    loadRecords(store, subject, state.at),
+    loadTimeline(store, subject, { hours: [], days: [] }),
+  ]);
   const changes = deployChanges(state.deploys, deploys).filter((t) => t >= state.at - o.options.lookbackMs - DAY_MS);
-  const records = await loadRecords(store, subject, state.at);
-  // The timeline's keys, read once: the parts this run needs are added to them below.
-  const timeline = await loadTimeline(store, subject, { hours: [], days: [] });
   const keys = timeline.keys;
   const newIds = new Set(dirty.flatMap(correlationIds));
   const earliest = Math.min(span.from, keys.sealed, ...changes);
@@ -132,10 +135,12 @@ export async function runSubject(
     const origin = Math.max(state.origin, floorDay(r));
     return bootstrap(store, subject, loaded, { state, records }, origin, cache, o);
   }
-  const evidence = await cache.range(subject, r, o.now);
-  const aggregates = await store.aggregates(subject, { from: iso(r), to: iso(o.now) });
+  const [evidence, aggregates, parts] = await Promise.all([
+    cache.range(subject, r, o.now),
+    store.aggregates(subject, { from: iso(r), to: iso(o.now) }),
+    loadTimeline(store, subject, { hours: hoursOfDay(r, o.now), days: [] }, timeline),
+  ]);
   const s = sessionStep({ subject, options: o.options, now: o.now, from: r, state, records, evidence, deploys });
-  const parts = await loadTimeline(store, subject, { hours: hoursOfDay(r, o.now), days: [] }, timeline);
   const data = { aggregates, evidence, inSession: s.inSession, parts, deploys };
   const w = await windowsWithParts(store, subject, parts, windowInput(subject, o, r, r, data));
   const items = await storeItems(store, subject, r, w, s, o, read);
