@@ -12,6 +12,12 @@
  * 2. judge: each agent subject (k8s:, bedrock:, local:) is judged from its re-judge start; then its mark is cleared
  *    at the seq read, keeping the windows that hold data dated after now (judged only up to now).
  * Memory is bounded by the page: the evidence of its subjects' new windows, one subject's re-judged range at a time.
+ *
+ * A rerun while a subject's hour is open (drift runs several times an hour) reads per subject its mark (listed, read
+ * again only when indexing re-marked it), the open hour's evidence, and per agent subject its head, timeline keys and
+ * hour parts, records, stored items, deploys and aggregates; independent reads go side by side. A warm process keeps
+ * across runs only what never changes back (the key index's completion, and the models of state-store.ts): the head
+ * is what would validate a cache of the rest, and records, items and timeline are written without it.
  */
 import type { DeployEvent } from '../../core/deploy-events/types.ts';
 import { DEPLOY_SKEW_MS } from '../../core/drift/session/explain.ts';
