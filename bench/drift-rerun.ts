@@ -67,6 +67,7 @@ async function main() {
   await writeHistory(ep.endpoint, table, agents, num('DRIFT_DAYS', 0.5), now);
   const open = () => new DynamoStore({ tableName: table, clientConfig: localClientConfig(ep.endpoint, REGION) });
   const units = () => ({ read: ep.counts.readUnits, write: ep.counts.writeUnits });
+  const requests = () => Object.values(ep.counts.dynamo).reduce((n, x) => n + x, 0);
   for (;;) {
     const r = await reportDriftIncremental(
       { store: open() },
@@ -78,7 +79,7 @@ async function main() {
   let tally: Tally = {};
   const warm = metered(open(), units, () => tally);
   const total: Tally = {};
-  const runs: { at: string; read: number; write: number; ms: number; items: number }[] = [];
+  const runs: { at: string; read: number; write: number; requests: number; ms: number; items: number }[] = [];
   const inputs = newHourInputs(agents, now);
   for (let j = 0; j <= deliveries; j++) {
     const end = j < deliveries ? now - HOUR + ((j + 1) * HOUR) / deliveries - 1000 : now + 1000;
@@ -90,6 +91,7 @@ async function main() {
     }
     tally = {};
     const u0 = units();
+    const q0 = requests();
     const t0 = performance.now();
     const r = await reportDriftIncremental(
       { store: cold ? metered(open(), units, () => tally) : warm },
@@ -100,6 +102,8 @@ async function main() {
       at: new Date(end).toISOString(),
       read: u1.read - u0.read,
       write: u1.write - u0.write,
+      /** DynamoDB requests: DynamoDB bills at least half a unit for each read, also one that finds nothing. */
+      requests: requests() - q0,
       ms: Math.round(performance.now() - t0),
       items: r.items.length,
     };
@@ -107,10 +111,9 @@ async function main() {
     process.stdout.write(`${JSON.stringify({ ...run, calls: rounded(tally) })}\n`);
     for (const [k, v] of Object.entries(tally)) add(total, k, v);
   }
-  const sum = (k: 'read' | 'write' | 'ms') => runs.reduce((n, r) => n + r[k], 0);
-  process.stdout.write(
-    `${JSON.stringify({ deliveries, cold, read: sum('read'), write: sum('write'), ms: sum('ms'), calls: rounded(total) })}\n`,
-  );
+  const sum = (k: 'read' | 'write' | 'requests' | 'ms') => runs.reduce((n, r) => n + r[k], 0);
+  const totals = { read: sum('read'), write: sum('write'), requests: sum('requests'), ms: sum('ms') };
+  process.stdout.write(`${JSON.stringify({ deliveries, cold, ...totals, calls: rounded(total) })}\n`);
   await ep.close();
   await dyn.close();
 }
