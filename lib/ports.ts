@@ -126,7 +126,10 @@ export interface DirtyMark {
 
 /** The dirty marks of a store: listed without reading every subject (an index of dirty subjects only). */
 export interface DirtyMarks {
-  /** Dirty subjects in subject order, after `after`, at most `limit` (default 100). */
+  /**
+   * Dirty subjects in subject order, after `after`, at most `limit` (default 100). May lag the latest writes by a
+   * moment (eventually consistent): a mark read stale does not clear (its clear is conditioned on its seq).
+   */
   list(opts?: { after?: string; limit?: number }): Promise<DirtyMark[]>;
   get(subject: string): Promise<DirtyMark | undefined>;
   /** Marks windows (and/or everything from `from`) dirty, as a write does (used to reopen a subject). */

@@ -4,7 +4,10 @@
  * string set) and deleted when a reader clears the whole mark, conditioned on the seq it read. The dirty subjects are
  * listed by querying the DIRTY_SHARDS partitions (a hash of the subject picks one), so no clean subject is read. Items
  * of their own partitions rather than GSI keys on a per-subject item: a mark then costs one write unit per batch, not
- * two (a GSI write for every update, its attributes being projected), and the listing reads consistently.
+ * two (a GSI write for every update, its attributes being projected). The listing reads eventually consistently (half
+ * the units; drift lists on every run): a mark it misses is judged by the next run, and one it reads stale (an older
+ * seq, or already cleared) is judged on what the store holds and its clear, conditioned on that seq, fails, so the
+ * mark stays dirty for the next run. `get` reads consistently.
  */
 import { createHash, randomInt } from 'node:crypto';
 import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -90,7 +93,7 @@ export class DynamoDirtyMarks implements DirtyMarks {
           // DynamoDB refuses an empty string in a key condition: the first page has none on the sort key.
           KeyConditionExpression: opts.after ? 'pk = :g AND sk > :a' : 'pk = :g',
           ExpressionAttributeValues: { ':g': g, ...(opts.after ? { ':a': opts.after } : {}) },
-          ConsistentRead: true,
+          ConsistentRead: false,
           Limit: limit,
         }),
       );

@@ -73,6 +73,8 @@ export async function reportDriftIncremental(
   opts: IncrementalOptions = {},
 ): Promise<IncrementalDriftReport> {
   const run = await runDriftIncremental(ports.store, opts);
+  // A rerun that changes nothing (most runs on ingest) publishes nothing: no audit head to read for its events.
+  if (run.items.length === 0) return { ...run, published: 0, chained: [] };
   // The run indexed what it judged: its inputs are found through the key index, never by scanning every subject.
   const { chained, head, published } = await chainAndPublish(ports, run.items, run.to, false);
   return { ...run, published, chained, ...(head ? { auditHead: head } : {}) };

@@ -12,6 +12,12 @@
  * 2. judge: each agent subject (k8s:, bedrock:, local:) is judged from its re-judge start; then its mark is cleared
  *    at the seq read, keeping the windows that hold data dated after now (judged only up to now).
  * Memory is bounded by the page: the evidence of its subjects' new windows, one subject's re-judged range at a time.
+ *
+ * A rerun while a subject's hour is open (drift runs several times an hour) reads per subject its mark (listed, read
+ * again only when indexing re-marked it), the open hour's evidence, and per agent subject its head, timeline keys and
+ * hour parts, records, stored items, deploys and aggregates; independent reads go side by side. A warm process keeps
+ * across runs only what never changes back (the key index's completion, and the models of state-store.ts): the head
+ * is what would validate a cache of the rest, and records, items and timeline are written without it.
  */
 import type { DeployEvent } from '../../core/deploy-events/types.ts';
 import { DEPLOY_SKEW_MS } from '../../core/drift/session/explain.ts';
@@ -105,20 +111,27 @@ export async function runDriftIncremental(store: Store, opts: IncrementalOptions
     closedKeepMs: opts.closedKeepMs ?? 7 * DAY_MS,
     sealLagMs: opts.sealLagMs ?? 0,
   };
+  const pageSize = opts.pageSize ?? 25;
   let after = '';
-  for (;;) {
-    const marks = await dirty.list({ after, limit: opts.pageSize ?? 25 });
+  for (let last = false; !last; ) {
+    const marks = await dirty.list({ after, limit: pageSize });
     if (marks.length === 0) break;
     after = marks[marks.length - 1]!.subject;
     const cache = new EvidenceCache(store, now);
-    for (const m of marks) run.deploys.push(...(await indexSubject(store, m, cache, now)));
+    const remarked = new Set<string>();
+    await cache.prefetch(marks.map((m) => ({ subject: m.subject, windows: dirtySpan(m, now).windows })));
+    for (const m of marks) run.deploys.push(...(await indexSubject(store, m, cache, now, remarked)));
+    // A short page is the last unless indexing reopened a subject after it; one a write marks meanwhile stays dirty
+    // for the next run.
+    last = marks.length < pageSize && ![...remarked].some((s) => s > after);
     for (const listed of marks) {
       if (opts.deadline !== undefined && Date.now() > opts.deadline) {
         run.remaining.push(listed.subject);
         continue;
       }
-      // Indexing may have marked it again (a deploy of an agent it owns): judge the mark as it is now.
-      const m = await dirty.get(listed.subject);
+      // Indexing may have marked it again (a deploy of an agent it owns): judge the mark as it is now. A mark moved on
+      // by a write since it was listed is judged as listed: its clear, conditioned on the seq, fails and it stays dirty.
+      const m = remarked.has(listed.subject) ? await dirty.get(listed.subject) : listed;
       if (!m) continue;
       const ahead = new Set(cache.ahead(m.subject));
       if (isAgentSubject(m.subject) && Number.isFinite(dirtySpan(m, now).from)) {
@@ -144,14 +157,29 @@ export async function runDriftIncremental(store: Store, opts: IncrementalOptions
  * from its first observation, so the next runs index and judge it; from then on every write marks what it wrote.
  */
 async function adoptExistingData(store: Store, now: number): Promise<void> {
-  if (await keyIndexComplete(store)) return;
-  for (const s of await store.subjects())
-    if (s.firstSeen) await store.dirty!.mark(s.subject, [], { from: iso(floorHour(Date.parse(s.firstSeen))) });
-  await markKeyIndexComplete(store, iso(now));
+  if (ADOPTED.has(store)) return;
+  if (!(await keyIndexComplete(store))) {
+    for (const s of await store.subjects())
+      if (s.firstSeen) await store.dirty!.mark(s.subject, [], { from: iso(floorHour(Date.parse(s.firstSeen))) });
+    await markKeyIndexComplete(store, iso(now));
+  }
+  ADOPTED.add(store);
 }
 
+/**
+ * Stores this process has seen adopted: the key index's completion is a document never removed (the store has no
+ * delete), so a warm process reads it once per store object, not once per run.
+ */
+const ADOPTED = new WeakSet<Store>();
+
 /** Indexes one dirty subject's new evidence (see the module comment); returns the deploys new to the index. */
-async function indexSubject(store: Store, m: DirtyMark, cache: EvidenceCache, now: number): Promise<DeployEvent[]> {
+async function indexSubject(
+  store: Store,
+  m: DirtyMark,
+  cache: EvidenceCache,
+  now: number,
+  remarked: Set<string>,
+): Promise<DeployEvent[]> {
   const span = dirtySpan(m, now);
   const added: DeployEvent[] = [];
   const index = async (obs: Observation[]) => {
@@ -160,7 +188,7 @@ async function indexSubject(store: Store, m: DirtyMark, cache: EvidenceCache, no
       const owner = d.agent
         ? ((await agentSubjects(store, d.agent.agentId))[0] ?? `bedrock:${d.agent.region}/${d.agent.agentId}`)
         : d.event.subject;
-      await reopen(store, owner, d.event.time);
+      await reopen(store, owner, d.event.time, remarked);
     }
     for (const agentId of traceAgents(obs)) {
       const moved = await addAgentSubject(store, agentId, m.subject);
@@ -168,7 +196,7 @@ async function indexSubject(store: Store, m: DirtyMark, cache: EvidenceCache, no
       // The agent's deploys change hands: both owners are judged again from each deploy's time.
       for (const d of await agentDeploys(store, agentId))
         for (const owner of [moved.before ?? `bedrock:${d.agent!.region}/${agentId}`, moved.after])
-          await reopen(store, owner, d.event.time);
+          await reopen(store, owner, d.event.time, remarked);
     }
     await indexKeys(store, obs);
   };
@@ -182,6 +210,7 @@ async function indexSubject(store: Store, m: DirtyMark, cache: EvidenceCache, no
 }
 
 /** Marks a subject dirty from the hour a deploy at `time` can first change (the skew before it). */
-async function reopen(store: Store, subject: string, time: string): Promise<void> {
+async function reopen(store: Store, subject: string, time: string, remarked: Set<string>): Promise<void> {
   await store.dirty!.mark(subject, [iso(floorHour(Date.parse(time) - DEPLOY_SKEW_MS))]);
+  remarked.add(subject);
 }

@@ -8,7 +8,7 @@
 import { linkRelated } from '../../core/drift/classify.ts';
 import { driftDocId } from '../../core/drift/session/items.ts';
 import type { DriftObject } from '../../core/drift/types.ts';
-import type { Store } from '../../ports.ts';
+import type { Doc, Store } from '../../ports.ts';
 import { DRIFT_DOC } from './service.ts';
 
 /** Stored drift items of a subject with ids in [fromId, toId], without retracted ones. */
@@ -48,6 +48,8 @@ export async function replaceItems(
     now: string;
     /** How far before them an item can start and still overlap the re-judged ones (evolution items span days). */
     reachMs: number;
+    /** The subject's stored item documents from `fromId` on, read earlier in the run (used when they reach back far enough). */
+    read?: { fromId: string; docs: readonly Doc<DriftObject>[] };
   },
 ): Promise<ItemOutcome> {
   const affected = new Set(p.affectedDeploys);
@@ -55,7 +57,10 @@ export async function replaceItems(
     .filter((d) => deployOf(d))
     .reduce((m, d) => Math.min(m, Date.parse(d.from)), p.from);
   const loadFrom = new Date(Math.min(p.from, evolutionFrom) - p.reachMs).toISOString();
-  const stored = await listDriftItems(store, subject, { fromId: loadFrom });
+  const stored =
+    p.read && p.read.fromId <= loadFrom
+      ? p.read.docs.filter((d) => d.id >= loadFrom && !d.body.retracted).map((d) => d.body)
+      : await listDriftItems(store, subject, { fromId: loadFrom });
   const replaced = (d: DriftObject) => {
     const deploy = deployOf(d);
     return deploy ? affected.has(deploy) || Date.parse(d.from) >= p.from : Date.parse(d.from) >= p.from;

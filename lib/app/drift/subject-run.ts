@@ -35,7 +35,7 @@ import type { Calibration, SessionVerdict } from '../../core/drift/session/types
 import type { DriftObject, DriftOptions } from '../../core/drift/types.ts';
 import type { Observation } from '../../core/observation.ts';
 import { byTimeThenId } from '../../core/store/fold.ts';
-import type { DirtyMark, Store } from '../../ports.ts';
+import type { DirtyMark, Doc, Store } from '../../ports.ts';
 import { deploysOf, startInventory, traceAgents } from './deploy-index.ts';
 import type { EvidenceCache } from './evidence-cache.ts';
 import { replaceItems } from './items-store.ts';
@@ -72,6 +72,8 @@ export interface SubjectOutcome {
 const floorHour = (t: number) => Math.floor(t / HOUR_MS) * HOUR_MS;
 const floorDay = (t: number) => Math.floor(t / DAY_MS) * DAY_MS;
 const iso = (t: number) => new Date(t).toISOString();
+/** How far before the re-judge start a stored item can start and still overlap the re-judged ones. */
+const reachOf = (o: SubjectRunOptions) => o.options.deployWindowMs + DAY_MS;
 
 /** The mark's dirty windows in [notBefore, now), and the earliest of them (Infinity: none). */
 export function dirtySpan(mark: DirtyMark, now: number, notBefore = 0): { from: number; windows: number[] } {
@@ -99,15 +101,24 @@ export async function runSubject(
   const dirty = await cache.windows(subject, span.windows, o.now);
   const inventory = mergeInventory(state.inventory, startInventory(dirty));
   const agents = [...new Set([...state.agents, ...traceAgents(dirty)])].sort();
-  const deploys = await deploysOf(store, subject, agents, inventory, iso(state.at - lookback), iso(o.now + HOUR_MS));
+  // Independent reads, side by side (the run's wall time). The timeline's keys are read once: the parts this run
+  // needs are added to them below.
+  const [deploys, records, timeline] = await Promise.all([
+    deploysOf(store, subject, agents, inventory, iso(state.at - lookback), iso(o.now + HOUR_MS)),
+    loadRecords(store, subject, state.at),
+    loadTimeline(store, subject, { hours: [], days: [] }),
+  ]);
   const changes = deployChanges(state.deploys, deploys).filter((t) => t >= state.at - o.options.lookbackMs - DAY_MS);
-  const records = await loadRecords(store, subject, state.at);
-  const keys = (await loadTimeline(store, subject, { hours: [], days: [] })).keys;
+  const keys = timeline.keys;
   const newIds = new Set(dirty.flatMap(correlationIds));
-  const clustersFrom = Math.min(span.from, keys.sealed, ...changes) - 2 * DAY_MS;
-  const stored = Number.isFinite(clustersFrom)
-    ? await store.listDocs<DriftObject>('drift', subject, { fromId: iso(clustersFrom) })
-    : [];
+  const earliest = Math.min(span.from, keys.sealed, ...changes);
+  const clustersFrom = earliest - 2 * DAY_MS;
+  // Read once, reaching back as far as storing the items will (reachOf): the clusters are the part from clustersFrom.
+  const read = Number.isFinite(earliest)
+    ? { fromId: iso(earliest - Math.max(2 * DAY_MS, reachOf(o))), docs: [] as Doc<DriftObject>[] }
+    : undefined;
+  if (read) read.docs = await store.listDocs<DriftObject>('drift', subject, { fromId: read.fromId });
+  const stored = read ? read.docs.filter((d) => d.id >= iso(clustersFrom)) : [];
   const r = rejudgeStart({
     dirtyFrom: span.from,
     sealed: keys.sealed || state.at,
@@ -124,13 +135,15 @@ export async function runSubject(
     const origin = Math.max(state.origin, floorDay(r));
     return bootstrap(store, subject, loaded, { state, records }, origin, cache, o);
   }
-  const evidence = await cache.range(subject, r, o.now);
-  const aggregates = await store.aggregates(subject, { from: iso(r), to: iso(o.now) });
+  const [evidence, aggregates, parts] = await Promise.all([
+    cache.range(subject, r, o.now),
+    store.aggregates(subject, { from: iso(r), to: iso(o.now) }),
+    loadTimeline(store, subject, { hours: hoursOfDay(r, o.now), days: [] }, timeline),
+  ]);
   const s = sessionStep({ subject, options: o.options, now: o.now, from: r, state, records, evidence, deploys });
-  const parts = await loadTimeline(store, subject, { hours: hoursOfDay(r, o.now), days: [] });
   const data = { aggregates, evidence, inSession: s.inSession, parts, deploys };
   const w = await windowsWithParts(store, subject, parts, windowInput(subject, o, r, r, data));
-  const items = await storeItems(store, subject, r, w, s, o);
+  const items = await storeItems(store, subject, r, w, s, o, read);
   let writes = items.writes + (await saveRecords(store, subject, records, s.records));
   writes += await sealFrom(store, subject, parts, w.rows, r, state.at, o);
   let next: SubjectState = { ...state, inventory, agents, deploys };
@@ -161,13 +174,22 @@ function windowInput(subject: string, o: SubjectRunOptions, from: number, openFr
 }
 
 /** Stores the items judged from `from` on: the window-level ones and the sessions' (see items-store.ts). */
-function storeItems(store: Store, subject: string, from: number, w: WindowStep, s: SessionStep, o: SubjectRunOptions) {
+function storeItems(
+  store: Store,
+  subject: string,
+  from: number,
+  w: WindowStep,
+  s: SessionStep,
+  o: SubjectRunOptions,
+  read?: { fromId: string; docs: readonly Doc<DriftObject>[] },
+) {
   return replaceItems(store, subject, {
     from,
     fresh: [...w.items, ...s.items],
     affectedDeploys: s.affectedDeploys,
     now: iso(o.now),
-    reachMs: o.options.deployWindowMs + DAY_MS,
+    reachMs: reachOf(o),
+    ...(read ? { read } : {}),
   });
 }
 
