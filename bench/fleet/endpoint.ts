@@ -2,7 +2,8 @@
  * The AWS endpoint the bundled handlers talk to in the fleet benchmark (`AWS_ENDPOINT_URL`), counting what AWS
  * would bill:
  * - DynamoDB requests go to a real DynamoDB API (dynalite, in process) with `ReturnConsumedCapacity: TOTAL` added,
- *   so read and write units are the ones DynamoDB's sizing rules give for the actual items. Writes of items that
+ *   so read and write units are the ones DynamoDB's sizing rules give for the actual items (and at least one read,
+ *   or half of one eventually consistent, for a Query that finds nothing, which dynalite reports as 0). Writes of items that
  *   carry the GSI key (subject registry, quarantine) are counted once more for the index (projection ALL), as
  *   DynamoDB bills index writes; dynalite reports table units only.
  * - EventBridge PutEvents and S3 GetObject/PutObject are answered here and counted (entries, requests).
@@ -147,7 +148,10 @@ export async function startBenchEndpoint(dynamoEndpoint: string): Promise<BenchE
         const r = await forward(dynamo, req, Buffer.from(JSON.stringify(input)));
         if (r.status === 200) {
           const out = JSON.parse(r.body.toString('utf8')) as Record<string, unknown>;
-          const units = unitsOf(out.ConsumedCapacity as Capacity);
+          // A Query that finds nothing is still billed one read (half eventually consistent), as a GetItem of a missing
+          // item is; dynalite reports 0 for it (and the right minimum for GetItem).
+          const reported = unitsOf(out.ConsumedCapacity as Capacity);
+          const units = op === 'Query' || op === 'Scan' ? Math.max(reported, input.ConsistentRead ? 1 : 0.5) : reported;
           counts.unitsByOp[op] = (counts.unitsByOp[op] ?? 0) + units;
           if (WRITES.has(op)) countWrite(counts, input, units, body.includes('gsi1pk'));
           else counts.readUnits += units;

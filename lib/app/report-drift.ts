@@ -65,15 +65,16 @@ export interface IncrementalDriftReport extends IncrementalRun {
 }
 
 /**
- * The same use case on the subjects with new data only (lib/app/drift/incremental.ts): what the drift Lambda runs on
- * every ingest and every hour. Only items new or changed by the new data are chained and published.
+ * The same use case on the subjects with new data only (lib/app/drift/incremental.ts): what the drift Lambda runs
+ * every `warden:driftMinutes` (or, with 0, on every ingest and hourly). Only items new or changed by the new data are
+ * chained and published.
  */
 export async function reportDriftIncremental(
   ports: DriftPorts,
   opts: IncrementalOptions = {},
 ): Promise<IncrementalDriftReport> {
   const run = await runDriftIncremental(ports.store, opts);
-  // A rerun that changes nothing (most runs on ingest) publishes nothing: no audit head to read for its events.
+  // A rerun that changes nothing (most runs between the hours) publishes nothing: no audit head to read for its events.
   if (run.items.length === 0) return { ...run, published: 0, chained: [] };
   // The run indexed what it judged: its inputs are found through the key index, never by scanning every subject.
   const { chained, head, published } = await chainAndPublish(ports, run.items, run.to, false);
