@@ -27,7 +27,7 @@
  */
 import { DynamoStore } from '../lib/adapters/dynamo-store.ts';
 import { localClientConfig } from '../lib/adapters/open-store.ts';
-import { MAX_SQS_WINDOW_MINUTES } from '../lib/infra/props.ts';
+import { isDriftMinutes, MAX_SQS_WINDOW_MINUTES } from '../lib/infra/props.ts';
 import { costRows, deployedCost, total } from './fleet/cost.ts';
 import { driftScaling } from './fleet/drift.ts';
 import { driftLive, type LiveDrift } from './fleet/drift-live.ts';
@@ -67,7 +67,7 @@ function driftOverride(): { driftMinutes?: number } {
   const v = process.env.FLEET_DRIFT_MINUTES;
   if (!v) return {};
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || (n > 0 && 60 % n !== 0))
+  if (!isDriftMinutes(n))
     throw new Error(`FLEET_DRIFT_MINUTES must be 0 or a divisor of 60 (as warden:driftMinutes), not ${v}`);
   return { driftMinutes: n };
 }

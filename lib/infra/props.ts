@@ -97,6 +97,14 @@ export const DEFAULTS = {
   driftMinutes: 15,
 } as const;
 
+/**
+ * Whether `n` is a `driftMinutes` the stack accepts: 0 (drift on ingest), or whole minutes dividing the hour, so the
+ * schedule's runs fall at the same minutes of every hour.
+ */
+export function isDriftMinutes(n: number): boolean {
+  return Number.isInteger(n) && n >= 0 && n <= 60 && (n === 0 || 60 % n === 0);
+}
+
 /** The largest SQS batching window Lambda allows (minutes): above it, Ingestion drains the queue on a schedule. */
 export const MAX_SQS_WINDOW_MINUTES = 5;
 
@@ -164,7 +172,7 @@ const contextSchema = z
       .int()
       .min(0)
       .max(60)
-      .refine((n) => n === 0 || 60 % n === 0, '0 or a divisor of 60 (5, 10, 15, 20, 30, 60 ...)')
+      .refine(isDriftMinutes, '0 or a divisor of 60 (5, 10, 15, 20, 30, 60 ...)')
       .default(DEFAULTS.driftMinutes),
     alarmTopicArn: z
       .string()

@@ -16,7 +16,7 @@ import { Events } from './events.ts';
 import { type AddFunctionProps, WardenFunction } from './function.ts';
 import { Ingestion } from './ingestion.ts';
 import { Operations } from './operations.ts';
-import { DEFAULTS, type WardenProps } from './props.ts';
+import { DEFAULTS, isDriftMinutes, type WardenProps } from './props.ts';
 import { Reconcile } from './reconcile.ts';
 import { RolloutWorkflow } from './rollout-workflow.ts';
 import { Store } from './store.ts';
@@ -109,7 +109,7 @@ export class Warden extends Construct {
     // Incremental drift deletes the dirty marks of the subjects it judged.
     this.store.grantDirtyClear(this.drift);
     const driftMinutes = props.driftMinutes ?? DEFAULTS.driftMinutes;
-    if (!Number.isInteger(driftMinutes) || driftMinutes < 0 || (driftMinutes > 0 && 60 % driftMinutes !== 0))
+    if (!isDriftMinutes(driftMinutes))
       throw new Error(`driftMinutes must be 0 or a divisor of 60, not ${driftMinutes}`);
     this.driftMinutes = driftMinutes;
     const scheduled = (fid: string, description: string, every: Duration, f: WardenFunction) =>
