@@ -17,8 +17,22 @@ export async function listDriftItems(
   subject: string,
   opts: { fromId?: string; toId?: string } = {},
 ): Promise<DriftObject[]> {
-  return (await store.listDocs<DriftObject>(DRIFT_DOC, subject, opts)).map((d) => d.body).filter((d) => !d.retracted);
+  return live(await store.listDocs<DriftObject>(DRIFT_DOC, subject, opts));
 }
+
+/** A subject's stored item documents from `fromId` on (retracted ones included), read once by a run. */
+export interface ItemsRead {
+  fromId: string;
+  docs: readonly Doc<DriftObject>[];
+}
+
+export async function readItems(store: Store, subject: string, fromId: string): Promise<ItemsRead> {
+  return { fromId, docs: await store.listDocs<DriftObject>(DRIFT_DOC, subject, { fromId }) };
+}
+
+/** The items of `docs` with ids from `fromId` on, without retracted ones. */
+const live = (docs: readonly Doc<DriftObject>[], fromId = '') =>
+  docs.filter((d) => d.id >= fromId && !d.body.retracted).map((d) => d.body);
 
 const isWindowItem = (d: DriftObject) => !d.id.slice(d.subject.length + 1).includes('#');
 const deployOf = (d: DriftObject) => /#deploy:(.+)$/.exec(d.id)?.[1];
@@ -48,8 +62,8 @@ export async function replaceItems(
     now: string;
     /** How far before them an item can start and still overlap the re-judged ones (evolution items span days). */
     reachMs: number;
-    /** The subject's stored item documents from `fromId` on, read earlier in the run (used when they reach back far enough). */
-    read?: { fromId: string; docs: readonly Doc<DriftObject>[] };
+    /** The subject's stored items read earlier in the run (used when they reach back far enough). */
+    read?: ItemsRead;
   },
 ): Promise<ItemOutcome> {
   const affected = new Set(p.affectedDeploys);
@@ -59,7 +73,7 @@ export async function replaceItems(
   const loadFrom = new Date(Math.min(p.from, evolutionFrom) - p.reachMs).toISOString();
   const stored =
     p.read && p.read.fromId <= loadFrom
-      ? p.read.docs.filter((d) => d.id >= loadFrom && !d.body.retracted).map((d) => d.body)
+      ? live(p.read.docs, loadFrom)
       : await listDriftItems(store, subject, { fromId: loadFrom });
   const replaced = (d: DriftObject) => {
     const deploy = deployOf(d);

@@ -35,10 +35,10 @@ import type { Calibration, SessionVerdict } from '../../core/drift/session/types
 import type { DriftObject, DriftOptions } from '../../core/drift/types.ts';
 import type { Observation } from '../../core/observation.ts';
 import { byTimeThenId } from '../../core/store/fold.ts';
-import type { DirtyMark, Doc, Store } from '../../ports.ts';
+import type { DirtyMark, Store } from '../../ports.ts';
 import { deploysOf, startInventory, traceAgents } from './deploy-index.ts';
 import type { EvidenceCache } from './evidence-cache.ts';
-import { replaceItems } from './items-store.ts';
+import { type ItemsRead, readItems, replaceItems } from './items-store.ts';
 import { loadRecords, loadState, loadTimeline, saveRecords, saveState, saveTimeline } from './state-store.ts';
 
 export interface SubjectRunOptions {
@@ -115,9 +115,8 @@ export async function runSubject(
   const clustersFrom = earliest - 2 * DAY_MS;
   // Read once, reaching back as far as storing the items will (reachOf): the clusters are the part from clustersFrom.
   const read = Number.isFinite(earliest)
-    ? { fromId: iso(earliest - Math.max(2 * DAY_MS, reachOf(o))), docs: [] as Doc<DriftObject>[] }
+    ? await readItems(store, subject, iso(earliest - Math.max(2 * DAY_MS, reachOf(o))))
     : undefined;
-  if (read) read.docs = await store.listDocs<DriftObject>('drift', subject, { fromId: read.fromId });
   const stored = read ? read.docs.filter((d) => d.id >= iso(clustersFrom)) : [];
   const r = rejudgeStart({
     dirtyFrom: span.from,
@@ -181,7 +180,7 @@ function storeItems(
   w: WindowStep,
   s: SessionStep,
   o: SubjectRunOptions,
-  read?: { fromId: string; docs: readonly Doc<DriftObject>[] },
+  read?: ItemsRead,
 ) {
   return replaceItems(store, subject, {
     from,
