@@ -25,6 +25,7 @@
  *    delivery path, next to CloudTrail Lake's ingestion price for the same events; the monthly estimate for 1,000
  *    agents.
  */
+import { INGESTED_DETAIL_TYPE } from '../lambdas/shared/ingest.ts';
 import { DynamoStore } from '../lib/adapters/dynamo-store.ts';
 import { localClientConfig } from '../lib/adapters/open-store.ts';
 import { isDriftMinutes, MAX_SQS_WINDOW_MINUTES } from '../lib/infra/props.ts';
@@ -177,7 +178,7 @@ export async function bench(): Promise<BenchRow[]> {
   await ep.close();
   await db.close();
   const all = total(slice);
-  const announcePerM = ((all.counts.eventsByType['Warden Observations Ingested'] ?? 0) * 1e6) / all.events;
+  const announcePerM = ((all.counts.eventsByType[INGESTED_DETAIL_TYPE] ?? 0) * 1e6) / all.events;
   return [
     ...costRows(slice, tasks, { agents: agentsN }),
     ...driftRows(points, announcePerM, l.memoryMb.Drift, live, deployedCost(slice, tasks)),

@@ -8,6 +8,7 @@
  * busy machine still adds (the emulator's own waits for a CPU, seen as I/O waits) is left in.
  */
 import { readFileSync } from 'node:fs';
+import { INGESTED_DETAIL_TYPE } from '../../lambdas/shared/ingest.ts';
 import { synthesize } from '../../test/e2e/support/deploy.ts';
 import { type Handler, lambdaContext, loadHandler } from '../../test/e2e/support/lambda-poller.ts';
 
@@ -40,9 +41,6 @@ export interface Lambdas {
    */
   driftMinutes: number;
 }
-
-/** Detail type of the ingest announcement (lambdas/shared/ingest.ts). */
-const INGESTED = 'Warden Observations Ingested';
 
 /** Minutes of a rate schedule (`rate(15 minutes)`, `rate(1 hour)`), or undefined. */
 function rateMinutes(expression: unknown): number | undefined {
@@ -83,7 +81,7 @@ export async function loadLambdas(env: Record<string, string>, o: { driftMinutes
     ([, x]) => x.Type === 'AWS::Lambda::Function' && String(x.Metadata?.['aws:cdk:path']).includes('/Drift/Function/'),
   )?.[0];
   const driftRules = driftId ? ruleTargets(driftId) : [];
-  const synthesizedDrift = driftRules.some((p) => JSON.stringify(p.EventPattern ?? {}).includes(INGESTED))
+  const synthesizedDrift = driftRules.some((p) => JSON.stringify(p.EventPattern ?? {}).includes(INGESTED_DETAIL_TYPE))
     ? 0
     : (driftRules.map((p) => rateMinutes(p.ScheduleExpression)).find((m) => m !== undefined) ?? 60);
   const driftMinutes = o.driftMinutes ?? synthesizedDrift;
