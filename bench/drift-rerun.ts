@@ -12,7 +12,8 @@ import { localClientConfig } from '../lib/adapters/open-store.ts';
 import { ingestStreams } from '../lib/app/ingest/pipeline.ts';
 import { reportDriftIncremental } from '../lib/app/report-drift.ts';
 import type { Store } from '../lib/ports.ts';
-import { newHourInputs, writeHistory } from './fleet/drift.ts';
+import { writeHistory } from './fleet/drift.ts';
+import { newHourSlices } from './fleet/drift-live.ts';
 import { startDynaliteProcess } from './fleet/dynalite-process.ts';
 import { startBenchEndpoint } from './fleet/endpoint.ts';
 import { fleet, REGION } from './fleet/workload.ts';
@@ -80,13 +81,12 @@ async function main() {
   const warm = metered(open(), units, () => tally);
   const total: Tally = {};
   const runs: { at: string; read: number; write: number; requests: number; ms: number; items: number }[] = [];
-  const inputs = newHourInputs(agents, now);
+  const slices = newHourSlices(agents, now, deliveries);
   for (let j = 0; j <= deliveries; j++) {
     const end = j < deliveries ? now - HOUR + ((j + 1) * HOUR) / deliveries - 1000 : now + 1000;
     if (j < deliveries) {
-      const slice = inputs.filter((x) => Math.floor((x.at * deliveries) / HOUR) === j).map((x) => x.input);
       const w = open();
-      await ingestStreams(w, slice, { defaultRegion: REGION });
+      await ingestStreams(w, slices[j]!.inputs, { defaultRegion: REGION });
       await w.close();
     }
     tally = {};

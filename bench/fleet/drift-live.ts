@@ -66,7 +66,7 @@ async function atClock<T>(at: number, fn: () => Promise<T>): Promise<T> {
 }
 
 /** The new hour of `agents` (newHourInputs), cut by arrival into `k` slices. */
-function newHourSlices(agents: Agent[], now: number, k: number) {
+export function newHourSlices(agents: Agent[], now: number, k: number) {
   const slices = Array.from({ length: k }, () => ({ events: 0, inputs: [] as NewHourInput['input'][] }));
   for (const x of newHourInputs(agents, now)) {
     const s = slices[Math.floor((x.at * k) / HOUR)]!;
