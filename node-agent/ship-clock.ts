@@ -2,7 +2,7 @@
  * When the node agent closes a subject's window and ships it. The store keeps one aggregate per (subject, behavior,
  * UTC hour), and every batch a subject appears in costs that subject about three item writes (its aggregate pack,
  * evidence chunk and dirty mark), whatever the batch holds; every batch costs about as much again
- * (an invocation, its announcement, the ingest quota write). So each subject (a Deployment, or a pod without one) has
+ * (an invocation, the ingest quota write, and with drift on ingest its announcement). So each subject (a Deployment, or a pod without one) has
  * a window of its own, and the agent ships what a subject collected since its last batch (the deltas):
  * - **full**: after `shipMs` (default 30 minutes);
  * - **hour**: at each UTC hour boundary (ticks land on it), so no window spans an hour and each batch adds to one hourly
