@@ -173,7 +173,7 @@ export async function ingestFiles(
   if (usable && !worker && asked !== undefined) throw new ParseWorkerError('this build has no parse-worker module');
   if (worker) {
     const n = ready?.size ?? workers;
-    return ingestParallel(store as FoldedStore, files, { ...opts, workers: n }, worker, ready);
+    return ingestParallel(store as FoldedStore, files, { ...opts, workers: n }, worker, ready, source);
   }
   await ready?.terminate();
   // Maps without their resolver attribute here as they would in a worker.
