@@ -1,6 +1,7 @@
 /** What an ingest run takes beyond parsing (pipeline.ts, and the parse workers of parallel.ts). */
 import type { IdentityMaps } from '../../core/identity/resolver.ts';
 import type { Admit, ParseOptions } from './batcher.ts';
+import type { CpuSampler } from './spare-core.ts';
 
 export interface IngestOptions extends ParseOptions {
   /**
@@ -12,6 +13,11 @@ export interface IngestOptions extends ParseOptions {
   maxInFlight?: number;
   /** Parse workers for `ingestPaths` into a store that applies folded batches; 0 = parse here. Default: auto. */
   workers?: number;
+  /**
+   * The machine's CPU counters (lib/adapters/cpu-sample.ts). With parse workers, this thread parses beside them
+   * whenever the counters show a core free (spare-core.ts); without, it parses only until the workers have loaded.
+   */
+  cpu?: CpuSampler;
   /**
    * Decides per observation, before it is stored, whether the delivering principal may write it
    * (lib/app/ingest/admission): a reject to quarantine instead, or a reason to count it in `skipped` without storing it

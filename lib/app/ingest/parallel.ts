@@ -19,6 +19,7 @@ import type { ParseOptions } from './batcher.ts';
 import type { IngestOptions } from './options.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './parallel-protocol.ts';
 import { addParseCounts, addWrite, emptyReport, type IngestReport, type ParseCounts } from './report.ts';
+import { MIN_INTERVAL_MS, SpareCore } from './spare-core.ts';
 
 /**
  * Workers worth starting: one per core besides this thread's (which applies the store), at most 4; none for small
@@ -126,9 +127,9 @@ function startWorker(module: WorkerModule): Started {
 
 /**
  * Ingests `files` with parse workers, this thread applying their batches. With `here` (the files' source), this
- * thread parses too, claiming files from the same counter, whenever no batch is waiting for the store: it starts
- * before the workers have loaded, and takes the parsing the workers cannot keep up with (a core per worker plus
- * this one's otherwise idle time; on 2 cores the one worker alone left this thread idle 60% of the run).
+ * thread parses too, claiming files from the same counter, whenever no batch is waiting for the store and a core is
+ * free for it (spare-core.ts: on 2 cores the one worker alone left this thread idle 60% of the run; on a busy
+ * machine parsing here only slows the workers down).
  */
 export async function ingestParallel(
   store: FoldedStore,
@@ -139,7 +140,7 @@ export async function ingestParallel(
   here?: InputFiles,
 ): Promise<IngestReport> {
   const report = emptyReport();
-  const { identity: resolver, identityMaps, onProgress, workers: n, maxInFlight, ...parse } = opts;
+  const { identity: resolver, identityMaps, onProgress, workers: n, maxInFlight, cpu, ...parse } = opts;
   const init: WorkerInit = {
     parse,
     identityMaps,
@@ -156,6 +157,16 @@ export async function ingestParallel(
     });
     return chain;
   };
+  // Records parsed so far by each thread (a worker, or this thread): progress reports their sum.
+  const parsed = new Map<unknown, number>();
+  const progress = (thread: unknown, input: string, bytes: number, records: number) => {
+    parsed.set(thread, records);
+    let all = 0;
+    for (const r of parsed.values()) all += r;
+    onProgress?.({ input, bytes, records: all });
+  };
+  // A worker has parsed a file: it has loaded.
+  const workersBusy = { now: false };
   const run = (s: Started) =>
     new Promise<ParseCounts>((resolve, reject) => {
       const w = s.worker;
@@ -163,10 +174,10 @@ export async function ingestParallel(
       if (s.failed) return reject(s.failed);
       if (s.exited !== undefined) return reject(new ParseWorkerError(`exited with code ${s.exited}`));
       w.on('message', (m: FromWorker) => {
+        workersBusy.now = true;
         if (m.type === 'batch') apply(m.batch, m.rejects).then(() => send({ type: 'ack' }), reject);
-        else if (m.type === 'progress') {
-          onProgress?.({ input: m.input, bytes: sizes.get(m.input) ?? 0, records: m.records });
-        } else if (m.type === 'end') resolve(m.counts);
+        else if (m.type === 'progress') progress(s, m.input, sizes.get(m.input) ?? 0, m.records);
+        else if (m.type === 'end') resolve(m.counts);
         else reject(new ParseWorkerError(m.message, m.stack));
       });
       w.on('error', reject);
@@ -184,14 +195,26 @@ export async function ingestParallel(
         throw err;
       }),
     );
+    const spare = cpu ? new SpareCore(availableParallelism(), pool.length, cpu) : undefined;
     const own =
-      here && parseHere(here, init, { ...parse, identity: resolver }, identityMaps, store, apply, stop, onProgress);
+      here &&
+      parseHere(
+        here,
+        init,
+        { ...parse, identity: resolver },
+        identityMaps,
+        store,
+        apply,
+        { stop, workersBusy, spare },
+        (p) => progress(init, p.input, p.bytes, p.records),
+      );
     // A worker's failure is reported before this thread's: both parse the same inputs with the same options.
     const settled = await Promise.allSettled(own ? [...parsing, own] : parsing);
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
     await chain;
     for (const r of settled) if (r.status === 'fulfilled') addParseCounts(report, r.value);
+    if (own) report.parsedHere = (await own).inputs;
   } finally {
     await Promise.all(pool.map((s) => s.worker.terminate()));
   }
@@ -201,7 +224,9 @@ export async function ingestParallel(
 /**
  * This thread's share of the parsing: files claimed from the workers' counter, folded with the store's own evidence
  * writers, its batches applied in the same chain as the workers'. Between files it yields to the event loop, so a
- * worker's batch that arrived meanwhile is applied first (a worker never waits for this thread's parsing).
+ * worker's batch that arrived meanwhile is applied first (a worker never waits for this thread's parsing). Without
+ * a spare core (`spare`, or no counters: the workers' first batch) it waits and looks again, until the workers have
+ * claimed every file.
  */
 async function parseHere(
   source: InputFiles,
@@ -210,7 +235,7 @@ async function parseHere(
   identityMaps: IdentityMaps | undefined,
   store: FoldedStore,
   apply: (batch: FoldedBatch, rejects: Reject[]) => Promise<void>,
-  stop: { now: boolean },
+  gate: { stop: { now: boolean }; workersBusy: { now: boolean }; spare: SpareCore | undefined },
   onProgress?: IngestOptions['onProgress'],
 ): Promise<ParseCounts> {
   // The parsers load here only now, while the workers load theirs.
@@ -222,7 +247,11 @@ async function parseHere(
     apply(b ?? EMPTY_FOLDED, rejects),
   );
   const next = new Int32Array(init.next);
-  while (!stop.now) {
+  while (!gate.stop.now && Atomics.load(next, 0) < init.files.length) {
+    if (!(gate.spare ? gate.spare.free() : !gate.workersBusy.now)) {
+      await new Promise<void>((r) => setTimeout(r, MIN_INTERVAL_MS / 2));
+      continue;
+    }
     const file = init.files[Atomics.add(next, 0, 1)];
     if (!file) break;
     await batcher.addInput(fileInput(source, file), (bytes, records) =>

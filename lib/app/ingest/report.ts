@@ -27,6 +27,8 @@ export interface IngestReport {
   writeRequests: number;
   /** DynamoDB write capacity units consumed (0 for the embedded store). */
   writeUnits: number;
+  /** With parse workers: the inputs the main thread parsed beside them (lib/app/ingest/parallel.ts). */
+  parsedHere?: number;
 }
 
 /** The parse-side counters of an ingest report (the store side fills in the rest). */

@@ -7,6 +7,7 @@
 
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { cpuSample } from '../../adapters/cpu-sample.ts';
 import { openStore, parseStoreSpec } from '../../adapters/open-store.ts';
 import { expandInputs, localInputFiles, mayHoldManyFiles } from '../../adapters/read-input.ts';
 import { loadFlowFormats, primaryScope, saveFlowFormat } from '../../adapters/vpc-flow-formats.ts';
@@ -111,6 +112,7 @@ async function ingest(
     bar?.start(Math.ceil(total / 1048576), 0, { records: 0 });
     report = await ingestFiles(store, files, {
       files: localInputFiles,
+      cpu: cpuSample,
       source,
       identity,
       identityMaps,

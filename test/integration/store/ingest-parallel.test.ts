@@ -63,6 +63,38 @@ describe('parallel ingest into the embedded store', () => {
     }
   }, 120_000);
 
+  it('the main thread parses beside the workers when a core is free, and not otherwise; the store is the same', async () => {
+    const sequential = new SqliteStore();
+    try {
+      await ingestPaths(sequential, [dir], { ...opts, files: localInputFiles, workers: 0 });
+      const want = await everything(sequential);
+      // Counters of a machine where only this process is busy: a core is free. And of one where others use every
+      // core: after the first interval, none is.
+      let t = 0;
+      const idle = () => ({ machineBusy: (t += 1000), own: t });
+      const busy = () => ({ machineBusy: (t += 1000) * 3, own: t });
+      for (const [name, cpu] of [
+        ['free', idle],
+        ['busy', busy],
+      ] as const) {
+        const store = new SqliteStore();
+        try {
+          const r = await ingestPaths(store, [dir], { ...opts, files: localInputFiles, workers: 1, cpu });
+          if (name === 'free') expect(r.parsedHere).toBeGreaterThan(0);
+          expect(r.parsedHere).toBeLessThanOrEqual(r.inputs);
+          expect(await everything(store), name).toEqual(want);
+          expect((await ingestPaths(store, [dir], { ...opts, files: localInputFiles, workers: 1, cpu })).stored).toBe(
+            0,
+          );
+        } finally {
+          await store.close();
+        }
+      }
+    } finally {
+      await sequential.close();
+    }
+  }, 180_000);
+
   it('reports a worker failure as ParseWorkerError, not a hang', async () => {
     const store = new SqliteStore();
     try {
