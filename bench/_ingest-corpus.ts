@@ -52,6 +52,25 @@ process.stdout.write(String(n));
 `;
 
 /**
+ * The bare reference plus the least a store of every record's evidence does, with no Warden code: each record
+ * stringified again into one JSON array per file, compressed by Brotli at quality 0 (the embedded store's evidence
+ * codec). It shows how much of the 0.5x budget storing per-record evidence takes by itself.
+ */
+export const BARE_EVIDENCE_SCRIPT = `
+const { readdirSync, readFileSync } = require('node:fs');
+const { gunzipSync, brotliCompressSync, constants } = require('node:zlib');
+const dir = process.argv[1];
+let n = 0;
+for (const f of readdirSync(dir).sort()) {
+  const records = JSON.parse(gunzipSync(readFileSync(dir + '/' + f)).toString('utf8')).Records;
+  n += records.length;
+  const json = '[' + records.map((r) => JSON.stringify(r)).join(',') + ']';
+  brotliCompressSync(Buffer.from(json), { params: { [constants.BROTLI_PARAM_QUALITY]: 0 } });
+}
+process.stdout.write(String(n));
+`;
+
+/**
  * Real public CloudTrail (../shared/data/public: Stratus Red Team detonation logs, Panther scenario trails), each
  * record repeated `copies` times an hour apart with its own eventID, time-sorted and cut into gzip trail files of
  * `perFile` records: real record shapes (identities, request parameters, errors) at a size worth timing.

@@ -6,6 +6,8 @@
  *    ingest / records/s of bare), the CPU-time ratio and the load average are noted. Run as the user runs it,
  *    `node bin/warden.js` (the launcher and the compiled CLI it starts, built by `npm run bench`, with its compiled
  *    parse worker), on the embedded default store and on a DynamoDB endpoint (moto_server).
+ *    Beside it (`floor`, informative), the bare reference against itself plus every record stringified and Brotli-
+ *    compressed again: what storing per-record evidence costs with no Warden code at all.
  * 2. The same pairing on inputs the generator did not make (`public`, informative): real public CloudTrail
  *    replicated into trail files, the public Bedrock agent traces, and the demo's telemetry of every source.
  * 3. Memory: peak RSS of the embedded ingest of 8x the corpus (bounded: it must not follow the input size).
@@ -33,6 +35,7 @@ import type { WriteOptions, WriteReport } from '../lib/ports.ts';
 import { type MotoServer, startMoto } from '../test/support/moto.ts';
 import {
   BARE_ANY_SCRIPT,
+  BARE_EVIDENCE_SCRIPT,
   BARE_SCRIPT,
   type Corpus,
   writePublicTrailCorpus,
@@ -85,6 +88,29 @@ async function endToEnd(log: (s: string) => void, only: ReadonlySet<string>): Pr
           { records: corpus.records, description: trailDescription(corpus) },
           c,
           '>= 0.5',
+        ),
+      );
+    }
+    if (only.has('floor')) {
+      const f = await paired(
+        {
+          label: 'bare + evidence',
+          bare: ['-e', BARE_SCRIPT, corpus.dir],
+          ingest: () => ['-e', BARE_EVIDENCE_SCRIPT, corpus.dir],
+          check: (bare, ev) => {
+            if (bare.stdout !== ev.stdout) throw new Error(`ingest bench: evidence floor saw ${ev.stdout} records`);
+          },
+        },
+        scratch,
+        log,
+      );
+      rows.push(
+        endToEndRow(
+          'floor: bare parse + every record stringified and Brotli-compressed again (no Warden code)',
+          { records: corpus.records, description: trailDescription(corpus) },
+          f,
+          undefined,
+          '; informative: what per-record evidence costs by itself, the most a single-threaded ingest that stores it can reach',
         ),
       );
     }
@@ -344,12 +370,14 @@ async function writeCosts(log: (s: string) => void): Promise<BenchRow[]> {
   }
 }
 
-/** `WARDEN_BENCH_INGEST=embedded,public,dynamodb,rss,parse,writes` runs only those parts (default: all). */
+/** `WARDEN_BENCH_INGEST=embedded,floor,public,dynamodb,rss,parse,writes` runs only those parts (default: all). */
 export async function bench(): Promise<BenchRow[]> {
   const log = (s: string) => process.stderr.write(`${s}\n`);
-  const only = new Set((process.env.WARDEN_BENCH_INGEST ?? 'embedded,public,dynamodb,rss,parse,writes').split(','));
+  const only = new Set(
+    (process.env.WARDEN_BENCH_INGEST ?? 'embedded,floor,public,dynamodb,rss,parse,writes').split(','),
+  );
   return [
-    ...(['embedded', 'public', 'dynamodb', 'rss'].some((p) => only.has(p)) ? await endToEnd(log, only) : []),
+    ...(['embedded', 'floor', 'public', 'dynamodb', 'rss'].some((p) => only.has(p)) ? await endToEnd(log, only) : []),
     ...(only.has('parse') ? await parsePath() : []),
     ...(only.has('writes') ? await writeCosts(log) : []),
   ];
