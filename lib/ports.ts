@@ -307,3 +307,17 @@ export interface InputFiles {
   /** A small file's whole text (gunzipped), or undefined: then it is streamed. */
   wholeText(path: string, size: number): string | undefined;
 }
+
+/** CPU time counters, in milliseconds, at one instant. */
+export interface CpuSample {
+  /** Busy time of the whole machine, every core summed (user, system, irq; time at a lowered priority left out). */
+  machineBusy: number;
+  /** This process's own CPU time (user + system, every thread). */
+  own: number;
+}
+
+/**
+ * Reads the counters (lib/adapters/cpu-sample.ts), undefined where the OS gives none: parallel ingest tells from
+ * them whether a core is free (lib/app/ingest/spare-core.ts).
+ */
+export type CpuSampler = () => CpuSample | undefined;

@@ -1,6 +1,6 @@
 /** The machine's busy CPU time and this process's own (lib/app/ingest/spare-core.ts), from Node's os and process. */
 import { cpus } from 'node:os';
-import type { CpuSample } from '../app/ingest/spare-core.ts';
+import type { CpuSample } from '../ports.ts';
 
 /**
  * Every core's busy time summed, and this process's CPU time, in milliseconds; undefined when the OS gives none.

@@ -1,7 +1,7 @@
 /** What an ingest run takes beyond parsing (pipeline.ts, and the parse workers of parallel.ts). */
 import type { IdentityMaps } from '../../core/identity/resolver.ts';
+import type { CpuSampler } from '../../ports.ts';
 import type { Admit, ParseOptions } from './batcher.ts';
-import type { CpuSampler } from './spare-core.ts';
 
 export interface IngestOptions extends ParseOptions {
   /**

@@ -14,7 +14,7 @@ import { Worker } from 'node:worker_threads';
 import { createIdentityResolver, type IdentityMaps } from '../../core/identity/resolver.ts';
 import type { Reject } from '../../core/observation.ts';
 import type { FoldedBatch } from '../../core/store/folded.ts';
-import type { FoldedStore, InputFile, InputFiles } from '../../ports.ts';
+import type { CpuSampler, FoldedStore, InputFile, InputFiles } from '../../ports.ts';
 import type { ParseOptions } from './batcher.ts';
 import type { IngestOptions } from './options.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './parallel-protocol.ts';
@@ -92,10 +92,15 @@ interface Started {
  * set-up (expanding inputs, opening the store). ingestFiles uses them or terminates them.
  */
 export class ParseWorkers {
-  private constructor(readonly started: Started[]) {}
+  private constructor(
+    readonly started: Started[],
+    /** Counting from the workers' start: by the time they have work, a first interval has mostly passed. */
+    readonly spare: SpareCore | undefined,
+  ) {}
 
-  static start(n: number, module: WorkerModule): ParseWorkers {
-    return new ParseWorkers(Array.from({ length: n }, () => startWorker(module)));
+  static start(n: number, module: WorkerModule, cpu?: CpuSampler): ParseWorkers {
+    const started = Array.from({ length: n }, () => startWorker(module));
+    return new ParseWorkers(started, cpu && new SpareCore(availableParallelism(), n, cpu));
   }
 
   get size(): number {
@@ -195,7 +200,7 @@ export async function ingestParallel(
         throw err;
       }),
     );
-    const spare = cpu ? new SpareCore(availableParallelism(), pool.length, cpu) : undefined;
+    const spare = ready?.spare ?? (cpu && new SpareCore(availableParallelism(), pool.length, cpu));
     const own =
       here &&
       parseHere(

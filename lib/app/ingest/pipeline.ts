@@ -142,12 +142,12 @@ function askedWorkers(opts: IngestOptions): number | undefined {
  */
 export async function startParseWorkers(
   many: boolean,
-  opts: Pick<IngestOptions, 'workers'> = {},
+  opts: Pick<IngestOptions, 'workers' | 'cpu'> = {},
 ): Promise<ParseWorkers | undefined> {
   const { defaultWorkers, ParseWorkers, parseWorkerModule } = await import('./parallel.ts');
   const n = askedWorkers(opts) ?? defaultWorkers(many ? 2 : 1, true);
   const module = n > 0 ? parseWorkerModule() : undefined;
-  return module ? ParseWorkers.start(n, module) : undefined;
+  return module ? ParseWorkers.start(n, module, opts.cpu) : undefined;
 }
 
 /**

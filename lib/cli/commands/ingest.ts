@@ -51,7 +51,7 @@ export function register(program: Command): void {
       if (format && !format.ok) throw usageError(`--vpc-format: ${format.error}`);
       // Into the embedded store, parse workers start now: their start-up overlaps the rest of this set-up.
       const embedded = isEmbedded(spec || process.env.WARDEN_STORE || 'embedded');
-      const parseWorkers = embedded ? await startParseWorkers(mayHoldManyFiles(paths)) : undefined;
+      const parseWorkers = embedded ? await startParseWorkers(mayHoldManyFiles(paths), { cpu: cpuSample }) : undefined;
       try {
         await ingest(this, paths, { json, spec, source, identityFile, format, parseWorkers });
       } finally {

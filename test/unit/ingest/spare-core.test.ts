@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type CpuSample, MIN_INTERVAL_MS, SPARE_CORE, SpareCore } from '../../../lib/app/ingest/spare-core.ts';
+import { MIN_INTERVAL_MS, SPARE_CORE, SpareCore } from '../../../lib/app/ingest/spare-core.ts';
+import type { CpuSample } from '../../../lib/ports.ts';
 
 /** A machine whose counters advance as each step says: per interval, busy cores of other processes and of this one. */
 function machine(steps: { others: number; own: number }[], interval = MIN_INTERVAL_MS) {
