@@ -6,10 +6,13 @@
  * full, when its writer finishes, or when the arena is full. The arena's blocks and the scratch buffer are reused:
  * fresh memory costs its page faults again (more than the copies), and a chunk-sized JSON string would cost more to
  * flatten and encode than to build.
+ *
+ * A chunk is written as compact rows (store-evidence-rows.ts): each observation against the one before it.
  */
 import type { Observation } from '../core/observation.ts';
 import { digest } from '../core/store/digest.ts';
 import type { EvidenceWriter, PackedChunk } from '../core/store/folded.ts';
+import { RowEncoder } from './store-evidence-rows.ts';
 
 /** Raw JSON gathered before compressing a chunk; observations compress ~5-15x, so this usually fits in one item. */
 export const RAW_CHUNK_TARGET = 1024 * 1024;
@@ -83,6 +86,8 @@ export class BrotliEvidenceWriter implements EvidenceWriter, Sealable {
   private ids: string[] = [];
   private firstTime = '';
   private lastTime = '';
+  /** The open chunk's row encoder. */
+  private rows: RowEncoder | undefined;
   private readonly chunks: PackedChunk[] = [];
 
   constructor(
@@ -91,11 +96,28 @@ export class BrotliEvidenceWriter implements EvidenceWriter, Sealable {
   ) {}
 
   add(o: Observation): void {
-    const json = JSON.stringify(o);
-    const n = Buffer.byteLength(json);
-    if (this.ids.length > 0 && this.bytes + n + 2 > RAW_CHUNK_TARGET) this.seal();
-    const [block, at] = this.arena.append(json, n);
-    if (this.ids.length === 0) this.arena.holds(this);
+    let rows = this.rows ?? new RowEncoder(o);
+    let json = JSON.stringify(rows.row(o));
+    let n = Buffer.byteLength(json);
+    const open = this.ids.length;
+    if (open > 0 && this.bytes + n + 2 > RAW_CHUNK_TARGET) {
+      this.seal();
+      this.add(o); // the first row of the next chunk
+      return;
+    }
+    let [block, at] = this.arena.append(json, n);
+    if (open > 0 && this.ids.length === 0) {
+      // The full arena sealed the open chunk: the row, written against the ones before it, starts a new chunk.
+      rows = new RowEncoder(o);
+      json = JSON.stringify(rows.row(o));
+      n = Buffer.byteLength(json);
+      [block, at] = this.arena.append(json, n);
+    }
+    if (this.ids.length === 0) {
+      this.arena.holds(this);
+      this.rows = rows;
+      this.bytes = Buffer.byteLength(rows.head);
+    }
     this.spans.push(block, at, n);
     this.bytes += n + 1;
     if (this.ids.length === 0 || o.time < this.firstTime) this.firstTime = o.time;
@@ -108,16 +130,16 @@ export class BrotliEvidenceWriter implements EvidenceWriter, Sealable {
     return this.chunks;
   }
 
-  /** `[`, the open chunk's observations comma-separated, `]`, gathered into the scratch buffer and compressed. */
+  /** The header, the open chunk's rows comma-separated, `]`, gathered into the scratch buffer and compressed. */
   seal(): void {
     const size = this.bytes + 1;
     const arena = this.arena;
     if (arena.scratch.length < size) arena.scratch = Buffer.allocUnsafeSlow(Math.max(size, 2 * arena.scratch.length));
     const scratch = arena.scratch;
-    let at = 0;
+    let at = scratch.write((this.rows as RowEncoder).head, 0);
     const s = this.spans;
     for (let i = 0; i < s.length; i += 3) {
-      scratch[at++] = i === 0 ? 0x5b : 0x2c;
+      scratch[at++] = 0x2c;
       at += (arena.blocks[s[i] as number] as Buffer).copy(
         scratch,
         at,
@@ -136,6 +158,7 @@ export class BrotliEvidenceWriter implements EvidenceWriter, Sealable {
     this.spans = [];
     this.bytes = 0;
     this.ids = [];
+    this.rows = undefined;
     this.arena.released(this);
   }
 }
