@@ -25,7 +25,8 @@ export class RowEncoder {
   /** `["warden-evidence/2",{shared fields}`: the chunk's text up to its first row. */
   readonly head: string;
   private readonly shared: Shared;
-  private key: string | undefined;
+  /** The previous row's key (a caller that drops rows it encoded puts back the key from before them). */
+  lastKey: string | undefined;
 
   constructor(first: Observation) {
     this.shared = { v: first.v, subject: first.subject, source: first.source, layer: first.layer, kind: first.kind };
@@ -50,7 +51,7 @@ export class RowEncoder {
       !isPlainObject(c) ||
       !isPlainObject(a)
     ) {
-      this.key = undefined;
+      this.lastKey = undefined;
       return o;
     }
     const e = (c as Correlation).eventId;
@@ -60,8 +61,8 @@ export class RowEncoder {
       o.id.charCodeAt(o.source.length) === 58 &&
       o.id.startsWith(o.source) &&
       o.id.endsWith(e);
-    const key = o.key === this.key ? 0 : o.key;
-    this.key = o.key;
+    const key = o.key === this.lastKey ? 0 : o.key;
+    this.lastKey = o.key;
     return [derived ? 0 : o.id, o.time, key, o.count, c, a];
   }
 }
