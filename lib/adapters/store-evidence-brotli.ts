@@ -1,13 +1,13 @@
 /**
- * The embedded store's evidence writer: one per (subject, hour) of a batch, fed observations as they are parsed.
- * Each observation is stringified when added and its bytes appended to an arena shared by the writers of one codec
- * (one ingest), then dropped, so nobody holds a batch's observations until it is written. A chunk (a JSON array of
- * at most about RAW_CHUNK_TARGET bytes) is gathered from the arena into one scratch buffer and compressed when it is
- * full, when its writer finishes, or when the arena is full. The arena's blocks and the scratch buffer are reused:
- * fresh memory costs its page faults again (more than the copies), and a chunk-sized JSON string would cost more to
- * flatten and encode than to build.
+ * The embedded store's evidence writer: one per (subject, day) of a batch, fed observations as they are parsed.
+ * Observations are stringified as they come (a run of one writer's, at most GROUP, together) and their bytes
+ * appended to an arena shared by the writers of one codec (one ingest), then dropped, so nobody holds a batch's
+ * observations until it is written. A chunk (a JSON array of at most about RAW_CHUNK_TARGET bytes) is gathered from
+ * the arena into one scratch buffer and compressed when it is full, when its writer finishes, or when the arena is
+ * full. The arena's blocks and the scratch buffer are reused: fresh memory costs its page faults again (more than the
+ * copies), and a chunk-sized JSON string would cost more to flatten and encode than to build.
  *
- * A chunk is written as compact rows (store-evidence-rows.ts): each observation against the one before it.
+ * A chunk is written as compact rows (store-evidence-rows.ts): shared fields once, a row per observation.
  */
 import type { Observation } from '../core/observation.ts';
 import { digest } from '../core/store/digest.ts';
