@@ -1,15 +1,18 @@
 /**
- * The embedded store's evidence writer: one per (subject, hour) of a batch, fed observations as they are parsed.
- * Each observation is stringified when added and its bytes appended to an arena shared by the writers of one codec
- * (one ingest), then dropped, so nobody holds a batch's observations until it is written. A chunk (a JSON array of
- * at most about RAW_CHUNK_TARGET bytes) is gathered from the arena into one scratch buffer and compressed when it is
- * full, when its writer finishes, or when the arena is full. The arena's blocks and the scratch buffer are reused:
- * fresh memory costs its page faults again (more than the copies), and a chunk-sized JSON string would cost more to
- * flatten and encode than to build.
+ * The embedded store's evidence writer: one per (subject, day) of a batch, fed observations as they are parsed.
+ * Observations are stringified as they come (a run of one writer's, at most GROUP, together) and their bytes
+ * appended to an arena shared by the writers of one codec (one ingest), then dropped, so nobody holds a batch's
+ * observations until it is written. A chunk (a JSON array of at most about RAW_CHUNK_TARGET bytes) is gathered from
+ * the arena into one scratch buffer and compressed when it is full, when its writer finishes, or when the arena is
+ * full. The arena's blocks and the scratch buffer are reused: fresh memory costs its page faults again (more than the
+ * copies), and a chunk-sized JSON string would cost more to flatten and encode than to build.
+ *
+ * A chunk is written as compact rows (store-evidence-rows.ts): shared fields once, a row per observation.
  */
 import type { Observation } from '../core/observation.ts';
 import { digest } from '../core/store/digest.ts';
 import type { EvidenceWriter, PackedChunk } from '../core/store/folded.ts';
+import { RowEncoder } from './store-evidence-rows.ts';
 
 /** Raw JSON gathered before compressing a chunk; observations compress ~5-15x, so this usually fits in one item. */
 export const RAW_CHUNK_TARGET = 1024 * 1024;
@@ -20,6 +23,8 @@ const BLOCK_BYTES = 4 * 1024 * 1024;
  * so memory is bounded whatever a batch's observations weigh (10,000 CloudTrail observations are about 11 MB).
  */
 const MAX_BLOCKS = 3;
+/** Observations of one writer stringified together at most. */
+const GROUP = 16;
 
 /** A writer whose open chunk lies in the arena. */
 interface Sealable {
@@ -36,6 +41,8 @@ export class Arena {
   private readonly live = new Set<Sealable>();
   /** One chunk's bytes, gathered for compression. */
   scratch: Buffer = Buffer.allocUnsafeSlow(0);
+  /** The writer whose observations wait to be written (one at a time). */
+  pending: { flush(): void } | undefined;
 
   holds(w: Sealable): void {
     this.live.add(w);
@@ -83,6 +90,10 @@ export class BrotliEvidenceWriter implements EvidenceWriter, Sealable {
   private ids: string[] = [];
   private firstTime = '';
   private lastTime = '';
+  /** The open chunk's row encoder. */
+  private rows: RowEncoder | undefined;
+  /** Observations added, not yet written (see add). */
+  private pending: Observation[] = [];
   private readonly chunks: PackedChunk[] = [];
 
   constructor(
@@ -90,34 +101,88 @@ export class BrotliEvidenceWriter implements EvidenceWriter, Sealable {
     private readonly compress: (raw: Uint8Array) => Buffer,
   ) {}
 
+  /**
+   * Observations wait (at most GROUP, of one writer of the arena at a time) to be stringified together: consecutive
+   * observations mostly go to one writer, and a stringify, a byte count and a copy per observation cost more than
+   * the bytes.
+   */
   add(o: Observation): void {
-    const json = JSON.stringify(o);
-    const n = Buffer.byteLength(json);
-    if (this.ids.length > 0 && this.bytes + n + 2 > RAW_CHUNK_TARGET) this.seal();
-    const [block, at] = this.arena.append(json, n);
-    if (this.ids.length === 0) this.arena.holds(this);
-    this.spans.push(block, at, n);
+    const arena = this.arena;
+    if (arena.pending !== this) {
+      arena.pending?.flush();
+      arena.pending = this;
+    }
+    this.pending.push(o);
+    if (this.pending.length >= GROUP) this.flush();
+  }
+
+  /** Writes the waiting observations into the open chunk. */
+  flush(): void {
+    const group = this.pending;
+    if (this.arena.pending === this) this.arena.pending = undefined;
+    if (group.length === 0) return;
+    this.pending = [];
+    this.write(group);
+  }
+
+  private write(group: Observation[]): void {
+    const first = group[0] as Observation;
+    let rows = this.rows ?? new RowEncoder(first);
+    const before = rows.lastKey;
+    // `[row,...,row]`: its rows, without the brackets, go into the chunk.
+    let json = JSON.stringify(group.map((o) => rows.row(o)));
+    let n = Buffer.byteLength(json) - 2;
+    const open = this.ids.length;
+    const base = open > 0 ? this.bytes : Buffer.byteLength(rows.head);
+    if (base + n + 2 > RAW_CHUNK_TARGET && (open > 0 || group.length > 1)) {
+      rows.lastKey = before;
+      // Cut between observations, as one at a time would: a chunk stays under the target unless one observation is not.
+      if (group.length > 1) for (const o of group) this.write([o]);
+      else {
+        this.seal();
+        this.write(group); // the first row of the next chunk
+      }
+      return;
+    }
+    let [block, at] = this.arena.append(json, n + 2);
+    if (open > 0 && this.ids.length === 0) {
+      // The full arena sealed the open chunk: the rows, written against the ones before them, start a new chunk.
+      rows = new RowEncoder(first);
+      json = JSON.stringify(group.map((o) => rows.row(o)));
+      n = Buffer.byteLength(json) - 2;
+      [block, at] = this.arena.append(json, n + 2);
+    }
+    if (this.ids.length === 0) {
+      this.arena.holds(this);
+      this.rows = rows;
+      this.bytes = Buffer.byteLength(rows.head);
+      this.firstTime = this.lastTime = first.time;
+    }
+    this.spans.push(block, at + 1, n);
     this.bytes += n + 1;
-    if (this.ids.length === 0 || o.time < this.firstTime) this.firstTime = o.time;
-    if (this.ids.length === 0 || o.time > this.lastTime) this.lastTime = o.time;
-    this.ids.push(o.id);
+    for (const o of group) {
+      if (o.time < this.firstTime) this.firstTime = o.time;
+      if (o.time > this.lastTime) this.lastTime = o.time;
+      this.ids.push(o.id);
+    }
   }
 
   finish(): PackedChunk[] {
+    this.flush();
     if (this.ids.length > 0) this.seal();
     return this.chunks;
   }
 
-  /** `[`, the open chunk's observations comma-separated, `]`, gathered into the scratch buffer and compressed. */
+  /** The header, the open chunk's rows comma-separated, `]`, gathered into the scratch buffer and compressed. */
   seal(): void {
     const size = this.bytes + 1;
     const arena = this.arena;
     if (arena.scratch.length < size) arena.scratch = Buffer.allocUnsafeSlow(Math.max(size, 2 * arena.scratch.length));
     const scratch = arena.scratch;
-    let at = 0;
+    let at = scratch.write((this.rows as RowEncoder).head, 0);
     const s = this.spans;
     for (let i = 0; i < s.length; i += 3) {
-      scratch[at++] = i === 0 ? 0x5b : 0x2c;
+      scratch[at++] = 0x2c;
       at += (arena.blocks[s[i] as number] as Buffer).copy(
         scratch,
         at,
@@ -136,6 +201,7 @@ export class BrotliEvidenceWriter implements EvidenceWriter, Sealable {
     this.spans = [];
     this.bytes = 0;
     this.ids = [];
+    this.rows = undefined;
     this.arena.released(this);
   }
 }

@@ -14,6 +14,7 @@ import type { Observation } from '../core/observation.ts';
 import { digest } from '../core/store/digest.ts';
 import type { EvidenceCodec, PackedChunk } from '../core/store/folded.ts';
 import { Arena, BrotliEvidenceWriter, RAW_CHUNK_TARGET } from './store-evidence-brotli.ts';
+import { COMPACT_ROWS, fromCompactRows } from './store-evidence-rows.ts';
 
 /** Upper bound for the compressed payload of one DynamoDB chunk item (the rest of the item is a few hundred bytes). */
 export const MAX_CHUNK_BYTES = 340 * 1024;
@@ -128,9 +129,15 @@ function compress(group: Observation[], lines: string[], codec: Codec): Evidence
   return [chunk(group, data)];
 }
 
-/** A chunk is a JSON array of observations, or JSON lines (gzip chunks, and Brotli chunks written before arrays). */
+/**
+ * A chunk is compact rows (format 2, the embedded store's writer), a JSON array of observations (its chunks written
+ * before), or JSON lines (gzip chunks, and Brotli chunks written before arrays).
+ */
 function unpack(data: Uint8Array, codec: Codec): Observation[] {
   const text = codec.decompress(data).toString('utf8');
-  if (text.startsWith('[')) return JSON.parse(text) as Observation[];
+  if (text.startsWith('[')) {
+    const list = JSON.parse(text) as unknown[];
+    return list[0] === COMPACT_ROWS ? fromCompactRows(list) : (list as Observation[]);
+  }
   return text.split('\n').map((line) => JSON.parse(line) as Observation);
 }

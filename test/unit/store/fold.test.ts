@@ -1,4 +1,4 @@
-import { brotliDecompressSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,6 +8,7 @@ import {
   unpackEvidence,
   unpackEvidenceBrotli,
 } from '../../../lib/adapters/store-evidence.ts';
+import { COMPACT_ROWS } from '../../../lib/adapters/store-evidence-rows.ts';
 import type { Observation } from '../../../lib/core/observation.ts';
 import {
   aggregateBatch,
@@ -122,7 +123,7 @@ describe('evidence chunks', () => {
     expect(packEvidence(input).map((c) => c.id)).toEqual(packEvidence(structuredClone(input)).map((c) => c.id));
   });
 
-  it('embedded (Brotli) chunks: each is the JSON.stringify of its observations, about 1 MB each, in order', () => {
+  it('embedded (Brotli) chunks: compact rows of their observations, about 1 MB each, in order', () => {
     fc.assert(
       fc.property(fc.array(fc.string({ unit: 'binary' }), { minLength: 1, maxLength: 40 }), (notes) => {
         const input = notes.map((note, i) =>
@@ -133,13 +134,45 @@ describe('evidence chunks', () => {
         expect(groups.flat()).toEqual(JSON.parse(JSON.stringify(input)));
         for (const [i, c] of chunks.entries()) {
           const text = brotliDecompressSync(c.data).toString('utf8');
-          expect(text).toBe(JSON.stringify(groups[i]));
+          const parsed = JSON.parse(text) as unknown[];
+          // The header (format, shared fields), then one row per observation.
+          expect(parsed[0]).toBe(COMPACT_ROWS);
+          expect(parsed.length - 2).toBe(groups[i]?.length);
           expect(c.count).toBe(groups[i]?.length);
           if ((groups[i]?.length ?? 0) > 1) expect(Buffer.byteLength(text)).toBeLessThanOrEqual(1024 * 1024);
         }
       }),
       { numRuns: 15 },
     );
+  });
+
+  it('embedded chunks read back exactly what was added: shared fields, derived ids, and rows that differ', () => {
+    const base = (id: string, extra: Partial<Observation> = {}): Observation => ({
+      ...obs(id, '2026-10-05T08:00:00.000Z', 'api:s3:GetObject:*', { subject: 'unattributed:é ✓' }),
+      ...extra,
+    });
+    const input: Observation[] = [
+      base('cloudtrail:e-1', { correlation: { eventId: 'e-1' } }), // id = source:eventId, left out of its row
+      base('cloudtrail:e-2', { correlation: { eventId: 'other' } }),
+      base('x', { correlation: {} }),
+      base('cloudtrail:e-4', { subject: 'k8s:prod/a/b' }), // another subject: written whole
+      base('cloudtrail:e-5', { source: 'bedrock-invocation', kind: 'model', layer: 'application' }),
+      base('cloudtrail:e-6', { count: 3, correlation: { eventId: 'e-6', requestId: 'r' }, attrs: { n: [1, 2] } }),
+    ];
+    const chunks = packEvidenceBrotli(input);
+    expect(chunks.flatMap((c) => unpackEvidenceBrotli(c.data))).toEqual(input);
+    const text = brotliDecompressSync(chunks[0]?.data as Uint8Array).toString('utf8');
+    expect(text).not.toContain('"cloudtrail:e-1"');
+    // The subject in the header and in the one row of another source (written whole), not in every row.
+    expect(text.split('unattributed:é ✓').length - 1).toBe(2);
+  });
+
+  it('the embedded reader still reads chunks written before compact rows (JSON arrays, JSON lines)', () => {
+    const input = many(5, 1);
+    const array = brotliCompressSync(Buffer.from(JSON.stringify(input)));
+    const lines = brotliCompressSync(Buffer.from(input.map((o) => JSON.stringify(o)).join('\n')));
+    expect(unpackEvidenceBrotli(array)).toEqual(input);
+    expect(unpackEvidenceBrotli(lines)).toEqual(input);
   });
 
   it('keeps a single huge observation, with its attrs dropped', () => {

@@ -102,27 +102,34 @@ describe('BatchFolder', () => {
 });
 
 describe('Brotli evidence writers sharing an arena', () => {
-  it('keep every writer exact when the arena fills and seals their open chunks (about 8 MB)', () => {
-    const codec = brotliEvidence();
-    const writers = Array.from({ length: 20 }, () => codec());
-    const added: Observation[][] = writers.map(() => []);
-    // 240 observations of 30 to 60 KB (about 11 MB) over 20 writers: each holds about 540 KB, under a chunk's 1 MB,
-    // so only a full arena makes a writer cut a second chunk.
-    for (let i = 0; i < 240; i++) {
-      const w = (i * 7 + (i % 3)) % writers.length;
-      const o = obs(`id-${i}`, '2026-10-05T08:00:00.000Z', KEYS[0] as string, {
-        attrs: { pad: 'x'.repeat(30_000 + (i % 4) * 10_000), note: i % 11 === 0 ? 'é ✓ \ud83d\ude00' : `${i}` },
-      });
-      writers[w]?.add(o);
-      added[w]?.push(o);
-    }
-    let chunks = 0;
-    for (const [w, writer] of writers.entries()) {
-      const packed = writer.finish();
-      chunks += packed.length;
-      expect(packed.flatMap((c) => unpackEvidenceBrotli(c.data))).toEqual(JSON.parse(JSON.stringify(added[w])));
-      expect(packed.reduce((n, c) => n + c.count, 0)).toBe(added[w]?.length);
-    }
-    expect(chunks).toBeGreaterThan(writers.length);
-  });
+  it.each([
+    ['one at a time', 1],
+    ['in runs (written together)', 7],
+  ])(
+    'keep every writer exact when the arena fills and seals their open chunks (about 8 MB), observations %s',
+    (_, run) => {
+      const codec = brotliEvidence();
+      const writers = Array.from({ length: 20 }, () => codec());
+      const added: Observation[][] = writers.map(() => []);
+      // 240 observations of 30 to 60 KB (about 11 MB) over 20 writers: each holds about 540 KB, under a chunk's 1 MB,
+      // so only a full arena makes a writer cut a second chunk.
+      for (let i = 0; i < 240; i++) {
+        const r = Math.floor(i / run);
+        const w = (r * 7 + (r % 3)) % writers.length;
+        const o = obs(`id-${i}`, '2026-10-05T08:00:00.000Z', KEYS[0] as string, {
+          attrs: { pad: 'x'.repeat(30_000 + (i % 4) * 10_000), note: i % 11 === 0 ? 'é ✓ \ud83d\ude00' : `${i}` },
+        });
+        writers[w]?.add(o);
+        added[w]?.push(o);
+      }
+      let chunks = 0;
+      for (const [w, writer] of writers.entries()) {
+        const packed = writer.finish();
+        chunks += packed.length;
+        expect(packed.flatMap((c) => unpackEvidenceBrotli(c.data))).toEqual(JSON.parse(JSON.stringify(added[w])));
+        expect(packed.reduce((n, c) => n + c.count, 0)).toBe(added[w]?.length);
+      }
+      expect(chunks).toBeGreaterThan(writers.length);
+    },
+  );
 });
