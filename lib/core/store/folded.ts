@@ -116,9 +116,10 @@ interface AggAcc extends Omit<FoldedAggregate, 'parts'> {
 
 /**
  * The fold of aggregateBatch (fold.ts) done one observation at a time, into transferable data: per (subject, key,
- * hour) each segment's contribution, natural ids as digests, evidence handed to the codec's writers. Nothing keeps a
- * reference to an observation once it is added, so a batch holds its aggregates and packed evidence, not its
- * observations (a parse worker's garbage collection stays in the young generation). Same results as
+ * hour) each segment's contribution, natural ids as digests, evidence handed to the codec's writers. The folder keeps
+ * no reference to an observation once it is added (the embedded codec's writers hold a run of at most 16 to
+ * stringify together), so a batch holds its aggregates and packed evidence, not its observations (a parse worker's
+ * garbage collection stays in the young generation). Same results as
  * aggregateBatch: an id repeated in the batch counts once, a segment's unit is the digest of its sorted ids,
  * aggregates keep the earliest observation's attrs; evidence is in arrival order (readers sort), per subject and day.
  */
