@@ -5,7 +5,17 @@
  */
 import type Database from 'better-sqlite3';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
+
+/** The database was written by a newer Warden than this one: reading it could misread what it stores. */
+export class StoreSchemaError extends Error {
+  constructor(store: string, version: number) {
+    super(
+      `store ${store} was written by a newer warden (schema ${version}; this one reads up to ${SCHEMA_VERSION}): upgrade warden to read it`,
+    );
+    this.name = 'StoreSchemaError';
+  }
+}
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
@@ -34,12 +44,16 @@ CREATE TABLE IF NOT EXISTS docs (
 `;
 
 /**
- * Brings a database written by an earlier version up to SCHEMA_VERSION. 2: an evidence chunk may span the hours of
- * a day, `last_window` its last hour (NULL in rows written before: one hour each).
+ * Brings a database written by an earlier version up to SCHEMA_VERSION, and refuses one written by a later version
+ * (StoreSchemaError; `store` names it). 2: an evidence chunk may span the hours of a day, `last_window` its last
+ * hour (NULL in rows written before: one hour each). 3: evidence chunks may be compact rows
+ * (store-evidence-rows.ts), which a reader of schema 2 would take for observations; chunks written before are read
+ * as they are.
  */
-export function migrate(db: Database.Database): void {
+export function migrate(db: Database.Database, store: string): void {
   const version = Number(db.prepare("SELECT v FROM meta WHERE k = 'schema'").pluck().get());
-  if (version >= SCHEMA_VERSION) return;
+  if (version > SCHEMA_VERSION) throw new StoreSchemaError(store, version);
+  if (version === SCHEMA_VERSION) return;
   const columns = db.prepare('PRAGMA table_info(evidence)').all() as { name: string }[];
   if (!columns.some((c) => c.name === 'last_window')) db.exec('ALTER TABLE evidence ADD COLUMN last_window TEXT');
   db.prepare("UPDATE meta SET v = ? WHERE k = 'schema'").run(String(SCHEMA_VERSION));

@@ -83,7 +83,13 @@ export class SqliteStore implements Store, FoldedStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA_SQL);
-    migrate(this.db);
+    this.description = opts.description ?? (opts.path ? `embedded:${opts.path}` : 'embedded:memory');
+    try {
+      migrate(this.db, this.description);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
     this.db.function('merge_sources', { deterministic: true }, (a: unknown, b: unknown) =>
       [...new Set(`${a},${b}`.split(',').filter(Boolean))].sort().join(','),
     );
@@ -91,7 +97,6 @@ export class SqliteStore implements Store, FoldedStore {
     this.q = opts.onStep ? instrument(statements(this.db), opts.onStep) : statements(this.db);
     this.onStep = opts.onStep;
     if (opts.auditAnchors) this.auditAnchors = opts.auditAnchors;
-    this.description = opts.description ?? (opts.path ? `embedded:${opts.path}` : 'embedded:memory');
     this.retentionDays = opts.retentionDays ?? 400;
     this.quarantineDays = opts.quarantineDays ?? 90;
     this.now = opts.now ?? (() => new Date());

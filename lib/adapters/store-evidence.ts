@@ -137,7 +137,10 @@ function unpack(data: Uint8Array, codec: Codec): Observation[] {
   const text = codec.decompress(data).toString('utf8');
   if (text.startsWith('[')) {
     const list = JSON.parse(text) as unknown[];
-    return list[0] === COMPACT_ROWS ? fromCompactRows(list) : (list as Observation[]);
+    if (list[0] === COMPACT_ROWS) return fromCompactRows(list);
+    // A chunk of observations starts with one; a format name this reader does not know is a newer Warden's.
+    if (typeof list[0] === 'string') throw new Error(`evidence chunk of an unknown format ${JSON.stringify(list[0])}`);
+    return list as Observation[];
   }
   return text.split('\n').map((line) => JSON.parse(line) as Observation);
 }

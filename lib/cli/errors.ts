@@ -107,6 +107,9 @@ const KIND_BY_ERROR_NAME: Readonly<Record<string, ErrorKind>> = {
   NoBaselineError: 'input',
   DeclaredScopeMissingError: 'input',
   WatchError: 'environment',
+  // The installed warden is older than the store it opens, or another process holds the store.
+  StoreSchemaError: 'environment',
+  StoreBusyError: 'environment',
 };
 
 /** The first error in the `cause` chain (at most 8 deep) that satisfies `test`. */

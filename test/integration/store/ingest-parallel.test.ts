@@ -71,8 +71,12 @@ describe('parallel ingest into the embedded store', () => {
       // Counters of a machine where only this process is busy: a core is free. And of one where others use every
       // core: after the first interval, none is.
       let t = 0;
-      const idle = () => ({ machineBusy: (t += 1000), own: t });
-      const busy = () => ({ machineBusy: (t += 1000) * 3, own: t });
+      const tick = () => {
+        t += 1000;
+        return t;
+      };
+      const idle = () => ({ machineBusy: tick(), own: t });
+      const busy = () => ({ machineBusy: tick() * 3, own: t });
       for (const [name, cpu] of [
         ['free', idle],
         ['busy', busy],

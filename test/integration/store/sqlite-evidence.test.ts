@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../../lib/adapters/sqlite-store.ts';
+import { SCHEMA_VERSION, StoreSchemaError } from '../../../lib/adapters/sqlite-store-schema.ts';
 import { packEvidenceBrotli } from '../../../lib/adapters/store-evidence.ts';
 import type { Observation } from '../../../lib/core/observation.ts';
 import { obs } from './fixtures.ts';
@@ -96,7 +97,22 @@ describe('embedded evidence chunks across hours', () => {
       await store.close();
     }
     const check = new Database(path, { readonly: true });
-    expect(check.prepare("SELECT v FROM meta WHERE k = 'schema'").pluck().get()).toBe('2');
+    expect(check.prepare("SELECT v FROM meta WHERE k = 'schema'").pluck().get()).toBe(String(SCHEMA_VERSION));
+    check.close();
+  });
+
+  it('refuses a database a newer warden wrote, in one line, and leaves it as it was', async () => {
+    const path = join(dir, 'newer', 'warden.db');
+    await new SqliteStore({ path }).close();
+    const db = new Database(path);
+    db.prepare("UPDATE meta SET v = ? WHERE k = 'schema'").run(String(SCHEMA_VERSION + 1));
+    db.close();
+    expect(() => new SqliteStore({ path, description: 'embedded:newer' })).toThrow(StoreSchemaError);
+    expect(() => new SqliteStore({ path, description: 'embedded:newer' })).toThrow(
+      `store embedded:newer was written by a newer warden (schema ${SCHEMA_VERSION + 1}; this one reads up to ${SCHEMA_VERSION}): upgrade warden to read it`,
+    );
+    const check = new Database(path, { readonly: true });
+    expect(check.prepare("SELECT v FROM meta WHERE k = 'schema'").pluck().get()).toBe(String(SCHEMA_VERSION + 1));
     check.close();
   });
 });

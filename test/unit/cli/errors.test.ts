@@ -23,6 +23,13 @@ describe('classifyError', () => {
     ['no declared scope', named('DeclaredScopeMissingError', 'no declared scope'), 'input', /^no declared scope$/],
     ['loader missing', named('WatchError', 'warden-loader not built'), 'environment', /^warden-loader not built$/],
     [
+      'store of a newer warden',
+      named('StoreSchemaError', 'store embedded:x was written by a newer warden (schema 4; this one reads up to 3)'),
+      'environment',
+      /^store embedded:x was written by a newer warden/,
+    ],
+    ['store busy', named('StoreBusyError', 'store embedded:x is busy'), 'environment', /^store embedded:x is busy$/],
+    [
       'no credentials',
       named('CredentialsProviderError', 'Could not load credentials from any providers'),
       'environment',

@@ -167,6 +167,11 @@ describe('evidence chunks', () => {
     expect(text.split('unattributed:é ✓').length - 1).toBe(2);
   });
 
+  it('the embedded reader refuses a chunk of a format it does not know instead of misreading it', () => {
+    const newer = brotliCompressSync(Buffer.from(JSON.stringify(['warden-evidence/3', {}, [1, 2]])));
+    expect(() => unpackEvidenceBrotli(newer)).toThrow('evidence chunk of an unknown format "warden-evidence/3"');
+  });
+
   it('the embedded reader still reads chunks written before compact rows (JSON arrays, JSON lines)', () => {
     const input = many(5, 1);
     const array = brotliCompressSync(Buffer.from(JSON.stringify(input)));
