@@ -80,6 +80,9 @@ interface TsxPackage {
  */
 const WORKER_YOUNG_GENERATION_MB = 8;
 
+/** The main thread, as a parsing thread of its own in progress reports. */
+const HERE = Symbol('main thread');
+
 /** A started worker, with what happened to it before anyone listened. */
 interface Started {
   worker: Worker;
@@ -162,7 +165,7 @@ export async function ingestParallel(
     });
     return chain;
   };
-  // Records parsed so far by each thread (a worker, or this thread): progress reports their sum.
+  // Records parsed so far by each thread (a worker, or this thread: HERE): progress reports their sum.
   const parsed = new Map<unknown, number>();
   const progress = (thread: unknown, input: string, bytes: number, records: number) => {
     parsed.set(thread, records);
@@ -203,16 +206,16 @@ export async function ingestParallel(
     const spare = ready?.spare ?? (cpu && new SpareCore(availableParallelism(), pool.length, cpu));
     const own =
       here &&
-      parseHere(
-        here,
+      parseHere({
+        source: here,
         init,
-        { ...parse, identity: resolver },
+        parse: { ...parse, identity: resolver },
         identityMaps,
         store,
         apply,
-        { stop, workersBusy, spare },
-        (p) => progress(init, p.input, p.bytes, p.records),
-      );
+        gate: { stop, workersBusy, spare },
+        onProgress: (p) => progress(HERE, p.input, p.bytes, p.records),
+      });
     // A worker's failure is reported before this thread's: both parse the same inputs with the same options.
     const settled = await Promise.allSettled(own ? [...parsing, own] : parsing);
     const failed = settled.find((r) => r.status === 'rejected');
@@ -233,16 +236,25 @@ export async function ingestParallel(
  * a spare core (`spare`, or no counters: the workers' first batch) it waits and looks again, until the workers have
  * claimed every file.
  */
-async function parseHere(
-  source: InputFiles,
-  init: WorkerInit,
-  parse: ParseOptions,
-  identityMaps: IdentityMaps | undefined,
-  store: FoldedStore,
-  apply: (batch: FoldedBatch, rejects: Reject[]) => Promise<void>,
-  gate: { stop: { now: boolean }; workersBusy: { now: boolean }; spare: SpareCore | undefined },
-  onProgress?: IngestOptions['onProgress'],
-): Promise<ParseCounts> {
+async function parseHere({
+  source,
+  init,
+  parse,
+  identityMaps,
+  store,
+  apply,
+  gate,
+  onProgress,
+}: {
+  source: InputFiles;
+  init: WorkerInit;
+  parse: ParseOptions;
+  identityMaps: IdentityMaps | undefined;
+  store: FoldedStore;
+  apply: (batch: FoldedBatch, rejects: Reject[]) => Promise<void>;
+  gate: { stop: { now: boolean }; workersBusy: { now: boolean }; spare: SpareCore | undefined };
+  onProgress: NonNullable<IngestOptions['onProgress']>;
+}): Promise<ParseCounts> {
   // The parsers load here only now, while the workers load theirs.
   const { Batcher, fileInput } = await import('./batcher.ts');
   const { BatchFolder, EMPTY_FOLDED } = await import('../../core/store/folded.ts');
@@ -260,7 +272,7 @@ async function parseHere(
     const file = init.files[Atomics.add(next, 0, 1)];
     if (!file) break;
     await batcher.addInput(fileInput(source, file), (bytes, records) =>
-      onProgress?.({ input: file.path, bytes, records }),
+      onProgress({ input: file.path, bytes, records }),
     );
     await new Promise<void>((r) => setImmediate(r));
   }
