@@ -9,6 +9,8 @@
  * first/last time, joins the item's `tally` in the same put as its digest (the subject's counters: see
  * dynamo-store-registry.ts), so the counters move exactly when the aggregate does.
  */
+
+import { mapLimit } from '../core/map-limit.ts';
 import type { Observation } from '../core/observation.ts';
 import type { AggregateRow } from '../core/store/aggregate-row.ts';
 import { idDigest } from '../core/store/digest.ts';
@@ -30,7 +32,7 @@ import {
   type ItemKey,
   itemKeys,
 } from './dynamo-store-items.ts';
-import { expiryAfter, mapLimit } from './store-util.ts';
+import { expiryAfter } from './store-util.ts';
 
 /**
  * Natural-id digests kept per aggregate (12 characters each, ~26 KB at most). An aggregate holding more (one key of

@@ -12,6 +12,7 @@
 import { createHash, randomInt } from 'node:crypto';
 import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { mapLimit } from '../core/map-limit.ts';
 import type { DirtyMark, DirtyMarks } from '../ports.ts';
 import {
   batchGet,
@@ -22,7 +23,6 @@ import {
   type WriteTally,
 } from './dynamo-store-client.ts';
 import { StoreItemError } from './dynamo-store-items.ts';
-import { mapLimit } from './store-util.ts';
 
 /** Partitions the dirty marks are spread over. */
 export const DIRTY_SHARDS = 4;

@@ -13,6 +13,8 @@
  * items, so a replay after a crash sends every key where the first run did. The pack is written like an aggregate:
  * read, merge, put conditional on the version read, re-read and re-merged when another writer got there first.
  */
+
+import { mapLimit } from '../core/map-limit.ts';
 import type { Observation, SourceName } from '../core/observation.ts';
 import { idDigest } from '../core/store/digest.ts';
 import { type Contribution, hasNaturalId, type PendingAggregate, refold } from '../core/store/fold.ts';
@@ -41,7 +43,7 @@ import {
   type PackEntry,
   type PackItem,
 } from './dynamo-store-items.ts';
-import { expiryAfter, mapLimit } from './store-util.ts';
+import { expiryAfter } from './store-util.ts';
 
 /** A pack takes no new keys once its item would be larger than this (a write costs one unit per started KB). */
 export const MAX_PACK_BYTES = 16 * 1024;

@@ -18,11 +18,12 @@
  * none). Summing tallies would read every pack of the retention on each call; dynamo-store-seal.ts keeps the sums of
  * past days in one item per subject, so a call reads that item and the last few days' aggregate items.
  */
+
+import { mapLimit } from '../core/map-limit.ts';
 import type { SubjectRecord } from '../ports.ts';
 import { type DynamoContext, queryAll, sendWrite, type WriteTally } from './dynamo-store-client.ts';
 import { dayTally, decodeItem, itemKeys, SUBJECT_SK, toSubjectRecord } from './dynamo-store-items.ts';
 import { subjectTallies } from './dynamo-store-seal.ts';
-import { mapLimit } from './store-util.ts';
 import { GSI1 } from './table-schema.ts';
 
 const META_SET =

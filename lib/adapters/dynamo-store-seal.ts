@@ -25,6 +25,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { mapLimit } from '../core/map-limit.ts';
 import {
   batchGet,
   type DynamoContext,
@@ -35,7 +36,6 @@ import {
   type WriteTally,
 } from './dynamo-store-client.ts';
 import { addTally, decodeItem, type ItemKey, itemKeys, StoreItemError, type Tally } from './dynamo-store-items.ts';
-import { mapLimit } from './store-util.ts';
 
 const DAY_MS = 86_400_000;
 const SEAL_SK = 'T#seal';

@@ -13,6 +13,7 @@
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mapLimit } from '../core/map-limit.ts';
 import type { Observation, Reject } from '../core/observation.ts';
 import { aggregateBatch } from '../core/store/fold.ts';
 import type {
@@ -37,7 +38,7 @@ import { ensureSubjects, readSubjects, setLabels } from './dynamo-store-registry
 import { resetSeals } from './dynamo-store-seal.ts';
 import { ensureTable } from './dynamo-store-table.ts';
 import { packEvidence, unpackEvidence } from './store-evidence.ts';
-import { expiryAfter, mapLimit, windowOf } from './store-util.ts';
+import { expiryAfter, windowOf } from './store-util.ts';
 
 export { VersionConflictError } from './store-util.ts';
 

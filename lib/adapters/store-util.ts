@@ -49,20 +49,6 @@ export function decodeDoc<T>(d: Omit<Doc, 'body'> & { body: string | Uint8Array 
   };
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 /** Epoch seconds `days` after `iso` (the TTL attribute; readers filter on it). */
 export function expiryAfter(iso: string, days: number): number {
   return Math.floor(new Date(iso).getTime() / 1000) + days * 86_400;

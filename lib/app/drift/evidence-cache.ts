@@ -4,6 +4,8 @@
  * windows it does not hold (whole windows, what lies past `now` only noted, see ahead()). It lives for one page of
  * subjects (lib/app/drift/incremental.ts), so its size is bounded by the data of the subjects the page touches.
  */
+
+import { mapLimit } from '../../core/map-limit.ts';
 import type { Observation } from '../../core/observation.ts';
 import { byTimeThenId } from '../../core/store/fold.ts';
 import type { Store } from '../../ports.ts';
@@ -33,14 +35,7 @@ export class EvidenceCache {
    * a Lambda is billed) follows the slowest of them, not their sum.
    */
   async prefetch(wanted: readonly { subject: string; windows: readonly number[] }[], limit = 8): Promise<void> {
-    let next = 0;
-    const worker = async () => {
-      while (next < wanted.length) {
-        const w = wanted[next++]!;
-        await this.windows(w.subject, w.windows);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, wanted.length) }, worker));
+    await mapLimit(wanted, limit, (w) => this.windows(w.subject, w.windows));
   }
 
   /**
