@@ -1,10 +1,17 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { expandInputs, globRegex, InputError } from '../../../lib/adapters/read-input.ts';
+import {
+  expandInputs,
+  globRegex,
+  InputError,
+  mayHoldManyFiles,
+  readSmallFileText,
+  WHOLE_FILE_MAX_BYTES,
+} from '../../../lib/adapters/read-input.ts';
 import { decodeBytes } from '../../../lib/app/ingest/decode.ts';
 
 async function* chunksOf(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
@@ -145,7 +152,71 @@ describe('expandInputs', () => {
     expect(files.map((f) => f.path.slice(root.length + 1))).toEqual(['d/a.json', 'd/b.json', 'top.json']);
   });
 
+  it('sorts names as localeCompare does (not by code unit)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'warden-order-'));
+    const names = ['B.json', 'a.json', '_x.json', 'a10.json', 'a2.json', 'É.json', 'e.json'];
+    for (const n of names) writeFileSync(join(dir, n), 'x');
+    const files = await expandInputs([dir]);
+    expect(files.map((f) => f.path.slice(dir.length + 1))).toEqual([...names].sort((a, b) => a.localeCompare(b)));
+  });
+
   it.each([[['missing.json']], [['d/*.csv']], [[]]])('rejects %j with an InputError', async (paths) => {
     await expect(expandInputs(paths, root)).rejects.toBeInstanceOf(InputError);
+  });
+});
+
+describe('mayHoldManyFiles', () => {
+  const root = mkdtempSync(join(tmpdir(), 'warden-many-'));
+  for (const f of ['one/a.json', 'one/.hidden', 'two/a.json', 'two/b.json', 'nested/sub/a.json', 'empty/.keep'])
+    mkdirSync(join(root, f, '..'), { recursive: true });
+  for (const f of ['one/a.json', 'one/.hidden', 'two/a.json', 'two/b.json', 'nested/sub/a.json', 'empty/.keep'])
+    writeFileSync(join(root, f), 'x');
+
+  it.each([
+    [['one'], false],
+    [['empty'], false],
+    [['one/a.json'], false],
+    [['missing'], false],
+    [['two'], true],
+    [['nested'], true],
+    [['one/a.json', 'two/a.json'], true],
+    [['one/*.json'], true],
+  ])('%j: %s', (paths, many) => {
+    expect(mayHoldManyFiles(paths.map((p) => join(root, p)))).toBe(many);
+  });
+});
+
+describe('readSmallFileText', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'warden-small-'));
+  const write = (name: string, data: string | Uint8Array) => {
+    const path = join(dir, name);
+    writeFileSync(path, data);
+    return path;
+  };
+  const read = (path: string) => readSmallFileText(path, statSync(path).size);
+
+  it('reads plain and gzip files whole, one after the other (a smaller file after a larger one)', () => {
+    const large = `${'x'.repeat(200_000)}${sample}`;
+    const files = [
+      [write('large.json', large), large],
+      [write('small.json.gz', gzipSync(sample)), sample],
+      [write('plain.json', sample), sample],
+      [write('large.json.gz', gzipSync(large)), large],
+      [write('empty.json', ''), ''],
+      [write('members.gz', Buffer.concat([gzipSync('first '), gzipSync(sample)])), `first ${sample}`],
+      [write('tiny.txt', 'a'), 'a'],
+    ] as const;
+    for (const [path, text] of files) expect(read(path)).toBe(text);
+  });
+
+  it('leaves damaged gzip data and large files to the streamed path (undefined)', () => {
+    const gz = gzipSync(sample.repeat(20));
+    const corrupt = Buffer.from(gz);
+    corrupt[gz.length - 6] = (corrupt[gz.length - 6] as number) ^ 0xff; // the CRC
+    expect(read(write('corrupt.gz', corrupt))).toBeUndefined();
+    expect(read(write('truncated.gz', gz.subarray(0, gz.length - 12)))).toBeUndefined();
+    expect(read(write('short.gz', gz.subarray(0, 10)))).toBeUndefined();
+    expect(readSmallFileText(write('big.json', sample), WHOLE_FILE_MAX_BYTES + 1)).toBeUndefined();
+    expect(readSmallFileText(join(dir, 'missing.json'), 10)).toBeUndefined();
   });
 });
