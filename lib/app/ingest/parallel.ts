@@ -48,13 +48,14 @@ export interface WorkerModule {
 
 /**
  * The worker's module: from source, `parse-worker.ts` beside this file, run through tsx; compiled, the build's own
- * `parse-worker.js` entry (scripts/build-cli.mjs keeps this module's chunk location, and puts chunks in `chunks/`
- * below the entries). Undefined when a bundle other than the CLI's left it out: ingest then parses in this thread.
+ * `parse-worker.cjs` entry, one self-contained CommonJS file (scripts/build-cli.mjs keeps this module's chunk
+ * location, and puts chunks in `chunks/` below the entries). Undefined when a bundle other than the CLI's left it
+ * out: ingest then parses in this thread.
  */
 export function parseWorkerModule(): WorkerModule | undefined {
   const here = import.meta.url;
   if (here.endsWith('.ts')) return { url: new URL('./parse-worker.ts', here), typescript: true };
-  const url = new URL('../parse-worker.js', here);
+  const url = new URL('../parse-worker.cjs', here);
   return existsSync(url) ? { url, typescript: false } : undefined;
 }
 
@@ -116,13 +117,15 @@ export class ParseWorkers {
 }
 
 function startWorker(module: WorkerModule): Started {
-  const target = JSON.stringify(module.url.href);
-  const boot = module.typescript
-    ? `const { register } = await import(${JSON.stringify(tsxApi())}); register(); await import(${target});`
-    : `await import(${target});`;
-  const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), {
-    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
-  });
+  // From source, a boot module registers tsx first; the compiled entry is the thread's main module itself.
+  const main = module.typescript
+    ? new URL(
+        `data:text/javascript,${encodeURIComponent(
+          `const { register } = await import(${JSON.stringify(tsxApi())}); register(); await import(${JSON.stringify(module.url.href)});`,
+        )}`,
+      )
+    : module.url;
+  const worker = new Worker(main, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
   const s: Started = { worker };
   worker.once('error', (err) => {
     s.failed ??= err;
