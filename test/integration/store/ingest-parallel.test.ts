@@ -1,7 +1,7 @@
 /**
  * Ingest of many files through parse workers (lib/app/ingest/parallel.ts) into the embedded store gives the store the
  * sequential pipeline gives it, and a replay by either path adds nothing. Workers run from source here (through tsx),
- * and from the compiled CLI (its own `parse-worker.js` entry; asked for by number, a missing worker is an error).
+ * and from the compiled CLI (its own `parse-worker.cjs` entry; asked for by number, a missing worker is an error).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
