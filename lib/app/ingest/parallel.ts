@@ -21,16 +21,6 @@ import type { FromWorker, ToWorker, WorkerInit } from './parallel-protocol.ts';
 import { addParseCounts, addWrite, emptyReport, type IngestReport, type ParseCounts } from './report.ts';
 import { MIN_INTERVAL_MS, SpareCore } from './spare-core.ts';
 
-/**
- * Workers worth starting: one per core besides this thread's (which applies the store), at most 4; none for small
- * inputs. On 2 cores that is one worker: measured on the ingest benchmark's corpus, a second worker costs about 30%
- * more CPU (its own module loading, compilation and heap) for no shorter wall time.
- */
-export function defaultWorkers(files: number, large: boolean): number {
-  if (!large || files < 2) return 0;
-  return Math.min(files, Math.max(1, Math.min(4, availableParallelism() - 1)));
-}
-
 /** A parse worker failed; its message and stack come from the worker thread. */
 export class ParseWorkerError extends Error {
   constructor(message: string, stack?: string) {

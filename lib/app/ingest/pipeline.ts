@@ -23,6 +23,7 @@ import type { Batcher, NamedStream, ObservationList } from './batcher.ts';
 import type { IngestOptions } from './options.ts';
 import type { ParseWorkers } from './parallel.ts';
 import { addParseCounts, addWrite, emptyReport, type IngestReport } from './report.ts';
+import { defaultWorkers } from './worker-count.ts';
 
 export type { Admit, AdmitVerdict, NamedStream } from './batcher.ts';
 export type { IngestOptions } from './options.ts';
@@ -144,9 +145,10 @@ export async function startParseWorkers(
   many: boolean,
   opts: Pick<IngestOptions, 'workers' | 'cpu'> = {},
 ): Promise<ParseWorkers | undefined> {
-  const { defaultWorkers, ParseWorkers, parseWorkerModule } = await import('./parallel.ts');
   const n = askedWorkers(opts) ?? defaultWorkers(many ? 2 : 1, true);
-  const module = n > 0 ? parseWorkerModule() : undefined;
+  if (!(n > 0)) return undefined;
+  const { ParseWorkers, parseWorkerModule } = await import('./parallel.ts');
+  const module = parseWorkerModule();
   return module ? ParseWorkers.start(n, module, opts.cpu) : undefined;
 }
 
@@ -160,20 +162,21 @@ export async function ingestFiles(
   { files: source, parseWorkers: ready, ...opts }: IngestOptions & { files: InputFiles; parseWorkers?: ParseWorkers },
 ): Promise<IngestReport> {
   const bytes = files.reduce((n, f) => n + f.size, 0);
-  const { defaultWorkers, ingestParallel, ParseWorkerError, parseWorkerModule } = await import('./parallel.ts');
   const asked = askedWorkers(opts);
   const workers = asked ?? defaultWorkers(files.length, bytes >= PARALLEL_MIN_BYTES);
   // A custom resolver without its maps cannot be handed to a worker.
   // An admission hook is a function of this thread (it counts the caller's quota): it cannot cross to a worker,
   // and a folded batch no longer holds the observations it would judge, so the files are parsed here.
   const portable = (opts.identity === undefined || opts.identityMaps !== undefined) && opts.admit === undefined;
-  const usable = workers > 0 && portable && 'writeFolded' in store;
-  const worker = usable ? parseWorkerModule() : undefined;
-  // Workers asked for by number must run: a build that left the worker out is a broken build, not a slow ingest.
-  if (usable && !worker && asked !== undefined) throw new ParseWorkerError('this build has no parse-worker module');
-  if (worker) {
-    const n = ready?.size ?? workers;
-    return ingestParallel(store as FoldedStore, files, { ...opts, workers: n }, worker, ready, source);
+  if (workers > 0 && portable && 'writeFolded' in store) {
+    const { ingestParallel, ParseWorkerError, parseWorkerModule } = await import('./parallel.ts');
+    const worker = parseWorkerModule();
+    // Workers asked for by number must run: a build that left the worker out is a broken build, not a slow ingest.
+    if (!worker && asked !== undefined) throw new ParseWorkerError('this build has no parse-worker module');
+    if (worker) {
+      const n = ready?.size ?? workers;
+      return ingestParallel(store as FoldedStore, files, { ...opts, workers: n }, worker, ready, source);
+    }
   }
   await ready?.terminate();
   // Maps without their resolver attribute here as they would in a worker.
