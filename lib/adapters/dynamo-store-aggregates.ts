@@ -14,7 +14,14 @@ import { mapLimit } from '../core/map-limit.ts';
 import type { Observation } from '../core/observation.ts';
 import type { AggregateRow } from '../core/store/aggregate-row.ts';
 import { idDigest } from '../core/store/digest.ts';
-import { type Contribution, combine, hasNaturalId, type PendingAggregate, refold } from '../core/store/fold.ts';
+import {
+  type Contribution,
+  combine,
+  hasNaturalId,
+  type PendingAggregate,
+  refold,
+  takesAttrs,
+} from '../core/store/fold.ts';
 import {
   batchGet,
   type DynamoContext,
@@ -134,7 +141,8 @@ export function mergeAggregate(
     window: a.window,
     layer: cur?.layer ?? a.layer,
     kind: cur?.kind ?? a.kind,
-    attrs: cur?.attrs ?? a.attrs,
+    // The first write keeps its attrs, unless they are a failed call's and these a successful one's (fold.ts).
+    attrs: cur?.attrs && !takesAttrs(cur.attrs, a.attrs) ? cur.attrs : a.attrs,
     count: (cur?.count ?? 0) + (c?.count ?? 0),
     observations: (cur?.observations ?? 0) + (c?.observations ?? 0),
     firstSeen,

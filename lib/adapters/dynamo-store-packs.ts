@@ -17,7 +17,7 @@
 import { mapLimit } from '../core/map-limit.ts';
 import type { Observation, SourceName } from '../core/observation.ts';
 import { idDigest } from '../core/store/digest.ts';
-import { type Contribution, hasNaturalId, type PendingAggregate, refold } from '../core/store/fold.ts';
+import { type Contribution, hasNaturalId, type PendingAggregate, refold, takesAttrs } from '../core/store/fold.ts';
 import {
   type AggregateOutcome,
   MAX_NATURAL_IDS,
@@ -231,7 +231,8 @@ function addTo(e: PackEntry | undefined, a: PendingAggregate, c: Contribution, n
     firstSeen: e && e.firstSeen <= c.firstSeen ? e.firstSeen : c.firstSeen,
     lastSeen: e && e.lastSeen >= c.lastSeen ? e.lastSeen : c.lastSeen,
     sources: [...new Set([...(e?.sources ?? []), ...c.sources])].sort(),
-    attrs: e?.attrs ?? a.attrs,
+    // The first write keeps its attrs, unless they are a failed call's and these a successful one's (fold.ts).
+    attrs: e?.attrs && !takesAttrs(e.attrs, a.attrs) ? e.attrs : a.attrs,
     sums,
     ...(ids.length > 0 ? { ids } : {}),
   };

@@ -71,9 +71,12 @@ export function statements(db: Database.Database) {
     addEvidence: db.prepare(
       'INSERT OR IGNORE INTO evidence (subject, window, chunk, count, data, expires, last_window) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
-    // The first write keeps layer, kind and attrs; counts add; first/last seen widen (ISO strings order as times).
+    // The first write keeps layer, kind and attrs, except that a successful call's attrs replace a failed call's
+    // (fold.ts isFailedCall); counts add; first/last seen widen (ISO strings order as times).
     upsertAggregate: db.prepare(`INSERT INTO aggregates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (subject, window, key) DO UPDATE SET
+        attrs = CASE WHEN coalesce(json_extract(attrs, '$.errorCode'), '') <> ''
+          AND coalesce(json_extract(excluded.attrs, '$.errorCode'), '') = '' THEN excluded.attrs ELSE attrs END,
         count = count + excluded.count, observations = observations + excluded.observations,
         first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen),
         sources = CASE WHEN sources = excluded.sources THEN sources ELSE merge_sources(sources, excluded.sources) END,

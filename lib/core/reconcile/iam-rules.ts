@@ -87,9 +87,10 @@ export function toApiCall(b: ObservedBehavior): ApiCall | undefined {
   const principalArn = str(b.attrs.principalArn) ?? str(b.attrs.userIdentityArn);
   const roleArn =
     str(b.attrs.roleArn) ?? str(b.attrs.sessionIssuerArn) ?? (principalArn ? roleOfSession(principalArn) : undefined);
-  // Stored aggregates keep the attrs of the first observation of the window, so a key whose first call failed
-  // counts as failed for that window; the CloudTrail parser keeps principals in correlation, so roleArn is often absent
-  // and the call is then attributed to the first layer (own, then inherited) that allows it.
+  // A behavior's attrs are a successful call's whenever one of its calls succeeded (stored aggregates and
+  // behaviorsFromAggregates prefer them: fold.ts isFailedCall), so `failed` means no call of the key succeeded in the
+  // window; the CloudTrail parser keeps principals in correlation, so roleArn is often absent and the call is then
+  // attributed to the first layer (own, then inherited) that allows it.
   const failed = Boolean(str(b.attrs.errorCode));
   return {
     behavior: b,

@@ -9,6 +9,7 @@
 import type { CoverageContext } from '../coverage/action-coverage.ts';
 import type { IamCatalog } from '../iam/catalog.ts';
 import type { AggregateRow } from '../store/aggregate-row.ts';
+import { takesAttrs } from '../store/fold.ts';
 import type { Finding, ReconcileResult } from './findings.ts';
 import { gapLine } from './iam-assess.ts';
 import { reconcileIam } from './iam-rules.ts';
@@ -16,7 +17,10 @@ import { reconcileNetwork } from './network-rules.ts';
 import { reconcileTools } from './tool-rules.ts';
 import type { DeclaredScope, ObservedBehavior } from './types.ts';
 
-/** Folds hourly aggregates into one behavior per key over the window (counts summed, first/last seen spanned). */
+/**
+ * Folds hourly aggregates into one behavior per key over the window (counts summed, first/last seen spanned; attrs
+ * of the first hour, or of the first hour whose call succeeded when the first one's failed).
+ */
 export function behaviorsFromAggregates(
   rows: AggregateRow[],
   window?: { from: string; to: string },
@@ -37,6 +41,9 @@ export function behaviorsFromAggregates(
       continue;
     }
     cur.count += r.count;
+    // A key stands for its calls by one hour's attrs: a successful call's rather than a failed one's (see
+    // isFailedCall), so a key whose first call in the window failed still counts as exercised once one succeeded.
+    if (takesAttrs(cur.attrs, r.attrs)) cur.attrs = { ...r.attrs };
     for (const src of r.sources ?? []) if (!cur.sources!.includes(src)) cur.sources!.push(src);
     if (r.firstSeen < cur.firstSeen) cur.firstSeen = r.firstSeen;
     if (r.lastSeen > cur.lastSeen) cur.lastSeen = r.lastSeen;

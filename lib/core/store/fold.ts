@@ -54,7 +54,7 @@ export interface PendingAggregate {
   parts: Map<number, Contribution>;
   attrs: Record<string, AttrValue>;
   /** Time and id of the observation whose attrs are kept (earliest, ties by id, so batching does not matter). */
-  attrsFrom: { time: string; id: string };
+  attrsFrom: { time: string; id: string; failed?: boolean };
 }
 
 export interface BatchAggregation {
@@ -191,14 +191,38 @@ export function withIsoTime(o: Observation): Observation {
   return o.time.length !== 24 || o.time[23] !== 'Z' ? { ...o, time: new Date(o.time).toISOString() } : o;
 }
 
-/** An aggregate keeps the attrs of its earliest observation (ties by id), so batching does not matter. */
+/**
+ * Whether attrs record a call that failed (`errorCode`, as CloudTrail and Bedrock invocation logs name it). An
+ * aggregate's attrs stand for its key in the hour, and readers judge a key by them (a failed call is an attempt, not
+ * exercised scope: lib/core/reconcile/iam-rules.ts), so a failed call stands for the key only while no call of it
+ * succeeded: one NoSuchKey before a thousand reads must not make s3:GetObject look unused.
+ */
+export function isFailedCall(attrs: Readonly<Record<string, unknown>>): boolean {
+  return typeof attrs.errorCode === 'string' && attrs.errorCode !== '';
+}
+
+/**
+ * Whether a store that holds `current` as an aggregate's attrs takes `incoming` instead: only a successful call's in
+ * place of a failed one's (otherwise the first write keeps its attrs).
+ */
+export function takesAttrs(current: Readonly<Record<string, unknown>>, incoming: Readonly<Record<string, unknown>>) {
+  return isFailedCall(current) && !isFailedCall(incoming);
+}
+
+/**
+ * An aggregate keeps the attrs of its earliest successful observation, else of its earliest one (ties by id), so
+ * batching does not matter within a batch; see isFailedCall.
+ */
 export function keepEarliestAttrs(
-  a: { attrs: Record<string, AttrValue>; attrsFrom: { time: string; id: string } },
+  a: { attrs: Record<string, AttrValue>; attrsFrom: { time: string; id: string; failed?: boolean } },
   o: Observation,
 ): void {
-  if (o.time < a.attrsFrom.time || (o.time === a.attrsFrom.time && o.id < a.attrsFrom.id)) {
+  const failed = isFailedCall(o.attrs);
+  const held = a.attrsFrom.failed ?? isFailedCall(a.attrs);
+  const earlier = o.time < a.attrsFrom.time || (o.time === a.attrsFrom.time && o.id < a.attrsFrom.id);
+  if (failed === held ? earlier : held) {
     a.attrs = boundedAttrs(o.attrs);
-    a.attrsFrom = { time: o.time, id: o.id };
+    a.attrsFrom = { time: o.time, id: o.id, failed };
   }
 }
 
@@ -239,7 +263,7 @@ export function openAggregate<P>(o: Observation, window: string) {
     layer: o.layer,
     kind: o.kind,
     attrs: boundedAttrs(o.attrs),
-    attrsFrom: { time: o.time, id: o.id },
+    attrsFrom: { time: o.time, id: o.id, failed: isFailedCall(o.attrs) },
     parts: new Map<number, P>(),
   };
 }

@@ -110,7 +110,7 @@ interface PartAcc extends Omit<FoldedPart, 'unit' | 'naturalIds' | 'natural'> {
 }
 
 interface AggAcc extends Omit<FoldedAggregate, 'parts'> {
-  attrsFrom: { time: string; id: string };
+  attrsFrom: { time: string; id: string; failed?: boolean };
   parts: Map<number, PartAcc>;
 }
 

@@ -74,6 +74,37 @@ export function storeContract(name: string, open: () => Promise<{ store: Store; 
       });
     });
 
+    it("keeps a successful call's attrs over a failed one's, whichever batch came first", async () => {
+      // A key's first call of the hour failing (NoSuchKey) must not make the hour stand for failed calls only: readers
+      // judge a key by its attrs, and a failed call is an attempt, not exercised scope.
+      const k = 'api:s3:GetObject:arn:aws:s3:::b/*';
+      const failed = { errorCode: 'NoSuchKey', eventName: 'GetObject' };
+      const ok = { eventName: 'GetObject' };
+      for (const [s, order] of [
+        ['k8s:prod/a/fail-first', ['f', 'o']],
+        ['k8s:prod/a/ok-first', ['o', 'f']],
+      ] as const) {
+        for (const which of order)
+          await store.write(
+            which === 'f'
+              ? [obs(`${s}-f`, '2026-10-05T08:05:00.000Z', k, { subject: s, attrs: failed })]
+              : [obs(`${s}-o`, '2026-10-05T08:40:00.000Z', k, { subject: s, attrs: ok })],
+            [],
+          );
+        const [row] = await store.aggregates(s);
+        expect([row?.count, row?.attrs]).toEqual([2, ok]);
+      }
+      // A later failed call does not replace a failed call's attrs either: the first write keeps them.
+      const s = 'k8s:prod/a/all-failed';
+      await store.write([obs('af1', '2026-10-05T08:30:00.000Z', k, { subject: s, attrs: failed })], []);
+      await store.write(
+        [obs('af2', '2026-10-05T08:10:00.000Z', k, { subject: s, attrs: { ...failed, errorCode: 'AccessDenied' } })],
+        [],
+      );
+      const [row] = await store.aggregates(s);
+      expect([row?.count, row?.attrs]).toEqual([2, failed]);
+    });
+
     it('is idempotent: replaying the same input (any record order) leaves every aggregate identical', async () => {
       const stream = sampleStream(300);
       const batches = [stream.slice(0, 120), stream.slice(120)];

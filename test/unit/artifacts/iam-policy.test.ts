@@ -6,8 +6,9 @@ import { type CoverageContext, emptySeen } from '../../../lib/core/coverage/acti
 import type { IamCatalog } from '../../../lib/core/iam/catalog.ts';
 import { evaluate } from '../../../lib/core/iam/evaluate.ts';
 import type { NamedPolicy } from '../../../lib/core/iam/policy.ts';
-import { reconcile } from '../../../lib/core/reconcile/reconcile.ts';
+import { behaviorsFromAggregates, reconcile } from '../../../lib/core/reconcile/reconcile.ts';
 import { type DeclaredScope, declaredScopeSchema, type ObservedBehavior } from '../../../lib/core/reconcile/types.ts';
+import type { AggregateRow } from '../../../lib/core/store/aggregate-row.ts';
 import { managementAndS3Trail } from '../../support/trails.ts';
 
 const A = '111122223333';
@@ -128,6 +129,60 @@ describe('IAM tightening', () => {
     expect(evaluate(set, { action: 's3:DeleteObject', resource: 'arn:aws:s3:::export/a', context: ctx }).decision).toBe(
       'implicit-deny',
     );
+  });
+
+  it('keeps an action whose first call in the window failed (NoSuchKey) and later calls succeeded', () => {
+    // Hourly aggregates as the stores return them: the first hour's only call failed, the next hours' succeeded.
+    const hour = (window: string, count: number, extra: Record<string, unknown> = {}): AggregateRow => ({
+      subject: SUBJECT,
+      key: 'api:s3:GetObject:arn:aws:s3:::export/*',
+      window,
+      layer: 'cloud-api',
+      kind: 'api',
+      count,
+      firstSeen: window,
+      lastSeen: window.replace('T10:00', 'T10:59'),
+      sources: ['cloudtrail'],
+      attrs: {
+        eventSource: 's3.amazonaws.com',
+        eventName: 'GetObject',
+        principalArn: `arn:aws:sts::${A}:assumed-role/support-agent/s1`,
+        ...extra,
+      } as AggregateRow['attrs'],
+      sums: {},
+    });
+    const rows = [
+      hour('2026-11-02T10:00:00.000Z', 1, { errorCode: 'NoSuchKey' }),
+      hour('2026-11-03T10:00:00.000Z', 500),
+      hour('2026-11-09T10:00:00.000Z', 700),
+    ];
+    const withReads = [...observed, ...behaviorsFromAggregates(rows)];
+    const rec = reconcile(scope, withReads, catalog, { from: T0, to: T1 }, T1, allLogged);
+    const t = generateIamTightening({
+      subject: SUBJECT,
+      baselineVersion: 4,
+      observed: withReads,
+      role: scope.role,
+      findings: rec.findings,
+      assessments: rec.assessments,
+      coverage: allLogged,
+      catalog,
+    });
+    const set = {
+      identity: t.policies.map((p, i) => ({
+        id: `gen-${i}`,
+        name: p.name,
+        kind: 'managed' as const,
+        document: p.document as NamedPolicy['document'],
+      })),
+    };
+    const ctx = { 'aws:SecureTransport': true };
+    expect(
+      evaluate(set, { action: 's3:GetObject', resource: 'arn:aws:s3:::export/t.csv', context: ctx }).decision,
+    ).toBe('allow');
+    expect(t.notGranted.map((n) => n.key)).not.toContain('api:s3:GetObject:arn:aws:s3:::export/*');
+    // Only failed calls stay an attempt: the archive read denied in every hour is still not granted.
+    expect(t.notGranted.map((n) => n.key)).toContain('api:s3:GetObject:arn:aws:s3:::archive/*');
   });
 
   it('keeps the condition of the statement that allowed the call, and concrete resources', () => {

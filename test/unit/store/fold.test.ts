@@ -2,6 +2,7 @@ import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  brotliEvidence,
   MAX_CHUNK_BYTES,
   packEvidence,
   packEvidenceBrotli,
@@ -17,6 +18,7 @@ import {
   contributionDigest,
   MAX_ATTRS_BYTES,
 } from '../../../lib/core/store/fold.ts';
+import { foldBatch } from '../../../lib/core/store/folded.ts';
 import { obs } from '../../integration/store/fixtures.ts';
 
 const K = 'net:egress:10.0.0.1/32:443';
@@ -65,6 +67,34 @@ describe('aggregateBatch', () => {
       firstSeen: '2026-10-05T08:05:00.000Z',
       lastSeen: '2026-10-05T08:10:00.000Z',
     });
+  });
+
+  it("keeps a successful call's attrs over an earlier failed call's, in every arrival order and both folds", () => {
+    const failed = obs('a', '2026-10-05T08:01:00.000Z', K, { attrs: { errorCode: 'NoSuchKey', n: 'failed' } });
+    const ok = obs('b', '2026-10-05T08:20:00.000Z', K, { attrs: { n: 'ok' } });
+    const laterOk = obs('c', '2026-10-05T08:40:00.000Z', K, { attrs: { n: 'later ok' } });
+    const denied = obs('d', '2026-10-05T08:00:00.000Z', K, { attrs: { errorCode: 'AccessDenied', n: 'denied' } });
+    const orders = [
+      [failed, ok, laterOk],
+      [laterOk, ok, failed],
+      [ok, failed, laterOk],
+      [failed, laterOk, ok],
+    ];
+    for (const order of orders) {
+      expect(aggregateBatch(order).aggregates[0]?.attrs).toEqual({ n: 'ok' });
+      expect(foldBatch(order, undefined, brotliEvidence()).aggregates[0]?.attrs).toEqual({ n: 'ok' });
+    }
+    // Only failed calls: the earliest one's.
+    for (const order of [
+      [failed, denied],
+      [denied, failed],
+    ]) {
+      expect(aggregateBatch(order).aggregates[0]?.attrs).toEqual({ errorCode: 'AccessDenied', n: 'denied' });
+      expect(foldBatch(order, undefined, brotliEvidence()).aggregates[0]?.attrs).toEqual({
+        errorCode: 'AccessDenied',
+        n: 'denied',
+      });
+    }
   });
 
   it('keeps attrs of the earliest observation whatever the arrival order', () => {
