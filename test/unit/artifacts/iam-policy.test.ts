@@ -1,6 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadIamCatalog } from '../../../lib/adapters/iam-scope.ts';
-import { generateIamTightening, MANAGED_POLICY_MAX } from '../../../lib/core/artifacts/iam-policy.ts';
+import {
+  generateIamTightening,
+  type IamTightening,
+  MANAGED_POLICY_MAX,
+} from '../../../lib/core/artifacts/iam-policy.ts';
 import { iamArtifactFiles } from '../../../lib/core/artifacts/iam-pr.ts';
 import { type CoverageContext, emptySeen } from '../../../lib/core/coverage/action-coverage.ts';
 import type { IamCatalog } from '../../../lib/core/iam/catalog.ts';
@@ -82,14 +86,14 @@ beforeAll(async () => {
   catalog = await loadIamCatalog(['s3', 'bedrock', 'secretsmanager']);
 });
 
-function tighten(coverage: CoverageContext | undefined = allLogged) {
-  const rec = reconcile(scope, observed, catalog, { from: T0, to: T1 }, T1, coverage);
+function tighten(coverage: CoverageContext | undefined = allLogged, behaviors: ObservedBehavior[] = observed) {
+  const rec = reconcile(scope, behaviors, catalog, { from: T0, to: T1 }, T1, coverage);
   return {
     rec,
     t: generateIamTightening({
       subject: SUBJECT,
       baselineVersion: 4,
-      observed,
+      observed: behaviors,
       role: scope.role,
       findings: rec.findings,
       assessments: rec.assessments,
@@ -99,17 +103,22 @@ function tighten(coverage: CoverageContext | undefined = allLogged) {
   };
 }
 
+/** The generated policies as an identity policy set for the evaluator. */
+function policySet(t: IamTightening) {
+  return {
+    identity: t.policies.map((p, i) => ({
+      id: `gen-${i}`,
+      name: p.name,
+      kind: 'managed' as const,
+      document: p.document as NamedPolicy['document'],
+    })),
+  };
+}
+
 describe('IAM tightening', () => {
   it('allows every observed successful call and denies the unused excess', () => {
     const { rec, t } = tighten();
-    const set = {
-      identity: t.policies.map((p, i) => ({
-        id: `gen-${i}`,
-        name: p.name,
-        kind: 'managed' as const,
-        document: p.document as NamedPolicy['document'],
-      })),
-    };
+    const set = policySet(t);
     const ctx = { 'aws:SecureTransport': true };
     expect(
       evaluate(set, { action: 's3:PutObject', resource: 'arn:aws:s3:::export/a.csv', context: ctx }).decision,
@@ -156,26 +165,8 @@ describe('IAM tightening', () => {
       hour('2026-11-03T10:00:00.000Z', 500),
       hour('2026-11-09T10:00:00.000Z', 700),
     ];
-    const withReads = [...observed, ...behaviorsFromAggregates(rows)];
-    const rec = reconcile(scope, withReads, catalog, { from: T0, to: T1 }, T1, allLogged);
-    const t = generateIamTightening({
-      subject: SUBJECT,
-      baselineVersion: 4,
-      observed: withReads,
-      role: scope.role,
-      findings: rec.findings,
-      assessments: rec.assessments,
-      coverage: allLogged,
-      catalog,
-    });
-    const set = {
-      identity: t.policies.map((p, i) => ({
-        id: `gen-${i}`,
-        name: p.name,
-        kind: 'managed' as const,
-        document: p.document as NamedPolicy['document'],
-      })),
-    };
+    const { t } = tighten(allLogged, [...observed, ...behaviorsFromAggregates(rows)]);
+    const set = policySet(t);
     const ctx = { 'aws:SecureTransport': true };
     expect(
       evaluate(set, { action: 's3:GetObject', resource: 'arn:aws:s3:::export/t.csv', context: ctx }).decision,
