@@ -62,6 +62,10 @@ export function migrate(db: Database.Database, store: string): void {
 /** A chunk spans at most the hours of one day: a read looks this far before its start for chunks reaching into it. */
 export const CHUNK_SPAN_MS = 24 * 3_600_000;
 
+/** SQL true when the attrs (JSON) are a failed call's, as fold.ts isFailedCall: a non-empty string errorCode. */
+const failedCall = (attrs: string) =>
+  `coalesce(json_type(${attrs}, '$.errorCode') = 'text' AND json_extract(${attrs}, '$.errorCode') <> '', 0)`;
+
 /** The prepared statements, compiled once per database. */
 export function statements(db: Database.Database) {
   return {
@@ -75,8 +79,7 @@ export function statements(db: Database.Database) {
     // (fold.ts isFailedCall); counts add; first/last seen widen (ISO strings order as times).
     upsertAggregate: db.prepare(`INSERT INTO aggregates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (subject, window, key) DO UPDATE SET
-        attrs = CASE WHEN coalesce(json_extract(attrs, '$.errorCode'), '') <> ''
-          AND coalesce(json_extract(excluded.attrs, '$.errorCode'), '') = '' THEN excluded.attrs ELSE attrs END,
+        attrs = CASE WHEN ${failedCall('attrs')} AND NOT ${failedCall('excluded.attrs')} THEN excluded.attrs ELSE attrs END,
         count = count + excluded.count, observations = observations + excluded.observations,
         first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen),
         sources = CASE WHEN sources = excluded.sources THEN sources ELSE merge_sources(sources, excluded.sources) END,

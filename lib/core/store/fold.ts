@@ -53,7 +53,10 @@ export interface PendingAggregate {
   /** Contributions by segment; each is stored (or recognised as already stored) as a whole. */
   parts: Map<number, Contribution>;
   attrs: Record<string, AttrValue>;
-  /** Time and id of the observation whose attrs are kept (earliest, ties by id, so batching does not matter). */
+  /**
+   * Time and id of the observation whose attrs are kept (earliest successful, else earliest, ties by id, so batching
+   * does not matter), and whether its call failed (isFailedCall).
+   */
   attrsFrom: { time: string; id: string; failed?: boolean };
 }
 
