@@ -53,11 +53,17 @@ export interface PendingAggregate {
   /** Contributions by segment; each is stored (or recognised as already stored) as a whole. */
   parts: Map<number, Contribution>;
   attrs: Record<string, AttrValue>;
-  /**
-   * Time and id of the observation whose attrs are kept (earliest successful, else earliest, ties by id, so batching
-   * does not matter), and whether its call failed (isFailedCall).
-   */
-  attrsFrom: { time: string; id: string; failed?: boolean };
+  attrsFrom: AttrsFrom;
+}
+
+/**
+ * Time and id of the observation whose attrs an aggregate keeps (earliest successful, else earliest, ties by id, so
+ * batching does not matter), and whether its call failed (isFailedCall).
+ */
+export interface AttrsFrom {
+  time: string;
+  id: string;
+  failed: boolean;
 }
 
 export interface BatchAggregation {
@@ -216,14 +222,10 @@ export function takesAttrs(current: Readonly<Record<string, unknown>>, incoming:
  * An aggregate keeps the attrs of its earliest successful observation, else of its earliest one (ties by id), so
  * batching does not matter within a batch; see isFailedCall.
  */
-export function keepEarliestAttrs(
-  a: { attrs: Record<string, AttrValue>; attrsFrom: { time: string; id: string; failed?: boolean } },
-  o: Observation,
-): void {
+export function keepEarliestAttrs(a: { attrs: Record<string, AttrValue>; attrsFrom: AttrsFrom }, o: Observation): void {
   const failed = isFailedCall(o.attrs);
-  const held = a.attrsFrom.failed ?? isFailedCall(a.attrs);
   const earlier = o.time < a.attrsFrom.time || (o.time === a.attrsFrom.time && o.id < a.attrsFrom.id);
-  if (failed === held ? earlier : held) {
+  if (failed === a.attrsFrom.failed ? earlier : a.attrsFrom.failed) {
     a.attrs = boundedAttrs(o.attrs);
     a.attrsFrom = { time: o.time, id: o.id, failed };
   }

@@ -10,6 +10,7 @@
 import type { AttrValue, Layer, Observation, SourceName } from '../observation.ts';
 import { ID_DIGEST_CHARS, idDigest } from './digest.ts';
 import {
+  type AttrsFrom,
   addSums,
   contributionDigest,
   EVIDENCE_LAYERS,
@@ -110,7 +111,7 @@ interface PartAcc extends Omit<FoldedPart, 'unit' | 'naturalIds' | 'natural'> {
 }
 
 interface AggAcc extends Omit<FoldedAggregate, 'parts'> {
-  attrsFrom: { time: string; id: string; failed?: boolean };
+  attrsFrom: AttrsFrom;
   parts: Map<number, PartAcc>;
 }
 
