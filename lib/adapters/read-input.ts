@@ -7,6 +7,7 @@ import {
   closeSync,
   createReadStream,
   type Dir,
+  type Dirent,
   fstatSync,
   opendirSync,
   openSync,
@@ -59,15 +60,21 @@ export async function expandInputs(inputs: readonly string[], cwd = process.cwd(
   return out;
 }
 
+/** What a directory entry is to an ingest: a directory to walk, a file to read, or nothing (dot entries, others). */
+function entryKind(e: Dirent): 'dir' | 'file' | undefined {
+  if (e.name.startsWith('.')) return undefined;
+  return e.isDirectory() ? 'dir' : e.isFile() ? 'file' : undefined;
+}
+
 async function walk(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => a.name.localeCompare(b.name));
   const out: string[] = [];
   for (const e of entries) {
-    if (e.name.startsWith('.')) continue;
+    const kind = entryKind(e);
     const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walk(p)));
-    else if (e.isFile()) out.push(p);
+    if (kind === 'dir') out.push(...(await walk(p)));
+    else if (kind === 'file') out.push(p);
   }
   return out;
 }
@@ -155,7 +162,10 @@ export function readSmallFileText(path: string, size: number): string | undefine
  */
 let readBuffer = Buffer.allocUnsafe(0);
 
-/** The file's bytes, as readFileSync reads them (its size when opened, then up to end of file), in readBuffer. */
+/**
+ * The file's bytes, as readFileSync reads them (as many as its size when opened, fewer if it ends first), in
+ * readBuffer.
+ */
 function readWhole(path: string): Buffer {
   const fd = openSync(path, 'r');
   try {
@@ -183,15 +193,15 @@ export function mayHoldManyFiles(paths: readonly string[]): boolean {
   return paths.length > 1 || paths.some((p) => /[*?[]/.test(p) || holdsMany(p));
 }
 
-/** A directory with two files or a subdirectory among its entries (dot entries skipped, as walk skips them). */
+/** A directory with two files or a subdirectory among the entries walk would take. */
 function holdsMany(path: string): boolean {
   let dir: Dir | undefined;
   try {
     dir = opendirSync(path, { bufferSize: 2 });
     let found = 0;
     for (let e = dir.readSync(); e; e = dir.readSync()) {
-      if (e.name.startsWith('.')) continue;
-      if (e.isDirectory() || (e.isFile() && ++found > 1)) return true;
+      const kind = entryKind(e);
+      if (kind === 'dir' || (kind === 'file' && ++found > 1)) return true;
     }
     return false;
   } catch {
